@@ -1,0 +1,26 @@
+/* The 16-colour palette every Place program shares. */
+#ifndef PLACE_PALETTE_H
+#define PLACE_PALETTE_H
+
+#include <stdint.h>
+
+#define PLACE_COLORS 16
+
+typedef struct place_rgb {
+    uint8_t r, g, b;
+} place_rgb;
+
+/* r/place 2017's palette, index 0..15: white, light grey, grey, black, pink, red, orange, brown,
+ * yellow, lime, green, cyan, blue, dark blue, magenta, purple. */
+extern const place_rgb place_palette[PLACE_COLORS];
+
+/* A short English name for colour `idx` ("red"), or "?" when idx is out of range. */
+const char *place_color_name(int idx);
+
+/* Writes "#RRGGBB" and a terminating NUL into out. Returns 0, or -1 if idx is out of range. */
+int place_color_hex(int idx, char out[8]);
+
+/* The palette index closest to (r, g, b) in squared RGB distance. */
+int place_palette_nearest(uint8_t r, uint8_t g, uint8_t b);
+
+#endif

@@ -1,0 +1,187 @@
+/* The Place wire protocol: JSON messages over WebSocket text frames and the binary batch frame.
+ * docs/protocol.md is the reference; bump PLACE_PROTO_VERSION if anything here changes shape.
+ * Pure: no I/O, no globals, no logging; errors by return value. */
+#ifndef PLACE_PROTO_H
+#define PLACE_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PLACE_PROTO_VERSION 1
+
+#define PLACE_MAX_TEXT_FRAME 1024  /* largest text frame a client may send */
+#define PLACE_MAX_REQUEST_ID 64    /* longest string requestId */
+#define PLACE_BATCH_KIND 0x01
+#define PLACE_BATCH_VERSION 1
+#define PLACE_BATCH_HEADER_SIZE 32
+#define PLACE_BATCH_RECORD_SIZE 10
+
+/* Library return codes (negative); distinct from the protocol's error codes below. */
+enum {
+    PLACE_OK = 0,
+    PLACE_ESHORT = -1,    /* buffer too short / output too small */
+    PLACE_EFORMAT = -2,   /* bad magic, kind or version */
+    PLACE_ERANGE = -3,    /* a value out of its range */
+    PLACE_ENOMEM = -4,
+};
+
+/* The protocol's error codes ("code" of an error message / REST error body). */
+typedef enum place_err {
+    PLACE_ERR_NONE = 0,
+    PLACE_ERR_BAD_JSON,
+    PLACE_ERR_BAD_MESSAGE,
+    PLACE_ERR_UNKNOWN_TYPE,
+    PLACE_ERR_OUT_OF_BOUNDS,
+    PLACE_ERR_BAD_COLOR,
+    PLACE_ERR_COOLDOWN,
+    PLACE_ERR_NOT_ALLOWED,
+    PLACE_ERR_BANNED,
+    PLACE_ERR_RATE_LIMITED,
+    PLACE_ERR_TOO_LARGE,
+    PLACE_ERR_BINARY_NOT_ALLOWED,
+    PLACE_ERR_TOO_MANY_CONNECTIONS,
+    PLACE_ERR_UNAVAILABLE,
+    PLACE_ERR_BAD_REQUEST,
+    PLACE_ERR_BAD_USERNAME,
+    PLACE_ERR_BAD_PASSWORD,
+    PLACE_ERR_USERNAME_TAKEN,
+    PLACE_ERR_BAD_CREDENTIALS,
+    PLACE_ERR_NOT_FOUND,
+    PLACE_ERR_METHOD_NOT_ALLOWED,
+    PLACE_ERR_INTERNAL,
+    PLACE_ERR_TIMEOUT, /* client-side only: no answer in time */
+    PLACE_ERR_COUNT_
+} place_err;
+
+/* "COOLDOWN" for PLACE_ERR_COOLDOWN; "INTERNAL" for unknown values. */
+const char *place_err_code(place_err e);
+/* The code's value for a string such as "COOLDOWN"; PLACE_ERR_INTERNAL if unknown. */
+place_err place_err_from_code(const char *code);
+/* A default sentence for a person ("You can place another pixel when the cooldown ends."). */
+const char *place_err_message(place_err e);
+
+/* A requestId as the client sent it: a string, or an integer kept as its decimal text. */
+typedef struct place_request_id {
+    char text[PLACE_MAX_REQUEST_ID + 1];
+    int is_number; /* 1: echo as a JSON number */
+} place_request_id;
+
+typedef enum place_msg_type {
+    PLACE_MSG_NONE = 0,
+    /* client -> server */
+    PLACE_MSG_PLACE,
+    PLACE_MSG_PING,
+    /* server -> client */
+    PLACE_MSG_INIT,
+    PLACE_MSG_PLACED,
+    PLACE_MSG_ERROR,
+    PLACE_MSG_PONG,
+    PLACE_MSG_RESYNC,
+} place_msg_type;
+
+typedef struct place_msg_place {
+    int64_t x, y;
+    int64_t color;
+    place_request_id request_id;
+} place_msg_place;
+
+/* Parses a client's text frame. On success returns PLACE_ERR_NONE and fills *type (and *place
+ * for a place message). Otherwise returns the protocol error to answer with (BAD_JSON,
+ * BAD_MESSAGE, UNKNOWN_TYPE, TOO_LARGE) and, when the frame had a usable requestId, copies it
+ * into place->request_id (else place->request_id.text is empty). Range checks of x/y/color
+ * against the canvas are the caller's: the parser only checks types. */
+place_err place_parse_client(const char *buf, size_t len, place_msg_type *type,
+                             place_msg_place *place);
+
+/* Formatters for the client's messages. Each writes a NUL-terminated JSON text into buf and
+ * returns its length, or PLACE_ESHORT if cap is too small. */
+int place_fmt_place(char *buf, size_t cap, int x, int y, int color, const place_request_id *rid);
+int place_fmt_ping(char *buf, size_t cap);
+
+/* Formatters for the server's messages, same contract. `rid` may be NULL or empty (omitted). */
+int place_fmt_placed(char *buf, size_t cap, const place_request_id *rid, int64_t next_placement,
+                     uint64_t seq);
+/* retry_after_ms < 0 omits retryAfter; message NULL uses place_err_message(code). */
+int place_fmt_error(char *buf, size_t cap, place_err code, const char *message,
+                    const place_request_id *rid, int64_t retry_after_ms);
+int place_fmt_pong(char *buf, size_t cap, int64_t server_time);
+int place_fmt_resync(char *buf, size_t cap, uint64_t seq, const char *reason);
+
+/* What a client learns from the server's text frames. */
+typedef struct place_canvas_info {
+    uint32_t width, height;
+    int colors;
+    int cooldown_sec;
+    int batch_ms;
+    int guests_can_place;
+    uint64_t seq;
+    uint8_t palette[16][3];
+    int has_palette;
+} place_canvas_info;
+
+typedef struct place_user_info {
+    char user_id[65];
+    char username[65];
+    int is_guest;
+    int is_admin;
+    int64_t next_placement;
+} place_user_info;
+
+typedef struct place_server_msg {
+    place_msg_type type;
+    /* init */
+    char canvas_url[512];
+    int64_t cooldown_ms;
+    int64_t next_placement; /* init, placed */
+    place_canvas_info info;
+    place_user_info user;
+    int64_t server_time; /* init, pong */
+    uint64_t seq;        /* init, placed, resync */
+    /* placed, error */
+    place_request_id request_id;
+    /* error */
+    place_err code;
+    char message[256];
+    int64_t retry_after_ms; /* -1 when absent */
+} place_server_msg;
+
+/* Parses a server text frame. Returns 0, or PLACE_EFORMAT for anything that is not a known
+ * server message. Unknown fields are ignored. */
+int place_parse_server(const char *buf, size_t len, place_server_msg *out);
+
+/* Parses the JSON of /api/v1/canvas/info (also the canvasInfo object of init). Returns 0 or
+ * PLACE_EFORMAT. */
+int place_parse_canvas_info(const char *buf, size_t len, place_canvas_info *out);
+
+/* ---- the binary batch frame ---- */
+
+typedef struct place_pixel {
+    uint64_t seq;
+    uint16_t x, y;
+    uint8_t color;
+} place_pixel;
+
+typedef struct place_batch_header {
+    uint32_t count;
+    uint64_t prev_seq;
+    uint64_t last_seq;
+    int64_t time_ms;
+} place_batch_header;
+
+/* Bytes of a batch frame holding n records. */
+size_t place_batch_size(uint32_t n);
+
+/* Encodes a batch of n records (ascending seq, each prev_seq < seq <= last_seq, and
+ * seq - prev_seq < 2^32) into out. Returns the frame's length, or PLACE_ESHORT / PLACE_ERANGE. */
+int place_batch_encode(uint8_t *out, size_t cap, uint64_t prev_seq, uint64_t last_seq,
+                       int64_t time_ms, const place_pixel *px, uint32_t n);
+
+/* Checks a batch frame and reads its header. Returns 0, PLACE_ESHORT (truncated or count does
+ * not match the length), or PLACE_EFORMAT (unknown kind or version). */
+int place_batch_parse_header(const uint8_t *buf, size_t len, place_batch_header *h);
+
+/* Record i (0 <= i < h->count) of a frame that place_batch_parse_header accepted. */
+void place_batch_record(const uint8_t *buf, const place_batch_header *h, uint32_t i,
+                        place_pixel *out);
+
+#endif
