@@ -1,0 +1,319 @@
+/* The JSON messages of the WebSocket protocol (docs/protocol.md): parsing with cJSON, formatting
+ * with snprintf so that the server's hot path allocates nothing. */
+#include "place/proto.h"
+#include "place/bitmap.h"
+#include "place/palette.h"
+
+#include <cJSON.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Largest integer a JSON number (an IEEE double) holds exactly. */
+#define JSON_INT_MAX 9007199254740991.0
+
+/* Appends printf output to buf at *pos; remembers overflow by setting *pos past cap. */
+static void put(char *buf, size_t cap, size_t *pos, const char *fmt, ...)
+{
+    if (*pos >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + *pos, cap - *pos, fmt, ap);
+    va_end(ap);
+    *pos = n < 0 ? cap : *pos + (size_t)n;
+}
+
+/* Appends s as a JSON string literal. */
+static void put_str(char *buf, size_t cap, size_t *pos, const char *s)
+{
+    put(buf, cap, pos, "\"");
+    for (const unsigned char *p = (const unsigned char *)s; *p && *pos < cap; p++) {
+        switch (*p) {
+        case '"': put(buf, cap, pos, "\\\""); break;
+        case '\\': put(buf, cap, pos, "\\\\"); break;
+        case '\n': put(buf, cap, pos, "\\n"); break;
+        case '\r': put(buf, cap, pos, "\\r"); break;
+        case '\t': put(buf, cap, pos, "\\t"); break;
+        default:
+            if (*p < 0x20)
+                put(buf, cap, pos, "\\u%04x", *p);
+            else
+                put(buf, cap, pos, "%c", *p);
+        }
+    }
+    put(buf, cap, pos, "\"");
+}
+
+static void put_rid(char *buf, size_t cap, size_t *pos, const place_request_id *rid)
+{
+    if (!rid || !rid->text[0])
+        return;
+    put(buf, cap, pos, ",\"requestId\":");
+    if (rid->is_number)
+        put(buf, cap, pos, "%s", rid->text);
+    else
+        put_str(buf, cap, pos, rid->text);
+}
+
+static int finish(size_t pos, size_t cap)
+{
+    return pos >= cap ? PLACE_ESHORT : (int)pos;
+}
+
+/* An integral JSON number as int64; values beyond +-2^53 or fractional ones are refused. */
+static int json_int(const cJSON *item, int64_t *out)
+{
+    if (!cJSON_IsNumber(item))
+        return -1;
+    double d = item->valuedouble;
+    if (!isfinite(d) || d != floor(d))
+        return -1;
+    if (d > JSON_INT_MAX || d < -JSON_INT_MAX) {
+        /* Integral but absurdly large: keep it out of range rather than a type error. */
+        *out = d > 0 ? INT64_MAX : INT64_MIN;
+        return 0;
+    }
+    *out = (int64_t)d;
+    return 0;
+}
+
+static int read_request_id(const cJSON *item, place_request_id *rid)
+{
+    memset(rid, 0, sizeof *rid);
+    if (cJSON_IsString(item)) {
+        size_t n = strlen(item->valuestring);
+        if (n == 0 || n > PLACE_MAX_REQUEST_ID)
+            return -1;
+        memcpy(rid->text, item->valuestring, n + 1);
+        return 0;
+    }
+    int64_t v;
+    if (json_int(item, &v) < 0 || v == INT64_MAX || v == INT64_MIN)
+        return -1;
+    snprintf(rid->text, sizeof rid->text, "%" PRId64, v);
+    rid->is_number = 1;
+    return 0;
+}
+
+place_err place_parse_client(const char *buf, size_t len, place_msg_type *type,
+                             place_msg_place *place)
+{
+    place_err err = PLACE_ERR_NONE;
+    *type = PLACE_MSG_NONE;
+    memset(place, 0, sizeof *place);
+    if (len > PLACE_MAX_TEXT_FRAME)
+        return PLACE_ERR_TOO_LARGE;
+
+    cJSON *root = cJSON_ParseWithLength(buf, len);
+    if (!root || !cJSON_IsObject(root)) {
+        err = PLACE_ERR_BAD_JSON;
+        goto out;
+    }
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "type");
+    if (!cJSON_IsString(t)) {
+        err = PLACE_ERR_BAD_MESSAGE;
+        goto out;
+    }
+    if (strcmp(t->valuestring, "ping") == 0) {
+        *type = PLACE_MSG_PING;
+    } else if (strcmp(t->valuestring, "place") == 0) {
+        *type = PLACE_MSG_PLACE;
+        if (read_request_id(cJSON_GetObjectItemCaseSensitive(root, "requestId"),
+                            &place->request_id) < 0) {
+            err = PLACE_ERR_BAD_MESSAGE;
+            goto out;
+        }
+        if (json_int(cJSON_GetObjectItemCaseSensitive(root, "x"), &place->x) < 0 ||
+            json_int(cJSON_GetObjectItemCaseSensitive(root, "y"), &place->y) < 0 ||
+            json_int(cJSON_GetObjectItemCaseSensitive(root, "color"), &place->color) < 0)
+            err = PLACE_ERR_BAD_MESSAGE;
+    } else {
+        err = PLACE_ERR_UNKNOWN_TYPE;
+    }
+out:
+    cJSON_Delete(root);
+    return err;
+}
+
+int place_fmt_place(char *buf, size_t cap, int x, int y, int color, const place_request_id *rid)
+{
+    size_t pos = 0;
+    put(buf, cap, &pos, "{\"type\":\"place\",\"x\":%d,\"y\":%d,\"color\":%d", x, y, color);
+    put_rid(buf, cap, &pos, rid);
+    put(buf, cap, &pos, "}");
+    return finish(pos, cap);
+}
+
+int place_fmt_ping(char *buf, size_t cap)
+{
+    size_t pos = 0;
+    put(buf, cap, &pos, "{\"type\":\"ping\"}");
+    return finish(pos, cap);
+}
+
+int place_fmt_placed(char *buf, size_t cap, const place_request_id *rid, int64_t next_placement,
+                     uint64_t seq)
+{
+    size_t pos = 0;
+    put(buf, cap, &pos, "{\"type\":\"placed\"");
+    put_rid(buf, cap, &pos, rid);
+    put(buf, cap, &pos, ",\"nextPlacement\":%" PRId64 ",\"seq\":%" PRIu64 "}", next_placement,
+        seq);
+    return finish(pos, cap);
+}
+
+int place_fmt_error(char *buf, size_t cap, place_err code, const char *message,
+                    const place_request_id *rid, int64_t retry_after_ms)
+{
+    size_t pos = 0;
+    put(buf, cap, &pos, "{\"type\":\"error\",\"code\":\"%s\",\"message\":", place_err_code(code));
+    put_str(buf, cap, &pos, message ? message : place_err_message(code));
+    put_rid(buf, cap, &pos, rid);
+    if (retry_after_ms >= 0)
+        put(buf, cap, &pos, ",\"retryAfter\":%" PRId64, retry_after_ms);
+    put(buf, cap, &pos, "}");
+    return finish(pos, cap);
+}
+
+int place_fmt_pong(char *buf, size_t cap, int64_t server_time)
+{
+    size_t pos = 0;
+    put(buf, cap, &pos, "{\"type\":\"pong\",\"serverTime\":%" PRId64 "}", server_time);
+    return finish(pos, cap);
+}
+
+int place_fmt_resync(char *buf, size_t cap, uint64_t seq, const char *reason)
+{
+    size_t pos = 0;
+    put(buf, cap, &pos, "{\"type\":\"resync\",\"seq\":%" PRIu64 ",\"reason\":", seq);
+    put_str(buf, cap, &pos, reason ? reason : "");
+    put(buf, cap, &pos, "}");
+    return finish(pos, cap);
+}
+
+/* ---- parsing what the server sends (clients) ---- */
+
+static int64_t get_int(const cJSON *obj, const char *name, int64_t dflt)
+{
+    int64_t v;
+    if (json_int(cJSON_GetObjectItemCaseSensitive(obj, name), &v) < 0)
+        return dflt;
+    return v;
+}
+
+static void get_str(const cJSON *obj, const char *name, char *out, size_t cap)
+{
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(obj, name);
+    if (cJSON_IsString(s))
+        snprintf(out, cap, "%s", s->valuestring);
+}
+
+static int parse_hex_color(const char *s, uint8_t rgb[3])
+{
+    unsigned r, g, b;
+    if (!s || s[0] != '#' || strlen(s) != 7 || sscanf(s + 1, "%2x%2x%2x", &r, &g, &b) != 3)
+        return -1;
+    rgb[0] = (uint8_t)r;
+    rgb[1] = (uint8_t)g;
+    rgb[2] = (uint8_t)b;
+    return 0;
+}
+
+static int read_canvas_info(const cJSON *o, place_canvas_info *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!cJSON_IsObject(o))
+        return PLACE_EFORMAT;
+    int64_t w = get_int(o, "width", 0), h = get_int(o, "height", 0);
+    if (w <= 0 || h <= 0 || w > PLACE_MAX_SIDE || h > PLACE_MAX_SIDE)
+        return PLACE_EFORMAT;
+    out->width = (uint32_t)w;
+    out->height = (uint32_t)h;
+    out->colors = (int)get_int(o, "colors", PLACE_COLORS);
+    out->cooldown_sec = (int)get_int(o, "cooldownSec", 0);
+    out->batch_ms = (int)get_int(o, "batchMs", 0);
+    out->seq = (uint64_t)get_int(o, "seq", 0);
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(o, "guestsCanPlace");
+    out->guests_can_place = g ? cJSON_IsTrue(g) : 1;
+    const cJSON *pal = cJSON_GetObjectItemCaseSensitive(o, "palette");
+    if (cJSON_IsArray(pal) && cJSON_GetArraySize(pal) == PLACE_COLORS) {
+        out->has_palette = 1;
+        for (int i = 0; i < PLACE_COLORS; i++) {
+            const cJSON *c = cJSON_GetArrayItem(pal, i);
+            if (!cJSON_IsString(c) || parse_hex_color(c->valuestring, out->palette[i]) < 0) {
+                out->has_palette = 0;
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
+int place_parse_canvas_info(const char *buf, size_t len, place_canvas_info *out)
+{
+    cJSON *root = cJSON_ParseWithLength(buf, len);
+    int rc = read_canvas_info(root, out);
+    cJSON_Delete(root);
+    return rc;
+}
+
+static void read_user(const cJSON *o, place_user_info *u)
+{
+    memset(u, 0, sizeof *u);
+    if (!cJSON_IsObject(o))
+        return;
+    get_str(o, "userId", u->user_id, sizeof u->user_id);
+    get_str(o, "username", u->username, sizeof u->username);
+    u->is_guest = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "isGuest"));
+    u->is_admin = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "isAdmin"));
+    u->next_placement = get_int(o, "nextPlacement", 0);
+}
+
+int place_parse_server(const char *buf, size_t len, place_server_msg *out)
+{
+    int rc = 0;
+    memset(out, 0, sizeof *out);
+    out->retry_after_ms = -1;
+    cJSON *root = cJSON_ParseWithLength(buf, len);
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "type");
+    if (!cJSON_IsObject(root) || !cJSON_IsString(t)) {
+        rc = PLACE_EFORMAT;
+        goto out;
+    }
+    const char *type = t->valuestring;
+    const cJSON *rid = cJSON_GetObjectItemCaseSensitive(root, "requestId");
+    if (rid)
+        read_request_id(rid, &out->request_id);
+    out->seq = (uint64_t)get_int(root, "seq", 0);
+    out->server_time = get_int(root, "serverTime", 0);
+    out->next_placement = get_int(root, "nextPlacement", 0);
+
+    if (strcmp(type, "init") == 0) {
+        out->type = PLACE_MSG_INIT;
+        get_str(root, "canvasUrl", out->canvas_url, sizeof out->canvas_url);
+        out->cooldown_ms = get_int(root, "cooldown", 0);
+        rc = read_canvas_info(cJSON_GetObjectItemCaseSensitive(root, "canvasInfo"), &out->info);
+        read_user(cJSON_GetObjectItemCaseSensitive(root, "user"), &out->user);
+    } else if (strcmp(type, "placed") == 0) {
+        out->type = PLACE_MSG_PLACED;
+    } else if (strcmp(type, "error") == 0) {
+        out->type = PLACE_MSG_ERROR;
+        const cJSON *code = cJSON_GetObjectItemCaseSensitive(root, "code");
+        out->code = place_err_from_code(cJSON_IsString(code) ? code->valuestring : NULL);
+        get_str(root, "message", out->message, sizeof out->message);
+        out->retry_after_ms = get_int(root, "retryAfter", -1);
+    } else if (strcmp(type, "pong") == 0) {
+        out->type = PLACE_MSG_PONG;
+    } else if (strcmp(type, "resync") == 0) {
+        out->type = PLACE_MSG_RESYNC;
+        get_str(root, "reason", out->message, sizeof out->message);
+    } else {
+        rc = PLACE_EFORMAT;
+    }
+out:
+    cJSON_Delete(root);
+    return rc;
+}
