@@ -4,19 +4,22 @@ PORT ?= 8080
 DATA ?= data
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test test-asan clean
+.PHONY: all deps deps-runtime build run test test-asan clean
 
 all: build
 
 deps:
 	packaging/install-deps.sh
 
+deps-runtime:
+	packaging/install-deps.sh --runtime
+
 build:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
 # Sets up and runs the server on its embedded store at http://localhost:$(PORT)/
-run: deps build
+run: deps-runtime build
 	mkdir -p $(DATA)
 	$(BUILD)/server/placed --port $(PORT) --data-dir $(DATA)
 
