@@ -1,0 +1,148 @@
+/* The store behind placed: where placements, users, sessions and bans live.
+ *
+ * The server core (ws.c, http.c, auth.c) talks only to this interface, so the embedded store
+ * (store_sqlite.c: SQLite + in-memory cooldowns and sessions) and cluster mode (server/cluster/:
+ * Redis + Kafka + PostgreSQL) are interchangeable. A backend is opened with the loop it runs on
+ * and a sink through which it reports committed placements; every callback and sink call happens
+ * on that loop's thread.
+ *
+ * Rules every implementation keeps:
+ *  - place(): the result callback runs exactly once, on the loop thread. It may run before
+ *    place() returns (an immediate refusal such as COOLDOWN or BANNED); a success is reported
+ *    only once the placement is durable, so an acknowledged placement survives kill -9.
+ *  - sink.on_pixels() receives every committed placement exactly once, in ascending seq, on the
+ *    loop thread (in cluster mode: every process's placements, so each process can broadcast).
+ *  - The synchronous calls (sessions, users, admin) run on the loop thread and must be quick
+ *    (memory, or a loopback round trip at most); password hashing never happens here (auth.c does
+ *    it on a worker thread and passes the hash).
+ *  - Functions return 0 (PLACE_ERR_NONE) on success; where a protocol error is the natural
+ *    answer they return that place_err value, otherwise a negative number.
+ */
+#ifndef PLACE_SERVER_BACKEND_H
+#define PLACE_SERVER_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "place/proto.h"
+
+#include "config.h"
+
+#define BACKEND_ID_LEN 32      /* user ids: 32 lowercase hex characters */
+#define BACKEND_TOKEN_LEN 64   /* session tokens: 64 lowercase hex characters (256 bits) */
+#define BACKEND_NAME_MAX 32    /* usernames: 3..32 of A-Z a-z 0-9 _ - ; guests are "guest-xxxxxxxx" */
+#define BACKEND_HASH_MAX 128   /* an argon2id string from crypto_pwhash_str */
+#define BACKEND_HISTORY_MAX 50 /* most placements /api/v1/pixel returns */
+#define BACKEND_SESSION_TTL_MS (24LL * 3600 * 1000)
+
+typedef struct backend_user {
+    char id[BACKEND_ID_LEN + 1];
+    char name[BACKEND_NAME_MAX + 1];
+    int is_guest;
+    int is_admin;
+    int is_banned;
+    int64_t next_placement; /* ms since the epoch from which the user may place; 0: now */
+} backend_user;
+
+typedef struct backend_place_result {
+    place_err err;          /* PLACE_ERR_NONE: stored durably */
+    uint64_t seq;           /* on success */
+    int64_t next_placement; /* on success and COOLDOWN */
+    int64_t retry_after_ms; /* COOLDOWN: ms to wait; -1 otherwise */
+} backend_place_result;
+
+typedef void (*backend_place_cb)(void *arg, const backend_place_result *r);
+
+typedef struct backend_history_entry {
+    uint64_t seq;
+    char user_id[BACKEND_ID_LEN + 1];
+    char username[BACKEND_NAME_MAX + 1];
+    int color;
+    int64_t time_ms;
+} backend_history_entry;
+
+/* rc: 0, or a negative number when the history could not be read. e[0..n) newest first. */
+typedef void (*backend_history_cb)(void *arg, int rc, const backend_history_entry *e, size_t n);
+
+/* How a backend reaches the server core. Called on the loop thread only. */
+typedef struct backend_sink {
+    void *arg;
+    /* Committed placements in ascending seq, each exactly once. */
+    void (*on_pixels)(void *arg, const place_pixel *px, size_t n);
+    /* A user was banned (their sessions are already revoked): the core refuses their sockets'
+     * next placement and closes them. May be NULL. */
+    void (*on_banned)(void *arg, const char *user_id);
+} backend_sink;
+
+typedef enum backend_admin_op {
+    BACKEND_ADMIN_GRANT,
+    BACKEND_ADMIN_REVOKE,
+    BACKEND_ADMIN_BAN,
+    BACKEND_ADMIN_UNBAN,
+} backend_admin_op;
+
+typedef struct backend backend;
+
+typedef struct backend_ops {
+    const char *name; /* "embedded", "cluster" */
+
+    /* The canvas as it is now: *bits is a malloc'd packed bitmap of (*w, *h) the caller frees;
+     * *seq the last placement it contains. If the stored canvas is smaller than cfg's
+     * width/height it is grown first (content kept); if larger, returns -1 with a sentence in
+     * err ("the stored canvas is 2000x2000; refusing to shrink it to 100x100"). */
+    int (*load_canvas)(backend *b, uint8_t **bits, uint32_t *w, uint32_t *h, uint64_t *seq,
+                       char *err, size_t errcap);
+
+    /* Submits a placement by user_id (already range-checked by the caller). Checks the ban and
+     * the cooldown, numbers it, stores it; cb(arg, result) follows exactly once. Returns 0, or
+     * a negative number if it could not even be submitted (cb will not run). */
+    int (*place)(backend *b, const char *user_id, uint32_t x, uint32_t y, int color,
+                 backend_place_cb cb, void *arg);
+
+    /* The user behind a live session token (and extends the session's life). Returns 0, or -1
+     * for an unknown, expired or revoked token. */
+    int (*session_get)(backend *b, const char *token, backend_user *out);
+    /* A new guest user with a new session: token gets 64 hex chars + NUL. Returns 0 or < 0. */
+    int (*session_new_guest)(backend *b, char token[BACKEND_TOKEN_LEN + 1], backend_user *out);
+    /* A new session for an existing user. Returns 0 or < 0. */
+    int (*session_new)(backend *b, const char *user_id, char token[BACKEND_TOKEN_LEN + 1]);
+    /* Revokes a session at once (unknown tokens are ignored). */
+    void (*session_revoke)(backend *b, const char *token);
+
+    /* The user with this id. Returns 0 or -1 if unknown. */
+    int (*user_get)(backend *b, const char *user_id, backend_user *out);
+    /* Registers `name` with an argon2id hash. If guest_id names a guest, that guest becomes the
+     * registered user (same id, same cooldown); else a new user is made. Returns
+     * PLACE_ERR_NONE and fills *out, PLACE_ERR_USERNAME_TAKEN, or a negative number. */
+    int (*user_register)(backend *b, const char *guest_id, const char *name, const char *pwhash,
+                         backend_user *out);
+    /* A registered user's record and password hash, for login. Returns PLACE_ERR_NONE or
+     * PLACE_ERR_BAD_CREDENTIALS when no such registered user exists. */
+    int (*user_credentials)(backend *b, const char *name, backend_user *out,
+                            char pwhash[BACKEND_HASH_MAX + 1]);
+    /* Grants/revokes admin, bans/unbans the registered user `name`. A ban revokes every session
+     * of the user and calls sink.on_banned. Returns PLACE_ERR_NONE, or PLACE_ERR_NOT_FOUND with
+     * a sentence in err. */
+    int (*admin)(backend *b, backend_admin_op op, const char *name, char *err, size_t errcap);
+
+    /* The newest placements (at most `limit`) at (x, y); cb follows exactly once on the loop
+     * thread. Returns 0, or < 0 if not submitted. */
+    int (*history)(backend *b, uint32_t x, uint32_t y, int limit, backend_history_cb cb,
+                   void *arg);
+
+    /* Stops taking placements, finishes those in flight (their callbacks run), flushes, and
+     * frees the backend. Runs the loop as needed; b may be NULL. */
+    void (*close)(backend *b);
+} backend_ops;
+
+/* Every implementation's struct begins with this. */
+struct backend {
+    const backend_ops *ops;
+};
+
+/* The embedded store in cfg->data_dir (store_sqlite.c). Returns NULL with a sentence in err. */
+backend *backend_embedded_open(const place_config *cfg, uv_loop_t *loop, const backend_sink *sink,
+                               char *err, size_t errcap);
+
+#endif

@@ -1,0 +1,44 @@
+/* placed's configuration: one table (config.c) of name, type, range, default and help drives the
+ * command line and --help. To add a flag, add a field here and a row to the table. */
+#ifndef PLACE_SERVER_CONFIG_H
+#define PLACE_SERVER_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct place_config {
+    int port;
+    char listen[64];
+    char data_dir[512];
+    int width;
+    int height;
+    int cooldown_sec;
+    int batch_ms;
+    char cdn_url[512];
+    int guests_can_place;
+    int max_conns_per_ip;
+    char web_root[512];
+    /* admin actions: when one is set, placed applies it and exits */
+    char grant_admin[64];
+    char revoke_admin[64];
+    char ban[64];
+    char unban[64];
+    int help;
+} place_config;
+
+/* Fills cfg with every default. */
+void config_defaults(place_config *cfg);
+
+/* Parses argv (--name value, --name=value; booleans also bare --name or --no-name) over the
+ * defaults already in cfg. Returns 0, or -1 with a sentence for a person in err (unknown flag,
+ * missing value, value out of range). */
+int config_parse(place_config *cfg, int argc, char **argv, char *err, size_t errcap);
+
+/* Writes the usage text generated from the table. */
+void config_usage(FILE *out, const char *argv0);
+
+/* 1 when cfg asks for an admin action (--ban, --unban, --grant-admin, --revoke-admin). */
+int config_is_admin_action(const place_config *cfg);
+
+#endif
