@@ -1,0 +1,203 @@
+/* The client engine that place-tui and place-sdl share (CMake target place_client).
+ *
+ * It does everything a Place client does except drawing and input: fetches the snapshot (libcurl,
+ * follows the 302, accepts gzip), keeps the WebSocket to /ws (libwebsockets), reconciles snapshot
+ * and deltas by sequence number (docs/protocol.md, "Reconciliation"), places pixels
+ * optimistically and rolls them back on error or timeout, reconnects with backoff, and keeps the
+ * session token.
+ *
+ * Threads. The network runs on two threads of its own (WebSocket; HTTP + timers). They never
+ * touch the canvas: they queue what arrived and call the front-end's `wake` callback. Everything
+ * else -- every function below unless it says otherwise -- belongs to ONE front-end thread (the
+ * UI thread), which, after a wake, calls place_client_poll() until it returns 0; poll applies
+ * what arrived to the canvas and hands out events. An idle client sleeps in the front-end's own
+ * wait (poll(2), SDL_WaitEvent) and uses no CPU.
+ *
+ *     place_client_config cfg = { .url = url, .wake = my_wake, .wake_user = &my_pipe };
+ *     place_client *c;
+ *     if (place_client_new(&cfg, &c, err, sizeof err) < 0) die(err);
+ *     for (;;) {
+ *         wait for input, a wake, or place_client_timeout_ms(c);
+ *         place_client_event ev;
+ *         while (place_client_poll(c, &ev)) handle(&ev);
+ *         place_client_canvas view; place_client_canvas_view(c, &view); draw(&view);
+ *     }
+ *     place_client_free(c);
+ *
+ * The canvas the front-end draws is one byte (palette index 0..15) per pixel, exactly what the
+ * player should see: base snapshot, newer deltas on top, optimistic pixels above everything. */
+#ifndef PLACE_CLIENT_H
+#define PLACE_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "place/proto.h"
+
+#define PLACE_CLIENT_DEFAULT_URL "http://localhost:8080"
+#define PLACE_CLIENT_TOKEN_MAX 128     /* longest session token the engine keeps */
+#define PLACE_CLIENT_HISTORY_MAX 8     /* placements a PIXEL_INFO event carries, newest first */
+#define PLACE_CLIENT_PLACE_TIMEOUT_MS 10000 /* no answer to a place in this time: roll back */
+
+typedef struct place_client place_client;
+
+/* Called from the engine's threads (never from the UI thread's own calls) when
+ * place_client_poll() has something new. Must be quick and thread-safe: write a byte to a pipe,
+ * SDL_PushEvent, signal a condition variable. Must not call back into the engine. */
+typedef void (*place_client_wake_fn)(void *user);
+
+typedef struct place_client_config {
+    const char *url;       /* "http://host:port" or "https://..."; NULL: PLACE_CLIENT_DEFAULT_URL */
+    const char *token;     /* session token to send; NULL: get a guest session from the server */
+    place_client_wake_fn wake; /* may be NULL if the front-end polls on a timer (not advised) */
+    void *wake_user;
+    /* Offline mode, for benchmarks and tests: no network threads, no requests; the canvas is
+     * offline_width x offline_height, all colour 0, and changes only through
+     * place_client_inject_frame(). */
+    int offline;
+    uint32_t offline_width, offline_height;
+} place_client_config;
+
+typedef enum place_client_conn {
+    PLACE_CONN_CONNECTING = 0, /* first attempt under way */
+    PLACE_CONN_CONNECTED,      /* WebSocket up and `init` received */
+    PLACE_CONN_DISCONNECTED,   /* lost or refused; retrying at status.retry_at; canvas stale */
+    PLACE_CONN_OFFLINE,        /* config.offline */
+} place_client_conn;
+
+typedef enum place_client_event_type {
+    PLACE_CEV_NONE = 0,
+    PLACE_CEV_CONN,        /* connection state changed (see place_client_get_status); text: why,
+                              when it was lost */
+    PLACE_CEV_CANVAS_SIZE, /* the canvas got its size or a new one: lay out and redraw it all */
+    PLACE_CEV_PIXELS,      /* pixels inside the rectangle x, y, w, h may have changed */
+    PLACE_CEV_PLACED,      /* your pixel at x, y (colour `color`) is stored with sequence `seq` */
+    PLACE_CEV_ROLLBACK,    /* your pixel at x, y was refused (code) or not answered in time
+                              (PLACE_ERR_TIMEOUT) and rolled back; the pixel shows `color` again;
+                              text: why, in words */
+    PLACE_CEV_COOLDOWN,    /* next_placement changed */
+    PLACE_CEV_USER,        /* who we are is known or changed (place_client_get_status) */
+    PLACE_CEV_PIXEL_INFO,  /* the answer to place_client_pixel_info() for x, y: history[], or
+                              code/text when the request failed */
+    PLACE_CEV_ERROR,       /* something the player should read that is not about one placement
+                              (snapshot failed, server said error without a requestId); text */
+} place_client_event_type;
+
+/* One placement of a pixel's history (GET /api/v1/pixel). */
+typedef struct place_client_placement {
+    uint64_t seq;
+    char user_id[65];
+    char username[65];
+    int color;
+    int64_t time_ms; /* when it was placed, ms since the epoch */
+} place_client_placement;
+
+typedef struct place_client_event {
+    place_client_event_type type;
+    int x, y, w, h;         /* PIXELS: rectangle; PLACED, ROLLBACK, PIXEL_INFO: the pixel */
+    int color;              /* PLACED: colour placed; ROLLBACK: colour shown again */
+    uint64_t seq;           /* PLACED */
+    place_err code;         /* ROLLBACK, PIXEL_INFO (PLACE_ERR_NONE on success), ERROR */
+    int64_t next_placement; /* COOLDOWN: local ms since the epoch from which one may place (0: now) */
+    char text[256];         /* CONN, ROLLBACK, PIXEL_INFO on failure, ERROR: words for a player */
+    int history_count;      /* PIXEL_INFO: entries in history (0: never placed) */
+    place_client_placement history[PLACE_CLIENT_HISTORY_MAX];
+} place_client_event;
+
+typedef struct place_client_status {
+    place_client_conn conn;
+    int stale;              /* the canvas may be out of date (not connected, or waiting for a
+                               snapshot that covers a gap) */
+    int64_t retry_at;       /* DISCONNECTED: local ms of the next connection attempt */
+    int64_t next_placement; /* local ms from which one may place; 0 or past: now */
+    int cooldown_sec;       /* the server's cooldown, 0 until known */
+    int have_user;
+    place_user_info user;   /* who we are (valid when have_user) */
+    int pending;            /* own placements waiting for an answer */
+    uint64_t seq;           /* newest sequence number the canvas reflects */
+} place_client_status;
+
+typedef struct place_client_canvas {
+    uint32_t width, height;  /* 0 x 0 until the size is known */
+    const uint8_t *pixels;   /* width*height palette indices, row-major; valid until the next
+                                place_client_poll / place_client_place call */
+    uint64_t version;        /* grows whenever any pixel changes */
+} place_client_canvas;
+
+/* Creates the engine and starts its network threads (none in offline mode). The config's
+ * strings are copied. Returns 0 and *out, or a negative PLACE_E* code with a sentence in err. */
+int place_client_new(const place_client_config *cfg, place_client **out, char *err,
+                     size_t errlen);
+
+/* Stops the threads, closes the connection, frees everything. Accepts NULL. */
+void place_client_free(place_client *c);
+
+/* Applies whatever the network delivered and fires due timeouts, then hands out the next event.
+ * Returns 1 and fills *ev, or 0 when there is nothing more. PIXELS events are coalesced: one
+ * rectangle per burst. */
+int place_client_poll(place_client *c, place_client_event *ev);
+
+/* Milliseconds until the engine needs place_client_poll() again even without a wake (a
+ * placement timing out), or -1 for never. The engine also wakes the front-end at that time, so
+ * honouring this is a belt-and-braces measure. */
+int place_client_timeout_ms(place_client *c);
+
+/* What the player should see now. Always succeeds; width/height are 0 before the first
+ * snapshot or init. */
+void place_client_canvas_view(place_client *c, place_client_canvas *out);
+
+void place_client_get_status(place_client *c, place_client_status *out);
+
+/* Places colour at (x, y) optimistically: checks the local cooldown and the connection, shows
+ * the pixel at once, sends `place`. The answer comes later as PLACED or ROLLBACK. Returns 0, or
+ * a negative PLACE_E* code with a sentence for the player in why ("Wait 12 s before placing
+ * again.", "Not connected to the server.") and nothing changed. */
+int place_client_place(place_client *c, int x, int y, int color, char *why, size_t whylen);
+
+/* Asks who placed (x, y) and when; the answer comes as a PIXEL_INFO event. Returns 0, or a
+ * negative code (offline, out of bounds). */
+int place_client_pixel_info(place_client *c, int x, int y);
+
+/* Feeds a binary batch frame (docs/protocol.md) through exactly the path network batches take.
+ * Callable from any thread; the frame is copied; the wake callback fires. Returns 0, or
+ * PLACE_EFORMAT if the frame is malformed. Frames are built with place_batch_encode(). */
+int place_client_inject_frame(place_client *c, const uint8_t *frame, size_t len);
+
+/* "connecting", "connected", "disconnected", "offline". */
+const char *place_client_conn_name(place_client_conn conn);
+
+/* Wall-clock ms since the epoch, the clock every local time above uses. */
+int64_t place_client_now_ms(void);
+
+/* ---- the session token, shared by every native client ----
+ * One file, $XDG_CONFIG_HOME/place/session (else ~/.config/place/session), mode 0600 in a 0700
+ * directory, holding the token of the logged-in user. These functions may be called from any
+ * thread, before or without an engine. */
+
+/* Writes the file's path into out. Returns 0, or PLACE_ESHORT / PLACE_ERANGE (no HOME). */
+int place_client_token_path(char *out, size_t cap);
+
+/* Reads the stored token into token. Returns 1 if one was read, 0 if there is none, or a
+ * negative code on error. */
+int place_client_token_load(char token[PLACE_CLIENT_TOKEN_MAX + 1]);
+
+/* Stores token, creating the directory (0700) and file (0600). Returns 0 or a negative code. */
+int place_client_token_save(const char *token);
+
+/* Removes the stored token. Returns 0 (also when there was none) or a negative code. */
+int place_client_token_clear(void);
+
+/* Logs in synchronously (POST /api/v1/auth/login) and writes the new session token into token.
+ * Returns 0, or a negative code with the server's reason (or the network's) in err. */
+int place_client_login(const char *url, const char *username, const char *password,
+                       char token[PLACE_CLIENT_TOKEN_MAX + 1], char *err, size_t errlen);
+
+/* Revokes token on the server (POST /api/v1/auth/logout). Returns 0 or a negative code with
+ * err filled. */
+int place_client_logout(const char *url, const char *token, char *err, size_t errlen);
+
+/* Prints prompt on the controlling terminal and reads a line with echo off (termios), without
+ * the newline, into buf. Returns the length, or a negative code (no terminal, too long). */
+int place_client_read_password(const char *prompt, char *buf, size_t cap);
+
+#endif
