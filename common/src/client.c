@@ -1,0 +1,435 @@
+/* The client engine's front door (place/client.h): owns the reconciled canvas on the UI thread
+ * and turns what the network threads deliver into canvas changes and events. */
+#include "place/client.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client_int.h"
+#include "client_recon.h"
+#include "place/bitmap.h"
+
+struct place_client {
+    char *url;
+    place_client_wake_fn wake;
+    void *wake_user;
+    int offline;
+
+    /* UI thread only */
+    recon *rc;
+    place_client_conn conn;
+    int64_t retry_at;
+    int have_user;
+    place_user_info user;
+    int64_t clock_offset; /* server clock minus ours, ms */
+    int have_snapshot_request;
+    int64_t woken_for; /* the deadline the HTTP thread was last asked to wake us for */
+
+    /* shared with the network threads, under lock */
+    pthread_mutex_t lock;
+    inbound *in_head, *in_tail;
+    char token[PLACE_CLIENT_TOKEN_MAX + 1];
+
+    client_http *http;
+    client_ws *ws;
+};
+
+int64_t place_client_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *place_client_conn_name(place_client_conn conn)
+{
+    switch (conn) {
+    case PLACE_CONN_CONNECTING: return "connecting";
+    case PLACE_CONN_CONNECTED: return "connected";
+    case PLACE_CONN_DISCONNECTED: return "disconnected";
+    case PLACE_CONN_OFFLINE: return "offline";
+    }
+    return "?";
+}
+
+/* ---- shared with the network threads ---- */
+
+inbound *client_inbound_new(inbound_type type)
+{
+    inbound *in = calloc(1, sizeof *in);
+    if (!in)
+        abort();
+    in->type = type;
+    return in;
+}
+
+static void inbound_free(inbound *in)
+{
+    if (!in)
+        return;
+    free(in->data);
+    free(in);
+}
+
+void client_wake(place_client *c)
+{
+    if (c->wake)
+        c->wake(c->wake_user);
+}
+
+void client_deliver(place_client *c, inbound *in)
+{
+    pthread_mutex_lock(&c->lock);
+    if (c->in_tail)
+        c->in_tail->next = in;
+    else
+        c->in_head = in;
+    c->in_tail = in;
+    pthread_mutex_unlock(&c->lock);
+    client_wake(c);
+}
+
+const char *client_url(place_client *c)
+{
+    return c->url;
+}
+
+void client_token_get(place_client *c, char out[PLACE_CLIENT_TOKEN_MAX + 1])
+{
+    pthread_mutex_lock(&c->lock);
+    memcpy(out, c->token, sizeof c->token);
+    pthread_mutex_unlock(&c->lock);
+}
+
+void client_token_set(place_client *c, const char *token)
+{
+    pthread_mutex_lock(&c->lock);
+    snprintf(c->token, sizeof c->token, "%s", token ? token : "");
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* ---- lifecycle ---- */
+
+int place_client_new(const place_client_config *cfg, place_client **out, char *err,
+                     size_t errlen)
+{
+    *out = NULL;
+    place_client *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return PLACE_ENOMEM;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    const char *url = cfg->url && *cfg->url ? cfg->url : PLACE_CLIENT_DEFAULT_URL;
+    c->url = strdup(url);
+    c->rc = recon_new();
+    if (!c->url || !c->rc) {
+        snprintf(err, errlen, "out of memory");
+        place_client_free(c);
+        return PLACE_ENOMEM;
+    }
+    size_t n = strlen(c->url);
+    while (n > 0 && c->url[n - 1] == '/')
+        c->url[--n] = '\0';
+    if (strncmp(c->url, "http://", 7) != 0 && strncmp(c->url, "https://", 8) != 0) {
+        snprintf(err, errlen, "the server URL must start with http:// or https://: %s", url);
+        place_client_free(c);
+        return PLACE_ERANGE;
+    }
+    c->wake = cfg->wake;
+    c->wake_user = cfg->wake_user;
+    c->offline = cfg->offline;
+    c->woken_for = -1;
+    if (cfg->token)
+        snprintf(c->token, sizeof c->token, "%s", cfg->token);
+
+    if (c->offline) {
+        c->conn = PLACE_CONN_OFFLINE;
+        int rc = recon_set_size(c->rc, cfg->offline_width, cfg->offline_height);
+        if (rc < 0) {
+            snprintf(err, errlen, "bad offline canvas size %ux%u", cfg->offline_width,
+                     cfg->offline_height);
+            place_client_free(c);
+            return rc;
+        }
+        *out = c;
+        return 0;
+    }
+
+    c->conn = PLACE_CONN_CONNECTING;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int rc = client_http_start(c, &c->http);
+    if (rc == 0)
+        rc = client_ws_start(c, &c->ws);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot start the network threads");
+        place_client_free(c);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}
+
+void place_client_free(place_client *c)
+{
+    if (!c)
+        return;
+    client_ws_stop(c->ws);
+    client_http_stop(c->http);
+    for (inbound *in = c->in_head, *next; in; in = next) {
+        next = in->next;
+        inbound_free(in);
+    }
+    recon_free(c->rc);
+    free(c->url);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+/* ---- turning network input into state ---- */
+
+static void want_snapshot(place_client *c, int64_t delay_ms)
+{
+    if (c->http)
+        client_http_want_snapshot(c->http, delay_ms);
+}
+
+static int64_t to_local(place_client *c, int64_t server_ms)
+{
+    return server_ms > 0 ? server_ms - c->clock_offset : 0;
+}
+
+static void conn_event(place_client *c, place_client_conn conn, const char *why)
+{
+    c->conn = conn;
+    place_client_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = PLACE_CEV_CONN;
+    snprintf(ev.text, sizeof ev.text, "%s", why ? why : "");
+    recon_push_event(c->rc, &ev);
+}
+
+static void user_event(place_client *c, const place_user_info *user)
+{
+    c->user = *user;
+    c->have_user = 1;
+    place_client_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = PLACE_CEV_USER;
+    recon_push_event(c->rc, &ev);
+}
+
+static int64_t rid_number(const place_request_id *rid, int *ok)
+{
+    char *end = NULL;
+    long long v = strtoll(rid->text, &end, 10);
+    *ok = rid->text[0] && end && *end == '\0';
+    return v;
+}
+
+static void handle_text(place_client *c, const char *text, size_t len)
+{
+    place_server_msg *m = malloc(sizeof *m);
+    if (!m)
+        return;
+    if (place_parse_server(text, len, m) < 0)
+        goto out;
+    int64_t now = place_client_now_ms();
+    int ok = 0;
+    int64_t rid;
+    switch (m->type) {
+    case PLACE_MSG_INIT:
+        if (m->server_time > 0)
+            c->clock_offset = m->server_time - now;
+        if (m->info.width && m->info.height)
+            recon_set_size(c->rc, m->info.width, m->info.height);
+        recon_set_cooldown(c->rc, m->info.cooldown_sec);
+        recon_set_next_placement(c->rc, m->cooldown_ms > 0 ? now + m->cooldown_ms : 0);
+        if (m->user.user_id[0])
+            user_event(c, &m->user);
+        if (recon_connected(c->rc, m->seq) & RECON_WANT_SNAPSHOT)
+            want_snapshot(c, 0);
+        conn_event(c, PLACE_CONN_CONNECTED, NULL);
+        break;
+    case PLACE_MSG_PLACED:
+        rid = rid_number(&m->request_id, &ok);
+        if (ok)
+            recon_placed(c->rc, rid, m->seq, to_local(c, m->next_placement));
+        break;
+    case PLACE_MSG_ERROR:
+        rid = rid_number(&m->request_id, &ok);
+        recon_error(c->rc, ok, rid, m->code, m->message, m->retry_after_ms, now);
+        break;
+    case PLACE_MSG_RESYNC:
+        if (recon_resync(c->rc, m->seq) & RECON_WANT_SNAPSHOT)
+            want_snapshot(c, 0);
+        break;
+    default:
+        break;
+    }
+out:
+    free(m);
+}
+
+static void handle(place_client *c, inbound *in)
+{
+    int rc;
+    switch (in->type) {
+    case IN_WS_UP:
+        break; /* "connected" waits for init, which carries what the canvas needs */
+    case IN_WS_DOWN:
+        c->retry_at = in->when;
+        conn_event(c, PLACE_CONN_DISCONNECTED, in->ev.text);
+        if (!c->have_snapshot_request) {
+            /* The WebSocket is down but the snapshot may still be served: show the canvas. */
+            c->have_snapshot_request = 1;
+            want_snapshot(c, 0);
+        }
+        break;
+    case IN_TEXT:
+        handle_text(c, (const char *)in->data, in->len);
+        break;
+    case IN_BINARY:
+        if (in->len >= 2 && in->data[0] == PLACE_BATCH_KIND && in->data[1] == PLACE_BATCH_VERSION &&
+            recon_batch(c->rc, in->data, in->len) == RECON_WANT_SNAPSHOT)
+            want_snapshot(c, 0);
+        break;
+    case IN_SNAPSHOT:
+        c->have_snapshot_request = 1;
+        rc = recon_snapshot(c->rc, in->w, in->h, in->seq, in->data);
+        in->data = NULL; /* recon owns (or freed) it */
+        if (rc == RECON_WANT_SNAPSHOT_LATER)
+            want_snapshot(c, 1000);
+        break;
+    case IN_SNAPSHOT_FAILED:
+        in->ev.type = PLACE_CEV_ERROR;
+        recon_push_event(c->rc, &in->ev);
+        break;
+    case IN_USER:
+        user_event(c, &in->user);
+        break;
+    case IN_EVENT:
+        recon_push_event(c->rc, &in->ev);
+        break;
+    }
+}
+
+static void drain(place_client *c)
+{
+    pthread_mutex_lock(&c->lock);
+    inbound *list = c->in_head;
+    c->in_head = c->in_tail = NULL;
+    pthread_mutex_unlock(&c->lock);
+    for (inbound *in = list, *next; in; in = next) {
+        next = in->next;
+        handle(c, in);
+        inbound_free(in);
+    }
+    recon_tick(c->rc, place_client_now_ms());
+    int64_t d = recon_next_deadline(c->rc);
+    if (d >= 0 && d != c->woken_for && c->http) {
+        client_http_wake_at(c->http, d);
+        c->woken_for = d;
+    }
+}
+
+int place_client_poll(place_client *c, place_client_event *ev)
+{
+    if (recon_pop_event(c->rc, ev))
+        return 1;
+    drain(c);
+    return recon_pop_event(c->rc, ev);
+}
+
+int place_client_timeout_ms(place_client *c)
+{
+    int64_t d = recon_next_deadline(c->rc);
+    if (d < 0)
+        return -1;
+    int64_t left = d - place_client_now_ms();
+    if (left < 0)
+        return 0;
+    return left > 1000000 ? 1000000 : (int)left;
+}
+
+void place_client_canvas_view(place_client *c, place_client_canvas *out)
+{
+    recon_view(c->rc, out);
+}
+
+void place_client_get_status(place_client *c, place_client_status *out)
+{
+    memset(out, 0, sizeof *out);
+    out->conn = c->conn;
+    out->stale = (c->conn != PLACE_CONN_CONNECTED && c->conn != PLACE_CONN_OFFLINE) ||
+                 recon_gap_open(c->rc);
+    out->retry_at = c->retry_at;
+    out->next_placement = recon_get_next_placement(c->rc);
+    out->cooldown_sec = recon_cooldown_sec(c->rc);
+    out->have_user = c->have_user;
+    out->user = c->user;
+    out->pending = recon_pending(c->rc);
+    out->seq = recon_seq(c->rc);
+}
+
+int place_client_place(place_client *c, int x, int y, int color, char *why, size_t whylen)
+{
+    if (c->conn != PLACE_CONN_CONNECTED) {
+        if (c->conn == PLACE_CONN_DISCONNECTED) {
+            int64_t s = (c->retry_at - place_client_now_ms() + 999) / 1000;
+            snprintf(why, whylen, "Not connected to the server; retrying in %lld s.",
+                     (long long)(s > 0 ? s : 0));
+        } else if (c->conn == PLACE_CONN_OFFLINE) {
+            snprintf(why, whylen, "Offline: there is no server to send the pixel to.");
+        } else {
+            snprintf(why, whylen, "Still connecting to the server.");
+        }
+        return PLACE_ERANGE;
+    }
+    int64_t rid;
+    int rc = recon_place(c->rc, x, y, color, place_client_now_ms(), &rid, why, whylen);
+    if (rc < 0)
+        return rc;
+    place_request_id id;
+    snprintf(id.text, sizeof id.text, "%lld", (long long)rid);
+    id.is_number = 1;
+    char msg[256];
+    if (place_fmt_place(msg, sizeof msg, x, y, color, &id) > 0)
+        client_ws_send(c->ws, msg);
+    int64_t d = recon_next_deadline(c->rc);
+    if (d >= 0 && d != c->woken_for) {
+        client_http_wake_at(c->http, d);
+        c->woken_for = d;
+    }
+    return 0;
+}
+
+int place_client_pixel_info(place_client *c, int x, int y)
+{
+    place_client_canvas v;
+    recon_view(c->rc, &v);
+    if (x < 0 || y < 0 || (uint32_t)x >= v.width || (uint32_t)y >= v.height)
+        return PLACE_ERANGE;
+    if (!c->http)
+        return PLACE_ERANGE;
+    client_http_want_pixel(c->http, x, y);
+    return 0;
+}
+
+int place_client_inject_frame(place_client *c, const uint8_t *frame, size_t len)
+{
+    place_batch_header h;
+    if (place_batch_parse_header(frame, len, &h) < 0)
+        return PLACE_EFORMAT;
+    inbound *in = client_inbound_new(IN_BINARY);
+    in->data = malloc(len);
+    if (!in->data)
+        abort();
+    memcpy(in->data, frame, len);
+    in->len = len;
+    client_deliver(c, in);
+    return 0;
+}

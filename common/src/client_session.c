@@ -1,0 +1,215 @@
+/* The session token every native client shares: the token file, login, logout, and reading a
+ * password from the terminal without echo. */
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "client_int.h"
+
+/* The directory holding the session file: $XDG_CONFIG_HOME/place, else ~/.config/place. */
+static int session_dir(char *out, size_t cap)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    const char *home = getenv("HOME");
+    int n;
+    if (xdg && *xdg == '/')
+        n = snprintf(out, cap, "%s/place", xdg);
+    else if (home && *home)
+        n = snprintf(out, cap, "%s/.config/place", home);
+    else
+        return PLACE_ERANGE;
+    return n < 0 || (size_t)n >= cap ? PLACE_ESHORT : 0;
+}
+
+int place_client_token_path(char *out, size_t cap)
+{
+    char dir[1024];
+    int rc = session_dir(dir, sizeof dir);
+    if (rc < 0)
+        return rc;
+    int n = snprintf(out, cap, "%s/session", dir);
+    return n < 0 || (size_t)n >= cap ? PLACE_ESHORT : 0;
+}
+
+int place_client_token_load(char token[PLACE_CLIENT_TOKEN_MAX + 1])
+{
+    char path[1100];
+    token[0] = '\0';
+    if (place_client_token_path(path, sizeof path) < 0)
+        return 0;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return errno == ENOENT ? 0 : PLACE_EFORMAT;
+    char line[PLACE_CLIENT_TOKEN_MAX + 8];
+    int rc = 0;
+    if (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n \t")] = '\0';
+        if (line[0] && strlen(line) <= PLACE_CLIENT_TOKEN_MAX) {
+            strcpy(token, line);
+            rc = 1;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+/* mkdir -p with mode 0700 for the directories we create. */
+static int make_dirs(const char *dir)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+            return PLACE_EFORMAT;
+        *p = '/';
+    }
+    if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+        return PLACE_EFORMAT;
+    chmod(buf, 0700); /* the last one is ours: keep it private even if it existed */
+    return 0;
+}
+
+int place_client_token_save(const char *token)
+{
+    char dir[1024], path[1100], tmp[1200];
+    int rc = session_dir(dir, sizeof dir);
+    if (rc < 0)
+        return rc;
+    if ((rc = make_dirs(dir)) < 0)
+        return rc;
+    snprintf(path, sizeof path, "%s/session", dir);
+    snprintf(tmp, sizeof tmp, "%s/.session.%ld", dir, (long)getpid());
+    /* Written beside and renamed over, so a reader never sees half a token. */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return PLACE_EFORMAT;
+    size_t len = strlen(token);
+    int ok = write(fd, token, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
+    ok = fchmod(fd, 0600) == 0 && ok;
+    ok = close(fd) == 0 && ok;
+    if (!ok || rename(tmp, path) < 0) {
+        unlink(tmp);
+        return PLACE_EFORMAT;
+    }
+    return 0;
+}
+
+int place_client_token_clear(void)
+{
+    char path[1100];
+    if (place_client_token_path(path, sizeof path) < 0)
+        return 0;
+    if (unlink(path) < 0 && errno != ENOENT)
+        return PLACE_EFORMAT;
+    return 0;
+}
+
+int place_client_login(const char *url, const char *username, const char *password,
+                       char token[PLACE_CLIENT_TOKEN_MAX + 1], char *err, size_t errlen)
+{
+    token[0] = '\0';
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddStringToObject(o, "username", username) ||
+        !cJSON_AddStringToObject(o, "password", password)) {
+        cJSON_Delete(o);
+        snprintf(err, errlen, "out of memory");
+        return PLACE_ENOMEM;
+    }
+    char *body = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!body) {
+        snprintf(err, errlen, "out of memory");
+        return PLACE_ENOMEM;
+    }
+    char full[1024];
+    snprintf(full, sizeof full, "%s/api/v1/auth/login", url);
+    http_resp resp;
+    char neterr[256];
+    int rc = client_http_request("POST", full, NULL, body, 15000, &resp, neterr, sizeof neterr);
+    memset(body, 0, strlen(body)); /* the password should not linger in freed memory */
+    cJSON_free(body);
+    if (rc < 0) {
+        snprintf(err, errlen, "Cannot reach the server (%s).", neterr);
+        return rc;
+    }
+    if (resp.status != 200) {
+        client_http_error_text(&resp, err, errlen, NULL);
+        rc = PLACE_EFORMAT;
+    } else if (!resp.token[0]) {
+        snprintf(err, errlen, "The server did not hand out a session.");
+        rc = PLACE_EFORMAT;
+    } else {
+        snprintf(token, PLACE_CLIENT_TOKEN_MAX + 1, "%s", resp.token);
+    }
+    free(resp.body);
+    return rc;
+}
+
+int place_client_logout(const char *url, const char *token, char *err, size_t errlen)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    char full[1024], neterr[256];
+    snprintf(full, sizeof full, "%s/api/v1/auth/logout", url);
+    http_resp resp;
+    int rc = client_http_request("POST", full, token, "{}", 15000, &resp, neterr, sizeof neterr);
+    if (rc < 0) {
+        snprintf(err, errlen, "Cannot reach the server (%s).", neterr);
+        return rc;
+    }
+    if (resp.status != 200) {
+        client_http_error_text(&resp, err, errlen, NULL);
+        rc = PLACE_EFORMAT;
+    }
+    free(resp.body);
+    return rc;
+}
+
+int place_client_read_password(const char *prompt, char *buf, size_t cap)
+{
+    int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return PLACE_EFORMAT;
+    struct termios old, quiet;
+    int have_tty = tcgetattr(fd, &old) == 0;
+    if (have_tty) {
+        quiet = old;
+        quiet.c_lflag &= (tcflag_t)~(ECHO | ECHONL);
+        quiet.c_lflag |= ICANON;
+        tcsetattr(fd, TCSAFLUSH, &quiet);
+    }
+    if (write(fd, prompt, strlen(prompt)) < 0) {
+        /* nothing to do: the prompt is a courtesy */
+    }
+    size_t n = 0;
+    int rc = 0;
+    for (;;) {
+        char ch;
+        ssize_t r = read(fd, &ch, 1);
+        if (r <= 0 || ch == '\n' || ch == '\r')
+            break;
+        if (n + 1 >= cap) {
+            rc = PLACE_ESHORT;
+            continue; /* swallow the rest of the line */
+        }
+        buf[n++] = ch;
+    }
+    buf[n] = '\0';
+    if (have_tty)
+        tcsetattr(fd, TCSAFLUSH, &old);
+    if (write(fd, "\n", 1) < 0) {
+        /* as above */
+    }
+    close(fd);
+    return rc < 0 ? rc : (int)n;
+}
