@@ -1,0 +1,367 @@
+/* Unit tests of the client engine's pure core (common/src/client_recon.c): reconciliation of
+ * snapshot and deltas by sequence number, optimistic placement and rollback, reconnect backoff.
+ * Each case drives the state the way the network would and checks what the player would see. */
+#include <stdlib.h>
+
+#include "../unit/test.h"
+#include "client_recon.h"
+#include "place/proto.h"
+
+#define W 8
+#define H 8
+
+/* A snapshot of the whole canvas in one colour, as recon_snapshot takes it (malloc'd). */
+static uint8_t *plain(int color)
+{
+    uint8_t *p = malloc(W * H);
+    memset(p, color, W * H);
+    return p;
+}
+
+static int shown(recon *r, int x, int y)
+{
+    place_client_canvas v;
+    recon_view(r, &v);
+    return v.pixels[y * (int)v.width + x];
+}
+
+/* Feeds a batch frame of n pixels covering (prev, last]. */
+static int batch(recon *r, uint64_t prev, uint64_t last, const place_pixel *px, uint32_t n)
+{
+    uint8_t buf[1024];
+    int len = place_batch_encode(buf, sizeof buf, prev, last, 0, px, n);
+    CHECK(len > 0);
+    return recon_batch(r, buf, (size_t)len);
+}
+
+/* Drops every queued event; returns how many of `type` there were, the last copied to *last. */
+static int drain(recon *r, place_client_event_type type, place_client_event *last)
+{
+    place_client_event ev = {0};
+    int n = 0;
+    while (recon_pop_event(r, &ev))
+        if (ev.type == type) {
+            n++;
+            if (last)
+                *last = ev;
+        }
+    return n;
+}
+
+static recon *fresh(void)
+{
+    recon *r = recon_new();
+    CHECK(r != NULL);
+    CHECK_INT(recon_set_size(r, W, H), 0);
+    return r;
+}
+
+static void stale_snapshot_keeps_newer_deltas(void)
+{
+    recon *r = fresh();
+    CHECK_INT(recon_connected(r, 10), RECON_WANT_SNAPSHOT);
+    place_pixel px[] = {{11, 1, 1, 5}, {12, 2, 2, 6}};
+    CHECK_INT(batch(r, 10, 12, px, 2), 0);
+    CHECK_INT(shown(r, 1, 1), 5);
+    CHECK_INT(shown(r, 2, 2), 6);
+    /* The snapshot was built at seq 11: it has (1,1) but not (2,2)'s newer placement. */
+    uint8_t *snap = plain(3);
+    snap[1 * W + 1] = 5;
+    CHECK_INT(recon_snapshot(r, W, H, 11, snap), 0);
+    CHECK_INT(shown(r, 2, 2), 6); /* not reverted to the snapshot's 3 */
+    CHECK_INT(shown(r, 1, 1), 5);
+    CHECK_INT(shown(r, 0, 0), 3);
+    uint64_t seq;
+    CHECK_INT(recon_underlying(r, 2, 2, &seq), 6);
+    CHECK_INT(seq, 12);
+    /* An even older snapshot (a lagging cache) changes nothing. */
+    CHECK_INT(recon_snapshot(r, W, H, 9, plain(7)), 0);
+    CHECK_INT(shown(r, 0, 0), 3);
+    CHECK_INT(shown(r, 2, 2), 6);
+    /* A newer snapshot that contains (2,2) takes over its seq. */
+    uint8_t *snap2 = plain(3);
+    snap2[2 * W + 2] = 6;
+    snap2[1 * W + 1] = 5;
+    CHECK_INT(recon_snapshot(r, W, H, 12, snap2), 0);
+    CHECK_INT(recon_underlying(r, 2, 2, &seq), 6);
+    CHECK_INT(seq, 12);
+    recon_free(r);
+}
+
+static void older_delta_does_not_revert_pixel(void)
+{
+    recon *r = fresh();
+    recon_connected(r, 0);
+    CHECK_INT(recon_snapshot(r, W, H, 20, plain(4)), 0);
+    place_pixel old[] = {{15, 3, 3, 9}};
+    batch(r, 14, 15, old, 1);
+    CHECK_INT(shown(r, 3, 3), 4);
+    place_pixel a[] = {{21, 3, 3, 9}}, b[] = {{22, 3, 3, 10}};
+    batch(r, 20, 22, b, 1);
+    batch(r, 20, 21, a, 1); /* arrives late, older than what the pixel shows */
+    CHECK_INT(shown(r, 3, 3), 10);
+    recon_free(r);
+}
+
+static void gap_needs_snapshot_that_covers_it(void)
+{
+    recon *r = fresh();
+    recon_connected(r, 10);
+    CHECK_INT(recon_snapshot(r, W, H, 10, plain(0)), 0);
+    CHECK_INT(recon_gap_open(r), 0);
+    place_pixel p1[] = {{11, 0, 0, 1}};
+    CHECK_INT(batch(r, 10, 11, p1, 1), 0);
+    /* Frames for 12..15 were lost: this one says its predecessor ended at 15. */
+    place_pixel p2[] = {{16, 1, 0, 2}};
+    CHECK_INT(batch(r, 15, 16, p2, 1), RECON_WANT_SNAPSHOT);
+    CHECK_INT(recon_gap_open(r), 1);
+    CHECK_INT(shown(r, 1, 0), 2); /* deltas after the gap still show at once */
+    /* A snapshot at 14 does not cover the gap's end (15): fetch again later. */
+    uint8_t *s14 = plain(0);
+    s14[0] = 1;
+    s14[5] = 12; /* (5,0) was placed at 13, inside the gap */
+    CHECK_INT(recon_snapshot(r, W, H, 14, s14), RECON_WANT_SNAPSHOT_LATER);
+    CHECK_INT(recon_gap_open(r), 1);
+    CHECK_INT(shown(r, 5, 0), 12);
+    CHECK_INT(shown(r, 1, 0), 2);
+    uint8_t *s15 = plain(0);
+    s15[0] = 1;
+    s15[5] = 12;
+    s15[6] = 13; /* placed at 15 */
+    CHECK_INT(recon_snapshot(r, W, H, 15, s15), 0);
+    CHECK_INT(recon_gap_open(r), 0);
+    CHECK_INT(shown(r, 6, 0), 13);
+    CHECK_INT(shown(r, 1, 0), 2); /* seq 16 survives the snapshot at 15 */
+    recon_free(r);
+}
+
+static void connect_needs_snapshot_at_init_seq(void)
+{
+    recon *r = fresh();
+    CHECK_INT(recon_connected(r, 30), RECON_WANT_SNAPSHOT);
+    CHECK_INT(recon_gap_open(r), 1);
+    CHECK_INT(recon_snapshot(r, W, H, 29, plain(2)), RECON_WANT_SNAPSHOT_LATER);
+    CHECK_INT(recon_snapshot(r, W, H, 30, plain(2)), 0);
+    CHECK_INT(recon_gap_open(r), 0);
+    /* A resync asks for a snapshot reaching its seq. */
+    CHECK_INT(recon_resync(r, 40), RECON_WANT_SNAPSHOT);
+    CHECK_INT(recon_gap_open(r), 1);
+    recon_free(r);
+}
+
+static void placed_becomes_delta(void)
+{
+    recon *r = fresh();
+    recon_connected(r, 0);
+    recon_snapshot(r, W, H, 0, plain(0));
+    drain(r, PLACE_CEV_NONE, NULL);
+    int64_t rid;
+    char why[128] = "";
+    CHECK_INT(recon_place(r, 4, 4, 5, 1000, &rid, why, sizeof why), 0);
+    CHECK_INT(shown(r, 4, 4), 5); /* at once */
+    CHECK_INT(recon_pending(r), 1);
+    CHECK_INT(recon_placed(r, rid, 7, 301000), 0);
+    CHECK_INT(recon_pending(r), 0);
+    CHECK_INT(shown(r, 4, 4), 5);
+    uint64_t seq;
+    CHECK_INT(recon_underlying(r, 4, 4, &seq), 5);
+    CHECK_INT(seq, 7);
+    CHECK_INT(recon_get_next_placement(r), 301000);
+    place_client_event ev = {0};
+    CHECK_INT(drain(r, PLACE_CEV_PLACED, &ev), 1);
+    CHECK_INT(ev.x, 4);
+    CHECK_INT(ev.seq, 7);
+    /* The batch echo of our own pixel changes nothing; someone else's newer one wins. */
+    place_pixel echo[] = {{7, 4, 4, 5}};
+    batch(r, 6, 7, echo, 1);
+    CHECK_INT(shown(r, 4, 4), 5);
+    place_pixel other[] = {{8, 4, 4, 11}};
+    batch(r, 7, 8, other, 1);
+    CHECK_INT(shown(r, 4, 4), 11);
+    recon_free(r);
+}
+
+static void rollback_on_error(void)
+{
+    recon *r = fresh();
+    recon_connected(r, 0);
+    recon_snapshot(r, W, H, 3, plain(2));
+    recon_set_cooldown(r, 60);
+    drain(r, PLACE_CEV_NONE, NULL);
+    int64_t rid;
+    char why[128];
+    CHECK_INT(recon_place(r, 1, 2, 9, 5000, &rid, why, sizeof why), 0);
+    CHECK_INT(shown(r, 1, 2), 9);
+    CHECK_INT(recon_get_next_placement(r), 65000); /* local countdown started at once */
+    CHECK_INT(recon_error(r, 1, rid, PLACE_ERR_COOLDOWN, "", 42000, 5100), 0);
+    CHECK_INT(shown(r, 1, 2), 2); /* back to the old colour */
+    CHECK_INT(recon_pending(r), 0);
+    CHECK_INT(recon_get_next_placement(r), 5100 + 42000); /* the server's word */
+    place_client_event ev = {0};
+    CHECK_INT(drain(r, PLACE_CEV_ROLLBACK, &ev), 1);
+    CHECK_INT(ev.code, PLACE_ERR_COOLDOWN);
+    CHECK_INT(ev.color, 2);
+    CHECK_INT(ev.x, 1);
+    CHECK_INT(ev.y, 2);
+    CHECK_STR(ev.text, place_err_message(PLACE_ERR_COOLDOWN));
+    /* A server message is passed on as the server wrote it. */
+    CHECK_INT(recon_place(r, 1, 2, 9, 50000, &rid, why, sizeof why), 0);
+    recon_error(r, 1, rid, PLACE_ERR_BANNED, "You are banned.", -1, 50001);
+    CHECK_INT(drain(r, PLACE_CEV_ROLLBACK, &ev), 1);
+    CHECK_STR(ev.text, "You are banned.");
+    CHECK_INT(recon_get_next_placement(r), 47100); /* restored: the refused pixel set none */
+    /* An error without a requestId is an ERROR event, not a rollback. */
+    recon_error(r, 0, 0, PLACE_ERR_RATE_LIMITED, NULL, -1, 50002);
+    CHECK_INT(drain(r, PLACE_CEV_ERROR, &ev), 1);
+    CHECK_STR(ev.text, place_err_message(PLACE_ERR_RATE_LIMITED));
+    recon_free(r);
+}
+
+static void rollback_shows_what_arrived_meanwhile(void)
+{
+    recon *r = fresh();
+    recon_connected(r, 0);
+    recon_snapshot(r, W, H, 3, plain(2));
+    int64_t rid;
+    char why[128];
+    CHECK_INT(recon_place(r, 6, 6, 9, 0, &rid, why, sizeof why), 0);
+    place_pixel other[] = {{30, 6, 6, 14}};
+    batch(r, 3, 30, other, 1);
+    CHECK_INT(shown(r, 6, 6), 9); /* optimistic pixels stay on top */
+    recon_error(r, 1, rid, PLACE_ERR_UNAVAILABLE, NULL, -1, 10);
+    CHECK_INT(shown(r, 6, 6), 14); /* what the pixel shows underneath, not the old 2 */
+    recon_free(r);
+}
+
+static void rollback_on_timeout(void)
+{
+    recon *r = fresh();
+    recon_connected(r, 0);
+    recon_snapshot(r, W, H, 1, plain(1));
+    drain(r, PLACE_CEV_NONE, NULL);
+    int64_t rid;
+    char why[128];
+    CHECK_INT(recon_place(r, 0, 7, 4, 1000, &rid, why, sizeof why), 0);
+    CHECK_INT(recon_next_deadline(r), 1000 + PLACE_CLIENT_PLACE_TIMEOUT_MS);
+    recon_tick(r, 1000 + PLACE_CLIENT_PLACE_TIMEOUT_MS - 1);
+    CHECK_INT(shown(r, 0, 7), 4);
+    recon_tick(r, 1000 + PLACE_CLIENT_PLACE_TIMEOUT_MS);
+    CHECK_INT(shown(r, 0, 7), 1);
+    CHECK_INT(recon_next_deadline(r), -1);
+    place_client_event ev = {0};
+    CHECK_INT(drain(r, PLACE_CEV_ROLLBACK, &ev), 1);
+    CHECK_INT(ev.code, PLACE_ERR_TIMEOUT);
+    CHECK_STR(ev.text, place_err_message(PLACE_ERR_TIMEOUT));
+    /* A late "placed" for it still takes the cooldown; the pixel comes by batch. */
+    CHECK_INT(recon_placed(r, rid, 5, 99), -1);
+    CHECK_INT(recon_get_next_placement(r), 99);
+    recon_free(r);
+}
+
+static void local_checks_refuse_without_change(void)
+{
+    recon *r = recon_new();
+    int64_t rid;
+    char why[128];
+    CHECK(recon_place(r, 0, 0, 1, 0, &rid, why, sizeof why) < 0); /* no canvas yet */
+    recon_set_size(r, W, H);
+    recon_set_cooldown(r, 300);
+    CHECK(recon_place(r, W, 0, 1, 0, &rid, why, sizeof why) < 0);
+    CHECK_STR(why, place_err_message(PLACE_ERR_OUT_OF_BOUNDS));
+    CHECK(recon_place(r, 0, 0, 16, 0, &rid, why, sizeof why) < 0);
+    CHECK_INT(recon_place(r, 0, 0, 5, 1000, &rid, why, sizeof why), 0);
+    CHECK(recon_place(r, 1, 0, 5, 2000, &rid, why, sizeof why) < 0);
+    CHECK_STR(why, "Wait 299 s before placing again.");
+    CHECK_INT(shown(r, 1, 0), 0);
+    CHECK_INT(recon_pending(r), 1);
+    recon_free(r);
+}
+
+static void pixels_event_is_one_rectangle(void)
+{
+    recon *r = fresh();
+    recon_connected(r, 0);
+    drain(r, PLACE_CEV_NONE, NULL);
+    place_pixel px[] = {{1, 1, 2, 3}, {2, 5, 6, 3}, {3, 3, 1, 3}};
+    batch(r, 0, 3, px, 3);
+    place_client_event ev = {0};
+    CHECK_INT(recon_pop_event(r, &ev), 1);
+    CHECK_INT(ev.type, PLACE_CEV_PIXELS);
+    CHECK_INT(ev.x, 1);
+    CHECK_INT(ev.y, 1);
+    CHECK_INT(ev.w, 5);
+    CHECK_INT(ev.h, 6);
+    CHECK_INT(recon_pop_event(r, &ev), 0);
+    recon_free(r);
+}
+
+static void malformed_batch_changes_nothing(void)
+{
+    recon *r = fresh();
+    recon_connected(r, 0);
+    uint8_t buf[64];
+    place_pixel px[] = {{1, 1, 1, 7}};
+    int len = place_batch_encode(buf, sizeof buf, 0, 1, 0, px, 1);
+    CHECK(recon_batch(r, buf, (size_t)len - 1) < 0); /* truncated */
+    buf[1] = 9;                                      /* unknown version */
+    CHECK(recon_batch(r, buf, (size_t)len) < 0);
+    CHECK_INT(shown(r, 1, 1), 0);
+    recon_free(r);
+}
+
+static void resize_keeps_pixels(void)
+{
+    recon *r = fresh();
+    recon_connected(r, 0);
+    place_pixel px[] = {{1, 7, 7, 8}};
+    batch(r, 0, 1, px, 1);
+    drain(r, PLACE_CEV_NONE, NULL);
+    CHECK_INT(recon_set_size(r, 16, 12), 0);
+    place_client_event ev = {0};
+    CHECK_INT(drain(r, PLACE_CEV_CANVAS_SIZE, &ev), 1);
+    place_client_canvas v;
+    recon_view(r, &v);
+    CHECK_INT(v.width, 16);
+    CHECK_INT(v.height, 12);
+    CHECK_INT(v.pixels[7 * 16 + 7], 8);
+    CHECK_INT(v.pixels[11 * 16 + 15], 0);
+    recon_free(r);
+}
+
+static void backoff_sequence(void)
+{
+    recon_backoff b = {0};
+    static const int64_t want[] = {1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        CHECK_INT(recon_backoff_next(&b, -1, 0), want[i]);
+    /* A connection that stayed up 10 s starts the sequence again. */
+    CHECK_INT(recon_backoff_next(&b, RECON_STABLE_MS, 0), 1000);
+    CHECK_INT(recon_backoff_next(&b, -1, 0), 2000);
+    /* A short-lived one does not. */
+    CHECK_INT(recon_backoff_next(&b, 2000, 0), 4000);
+}
+
+static void backoff_jitter_bounds(void)
+{
+    recon_backoff b = {0};
+    CHECK_INT(recon_backoff_next(&b, -1, 1000), 2000);
+    CHECK_INT(recon_backoff_next(&b, -1, 5000), 3000); /* jitter clamped to 1 s */
+    CHECK_INT(recon_backoff_next(&b, -1, -7), 4000);
+    srand(7);
+    for (int i = 0; i < 1000; i++) {
+        recon_backoff c = {0};
+        int64_t d = recon_backoff_next(&c, -1, rand() % 1001);
+        CHECK(d >= 1000 && d <= 2000);
+    }
+    CHECK_INT(recon_refresh_delay(0), 30000);
+    CHECK_INT(recon_refresh_delay(30000), 60000);
+    CHECK_INT(recon_refresh_delay(99999), 60000);
+}
+
+TEST_MAIN(TEST(stale_snapshot_keeps_newer_deltas), TEST(older_delta_does_not_revert_pixel),
+          TEST(gap_needs_snapshot_that_covers_it), TEST(connect_needs_snapshot_at_init_seq),
+          TEST(placed_becomes_delta), TEST(rollback_on_error),
+          TEST(rollback_shows_what_arrived_meanwhile), TEST(rollback_on_timeout),
+          TEST(local_checks_refuse_without_change), TEST(pixels_event_is_one_rectangle),
+          TEST(malformed_batch_changes_nothing), TEST(resize_keeps_pixels),
+          TEST(backoff_sequence), TEST(backoff_jitter_bounds))
