@@ -11,7 +11,7 @@ build_pkgs=(
   build-essential cmake pkg-config
   libwebsockets-dev libwebsockets-evlib-uv libuv1-dev
   libcjson-dev libsqlite3-dev sqlite3 libsodium-dev zlib1g-dev libcurl4-openssl-dev
-  libncurses-dev libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
+  libncurses-dev ncurses-term libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
   libhiredis-dev librdkafka-dev libpq-dev uthash-dev
 )
 test_pkgs=(
