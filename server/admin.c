@@ -1,0 +1,264 @@
+/* The control socket and the admin command (see admin.h). */
+#include "admin.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "store_sqlite.h"
+
+#define LINE_MAX_ 256
+
+typedef struct admin_client {
+    uv_pipe_t pipe;
+    place_server *srv;
+    char line[LINE_MAX_];
+    size_t len;
+    int answered;
+} admin_client;
+
+static const struct {
+    const char *word;
+    backend_admin_op op;
+} ops[] = {
+    {"grant-admin", BACKEND_ADMIN_GRANT},
+    {"revoke-admin", BACKEND_ADMIN_REVOKE},
+    {"ban", BACKEND_ADMIN_BAN},
+    {"unban", BACKEND_ADMIN_UNBAN},
+};
+
+static struct {
+    uv_pipe_t server;
+    int open;
+    char path[600];
+} adm;
+
+static void sock_path(const char *dir, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/%s", dir, ADMIN_SOCKET);
+}
+
+int admin_lock(const char *data_dir)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", data_dir, ADMIN_LOCK);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* ---------------------------------------------------------------- server side */
+
+static void on_client_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void on_written(uv_write_t *w, int status)
+{
+    admin_client *c = w->data;
+    free(w);
+    uv_close((uv_handle_t *)&c->pipe, on_client_closed);
+}
+
+static void answer(admin_client *c, const char *text)
+{
+    c->answered = 1;
+    uv_read_stop((uv_stream_t *)&c->pipe);
+    uv_write_t *w = malloc(sizeof *w + strlen(text) + 1);
+    if (!w) {
+        uv_close((uv_handle_t *)&c->pipe, on_client_closed);
+        return;
+    }
+    char *copy = (char *)(w + 1);
+    strcpy(copy, text);
+    w->data = c;
+    uv_buf_t b = uv_buf_init(copy, (unsigned)strlen(copy));
+    if (uv_write(w, (uv_stream_t *)&c->pipe, &b, 1, on_written) < 0) {
+        free(w);
+        uv_close((uv_handle_t *)&c->pipe, on_client_closed);
+    }
+}
+
+static void run_line(admin_client *c)
+{
+    char *sp = strchr(c->line, ' ');
+    if (!sp) {
+        answer(c, "error: expected \"<action> <user>\"\n");
+        return;
+    }
+    *sp = 0;
+    const char *name = sp + 1;
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        if (strcmp(ops[i].word, c->line))
+            continue;
+        char err[200] = "", out[256];
+        backend *b = c->srv->store;
+        int rc = b->ops->admin(b, ops[i].op, name, err, sizeof err);
+        if (rc == PLACE_ERR_NONE)
+            snprintf(out, sizeof out, "ok\n");
+        else
+            snprintf(out, sizeof out, "error: %s\n", err[0] ? err : "failed");
+        fprintf(stderr, "placed: admin: %s %s: %s", ops[i].word, name, out);
+        answer(c, out);
+        return;
+    }
+    answer(c, "error: unknown action\n");
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    admin_client *c = h->data;
+    buf->base = c->line + c->len;
+    buf->len = sizeof c->line - 1 - c->len;
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    admin_client *c = s->data;
+    if (c->answered)
+        return;
+    if (n < 0) {
+        uv_close((uv_handle_t *)&c->pipe, on_client_closed);
+        return;
+    }
+    c->len += (size_t)n;
+    c->line[c->len] = 0;
+    char *nl = strchr(c->line, '\n');
+    if (nl) {
+        *nl = 0;
+        run_line(c);
+    } else if (c->len >= sizeof c->line - 1) {
+        answer(c, "error: line too long\n");
+    }
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    if (status < 0)
+        return;
+    admin_client *c = calloc(1, sizeof *c);
+    if (!c)
+        return;
+    c->srv = server->data;
+    uv_pipe_init(server->loop, &c->pipe, 0);
+    c->pipe.data = c;
+    if (uv_accept(server, (uv_stream_t *)&c->pipe) < 0 ||
+        uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) < 0)
+        uv_close((uv_handle_t *)&c->pipe, on_client_closed);
+}
+
+int admin_listen(place_server *srv)
+{
+    sock_path(srv->cfg.data_dir, adm.path, sizeof adm.path);
+    unlink(adm.path); /* we hold the directory's lock: any socket file left is stale */
+    if (uv_pipe_init(srv->loop, &adm.server, 0) < 0)
+        return -1;
+    adm.open = 1;
+    adm.server.data = srv;
+    if (uv_pipe_bind(&adm.server, adm.path) < 0 ||
+        uv_listen((uv_stream_t *)&adm.server, 8, on_connection) < 0)
+        return -1;
+    chmod(adm.path, 0600);
+    return 0;
+}
+
+void admin_close(void)
+{
+    if (!adm.open)
+        return;
+    uv_close((uv_handle_t *)&adm.server, NULL);
+    unlink(adm.path);
+    adm.open = 0;
+}
+
+/* ---------------------------------------------------------------- the admin command */
+
+static int ask_server(const char *path, const char *line, char *reply, size_t cap)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof sa.sun_path) {
+        close(fd);
+        return -1;
+    }
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        close(fd);
+        return -1;
+    }
+    size_t len = strlen(line), off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, line + off, len - off);
+        if (n <= 0) {
+            close(fd);
+            return -2;
+        }
+        off += (size_t)n;
+    }
+    size_t got = 0;
+    ssize_t n;
+    while (got < cap - 1 && (n = read(fd, reply + got, cap - 1 - got)) > 0)
+        got += (size_t)n;
+    reply[got] = 0;
+    close(fd);
+    return 0;
+}
+
+int admin_run(const place_config *cfg)
+{
+    const char *values[] = {cfg->grant_admin, cfg->revoke_admin, cfg->ban, cfg->unban};
+    int failed = 0;
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        const char *name = values[i];
+        if (!name[0])
+            continue;
+        char path[600], line[LINE_MAX_], reply[512];
+        sock_path(cfg->data_dir, path, sizeof path);
+        snprintf(line, sizeof line, "%s %s\n", ops[i].word, name);
+        int rc = ask_server(path, line, reply, sizeof reply);
+        if (rc == 0) {
+            if (strncmp(reply, "ok", 2) == 0) {
+                printf("placed: %s %s: done (running server)\n", ops[i].word, name);
+            } else {
+                fprintf(stderr, "placed: %s %s: %s", ops[i].word, name,
+                        reply[0] ? reply : "no answer from the server\n");
+                failed = 1;
+            }
+            continue;
+        }
+        int lock = admin_lock(cfg->data_dir);
+        if (lock < 0) {
+            fprintf(stderr,
+                    "placed: %s %s: a server holds %s but its control socket does not answer\n",
+                    ops[i].word, name, cfg->data_dir);
+            failed = 1;
+            continue;
+        }
+        char err[256] = "";
+        rc = store_sqlite_admin_offline(cfg->data_dir, ops[i].op, name, err, sizeof err);
+        close(lock);
+        if (rc == PLACE_ERR_NONE) {
+            printf("placed: %s %s: done (no server running; database updated)\n", ops[i].word,
+                   name);
+        } else {
+            fprintf(stderr, "placed: %s %s: %s\n", ops[i].word, name, err);
+            failed = 1;
+        }
+    }
+    return failed ? 1 : 0;
+}

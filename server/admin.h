@@ -1,0 +1,26 @@
+/* Administration of a running server without a restart: `placed --data-dir D --ban alice` talks
+ * to the server on D through the control socket D/placed.sock (one line in, one line out), or,
+ * when no server runs on D, applies the change to the database directly. */
+#ifndef PLACE_SERVER_ADMIN_H
+#define PLACE_SERVER_ADMIN_H
+
+#include "server.h"
+
+#define ADMIN_SOCKET "placed.sock"
+#define ADMIN_LOCK "placed.lock"
+
+/* Takes the data directory's lock (one server per directory). Returns the lock's fd (kept open
+ * for the process's life), or -1 if another process holds it or it cannot be made. */
+int admin_lock(const char *data_dir);
+
+/* Listens on the control socket. Returns 0 or -1. */
+int admin_listen(place_server *srv);
+
+/* Stops listening and removes the socket file. */
+void admin_close(void);
+
+/* Runs the admin action cfg asks for (the second-invocation side). Prints the outcome and
+ * returns the process exit code (0: done). */
+int admin_run(const place_config *cfg);
+
+#endif

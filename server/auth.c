@@ -1,0 +1,201 @@
+/* The auth routes (see auth.h). */
+#include "auth.h"
+
+#include <cjson/cJSON.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "views.h"
+
+typedef struct auth_job {
+    uv_work_t work;
+    http_req *r;
+    int ok;
+    backend_user user; /* login: who the name belongs to */
+    char name[BACKEND_NAME_MAX + 1];
+    char password[AUTH_PASSWORD_MAX + 1];
+    char hash[BACKEND_HASH_MAX + 1];
+} auth_job;
+
+static int valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 3 || n > BACKEND_NAME_MAX)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '-'))
+            return 0;
+    return 1;
+}
+
+/* Reads {"username","password"} from the body into a new job; answers and returns NULL if the
+ * body is not that. */
+static auth_job *read_credentials(http_req *r, int check_rules)
+{
+    cJSON *j = r->body ? cJSON_ParseWithLength(r->body, r->body_len) : NULL;
+    const cJSON *u = cJSON_GetObjectItemCaseSensitive(j, "username");
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "password");
+    auth_job *job = NULL;
+    if (!cJSON_IsObject(j) || !cJSON_IsString(u) || !cJSON_IsString(p)) {
+        http_reply_error(r, 400, PLACE_ERR_BAD_REQUEST,
+                         "The body must be a JSON object with string username and password.");
+    } else if (check_rules && !valid_name(u->valuestring)) {
+        http_reply_error(r, 400, PLACE_ERR_BAD_USERNAME,
+                         "Usernames are 3 to 32 letters, digits, _ or -.");
+    } else if (check_rules && (strlen(p->valuestring) < AUTH_PASSWORD_MIN ||
+                               strlen(p->valuestring) > AUTH_PASSWORD_MAX)) {
+        http_reply_error(r, 400, PLACE_ERR_BAD_PASSWORD, "Passwords are 8 to 256 bytes long.");
+    } else if (!check_rules && (!valid_name(u->valuestring) ||
+                                strlen(p->valuestring) > AUTH_PASSWORD_MAX)) {
+        http_reply_error(r, 401, PLACE_ERR_BAD_CREDENTIALS, NULL);
+    } else if (!(job = calloc(1, sizeof *job))) {
+        http_reply_error(r, 500, PLACE_ERR_INTERNAL, NULL);
+    } else {
+        job->r = r;
+        job->work.data = job;
+        snprintf(job->name, sizeof job->name, "%s", u->valuestring);
+        snprintf(job->password, sizeof job->password, "%s", p->valuestring);
+    }
+    cJSON_Delete(j);
+    return job;
+}
+
+static void job_free(auth_job *job)
+{
+    sodium_memzero(job->password, sizeof job->password);
+    free(job);
+}
+
+/* Answers {"success":true,...} with a fresh session for user_id, revoking the caller's old one. */
+static void start_session(http_req *r, const backend_user *u)
+{
+    backend *b = r->srv->store;
+    char token[BACKEND_TOKEN_LEN + 1];
+    if (b->ops->session_new(b, u->id, token) < 0) {
+        http_reply_error(r, 500, PLACE_ERR_INTERNAL, NULL);
+        return;
+    }
+    if (r->token[0])
+        b->ops->session_revoke(b, r->token);
+    r->headers_len = 0; /* drop a guest cookie set earlier in this request */
+    http_set_cookie(r, token);
+    char buf[256];
+    int n = snprintf(buf, sizeof buf, "{\"success\":true,\"userId\":\"%s\",\"username\":\"%s\"}",
+                     u->id, u->name);
+    http_reply_json(r, 200, buf, (size_t)n);
+}
+
+void auth_me(http_req *r)
+{
+    char buf[256];
+    int n = r->has_user ? view_user_json(&r->user, buf, sizeof buf) : -1;
+    http_add_header(r, "Cache-Control", "no-store");
+    if (n < 0)
+        http_reply_error(r, 500, PLACE_ERR_INTERNAL, NULL);
+    else
+        http_reply_json(r, 200, buf, (size_t)n);
+}
+
+static void hash_work(uv_work_t *w)
+{
+    auth_job *job = w->data;
+    job->ok = crypto_pwhash_str(job->hash, job->password, strlen(job->password),
+                                crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0;
+}
+
+static void register_after(uv_work_t *w, int status)
+{
+    auth_job *job = w->data;
+    http_req *r = job->r;
+    backend *b = r->srv->store;
+    backend_user u;
+    if (!r->wsi || status || !job->ok) {
+        http_reply_error(r, 500, PLACE_ERR_INTERNAL, NULL);
+    } else {
+        const char *guest = r->has_user && r->user.is_guest ? r->user.id : NULL;
+        int rc = b->ops->user_register(b, guest, job->name, job->hash, &u);
+        if (rc == PLACE_ERR_USERNAME_TAKEN)
+            http_reply_error(r, 409, PLACE_ERR_USERNAME_TAKEN, NULL);
+        else if (rc != PLACE_ERR_NONE)
+            http_reply_error(r, 500, PLACE_ERR_INTERNAL, NULL);
+        else
+            start_session(r, &u);
+    }
+    job_free(job);
+}
+
+void auth_register(http_req *r)
+{
+    auth_job *job = read_credentials(r, 1);
+    if (!job)
+        return;
+    backend *b = r->srv->store;
+    backend_user u;
+    char hash[BACKEND_HASH_MAX + 1];
+    if (b->ops->user_credentials(b, job->name, &u, hash) == PLACE_ERR_NONE) {
+        http_reply_error(r, 409, PLACE_ERR_USERNAME_TAKEN, NULL);
+        job_free(job);
+        return;
+    }
+    r->pending = 1;
+    if (uv_queue_work(r->srv->loop, &job->work, hash_work, register_after) < 0) {
+        job_free(job);
+        http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, NULL);
+    }
+}
+
+static void verify_work(uv_work_t *w)
+{
+    auth_job *job = w->data;
+    job->ok = crypto_pwhash_str_verify(job->hash, job->password, strlen(job->password)) == 0;
+}
+
+static void login_after(uv_work_t *w, int status)
+{
+    auth_job *job = w->data;
+    http_req *r = job->r;
+    backend *b = r->srv->store;
+    backend_user u;
+    if (!r->wsi || status)
+        http_reply_error(r, 500, PLACE_ERR_INTERNAL, NULL);
+    else if (!job->ok)
+        http_reply_error(r, 401, PLACE_ERR_BAD_CREDENTIALS, NULL);
+    else if (b->ops->user_get(b, job->user.id, &u) < 0)
+        http_reply_error(r, 401, PLACE_ERR_BAD_CREDENTIALS, NULL);
+    else if (u.is_banned)
+        http_reply_error(r, 403, PLACE_ERR_BANNED, NULL);
+    else
+        start_session(r, &u);
+    job_free(job);
+}
+
+void auth_login(http_req *r)
+{
+    auth_job *job = read_credentials(r, 0);
+    if (!job)
+        return;
+    backend *b = r->srv->store;
+    if (b->ops->user_credentials(b, job->name, &job->user, job->hash) != PLACE_ERR_NONE) {
+        http_reply_error(r, 401, PLACE_ERR_BAD_CREDENTIALS, NULL);
+        job_free(job);
+        return;
+    }
+    r->pending = 1;
+    if (uv_queue_work(r->srv->loop, &job->work, verify_work, login_after) < 0) {
+        job_free(job);
+        http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, NULL);
+    }
+}
+
+void auth_logout(http_req *r)
+{
+    backend *b = r->srv->store;
+    if (r->has_user)
+        b->ops->session_revoke(b, r->token);
+    http_set_cookie(r, NULL);
+    static const char ok[] = "{\"success\":true}";
+    http_reply_json(r, 200, ok, sizeof ok - 1);
+}

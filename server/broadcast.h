@@ -1,0 +1,44 @@
+/* The broadcast path: committed placements are gathered for --batch-ms, encoded once as one
+ * batch frame (with LWS_PRE headroom) and put in a ring every connection reads from with its own
+ * cursor. A connection that falls more than BCAST_MAX_BEHIND frames or BCAST_MAX_BYTES behind is
+ * skipped forward (ws.c then tells it to resync), so memory never grows with slow readers. */
+#ifndef PLACE_SERVER_BROADCAST_H
+#define PLACE_SERVER_BROADCAST_H
+
+#include <libwebsockets.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "place/proto.h"
+
+#define BCAST_RING 128
+#define BCAST_MAX_BEHIND 64
+#define BCAST_MAX_BYTES (1024 * 1024)
+
+/* Starts the batch timer. start_seq is the last seq before any batch (the canvas's seq).
+ * Connections of `protocol` on ctx are woken when a frame is published. Returns 0 or -1. */
+int bcast_init(uv_loop_t *loop, int batch_ms, uint64_t start_seq, struct lws_context *ctx,
+               const struct lws_protocols *protocol);
+
+/* Adds committed placements to the next batch. */
+void bcast_add(const place_pixel *px, size_t n);
+
+/* Publishes the pending batch now (at shutdown). */
+void bcast_flush(void);
+
+/* The cursor a new connection starts at: the next frame to be published. */
+uint64_t bcast_head(void);
+
+/* The lastSeq of the newest published batch (the prevSeq of the next one). */
+uint64_t bcast_last_seq(void);
+
+/* The next frame for a connection at *cursor. Returns 1 and sets *frame (LWS_PRE bytes of
+ * headroom before it) / *len and advances *cursor; 0 when there is nothing new; -1 when the
+ * connection fell too far behind: *cursor is moved to the head and it must resync. */
+int bcast_next(uint64_t *cursor, uint8_t **frame, size_t *len);
+
+/* Stops the timer and frees the ring. */
+void bcast_close(void);
+
+#endif

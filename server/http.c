@@ -1,0 +1,517 @@
+/* REST routes, the snapshot and static files (see http.h). Every answer is written from the
+ * HTTP_WRITEABLE callback: headers first, then the body in chunks, so a 2 MB snapshot never
+ * sits in lws's own buffers and an answer computed on another thread is written the same way. */
+#include "http.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "auth.h"
+#include "canvas.h"
+#include "session.h"
+#include "views.h"
+#include "ws.h"
+
+#define CHUNK 65536
+
+enum { M_GET = 1, M_POST = 2, M_OTHER = 3 };
+enum { S_NONE, S_RESOLVE, S_CREATE }; /* what a route needs of the session */
+
+typedef struct http_route {
+    const char *path;
+    int method;
+    int session;
+    http_handler handler;
+} http_route;
+
+typedef struct http_pss {
+    http_req *req;
+} http_pss;
+
+static unsigned char chunk_buf[LWS_PRE + CHUNK];
+
+/* ---------------------------------------------------------------- answers */
+
+static void req_free(http_req *r)
+{
+    if (!r)
+        return;
+    free(r->body);
+    free(r->resp);
+    canvas_snap_unref(r->snap);
+    free(r);
+}
+
+static void reply_ready(http_req *r)
+{
+    r->pending = 0;
+    r->ready = 1;
+    if (r->wsi)
+        lws_callback_on_writable(r->wsi);
+    else
+        req_free(r); /* the connection went away while we worked */
+}
+
+void http_reply_json(http_req *r, int status, const char *json, size_t len)
+{
+    free(r->resp);
+    r->resp = malloc(len ? len : 1);
+    if (r->resp)
+        memcpy(r->resp, json, len);
+    r->resp_len = r->resp ? len : 0;
+    r->data = (const unsigned char *)r->resp;
+    r->status = r->resp || !len ? status : 500;
+    r->ctype = "application/json";
+    reply_ready(r);
+}
+
+void http_reply_error(http_req *r, int status, place_err code, const char *message)
+{
+    char buf[512];
+    int n = snprintf(buf, sizeof buf, "{\"error\":\"%s\",\"message\":\"%s\"}", place_err_code(code),
+                     message ? message : place_err_message(code));
+    http_reply_json(r, status, buf, n > 0 && (size_t)n < sizeof buf ? (size_t)n : 0);
+}
+
+int http_add_header(http_req *r, const char *name, const char *value)
+{
+    int n = snprintf(r->headers + r->headers_len, sizeof r->headers - r->headers_len,
+                     "%s: %s\r\n", name, value);
+    if (n < 0 || (size_t)n >= sizeof r->headers - r->headers_len) {
+        r->headers[r->headers_len] = 0;
+        return -1;
+    }
+    r->headers_len += (size_t)n;
+    return 0;
+}
+
+void http_set_cookie(http_req *r, const char *token)
+{
+    char cookie[192];
+    if (session_cookie(cookie, sizeof cookie, token) > 0)
+        http_add_header(r, "Set-Cookie", cookie);
+}
+
+/* ---------------------------------------------------------------- routes */
+
+static void h_canvas(http_req *r)
+{
+    http_add_header(r, "Location", view_canvas_url(r->srv));
+    http_add_header(r, "Cache-Control", "no-cache");
+    r->status = 302;
+    r->ctype = "text/plain";
+    reply_ready(r);
+}
+
+static int accepts_gzip(struct lws *wsi)
+{
+    char ae[256];
+    if (lws_hdr_copy(wsi, ae, sizeof ae, WSI_TOKEN_HTTP_ACCEPT_ENCODING) <= 0)
+        return 0;
+    const char *g = strstr(ae, "gzip");
+    return g && strncmp(g, "gzip;q=0", 8) != 0 && strncmp(g, "gzip; q=0", 9) != 0;
+}
+
+static void h_snapshot(http_req *r)
+{
+    canvas_snap *s = canvas_snapshot();
+    if (!s) {
+        http_reply_error(r, 500, PLACE_ERR_INTERNAL, NULL);
+        return;
+    }
+    char seq[32], inm[128];
+    snprintf(seq, sizeof seq, "%" PRIu64, s->seq);
+    http_add_header(r, "Cache-Control", "public, max-age=1");
+    http_add_header(r, "ETag", s->etag);
+    http_add_header(r, "X-Place-Seq", seq);
+    http_add_header(r, "Vary", "Accept-Encoding");
+    http_add_header(r, "Access-Control-Expose-Headers", "ETag, X-Place-Seq");
+    r->ctype = "application/octet-stream";
+    if (lws_hdr_copy(r->wsi, inm, sizeof inm, WSI_TOKEN_HTTP_IF_NONE_MATCH) > 0 &&
+        strstr(inm, s->etag)) {
+        canvas_snap_unref(s);
+        r->status = 304;
+        reply_ready(r);
+        return;
+    }
+    r->snap = s;
+    if (s->gz && accepts_gzip(r->wsi)) {
+        http_add_header(r, "Content-Encoding", "gzip");
+        r->data = s->gz;
+        r->resp_len = s->gz_len;
+    } else {
+        r->data = s->plain;
+        r->resp_len = s->plain_len;
+    }
+    r->status = 200;
+    reply_ready(r);
+}
+
+static void h_info(http_req *r)
+{
+    char buf[1024];
+    int n = view_info_json(r->srv, buf, sizeof buf);
+    http_add_header(r, "Cache-Control", "no-cache");
+    http_reply_json(r, 200, buf, n > 0 ? (size_t)n : 0);
+}
+
+/* A coordinate query argument: Returns 0 and sets *v, -1 if missing or not an integer. */
+static int int_arg(struct lws *wsi, const char *name, long long *v)
+{
+    char buf[64];
+    const char *s = lws_get_urlarg_by_name(wsi, name, buf, sizeof buf);
+    if (!s || !*s)
+        return -1;
+    char *end;
+    errno = 0;
+    *v = strtoll(s, &end, 10);
+    if (errno || *end || (s[0] != '-' && (s[0] < '0' || s[0] > '9')))
+        return -1;
+    return 0;
+}
+
+static void pixel_done(void *arg, int rc, const backend_history_entry *e, size_t n)
+{
+    http_req *r = arg;
+    if (!r->wsi) {
+        req_free(r);
+        return;
+    }
+    if (rc < 0) {
+        http_reply_error(r, 500, PLACE_ERR_INTERNAL, "The history could not be read.");
+        return;
+    }
+    size_t cap = 128 + n * 200, o = 0;
+    char *buf = malloc(cap);
+    if (!buf) {
+        http_reply_error(r, 500, PLACE_ERR_INTERNAL, NULL);
+        return;
+    }
+    o += (size_t)snprintf(buf + o, cap - o, "{\"x\":%u,\"y\":%u,\"placements\":[", r->qx, r->qy);
+    for (size_t i = 0; i < n; i++)
+        o += (size_t)snprintf(buf + o, cap - o,
+                              "%s{\"seq\":%" PRIu64 ",\"userId\":\"%s\",\"username\":\"%s\","
+                              "\"color\":%d,\"time\":%" PRId64 "}",
+                              i ? "," : "", e[i].seq, e[i].user_id, e[i].username, e[i].color,
+                              e[i].time_ms);
+    o += (size_t)snprintf(buf + o, cap - o, "]}");
+    http_add_header(r, "Cache-Control", "no-cache");
+    http_reply_json(r, 200, buf, o);
+    free(buf);
+}
+
+static void h_pixel(http_req *r)
+{
+    long long x, y;
+    if (int_arg(r->wsi, "x=", &x) < 0 || int_arg(r->wsi, "y=", &y) < 0) {
+        http_reply_error(r, 400, PLACE_ERR_BAD_REQUEST, "x and y must be whole numbers.");
+        return;
+    }
+    if (x < 0 || y < 0 || x >= canvas_width() || y >= canvas_height()) {
+        http_reply_error(r, 400, PLACE_ERR_OUT_OF_BOUNDS, NULL);
+        return;
+    }
+    r->qx = (uint32_t)x;
+    r->qy = (uint32_t)y;
+    r->pending = 1;
+    backend *b = r->srv->store;
+    if (b->ops->history(b, (uint32_t)x, (uint32_t)y, BACKEND_HISTORY_MAX, pixel_done, r) < 0) {
+        http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, NULL);
+    }
+}
+
+static const http_route routes[] = {
+    {"/api/v1/canvas", M_GET, S_NONE, h_canvas},
+    {"/api/v1/canvas/snapshot", M_GET, S_NONE, h_snapshot},
+    {"/api/v1/canvas/info", M_GET, S_NONE, h_info},
+    {"/api/v1/pixel", M_GET, S_NONE, h_pixel},
+    {"/api/v1/auth/me", M_GET, S_CREATE, auth_me},
+    {"/api/v1/auth/register", M_POST, S_CREATE, auth_register},
+    {"/api/v1/auth/login", M_POST, S_RESOLVE, auth_login},
+    {"/api/v1/auth/logout", M_POST, S_RESOLVE, auth_logout},
+};
+
+/* ---------------------------------------------------------------- static files */
+
+static const char builtin_page[] =
+    "<!doctype html><html><head><meta charset=\"utf-8\"><title>Place</title></head><body>"
+    "<h1>Place</h1><p>The server is running. The browser client is not installed in the web "
+    "root; the API is at <a href=\"/api/v1/canvas/info\">/api/v1/canvas/info</a>.</p>"
+    "</body></html>";
+
+static int safe_path(const char *p)
+{
+    if (p[0] != '/' || strstr(p, "..") || strstr(p, "//") || strlen(p) > 200)
+        return 0;
+    for (; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              strchr("/._-", *p)))
+            return 0;
+    return 1;
+}
+
+/* Returns what the lws callback returns. */
+static int serve_static(http_req *r, const char *uri)
+{
+    struct lws *wsi = r->wsi;
+    const char *p = strcmp(uri, "/") ? uri : "/index.html";
+    if (!safe_path(p)) {
+        http_reply_error(r, 404, PLACE_ERR_NOT_FOUND, NULL);
+        return 0;
+    }
+    char file[1024];
+    struct stat st;
+    snprintf(file, sizeof file, "%s%s", r->srv->cfg.web_root, p);
+    int is_index = !strcmp(p, "/index.html");
+    if (stat(file, &st) < 0 || !S_ISREG(st.st_mode)) {
+        if (is_index) {
+            r->status = 200;
+            r->ctype = "text/html; charset=utf-8";
+            r->data = (const unsigned char *)builtin_page;
+            r->resp_len = sizeof builtin_page - 1;
+            reply_ready(r);
+        } else {
+            http_reply_error(r, 404, PLACE_ERR_NOT_FOUND, NULL);
+        }
+        return 0;
+    }
+    const char *mime = lws_get_mimetype(file, NULL);
+    if (!mime) {
+        size_t l = strlen(file);
+        mime = l > 3 && !strcmp(file + l - 3, ".js")    ? "text/javascript"
+               : l > 4 && !strcmp(file + l - 4, ".mjs") ? "text/javascript"
+               : l > 5 && !strcmp(file + l - 5, ".json") ? "application/json"
+                                                        : "application/octet-stream";
+    }
+    http_add_header(r, "Cache-Control", "no-cache");
+    int n = lws_serve_http_file(wsi, file, mime, r->headers, (int)r->headers_len);
+    /* lws owns the transaction from here */
+    http_pss *pss = lws_wsi_user(wsi);
+    if (pss)
+        pss->req = NULL;
+    req_free(r);
+    if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
+        return -1;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- the callback */
+
+static int method_of(struct lws *wsi)
+{
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI))
+        return M_GET;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI))
+        return M_POST;
+    return M_OTHER;
+}
+
+static long long content_length(struct lws *wsi)
+{
+    char buf[32];
+    if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
+        return 0;
+    return atoll(buf);
+}
+
+static int on_http(place_server *srv, http_pss *pss, struct lws *wsi, const char *uri)
+{
+    if (pss->req) {
+        if (pss->req->pending)
+            pss->req->wsi = NULL;
+        else
+            req_free(pss->req);
+    }
+    http_req *r = calloc(1, sizeof *r);
+    if (!(pss->req = r))
+        return -1;
+    r->wsi = wsi;
+    r->srv = srv;
+    int method = method_of(wsi);
+    long long clen = content_length(wsi);
+    r->close_after = method != M_GET && clen > 0; /* until the body is read */
+
+    if (strncmp(uri, "/api/", 5) && strcmp(uri, "/api")) {
+        if (!strcmp(uri, WS_PATH)) {
+            http_reply_error(r, 400, PLACE_ERR_BAD_REQUEST, "Connect with a WebSocket upgrade.");
+            return 0;
+        }
+        if (method != M_GET) {
+            http_reply_error(r, 405, PLACE_ERR_METHOD_NOT_ALLOWED, NULL);
+            return 0;
+        }
+        if (!strcmp(uri, "/") || !strcmp(uri, "/index.html")) {
+            int created;
+            if (session_resolve(srv, wsi, 1, r->token, &r->user, &created) == 0 && created)
+                http_set_cookie(r, r->token);
+        }
+        return serve_static(r, uri);
+    }
+    const http_route *route = NULL;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        if (!strcmp(routes[i].path, uri))
+            route = &routes[i];
+    if (!route) {
+        http_reply_error(r, 404, PLACE_ERR_NOT_FOUND, NULL);
+        return 0;
+    }
+    if (method != route->method) {
+        http_add_header(r, "Allow", route->method == M_GET ? "GET" : "POST");
+        http_reply_error(r, 405, PLACE_ERR_METHOD_NOT_ALLOWED, NULL);
+        return 0;
+    }
+    r->route = route;
+    if (route->session != S_NONE) {
+        r->has_user = session_resolve(srv, wsi, route->session == S_CREATE, r->token, &r->user,
+                                      &r->new_session) == 0;
+        if (r->new_session)
+            http_set_cookie(r, r->token);
+    }
+    if (method == M_POST) {
+        if (clen > HTTP_MAX_BODY) {
+            http_reply_error(r, 413, PLACE_ERR_TOO_LARGE, "The request body is over 4 KiB.");
+            return 0;
+        }
+        if (clen > 0)
+            return 0; /* the handler runs when the body is complete */
+    }
+    route->handler(r);
+    return 0;
+}
+
+static int on_body(http_req *r, const char *in, size_t len)
+{
+    if (r->body_too_large || r->ready)
+        return 0;
+    if (r->body_len + len > HTTP_MAX_BODY) {
+        r->body_too_large = 1;
+        return 0;
+    }
+    char *b = realloc(r->body, r->body_len + len + 1);
+    if (!b)
+        return -1;
+    memcpy(b + r->body_len, in, len);
+    r->body = b;
+    r->body_len += len;
+    r->body[r->body_len] = 0;
+    return 0;
+}
+
+static void on_body_done(http_req *r)
+{
+    if (r->ready || r->pending || !r->route)
+        return;
+    r->close_after = 0;
+    if (r->body_too_large) {
+        r->close_after = 1;
+        http_reply_error(r, 413, PLACE_ERR_TOO_LARGE, "The request body is over 4 KiB.");
+        return;
+    }
+    r->route->handler(r);
+}
+
+static int on_writable(http_pss *pss, struct lws *wsi)
+{
+    http_req *r = pss->req;
+    if (!r || !r->ready)
+        return 0;
+    if (!r->headers_sent) {
+        unsigned char buf[LWS_PRE + 1536], *start = buf + LWS_PRE, *p = start,
+                                           *end = buf + sizeof buf - 1;
+        if (lws_add_http_common_headers(wsi, (unsigned int)r->status, r->ctype,
+                                        (lws_filepos_t)r->resp_len, &p, end))
+            return -1;
+        if (r->headers_len) {
+            if (end - p < (long)r->headers_len)
+                return -1;
+            memcpy(p, r->headers, r->headers_len);
+            p += r->headers_len;
+        }
+        if (r->close_after &&
+            lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
+                                         5, &p, end))
+            return -1;
+        if (lws_finalize_write_http_header(wsi, start, &p, end))
+            return -1;
+        r->headers_sent = 1;
+        if (r->resp_len) {
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
+    } else {
+        size_t n = r->resp_len - r->sent;
+        if (n > CHUNK)
+            n = CHUNK;
+        int last = r->sent + n == r->resp_len;
+        memcpy(chunk_buf + LWS_PRE, r->data + r->sent, n);
+        if (lws_write(wsi, chunk_buf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) <
+            0)
+            return -1;
+        r->sent += n;
+        if (!last) {
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
+    }
+    int close_after = r->close_after;
+    pss->req = NULL;
+    req_free(r);
+    if (close_after || lws_http_transaction_completed(wsi))
+        return -1;
+    return 0;
+}
+
+static void on_gone(http_pss *pss)
+{
+    http_req *r = pss ? pss->req : NULL;
+    if (!r)
+        return;
+    pss->req = NULL;
+    if (r->pending)
+        r->wsi = NULL;
+    else
+        req_free(r);
+}
+
+static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                         size_t len)
+{
+    http_pss *pss = user;
+    switch (reason) {
+    case LWS_CALLBACK_HTTP:
+        return on_http(lws_context_user(lws_get_context(wsi)), pss, wsi, in);
+    case LWS_CALLBACK_HTTP_BODY:
+        return pss->req ? on_body(pss->req, in, len) : 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (pss->req)
+            on_body_done(pss->req);
+        return 0;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return on_writable(pss, wsi);
+    case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+        if (lws_http_transaction_completed(wsi))
+            return -1;
+        return 0;
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        on_gone(pss);
+        return 0;
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
+}
+
+static const struct lws_protocols protocol = {
+    .name = "http",
+    .callback = http_callback,
+    .per_session_data_size = sizeof(http_pss),
+};
+
+const struct lws_protocols *http_protocol(void)
+{
+    return &protocol;
+}

@@ -1,0 +1,59 @@
+/* HTTP on the shared port: the REST routes (a table), the snapshot, and the browser client's
+ * static files. A route handler answers at once or later (after work on another thread) through
+ * http_reply*; if the connection is gone by then the answer is dropped. */
+#ifndef PLACE_SERVER_HTTP_H
+#define PLACE_SERVER_HTTP_H
+
+#include <libwebsockets.h>
+#include <stddef.h>
+
+#include "server.h"
+
+#define HTTP_MAX_BODY 4096
+
+typedef struct canvas_snap canvas_snap;
+
+typedef struct http_req {
+    struct lws *wsi; /* NULL once the connection closed */
+    place_server *srv;
+    const struct http_route *route;
+    int pending; /* an answer is on its way from another thread */
+    int ready;   /* the answer is complete and waits to be written */
+    /* the caller */
+    char token[BACKEND_TOKEN_LEN + 1]; /* "" if none */
+    backend_user user;
+    int has_user;
+    int new_session;
+    /* request body */
+    char *body;
+    size_t body_len;
+    int body_too_large;
+    /* the answer */
+    int status;
+    const char *ctype;
+    char *resp;
+    size_t resp_len, sent;
+    canvas_snap *snap; /* the body is a shared snapshot instead of resp */
+    const unsigned char *data;
+    char headers[640]; /* extra "name: value\r\n" lines */
+    size_t headers_len;
+    int headers_sent;
+    int close_after;
+    uint32_t qx, qy; /* /api/v1/pixel's coordinates */
+} http_req;
+
+typedef void (*http_handler)(http_req *r);
+
+/* The lws protocol entry for HTTP (protocols[0]). */
+const struct lws_protocols *http_protocol(void);
+
+/* Answers with `status` and a copy of the JSON text. */
+void http_reply_json(http_req *r, int status, const char *json, size_t len);
+/* Answers {"error": CODE, "message": ...}; message NULL uses the code's default sentence. */
+void http_reply_error(http_req *r, int status, place_err code, const char *message);
+/* Adds a header line to the answer (before http_reply*). Returns 0 or -1 if there is no room. */
+int http_add_header(http_req *r, const char *name, const char *value);
+/* Sets the session cookie (token NULL clears it). */
+void http_set_cookie(http_req *r, const char *token);
+
+#endif

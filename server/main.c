@@ -1,0 +1,197 @@
+/* placed: start-up, the event loop, and a clean stop on SIGINT/SIGTERM.
+ *
+ * One libuv loop runs everything: libwebsockets (HTTP + WebSocket on one port) on it as a
+ * foreign loop, the batch and snapshot timers, the store's completion notices, the control
+ * socket. Slow work (fsync, gzip, argon2, history reads) happens on other threads. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "admin.h"
+#include "backend.h"
+#include "broadcast.h"
+#include "canvas.h"
+#include "config.h"
+#include "http.h"
+#include "server.h"
+#include "util.h"
+#include "ws.h"
+
+#define DRAIN_MS 2000 /* how long a stop waits for answers to reach the clients */
+
+static struct {
+    place_server srv;
+    uv_loop_t loop;
+    uv_signal_t sigint, sigterm;
+    uv_timer_t drain;
+    int64_t drain_start;
+} g;
+
+static void on_pixels(void *arg, const place_pixel *px, size_t n)
+{
+    canvas_apply(px, n);
+    bcast_add(px, n);
+}
+
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+static void on_drain_tick(uv_timer_t *t)
+{
+    if (ws_pending() && util_now_ms() - g.drain_start < DRAIN_MS)
+        return;
+    uv_timer_stop(t);
+    uv_close((uv_handle_t *)t, NULL);
+    uv_stop(&g.loop);
+}
+
+/* Stop: refuse new work, let the store commit and acknowledge what is in flight, send the last
+ * batch, give the answers a moment to leave, then leave the loop. */
+static void on_signal(uv_signal_t *h, int signum)
+{
+    place_server *srv = &g.srv;
+    if (srv->shutting_down)
+        return;
+    srv->shutting_down = 1;
+    fprintf(stderr, "placed: stopping (signal %d)\n", signum);
+    uv_signal_stop(&g.sigint);
+    uv_signal_stop(&g.sigterm);
+    uv_close((uv_handle_t *)&g.sigint, NULL);
+    uv_close((uv_handle_t *)&g.sigterm, NULL);
+    admin_close();
+    backend *b = srv->store;
+    srv->store = NULL;
+    b->ops->close(b);
+    bcast_flush();
+    g.drain_start = util_now_ms();
+    uv_timer_init(&g.loop, &g.drain);
+    uv_timer_start(&g.drain, on_drain_tick, 0, 20);
+}
+
+static void close_any(uv_handle_t *h, void *arg)
+{
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    place_server *srv = &g.srv;
+    char err[512] = "";
+    config_defaults(&srv->cfg);
+    if (config_parse(&srv->cfg, argc, argv, err, sizeof err) < 0) {
+        fprintf(stderr, "placed: %s\n", err);
+        return 2;
+    }
+    if (srv->cfg.help) {
+        config_usage(stdout, argv[0]);
+        return 0;
+    }
+    if (sodium_init() < 0) {
+        fprintf(stderr, "placed: libsodium failed to start\n");
+        return 1;
+    }
+    if (mkdir(srv->cfg.data_dir, 0700) < 0 && errno != EEXIST) {
+        fprintf(stderr, "placed: cannot create %s: %s\n", srv->cfg.data_dir, strerror(errno));
+        return 1;
+    }
+    if (config_is_admin_action(&srv->cfg))
+        return admin_run(&srv->cfg);
+    if (admin_lock(srv->cfg.data_dir) < 0) {
+        fprintf(stderr, "placed: another placed is running on %s (or its lock cannot be made)\n",
+                srv->cfg.data_dir);
+        return 1;
+    }
+    raise_nofile();
+    signal(SIGPIPE, SIG_IGN);
+    uv_loop_init(&g.loop);
+    srv->loop = &g.loop;
+
+    backend_sink sink = {srv, on_pixels, ws_on_banned};
+    srv->store = backend_embedded_open(&srv->cfg, &g.loop, &sink, err, sizeof err);
+    if (!srv->store) {
+        fprintf(stderr, "placed: %s\n", err);
+        return 1;
+    }
+    uint8_t *bits;
+    uint32_t w, h;
+    uint64_t seq;
+    if (srv->store->ops->load_canvas(srv->store, &bits, &w, &h, &seq, err, sizeof err) < 0 ||
+        canvas_init(&g.loop, bits, w, h, seq) < 0) {
+        fprintf(stderr, "placed: %s\n", err[0] ? err : "out of memory");
+        return 1;
+    }
+
+    lws_set_log_level(LLL_ERR, NULL);
+    struct lws_protocols protocols[3];
+    protocols[0] = *http_protocol();
+    protocols[1] = *ws_protocol();
+    memset(&protocols[2], 0, sizeof protocols[2]);
+    /* browsers connect without a subprotocol: make ours the default */
+    static const struct lws_protocol_vhost_options pvo_default = {NULL, NULL, "default", ""};
+    static const struct lws_protocol_vhost_options pvo = {NULL, &pvo_default, WS_PROTOCOL_NAME,
+                                                          ""};
+    void *loops[1] = {&g.loop};
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = srv->cfg.port;
+    info.iface = srv->cfg.listen;
+    info.protocols = protocols;
+    info.pvo = &pvo;
+    info.options = LWS_SERVER_OPTION_LIBUV;
+    info.foreign_loops = loops;
+    info.user = srv;
+    info.server_string = "placed";
+    info.gid = -1;
+    info.uid = -1;
+    srv->ctx = lws_create_context(&info);
+    srv->vhost = srv->ctx ? lws_get_vhost_by_name(srv->ctx, "default") : NULL;
+    if (!srv->vhost) {
+        fprintf(stderr, "placed: cannot listen on %s port %d\n", srv->cfg.listen, srv->cfg.port);
+        return 1;
+    }
+    int port = lws_get_vhost_listen_port(srv->vhost);
+    if (bcast_init(&g.loop, srv->cfg.batch_ms, seq, srv->ctx,
+                   lws_vhost_name_to_protocol(srv->vhost, WS_PROTOCOL_NAME)) < 0 ||
+        admin_listen(srv) < 0) {
+        fprintf(stderr, "placed: cannot start (timers or control socket in %s)\n",
+                srv->cfg.data_dir);
+        return 1;
+    }
+    uv_signal_init(&g.loop, &g.sigint);
+    uv_signal_init(&g.loop, &g.sigterm);
+    uv_signal_start(&g.sigint, on_signal, SIGINT);
+    uv_signal_start(&g.sigterm, on_signal, SIGTERM);
+
+    printf("placed: listening on http://%s:%d/\n", srv->cfg.listen, port);
+    fflush(stdout);
+    fprintf(stderr, "placed: %ux%u canvas, seq %llu, store %s, data in %s\n", w, h,
+            (unsigned long long)seq, "embedded", srv->cfg.data_dir);
+
+    uv_run(&g.loop, UV_RUN_DEFAULT);
+
+    bcast_close();
+    canvas_close();
+    lws_context_destroy(srv->ctx);
+    uv_run(&g.loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(&g.loop) == UV_EBUSY) {
+        uv_walk(&g.loop, close_any, NULL);
+        uv_run(&g.loop, UV_RUN_DEFAULT);
+        uv_loop_close(&g.loop);
+    }
+    fprintf(stderr, "placed: stopped\n");
+    return 0;
+}

@@ -1,0 +1,21 @@
+/* The state the server core's modules share: configuration, the loop, the lws context and the
+ * store. One per process, created by main.c. */
+#ifndef PLACE_SERVER_SERVER_H
+#define PLACE_SERVER_SERVER_H
+
+#include <libwebsockets.h>
+#include <uv.h>
+
+#include "backend.h"
+#include "config.h"
+
+typedef struct place_server {
+    place_config cfg;
+    uv_loop_t *loop;
+    struct lws_context *ctx;
+    struct lws_vhost *vhost;
+    backend *store;
+    int shutting_down; /* no new placements are taken */
+} place_server;
+
+#endif

@@ -1,0 +1,1049 @@
+/* The embedded store (see store_sqlite.h and backend.h).
+ *
+ * The loop thread owns the in-memory state: users (with their cooldown reservation), sessions,
+ * the sequence counter. Everything that must reach the disk becomes a write operation queued to
+ * one writer thread, which takes all queued operations as one transaction (group commit: one
+ * fsync for many placements), then hands them back through a uv_async to the loop thread, where
+ * placements are reported to the sink and acknowledged. Queue order is commit order, so
+ * placements are acknowledged and broadcast in ascending seq. */
+#include "store_sqlite.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#include "place/bitmap.h"
+
+#include "util.h"
+
+#define CHECKPOINT_MS 10000 /* how often the writer stores the whole canvas */
+#define SESSION_PERSIST_MS (3600LL * 1000) /* how stale a stored session expiry may get */
+
+typedef struct user_rec {
+    char id[BACKEND_ID_LEN + 1];
+    char name[BACKEND_NAME_MAX + 1]; /* "" for a guest */
+    char *pwhash;                    /* NULL for a guest */
+    uint8_t is_guest, is_admin, is_banned;
+    int64_t next_placement; /* cooldown reservation, ms */
+    UT_hash_handle hh;      /* by id */
+    UT_hash_handle hh_name; /* by name, registered users only */
+} user_rec;
+
+typedef struct session_rec {
+    char token[BACKEND_TOKEN_LEN + 1];
+    user_rec *user;
+    int64_t expires;
+    int64_t persisted; /* the expiry the database holds */
+    UT_hash_handle hh;
+} session_rec;
+
+enum op_kind { OP_PLACE, OP_USER, OP_SESSION_PUT, OP_SESSION_DEL, OP_SESSION_DEL_USER };
+
+typedef struct wop {
+    struct wop *next;
+    int kind;
+    int rc;
+    char user_id[BACKEND_ID_LEN + 1];
+    /* OP_PLACE */
+    uint64_t seq;
+    uint16_t x, y;
+    uint8_t color;
+    int64_t time;
+    int64_t next_placement;
+    int64_t prev_next; /* the reservation to restore if the commit fails */
+    backend_place_cb cb;
+    void *arg;
+    /* OP_USER */
+    char name[BACKEND_NAME_MAX + 1];
+    char *pwhash;
+    uint8_t is_guest, is_admin, is_banned;
+    /* OP_SESSION_* */
+    char token[BACKEND_TOKEN_LEN + 1];
+    int64_t expires;
+} wop;
+
+typedef struct store {
+    backend base;
+    int cooldown_ms;
+    uv_loop_t *loop;
+    backend_sink sink;
+
+    sqlite3 *db;  /* the writer thread's */
+    sqlite3 *rdb; /* history reads on the uv thread pool, one at a time */
+    pthread_mutex_t rlock;
+    sqlite3_stmt *st_place, *st_last, *st_user, *st_sput, *st_sdel, *st_sdelu, *st_canvas;
+
+    pthread_t thread;
+    int thread_started;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    wop *q_head, *q_tail;
+    wop *done_head, *done_tail;
+    int stopping;
+    uv_async_t async;
+
+    /* the writer's copy of the canvas, for checkpoints */
+    uint8_t *wbits;
+    uint32_t w, h;
+    uint64_t wseq;
+    int wdirty;
+    int64_t last_ckpt;
+
+    /* loop thread */
+    uint8_t *initial_bits; /* handed over by load_canvas */
+    uint64_t initial_seq;
+    uint64_t seq;
+    int closing;
+    int pending_history;
+    user_rec *users;
+    user_rec *users_by_name;
+    session_rec *sessions;
+} store;
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS canvas(id INTEGER PRIMARY KEY CHECK (id = 1), width INTEGER,"
+    " height INTEGER, seq INTEGER, bits BLOB);"
+    "CREATE TABLE IF NOT EXISTS placements(seq INTEGER PRIMARY KEY, x INTEGER, y INTEGER,"
+    " color INTEGER, user_id TEXT, time INTEGER);"
+    "CREATE INDEX IF NOT EXISTS placements_xy ON placements(x, y, seq);"
+    "CREATE TABLE IF NOT EXISTS users(id TEXT PRIMARY KEY, name TEXT UNIQUE, pwhash TEXT,"
+    " is_guest INTEGER, is_admin INTEGER, is_banned INTEGER, last_place INTEGER DEFAULT 0,"
+    " created INTEGER);"
+    "CREATE TABLE IF NOT EXISTS sessions(token TEXT PRIMARY KEY, user_id TEXT, expires INTEGER);"
+    "CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id);";
+
+/* ---------------------------------------------------------------- writer thread */
+
+static int exec_op(store *s, wop *op)
+{
+    sqlite3_stmt *st = NULL;
+    switch (op->kind) {
+    case OP_PLACE:
+        st = s->st_place;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)op->seq);
+        sqlite3_bind_int(st, 2, op->x);
+        sqlite3_bind_int(st, 3, op->y);
+        sqlite3_bind_int(st, 4, op->color);
+        sqlite3_bind_text(st, 5, op->user_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, op->time);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            break;
+        sqlite3_reset(st);
+        st = s->st_last;
+        sqlite3_bind_int64(st, 1, op->time);
+        sqlite3_bind_text(st, 2, op->user_id, -1, SQLITE_STATIC);
+        break;
+    case OP_USER:
+        st = s->st_user;
+        sqlite3_bind_text(st, 1, op->user_id, -1, SQLITE_STATIC);
+        if (op->name[0])
+            sqlite3_bind_text(st, 2, op->name, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 2);
+        if (op->pwhash)
+            sqlite3_bind_text(st, 3, op->pwhash, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 3);
+        sqlite3_bind_int(st, 4, op->is_guest);
+        sqlite3_bind_int(st, 5, op->is_admin);
+        sqlite3_bind_int(st, 6, op->is_banned);
+        sqlite3_bind_int64(st, 7, op->time);
+        break;
+    case OP_SESSION_PUT:
+        st = s->st_sput;
+        sqlite3_bind_text(st, 1, op->token, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, op->user_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, op->expires);
+        break;
+    case OP_SESSION_DEL:
+        st = s->st_sdel;
+        sqlite3_bind_text(st, 1, op->token, -1, SQLITE_STATIC);
+        break;
+    case OP_SESSION_DEL_USER:
+        st = s->st_sdelu;
+        sqlite3_bind_text(st, 1, op->user_id, -1, SQLITE_STATIC);
+        break;
+    }
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    if (rc)
+        fprintf(stderr, "placed: store: %s\n", sqlite3_errmsg(s->db));
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+/* One transaction for the whole batch: all of it is durable, or none of it (rc = -1). */
+static void write_batch(store *s, wop *batch)
+{
+    int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    for (wop *op = batch; op && rc == 0; op = op->next)
+        rc = exec_op(s, op);
+    if (rc == 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = -1;
+    if (rc) {
+        fprintf(stderr, "placed: store: transaction failed: %s\n", sqlite3_errmsg(s->db));
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    for (wop *op = batch; op; op = op->next) {
+        op->rc = rc;
+        if (rc == 0 && op->kind == OP_PLACE) {
+            place_bitmap_set(s->wbits, s->w, op->x, op->y, op->color);
+            s->wseq = op->seq;
+            s->wdirty = 1;
+        }
+    }
+}
+
+static int checkpoint(store *s)
+{
+    sqlite3_stmt *st = s->st_canvas;
+    sqlite3_bind_int64(st, 1, s->w);
+    sqlite3_bind_int64(st, 2, s->h);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)s->wseq);
+    sqlite3_bind_blob(st, 4, s->wbits, (int)place_bitmap_bytes(s->w, s->h), SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc)
+        fprintf(stderr, "placed: store: canvas checkpoint failed: %s\n", sqlite3_errmsg(s->db));
+    s->wdirty = rc != 0;
+    s->last_ckpt = util_now_ms();
+    return rc;
+}
+
+static void *writer_main(void *arg)
+{
+    store *s = arg;
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        if (!s->q_head && !s->stopping) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+        }
+        wop *batch = s->q_head;
+        s->q_head = s->q_tail = NULL;
+        int stop = s->stopping;
+        pthread_mutex_unlock(&s->lock);
+
+        if (batch)
+            write_batch(s, batch);
+        if (s->wdirty && (util_now_ms() - s->last_ckpt >= CHECKPOINT_MS || (stop && !batch)))
+            checkpoint(s);
+        if (batch) {
+            wop *tail = batch;
+            while (tail->next)
+                tail = tail->next;
+            pthread_mutex_lock(&s->lock);
+            if (s->done_tail)
+                s->done_tail->next = batch;
+            else
+                s->done_head = batch;
+            s->done_tail = tail;
+            pthread_mutex_unlock(&s->lock);
+            uv_async_send(&s->async);
+        }
+        if (stop && !batch)
+            break;
+    }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- loop thread */
+
+static void enqueue(store *s, wop *op)
+{
+    op->next = NULL;
+    pthread_mutex_lock(&s->lock);
+    if (s->q_tail)
+        s->q_tail->next = op;
+    else
+        s->q_head = op;
+    s->q_tail = op;
+    pthread_cond_signal(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void free_op(wop *op)
+{
+    free(op->pwhash);
+    free(op);
+}
+
+/* Completed operations come back here: committed pixels go to the sink first (so the canvas
+ * holds a pixel before its owner hears `placed`), then each placement is answered. */
+static void on_done(uv_async_t *h)
+{
+    store *s = h->data;
+    pthread_mutex_lock(&s->lock);
+    wop *list = s->done_head;
+    s->done_head = s->done_tail = NULL;
+    pthread_mutex_unlock(&s->lock);
+    if (!list)
+        return;
+
+    size_t n = 0;
+    for (wop *op = list; op; op = op->next)
+        n += op->kind == OP_PLACE && op->rc == 0;
+    if (n) {
+        place_pixel *px = malloc(n * sizeof *px);
+        if (px) {
+            size_t i = 0;
+            for (wop *op = list; op; op = op->next)
+                if (op->kind == OP_PLACE && op->rc == 0)
+                    px[i++] = (place_pixel){op->seq, op->x, op->y, op->color};
+            s->sink.on_pixels(s->sink.arg, px, n);
+            free(px);
+        } else {
+            for (wop *op = list; op; op = op->next)
+                if (op->kind == OP_PLACE && op->rc == 0) {
+                    place_pixel p = {op->seq, op->x, op->y, op->color};
+                    s->sink.on_pixels(s->sink.arg, &p, 1);
+                }
+        }
+    }
+    while (list) {
+        wop *op = list;
+        list = op->next;
+        if (op->kind == OP_PLACE) {
+            backend_place_result r = {PLACE_ERR_NONE, op->seq, op->next_placement, -1};
+            if (op->rc) {
+                user_rec *u;
+                HASH_FIND_STR(s->users, op->user_id, u);
+                if (u && u->next_placement == op->next_placement)
+                    u->next_placement = op->prev_next;
+                r = (backend_place_result){PLACE_ERR_INTERNAL, 0, 0, -1};
+            }
+            op->cb(op->arg, &r);
+        }
+        free_op(op);
+    }
+}
+
+/* Guests are shown as "guest-" and the first 8 characters of their id. */
+static void guest_name(char out[BACKEND_NAME_MAX + 1], const char *id)
+{
+    size_t n = strnlen(id, 8);
+    memcpy(out, "guest-", 6);
+    memcpy(out + 6, id, n);
+    out[6 + n] = 0;
+}
+
+static void user_out(const user_rec *u, backend_user *out)
+{
+    memset(out, 0, sizeof *out);
+    memcpy(out->id, u->id, sizeof out->id);
+    if (u->is_guest)
+        guest_name(out->name, u->id);
+    else
+        memcpy(out->name, u->name, sizeof out->name);
+    out->is_guest = u->is_guest;
+    out->is_admin = u->is_admin;
+    out->is_banned = u->is_banned;
+    out->next_placement = u->next_placement > util_now_ms() ? u->next_placement : 0;
+}
+
+static int queue_user(store *s, const user_rec *u)
+{
+    wop *op = calloc(1, sizeof *op);
+    if (!op)
+        return -1;
+    op->kind = OP_USER;
+    memcpy(op->user_id, u->id, sizeof op->user_id);
+    memcpy(op->name, u->name, sizeof op->name);
+    if (u->pwhash && !(op->pwhash = strdup(u->pwhash))) {
+        free(op);
+        return -1;
+    }
+    op->is_guest = u->is_guest;
+    op->is_admin = u->is_admin;
+    op->is_banned = u->is_banned;
+    op->time = util_now_ms();
+    enqueue(s, op);
+    return 0;
+}
+
+static int queue_session(store *s, int kind, const char *token, const char *user_id,
+                         int64_t expires)
+{
+    wop *op = calloc(1, sizeof *op);
+    if (!op)
+        return -1;
+    op->kind = kind;
+    if (token)
+        snprintf(op->token, sizeof op->token, "%s", token);
+    if (user_id)
+        snprintf(op->user_id, sizeof op->user_id, "%s", user_id);
+    op->expires = expires;
+    enqueue(s, op);
+    return 0;
+}
+
+static int st_load_canvas(backend *b, uint8_t **bits, uint32_t *w, uint32_t *h, uint64_t *seq,
+                          char *err, size_t errcap)
+{
+    store *s = (store *)b;
+    if (!s->initial_bits) {
+        snprintf(err, errcap, "the canvas was already handed over");
+        return -1;
+    }
+    *bits = s->initial_bits;
+    s->initial_bits = NULL;
+    *w = s->w;
+    *h = s->h;
+    *seq = s->initial_seq;
+    return 0;
+}
+
+static int st_place(backend *b, const char *user_id, uint32_t x, uint32_t y, int color,
+                    backend_place_cb cb, void *arg)
+{
+    store *s = (store *)b;
+    backend_place_result r = {PLACE_ERR_NONE, 0, 0, -1};
+    int64_t now = util_now_ms();
+    user_rec *u;
+    HASH_FIND_STR(s->users, user_id, u);
+    wop *op = NULL;
+    if (s->closing)
+        r.err = PLACE_ERR_UNAVAILABLE;
+    else if (!u)
+        r.err = PLACE_ERR_NOT_ALLOWED;
+    else if (u->is_banned)
+        r.err = PLACE_ERR_BANNED;
+    else if (u->next_placement > now) {
+        r.err = PLACE_ERR_COOLDOWN;
+        r.next_placement = u->next_placement;
+        r.retry_after_ms = u->next_placement - now;
+    } else if (!(op = calloc(1, sizeof *op)))
+        r.err = PLACE_ERR_INTERNAL;
+    if (r.err) {
+        cb(arg, &r);
+        return 0;
+    }
+    op->kind = OP_PLACE;
+    memcpy(op->user_id, u->id, sizeof op->user_id);
+    op->seq = ++s->seq;
+    op->x = (uint16_t)x;
+    op->y = (uint16_t)y;
+    op->color = (uint8_t)color;
+    op->time = now;
+    op->prev_next = u->next_placement;
+    op->next_placement = s->cooldown_ms > 0 ? now + s->cooldown_ms : 0;
+    u->next_placement = op->next_placement;
+    op->cb = cb;
+    op->arg = arg;
+    enqueue(s, op);
+    return 0;
+}
+
+static void drop_session(store *s, session_rec *se)
+{
+    HASH_DEL(s->sessions, se);
+    free(se);
+}
+
+static int st_session_get(backend *b, const char *token, backend_user *out)
+{
+    store *s = (store *)b;
+    session_rec *se;
+    HASH_FIND_STR(s->sessions, token, se);
+    if (!se)
+        return -1;
+    int64_t now = util_now_ms();
+    if (se->expires < now) {
+        queue_session(s, OP_SESSION_DEL, se->token, NULL, 0);
+        drop_session(s, se);
+        return -1;
+    }
+    se->expires = now + BACKEND_SESSION_TTL_MS;
+    if (se->expires - se->persisted > SESSION_PERSIST_MS &&
+        queue_session(s, OP_SESSION_PUT, se->token, se->user->id, se->expires) == 0)
+        se->persisted = se->expires;
+    user_out(se->user, out);
+    return 0;
+}
+
+static int new_session(store *s, user_rec *u, char token[BACKEND_TOKEN_LEN + 1])
+{
+    session_rec *se = calloc(1, sizeof *se);
+    if (!se)
+        return -1;
+    util_random_hex(se->token, BACKEND_TOKEN_LEN / 2);
+    se->user = u;
+    se->expires = se->persisted = util_now_ms() + BACKEND_SESSION_TTL_MS;
+    if (queue_session(s, OP_SESSION_PUT, se->token, u->id, se->expires) < 0) {
+        free(se);
+        return -1;
+    }
+    HASH_ADD_STR(s->sessions, token, se);
+    memcpy(token, se->token, BACKEND_TOKEN_LEN + 1);
+    return 0;
+}
+
+static int st_session_new(backend *b, const char *user_id, char token[BACKEND_TOKEN_LEN + 1])
+{
+    store *s = (store *)b;
+    user_rec *u;
+    HASH_FIND_STR(s->users, user_id, u);
+    return u ? new_session(s, u, token) : -1;
+}
+
+static int st_session_new_guest(backend *b, char token[BACKEND_TOKEN_LEN + 1], backend_user *out)
+{
+    store *s = (store *)b;
+    user_rec *u = calloc(1, sizeof *u);
+    if (!u)
+        return -1;
+    util_random_hex(u->id, BACKEND_ID_LEN / 2);
+    u->is_guest = 1;
+    if (queue_user(s, u) < 0) {
+        free(u);
+        return -1;
+    }
+    HASH_ADD_STR(s->users, id, u);
+    if (new_session(s, u, token) < 0)
+        return -1;
+    user_out(u, out);
+    return 0;
+}
+
+static void st_session_revoke(backend *b, const char *token)
+{
+    store *s = (store *)b;
+    session_rec *se;
+    HASH_FIND_STR(s->sessions, token, se);
+    if (!se)
+        return;
+    queue_session(s, OP_SESSION_DEL, se->token, NULL, 0);
+    drop_session(s, se);
+}
+
+static int st_user_get(backend *b, const char *user_id, backend_user *out)
+{
+    store *s = (store *)b;
+    user_rec *u;
+    HASH_FIND_STR(s->users, user_id, u);
+    if (!u)
+        return -1;
+    user_out(u, out);
+    return 0;
+}
+
+static user_rec *find_name(store *s, const char *name)
+{
+    user_rec *u;
+    HASH_FIND(hh_name, s->users_by_name, name, strlen(name), u);
+    return u;
+}
+
+static int st_user_register(backend *b, const char *guest_id, const char *name, const char *pwhash,
+                            backend_user *out)
+{
+    store *s = (store *)b;
+    if (find_name(s, name))
+        return PLACE_ERR_USERNAME_TAKEN;
+    char *hash = strdup(pwhash);
+    if (!hash)
+        return -1;
+    user_rec *u = NULL;
+    if (guest_id)
+        HASH_FIND_STR(s->users, guest_id, u);
+    int fresh = !u || !u->is_guest;
+    if (fresh) {
+        if (!(u = calloc(1, sizeof *u))) {
+            free(hash);
+            return -1;
+        }
+        util_random_hex(u->id, BACKEND_ID_LEN / 2);
+    }
+    snprintf(u->name, sizeof u->name, "%s", name);
+    free(u->pwhash);
+    u->pwhash = hash;
+    u->is_guest = 0;
+    if (fresh)
+        HASH_ADD_STR(s->users, id, u);
+    HASH_ADD_KEYPTR(hh_name, s->users_by_name, u->name, strlen(u->name), u);
+    if (queue_user(s, u) < 0)
+        fprintf(stderr, "placed: store: out of memory saving user %s\n", u->name);
+    user_out(u, out);
+    return PLACE_ERR_NONE;
+}
+
+static int st_user_credentials(backend *b, const char *name, backend_user *out,
+                               char pwhash[BACKEND_HASH_MAX + 1])
+{
+    store *s = (store *)b;
+    user_rec *u = find_name(s, name);
+    if (!u || !u->pwhash)
+        return PLACE_ERR_BAD_CREDENTIALS;
+    user_out(u, out);
+    snprintf(pwhash, BACKEND_HASH_MAX + 1, "%s", u->pwhash);
+    return PLACE_ERR_NONE;
+}
+
+static void apply_admin(user_rec *u, backend_admin_op op)
+{
+    switch (op) {
+    case BACKEND_ADMIN_GRANT: u->is_admin = 1; break;
+    case BACKEND_ADMIN_REVOKE: u->is_admin = 0; break;
+    case BACKEND_ADMIN_BAN: u->is_banned = 1; break;
+    case BACKEND_ADMIN_UNBAN: u->is_banned = 0; break;
+    }
+}
+
+static int st_admin(backend *b, backend_admin_op op, const char *name, char *err, size_t errcap)
+{
+    store *s = (store *)b;
+    user_rec *u = find_name(s, name);
+    if (!u)
+        HASH_FIND_STR(s->users, name, u);
+    if (!u) {
+        snprintf(err, errcap, "no user named \"%s\"", name);
+        return PLACE_ERR_NOT_FOUND;
+    }
+    apply_admin(u, op);
+    queue_user(s, u);
+    if (op == BACKEND_ADMIN_BAN) {
+        session_rec *se, *tmp;
+        HASH_ITER(hh, s->sessions, se, tmp)
+            if (se->user == u)
+                drop_session(s, se);
+        queue_session(s, OP_SESSION_DEL_USER, NULL, u->id, 0);
+        if (s->sink.on_banned)
+            s->sink.on_banned(s->sink.arg, u->id);
+    }
+    return PLACE_ERR_NONE;
+}
+
+typedef struct history_job {
+    uv_work_t work;
+    store *s;
+    uint32_t x, y;
+    int limit;
+    int rc;
+    size_t n;
+    backend_history_cb cb;
+    void *arg;
+    backend_history_entry e[BACKEND_HISTORY_MAX];
+} history_job;
+
+static void history_work(uv_work_t *w)
+{
+    history_job *j = w->data;
+    store *s = j->s;
+    sqlite3_stmt *st = NULL;
+    pthread_mutex_lock(&s->rlock);
+    j->rc = sqlite3_prepare_v2(s->rdb,
+                               "SELECT p.seq, p.user_id, u.name, u.is_guest, p.color, p.time"
+                               " FROM placements p LEFT JOIN users u ON u.id = p.user_id"
+                               " WHERE p.x = ? AND p.y = ? ORDER BY p.seq DESC LIMIT ?",
+                               -1, &st, NULL) == SQLITE_OK ? 0 : -1;
+    if (j->rc == 0) {
+        sqlite3_bind_int64(st, 1, j->x);
+        sqlite3_bind_int64(st, 2, j->y);
+        sqlite3_bind_int(st, 3, j->limit);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW && j->n < BACKEND_HISTORY_MAX) {
+            backend_history_entry *e = &j->e[j->n++];
+            e->seq = (uint64_t)sqlite3_column_int64(st, 0);
+            const char *uid = (const char *)sqlite3_column_text(st, 1);
+            const char *name = (const char *)sqlite3_column_text(st, 2);
+            snprintf(e->user_id, sizeof e->user_id, "%s", uid ? uid : "");
+            if (name && !sqlite3_column_int(st, 3))
+                snprintf(e->username, sizeof e->username, "%s", name);
+            else
+                guest_name(e->username, e->user_id);
+            e->color = sqlite3_column_int(st, 4);
+            e->time_ms = sqlite3_column_int64(st, 5);
+        }
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+            j->rc = -1;
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->rlock);
+}
+
+static void history_after(uv_work_t *w, int status)
+{
+    history_job *j = w->data;
+    j->s->pending_history--;
+    j->cb(j->arg, status ? -1 : j->rc, j->e, j->n);
+    free(j);
+}
+
+static int st_history(backend *b, uint32_t x, uint32_t y, int limit, backend_history_cb cb,
+                      void *arg)
+{
+    store *s = (store *)b;
+    history_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return -1;
+    j->work.data = j;
+    j->s = s;
+    j->x = x;
+    j->y = y;
+    j->limit = limit > BACKEND_HISTORY_MAX || limit <= 0 ? BACKEND_HISTORY_MAX : limit;
+    j->cb = cb;
+    j->arg = arg;
+    if (uv_queue_work(s->loop, &j->work, history_work, history_after) < 0) {
+        free(j);
+        return -1;
+    }
+    s->pending_history++;
+    return 0;
+}
+
+static void free_memory(store *s)
+{
+    session_rec *se, *stmp;
+    HASH_ITER(hh, s->sessions, se, stmp) drop_session(s, se);
+    HASH_CLEAR(hh_name, s->users_by_name);
+    user_rec *u, *utmp;
+    HASH_ITER(hh, s->users, u, utmp)
+    {
+        HASH_DEL(s->users, u);
+        free(u->pwhash);
+        free(u);
+    }
+    sqlite3_stmt *sts[] = {s->st_place, s->st_last, s->st_user, s->st_sput,
+                           s->st_sdel, s->st_sdelu, s->st_canvas};
+    for (size_t i = 0; i < sizeof sts / sizeof sts[0]; i++)
+        sqlite3_finalize(sts[i]);
+    sqlite3_close(s->db);
+    sqlite3_close(s->rdb);
+    free(s->wbits);
+    free(s->initial_bits);
+    pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->rlock);
+    pthread_cond_destroy(&s->cond);
+    free(s);
+}
+
+static void on_async_closed(uv_handle_t *h)
+{
+    free_memory(h->data);
+}
+
+static void st_close(backend *b)
+{
+    store *s = (store *)b;
+    if (!s)
+        return;
+    s->closing = 1;
+    if (s->thread_started) {
+        pthread_mutex_lock(&s->lock);
+        s->stopping = 1;
+        pthread_cond_signal(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+        pthread_join(s->thread, NULL);
+        on_done(&s->async); /* the last acknowledgements */
+    }
+    while (s->pending_history > 0)
+        uv_run(s->loop, UV_RUN_ONCE);
+    uv_close((uv_handle_t *)&s->async, on_async_closed);
+}
+
+static const backend_ops embedded_ops = {
+    .name = "embedded",
+    .load_canvas = st_load_canvas,
+    .place = st_place,
+    .session_get = st_session_get,
+    .session_new_guest = st_session_new_guest,
+    .session_new = st_session_new,
+    .session_revoke = st_session_revoke,
+    .user_get = st_user_get,
+    .user_register = st_user_register,
+    .user_credentials = st_user_credentials,
+    .admin = st_admin,
+    .history = st_history,
+    .close = st_close,
+};
+
+/* ---------------------------------------------------------------- opening */
+
+static int open_db(const char *data_dir, int flags, sqlite3 **db, char *err, size_t errcap)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", data_dir, STORE_DB_FILE);
+    if (sqlite3_open_v2(path, db, flags, NULL) != SQLITE_OK) {
+        snprintf(err, errcap, "cannot open %s: %s", path, *db ? sqlite3_errmsg(*db) : "no memory");
+        sqlite3_close(*db);
+        *db = NULL;
+        return -1;
+    }
+    sqlite3_busy_timeout(*db, 5000);
+    return 0;
+}
+
+static int init_db(sqlite3 *db, char *err, size_t errcap)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, &msg) ||
+        sqlite3_exec(db, schema, NULL, NULL, &msg)) {
+        snprintf(err, errcap, "database: %s", msg ? msg : "error");
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads the stored canvas (growing it to the configured size if needed), then replays the
+ * placements after its checkpoint. */
+static int load_canvas_from_db(store *s, const place_config *cfg, char *err, size_t errcap)
+{
+    sqlite3_stmt *st = NULL;
+    uint32_t w = (uint32_t)cfg->width, h = (uint32_t)cfg->height;
+    uint64_t seq = 0;
+    int rc = -1, grown = 0;
+    uint8_t *bits = calloc(1, place_bitmap_bytes(w, h));
+    if (!bits)
+        goto out;
+    sqlite3_prepare_v2(s->db, "SELECT width, height, seq, bits FROM canvas WHERE id = 1", -1, &st,
+                       NULL);
+    if (st && sqlite3_step(st) == SQLITE_ROW) {
+        uint32_t sw = (uint32_t)sqlite3_column_int64(st, 0);
+        uint32_t sh = (uint32_t)sqlite3_column_int64(st, 1);
+        seq = (uint64_t)sqlite3_column_int64(st, 2);
+        const void *blob = sqlite3_column_blob(st, 3);
+        if (sw > w || sh > h) {
+            snprintf(err, errcap,
+                     "the stored canvas is %ux%u; refusing to shrink it to %ux%u "
+                     "(start with --width %u --height %u or larger)",
+                     sw, sh, w, h, sw > w ? sw : w, sh > h ? sh : h);
+            goto out;
+        }
+        if (!blob || (size_t)sqlite3_column_bytes(st, 3) != place_bitmap_bytes(sw, sh)) {
+            snprintf(err, errcap, "the stored canvas is damaged");
+            goto out;
+        }
+        if (sw == w && sh == h)
+            memcpy(bits, blob, place_bitmap_bytes(w, h));
+        else if (place_bitmap_grow(blob, sw, sh, bits, w, h) == 0)
+            grown = 1;
+    } else {
+        grown = 1; /* a new canvas: store it at once so its size is remembered */
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+
+    sqlite3_prepare_v2(s->db, "SELECT seq, x, y, color FROM placements WHERE seq > ? ORDER BY seq",
+                       -1, &st, NULL);
+    if (!st) {
+        snprintf(err, errcap, "database: %s", sqlite3_errmsg(s->db));
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        seq = (uint64_t)sqlite3_column_int64(st, 0);
+        uint32_t x = (uint32_t)sqlite3_column_int64(st, 1), y = (uint32_t)sqlite3_column_int64(st, 2);
+        if (x < w && y < h)
+            place_bitmap_set(bits, w, x, y, sqlite3_column_int(st, 3));
+        s->wdirty = 1;
+    }
+    s->wbits = bits;
+    bits = NULL;
+    s->w = w;
+    s->h = h;
+    s->wseq = s->seq = s->initial_seq = seq;
+    if (grown || s->wdirty) {
+        if (checkpoint(s) < 0) {
+            snprintf(err, errcap, "cannot write the canvas: %s", sqlite3_errmsg(s->db));
+            goto out;
+        }
+    }
+    s->last_ckpt = util_now_ms();
+    if (!(s->initial_bits = malloc(place_bitmap_bytes(w, h))))
+        goto out;
+    memcpy(s->initial_bits, s->wbits, place_bitmap_bytes(w, h));
+    rc = 0;
+out:
+    if (rc && !err[0])
+        snprintf(err, errcap, "out of memory loading the canvas");
+    sqlite3_finalize(st);
+    free(bits);
+    return rc;
+}
+
+static int load_people(store *s, char *err, size_t errcap)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t now = util_now_ms();
+    sqlite3_prepare_v2(s->db,
+                       "SELECT id, name, pwhash, is_guest, is_admin, is_banned, last_place FROM users",
+                       -1, &st, NULL);
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        user_rec *u = calloc(1, sizeof *u);
+        if (!u)
+            break;
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        const char *hash = (const char *)sqlite3_column_text(st, 2);
+        snprintf(u->id, sizeof u->id, "%s", id ? id : "");
+        snprintf(u->name, sizeof u->name, "%s", name ? name : "");
+        u->pwhash = hash ? strdup(hash) : NULL;
+        u->is_guest = (uint8_t)sqlite3_column_int(st, 3);
+        u->is_admin = (uint8_t)sqlite3_column_int(st, 4);
+        u->is_banned = (uint8_t)sqlite3_column_int(st, 5);
+        int64_t last = sqlite3_column_int64(st, 6);
+        if (s->cooldown_ms > 0 && last > 0 && last + s->cooldown_ms > now)
+            u->next_placement = last + s->cooldown_ms;
+        HASH_ADD_STR(s->users, id, u);
+        if (u->name[0] && !u->is_guest)
+            HASH_ADD_KEYPTR(hh_name, s->users_by_name, u->name, strlen(u->name), u);
+    }
+    sqlite3_finalize(st);
+
+    sqlite3_stmt *del = NULL;
+    sqlite3_prepare_v2(s->db, "DELETE FROM sessions WHERE expires < ?", -1, &del, NULL);
+    if (del) {
+        sqlite3_bind_int64(del, 1, now);
+        sqlite3_step(del);
+        sqlite3_finalize(del);
+    }
+    st = NULL;
+    sqlite3_prepare_v2(s->db, "SELECT token, user_id, expires FROM sessions", -1, &st, NULL);
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        const char *token = (const char *)sqlite3_column_text(st, 0);
+        const char *uid = (const char *)sqlite3_column_text(st, 1);
+        user_rec *u = NULL;
+        if (uid)
+            HASH_FIND_STR(s->users, uid, u);
+        if (!u || !token || strlen(token) != BACKEND_TOKEN_LEN)
+            continue;
+        session_rec *se = calloc(1, sizeof *se);
+        if (!se)
+            break;
+        memcpy(se->token, token, BACKEND_TOKEN_LEN + 1);
+        se->user = u;
+        se->expires = se->persisted = sqlite3_column_int64(st, 2);
+        HASH_ADD_STR(s->sessions, token, se);
+    }
+    sqlite3_finalize(st);
+    (void)err;
+    (void)errcap;
+    return 0;
+}
+
+static int prepare_all(store *s, char *err, size_t errcap)
+{
+    struct {
+        sqlite3_stmt **st;
+        const char *sql;
+    } q[] = {
+        {&s->st_place, "INSERT INTO placements(seq, x, y, color, user_id, time) VALUES(?,?,?,?,?,?)"},
+        {&s->st_last, "UPDATE users SET last_place = ? WHERE id = ?"},
+        {&s->st_user, "INSERT INTO users(id, name, pwhash, is_guest, is_admin, is_banned, created)"
+                      " VALUES(?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET name = excluded.name,"
+                      " pwhash = excluded.pwhash, is_guest = excluded.is_guest,"
+                      " is_admin = excluded.is_admin, is_banned = excluded.is_banned"},
+        {&s->st_sput, "INSERT OR REPLACE INTO sessions(token, user_id, expires) VALUES(?,?,?)"},
+        {&s->st_sdel, "DELETE FROM sessions WHERE token = ?"},
+        {&s->st_sdelu, "DELETE FROM sessions WHERE user_id = ?"},
+        {&s->st_canvas, "INSERT OR REPLACE INTO canvas(id, width, height, seq, bits)"
+                        " VALUES(1,?,?,?,?)"},
+    };
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++)
+        if (sqlite3_prepare_v3(s->db, q[i].sql, -1, SQLITE_PREPARE_PERSISTENT, q[i].st, NULL)) {
+            snprintf(err, errcap, "database: %s", sqlite3_errmsg(s->db));
+            return -1;
+        }
+    return 0;
+}
+
+backend *backend_embedded_open(const place_config *cfg, uv_loop_t *loop, const backend_sink *sink,
+                               char *err, size_t errcap)
+{
+    err[0] = 0;
+    store *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errcap, "out of memory");
+        return NULL;
+    }
+    s->base.ops = &embedded_ops;
+    s->cooldown_ms = cfg->cooldown_sec * 1000;
+    s->loop = loop;
+    s->sink = *sink;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->rlock, NULL);
+    pthread_cond_init(&s->cond, NULL);
+    s->async.data = s;
+    if (uv_async_init(loop, &s->async, on_done) < 0) {
+        snprintf(err, errcap, "uv_async_init failed");
+        free_memory(s);
+        return NULL;
+    }
+    if (open_db(cfg->data_dir, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                &s->db, err, errcap) < 0 ||
+        init_db(s->db, err, errcap) < 0 || prepare_all(s, err, errcap) < 0 ||
+        load_canvas_from_db(s, cfg, err, errcap) < 0 || load_people(s, err, errcap) < 0 ||
+        open_db(cfg->data_dir, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, &s->rdb, err,
+                errcap) < 0)
+        goto fail;
+    if (pthread_create(&s->thread, NULL, writer_main, s) != 0) {
+        snprintf(err, errcap, "cannot start the writer thread");
+        goto fail;
+    }
+    s->thread_started = 1;
+    return &s->base;
+fail:
+    uv_close((uv_handle_t *)&s->async, on_async_closed);
+    uv_run(loop, UV_RUN_NOWAIT);
+    return NULL;
+}
+
+int store_sqlite_admin_offline(const char *data_dir, backend_admin_op op, const char *name,
+                               char *err, size_t errcap)
+{
+    static const char *sql[] = {
+        [BACKEND_ADMIN_GRANT] = "UPDATE users SET is_admin = 1 WHERE name = ?1 OR id = ?1",
+        [BACKEND_ADMIN_REVOKE] = "UPDATE users SET is_admin = 0 WHERE name = ?1 OR id = ?1",
+        [BACKEND_ADMIN_BAN] = "UPDATE users SET is_banned = 1 WHERE name = ?1 OR id = ?1",
+        [BACKEND_ADMIN_UNBAN] = "UPDATE users SET is_banned = 0 WHERE name = ?1 OR id = ?1",
+    };
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (open_db(data_dir, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db, err, errcap) < 0)
+        return -1;
+    if (init_db(db, err, errcap) < 0)
+        goto out;
+    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (sqlite3_prepare_v2(db, sql[op], -1, &st, NULL) != SQLITE_OK)
+        goto dberr;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        goto dberr;
+    if (sqlite3_changes(db) == 0) {
+        snprintf(err, errcap, "no user named \"%s\"", name);
+        rc = PLACE_ERR_NOT_FOUND;
+        goto out;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (op == BACKEND_ADMIN_BAN) {
+        if (sqlite3_prepare_v2(db,
+                               "DELETE FROM sessions WHERE user_id IN"
+                               " (SELECT id FROM users WHERE name = ?1 OR id = ?1)",
+                               -1, &st, NULL) != SQLITE_OK)
+            goto dberr;
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            goto dberr;
+    }
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        goto dberr;
+    rc = PLACE_ERR_NONE;
+    goto out;
+dberr:
+    snprintf(err, errcap, "database: %s", sqlite3_errmsg(db));
+out:
+    sqlite3_finalize(st);
+    if (rc != PLACE_ERR_NONE)
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(db);
+    return rc;
+}

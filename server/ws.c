@@ -1,0 +1,495 @@
+/* The WebSocket endpoint (see ws.h).
+ *
+ * Per connection we keep only what must be: the user id, the session token (for the Set-Cookie
+ * of a new guest's upgrade), a cursor into the broadcast ring, a short queue of text answers and
+ * the flood window. The receive buffer is the protocol's 1 KiB rx buffer: a longer frame arrives
+ * as a non-final fragment and is refused with TOO_LARGE. */
+#include "ws.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#include "broadcast.h"
+#include "canvas.h"
+#include "session.h"
+#include "util.h"
+#include "views.h"
+
+#define QUEUE_MAX 32          /* text answers queued for one connection before it is dropped */
+#define FLOOD_CLOSE_MSGS 60   /* messages in one second that close the connection at once */
+#define FLOOD_CLOSE_WINDOWS 3 /* consecutive flooded seconds that close it */
+#define RESYNC_DROP_MS 30000  /* falling behind twice within this drops the connection */
+
+typedef struct tmsg {
+    struct tmsg *next;
+    size_t len;
+    unsigned char buf[]; /* LWS_PRE + len */
+} tmsg;
+
+typedef struct ip_count {
+    char ip[48];
+    int n;
+    UT_hash_handle hh;
+} ip_count;
+
+struct ws_conn;
+
+typedef struct place_req {
+    struct place_req *prev, *next;
+    struct ws_conn *conn; /* NULL once the connection is gone */
+    place_request_id rid;
+} place_req;
+
+typedef struct ws_conn {
+    struct lws *wsi;
+    struct ws_conn *prev, *next;
+    ip_count *ip;
+    tmsg *q_head, *q_tail;
+    place_req *reqs;
+    uint64_t cursor;
+    int64_t win_start;
+    int64_t last_resync;
+    uint16_t win_count;
+    uint16_t close_code; /* nonzero: close once the queue is sent */
+    uint8_t q_len;
+    uint8_t flood_windows;
+    uint8_t banned;
+    uint8_t new_session;
+    char user_id[BACKEND_ID_LEN + 1];
+    char token[BACKEND_TOKEN_LEN + 1];
+} ws_conn;
+
+static struct {
+    ws_conn *conns;
+    size_t count;
+    ip_count *ips;
+} ws;
+
+static place_server *server_of(struct lws *wsi)
+{
+    return lws_context_user(lws_get_context(wsi));
+}
+
+static void want_write(ws_conn *c)
+{
+    lws_callback_on_writable(c->wsi);
+}
+
+static void close_after(ws_conn *c, uint16_t code)
+{
+    if (!c->close_code)
+        c->close_code = code;
+    want_write(c);
+}
+
+/* Queues a text frame; a connection that lets QUEUE_MAX answers pile up is not reading and is
+ * closed instead. */
+static void send_text(ws_conn *c, const char *text, size_t len)
+{
+    if (c->q_len >= QUEUE_MAX) {
+        close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+        return;
+    }
+    tmsg *m = malloc(sizeof *m + LWS_PRE + len);
+    if (!m) {
+        close_after(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION);
+        return;
+    }
+    m->next = NULL;
+    m->len = len;
+    memcpy(m->buf + LWS_PRE, text, len);
+    if (c->q_tail)
+        c->q_tail->next = m;
+    else
+        c->q_head = m;
+    c->q_tail = m;
+    c->q_len++;
+    want_write(c);
+}
+
+static void send_error(ws_conn *c, place_err code, const place_request_id *rid, int64_t retry)
+{
+    char buf[512];
+    int n = place_fmt_error(buf, sizeof buf, code, NULL, rid && rid->text[0] ? rid : NULL, retry);
+    if (n > 0)
+        send_text(c, buf, (size_t)n);
+}
+
+/* ---------------------------------------------------------------- placements */
+
+static void place_done(void *arg, const backend_place_result *r)
+{
+    place_req *q = arg;
+    ws_conn *c = q->conn;
+    if (c) {
+        if (q->prev)
+            q->prev->next = q->next;
+        else
+            c->reqs = q->next;
+        if (q->next)
+            q->next->prev = q->prev;
+        if (r->err == PLACE_ERR_NONE) {
+            char buf[256];
+            int n = place_fmt_placed(buf, sizeof buf, q->rid.text[0] ? &q->rid : NULL,
+                                     r->next_placement, r->seq);
+            if (n > 0)
+                send_text(c, buf, (size_t)n);
+        } else {
+            send_error(c, r->err, &q->rid, r->err == PLACE_ERR_COOLDOWN ? r->retry_after_ms : -1);
+            if (r->err == PLACE_ERR_BANNED)
+                close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+        }
+    }
+    free(q);
+}
+
+static void on_place(place_server *srv, ws_conn *c, const place_msg_place *m)
+{
+    backend *b = srv->store;
+    if (m->x < 0 || m->y < 0 || m->x >= canvas_width() || m->y >= canvas_height()) {
+        send_error(c, PLACE_ERR_OUT_OF_BOUNDS, &m->request_id, -1);
+        return;
+    }
+    if (m->color < 0 || m->color >= 16) {
+        send_error(c, PLACE_ERR_BAD_COLOR, &m->request_id, -1);
+        return;
+    }
+    backend_user u;
+    if (b->ops->user_get(b, c->user_id, &u) < 0) {
+        send_error(c, PLACE_ERR_INTERNAL, &m->request_id, -1);
+        return;
+    }
+    if (u.is_guest && !srv->cfg.guests_can_place) {
+        send_error(c, PLACE_ERR_NOT_ALLOWED, &m->request_id, -1);
+        return;
+    }
+    if (srv->shutting_down) {
+        send_error(c, PLACE_ERR_UNAVAILABLE, &m->request_id, -1);
+        return;
+    }
+    place_req *q = calloc(1, sizeof *q);
+    if (!q) {
+        send_error(c, PLACE_ERR_INTERNAL, &m->request_id, -1);
+        return;
+    }
+    q->conn = c;
+    q->rid = m->request_id;
+    q->next = c->reqs;
+    if (c->reqs)
+        c->reqs->prev = q;
+    c->reqs = q;
+    if (b->ops->place(b, c->user_id, (uint32_t)m->x, (uint32_t)m->y, (int)m->color, place_done,
+                      q) < 0) {
+        q->conn = NULL;
+        c->reqs = q->next;
+        if (c->reqs)
+            c->reqs->prev = NULL;
+        free(q);
+        send_error(c, PLACE_ERR_UNAVAILABLE, &m->request_id, -1);
+    }
+}
+
+static void on_ping(place_server *srv, ws_conn *c, const place_msg_place *m)
+{
+    char buf[96];
+    int n = place_fmt_pong(buf, sizeof buf, util_now_ms());
+    if (n > 0)
+        send_text(c, buf, (size_t)n);
+}
+
+typedef void (*msg_handler)(place_server *srv, ws_conn *c, const place_msg_place *m);
+
+static const msg_handler handlers[] = {
+    [PLACE_MSG_PLACE] = on_place,
+    [PLACE_MSG_PING] = on_ping,
+};
+
+/* Counts the message in this second's window. Returns 0 to go on, 1 if it was refused. */
+static int flooded(ws_conn *c)
+{
+    int64_t now = util_now_ms();
+    if (now - c->win_start >= 1000) {
+        c->flood_windows = c->win_count > WS_MAX_MSGS_PER_SEC ? c->flood_windows + 1 : 0;
+        c->win_start = now;
+        c->win_count = 0;
+    }
+    if (c->win_count < UINT16_MAX)
+        c->win_count++;
+    if (c->win_count <= WS_MAX_MSGS_PER_SEC)
+        return 0;
+    if (c->win_count == WS_MAX_MSGS_PER_SEC + 1 || c->win_count > FLOOD_CLOSE_MSGS ||
+        c->flood_windows + 1 >= FLOOD_CLOSE_WINDOWS) {
+        send_error(c, PLACE_ERR_RATE_LIMITED, NULL, c->win_start + 1000 - now);
+        if (c->win_count > FLOOD_CLOSE_MSGS || c->flood_windows + 1 >= FLOOD_CLOSE_WINDOWS)
+            close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+    }
+    return 1;
+}
+
+static void on_receive(place_server *srv, ws_conn *c, const char *in, size_t len)
+{
+    if (c->close_code)
+        return;
+    if (lws_frame_is_binary(c->wsi)) {
+        send_error(c, PLACE_ERR_BINARY_NOT_ALLOWED, NULL, -1);
+        close_after(c, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE);
+        return;
+    }
+    if (!lws_is_first_fragment(c->wsi) || !lws_is_final_fragment(c->wsi) ||
+        len > PLACE_MAX_TEXT_FRAME) {
+        send_error(c, PLACE_ERR_TOO_LARGE, NULL, -1);
+        close_after(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
+        return;
+    }
+    if (flooded(c))
+        return;
+    place_msg_type type = PLACE_MSG_NONE;
+    place_msg_place m;
+    memset(&m, 0, sizeof m);
+    place_err e = place_parse_client(in, len, &type, &m);
+    if (e == PLACE_ERR_NONE && c->banned) {
+        send_error(c, PLACE_ERR_BANNED, &m.request_id, -1);
+        close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+        return;
+    }
+    if (e == PLACE_ERR_NONE && ((size_t)type >= sizeof handlers / sizeof handlers[0] ||
+                                !handlers[type]))
+        e = PLACE_ERR_UNKNOWN_TYPE;
+    if (e != PLACE_ERR_NONE) {
+        send_error(c, e, &m.request_id, -1);
+        if (e == PLACE_ERR_TOO_LARGE)
+            close_after(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
+        return;
+    }
+    handlers[type](srv, c, &m);
+}
+
+/* ---------------------------------------------------------------- connection life */
+
+static int refuse_too_many(struct lws *wsi)
+{
+    unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf;
+    unsigned char body[LWS_PRE + 256];
+    int n = snprintf((char *)body + LWS_PRE, sizeof body - LWS_PRE,
+                     "{\"error\":\"TOO_MANY_CONNECTIONS\",\"message\":\"%s\"}",
+                     place_err_message(PLACE_ERR_TOO_MANY_CONNECTIONS));
+    if (n < 0 || lws_add_http_common_headers(wsi, 429, "application/json", (lws_filepos_t)n, &p, end) ||
+        lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5,
+                                     &p, end) ||
+        lws_finalize_write_http_header(wsi, start, &p, end))
+        return -1;
+    lws_write(wsi, body + LWS_PRE, (size_t)n, LWS_WRITE_HTTP_FINAL);
+    return -1;
+}
+
+static int on_filter(place_server *srv, ws_conn *c, struct lws *wsi)
+{
+    char uri[64];
+    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, WS_PATH) != 0)
+        return -1;
+    if (srv->shutting_down || !c)
+        return -1;
+    char ip[48] = "";
+    lws_get_peer_simple(wsi, ip, sizeof ip);
+    ip_count *e;
+    HASH_FIND_STR(ws.ips, ip, e);
+    if (srv->cfg.max_conns_per_ip > 0 && e && e->n >= srv->cfg.max_conns_per_ip)
+        return refuse_too_many(wsi);
+    backend_user u;
+    int created;
+    if (session_resolve(srv, wsi, 1, c->token, &u, &created) < 0)
+        return -1;
+    memcpy(c->user_id, u.id, sizeof c->user_id);
+    c->new_session = (uint8_t)created;
+    if (!e) {
+        if (!(e = calloc(1, sizeof *e)))
+            return -1;
+        snprintf(e->ip, sizeof e->ip, "%s", ip);
+        HASH_ADD_STR(ws.ips, ip, e);
+    }
+    e->n++; /* counted from here so that simultaneous upgrades cannot overrun the limit */
+    c->ip = e;
+    return 0;
+}
+
+static void on_established(place_server *srv, ws_conn *c, struct lws *wsi)
+{
+    c->wsi = wsi;
+    c->next = ws.conns;
+    if (ws.conns)
+        ws.conns->prev = c;
+    ws.conns = c;
+    ws.count++;
+    c->cursor = bcast_head();
+
+    backend *b = srv->store;
+    backend_user u;
+    if (b->ops->user_get(b, c->user_id, &u) < 0) {
+        close_after(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION);
+        return;
+    }
+    char info[768], user[256], buf[1536];
+    view_info_json(srv, info, sizeof info);
+    view_user_json(&u, user, sizeof user);
+    int64_t now = util_now_ms();
+    int64_t left = u.next_placement > now ? u.next_placement - now : 0;
+    int n = snprintf(buf, sizeof buf,
+                     "{\"type\":\"init\",\"canvasUrl\":\"%s\",\"cooldown\":%" PRId64
+                     ",\"nextPlacement\":%" PRId64 ",\"canvasInfo\":%s,\"seq\":%" PRIu64
+                     ",\"user\":%s,\"serverTime\":%" PRId64 "}",
+                     view_canvas_url(srv), left, u.next_placement, info, bcast_last_seq(), user,
+                     now);
+    if (n > 0 && (size_t)n < sizeof buf)
+        send_text(c, buf, (size_t)n);
+}
+
+static void on_closed(ws_conn *c)
+{
+    if (c->ip) {
+        if (--c->ip->n == 0) {
+            HASH_DEL(ws.ips, c->ip);
+            free(c->ip);
+        }
+        c->ip = NULL;
+    }
+    if (c->wsi) {
+        if (c->prev)
+            c->prev->next = c->next;
+        else
+            ws.conns = c->next;
+        if (c->next)
+            c->next->prev = c->prev;
+        ws.count--;
+        c->wsi = NULL;
+    }
+    while (c->q_head) {
+        tmsg *m = c->q_head;
+        c->q_head = m->next;
+        free(m);
+    }
+    c->q_tail = NULL;
+    for (place_req *q = c->reqs; q; q = q->next)
+        q->conn = NULL; /* the store still answers; place_done frees it */
+    c->reqs = NULL;
+}
+
+static int on_writable(ws_conn *c)
+{
+    struct lws *wsi = c->wsi;
+    if (c->q_head) {
+        tmsg *m = c->q_head;
+        c->q_head = m->next;
+        if (!c->q_head)
+            c->q_tail = NULL;
+        c->q_len--;
+        int n = lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
+        free(m);
+        if (n < 0)
+            return -1;
+        if (c->q_head || c->close_code || c->cursor < bcast_head())
+            want_write(c);
+        return 0;
+    }
+    if (c->close_code) {
+        static const char reason[] = "closing";
+        lws_close_reason(wsi, (enum lws_close_status)c->close_code, (unsigned char *)reason,
+                         sizeof reason - 1);
+        return -1;
+    }
+    uint8_t *frame;
+    size_t len;
+    int r = bcast_next(&c->cursor, &frame, &len);
+    if (r < 0) {
+        int64_t now = util_now_ms();
+        if (c->last_resync && now - c->last_resync < RESYNC_DROP_MS) {
+            static const char reason[] = "too slow";
+            lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)reason,
+                             sizeof reason - 1);
+            return -1;
+        }
+        c->last_resync = now;
+        unsigned char buf[LWS_PRE + 128];
+        int n = place_fmt_resync((char *)buf + LWS_PRE, sizeof buf - LWS_PRE, bcast_last_seq(),
+                                 "behind");
+        if (n < 0 || lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_TEXT) < 0)
+            return -1;
+    } else if (r > 0) {
+        if (lws_write(wsi, frame, len, LWS_WRITE_BINARY) < 0)
+            return -1;
+    }
+    if (c->cursor < bcast_head())
+        want_write(c);
+    return 0;
+}
+
+static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                       size_t len)
+{
+    ws_conn *c = user;
+    place_server *srv = server_of(wsi);
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return on_filter(srv, c, wsi);
+    case LWS_CALLBACK_ADD_HEADERS: {
+        struct lws_process_html_args *args = in;
+        char cookie[192];
+        int n;
+        if (c && c->new_session && (n = session_cookie(cookie, sizeof cookie, c->token)) > 0 &&
+            lws_add_http_header_by_name(wsi, (const unsigned char *)"set-cookie:",
+                                        (const unsigned char *)cookie, n,
+                                        (unsigned char **)&args->p,
+                                        (unsigned char *)args->p + args->max_len))
+            return 1;
+        return 0;
+    }
+    case LWS_CALLBACK_ESTABLISHED:
+        on_established(srv, c, wsi);
+        return 0;
+    case LWS_CALLBACK_RECEIVE:
+        on_receive(srv, c, in, len);
+        return 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return c->wsi ? on_writable(c) : 0;
+    case LWS_CALLBACK_CLOSED:
+    case LWS_CALLBACK_WSI_DESTROY:
+        if (c)
+            on_closed(c);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static const struct lws_protocols protocol = {
+    .name = WS_PROTOCOL_NAME,
+    .callback = ws_callback,
+    .per_session_data_size = sizeof(ws_conn),
+    .rx_buffer_size = PLACE_MAX_TEXT_FRAME,
+};
+
+const struct lws_protocols *ws_protocol(void)
+{
+    return &protocol;
+}
+
+void ws_on_banned(void *srv, const char *user_id)
+{
+    for (ws_conn *c = ws.conns; c; c = c->next)
+        if (!strcmp(c->user_id, user_id))
+            c->banned = 1;
+}
+
+size_t ws_count(void)
+{
+    return ws.count;
+}
+
+size_t ws_pending(void)
+{
+    size_t n = 0;
+    for (ws_conn *c = ws.conns; c; c = c->next)
+        n += c->q_head != NULL;
+    return n;
+}
