@@ -21,6 +21,8 @@
 #define FLOOD_CLOSE_MSGS 60   /* messages in one second that close the connection at once */
 #define FLOOD_CLOSE_WINDOWS 3 /* consecutive flooded seconds that close it */
 #define RESYNC_DROP_MS 30000  /* falling behind twice within this drops the connection */
+/* lws's own value for a close frame (left out of the public enum, "handled by lws_close_reason") */
+#define WS_WRITE_CLOSE ((enum lws_write_protocol)4)
 
 typedef struct tmsg {
     struct tmsg *next;
@@ -375,6 +377,20 @@ static void on_closed(ws_conn *c)
     c->reqs = NULL;
 }
 
+/* Sends a close frame with `code` and returns -1 so lws drops the connection. (lws 4.1.6 sends
+ * no close frame of its own when a writable callback asks to close, so the peer would only see
+ * 1006.) */
+static int send_close(struct lws *wsi, uint16_t code, const char *reason)
+{
+    unsigned char buf[LWS_PRE + 64];
+    size_t len = strlen(reason);
+    buf[LWS_PRE] = (unsigned char)(code >> 8);
+    buf[LWS_PRE + 1] = (unsigned char)(code & 0xff);
+    memcpy(buf + LWS_PRE + 2, reason, len);
+    lws_write(wsi, buf + LWS_PRE, len + 2, WS_WRITE_CLOSE);
+    return -1;
+}
+
 static int on_writable(ws_conn *c)
 {
     struct lws *wsi = c->wsi;
@@ -392,23 +408,15 @@ static int on_writable(ws_conn *c)
             want_write(c);
         return 0;
     }
-    if (c->close_code) {
-        static const char reason[] = "closing";
-        lws_close_reason(wsi, (enum lws_close_status)c->close_code, (unsigned char *)reason,
-                         sizeof reason - 1);
-        return -1;
-    }
+    if (c->close_code)
+        return send_close(wsi, c->close_code, "closing");
     uint8_t *frame;
     size_t len;
     int r = bcast_next(&c->cursor, &frame, &len);
     if (r < 0) {
         int64_t now = util_now_ms();
-        if (c->last_resync && now - c->last_resync < RESYNC_DROP_MS) {
-            static const char reason[] = "too slow";
-            lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)reason,
-                             sizeof reason - 1);
-            return -1;
-        }
+        if (c->last_resync && now - c->last_resync < RESYNC_DROP_MS)
+            return send_close(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too slow");
         c->last_resync = now;
         unsigned char buf[LWS_PRE + 128];
         int n = place_fmt_resync((char *)buf + LWS_PRE, sizeof buf - LWS_PRE, bcast_last_seq(),
