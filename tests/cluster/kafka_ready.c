@@ -1,0 +1,33 @@
+/* place-kafka-ready BROKERS TIMEOUT_MS: exits 0 once a metadata request to the Kafka broker
+ * succeeds, 1 otherwise. The cluster test harness polls it while the broker starts. */
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s BROKERS TIMEOUT_MS\n", argv[0]);
+        return 2;
+    }
+    char err[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", argv[1], err, sizeof err) != RD_KAFKA_CONF_OK ||
+        rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err) != RD_KAFKA_CONF_OK) {
+        fprintf(stderr, "%s\n", err);
+        rd_kafka_conf_destroy(conf);
+        return 2;
+    }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (!rk) {
+        fprintf(stderr, "%s\n", err);
+        return 2;
+    }
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 1, NULL, &md, atoi(argv[2]));
+    int ok = e == RD_KAFKA_RESP_ERR_NO_ERROR && md->broker_cnt > 0;
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    rd_kafka_destroy(rk);
+    return ok ? 0 : 1;
+}

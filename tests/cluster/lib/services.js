@@ -1,0 +1,261 @@
+// Real Redis, PostgreSQL and Apache Kafka (KRaft) on loopback for the cluster tests.
+//
+// Each service gets free ports and a temporary directory, is started by the test setup and
+// stopped at the end, also when a test fails or the runner is interrupted (process 'exit' and
+// signal handlers stop whatever is still running). Services can be stopped and started again on
+// the same ports and data, which is how the failure tests take them down under load.
+//
+// Kafka's broker comes from Maven Central: tests/cluster/kafka/pom.xml is resolved once with
+// `mvn dependency:copy-dependencies` into ${XDG_CACHE_HOME:-~/.cache}/place/kafka-<version>
+// and reused by later runs.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const PG_BIN = process.env.PLACE_PG_BIN || '/usr/lib/postgresql/15/bin';
+const isRoot = process.getuid && process.getuid() === 0;
+
+const live = new Set(); // every child process still running, killed on exit
+function cleanupSync() {
+  for (const entry of live) {
+    try {
+      if (entry.stopSync) entry.stopSync();
+      else process.kill(entry.pid, 'SIGKILL');
+    } catch { /* already gone */ }
+  }
+  live.clear();
+}
+process.on('exit', cleanupSync);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => { cleanupSync(); process.exit(128 + 1); });
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A free TCP port on 127.0.0.1 (the kernel's choice; closed again at once). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port) {
+  return new Promise((resolve) => {
+    const s = net.connect({ port, host: '127.0.0.1' });
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+async function waitFor(what, fn, timeoutMs, child) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (child && child.exitCode !== null) throw new Error(`${what}: the process exited (${child.exitCode})`);
+    if (await fn()) return;
+    if (Date.now() > end) throw new Error(`${what}: not ready after ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+export function tmpDir(prefix) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `place-${prefix}-`));
+}
+
+function track(child, logFile) {
+  if (logFile) {
+    const out = fs.createWriteStream(logFile, { flags: 'a' });
+    child.stdout?.pipe(out);
+    child.stderr?.pipe(out);
+  }
+  const entry = { pid: child.pid };
+  live.add(entry);
+  child.once('exit', () => live.delete(entry));
+  return entry;
+}
+
+async function killChild(child, signal = 'SIGTERM', graceMs = 5000) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await gone;
+  clearTimeout(t);
+}
+
+// ---------------------------------------------------------------- Redis
+
+export class Redis {
+  constructor() { this.child = null; }
+
+  async start() {
+    if (!this.port) {
+      this.port = await freePort();
+      this.dir = tmpDir('redis');
+    }
+    // appendonly so a restart keeps the canvas, like a production Redis with AOF
+    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1',
+      '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', this.dir,
+      '--daemonize', 'no', '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    track(this.child, path.join(this.dir, 'redis.log'));
+    await waitFor('redis', () => canConnect(this.port), 10000, this.child);
+    return this;
+  }
+
+  get url() { return `127.0.0.1:${this.port}`; }
+
+  /** Runs one command with redis-cli and returns its raw output. */
+  cli(...args) {
+    return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(this.port), '--no-raw', ...args],
+      { encoding: 'utf8' }).trim();
+  }
+
+  cliRaw(...args) {
+    return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(this.port), ...args]);
+  }
+
+  async stop() { await killChild(this.child); this.child = null; }
+
+  async destroy() {
+    await this.stop();
+    if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- PostgreSQL
+
+export class Postgres {
+  async start() {
+    if (!this.port) {
+      this.port = await freePort();
+      this.dir = tmpDir('pg');
+      fs.chmodSync(this.dir, 0o755);
+      this.data = path.join(this.dir, 'data');
+      if (isRoot) execFileSync('chown', ['postgres:postgres', this.dir]);
+      this.run([path.join(PG_BIN, 'initdb'), '-D', this.data, '-A', 'trust', '-U', 'postgres',
+        '-E', 'UTF8', '--no-sync']);
+    }
+    this.run([path.join(PG_BIN, 'pg_ctl'), '-D', this.data, '-l', path.join(this.dir, 'pg.log'),
+      '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off ` +
+      '-c max_connections=50 -c shared_buffers=32MB', '-w', '-t', '60', 'start']);
+    this.entry = { stopSync: () => this.run([path.join(PG_BIN, 'pg_ctl'), '-D', this.data, '-m', 'immediate', 'stop']) };
+    live.add(this.entry);
+    return this;
+  }
+
+  run(argv, opts = {}) {
+    const cmd = isRoot ? ['runuser', '-u', 'postgres', '--', ...argv] : argv;
+    return execFileSync(cmd[0], cmd.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  }
+
+  get conninfo() { return `host=127.0.0.1 port=${this.port} user=postgres dbname=postgres`; }
+
+  /** Runs SQL with psql; returns the rows as arrays of strings. */
+  query(sql) {
+    const out = execFileSync('psql', ['-h', '127.0.0.1', '-p', String(this.port), '-U', 'postgres',
+      '-d', 'postgres', '-At', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
+    return out.split('\n').filter((l) => l.length).map((l) => l.split('\t'));
+  }
+
+  async stop() {
+    if (!this.entry) return;
+    try {
+      this.run([path.join(PG_BIN, 'pg_ctl'), '-D', this.data, '-m', 'fast', '-w', 'stop']);
+    } catch { /* not running */ }
+    live.delete(this.entry);
+    this.entry = null;
+  }
+
+  async destroy() {
+    await this.stop();
+    if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- Kafka
+
+const KAFKA_VERSION = fs.readFileSync(path.join(here, '..', 'kafka', 'pom.xml'), 'utf8')
+  .match(/<kafka\.version>([^<]+)</)[1];
+
+/** The directory holding the broker's jars, fetched from Maven Central on first use. */
+export function kafkaJars() {
+  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const dir = path.join(cache, 'place', `kafka-${KAFKA_VERSION}`);
+  const stamp = path.join(dir, '.complete');
+  if (fs.existsSync(stamp)) return dir;
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  execFileSync('mvn', ['-q', '-B', '-Dstyle.color=never', '-f', path.join(here, '..', 'kafka', 'pom.xml'),
+    'dependency:copy-dependencies', `-DoutputDirectory=${dir}`], { stdio: ['ignore', 'inherit', 'inherit'] });
+  fs.writeFileSync(stamp, `${KAFKA_VERSION}\n`);
+  return dir;
+}
+
+export class Kafka {
+  async start() {
+    if (!this.port) {
+      this.jars = kafkaJars();
+      this.port = await freePort();
+      this.ctlPort = await freePort();
+      this.dir = tmpDir('kafka');
+      this.props = path.join(this.dir, 'server.properties');
+      fs.writeFileSync(this.props, [
+        'process.roles=broker,controller',
+        'node.id=1',
+        `listeners=PLAINTEXT://127.0.0.1:${this.port},CONTROLLER://127.0.0.1:${this.ctlPort}`,
+        `advertised.listeners=PLAINTEXT://127.0.0.1:${this.port}`,
+        'controller.listener.names=CONTROLLER',
+        'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+        'inter.broker.listener.name=PLAINTEXT',
+        `controller.quorum.bootstrap.servers=127.0.0.1:${this.ctlPort}`,
+        `log.dirs=${path.join(this.dir, 'data')}`,
+        'num.partitions=1',
+        'offsets.topic.replication.factor=1',
+        'transaction.state.log.replication.factor=1',
+        'transaction.state.log.min.isr=1',
+        'group.initial.rebalance.delay.ms=0',
+        'auto.create.topics.enable=true',
+        '',
+      ].join('\n'));
+      const id = crypto.randomBytes(16).toString('base64url');
+      execFileSync('java', ['-cp', `${this.jars}/*`, 'kafka.tools.StorageTool', 'format', '-t', id,
+        '-c', this.props, '--standalone'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    }
+    this.child = spawn('java', ['-Xmx512m', '-Xms128m', '-XX:+UseSerialGC', '-cp', `${this.jars}/*`,
+      'kafka.Kafka', this.props], { stdio: ['ignore', 'pipe', 'pipe'] });
+    track(this.child, path.join(this.dir, 'broker.log'));
+    await waitFor('kafka', () => this.metadataOk(), 90000, this.child);
+    return this;
+  }
+
+  get brokers() { return `127.0.0.1:${this.port}`; }
+
+  // A real metadata request through librdkafka (tests/cluster/kafka_ready.c).
+  metadataOk() {
+    const tool = process.env.PLACE_KAFKA_READY;
+    if (!tool) return canConnect(this.port);
+    try {
+      execFileSync(tool, [this.brokers, '1000'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async stop() { await killChild(this.child, 'SIGTERM', 15000); this.child = null; }
+
+  async destroy() {
+    await this.stop();
+    if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
