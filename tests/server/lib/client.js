@@ -1,0 +1,151 @@
+// A small WebSocket/HTTP client for the tests, written from docs/protocol.md alone: JSON text
+// messages, the binary batch frame and the snapshot format are decoded here, not by libplace.
+import zlib from 'node:zlib';
+import WebSocket from 'ws';
+
+// Decodes a batch frame (docs/protocol.md, "The batch frame").
+export function decodeBatch(buf) {
+  const b = Buffer.from(buf);
+  if (b.length < 32 || b[0] !== 0x01 || b[1] !== 1) throw new Error('not a batch frame');
+  const count = b.readUInt32LE(4);
+  const prevSeq = b.readBigUInt64LE(8);
+  const lastSeq = b.readBigUInt64LE(16);
+  const time = Number(b.readBigInt64LE(24));
+  if (b.length !== 32 + 10 * count) throw new Error(`batch length ${b.length} for ${count} records`);
+  const pixels = [];
+  for (let i = 0; i < count; i++) {
+    const o = 32 + 10 * i;
+    pixels.push({
+      seq: Number(prevSeq + BigInt(b.readUInt32LE(o))),
+      x: b.readUInt16LE(o + 4),
+      y: b.readUInt16LE(o + 6),
+      color: b[o + 8],
+    });
+  }
+  return { prevSeq: Number(prevSeq), lastSeq: Number(lastSeq), time, pixels };
+}
+
+// Decodes a snapshot body (already un-gzipped).
+export function decodeSnapshot(buf) {
+  const b = Buffer.from(buf);
+  if (b.toString('latin1', 0, 4) !== 'PLCS' || b[4] !== 1 || b[5] !== 4) throw new Error('bad snapshot');
+  const width = b.readUInt32LE(8);
+  const height = b.readUInt32LE(12);
+  const seq = Number(b.readBigUInt64LE(16));
+  const px = b.subarray(24);
+  if (px.length !== Math.ceil((width * height) / 2)) throw new Error('bad snapshot length');
+  return {
+    width, height, seq,
+    get(x, y) {
+      const i = y * width + x;
+      const v = px[i >> 1];
+      return i & 1 ? v & 0x0f : v >> 4;
+    },
+  };
+}
+
+// GET the snapshot (gzip accepted) and decode it.
+export async function fetchSnapshot(base, headers = {}) {
+  const res = await fetch(`${base}/api/v1/canvas/snapshot`, { headers: { 'accept-encoding': 'gzip', ...headers } });
+  if (res.status !== 200) throw new Error(`snapshot status ${res.status}`);
+  // fetch undoes gzip itself
+  const body = Buffer.from(await res.arrayBuffer());
+  return { res, snap: decodeSnapshot(body) };
+}
+
+export function gunzip(buf) {
+  return zlib.gunzipSync(buf);
+}
+
+// The session token from a Set-Cookie header.
+export function tokenFrom(res) {
+  const c = res.headers.get('set-cookie') || '';
+  const m = c.match(/place_session=([0-9a-f]{64})/);
+  return m ? m[1] : null;
+}
+
+// A WebSocket client that records everything it receives and lets a test wait for a message.
+export class Client {
+  constructor(url, token) {
+    const headers = token ? { authorization: `Bearer ${token}` } : {};
+    this.ws = new WebSocket(url, { headers });
+    this.messages = []; // parsed JSON texts
+    this.batches = [];  // decoded batch frames
+    this.waiters = [];
+    this.closed = null;
+    this.setCookie = null;
+    this.ws.on('upgrade', (res) => { this.setCookie = res.headers['set-cookie'] || null; });
+    this.ws.on('message', (data, isBinary) => {
+      if (isBinary) this.batches.push(decodeBatch(data));
+      else this.messages.push(JSON.parse(data.toString()));
+      this.wake();
+    });
+    this.ws.on('close', (code, reason) => { this.closed = { code, reason: reason.toString() }; this.wake(); });
+    this.ws.on('error', (e) => { this.error = e; this.wake(); });
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', resolve);
+      this.ws.once('error', reject);
+      this.ws.once('unexpected-response', (req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
+    });
+  }
+
+  wake() {
+    for (const w of [...this.waiters]) w();
+  }
+
+  // Resolves with the first value pred returns truthy for (checked on every event).
+  waitFor(pred, what = 'a message', timeoutMs = 5000) {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        let v;
+        try { v = pred(this); } catch (e) { done(); reject(e); return; }
+        if (v) { done(); resolve(v); }
+      };
+      const timer = setTimeout(() => { done(); reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.messages.slice(-5))} closed=${JSON.stringify(this.closed)}`)); }, timeoutMs);
+      const done = () => { clearTimeout(timer); this.waiters = this.waiters.filter((w) => w !== check); };
+      this.waiters.push(check);
+      check();
+    });
+  }
+
+  // The first text message of `type` (matching extra fields) received from index `from` on.
+  next(type, match = {}, timeoutMs = 5000, from = 0) {
+    return this.waitFor((c) => c.messages.slice(from).find((m) => m.type === type &&
+      Object.entries(match).every(([k, v]) => m[k] === v)), `${type} ${JSON.stringify(match)}`, timeoutMs);
+  }
+
+  // The batch record of pixel (x, y) with colour `color`.
+  pixel(x, y, color, timeoutMs = 5000) {
+    return this.waitFor((c) => {
+      for (const b of c.batches) for (const p of b.pixels) if (p.x === x && p.y === y && p.color === color) return p;
+      return null;
+    }, `batch with (${x},${y})=${color}`, timeoutMs);
+  }
+
+  send(obj) {
+    this.ws.send(typeof obj === 'string' ? obj : JSON.stringify(obj));
+  }
+
+  // Sends place and waits for its answer (placed or error with the same requestId).
+  async placeAndWait(x, y, color, requestId, timeoutMs = 5000) {
+    const from = this.messages.length;
+    this.send({ type: 'place', x, y, color, requestId });
+    return this.waitFor((c) => c.messages.slice(from).find((m) => (m.type === 'placed' || m.type === 'error') &&
+      m.requestId === requestId), `answer to ${requestId}`, timeoutMs);
+  }
+
+  closedWith(timeoutMs = 5000) {
+    return this.waitFor((c) => c.closed, 'close', timeoutMs);
+  }
+
+  close() {
+    try { this.ws.terminate(); } catch { /* gone */ }
+  }
+}
+
+export async function connect(url, token) {
+  const c = new Client(url, token);
+  await c.opened;
+  await c.next('init');
+  return c;
+}
