@@ -1,0 +1,807 @@
+/* place-tui's main loop (app.h). One thread: it sleeps in poll(2) on the terminal, the engine's
+ * wake pipe and the signal pipe, with a timeout only while a countdown is on screen, so an idle
+ * client uses no CPU. Each turn drains the engine's events, handles the keys, and redraws only
+ * the cells that changed (ncurses then sends only the characters that differ). */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include "app.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "colors.h"
+#include "place/client.h"
+#include "place/palette.h"
+#include "terminal.h"
+#include "view.h"
+
+#define PALETTE_CELL 4 /* key, two swatch cells, a space */
+#define DRAG_MIN 1     /* cells the pointer must move before a press becomes a drag */
+
+typedef enum mode { MODE_NORMAL, MODE_PROMPT, MODE_HELP, MODE_INFO } mode;
+
+typedef struct app {
+    place_client *c;
+    const char *url;
+    view v;
+    int selected;
+    mode mode;
+    char prompt[32];
+    size_t prompt_len;
+    place_client_event info;
+    char message[300];
+    int message_error;
+    int full; /* redraw the whole screen */
+    int dirty, dc0, dr0, dc1, dr1;
+    int wake_pipe[2];
+    int quit;
+    /* mouse */
+    int pressed, dragged, press_col, press_row, last_col, last_row;
+} app;
+
+/* ---- layout ---- */
+
+static int canvas_rows(void)
+{
+    return LINES > 4 ? LINES - 3 : 1;
+}
+
+static int palette_row(void)
+{
+    return LINES - 3;
+}
+
+static int status_row(void)
+{
+    return LINES - 2;
+}
+
+static int message_row(void)
+{
+    return LINES - 1;
+}
+
+static void mark_cells(app *a, int c0, int r0, int c1, int r1)
+{
+    if (!a->dirty) {
+        a->dirty = 1;
+        a->dc0 = c0, a->dr0 = r0, a->dc1 = c1, a->dr1 = r1;
+        return;
+    }
+    if (c0 < a->dc0) a->dc0 = c0;
+    if (r0 < a->dr0) a->dr0 = r0;
+    if (c1 > a->dc1) a->dc1 = c1;
+    if (r1 > a->dr1) a->dr1 = r1;
+}
+
+static void mark_pixels(app *a, int x, int y, int w, int h)
+{
+    int c0, r0, c1, r1;
+    if (view_cells_of(&a->v, x, y, w, h, &c0, &r0, &c1, &r1))
+        mark_cells(a, c0, r0, c1, r1);
+}
+
+static void say(app *a, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void say(app *a, int error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->message, sizeof a->message, fmt, ap);
+    va_end(ap);
+    a->message_error = error;
+}
+
+/* ---- drawing ---- */
+
+static void draw_palette(app *a)
+{
+    int row = palette_row();
+    move(row, 0);
+    clrtoeol();
+    for (int i = 0; i < PLACE_COLORS; i++) {
+        int col = i * PALETTE_CELL;
+        if (col + 3 > COLS)
+            break;
+        attr_t attr = i == a->selected ? (A_REVERSE | A_BOLD) : A_NORMAL;
+        mvaddch(row, col, (chtype)("0123456789abcdef"[i]) | attr);
+        cchar_t cc;
+        int pair = tcolor_pair(i, i);
+        const wchar_t *g = tcolor_mode_get() == TCOLOR_NONE ? L"#" : a->v.no_blocks ? L" " : L"\u2588";
+        setcchar(&cc, g, A_NORMAL, (short)pair, NULL);
+        mvadd_wch(row, col + 1, &cc);
+        mvadd_wch(row, col + 2, &cc);
+    }
+    int col = PLACE_COLORS * PALETTE_CELL;
+    if (col < COLS)
+        mvaddnstr(row, col, place_color_name(a->selected), COLS - col);
+}
+
+static void fmt_countdown(char *out, size_t cap, int64_t ms)
+{
+    int64_t s = (ms + 999) / 1000;
+    if (s >= 60)
+        snprintf(out, cap, "%lld:%02lld", (long long)(s / 60), (long long)(s % 60));
+    else
+        snprintf(out, cap, "%lld s", (long long)s);
+}
+
+static void draw_status(app *a)
+{
+    place_client_status st;
+    place_client_get_status(a->c, &st);
+    int64_t now = place_client_now_ms();
+    char conn[96], cool[48], who[80] = "", under[32] = "";
+    if (st.conn == PLACE_CONN_DISCONNECTED) {
+        char t[24];
+        fmt_countdown(t, sizeof t, st.retry_at > now ? st.retry_at - now : 0);
+        snprintf(conn, sizeof conn, "disconnected, retry in %s (stale)", t);
+    } else {
+        snprintf(conn, sizeof conn, "%s%s", place_client_conn_name(st.conn),
+                 st.stale && st.conn == PLACE_CONN_CONNECTED ? " (catching up)" : "");
+    }
+    if (st.next_placement > now) {
+        char t[24];
+        fmt_countdown(t, sizeof t, st.next_placement - now);
+        snprintf(cool, sizeof cool, "wait %s", t);
+    } else {
+        snprintf(cool, sizeof cool, "ready");
+    }
+    if (st.pending)
+        snprintf(cool + strlen(cool), sizeof cool - strlen(cool), ", %d sending", st.pending);
+    if (st.have_user)
+        snprintf(who, sizeof who, " | %s%s", st.user.username, st.user.is_guest ? " (guest)" : "");
+    place_client_canvas cv;
+    place_client_canvas_view(a->c, &cv);
+    if (cv.width && a->v.cx < (int)cv.width && a->v.cy < (int)cv.height)
+        snprintf(under, sizeof under, " %s",
+                 place_color_name(cv.pixels[(size_t)a->v.cy * cv.width + (size_t)a->v.cx]));
+    char line[512];
+    snprintf(line, sizeof line, " %s | x=%d y=%d%s | paint %c %s | %s%s", conn, a->v.cx, a->v.cy,
+             under, "0123456789abcdef"[a->selected], place_color_name(a->selected), cool, who);
+    int row = status_row();
+    attron(A_REVERSE);
+    mvaddnstr(row, 0, line, COLS);
+    int len = (int)strlen(line);
+    for (int x = len; x < COLS; x++)
+        mvaddch(row, x, ' ');
+    attroff(A_REVERSE);
+}
+
+static void draw_message(app *a)
+{
+    int row = message_row();
+    move(row, 0);
+    clrtoeol();
+    if (a->mode == MODE_PROMPT) {
+        char line[96];
+        snprintf(line, sizeof line, "Go to x,y: %s", a->prompt);
+        mvaddnstr(row, 0, line, COLS);
+        return;
+    }
+    int pair = a->message_error ? tcolor_pair(5, TCOLOR_DEFAULT) : 0;
+    attr_t attr = a->message_error ? A_BOLD : A_NORMAL;
+    attr_set(attr, (short)pair, NULL);
+    mvaddnstr(row, 0, a->message, COLS);
+    attr_set(A_NORMAL, 0, NULL);
+}
+
+/* A box in the middle of the canvas area holding `n` lines. */
+static void draw_box(const char *title, const char *const *lines, int n)
+{
+    int w = (int)strlen(title) + 4;
+    for (int i = 0; i < n; i++)
+        if ((int)strlen(lines[i]) + 4 > w)
+            w = (int)strlen(lines[i]) + 4;
+    if (w > COLS)
+        w = COLS;
+    int h = n + 2;
+    if (h > canvas_rows())
+        h = canvas_rows();
+    int top = (canvas_rows() - h) / 2, left = (COLS - w) / 2;
+    if (top < 0) top = 0;
+    if (left < 0) left = 0;
+    for (int r = 0; r < h; r++) {
+        move(top + r, left);
+        for (int x = 0; x < w; x++)
+            addch(' ');
+    }
+    attron(A_BOLD);
+    mvaddnstr(top, left + 2, title, w - 4);
+    attroff(A_BOLD);
+    for (int i = 0; i < n && i + 1 < h; i++)
+        mvaddnstr(top + 1 + i, left + 2, lines[i], w - 4);
+}
+
+static const char *const help_lines[] = {
+    "arrows, h j k l    move the cursor (one cell; one pixel zoomed in)",
+    "H J K L, shift+arr move the cursor eight cells",
+    "+ or =, -          zoom in, zoom out (around the cursor)",
+    "z                  fit the whole canvas",
+    "0-9, a-f           choose colour by palette index (hex)",
+    "[ ], Tab           previous / next colour",
+    "Space, Enter       place the colour under the cursor",
+    "g                  go to coordinates (x,y then Enter)",
+    "i                  who placed the pixel under the cursor",
+    "?                  this help",
+    "Ctrl-L             redraw the screen",
+    "q, Ctrl-C          quit",
+    "mouse: click places (on the palette: chooses), drag pans,",
+    "       wheel zooms",
+    "",
+    "Any key closes this help.",
+};
+
+static void draw_info(app *a)
+{
+    char buf[PLACE_CLIENT_HISTORY_MAX + 2][120];
+    const char *lines[PLACE_CLIENT_HISTORY_MAX + 2];
+    int n = 0;
+    place_client_event *e = &a->info;
+    if (e->history_count == 0) {
+        snprintf(buf[n], sizeof buf[n], "Nobody has placed a pixel here yet.");
+        lines[n] = buf[n];
+        n++;
+    }
+    int64_t now = place_client_now_ms();
+    for (int i = 0; i < e->history_count; i++) {
+        place_client_placement *p = &e->history[i];
+        time_t t = (time_t)(p->time_ms / 1000);
+        struct tm tm;
+        char when[32];
+        localtime_r(&t, &tm);
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+        int64_t ago = (now - p->time_ms) / 1000;
+        char agos[32];
+        if (ago < 120)
+            snprintf(agos, sizeof agos, "%lld s ago", (long long)(ago < 0 ? 0 : ago));
+        else if (ago < 7200)
+            snprintf(agos, sizeof agos, "%lld min ago", (long long)(ago / 60));
+        else
+            snprintf(agos, sizeof agos, "%lld h ago", (long long)(ago / 3600));
+        snprintf(buf[n], sizeof buf[n], "%-10s by %s, %s (%s)", place_color_name(p->color),
+                 p->username[0] ? p->username : "?", when, agos);
+        lines[n] = buf[n];
+        n++;
+    }
+    snprintf(buf[n], sizeof buf[n], "Any key closes this box.");
+    lines[n] = buf[n];
+    n++;
+    char title[64];
+    snprintf(title, sizeof title, "Pixel %d,%d, newest first", e->x, e->y);
+    draw_box(title, lines, n);
+}
+
+static void render(app *a)
+{
+    place_client_canvas cv;
+    place_client_canvas_view(a->c, &cv);
+    int rows = canvas_rows();
+    if (a->full) {
+        view_draw(&a->v, &cv, 0, 0, COLS - 1, rows - 1, a->selected);
+        a->full = 0;
+        a->dirty = 0;
+    } else if (a->dirty) {
+        view_draw(&a->v, &cv, a->dc0, a->dr0, a->dc1, a->dr1, a->selected);
+        a->dirty = 0;
+    }
+    draw_palette(a);
+    draw_status(a);
+    draw_message(a);
+    if (a->mode == MODE_HELP)
+        draw_box("place-tui keys (docs/keys.md)", help_lines,
+                 (int)(sizeof help_lines / sizeof help_lines[0]));
+    else if (a->mode == MODE_INFO)
+        draw_info(a);
+    /* The terminal's own cursor sits on the canvas cursor too, for screen readers and for
+     * terminals that do not blink. */
+    int c0, r0, c1, r1;
+    if (a->mode == MODE_PROMPT) {
+        move(message_row(), (int)(11 + a->prompt_len) < COLS ? (int)(11 + a->prompt_len) : COLS - 1);
+        curs_set(1);
+    } else if (cv.width && view_cells_of(&a->v, a->v.cx, a->v.cy, 1, 1, &c0, &r0, &c1, &r1)) {
+        move(r0, c0);
+        curs_set(1);
+    } else {
+        curs_set(0);
+    }
+    refresh();
+}
+
+/* ---- engine events ---- */
+
+static void on_event(app *a, const place_client_event *ev)
+{
+    place_client_canvas cv;
+    switch (ev->type) {
+    case PLACE_CEV_CONN: {
+        place_client_status st;
+        place_client_get_status(a->c, &st);
+        if (st.conn == PLACE_CONN_CONNECTED)
+            say(a, 0, "Connected to %s.", a->url);
+        else if (st.conn == PLACE_CONN_DISCONNECTED)
+            say(a, 1, "%s", ev->text[0] ? ev->text : "Disconnected.");
+        break;
+    }
+    case PLACE_CEV_CANVAS_SIZE:
+        place_client_canvas_view(a->c, &cv);
+        view_set_canvas(&a->v, cv.width, cv.height);
+        a->full = 1;
+        break;
+    case PLACE_CEV_PIXELS:
+        mark_pixels(a, ev->x, ev->y, ev->w, ev->h);
+        break;
+    case PLACE_CEV_PLACED:
+        say(a, 0, "Placed %s at %d,%d.", place_color_name(ev->color), ev->x, ev->y);
+        break;
+    case PLACE_CEV_ROLLBACK:
+        say(a, 1, "Pixel at %d,%d taken back: %s", ev->x, ev->y, ev->text);
+        mark_pixels(a, ev->x, ev->y, 1, 1);
+        break;
+    case PLACE_CEV_PIXEL_INFO:
+        if (ev->code != PLACE_ERR_NONE) {
+            say(a, 1, "No history for %d,%d: %s", ev->x, ev->y, ev->text);
+        } else {
+            a->info = *ev;
+            a->mode = MODE_INFO;
+            a->message[0] = '\0';
+        }
+        break;
+    case PLACE_CEV_ERROR:
+        say(a, 1, "%s", ev->text);
+        break;
+    default:
+        break; /* COOLDOWN, USER: the status line reads them on every redraw */
+    }
+}
+
+/* ---- input ---- */
+
+static void place_here(app *a)
+{
+    char why[200];
+    if (place_client_place(a->c, a->v.cx, a->v.cy, a->selected, why, sizeof why) < 0)
+        say(a, 1, "%s", why);
+    else
+        say(a, 0, "Placing %s at %d,%d...", place_color_name(a->selected), a->v.cx, a->v.cy);
+}
+
+static void goto_prompt_done(app *a)
+{
+    int x, y;
+    char sep[2];
+    if (sscanf(a->prompt, "%d%1[, ]%d", &x, sep, &y) == 3 ||
+        sscanf(a->prompt, "%d %d", &x, &y) == 2) {
+        place_client_canvas cv;
+        place_client_canvas_view(a->c, &cv);
+        if (x < 0 || y < 0 || (uint32_t)x >= cv.width || (uint32_t)y >= cv.height)
+            say(a, 1, "%d,%d is outside the canvas (%ux%u).", x, y, cv.width, cv.height);
+        else
+            view_set_cursor(&a->v, x, y);
+    } else {
+        say(a, 1, "Type the coordinates as x,y (for example 10,20).");
+    }
+    a->mode = MODE_NORMAL;
+}
+
+static void on_prompt_key(app *a, wint_t ch)
+{
+    if (ch == 27) {
+        a->mode = MODE_NORMAL;
+    } else if (ch == '\r' || ch == '\n' || ch == KEY_ENTER) {
+        goto_prompt_done(a);
+    } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+        if (a->prompt_len)
+            a->prompt[--a->prompt_len] = '\0';
+    } else if (((ch >= '0' && ch <= '9') || ch == ',' || ch == ' ') &&
+               a->prompt_len + 1 < sizeof a->prompt) {
+        a->prompt[a->prompt_len++] = (char)ch;
+        a->prompt[a->prompt_len] = '\0';
+    }
+}
+
+static int hex_value(wint_t ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return (int)(ch - '0');
+    if (ch >= 'a' && ch <= 'f')
+        return (int)(ch - 'a' + 10);
+    return -1;
+}
+
+static void on_mouse(app *a)
+{
+    MEVENT me;
+    if (getmouse(&me) != OK)
+        return;
+    if (me.bstate & BUTTON4_PRESSED) {
+        view_zoom(&a->v, 1);
+        return;
+    }
+    if (me.bstate & BUTTON5_PRESSED) {
+        view_zoom(&a->v, 0);
+        return;
+    }
+    if (me.bstate & BUTTON1_PRESSED) {
+        a->pressed = 1;
+        a->dragged = 0;
+        a->press_col = a->last_col = me.x;
+        a->press_row = a->last_row = me.y;
+        return;
+    }
+    if ((me.bstate & REPORT_MOUSE_POSITION) && a->pressed) {
+        if (abs(me.x - a->press_col) >= DRAG_MIN || abs(me.y - a->press_row) >= DRAG_MIN)
+            a->dragged = 1;
+        if (a->dragged && me.y < canvas_rows())
+            view_pan_cells(&a->v, me.x - a->last_col, me.y - a->last_row);
+        a->last_col = me.x;
+        a->last_row = me.y;
+        return;
+    }
+    if (me.bstate & (BUTTON1_RELEASED | BUTTON1_CLICKED)) {
+        int was_drag = a->dragged && (me.bstate & BUTTON1_RELEASED);
+        a->pressed = 0;
+        a->dragged = 0;
+        if (was_drag)
+            return;
+        if (me.y == palette_row() && me.x / PALETTE_CELL < PLACE_COLORS) {
+            a->selected = me.x / PALETTE_CELL;
+            return;
+        }
+        if (me.y < canvas_rows()) {
+            int x, y;
+            int half = 0; /* a click cannot tell top from bottom half: the top one it is */
+            if (view_pixel_at(&a->v, me.x, me.y, half, &x, &y)) {
+                view_set_cursor(&a->v, x, y);
+                place_here(a);
+            }
+        }
+    }
+}
+
+static void on_key(app *a, wint_t ch, int is_key)
+{
+    if (a->mode == MODE_HELP || a->mode == MODE_INFO) {
+        if (is_key && ch == KEY_MOUSE) {
+            MEVENT me;
+            getmouse(&me);
+            if (!(me.bstate & (BUTTON1_RELEASED | BUTTON1_CLICKED)))
+                return;
+        }
+        a->mode = MODE_NORMAL;
+        a->full = 1;
+        return;
+    }
+    if (a->mode == MODE_PROMPT) {
+        on_prompt_key(a, ch);
+        return;
+    }
+    if (is_key) {
+        switch (ch) {
+        case KEY_LEFT: view_move_cursor(&a->v, -1, 0); break;
+        case KEY_RIGHT: view_move_cursor(&a->v, 1, 0); break;
+        case KEY_UP: view_move_cursor(&a->v, 0, -1); break;
+        case KEY_DOWN: view_move_cursor(&a->v, 0, 1); break;
+        case KEY_SLEFT: view_move_cursor(&a->v, -8, 0); break;
+        case KEY_SRIGHT: view_move_cursor(&a->v, 8, 0); break;
+        case KEY_SR: view_move_cursor(&a->v, 0, -8); break;
+        case KEY_SF: view_move_cursor(&a->v, 0, 8); break;
+        case KEY_ENTER: place_here(a); break;
+        case KEY_MOUSE: on_mouse(a); break;
+        case KEY_RESIZE: a->full = 1; break;
+        default: break;
+        }
+        return;
+    }
+    int hex = hex_value(ch);
+    if (hex >= 0) {
+        a->selected = hex;
+        return;
+    }
+    switch (ch) {
+    case 'h': view_move_cursor(&a->v, -1, 0); break;
+    case 'l': view_move_cursor(&a->v, 1, 0); break;
+    case 'k': view_move_cursor(&a->v, 0, -1); break;
+    case 'j': view_move_cursor(&a->v, 0, 1); break;
+    case 'H': view_move_cursor(&a->v, -8, 0); break;
+    case 'L': view_move_cursor(&a->v, 8, 0); break;
+    case 'K': view_move_cursor(&a->v, 0, -8); break;
+    case 'J': view_move_cursor(&a->v, 0, 8); break;
+    case '+': case '=': view_zoom(&a->v, 1); break;
+    case '-': view_zoom(&a->v, 0); break;
+    case 'z': view_fit(&a->v); break;
+    case '[': a->selected = (a->selected + PLACE_COLORS - 1) % PLACE_COLORS; break;
+    case ']': case '\t': a->selected = (a->selected + 1) % PLACE_COLORS; break;
+    case ' ': case '\r': case '\n': place_here(a); break;
+    case 'g':
+        a->mode = MODE_PROMPT;
+        a->prompt_len = 0;
+        a->prompt[0] = '\0';
+        break;
+    case 'i':
+        if (place_client_pixel_info(a->c, a->v.cx, a->v.cy) == 0)
+            say(a, 0, "Asking who placed %d,%d...", a->v.cx, a->v.cy);
+        else
+            say(a, 1, "There is no pixel history to ask for here.");
+        break;
+    case '?': a->mode = MODE_HELP; break;
+    case 12: clearok(curscr, TRUE); a->full = 1; break; /* Ctrl-L */
+    case 'q': a->quit = 1; break;
+    default: break;
+    }
+}
+
+static void read_input(app *a)
+{
+    for (;;) {
+        wint_t ch;
+        int r = get_wch(&ch);
+        if (r == ERR)
+            return;
+        view before = a->v;
+        int sel = a->selected;
+        mode m = a->mode;
+        on_key(a, ch, r == KEY_CODE_YES);
+        if (ch == KEY_RESIZE && r == KEY_CODE_YES)
+            view_set_area(&a->v, COLS, canvas_rows());
+        if (before.zoom != a->v.zoom || before.ox != a->v.ox || before.oy != a->v.oy ||
+            before.cols != a->v.cols || before.rows != a->v.rows || (m != a->mode && m != MODE_PROMPT)) {
+            a->full = 1;
+        } else if (before.cx != a->v.cx || before.cy != a->v.cy || sel != a->selected) {
+            mark_pixels(a, before.cx, before.cy, 1, 1);
+            mark_pixels(a, a->v.cx, a->v.cy, 1, 1);
+        }
+        if (a->quit)
+            return;
+    }
+}
+
+/* ---- the loop ---- */
+
+/* Whether the locale's character set can show the half-block characters. */
+static int unicode_ok(void)
+{
+    char mb[MB_LEN_MAX];
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    return wcrtomb(mb, L'\u2580', &st) != (size_t)-1;
+}
+
+static void on_wake(void *user)
+{
+    int fd = *(int *)user;
+    char b = 1;
+    if (write(fd, &b, 1) < 0) {
+        /* EAGAIN: the pipe already holds a wake-up */
+    }
+}
+
+/* How long poll may sleep: until the engine needs us, or the next second of a countdown on
+ * screen; forever when nothing is counting. */
+static int sleep_ms(app *a)
+{
+    int t = place_client_timeout_ms(a->c);
+    place_client_status st;
+    place_client_get_status(a->c, &st);
+    int64_t now = place_client_now_ms();
+    int64_t until[2] = {st.next_placement, st.conn == PLACE_CONN_DISCONNECTED ? st.retry_at : 0};
+    for (int i = 0; i < 2; i++) {
+        if (until[i] > now) {
+            int tick = (int)((until[i] - now) % 1000);
+            tick = tick ? tick + 1 : 1000;
+            if (t < 0 || tick < t)
+                t = tick;
+        }
+    }
+    return t;
+}
+
+int app_run(const char *url, const char *token)
+{
+    app *a = calloc(1, sizeof *a);
+    if (!a)
+        return 1;
+    a->url = url;
+    a->selected = 3; /* black: visible on the white canvas a fresh server starts with */
+    if (pipe2(a->wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+        fprintf(stderr, "place-tui: pipe: %s\n", strerror(errno));
+        free(a);
+        return 1;
+    }
+    char err[256];
+    if (term_init(err, sizeof err) < 0) {
+        fprintf(stderr, "place-tui: %s\n", err);
+        free(a);
+        return 1;
+    }
+    tcolor_init();
+    place_client_config cfg = {.url = url, .token = token, .wake = on_wake,
+                               .wake_user = &a->wake_pipe[1]};
+    if (place_client_new(&cfg, &a->c, err, sizeof err) < 0)
+        term_die("%s", err);
+    a->v.no_blocks = !unicode_ok();
+    view_set_area(&a->v, COLS, canvas_rows());
+    say(a, 0, "Connecting to %s ... press ? for help.", url);
+    a->full = 1;
+    int status = 0;
+    while (!a->quit) {
+        render(a);
+        struct pollfd fds[3] = {
+            {STDIN_FILENO, POLLIN, 0},
+            {a->wake_pipe[0], POLLIN, 0},
+            {term_signal_fd(), POLLIN, 0},
+        };
+        int n = poll(fds, 3, sleep_ms(a));
+        if (n < 0 && errno != EINTR)
+            term_die("poll: %s", strerror(errno));
+        if (fds[2].revents & POLLIN) {
+            int sig = term_take_signal();
+            if (sig) {
+                status = 128 + sig;
+                break;
+            }
+        }
+        if (fds[1].revents & POLLIN) {
+            char buf[256];
+            while (read(a->wake_pipe[0], buf, sizeof buf) > 0) {
+            }
+        }
+        place_client_event ev;
+        while (place_client_poll(a->c, &ev))
+            on_event(a, &ev);
+        /* Also after EINTR: ncurses turns SIGWINCH into KEY_RESIZE on the next read. */
+        read_input(a);
+    }
+    term_restore();
+    place_client_free(a->c);
+    close(a->wake_pipe[0]);
+    close(a->wake_pipe[1]);
+    free(a);
+    return status;
+}
+
+/* ---- benchmark ---- */
+
+/* Counts what ncurses writes to the terminal: it writes to the file descriptor itself, so a
+ * pipe with a reader thread stands in for the terminal. */
+typedef struct byte_sink {
+    int fd;
+    size_t bytes;
+} byte_sink;
+
+static void *sink_thread(void *arg)
+{
+    byte_sink *s = arg;
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(s->fd, buf, sizeof buf)) > 0)
+        s->bytes += (size_t)n;
+    return NULL;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Fills the canvas with a busy picture (stripes, blocks and noise) through the engine's own
+ * batch path, so every block of a zoomed-out view has several colours to weigh. */
+static void bench_fill(place_client *c, uint32_t side)
+{
+    enum { CHUNK = 50000 };
+    place_pixel *px = malloc(CHUNK * sizeof *px);
+    uint8_t *frame = malloc(place_batch_size(CHUNK));
+    if (!px || !frame)
+        abort();
+    uint64_t seq = 0;
+    uint32_t n = 0, rnd = 12345;
+    for (uint32_t y = 0; y < side; y++)
+        for (uint32_t x = 0; x < side; x++) {
+            rnd = rnd * 1103515245u + 12345u;
+            int color = (int)(((x / 37) + (y / 23)) % 16);
+            if ((rnd >> 16) % 5 == 0)
+                color = (int)((rnd >> 20) % 16);
+            px[n].seq = ++seq;
+            px[n].x = (uint16_t)x;
+            px[n].y = (uint16_t)y;
+            px[n].color = (uint8_t)color;
+            if (++n == CHUNK || (x == side - 1 && y == side - 1)) {
+                int len = place_batch_encode(frame, place_batch_size(CHUNK), px[0].seq - 1, seq,
+                                             0, px, n);
+                if (len > 0)
+                    place_client_inject_frame(c, frame, (size_t)len);
+                n = 0;
+            }
+        }
+    free(px);
+    free(frame);
+    place_client_event ev;
+    while (place_client_poll(c, &ev)) {
+    }
+}
+
+int app_bench_redraw(int frames, int cols, int rows, uint32_t side)
+{
+    place_client_config cfg = {.offline = 1, .offline_width = side, .offline_height = side};
+    place_client *c;
+    char err[200];
+    if (place_client_new(&cfg, &c, err, sizeof err) < 0) {
+        fprintf(stderr, "place-tui: %s\n", err);
+        return 1;
+    }
+    double t0 = now_s();
+    bench_fill(c, side);
+    double fill = now_s() - t0;
+
+    int pfd[2];
+    if (pipe(pfd) < 0) {
+        place_client_free(c);
+        return 1;
+    }
+    byte_sink sink = {pfd[0], 0};
+    pthread_t reader;
+    pthread_create(&reader, NULL, sink_thread, &sink);
+    FILE *out = fdopen(pfd[1], "w");
+    FILE *in = fopen("/dev/null", "r");
+    char lines[16], columns[16];
+    snprintf(lines, sizeof lines, "%d", rows);
+    snprintf(columns, sizeof columns, "%d", cols);
+    setenv("LINES", lines, 1);
+    setenv("COLUMNS", columns, 1);
+    const char *term = getenv("PLACE_BENCH_TERM") ? getenv("PLACE_BENCH_TERM") : "xterm-256color";
+    SCREEN *scr = out && in ? newterm(term, out, in) : NULL;
+    if (!scr) {
+        fprintf(stderr, "place-tui: cannot start ncurses for terminal type %s\n", term);
+        place_client_free(c);
+        return 1;
+    }
+    tcolor_init();
+    view v = {0};
+    view_set_area(&v, COLS, LINES - 3);
+    view_set_canvas(&v, side, side);
+    place_client_canvas cv;
+    place_client_canvas_view(c, &cv);
+
+    double draw = 0, total = 0;
+    for (int i = 0; i < frames; i++) {
+        double a0 = now_s();
+        view_draw(&v, &cv, 0, 0, COLS - 1, LINES - 4, 3);
+        double a1 = now_s();
+        clearok(curscr, TRUE); /* make ncurses send every cell, as after a resize */
+        refresh();
+        fflush(out);
+        double a2 = now_s();
+        draw += a1 - a0;
+        total += a2 - a0;
+    }
+    int zoom = v.zoom;
+    const char *mode_name = tcolor_mode_name();
+    endwin();
+    delscreen(scr);
+    fclose(out);
+    fclose(in);
+    pthread_join(reader, NULL);
+    close(pfd[0]);
+    size_t out_bytes = sink.bytes;
+    place_client_free(c);
+    printf("bench-redraw: terminal %dx%d (%s, %s), canvas %ux%u, zoom %s%d (whole canvas)\n",
+           cols, rows, term, mode_name, side, side, zoom < 0 ? "block " : "x", zoom < 0 ? -zoom : zoom);
+    printf("bench-redraw: canvas fill through the batch path: %.1f ms\n", fill * 1e3);
+    printf("bench-redraw: %d full redraws: mean %.3f ms (cell computation %.3f ms + ncurses output "
+           "%.3f ms), %.0f bytes to the terminal per redraw\n",
+           frames, total * 1e3 / frames, draw * 1e3 / frames, (total - draw) * 1e3 / frames,
+           (double)out_bytes / frames);
+    return 0;
+}

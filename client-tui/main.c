@@ -1,0 +1,118 @@
+/* place-tui: the terminal client of Place. Parses the command line, handles --login/--logout
+ * (the session token file is shared with place-sdl through the engine), then runs the screen. */
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "place/client.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: place-tui [options] [URL]\n"
+            "  URL                  the Place server (default %s)\n"
+            "  --login USER         log in as USER (asks for the password) and remember it\n"
+            "  --logout             log out and forget the remembered session\n"
+            "  --bench-redraw N     benchmark: N full redraws of a 200x60 terminal showing a\n"
+            "                       2000x2000 canvas at whole-canvas zoom; no server needed\n"
+            "  --bench-size WxH     terminal size for --bench-redraw (default 200x60)\n"
+            "  --bench-canvas SIDE  canvas side for --bench-redraw (default 2000)\n"
+            "  -h, --help           this help\n"
+            "Keys: press ? in the client, or read docs/keys.md.\n"
+            "The session is kept in $XDG_CONFIG_HOME/place/session (else ~/.config/place/).\n",
+            PLACE_CLIENT_DEFAULT_URL);
+}
+
+static int do_login(const char *url, const char *user)
+{
+    char password[300];
+    char prompt[128];
+    snprintf(prompt, sizeof prompt, "Password for %s: ", user);
+    int n = place_client_read_password(prompt, password, sizeof password);
+    if (n < 0) {
+        fprintf(stderr, "place-tui: cannot read a password from the terminal\n");
+        return -1;
+    }
+    char token[PLACE_CLIENT_TOKEN_MAX + 1], err[300];
+    int rc = place_client_login(url, user, password, token, err, sizeof err);
+    memset(password, 0, sizeof password);
+    if (rc < 0) {
+        fprintf(stderr, "place-tui: login failed: %s\n", err);
+        return -1;
+    }
+    if (place_client_token_save(token) < 0) {
+        fprintf(stderr, "place-tui: logged in, but the session could not be saved\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int do_logout(const char *url)
+{
+    char token[PLACE_CLIENT_TOKEN_MAX + 1], err[300];
+    if (place_client_token_load(token) == 1 && place_client_logout(url, token, err, sizeof err) < 0)
+        fprintf(stderr, "place-tui: the server did not confirm the logout (%s); forgetting the "
+                        "session anyway\n", err);
+    if (place_client_token_clear() < 0) {
+        fprintf(stderr, "place-tui: cannot remove the session file\n");
+        return 1;
+    }
+    printf("Logged out.\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, ""); /* ncursesw needs the locale to draw half blocks in UTF-8 */
+    const char *url = NULL, *login = NULL;
+    int logout = 0, bench = 0, bench_cols = 200, bench_rows = 60;
+    long bench_side = 2000;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--login") == 0 && i + 1 < argc) {
+            login = argv[++i];
+        } else if (strcmp(a, "--logout") == 0) {
+            logout = 1;
+        } else if (strcmp(a, "--bench-redraw") == 0 && i + 1 < argc) {
+            bench = atoi(argv[++i]);
+        } else if (strcmp(a, "--bench-size") == 0 && i + 1 < argc) {
+            if (sscanf(argv[++i], "%dx%d", &bench_cols, &bench_rows) != 2 || bench_cols < 10 ||
+                bench_rows < 5) {
+                fprintf(stderr, "place-tui: --bench-size wants COLSxROWS, e.g. 200x60\n");
+                return 2;
+            }
+        } else if (strcmp(a, "--bench-canvas") == 0 && i + 1 < argc) {
+            bench_side = atol(argv[++i]);
+        } else if (a[0] == '-') {
+            fprintf(stderr, "place-tui: unknown option %s\n", a);
+            usage(stderr);
+            return 2;
+        } else if (!url) {
+            url = a;
+        } else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!url)
+        url = PLACE_CLIENT_DEFAULT_URL;
+    if (bench > 0) {
+        if (bench_side < 1 || bench_side > 16384) {
+            fprintf(stderr, "place-tui: --bench-canvas wants 1..16384\n");
+            return 2;
+        }
+        return app_bench_redraw(bench, bench_cols, bench_rows, (uint32_t)bench_side);
+    }
+    if (logout)
+        return do_logout(url);
+    if (login && do_login(url, login) < 0)
+        return 1;
+    char token[PLACE_CLIENT_TOKEN_MAX + 1];
+    int have = place_client_token_load(token) == 1;
+    return app_run(url, have ? token : NULL);
+}
