@@ -135,7 +135,9 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    lws_set_log_level(LLL_ERR, NULL);
+    /* PLACED_LWS_LOG=<lws log bitmask> shows libwebsockets' own log when debugging */
+    const char *lwslog = getenv("PLACED_LWS_LOG");
+    lws_set_log_level(lwslog ? atoi(lwslog) : LLL_ERR, NULL);
     struct lws_protocols protocols[3];
     protocols[0] = *http_protocol();
     protocols[1] = *ws_protocol();

@@ -50,15 +50,18 @@ typedef struct ws_conn {
     ip_count *ip;
     tmsg *q_head, *q_tail;
     place_req *reqs;
+    char *frag; /* a text message arriving in pieces */
     uint64_t cursor;
     int64_t win_start;
     int64_t last_resync;
     uint16_t win_count;
     uint16_t close_code; /* nonzero: close once the queue is sent */
+    uint16_t frag_len;
     uint8_t q_len;
     uint8_t flood_windows;
     uint8_t banned;
     uint8_t new_session;
+    uint8_t close_sent;
     char user_id[BACKEND_ID_LEN + 1];
     char token[BACKEND_TOKEN_LEN + 1];
 } ws_conn;
@@ -230,21 +233,53 @@ static int flooded(ws_conn *c)
     return 1;
 }
 
+static void on_message(place_server *srv, ws_conn *c, const char *in, size_t len);
+
 static void on_receive(place_server *srv, ws_conn *c, const char *in, size_t len)
 {
-    if (c->close_code)
+    if (c->close_code || c->close_sent)
         return;
     if (lws_frame_is_binary(c->wsi)) {
         send_error(c, PLACE_ERR_BINARY_NOT_ALLOWED, NULL, -1);
         close_after(c, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE);
         return;
     }
-    if (!lws_is_first_fragment(c->wsi) || !lws_is_final_fragment(c->wsi) ||
-        len > PLACE_MAX_TEXT_FRAME) {
+    /* lws hands over a frame in pieces when it straddles a read; gather them (at most 1 KiB) */
+    int final = lws_is_final_fragment(c->wsi);
+    if (c->frag || !final) {
+        if (!c->frag && !(c->frag = malloc(PLACE_MAX_TEXT_FRAME))) {
+            close_after(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION);
+            return;
+        }
+        if (c->frag_len + len + lws_remaining_packet_payload(c->wsi) > PLACE_MAX_TEXT_FRAME) {
+            free(c->frag);
+            c->frag = NULL;
+            c->frag_len = 0;
+            send_error(c, PLACE_ERR_TOO_LARGE, NULL, -1);
+            close_after(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
+            return;
+        }
+        memcpy(c->frag + c->frag_len, in, len);
+        c->frag_len = (uint16_t)(c->frag_len + len);
+        if (!final)
+            return;
+        on_message(srv, c, c->frag, c->frag_len);
+        free(c->frag);
+        c->frag = NULL;
+        c->frag_len = 0;
+        return;
+    }
+    if (len > PLACE_MAX_TEXT_FRAME) {
         send_error(c, PLACE_ERR_TOO_LARGE, NULL, -1);
         close_after(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
         return;
     }
+    on_message(srv, c, in, len);
+}
+
+/* One whole text message. */
+static void on_message(place_server *srv, ws_conn *c, const char *in, size_t len)
+{
     if (flooded(c))
         return;
     place_msg_type type = PLACE_MSG_NONE;
@@ -372,28 +407,37 @@ static void on_closed(ws_conn *c)
         free(m);
     }
     c->q_tail = NULL;
+    free(c->frag);
+    c->frag = NULL;
     for (place_req *q = c->reqs; q; q = q->next)
         q->conn = NULL; /* the store still answers; place_done frees it */
     c->reqs = NULL;
 }
 
-/* Sends a close frame with `code` and returns -1 so lws drops the connection. (lws 4.1.6 sends
- * no close frame of its own when a writable callback asks to close, so the peer would only see
- * 1006.) */
-static int send_close(struct lws *wsi, uint16_t code, const char *reason)
+/* Sends a close frame with `code`, then waits (at most 3 s) for the peer's close frame, which
+ * lws answers and then drops the connection. lws 4.1.6 sends no close frame of its own when a
+ * writable callback asks to close, and closing the socket at once while the peer is still
+ * sending makes the kernel reset it, losing our last answers: the peer would only see 1006. */
+static int send_close(ws_conn *c, uint16_t code, const char *reason)
 {
+    struct lws *wsi = c->wsi;
     unsigned char buf[LWS_PRE + 64];
     size_t len = strlen(reason);
     buf[LWS_PRE] = (unsigned char)(code >> 8);
     buf[LWS_PRE + 1] = (unsigned char)(code & 0xff);
     memcpy(buf + LWS_PRE + 2, reason, len);
-    lws_write(wsi, buf + LWS_PRE, len + 2, WS_WRITE_CLOSE);
-    return -1;
+    if (lws_write(wsi, buf + LWS_PRE, len + 2, WS_WRITE_CLOSE) < 0)
+        return -1;
+    c->close_sent = 1;
+    lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_ACK, 3);
+    return 0;
 }
 
 static int on_writable(ws_conn *c)
 {
     struct lws *wsi = c->wsi;
+    if (c->close_sent)
+        return 0;
     if (c->q_head) {
         tmsg *m = c->q_head;
         c->q_head = m->next;
@@ -409,14 +453,14 @@ static int on_writable(ws_conn *c)
         return 0;
     }
     if (c->close_code)
-        return send_close(wsi, c->close_code, "closing");
+        return send_close(c, c->close_code, "closing");
     uint8_t *frame;
     size_t len;
     int r = bcast_next(&c->cursor, &frame, &len);
     if (r < 0) {
         int64_t now = util_now_ms();
         if (c->last_resync && now - c->last_resync < RESYNC_DROP_MS)
-            return send_close(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too slow");
+            return send_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too slow");
         c->last_resync = now;
         unsigned char buf[LWS_PRE + 128];
         int n = place_fmt_resync((char *)buf + LWS_PRE, sizeof buf - LWS_PRE, bcast_last_seq(),

@@ -1,0 +1,281 @@
+/* Redis connection, reconnection and the cluster's Lua scripts (see rstore.h). */
+#include "rstore.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define P RSTORE_PREFIX
+
+/* Keys: the canvas bitfield, the sequence, the size hash, cd:<id> (cooldown: the ms from which
+ * the user may place again, expiring with it), user:<id> (hash: name guest admin banned hash),
+ * name:<name> (-> id), sess:<token> (-> id, 24 h TTL), usess:<id> (set of the user's tokens). */
+static const char *const scripts[RS_COUNT_] = {
+    [RS_PLACE] =
+        /* KEYS canvas seq cd:<id> user:<id>; ARGV index color cooldown_ms
+         * -> {seq, now, next_placement, name} | {-1, next_placement} cooldown | {-2} banned */
+        "local u = redis.call('HMGET', KEYS[4], 'banned', 'name')\n"
+        "if u[1] == '1' then return {-2, 0, 0, ''} end\n"
+        "local t = redis.call('TIME')\n"
+        "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+        "local cd = tonumber(ARGV[3])\n"
+        "local nextp = 0\n"
+        "if cd > 0 then\n"
+        "  nextp = now + cd\n"
+        "  if not redis.call('SET', KEYS[3], string.format('%.0f', nextp), 'NX', 'PX', cd) then\n"
+        "    return {-1, tonumber(redis.call('GET', KEYS[3]) or now), 0, ''}\n"
+        "  end\n"
+        "end\n"
+        "redis.call('BITFIELD', KEYS[1], 'SET', 'u4', '#' .. ARGV[1], ARGV[2])\n"
+        "local seq = redis.call('INCR', KEYS[2])\n"
+        "return {seq, now, nextp, u[2] or ''}\n",
+    [RS_SNAPSHOT] =
+        /* KEYS canvas seq meta -> {bytes, seq, width, height} */
+        "return {redis.call('GET', KEYS[1]) or '', redis.call('GET', KEYS[2]) or '0',\n"
+        "        redis.call('HGET', KEYS[3], 'width') or '0',\n"
+        "        redis.call('HGET', KEYS[3], 'height') or '0'}\n",
+    [RS_RESIZE] =
+        /* KEYS canvas seq meta; ARGV new_w new_h old_w old_h old_seq grown_bytes -> 1 | 0 */
+        "local w = redis.call('HGET', KEYS[3], 'width') or '0'\n"
+        "local h = redis.call('HGET', KEYS[3], 'height') or '0'\n"
+        "if w ~= ARGV[3] or h ~= ARGV[4] then return 0 end\n"
+        "if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[5] then return 0 end\n"
+        "if w ~= '0' then redis.call('SET', KEYS[1], ARGV[6]) end\n"
+        "redis.call('HSET', KEYS[3], 'width', ARGV[1], 'height', ARGV[2])\n"
+        "return 1\n",
+    [RS_SESSION_GET] =
+        /* KEYS sess:<token>; ARGV ttl_s -> {id, name, guest, admin, banned, cd} | nil */
+        "local id = redis.call('GETEX', KEYS[1], 'EX', ARGV[1])\n"
+        "if not id then return false end\n"
+        "local u = redis.call('HMGET', '" P "user:' .. id, 'name', 'guest', 'admin', 'banned')\n"
+        "if not u[1] then return false end\n"
+        "return {id, u[1], u[2] or '1', u[3] or '0', u[4] or '0',\n"
+        "        redis.call('GET', '" P "cd:' .. id) or '0'}\n",
+    [RS_USER_GET] =
+        /* KEYS user:<id> cd:<id>; ARGV id -> {id, name, guest, admin, banned, cd} | nil */
+        "local u = redis.call('HMGET', KEYS[1], 'name', 'guest', 'admin', 'banned')\n"
+        "if not u[1] then return false end\n"
+        "return {ARGV[1], u[1], u[2] or '1', u[3] or '0', u[4] or '0',\n"
+        "        redis.call('GET', KEYS[2]) or '0'}\n",
+    [RS_CREDENTIALS] =
+        /* KEYS name:<name> -> {id, name, guest, admin, banned, cd, hash} | nil */
+        "local id = redis.call('GET', KEYS[1])\n"
+        "if not id then return false end\n"
+        "local u = redis.call('HMGET', '" P "user:' .. id, 'name', 'guest', 'admin', 'banned', 'hash')\n"
+        "if not u[1] or not u[5] then return false end\n"
+        "return {id, u[1], u[2] or '0', u[3] or '0', u[4] or '0',\n"
+        "        redis.call('GET', '" P "cd:' .. id) or '0', u[5]}\n",
+    [RS_REGISTER] =
+        /* KEYS name:<name>; ARGV guest_id_or_empty new_id name hash -> id | nil (taken) */
+        "local id = ARGV[2]\n"
+        "if ARGV[1] ~= '' and redis.call('HGET', '" P "user:' .. ARGV[1], 'guest') == '1' then\n"
+        "  id = ARGV[1]\n"
+        "end\n"
+        "if not redis.call('SET', KEYS[1], id, 'NX') then return false end\n"
+        "local k = '" P "user:' .. id\n"
+        "redis.call('HSET', k, 'name', ARGV[3], 'guest', '0', 'hash', ARGV[4])\n"
+        "redis.call('HSETNX', k, 'admin', '0')\n"
+        "redis.call('HSETNX', k, 'banned', '0')\n"
+        "return id\n",
+    [RS_ADMIN] =
+        /* KEYS name:<name>; ARGV field value revoke_sessions -> id | nil (no such user) */
+        "local id = redis.call('GET', KEYS[1])\n"
+        "if not id then return false end\n"
+        "redis.call('HSET', '" P "user:' .. id, ARGV[1], ARGV[2])\n"
+        "if ARGV[3] == '1' then\n"
+        "  for _, t in ipairs(redis.call('SMEMBERS', '" P "usess:' .. id)) do\n"
+        "    redis.call('DEL', '" P "sess:' .. t)\n"
+        "  end\n"
+        "  redis.call('DEL', '" P "usess:' .. id)\n"
+        "end\n"
+        "return id\n",
+    [RS_REVOKE] =
+        /* KEYS sess:<token>; ARGV token */
+        "local id = redis.call('GET', KEYS[1])\n"
+        "if id then redis.call('SREM', '" P "usess:' .. id, ARGV[1]) end\n"
+        "redis.call('DEL', KEYS[1])\n"
+        "return 1\n",
+};
+
+struct rstore {
+    char host[256];
+    int port; /* 0: host is a unix socket path */
+    struct timeval tv;
+    redisContext *c;
+    int64_t next_try; /* ms, monotonic: no reconnect before this */
+    char sha[RS_COUNT_][41];
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+rstore *rstore_new(const char *addr, int timeout_ms)
+{
+    rstore *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    const char *colon = strrchr(addr, ':');
+    if (addr[0] == '/' || !colon) {
+        snprintf(r->host, sizeof r->host, "%s", addr);
+    } else {
+        snprintf(r->host, sizeof r->host, "%.*s", (int)(colon - addr), addr);
+        r->port = atoi(colon + 1);
+        if (r->port <= 0 || r->port > 65535) {
+            free(r);
+            return NULL;
+        }
+    }
+    r->tv.tv_sec = timeout_ms / 1000;
+    r->tv.tv_usec = (timeout_ms % 1000) * 1000;
+    return r;
+}
+
+static void drop(rstore *r)
+{
+    if (r->c)
+        redisFree(r->c);
+    r->c = NULL;
+    r->next_try = mono_ms() + RSTORE_RETRY_MS;
+}
+
+void rstore_free(rstore *r)
+{
+    if (!r)
+        return;
+    if (r->c)
+        redisFree(r->c);
+    free(r);
+}
+
+/* Loads every script so that EVALSHA finds them (after a restart Redis has forgotten them). */
+static int load_scripts(rstore *r)
+{
+    for (int i = 0; i < RS_COUNT_; i++) {
+        redisReply *rep = redisCommand(r->c, "SCRIPT LOAD %s", scripts[i]);
+        int ok = rep && rep->type == REDIS_REPLY_STRING && rep->len == 40;
+        if (ok)
+            memcpy(r->sha[i], rep->str, 41);
+        if (rep)
+            freeReplyObject(rep);
+        if (!ok)
+            return -1;
+    }
+    return 0;
+}
+
+/* A live connection, or NULL when Redis cannot be reached now. */
+static redisContext *conn(rstore *r)
+{
+    if (r->c)
+        return r->c;
+    if (mono_ms() < r->next_try)
+        return NULL;
+    r->c = r->port ? redisConnectWithTimeout(r->host, r->port, r->tv)
+                   : redisConnectUnixWithTimeout(r->host, r->tv);
+    if (!r->c || r->c->err || redisSetTimeout(r->c, r->tv) != REDIS_OK ||
+        (r->port && redisEnableKeepAlive(r->c) != REDIS_OK) || load_scripts(r) < 0) {
+        drop(r);
+        return NULL;
+    }
+    return r->c;
+}
+
+int rstore_up(const rstore *r)
+{
+    return r->c != NULL;
+}
+
+redisReply *rstore_cmd(rstore *r, int argc, const char **argv, const size_t *lens)
+{
+    if (!conn(r))
+        return NULL;
+    redisReply *rep = redisCommandArgv(r->c, argc, argv, lens);
+    if (!rep) {
+        drop(r);
+        return NULL;
+    }
+    return rep;
+}
+
+#define MAX_ARGS 16
+
+static int script_argv(const char *cmd, const char *body, int nkeys, int argc, const char **argv,
+                       const size_t *lens, const char **av, size_t *al, char *nk)
+{
+    if (argc + 3 > MAX_ARGS)
+        return -1;
+    snprintf(nk, 8, "%d", nkeys);
+    av[0] = cmd;
+    al[0] = strlen(cmd);
+    av[1] = body;
+    al[1] = strlen(body);
+    av[2] = nk;
+    al[2] = strlen(nk);
+    for (int i = 0; i < argc; i++) {
+        av[3 + i] = argv[i];
+        al[3 + i] = lens ? lens[i] : strlen(argv[i]);
+    }
+    return argc + 3;
+}
+
+static int is_noscript(const redisReply *rep)
+{
+    return rep->type == REDIS_REPLY_ERROR && !strncmp(rep->str, "NOSCRIPT", 8);
+}
+
+redisReply *rstore_script(rstore *r, rstore_script s, int nkeys, int argc, const char **argv,
+                          const size_t *lens)
+{
+    const char *av[MAX_ARGS];
+    size_t al[MAX_ARGS];
+    char nk[8];
+    if (!conn(r))
+        return NULL;
+    int n = script_argv("EVALSHA", r->sha[s], nkeys, argc, argv, lens, av, al, nk);
+    if (n < 0)
+        return NULL;
+    redisReply *rep = rstore_cmd(r, n, av, al);
+    if (rep && is_noscript(rep)) {
+        freeReplyObject(rep);
+        script_argv("EVAL", scripts[s], nkeys, argc, argv, lens, av, al, nk);
+        rep = rstore_cmd(r, n, av, al);
+    }
+    return rep;
+}
+
+int rstore_pipe_begin(rstore *r)
+{
+    return conn(r) ? 0 : -1;
+}
+
+int rstore_pipe_script(rstore *r, rstore_script s, int nkeys, int argc, const char **argv,
+                       const size_t *lens)
+{
+    const char *av[MAX_ARGS];
+    size_t al[MAX_ARGS];
+    char nk[8];
+    if (!r->c)
+        return -1;
+    int n = script_argv("EVALSHA", r->sha[s], nkeys, argc, argv, lens, av, al, nk);
+    if (n < 0 || redisAppendCommandArgv(r->c, n, av, al) != REDIS_OK)
+        return -1;
+    return 0;
+}
+
+redisReply *rstore_pipe_reply(rstore *r)
+{
+    void *rep = NULL;
+    if (!r->c)
+        return NULL;
+    if (redisGetReply(r->c, &rep) != REDIS_OK || !rep) {
+        drop(r);
+        return NULL;
+    }
+    return rep;
+}
