@@ -1,0 +1,183 @@
+// End-to-end tests of place-tui: the real placed on a loopback ephemeral port with a temporary
+// data directory, the real place-tui inside a private tmux server, keys sent with send-keys,
+// and assertions on what the terminal shows (capture-pane -e, colours decoded) and on what the
+// server stored (snapshot, pixel history).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { startServer } from '../server/lib/server.js';
+import { connect, fetchSnapshot, tokenFrom } from '../server/lib/client.js';
+import { Tui, rgb } from './lib/tmux.js';
+
+const cleanups = [];
+after(async () => {
+  for (const f of cleanups.reverse()) {
+    try { await f(); } catch { /* best effort */ }
+  }
+});
+
+// A config dir of its own for each client, so no test reads a session file it did not write.
+function configDir() {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'place-tui-cfg-'));
+  cleanups.push(() => fs.rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+async function server(args) {
+  const srv = await startServer({ args });
+  cleanups.push(async () => { await srv.stop(); srv.cleanup(); });
+  return srv;
+}
+
+function tui(url, env = {}) {
+  const t = new Tui({ url, env: { XDG_CONFIG_HOME: configDir(), ...env } });
+  cleanups.push(() => t.kill());
+  return t;
+}
+
+async function palette(srv) {
+  const info = await (await fetch(`${srv.url}/api/v1/canvas/info`)).json();
+  return info.palette.map(rgb);
+}
+
+const connected = (t) => / connected \|/.test(t.statusLine());
+
+// The snapshot is rebuilt at most once a second: poll until it shows (x, y) = color.
+async function snapshotShows(url, x, y, color, timeoutMs = 5000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const { snap } = await fetchSnapshot(url);
+    if (snap.get(x, y) === color) return snap;
+    if (Date.now() > end) return snap;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function history(url, x, y) {
+  return (await fetch(`${url}/api/v1/pixel?x=${x}&y=${y}`)).json();
+}
+
+function goTo(t, x, y) {
+  t.keys('g', `${x},${y}`, 'Enter');
+}
+
+test('placing a pixel shows it at once and the server stores it', async () => {
+  const srv = await server(['--cooldown', '0']);
+  const pal = await palette(srv);
+  const t = tui(srv.url);
+  await t.waitFor(connected, 'the status line to say connected');
+  assert.equal(t.pixel(5, 6), pal[0], 'a fresh canvas is white');
+
+  goTo(t, 5, 6);
+  await t.waitFor((s) => s.statusLine().includes('x=5 y=6'), 'the cursor at 5,6');
+  t.keys('c', 'Space'); // c = palette index 12, blue
+  await t.waitFor((s) => s.messageLine().includes('Placed blue at 5,6.'), 'the placed message');
+  goTo(t, 30, 30); // the cursor previews the chosen colour: move it off the pixel
+  await t.waitFor((s) => s.statusLine().includes('x=30 y=30'), 'the cursor at 30,30');
+  assert.equal(t.pixel(5, 6), pal[12], 'the terminal shows blue at 5,6');
+  assert.equal(t.pixel(5, 7), pal[0], 'the pixel below is still white');
+
+  const snap = await snapshotShows(srv.url, 5, 6, 12);
+  assert.equal(snap.get(5, 6), 12, 'the snapshot has blue at 5,6');
+  const hist = await history(srv.url, 5, 6);
+  const user = t.statusLine().match(/\| (\S+) \(guest\)/)[1];
+  assert.equal(hist.placements[0].username, user, 'the history names the TUI guest');
+
+  // i shows the same history in the terminal
+  goTo(t, 5, 6);
+  t.keys('i');
+  await t.waitFor((s) => s.text().includes('Pixel 5,6, newest first'), 'the info box');
+  assert.match(t.text(), new RegExp(`blue\\s+by ${user}`));
+  t.keys('Escape');
+  await t.waitFor((s) => !s.text().includes('newest first'), 'the info box to close');
+});
+
+test("another client's pixel appears, and a pixel refused for cooldown is rolled back", async () => {
+  const srv = await server(['--cooldown', '60']);
+  const pal = await palette(srv);
+  // The TUI and a Node client share one session (as two terminals of one player would), so the
+  // TUI does not know about the cooldown the Node client's placement starts.
+  const me = await fetch(`${srv.url}/api/v1/auth/me`);
+  const token = tokenFrom(me);
+  assert.ok(token, 'a guest token');
+  const cfg = configDir();
+  fs.mkdirSync(path.join(cfg, 'place'), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(cfg, 'place', 'session'), `${token}\n`, { mode: 0o600 });
+  const t = tui(srv.url, { XDG_CONFIG_HOME: cfg });
+  await t.waitFor(connected, 'the status line to say connected');
+  assert.match(t.statusLine(), /\| ready/, 'no cooldown known yet');
+
+  const other = await connect(srv.wsUrl, token);
+  cleanups.push(() => other.close());
+  const answer = await other.placeAndWait(20, 21, 5, 'n1');
+  assert.equal(answer.type, 'placed');
+  await t.waitFor((s) => s.pixel(20, 21) === pal[5], "the other client's red pixel at 20,21");
+
+  goTo(t, 8, 9);
+  await t.waitFor((s) => s.statusLine().includes('x=8 y=9'), 'the cursor at 8,9');
+  t.keys('d', 'Space'); // d = 13, dark blue
+  await t.waitFor((s) => s.messageLine().includes('Pixel at 8,9 taken back: Too soon'),
+    'the rollback message in words');
+  assert.match(t.statusLine(), /wait 0:5\d|wait 1:00/, 'the status line counts the cooldown down');
+  goTo(t, 40, 40);
+  await t.waitFor((s) => s.statusLine().includes('x=40 y=40'), 'the cursor at 40,40');
+  assert.equal(t.pixel(8, 9), pal[0], 'the refused pixel is white again');
+  assert.deepEqual((await history(srv.url, 8, 9)).placements, [], 'the server did not store it');
+  const snap = await snapshotShows(srv.url, 20, 21, 5);
+  assert.equal(snap.get(20, 21), 5);
+  assert.equal(snap.get(8, 9), 0);
+
+  // Now the TUI knows the cooldown: a second try is refused locally, nothing is sent.
+  t.keys('Space');
+  await t.waitFor((s) => /Wait \d+ s before placing again\./.test(s.messageLine()), 'the local cooldown refusal');
+});
+
+test('the client reconnects by itself after the server restarts', async () => {
+  const srv = await server(['--cooldown', '0']);
+  const pal = await palette(srv);
+  const t = tui(srv.url);
+  await t.waitFor(connected, 'the status line to say connected');
+  goTo(t, 2, 3);
+  t.keys('5', 'Space');
+  await t.waitFor((s) => s.messageLine().includes('Placed red at 2,3.'), 'the first placement');
+
+  await srv.kill9();
+  await t.waitFor((s) => /disconnected, retry in/.test(s.statusLine()), 'the status line to say disconnected');
+  assert.match(t.statusLine(), /\(stale\)/);
+  goTo(t, 30, 30);
+  await t.waitFor((s) => s.statusLine().includes('x=30 y=30'), 'the cursor at 30,30');
+  assert.equal(t.pixel(2, 3), pal[5], 'the canvas stays on screen while disconnected');
+
+  // Same port, same data directory.
+  const again = await startServer({ dataDir: srv.dataDir, args: ['--cooldown', '0', '--port', String(srv.port)] });
+  cleanups.push(async () => { await again.stop(); });
+  assert.equal(again.port, srv.port);
+  await t.waitFor(connected, 'the status line to say connected again', 20000);
+
+  const other = await connect(again.wsUrl);
+  cleanups.push(() => other.close());
+  await other.placeAndWait(11, 12, 9, 'r1');
+  await t.waitFor((s) => s.pixel(11, 12) === pal[9], 'a new pixel from another client after the reconnect');
+  assert.equal(t.pixel(2, 3), pal[5], 'the pixel placed before the restart survived');
+
+  goTo(t, 13, 14);
+  t.keys('e', 'Space'); // e = 14, magenta
+  await t.waitFor((s) => s.messageLine().includes('Placed magenta at 13,14.'), 'placing after the reconnect');
+  const snap = await snapshotShows(again.url, 13, 14, 14);
+  assert.equal(snap.get(13, 14), 14);
+  assert.equal(snap.get(2, 3), 5);
+});
+
+test('q quits and restores the terminal', async () => {
+  const srv = await server(['--cooldown', '0']);
+  const t = tui(srv.url);
+  await t.waitFor(connected, 'the status line to say connected');
+  t.keys('q');
+  await t.waitFor((s) => s.text().includes('place-tui exited 0'), 'place-tui to exit with status 0');
+  // The shell's output is back on the normal screen: no canvas, no status line left over.
+  assert.doesNotMatch(t.text(), /\u2580| connected \|/);
+  assert.equal(t.stderr(), '');
+});
