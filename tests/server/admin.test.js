@@ -1,0 +1,143 @@
+// Administration through a second `placed` invocation, on a running server and on a stopped
+// one; canvas growth on restart and a refused shrink.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { connect, fetchSnapshot, tokenFrom } from './lib/client.js';
+import { runPlaced, startServer } from './lib/server.js';
+
+const json = { 'content-type': 'application/json' };
+
+async function register(srv, username) {
+  const res = await fetch(`${srv.url}/api/v1/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ username, password: 'password123' }) });
+  assert.equal(res.status, 200);
+  return { token: tokenFrom(res), ...(await res.json()) };
+}
+
+async function me(srv, token) {
+  return (await fetch(`${srv.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } })).json();
+}
+
+test('ban on a running server: next place BANNED and closed, sessions revoked, login refused; unban', async () => {
+  const srv = await startServer({ args: ['--cooldown', '0'] });
+  try {
+    const alice = await register(srv, 'alice');
+    const bob = await register(srv, 'bob');
+    const a = await connect(srv.wsUrl, alice.token);
+    const b = await connect(srv.wsUrl, bob.token);
+    assert.equal((await a.placeAndWait(1, 1, 2, 'before')).type, 'placed');
+
+    const r = runPlaced(['--data-dir', srv.dataDir, '--ban', 'alice']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /running server/);
+
+    const e = await a.placeAndWait(2, 2, 2, 'after');
+    assert.equal(e.type, 'error');
+    assert.equal(e.code, 'BANNED');
+    assert.equal((await a.closedWith()).code, 1008);
+    // her session is gone: the old token is a stranger now
+    const m = await me(srv, alice.token);
+    assert.notEqual(m.userId, alice.userId);
+    const login = await fetch(`${srv.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'alice', password: 'password123' }) });
+    assert.equal(login.status, 403);
+    assert.equal((await login.json()).error, 'BANNED');
+    // bob is untouched
+    assert.equal((await b.placeAndWait(3, 3, 3, 'bob')).type, 'placed');
+
+    const bad = runPlaced(['--data-dir', srv.dataDir, '--ban', 'nobody-here']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /no user named/);
+
+    assert.equal(runPlaced(['--data-dir', srv.dataDir, '--unban', 'alice']).code, 0);
+    const again = await fetch(`${srv.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'alice', password: 'password123' }) });
+    assert.equal(again.status, 200);
+    const a2 = await connect(srv.wsUrl, tokenFrom(again));
+    assert.equal((await a2.placeAndWait(4, 4, 4, 'unbanned')).type, 'placed');
+
+    assert.equal(runPlaced(['--data-dir', srv.dataDir, '--grant-admin', 'bob']).code, 0);
+    assert.equal((await me(srv, bob.token)).isAdmin, true);
+    a2.close();
+    b.close();
+  } finally {
+    assert.equal((await srv.stop()).code, 0);
+    srv.cleanup();
+  }
+});
+
+test('admin flags on a stopped server change the database; the restarted server obeys', async () => {
+  const srv = await startServer({ args: ['--cooldown', '0'] });
+  const carol = await register(srv, 'carol');
+  assert.equal((await srv.stop()).code, 0);
+  try {
+    const r = runPlaced(['--data-dir', srv.dataDir, '--ban', 'carol']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /no server running/);
+    const s2 = await startServer({ dataDir: srv.dataDir, args: ['--cooldown', '0'] });
+    try {
+      const login = await fetch(`${s2.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'carol', password: 'password123' }) });
+      assert.equal(login.status, 403);
+      const m = await me(s2, carol.token);
+      assert.notEqual(m.userId, carol.userId, 'sessions were revoked');
+    } finally {
+      assert.equal((await s2.stop()).code, 0);
+    }
+  } finally {
+    srv.cleanup();
+  }
+});
+
+test('--width/--height: growing keeps every pixel; shrinking is refused with a clear message', async () => {
+  const srv = await startServer({ args: ['--cooldown', '0'] });
+  const c = await connect(srv.wsUrl);
+  const pts = [[0, 0, 5], [63, 0, 6], [0, 63, 7], [63, 63, 8], [31, 17, 9]];
+  for (const [x, y, col] of pts) assert.equal((await c.placeAndWait(x, y, col, `${x},${y}`)).type, 'placed');
+  c.close();
+  assert.equal((await srv.stop()).code, 0);
+  try {
+    const big = await startServer({ dataDir: srv.dataDir, args: ['--width', '100', '--height', '80'] });
+    try {
+      const { snap } = await fetchSnapshot(big.url);
+      assert.equal(snap.width, 100);
+      assert.equal(snap.height, 80);
+      for (const [x, y, col] of pts) assert.equal(snap.get(x, y), col, `(${x},${y})`);
+      assert.equal(snap.get(99, 79), 0);
+      assert.equal(snap.get(64, 0), 0);
+      assert.equal(snap.seq, pts.length);
+    } finally {
+      assert.equal((await big.stop()).code, 0);
+    }
+    const shrink = runPlaced(['--port', '0', '--listen', '127.0.0.1', '--data-dir', srv.dataDir, '--width', '50', '--height', '80']);
+    assert.notEqual(shrink.code, 0);
+    assert.match(shrink.stderr, /100x80.*refusing to shrink/);
+  } finally {
+    srv.cleanup();
+  }
+});
+
+test('flags: --help lists the table; bad values are refused', () => {
+  const h = runPlaced(['--help']);
+  assert.equal(h.code, 0);
+  for (const f of ['--port', '--listen', '--data-dir', '--width', '--height', '--cooldown', '--batch-ms',
+    '--cdn-url', '--guests-can-place', '--max-conns-per-ip', '--web-root', '--grant-admin', '--ban', '--unban']) {
+    assert.ok(h.stdout.includes(f), f);
+  }
+  const bad = runPlaced(['--width', 'wide']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--width/);
+  assert.equal(runPlaced(['--no-such-flag']).code, 2);
+  assert.equal(runPlaced(['--port', '70000']).code, 2);
+});
+
+test('--cdn-url: GET /api/v1/canvas redirects there and init names it', async () => {
+  const srv = await startServer({ args: ['--cdn-url', 'https://cdn.example.org/canvas.bin'] });
+  try {
+    const r = await fetch(`${srv.url}/api/v1/canvas`, { redirect: 'manual' });
+    assert.equal(r.status, 302);
+    assert.equal(r.headers.get('location'), 'https://cdn.example.org/canvas.bin');
+    const c = await connect(srv.wsUrl);
+    assert.equal(c.messages[0].canvasUrl, 'https://cdn.example.org/canvas.bin');
+    c.close();
+  } finally {
+    assert.equal((await srv.stop()).code, 0);
+    srv.cleanup();
+  }
+});
