@@ -311,6 +311,14 @@ int recon_set_size(recon *r, uint32_t w, uint32_t h)
 
 int recon_connected(recon *r, uint64_t init_seq)
 {
+    if (init_seq < r->base_seq || (r->have_last && init_seq < r->last_seq)) {
+        /* The server's numbering went backwards (a new canvas, a restored backup): what we
+         * hold is numbered in another history. Keep the picture until the snapshot replaces
+         * it, but let that snapshot and every new delta in. */
+        r->base_seq = 0;
+        r->need_seq = 0;
+        ovl_rebuild(r, 0, UINT64_MAX);
+    }
     r->last_seq = init_seq;
     r->have_last = 1;
     if (init_seq > r->base_seq && init_seq > r->need_seq)

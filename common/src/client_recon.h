@@ -31,7 +31,9 @@ void recon_free(recon *r);
 int recon_set_size(recon *r, uint32_t w, uint32_t h);
 
 /* The WebSocket said init with sequence init_seq: batches continue from there, and the canvas
- * must come from a snapshot with seq >= init_seq. Returns RECON_WANT_SNAPSHOT. */
+ * must come from a snapshot with seq >= init_seq. If init_seq is older than what we hold, the
+ * server started a new history: the old sequence numbers are forgotten (the picture stays until
+ * the snapshot). Returns RECON_WANT_SNAPSHOT. */
 int recon_connected(recon *r, uint64_t init_seq);
 
 /* A snapshot arrived: w x h unpacked pixels (ownership passes to recon, which frees them) with

@@ -12,6 +12,9 @@
 #include "client_recon.h"
 
 #define PING_INTERVAL_US (30 * LWS_US_PER_SEC)
+/* Nothing at all (not even a pong) for this long: the connection is dead without having said
+ * so (a vanished network path); drop it and reconnect. */
+#define SILENCE_LIMIT_MS 75000
 #define MAX_MESSAGE (64u << 20) /* a batch frame larger than this is refused */
 
 typedef struct outmsg {
@@ -31,6 +34,7 @@ struct client_ws {
     int attempt_live; /* an attempt or connection exists; lost() ends it exactly once */
     int established;
     int64_t up_since;
+    int64_t last_rx; /* when the last frame arrived */
     recon_backoff backoff;
     lws_sorted_usec_list_t sul_connect, sul_ping;
     unsigned char *rx;
@@ -189,6 +193,10 @@ static void ping_cb(lws_sorted_usec_list_t *sul)
     client_ws *w = lws_container_of(sul, client_ws, sul_ping);
     if (!w->established)
         return;
+    if (now_ms() - w->last_rx > SILENCE_LIMIT_MS) {
+        lws_set_timeout(w->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        return;
+    }
     char msg[64];
     if (place_fmt_ping(msg, sizeof msg) > 0) {
         size_t len = strlen(msg);
@@ -248,7 +256,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
         w->established = 1;
-        w->up_since = now_ms();
+        w->up_since = w->last_rx = now_ms();
         w->rx_len = 0;
         client_deliver(w->c, client_inbound_new(IN_WS_UP));
         lws_sul_schedule(w->ctx, 0, &w->sul_ping, ping_cb, PING_INTERVAL_US);
@@ -256,6 +264,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             lws_callback_on_writable(wsi);
         break;
     case LWS_CALLBACK_CLIENT_RECEIVE: {
+        w->last_rx = now_ms();
         if (lws_is_first_fragment(wsi))
             w->rx_len = 0;
         if (rx_append(w, in, len) < 0)

@@ -149,6 +149,22 @@ static void connect_needs_snapshot_at_init_seq(void)
     recon_free(r);
 }
 
+static void server_with_new_history_is_believed(void)
+{
+    recon *r = fresh();
+    recon_connected(r, 500);
+    CHECK_INT(recon_snapshot(r, W, H, 500, plain(6)), 0);
+    /* The server came back with a fresh canvas: numbering starts again. */
+    CHECK_INT(recon_connected(r, 2), RECON_WANT_SNAPSHOT);
+    CHECK_INT(shown(r, 0, 0), 6); /* the old picture stays until the snapshot */
+    CHECK_INT(recon_snapshot(r, W, H, 2, plain(1)), 0);
+    CHECK_INT(shown(r, 0, 0), 1);
+    place_pixel px[] = {{3, 4, 4, 9}};
+    CHECK_INT(batch(r, 2, 3, px, 1), 0);
+    CHECK_INT(shown(r, 4, 4), 9);
+    recon_free(r);
+}
+
 static void placed_becomes_delta(void)
 {
     recon *r = fresh();
@@ -360,7 +376,7 @@ static void backoff_jitter_bounds(void)
 
 TEST_MAIN(TEST(stale_snapshot_keeps_newer_deltas), TEST(older_delta_does_not_revert_pixel),
           TEST(gap_needs_snapshot_that_covers_it), TEST(connect_needs_snapshot_at_init_seq),
-          TEST(placed_becomes_delta), TEST(rollback_on_error),
+          TEST(server_with_new_history_is_believed), TEST(placed_becomes_delta), TEST(rollback_on_error),
           TEST(rollback_shows_what_arrived_meanwhile), TEST(rollback_on_timeout),
           TEST(local_checks_refuse_without_change), TEST(pixels_event_is_one_rectangle),
           TEST(malformed_batch_changes_nothing), TEST(resize_keeps_pixels),
