@@ -4,13 +4,14 @@
 // server stored (snapshot, pixel history).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { startServer } from '../server/lib/server.js';
 import { connect, fetchSnapshot, tokenFrom } from '../server/lib/client.js';
-import { Tui, rgb } from './lib/tmux.js';
+import { Tui, rgb, placeTuiPath } from './lib/tmux.js';
 
 const cleanups = [];
 after(async () => {
@@ -32,8 +33,8 @@ async function server(args) {
   return srv;
 }
 
-function tui(url, env = {}) {
-  const t = new Tui({ url, env: { XDG_CONFIG_HOME: configDir(), ...env } });
+function tui(url, env = {}, opts = {}) {
+  const t = new Tui({ url, env: { XDG_CONFIG_HOME: configDir(), ...env }, ...opts });
   cleanups.push(() => t.kill());
   return t;
 }
@@ -180,4 +181,64 @@ test('q quits and restores the terminal', async () => {
   // The shell's output is back on the normal screen: no canvas, no status line left over.
   assert.doesNotMatch(t.text(), /\u2580| connected \|/);
   assert.equal(t.stderr(), '');
+});
+
+test('SIGTERM restores the terminal too', async () => {
+  const srv = await server(['--cooldown', '0']);
+  const t = tui(srv.url);
+  await t.waitFor(connected, 'the status line to say connected');
+  process.kill(t.pid(), 'SIGTERM');
+  await t.waitFor((s) => s.text().includes('place-tui exited 143'), 'place-tui to exit on SIGTERM');
+  assert.doesNotMatch(t.text(), /\u2580| connected \|/);
+});
+
+test('usable at 80x24, and a resize redraws the layout', async () => {
+  const srv = await server(['--cooldown', '0']);
+  const pal = await palette(srv);
+  const t = tui(srv.url, {}, { cols: 80, rows: 24 });
+  await t.waitFor(connected, 'the status line to say connected');
+  // 21 canvas rows hold 42 pixel rows of the 64: fitting the whole canvas means blocks of 2.
+  goTo(t, 10, 10);
+  t.keys('5', 'Space');
+  await t.waitFor((s) => s.messageLine().includes('Placed red at 10,10.'), 'placing at 80x24');
+  assert.match(t.text().split('\n')[21], /^0\u2588\u2588 1\u2588\u2588 /, 'the palette bar');
+  t.resize(100, 40);
+  await t.waitFor((s) => s.size().rows === 40 && connected(s), 'the status line on the last-but-one row');
+  goTo(t, 30, 30);
+  await t.waitFor((s) => s.statusLine().includes('x=30 y=30'), 'the cursor at 30,30');
+  assert.equal(t.pixel(10, 10), pal[5], 'after the resize the canvas is whole at zoom 1');
+});
+
+test('--login asks for the password without echo, keeps the session, --logout forgets it', async () => {
+  const srv = await server(['--cooldown', '0']);
+  const reg = await fetch(`${srv.url}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'tuiuser', password: 'correct horse' }),
+  });
+  assert.equal(reg.status, 200);
+  const cfg = configDir();
+  const t = tui(srv.url, { XDG_CONFIG_HOME: cfg }, { args: ['--login', 'tuiuser'] });
+  await t.waitFor((s) => s.text().includes('Password for tuiuser:'), 'the password prompt');
+  t.keys('correct horse');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.doesNotMatch(t.text(), /correct horse/, 'the password is not echoed');
+  t.keys('Enter');
+  await t.waitFor(connected, 'the status line to say connected');
+  assert.match(t.statusLine(), /\| tuiuser\s*$/);
+  assert.doesNotMatch(t.statusLine(), /\(guest\)/);
+  const file = path.join(cfg, 'place', 'session');
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  assert.equal(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
+  const token = fs.readFileSync(file, 'utf8').trim();
+  const me = await (await fetch(`${srv.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } })).json();
+  assert.equal(me.username, 'tuiuser');
+  t.keys('q');
+  await t.waitFor((s) => s.text().includes('place-tui exited 0'), 'place-tui to exit');
+
+  const out = execFileSync(placeTuiPath(), ['--logout', srv.url], { env: { ...process.env, XDG_CONFIG_HOME: cfg }, encoding: 'utf8' });
+  assert.match(out, /Logged out\./);
+  assert.equal(fs.existsSync(file), false);
+  const after = await (await fetch(`${srv.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } })).json();
+  assert.notEqual(after.username, 'tuiuser', 'the server revoked the session');
 });

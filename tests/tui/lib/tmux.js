@@ -92,7 +92,7 @@ function parseLine(line, state) {
 
 // A place-tui running in a detached tmux session of cols x rows.
 export class Tui {
-  constructor({ url, env = {}, cols = 100, rows = 40 }) {
+  constructor({ url, env = {}, cols = 100, rows = 40, args = [] }) {
     this.sock = `place-tui-test-${process.pid}-${++counter}`;
     this.errFile = path.join(fs.mkdtempSync('/tmp/place-tui-err-'), 'stderr');
     this.cols = cols;
@@ -100,7 +100,8 @@ export class Tui {
     const vars = { LANG: 'C.UTF-8', TERM: 'tmux-direct', COLORTERM: 'truecolor', ...env };
     const envs = Object.entries(vars).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
     // The pane outlives the client for a moment so a crash message stays readable.
-    const cmd = `env ${envs} ${shellQuote(placeTuiPath())} ${shellQuote(url)} 2>${shellQuote(this.errFile)}; echo "place-tui exited $?"; sleep 30`;
+    const argv = [...args, url].map(shellQuote).join(' ');
+    const cmd = `env ${envs} ${shellQuote(placeTuiPath())} ${argv} 2>${shellQuote(this.errFile)}; echo "place-tui exited $?"; sleep 30`;
     live.add(this.sock);
     this.tmux('new-session', '-d', '-x', String(cols), '-y', String(rows), cmd);
   }
@@ -125,12 +126,22 @@ export class Tui {
     return parseScreen(this.tmux('capture-pane', '-p', '-e'));
   }
 
+  // The pane's current size (it changes with resize()).
+  size() {
+    const [c, r] = this.tmux('display', '-p', '#{pane_width} #{pane_height}').trim().split(' ').map(Number);
+    return { cols: c, rows: r };
+  }
+
+  resize(cols, rows) {
+    this.tmux('resize-window', '-x', String(cols), '-y', String(rows));
+  }
+
   statusLine() {
-    return this.text().split('\n')[this.rows - 2] || '';
+    return this.text().split('\n')[this.size().rows - 2] || '';
   }
 
   messageLine() {
-    return this.text().split('\n')[this.rows - 1] || '';
+    return this.text().split('\n')[this.size().rows - 1] || '';
   }
 
   // The colour canvas pixel (x, y) shows at zoom 1 with the canvas at the top-left: column x,
@@ -162,9 +173,15 @@ export class Tui {
     try { return fs.readFileSync(this.errFile, 'utf8'); } catch { return ''; }
   }
 
+  // The place-tui process (the pane runs a shell that runs it).
   pid() {
-    const out = this.tmux('list-panes', '-F', '#{pane_pid}').trim();
-    return Number(out);
+    const shell = Number(this.tmux('list-panes', '-F', '#{pane_pid}').trim());
+    const kids = execFileSync('pgrep', ['-P', String(shell)], { encoding: 'utf8' }).trim().split('\n');
+    for (const k of kids) {
+      const exe = fs.readlinkSync(`/proc/${k}/exe`);
+      if (exe.endsWith('place-tui')) return Number(k);
+    }
+    throw new Error('place-tui is not running');
   }
 
   kill() {
