@@ -19,6 +19,7 @@ test_pkgs=(
   redis-server postgresql nginx-light
   default-jre-headless maven
   valgrind curl procps iproute2 imagemagick
+  wrk linux-perf
 )
 
 pkgs=("${build_pkgs[@]}")
