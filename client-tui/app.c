@@ -244,7 +244,7 @@ static const char *const help_lines[] = {
 
 static void draw_info(app *a)
 {
-    char buf[PLACE_CLIENT_HISTORY_MAX + 2][120];
+    char buf[PLACE_CLIENT_HISTORY_MAX + 2][160];
     const char *lines[PLACE_CLIENT_HISTORY_MAX + 2];
     int n = 0;
     place_client_event *e = &a->info;

@@ -44,6 +44,15 @@ async function palette(srv) {
   return info.palette.map(rgb);
 }
 
+// Quits with q (if still running) and checks the exit: status 0 and no sanitizer report.
+async function finish(t) {
+  if (!t.text().includes('place-tui exited')) t.keys('q');
+  await t.waitFor((s) => s.text().includes('place-tui exited'), 'place-tui to exit');
+  const err = t.stderr();
+  assert.doesNotMatch(err, /AddressSanitizer|LeakSanitizer|runtime error:/, `sanitizer report:\n${err}`);
+  assert.match(t.text(), /place-tui exited 0/);
+}
+
 const connected = (t) => / connected \|/.test(t.statusLine());
 
 // The snapshot is rebuilt at most once a second: poll until it shows (x, y) = color.
@@ -94,6 +103,7 @@ test('placing a pixel shows it at once and the server stores it', async () => {
   assert.match(t.text(), new RegExp(`blue\\s+by ${user}`));
   t.keys('Escape');
   await t.waitFor((s) => !s.text().includes('newest first'), 'the info box to close');
+  await finish(t);
 });
 
 test("another client's pixel appears, and a pixel refused for cooldown is rolled back", async () => {
@@ -134,6 +144,7 @@ test("another client's pixel appears, and a pixel refused for cooldown is rolled
   // Now the TUI knows the cooldown: a second try is refused locally, nothing is sent.
   t.keys('Space');
   await t.waitFor((s) => /Wait \d+ s before placing again\./.test(s.messageLine()), 'the local cooldown refusal');
+  await finish(t);
 });
 
 test('the client reconnects by itself after the server restarts', async () => {
@@ -170,6 +181,7 @@ test('the client reconnects by itself after the server restarts', async () => {
   const snap = await snapshotShows(again.url, 13, 14, 14);
   assert.equal(snap.get(13, 14), 14);
   assert.equal(snap.get(2, 3), 5);
+  await finish(t);
 });
 
 test('q quits and restores the terminal', async () => {
@@ -180,7 +192,7 @@ test('q quits and restores the terminal', async () => {
   await t.waitFor((s) => s.text().includes('place-tui exited 0'), 'place-tui to exit with status 0');
   // The shell's output is back on the normal screen: no canvas, no status line left over.
   assert.doesNotMatch(t.text(), /\u2580| connected \|/);
-  assert.equal(t.stderr(), '');
+  await finish(t);
 });
 
 test('SIGTERM restores the terminal too', async () => {
@@ -190,6 +202,7 @@ test('SIGTERM restores the terminal too', async () => {
   process.kill(t.pid(), 'SIGTERM');
   await t.waitFor((s) => s.text().includes('place-tui exited 143'), 'place-tui to exit on SIGTERM');
   assert.doesNotMatch(t.text(), /\u2580| connected \|/);
+  assert.doesNotMatch(t.stderr(), /AddressSanitizer|LeakSanitizer|runtime error:/);
 });
 
 test('usable at 80x24, and a resize redraws the layout', async () => {
@@ -207,6 +220,7 @@ test('usable at 80x24, and a resize redraws the layout', async () => {
   goTo(t, 30, 30);
   await t.waitFor((s) => s.statusLine().includes('x=30 y=30'), 'the cursor at 30,30');
   assert.equal(t.pixel(10, 10), pal[5], 'after the resize the canvas is whole at zoom 1');
+  await finish(t);
 });
 
 test('--login asks for the password without echo, keeps the session, --logout forgets it', async () => {
@@ -233,8 +247,7 @@ test('--login asks for the password without echo, keeps the session, --logout fo
   const token = fs.readFileSync(file, 'utf8').trim();
   const me = await (await fetch(`${srv.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } })).json();
   assert.equal(me.username, 'tuiuser');
-  t.keys('q');
-  await t.waitFor((s) => s.text().includes('place-tui exited 0'), 'place-tui to exit');
+  await finish(t);
 
   const out = execFileSync(placeTuiPath(), ['--logout', srv.url], { env: { ...process.env, XDG_CONFIG_HOME: cfg }, encoding: 'utf8' });
   assert.match(out, /Logged out\./);
