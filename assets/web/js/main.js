@@ -1,0 +1,732 @@
+// The Place browser client: wires the canvas state, the board, the WebSocket and the page.
+
+import { CanvasState, PLACE_TIMEOUT_MS } from './canvas-state.js';
+import { Connection } from './connection.js';
+import { View, parseHash } from './view.js';
+import { Board } from './board.js';
+import { jitter } from './backoff.js';
+import {
+  decodeSnapshot, decodeBatch, DEFAULT_PALETTE, COLOR_NAMES, ERROR_WORDS, errorText,
+} from './protocol.js';
+
+const $ = (id) => document.getElementById(id);
+const els = {
+  board: $('board'), loading: $('loading'), conn: $('conn'), connText: $('conn-text'),
+  connRetry: $('conn-retry'), whoName: $('who-name'), who: $('who'), login: $('btn-login'),
+  register: $('btn-register'), logout: $('btn-logout'), help: $('btn-help'), palette: $('palette'),
+  placeBtn: $('place-btn'), placeLabel: $('place-label'), placeSwatch: $('place-swatch'),
+  coords: $('coords'), toast: $('toast'), info: $('pixel-info'), sr: $('sr-status'),
+  zoomIn: $('zoom-in'), zoomOut: $('zoom-out'), zoomFit: $('zoom-fit'),
+  authDialog: $('auth-dialog'), authForm: $('auth-form'), authTitle: $('auth-title'),
+  authHint: $('auth-hint'), authUser: $('auth-user'), authPass: $('auth-pass'),
+  authError: $('auth-error'), authSwitch: $('auth-switch'), authSubmit: $('auth-submit'),
+  authCancel: $('auth-cancel'), gotoDialog: $('goto-dialog'), gotoForm: $('goto-form'),
+  gotoInput: $('goto-input'), gotoError: $('goto-error'), helpDialog: $('help-dialog'),
+};
+
+const app = {
+  info: null,               // /api/v1/canvas/info
+  palette: DEFAULT_PALETTE.slice(),
+  user: null,               // /api/v1/auth/me
+  color: clampColor(Number(localStorage.getItem('place.color') ?? 5)),
+  reticle: { x: 0, y: 0 },
+  cooldownEnd: 0,           // local ms from which we may place
+  clockSkew: 0,             // server time - local time
+  nextRequest: 1,
+  snapshotTimer: null,
+  snapshotBusy: false,
+  snapshotAgain: false,
+  snapshotFails: 0,
+  timeoutTimer: null,
+  baseTitle: 'Place',
+  readyCue: false,
+};
+
+function clampColor(c) {
+  return Number.isInteger(c) && c >= 0 && c < 16 ? c : 5;
+}
+
+// ---------------------------------------------------------------- canvas, view, board
+
+const view = new View();
+let board = null;
+const state = new CanvasState((i) => board && board.pixelChanged(i));
+board = new Board(els.board, state, view, {
+  onTap: (x, y) => {
+    setReticle(x, y, false);
+    placeAtReticle();
+  },
+  onHover: (p) => showCoords(p),
+  onViewChange: () => viewChanged(),
+});
+
+let hashTimer = null;
+function viewChanged() {
+  showCoords(board.hover);
+  clearTimeout(hashTimer);
+  hashTimer = setTimeout(() => {
+    const h = view.toHash();
+    if (location.hash !== h) history.replaceState(null, '', h);
+  }, 150);
+}
+
+function showCoords(p) {
+  const q = p || app.reticle;
+  const z = view.z >= 10 ? Math.round(view.z) : view.z.toFixed(view.z < 1 ? 2 : 1);
+  els.coords.textContent = `(${q.x}, ${q.y}) · ${z}×`;
+}
+
+function applyHash(initial) {
+  const h = parseHash(location.hash);
+  if (h.z !== undefined) view.z = h.z;
+  if (h.x !== undefined && h.y !== undefined) {
+    view.centerOn(Math.floor(h.x), Math.floor(h.y));
+    setReticle(Math.floor(h.x), Math.floor(h.y), false);
+  } else if (initial) {
+    view.fit();
+    setReticle(Math.floor(view.cw / 2), Math.floor(view.ch / 2), false);
+  }
+  view.clamp();
+  board.requestFrame();
+  showCoords(null);
+}
+
+window.addEventListener('hashchange', () => {
+  if (location.hash !== view.toHash()) applyHash(false);
+});
+
+function setReticle(x, y, follow) {
+  x = Math.max(0, Math.min(view.cw - 1, x));
+  y = Math.max(0, Math.min(view.ch - 1, y));
+  app.reticle = { x, y };
+  board.setReticle(app.reticle);
+  if (follow) {
+    view.keepVisible(x, y);
+    viewChanged();
+  }
+  showCoords(null);
+  schedulePixelInfo();
+}
+
+// ---------------------------------------------------------------- palette
+
+function renderPalette() {
+  els.palette.textContent = '';
+  app.palette.forEach((hex, i) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'swatch';
+    b.setAttribute('role', 'radio');
+    b.dataset.color = String(i);
+    b.style.setProperty('--c', hex);
+    b.setAttribute('aria-label', `${COLOR_NAMES[i]} (${i.toString(16)})`);
+    b.title = `${COLOR_NAMES[i]} — key ${i.toString(16)}`;
+    const k = document.createElement('span');
+    k.className = 'key';
+    k.textContent = i.toString(16);
+    k.setAttribute('aria-hidden', 'true');
+    b.append(k);
+    b.addEventListener('click', () => chooseColor(i));
+    els.palette.append(b);
+  });
+  els.palette.addEventListener('keydown', (ev) => {
+    const d = { ArrowLeft: -1, ArrowUp: -1, ArrowRight: 1, ArrowDown: 1 }[ev.key];
+    if (d === undefined) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    chooseColor((app.color + d + 16) % 16);
+    els.palette.children[app.color].focus();
+  });
+  chooseColor(app.color, true);
+}
+
+function chooseColor(i, quiet) {
+  app.color = i;
+  localStorage.setItem('place.color', String(i));
+  [...els.palette.children].forEach((b, j) => {
+    b.setAttribute('aria-checked', j === i ? 'true' : 'false');
+    b.tabIndex = j === i ? 0 : -1;
+  });
+  els.placeSwatch.style.setProperty('--c', app.palette[i]);
+  document.documentElement.style.setProperty('--chosen', app.palette[i]);
+  if (!quiet) announce(`Colour: ${COLOR_NAMES[i]}`);
+  updatePlaceButton();
+}
+
+// ---------------------------------------------------------------- toasts and announcements
+
+let toastTimer = null;
+function toast(text, kind = 'info', ms = 4000) {
+  els.toast.textContent = text;
+  els.toast.dataset.kind = kind;
+  els.toast.hidden = false;
+  els.toast.classList.remove('show');
+  void els.toast.offsetWidth; // restart the entrance animation
+  els.toast.classList.add('show');
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { els.toast.hidden = true; }, ms);
+}
+
+let announceTimer = null;
+function announce(text) {
+  clearTimeout(announceTimer);
+  announceTimer = setTimeout(() => { els.sr.textContent = text; }, 120);
+}
+
+// ---------------------------------------------------------------- the snapshot
+
+async function fetchSnapshot() {
+  if (app.snapshotBusy) {
+    app.snapshotAgain = true;
+    return;
+  }
+  app.snapshotBusy = true;
+  clearTimeout(app.snapshotTimer);
+  let next = jitter(30000, 60000);
+  try {
+    // /api/v1/canvas redirects to the CDN or to the server's own snapshot; fetch follows it and
+    // undoes gzip. no-cache revalidates with the ETag rather than trusting a stale copy.
+    const res = await fetch('/api/v1/canvas', { cache: 'no-cache', credentials: 'same-origin' });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const snap = decodeSnapshot(await res.arrayBuffer());
+    const first = !state.ready;
+    const r = state.applySnapshot(snap);
+    app.snapshotFails = 0;
+    if (first || view.cw !== snap.width || view.ch !== snap.height) {
+      view.setCanvasSize(snap.width, snap.height);
+      applyHash(true);
+    }
+    els.loading.hidden = true;
+    if (r.stale) next = 1000; // not yet past a known gap: the snapshot can be a second behind
+  } catch (e) {
+    app.snapshotFails++;
+    next = Math.min(15000, 1000 * 2 ** app.snapshotFails);
+    if (!state.ready) els.loading.textContent = `Could not load the canvas (${e.message}); retrying…`;
+  } finally {
+    app.snapshotBusy = false;
+  }
+  if (app.snapshotAgain) {
+    app.snapshotAgain = false;
+    next = 0;
+  }
+  app.snapshotTimer = setTimeout(fetchSnapshot, next);
+}
+
+// ---------------------------------------------------------------- the WebSocket
+
+const wsUrl = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
+const conn = new Connection(wsUrl, {
+  onState: (s, d) => showConnState(s, d),
+  onMessage: (m) => handleMessage(m),
+  onBinary: (buf) => {
+    let batch;
+    try {
+      batch = decodeBatch(buf);
+    } catch {
+      return;
+    }
+    if (!batch) return;
+    if (state.applyBatch(batch).gap) fetchSnapshot();
+  },
+  onClose: () => {
+    // Answers to placements in flight will not come on a new connection: roll them back now;
+    // the next snapshot shows whether they landed.
+    for (const id of [...state.pending.keys()]) failPlacement(id, { code: 'OFFLINE' });
+  },
+});
+
+let connTick = null;
+function showConnState(s, d) {
+  els.conn.dataset.state = s;
+  clearInterval(connTick);
+  els.connRetry.hidden = s !== 'waiting';
+  if (s === 'connected') {
+    els.connText.textContent = 'Live';
+    els.conn.title = 'Connected: pixels arrive as they are placed';
+  } else if (s === 'connecting') {
+    els.connText.textContent = 'Connecting…';
+    els.conn.title = '';
+  } else if (s === 'waiting') {
+    const tick = () => {
+      const left = Math.max(0, Math.ceil((d.retryAt - Date.now()) / 1000));
+      els.connText.textContent = `Offline · retrying in ${left} s`;
+    };
+    tick();
+    connTick = setInterval(tick, 500);
+    els.conn.title = 'The connection to the server was lost';
+  }
+  updatePlaceButton();
+}
+
+function handleMessage(m) {
+  switch (m.type) {
+    case 'init': onInit(m); break;
+    case 'placed': onPlaced(m); break;
+    case 'error': onError(m); break;
+    case 'resync':
+      state.resync(Number(m.seq) || 0);
+      fetchSnapshot();
+      break;
+    case 'pong':
+      if (typeof m.serverTime === 'number') app.clockSkew = m.serverTime - Date.now();
+      break;
+    default: break;
+  }
+}
+
+function onInit(m) {
+  if (typeof m.serverTime === 'number') app.clockSkew = m.serverTime - Date.now();
+  if (m.canvasInfo) setInfo(m.canvasInfo);
+  if (m.user) setUser(m.user);
+  if (typeof m.cooldown === 'number') setCooldown(Date.now() + m.cooldown, false);
+  state.streamStart(Number(m.seq) || 0);
+  // after every (re)connect: a fresh snapshot (protocol rule 5), batches meanwhile are kept
+  fetchSnapshot();
+}
+
+function setInfo(info) {
+  app.info = info;
+  if (Array.isArray(info.palette) && info.palette.length === 16) {
+    const changed = info.palette.some((c, i) => c !== app.palette[i]);
+    app.palette = info.palette.slice();
+    if (changed) {
+      board.setPalette(app.palette);
+      renderPalette();
+    }
+  }
+  updatePlaceButton();
+}
+
+// ---------------------------------------------------------------- placing
+
+function placeAtReticle() {
+  const { x, y } = app.reticle;
+  if (!state.ready) {
+    toast('The canvas is still loading.', 'warn');
+    return;
+  }
+  if (app.info && app.info.guestsCanPlace === false && app.user && app.user.isGuest) {
+    toast(ERROR_WORDS.NOT_ALLOWED, 'warn');
+    openAuth('login');
+    return;
+  }
+  const left = app.cooldownEnd - Date.now();
+  if (left > 0) {
+    toast(`Your next pixel is ready in ${formatLeft(left)}.`, 'warn');
+    pulse(els.placeBtn);
+    return;
+  }
+  if (state.hasPending()) {
+    toast('Waiting for the server to confirm your last pixel…', 'info', 2000);
+    return;
+  }
+  if (!conn.open) {
+    toast('Not connected: you can place again once the connection is back.', 'error');
+    return;
+  }
+  const requestId = `w${Date.now().toString(36)}-${app.nextRequest++}`;
+  state.addPending(requestId, x, y, app.color, Date.now());
+  conn.send({ type: 'place', x, y, color: app.color, requestId });
+  // the cooldown starts at once; the server's answer corrects it
+  setCooldown(Date.now() + cooldownMs(), false);
+  armTimeout();
+  announce(`Placed ${COLOR_NAMES[app.color]} at ${x}, ${y}`);
+}
+
+function cooldownMs() {
+  return ((app.info && app.info.cooldownSec) || 0) * 1000;
+}
+
+function armTimeout() {
+  clearTimeout(app.timeoutTimer);
+  app.timeoutTimer = setTimeout(function check() {
+    for (const id of state.expired(Date.now(), PLACE_TIMEOUT_MS)) failPlacement(id, { code: 'TIMEOUT' });
+    if (state.hasPending()) app.timeoutTimer = setTimeout(check, 500);
+  }, PLACE_TIMEOUT_MS);
+}
+
+function onPlaced(m) {
+  const p = state.confirm(m.requestId, Number(m.seq));
+  if (typeof m.nextPlacement === 'number') setCooldown(serverToLocal(m.nextPlacement), false);
+  if (p) {
+    els.placeBtn.classList.add('done');
+    setTimeout(() => els.placeBtn.classList.remove('done'), 700);
+    schedulePixelInfo(0);
+  }
+}
+
+function onError(m) {
+  if (m.requestId !== undefined && state.pending.has(m.requestId)) {
+    failPlacement(m.requestId, m);
+  } else {
+    toast(errorText(m), 'error', 6000);
+  }
+  if ((m.code === 'COOLDOWN') && typeof m.retryAfter === 'number') {
+    setCooldown(Date.now() + m.retryAfter, false);
+  }
+}
+
+function failPlacement(requestId, err) {
+  const p = state.reject(requestId);
+  if (!p) return;
+  if (err.code === 'COOLDOWN' && typeof err.retryAfter === 'number') {
+    setCooldown(Date.now() + err.retryAfter, false);
+    toast(`Too soon: your pixel was not placed. You can place again in ${formatLeft(err.retryAfter)}.`, 'error', 6000);
+  } else {
+    if (err.code !== 'COOLDOWN' && err.code !== 'RATE_LIMITED') setCooldown(0, false);
+    if (err.code === 'RATE_LIMITED' && typeof err.retryAfter === 'number') setCooldown(Date.now() + err.retryAfter, false);
+    const words = err.code === 'TIMEOUT' || err.code === 'OFFLINE' ? ERROR_WORDS[err.code] : errorText(err);
+    toast(err.code === 'TIMEOUT' || err.code === 'OFFLINE' ? words : `Your pixel was not placed: ${words}`, 'error', 6000);
+  }
+  if (err.code === 'NOT_ALLOWED') openAuth('login');
+}
+
+function serverToLocal(t) {
+  return t ? t - app.clockSkew : 0;
+}
+
+// ---------------------------------------------------------------- the cooldown
+
+let cooldownTick = null;
+let wasWaiting = false;
+function setCooldown(end, cue) {
+  app.cooldownEnd = end > Date.now() ? end : 0;
+  clearInterval(cooldownTick);
+  if (app.cooldownEnd) {
+    wasWaiting = true;
+    cooldownTick = setInterval(updatePlaceButton, 250);
+  }
+  updatePlaceButton(cue);
+}
+
+function formatLeft(ms) {
+  const s = Math.max(1, Math.ceil(ms / 1000));
+  const m = Math.floor(s / 60);
+  return m ? `${m}:${String(s % 60).padStart(2, '0')}` : `${s} s`;
+}
+
+function clock(ms) {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+function updatePlaceButton() {
+  const left = app.cooldownEnd - Date.now();
+  const b = els.placeBtn;
+  if (left > 0) {
+    b.dataset.mode = 'cooldown';
+    els.placeLabel.textContent = `Next pixel in ${clock(left)}`;
+    b.setAttribute('aria-label', `Cooldown: next pixel in ${formatLeft(left)}`);
+    document.title = `(${clock(left)}) ${app.baseTitle}`;
+    return;
+  }
+  if (app.cooldownEnd) {
+    clearInterval(cooldownTick);
+    app.cooldownEnd = 0;
+  }
+  if (wasWaiting) {
+    wasWaiting = false;
+    readyCue();
+  }
+  const guestBlocked = app.info && app.info.guestsCanPlace === false && app.user && app.user.isGuest;
+  b.dataset.mode = guestBlocked ? 'login' : conn.open ? 'ready' : 'offline';
+  els.placeLabel.textContent = guestBlocked ? 'Log in to place'
+    : conn.open ? `Place ${COLOR_NAMES[app.color]}` : 'Offline';
+  b.setAttribute('aria-label', guestBlocked ? 'Log in to place pixels'
+    : `Place ${COLOR_NAMES[app.color]} at ${app.reticle.x}, ${app.reticle.y}`);
+  document.title = app.readyCue ? `✦ Ready to place · ${app.baseTitle}` : app.baseTitle;
+}
+
+// The cooldown is over: say so on the page and in the tab title.
+function readyCue() {
+  els.placeBtn.classList.add('ready-cue');
+  app.readyCue = true;
+  document.title = `✦ Ready to place · ${app.baseTitle}`;
+  toast('Your next pixel is ready!', 'good', 3500);
+  announce('Your cooldown is over: you can place a pixel.');
+  setTimeout(() => {
+    els.placeBtn.classList.remove('ready-cue');
+    app.readyCue = false;
+    updatePlaceButton();
+  }, 6000);
+}
+
+function pulse(el) {
+  el.classList.remove('shake');
+  void el.offsetWidth;
+  el.classList.add('shake');
+}
+
+// ---------------------------------------------------------------- who placed a pixel
+
+let infoTimer = null;
+let infoSeq = 0;
+function schedulePixelInfo(delay = 350) {
+  clearTimeout(infoTimer);
+  infoTimer = setTimeout(loadPixelInfo, delay);
+}
+
+async function loadPixelInfo() {
+  if (!state.ready) return;
+  const { x, y } = app.reticle;
+  const mine = ++infoSeq;
+  const colour = state.colorAt(x, y);
+  const swatch = colour >= 0 ? `<span class="mini" style="--c:${app.palette[colour]}"></span>` : '';
+  try {
+    const res = await fetch(`/api/v1/pixel?x=${x}&y=${y}`, { credentials: 'same-origin', cache: 'no-store' });
+    const body = await res.json();
+    if (mine !== infoSeq) return;
+    if (!res.ok) throw new Error(errorText(body));
+    const last = body.placements && body.placements[0];
+    let text;
+    if (!last) {
+      text = `${swatch}<b>(${x}, ${y})</b> <span class="muted">nobody has placed here yet</span>`;
+    } else {
+      const when = new Date(last.time);
+      text = `${swatch}<b>(${x}, ${y})</b> ${escapeHtml(COLOR_NAMES[last.color] || '')} by `
+        + `<b class="name">${escapeHtml(last.username || 'someone')}</b> `
+        + `<time datetime="${when.toISOString()}" title="${escapeHtml(when.toLocaleString())}">${ago(last.time)}</time>`;
+      if (body.placements.length > 1) {
+        text += ` <span class="muted">· ${body.placements.length >= 50 ? '50+' : body.placements.length} placements</span>`;
+      }
+    }
+    els.info.innerHTML = text;
+  } catch (e) {
+    if (mine === infoSeq) els.info.innerHTML = `${swatch}<b>(${x}, ${y})</b> <span class="muted">history unavailable</span>`;
+  }
+}
+
+function ago(t) {
+  const s = Math.max(0, Math.round((Date.now() + app.clockSkew - t) / 1000));
+  if (s < 10) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  return new Date(t).toLocaleDateString();
+}
+
+function escapeHtml(s) {
+  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+}
+
+// ---------------------------------------------------------------- account
+
+async function api(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    cache: 'no-store',
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  let data = null;
+  try {
+    data = await res.json();
+  } catch { /* empty body */ }
+  if (!res.ok) {
+    const err = new Error(errorText(data || { code: `HTTP ${res.status}` }));
+    err.code = data && data.error;
+    throw err;
+  }
+  return data;
+}
+
+function setUser(u) {
+  app.user = u;
+  els.whoName.textContent = u.username || 'guest';
+  els.who.dataset.guest = u.isGuest ? 'yes' : 'no';
+  els.who.title = u.isGuest ? 'You are playing as a guest' : `Logged in as ${u.username}`;
+  els.login.hidden = !u.isGuest;
+  els.register.hidden = !u.isGuest;
+  els.logout.hidden = !!u.isGuest;
+  updatePlaceButton();
+}
+
+async function loadMe() {
+  try {
+    const me = await api('GET', '/api/v1/auth/me');
+    setUser(me);
+    if (typeof me.nextPlacement === 'number' && me.nextPlacement) setCooldown(serverToLocal(me.nextPlacement), false);
+  } catch { /* the WebSocket's init carries the user too */ }
+}
+
+let authMode = 'login';
+function openAuth(mode) {
+  authMode = mode;
+  const reg = mode === 'register';
+  els.authTitle.textContent = reg ? 'Create an account' : 'Log in';
+  els.authHint.textContent = reg
+    ? 'Your guest pixels and cooldown carry over. 3–32 letters, digits, _ or -; 8+ character password.'
+    : 'Keep your name and cooldown on every device.';
+  els.authSubmit.textContent = reg ? 'Sign up' : 'Log in';
+  els.authSwitch.textContent = reg ? 'Have an account? Log in' : 'No account? Sign up';
+  els.authPass.autocomplete = reg ? 'new-password' : 'current-password';
+  els.authError.textContent = '';
+  if (!els.authDialog.open) els.authDialog.showModal();
+  els.authUser.focus();
+}
+
+els.login.addEventListener('click', () => openAuth('login'));
+els.register.addEventListener('click', () => openAuth('register'));
+els.authSwitch.addEventListener('click', () => openAuth(authMode === 'login' ? 'register' : 'login'));
+els.authCancel.addEventListener('click', () => els.authDialog.close());
+els.authForm.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const username = els.authUser.value.trim();
+  const password = els.authPass.value;
+  if (!/^[A-Za-z0-9_-]{3,32}$/.test(username)) {
+    els.authError.textContent = ERROR_WORDS.BAD_USERNAME;
+    return;
+  }
+  if (password.length < 8) {
+    els.authError.textContent = ERROR_WORDS.BAD_PASSWORD;
+    return;
+  }
+  els.authSubmit.disabled = true;
+  els.authError.textContent = '';
+  try {
+    await api('POST', `/api/v1/auth/${authMode}`, { username, password });
+    els.authPass.value = '';
+    els.authDialog.close();
+    await loadMe();
+    conn.reconnectNow(); // the WebSocket is bound to the session it was opened with
+    toast(authMode === 'register' ? `Welcome to Place, ${username}!` : `Welcome back, ${username}.`, 'good');
+  } catch (e) {
+    els.authError.textContent = e.message;
+  } finally {
+    els.authSubmit.disabled = false;
+  }
+});
+
+els.logout.addEventListener('click', async () => {
+  try {
+    await api('POST', '/api/v1/auth/logout');
+  } catch (e) {
+    toast(e.message, 'error');
+  }
+  setCooldown(0, false);
+  wasWaiting = false;
+  await loadMe();
+  conn.reconnectNow();
+  toast('You are logged out and playing as a guest.', 'info');
+});
+
+// ---------------------------------------------------------------- dialogs, buttons, keys
+
+for (const d of [els.authDialog, els.gotoDialog, els.helpDialog]) {
+  d.addEventListener('click', (ev) => {
+    if (ev.target === d || ev.target.hasAttribute('data-close')) d.close();
+  });
+  d.addEventListener('close', () => els.board.focus({ preventScroll: true }));
+}
+
+function openGoto() {
+  els.gotoInput.value = `${app.reticle.x}, ${app.reticle.y}`;
+  els.gotoError.textContent = '';
+  els.gotoDialog.showModal();
+  els.gotoInput.select();
+}
+
+els.gotoForm.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const m = /^\s*(\d+)\s*[, ]\s*(\d+)\s*$/.exec(els.gotoInput.value);
+  if (!m || +m[1] >= view.cw || +m[2] >= view.ch) {
+    els.gotoError.textContent = `Type x,y with x below ${view.cw} and y below ${view.ch}.`;
+    return;
+  }
+  els.gotoDialog.close();
+  if (view.z < 8) view.z = 8;
+  view.centerOn(+m[1], +m[2]);
+  setReticle(+m[1], +m[2], false);
+  board.requestFrame();
+  viewChanged();
+});
+
+function zoomBy(f) {
+  const s = view.canvasToScreen(app.reticle.x + 0.5, app.reticle.y + 0.5);
+  const inside = s.x >= 0 && s.y >= 0 && s.x <= view.vw && s.y <= view.vh;
+  view.zoomAt(inside ? s.x : view.vw / 2, inside ? s.y : view.vh / 2, view.z * f);
+  board.requestFrame();
+  viewChanged();
+}
+
+els.zoomIn.addEventListener('click', () => zoomBy(1.6));
+els.zoomOut.addEventListener('click', () => zoomBy(1 / 1.6));
+els.zoomFit.addEventListener('click', () => { view.fit(); board.requestFrame(); viewChanged(); });
+els.placeBtn.addEventListener('click', () => {
+  if (els.placeBtn.dataset.mode === 'login') openAuth('login');
+  else placeAtReticle();
+});
+els.help.addEventListener('click', () => els.helpDialog.showModal());
+els.connRetry.addEventListener('click', () => conn.reconnectNow());
+
+document.addEventListener('keydown', (ev) => {
+  if (ev.defaultPrevented || ev.altKey || ev.metaKey || (ev.ctrlKey && ev.key !== 'l')) return;
+  if (document.querySelector('dialog[open]')) return; // dialogs handle their own keys (Esc closes)
+  const t = ev.target;
+  if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.isContentEditable)) return;
+  const onButton = t && t.tagName === 'BUTTON' && !t.classList.contains('swatch');
+  const k = ev.key;
+  const step = ev.shiftKey ? 8 : 1;
+  const moves = {
+    ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1],
+    h: [-1, 0], l: [1, 0], k: [0, -1], j: [0, 1], H: [-8, 0], L: [8, 0], K: [0, -8], J: [0, 8],
+  };
+  let handled = true;
+  if (moves[k]) {
+    const [dx, dy] = moves[k];
+    const s = /^[HJKL]$/.test(k) ? 1 : step;
+    setReticle(app.reticle.x + dx * s, app.reticle.y + dy * s, true);
+    const c = state.colorAt(app.reticle.x, app.reticle.y);
+    announce(`${app.reticle.x}, ${app.reticle.y}${c >= 0 ? `: ${COLOR_NAMES[c]}` : ''}`);
+  } else if (/^[0-9a-f]$/.test(k)) {
+    chooseColor(parseInt(k, 16));
+  } else if (k === '[' || k === ']') {
+    chooseColor((app.color + (k === ']' ? 1 : 15)) % 16);
+  } else if ((k === 'Enter' || k === ' ') && !onButton) {
+    placeAtReticle();
+  } else if (k === '+' || k === '=') {
+    zoomBy(1.6);
+  } else if (k === '-' || k === '_') {
+    zoomBy(1 / 1.6);
+  } else if (k === 'z') {
+    view.fit();
+    board.requestFrame();
+    viewChanged();
+  } else if (k === 'g') {
+    openGoto();
+  } else if (k === 'i') {
+    schedulePixelInfo(0);
+    announce(els.info.textContent || 'Looking up this pixel');
+  } else if (k === '?') {
+    els.helpDialog.showModal();
+  } else if (k === 'l' && ev.ctrlKey) {
+    board.dirtyAll = true;
+    board.requestFrame();
+  } else {
+    handled = false;
+  }
+  if (handled) ev.preventDefault();
+});
+
+// ---------------------------------------------------------------- start
+
+renderPalette();
+board.setPalette(app.palette);
+view.setCanvasSize(64, 64);
+showCoords(null);
+updatePlaceButton();
+setInterval(() => { if (els.info.querySelector('time')) schedulePixelInfo(0); }, 30000);
+
+(async () => {
+  try {
+    setInfo(await api('GET', '/api/v1/canvas/info'));
+  } catch { /* init brings it too */ }
+  await loadMe(); // makes sure a session cookie exists before the WebSocket upgrade
+  conn.start();
+  // view the canvas even if the WebSocket does not come up
+  setTimeout(() => { if (!state.ready) fetchSnapshot(); }, 3000);
+})();
+
+// For the end-to-end tests and the curious: read-only handles on the client's state.
+window.place = { state, view, app, conn, board };

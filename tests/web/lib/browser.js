@@ -1,0 +1,61 @@
+// Headless Chromium for the browser tests: Debian's /usr/bin/chromium driven by playwright-core.
+// Never downloads a browser.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-dev-shm-usage'],
+  });
+}
+
+// Where screenshots for humans go: $WEB_SHOTS (ctest sets it under the build dir), else
+// tests/web/shots (not committed).
+export function shotsDir() {
+  const d = process.env.WEB_SHOTS || path.join(here, '..', 'shots');
+  fs.mkdirSync(d, { recursive: true });
+  return d;
+}
+
+// Opens the client in a fresh context (its own cookie jar: a new guest) and waits until the
+// canvas is drawn and the WebSocket is live. Browser console errors are collected in page.errors.
+export async function openClient(browser, url, opts = {}) {
+  const context = await browser.newContext({
+    viewport: opts.viewport || { width: 1280, height: 800 },
+    deviceScaleFactor: 1,
+    hasTouch: !!opts.hasTouch,
+    isMobile: !!opts.isMobile,
+  });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
+  await page.goto(url);
+  await waitLive(page);
+  return { context, page };
+}
+
+export async function waitLive(page, timeout = 15000) {
+  await page.waitForFunction(
+    () => window.place && window.place.state.ready && document.getElementById('conn').dataset.state === 'connected',
+    null, { timeout });
+}
+
+// The screen position (page CSS pixels) of the centre of canvas pixel (x, y), from the client's
+// current view.
+export async function pixelOnScreen(page, x, y) {
+  return page.evaluate(([px, py]) => {
+    const r = document.getElementById('board').getBoundingClientRect();
+    const s = window.place.view.canvasToScreen(px + 0.5, py + 0.5);
+    return { x: r.left + s.x, y: r.top + s.y };
+  }, [x, y]);
+}
