@@ -259,12 +259,13 @@ static void enqueue(store *s, wop *op)
 {
     op->next = NULL;
     pthread_mutex_lock(&s->lock);
-    if (s->q_tail)
-        s->q_tail->next = op;
-    else
+    if (s->q_tail) {
+        s->q_tail->next = op; /* the writer is already due to take the queue: no wake-up */
+    } else {
         s->q_head = op;
+        pthread_cond_signal(&s->cond);
+    }
     s->q_tail = op;
-    pthread_cond_signal(&s->cond);
     pthread_mutex_unlock(&s->lock);
 }
 
