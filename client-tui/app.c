@@ -166,9 +166,15 @@ static void draw_status(app *a)
     if (cv.width && a->v.cx < (int)cv.width && a->v.cy < (int)cv.height)
         snprintf(under, sizeof under, " %s",
                  place_color_name(cv.pixels[(size_t)a->v.cy * cv.width + (size_t)a->v.cx]));
+    char zoom[24];
+    if (a->v.zoom >= 1)
+        snprintf(zoom, sizeof zoom, "zoom %dx", a->v.zoom);
+    else
+        snprintf(zoom, sizeof zoom, "zoom 1/%d", -a->v.zoom);
     char line[512];
-    snprintf(line, sizeof line, " %s | x=%d y=%d%s | paint %c %s | %s%s", conn, a->v.cx, a->v.cy,
-             under, "0123456789abcdef"[a->selected], place_color_name(a->selected), cool, who);
+    snprintf(line, sizeof line, " %s | x=%d y=%d%s | paint %c %s | %s%s | %s", conn, a->v.cx,
+             a->v.cy, under, "0123456789abcdef"[a->selected], place_color_name(a->selected), cool,
+             who, zoom);
     int row = status_row();
     attron(A_REVERSE);
     mvaddnstr(row, 0, line, COLS);

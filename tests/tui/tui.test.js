@@ -239,7 +239,7 @@ test('--login asks for the password without echo, keeps the session, --logout fo
   assert.doesNotMatch(t.text(), /correct horse/, 'the password is not echoed');
   t.keys('Enter');
   await t.waitFor(connected, 'the status line to say connected');
-  assert.match(t.statusLine(), /\| tuiuser\s*$/);
+  assert.match(t.statusLine(), /\| tuiuser \| zoom/);
   assert.doesNotMatch(t.statusLine(), /\(guest\)/);
   const file = path.join(cfg, 'place', 'session');
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
