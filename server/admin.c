@@ -12,7 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "store_sqlite.h"
+#include "store_db.h"
 
 #define LINE_MAX_ 256
 

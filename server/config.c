@@ -53,6 +53,18 @@ static const cfg_row rows[] = {
     STR_ROW("ban", ban, "", "USER",
             "ban USER: sessions revoked, next placement refused; then exit"),
     STR_ROW("unban", unban, "", "USER", "lift USER's ban, then exit"),
+    STR_ROW("redis", redis, "", "HOST:PORT",
+            "cluster mode: keep canvas, cooldowns, sessions and users in this Redis"),
+    STR_ROW("kafka", kafka, "", "BROKERS", "cluster mode: Kafka bootstrap servers for the placement events"),
+    STR_ROW("kafka-topic", kafka_topic, "place-events", "NAME", "cluster mode: the events topic"),
+    STR_ROW("postgres", postgres, "", "CONNINFO",
+            "cluster mode: PostgreSQL (libpq conninfo) holding the history /api/v1/pixel reads"),
+    BOOL_ROW("history-writer", history_writer, "no",
+             "cluster mode: run as the history writer (Kafka -> PostgreSQL) instead of serving"),
+    BOOL_ROW("reuse-port", reuse_port, "no",
+             "let several placed listen on the same port (SO_REUSEPORT)"),
+    INT_ROW("hole-ms", hole_ms, 100, 600000, "5000", "MS",
+            "cluster mode: how long a missing seq holds back later ones before it is skipped"),
     BOOL_ROW("help", help, "no", "print this help and exit"),
 };
 

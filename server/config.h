@@ -24,6 +24,14 @@ typedef struct place_config {
     char revoke_admin[64];
     char ban[64];
     char unban[64];
+    /* cluster mode (server/cluster/, docs/deploy.md): on when redis is set */
+    char redis[256];
+    char kafka[512];
+    char kafka_topic[128];
+    char postgres[512];
+    int history_writer;
+    int reuse_port;
+    int hole_ms;
     int help;
 } place_config;
 

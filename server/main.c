@@ -23,6 +23,7 @@
 #include "server.h"
 #include "util.h"
 #include "ws.h"
+#include "cluster/cluster.h"
 
 #define DRAIN_MS 2000 /* how long a stop waits for answers to reach the clients */
 
@@ -109,7 +110,9 @@ int main(int argc, char **argv)
         return 1;
     }
     if (config_is_admin_action(&srv->cfg))
-        return admin_run(&srv->cfg);
+        return cluster_enabled(&srv->cfg) ? cluster_admin_run(&srv->cfg) : admin_run(&srv->cfg);
+    if (srv->cfg.history_writer)
+        return cluster_writer_run(&srv->cfg);
     if (admin_lock(srv->cfg.data_dir) < 0) {
         fprintf(stderr, "placed: another placed is running on %s (or its lock cannot be made)\n",
                 srv->cfg.data_dir);
@@ -121,7 +124,9 @@ int main(int argc, char **argv)
     srv->loop = &g.loop;
 
     backend_sink sink = {srv, on_pixels, ws_on_banned};
-    srv->store = backend_embedded_open(&srv->cfg, &g.loop, &sink, err, sizeof err);
+    srv->store = cluster_enabled(&srv->cfg)
+                     ? backend_cluster_open(&srv->cfg, &g.loop, &sink, err, sizeof err)
+                     : backend_embedded_open(&srv->cfg, &g.loop, &sink, err, sizeof err);
     if (!srv->store) {
         fprintf(stderr, "placed: %s\n", err);
         return 1;
@@ -154,6 +159,8 @@ int main(int argc, char **argv)
     info.protocols = protocols;
     info.pvo = &pvo;
     info.options = LWS_SERVER_OPTION_LIBUV;
+    if (srv->cfg.reuse_port)
+        info.options |= LWS_SERVER_OPTION_ALLOW_LISTEN_SHARE;
     info.foreign_loops = loops;
     info.user = srv;
     info.server_string = "placed";
@@ -181,7 +188,7 @@ int main(int argc, char **argv)
     printf("placed: listening on http://%s:%d/\n", srv->cfg.listen, port);
     fflush(stdout);
     fprintf(stderr, "placed: %ux%u canvas, seq %llu, store %s, data in %s\n", w, h,
-            (unsigned long long)seq, "embedded", srv->cfg.data_dir);
+            (unsigned long long)seq, srv->store->ops->name, srv->cfg.data_dir);
 
     uv_run(&g.loop, UV_RUN_DEFAULT);
 

@@ -1,4 +1,4 @@
-/* The embedded store (see store_sqlite.h and backend.h).
+/* The embedded store: backend.h on SQLite (backend_embedded_open).
  *
  * The loop thread owns the in-memory state: users (with their cooldown reservation), sessions,
  * the sequence counter. Everything that must reach the disk becomes a write operation queued to
@@ -6,7 +6,8 @@
  * fsync for many placements), then hands them back through a uv_async to the loop thread, where
  * placements are reported to the sink and acknowledged. Queue order is commit order, so
  * placements are acknowledged and broadcast in ascending seq. */
-#include "store_sqlite.h"
+#include "backend.h"
+#include "store_db.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -102,18 +103,6 @@ typedef struct store {
     user_rec *users_by_name;
     session_rec *sessions;
 } store;
-
-static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS canvas(id INTEGER PRIMARY KEY CHECK (id = 1), width INTEGER,"
-    " height INTEGER, seq INTEGER, bits BLOB);"
-    "CREATE TABLE IF NOT EXISTS placements(seq INTEGER PRIMARY KEY, x INTEGER, y INTEGER,"
-    " color INTEGER, user_id TEXT, time INTEGER);"
-    "CREATE INDEX IF NOT EXISTS placements_xy ON placements(x, y, seq);"
-    "CREATE TABLE IF NOT EXISTS users(id TEXT PRIMARY KEY, name TEXT UNIQUE, pwhash TEXT,"
-    " is_guest INTEGER, is_admin INTEGER, is_banned INTEGER, last_place INTEGER DEFAULT 0,"
-    " created INTEGER);"
-    "CREATE TABLE IF NOT EXISTS sessions(token TEXT PRIMARY KEY, user_id TEXT, expires INTEGER);"
-    "CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id);";
 
 /* ---------------------------------------------------------------- writer thread */
 
@@ -766,32 +755,6 @@ static const backend_ops embedded_ops = {
 
 /* ---------------------------------------------------------------- opening */
 
-static int open_db(const char *data_dir, int flags, sqlite3 **db, char *err, size_t errcap)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", data_dir, STORE_DB_FILE);
-    if (sqlite3_open_v2(path, db, flags, NULL) != SQLITE_OK) {
-        snprintf(err, errcap, "cannot open %s: %s", path, *db ? sqlite3_errmsg(*db) : "no memory");
-        sqlite3_close(*db);
-        *db = NULL;
-        return -1;
-    }
-    sqlite3_busy_timeout(*db, 5000);
-    return 0;
-}
-
-static int init_db(sqlite3 *db, char *err, size_t errcap)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, &msg) ||
-        sqlite3_exec(db, schema, NULL, NULL, &msg)) {
-        snprintf(err, errcap, "database: %s", msg ? msg : "error");
-        sqlite3_free(msg);
-        return -1;
-    }
-    return 0;
-}
-
 /* Reads the stored canvas (growing it to the configured size if needed), then replays the
  * placements after its checkpoint. */
 static int load_canvas_from_db(store *s, const place_config *cfg, char *err, size_t errcap)
@@ -977,11 +940,11 @@ backend *backend_embedded_open(const place_config *cfg, uv_loop_t *loop, const b
         free_memory(s);
         return NULL;
     }
-    if (open_db(cfg->data_dir, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+    if (store_db_open(cfg->data_dir, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                 &s->db, err, errcap) < 0 ||
-        init_db(s->db, err, errcap) < 0 || prepare_all(s, err, errcap) < 0 ||
+        store_db_init(s->db, err, errcap) < 0 || prepare_all(s, err, errcap) < 0 ||
         load_canvas_from_db(s, cfg, err, errcap) < 0 || load_people(s, err, errcap) < 0 ||
-        open_db(cfg->data_dir, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, &s->rdb, err,
+        store_db_open(cfg->data_dir, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, &s->rdb, err,
                 errcap) < 0)
         goto fail;
     if (pthread_create(&s->thread, NULL, writer_main, s) != 0) {
@@ -994,57 +957,4 @@ fail:
     uv_close((uv_handle_t *)&s->async, on_async_closed);
     uv_run(loop, UV_RUN_NOWAIT);
     return NULL;
-}
-
-int store_sqlite_admin_offline(const char *data_dir, backend_admin_op op, const char *name,
-                               char *err, size_t errcap)
-{
-    static const char *sql[] = {
-        [BACKEND_ADMIN_GRANT] = "UPDATE users SET is_admin = 1 WHERE name = ?1 OR id = ?1",
-        [BACKEND_ADMIN_REVOKE] = "UPDATE users SET is_admin = 0 WHERE name = ?1 OR id = ?1",
-        [BACKEND_ADMIN_BAN] = "UPDATE users SET is_banned = 1 WHERE name = ?1 OR id = ?1",
-        [BACKEND_ADMIN_UNBAN] = "UPDATE users SET is_banned = 0 WHERE name = ?1 OR id = ?1",
-    };
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    int rc = -1;
-    if (open_db(data_dir, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db, err, errcap) < 0)
-        return -1;
-    if (init_db(db, err, errcap) < 0)
-        goto out;
-    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (sqlite3_prepare_v2(db, sql[op], -1, &st, NULL) != SQLITE_OK)
-        goto dberr;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        goto dberr;
-    if (sqlite3_changes(db) == 0) {
-        snprintf(err, errcap, "no user named \"%s\"", name);
-        rc = PLACE_ERR_NOT_FOUND;
-        goto out;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (op == BACKEND_ADMIN_BAN) {
-        if (sqlite3_prepare_v2(db,
-                               "DELETE FROM sessions WHERE user_id IN"
-                               " (SELECT id FROM users WHERE name = ?1 OR id = ?1)",
-                               -1, &st, NULL) != SQLITE_OK)
-            goto dberr;
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            goto dberr;
-    }
-    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        goto dberr;
-    rc = PLACE_ERR_NONE;
-    goto out;
-dberr:
-    snprintf(err, errcap, "database: %s", sqlite3_errmsg(db));
-out:
-    sqlite3_finalize(st);
-    if (rc != PLACE_ERR_NONE)
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_close(db);
-    return rc;
 }

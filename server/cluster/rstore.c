@@ -32,10 +32,12 @@ static const char *const scripts[RS_COUNT_] = {
         "local seq = redis.call('INCR', KEYS[2])\n"
         "return {seq, now, nextp, u[2] or ''}\n",
     [RS_SNAPSHOT] =
-        /* KEYS canvas seq meta -> {bytes, seq, width, height} */
+        /* KEYS canvas seq meta -> {bytes, seq, width, height, now_ms} */
+        "local t = redis.call('TIME')\n"
         "return {redis.call('GET', KEYS[1]) or '', redis.call('GET', KEYS[2]) or '0',\n"
         "        redis.call('HGET', KEYS[3], 'width') or '0',\n"
-        "        redis.call('HGET', KEYS[3], 'height') or '0'}\n",
+        "        redis.call('HGET', KEYS[3], 'height') or '0',\n"
+        "        tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)}\n",
     [RS_RESIZE] =
         /* KEYS canvas seq meta; ARGV new_w new_h old_w old_h old_seq grown_bytes -> 1 | 0 */
         "local w = redis.call('HGET', KEYS[3], 'width') or '0'\n"
@@ -96,6 +98,14 @@ static const char *const scripts[RS_COUNT_] = {
         "local id = redis.call('GET', KEYS[1])\n"
         "if id then redis.call('SREM', '" P "usess:' .. id, ARGV[1]) end\n"
         "redis.call('DEL', KEYS[1])\n"
+        "return 1\n",
+    [RS_NEW_SESSION] =
+        /* KEYS sess:<token> usess:<id> user:<id>; ARGV token id ttl_s guest_name_or_empty */
+        "if ARGV[4] ~= '' then\n"
+        "  redis.call('HSET', KEYS[3], 'name', ARGV[4], 'guest', '1', 'admin', '0', 'banned', '0')\n"
+        "end\n"
+        "redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])\n"
+        "redis.call('SADD', KEYS[2], ARGV[1])\n"
         "return 1\n",
 };
 
@@ -229,7 +239,7 @@ static int is_noscript(const redisReply *rep)
     return rep->type == REDIS_REPLY_ERROR && !strncmp(rep->str, "NOSCRIPT", 8);
 }
 
-redisReply *rstore_script(rstore *r, rstore_script s, int nkeys, int argc, const char **argv,
+redisReply *rstore_script(rstore *r, rstore_sid s, int nkeys, int argc, const char **argv,
                           const size_t *lens)
 {
     const char *av[MAX_ARGS];
@@ -254,7 +264,7 @@ int rstore_pipe_begin(rstore *r)
     return conn(r) ? 0 : -1;
 }
 
-int rstore_pipe_script(rstore *r, rstore_script s, int nkeys, int argc, const char **argv,
+int rstore_pipe_script(rstore *r, rstore_sid s, int nkeys, int argc, const char **argv,
                        const size_t *lens)
 {
     const char *av[MAX_ARGS];

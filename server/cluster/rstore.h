@@ -16,9 +16,9 @@
 #define RSTORE_PREFIX "{place}:"
 #define RSTORE_RETRY_MS 250
 
-typedef enum rstore_script {
+typedef enum rstore_sid {
     RS_PLACE,       /* ban + cooldown check, pixel write, sequence: one atomic step */
-    RS_SNAPSHOT,    /* canvas bytes, seq, width, height read together */
+    RS_SNAPSHOT,    /* canvas bytes, seq, width, height and Redis's clock read together */
     RS_RESIZE,      /* sets the canvas size (and grown bytes) if nothing changed meanwhile */
     RS_SESSION_GET, /* token -> user record, extending the session's life */
     RS_USER_GET,    /* id -> user record */
@@ -26,8 +26,9 @@ typedef enum rstore_script {
     RS_REGISTER,    /* claims a username, turning a guest into the registered user */
     RS_ADMIN,       /* sets a user flag by name; a ban also revokes every session */
     RS_REVOKE,      /* drops one session */
+    RS_NEW_SESSION, /* a session for a user, making the user first when it is a new guest */
     RS_COUNT_
-} rstore_script;
+} rstore_sid;
 
 typedef struct rstore rstore;
 
@@ -44,14 +45,14 @@ redisReply *rstore_cmd(rstore *r, int argc, const char **argv, const size_t *len
 
 /* Runs a script by EVALSHA (falling back to EVAL when Redis does not know it yet): argv holds
  * nkeys keys and then the arguments. Same result contract as rstore_cmd. */
-redisReply *rstore_script(rstore *r, rstore_script s, int nkeys, int argc, const char **argv,
+redisReply *rstore_script(rstore *r, rstore_sid s, int nkeys, int argc, const char **argv,
                           const size_t *lens);
 
 /* Pipelining, for the placer: queue n script calls, then read their replies in order.
  * rstore_pipe_begin returns 0, or -1 when Redis cannot be reached. */
 int rstore_pipe_begin(rstore *r);
 /* Queues a script call (EVALSHA). Returns 0 or -1. */
-int rstore_pipe_script(rstore *r, rstore_script s, int nkeys, int argc, const char **argv,
+int rstore_pipe_script(rstore *r, rstore_sid s, int nkeys, int argc, const char **argv,
                        const size_t *lens);
 /* The next reply, or NULL when the connection broke (then every later reply is NULL too). A
  * NOSCRIPT error reply is returned as is: the caller resubmits that call with rstore_script. */

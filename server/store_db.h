@@ -1,0 +1,27 @@
+/* The embedded store's database file: where it lives, its schema and pragmas (WAL,
+ * synchronous=FULL), and admin changes applied straight to it when no server runs. */
+#ifndef PLACE_SERVER_STORE_DB_H
+#define PLACE_SERVER_STORE_DB_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+#include "backend.h"
+
+/* The database file inside the data directory. */
+#define STORE_DB_FILE "place.db"
+
+/* Opens data_dir/place.db with sqlite3_open_v2 flags. Returns 0, or -1 with a sentence in err
+ * (*db is then NULL). */
+int store_db_open(const char *data_dir, int flags, sqlite3 **db, char *err, size_t errcap);
+
+/* Sets WAL and synchronous=FULL and creates any missing table. Returns 0 or -1 with err. */
+int store_db_init(sqlite3 *db, char *err, size_t errcap);
+
+/* Applies an admin action to the database in data_dir, for when no server runs there (the
+ * caller holds the data directory's lock). `name` is a username or a user id. Returns
+ * PLACE_ERR_NONE, PLACE_ERR_NOT_FOUND or a negative number, with a sentence in err. */
+int store_sqlite_admin_offline(const char *data_dir, backend_admin_op op, const char *name,
+                               char *err, size_t errcap);
+
+#endif
