@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "client_int.h"
 #include "client_recon.h"
@@ -29,6 +30,7 @@ struct client_http {
     int64_t wake_at;     /* -1: none */
     int want_pixel, pixel_x, pixel_y;
     int have_snapshot; /* one fetch succeeded (worker thread only) */
+    unsigned jitter_seed;
 };
 
 /* ---- one request ---- */
@@ -312,7 +314,7 @@ static void *http_thread(void *arg)
             pthread_mutex_unlock(&h->lock);
             fetch_snapshot(h);
             int64_t next = place_client_now_ms() +
-                           (h->have_snapshot ? recon_refresh_delay(rand() % 30001)
+                           (h->have_snapshot ? recon_refresh_delay(rand_r(&h->jitter_seed) % 30001)
                                              : FIRST_SNAPSHOT_RETRY_MS);
             pthread_mutex_lock(&h->lock);
             h->snapshot_at = min_time(h->snapshot_at, next);
@@ -344,6 +346,7 @@ int client_http_start(struct place_client *c, client_http **out)
     if (!h)
         return PLACE_ENOMEM;
     h->c = c;
+    h->jitter_seed = (unsigned)place_client_now_ms() ^ ((unsigned)getpid() << 8) ^ (unsigned)(uintptr_t)h;
     h->snapshot_at = -1;
     h->wake_at = -1;
     pthread_mutex_init(&h->lock, NULL);

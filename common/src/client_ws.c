@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client_int.h"
 #include "client_recon.h"
@@ -36,6 +37,8 @@ struct client_ws {
     int64_t up_since;
     int64_t last_rx; /* when the last frame arrived */
     recon_backoff backoff;
+    unsigned jitter_seed; /* each client jitters differently, so a restarted server is not hit
+                             by all of them in the same millisecond */
     lws_sorted_usec_list_t sul_connect, sul_ping;
     unsigned char *rx;
     size_t rx_len, rx_cap;
@@ -121,7 +124,7 @@ static void lost(client_ws *w, const char *why)
     out_clear(w);
     if (w->stop)
         return;
-    int64_t delay = recon_backoff_next(&w->backoff, up, rand() % 1001);
+    int64_t delay = recon_backoff_next(&w->backoff, up, rand_r(&w->jitter_seed) % 1001);
     inbound *in = client_inbound_new(IN_WS_DOWN);
     in->when = now_ms() + delay;
     snprintf(in->ev.text, sizeof in->ev.text, "%s", why);
@@ -358,6 +361,7 @@ int client_ws_start(struct place_client *c, client_ws **out)
     if (!w)
         return PLACE_ENOMEM;
     w->c = c;
+    w->jitter_seed = (unsigned)place_client_now_ms() ^ ((unsigned)getpid() << 16) ^ (unsigned)(uintptr_t)w;
     pthread_mutex_init(&w->lock, NULL);
     if (parse_url(w, client_url(c)) < 0) {
         client_ws_stop(w);
