@@ -38,7 +38,13 @@ export async function openClient(browser, url, opts = {}) {
   const page = await context.newPage();
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
+  page.on('console', (m) => {
+    // failed requests are logged by Chromium itself when a test stops the server or sends a
+    // wrong password; they are expected, page script errors are not
+    if (m.type() === 'error' && !/Failed to load resource|WebSocket connection to/.test(m.text())) {
+      page.errors.push(m.text());
+    }
+  });
   await page.goto(url);
   await waitLive(page);
   return { context, page };

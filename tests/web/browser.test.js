@@ -1,0 +1,241 @@
+// End-to-end: the real placed serving assets/web/, driven in headless Chromium as players would:
+// clicks, taps and keys; what they see is read back from the page, from screenshots and from the
+// server's own snapshot.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { startServer } from '../server/lib/server.js';
+import { connect, fetchSnapshot } from '../server/lib/client.js';
+import { launch, openClient, pixelOnScreen, shotsDir, waitLive } from './lib/browser.js';
+import { decodePng, hexToRgb, sameColor } from './lib/png.js';
+
+const PALETTE = ['#FFFFFF', '#E4E4E4', '#888888', '#222222', '#FFA7D1', '#E50000', '#E59500', '#A06A42',
+  '#E5D900', '#94E044', '#02BE01', '#00D3DD', '#0083C7', '#0000EA', '#CF6EE4', '#820080'];
+const VIEW = '/#x=20&y=20&z=8';
+
+let browser;
+const servers = [];
+
+before(async () => { browser = await launch(); });
+after(async () => {
+  await browser?.close();
+  for (const s of servers) {
+    try { await s.stop(); } catch { /* reported by the test that used it */ }
+    s.cleanup();
+  }
+});
+
+async function server(opts = {}) {
+  const srv = await startServer({ ...opts, args: ['--cooldown', '30', '--batch-ms', '50', ...(opts.args || [])] });
+  servers.push(srv);
+  return srv;
+}
+
+// Polls the server's snapshot until pred(snap) holds (it is rebuilt at most once a second).
+async function snapshotWhere(url, pred, what) {
+  let last;
+  for (let i = 0; i < 40; i++) {
+    last = (await fetchSnapshot(url)).snap;
+    if (pred(last)) return last;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  assert.fail(`server snapshot never showed ${what} (seq ${last && last.seq})`);
+}
+
+// The colour of the screen at the centre of canvas pixel (x, y), read from a PNG screenshot.
+async function screenColor(page, x, y, file) {
+  const png = decodePng(await page.screenshot(file ? { path: path.join(shotsDir(), file) } : {}));
+  const at = async (px, py) => {
+    const s = await pixelOnScreen(page, px, py);
+    return png.rgb(Math.round(s.x), Math.round(s.y));
+  };
+  return { here: await at(x, y), right: await at(x + 1, y), below: await at(x, y + 1) };
+}
+
+async function clickPixel(page, x, y) {
+  const s = await pixelOnScreen(page, x, y);
+  await page.mouse.click(s.x, s.y);
+}
+
+async function chooseColor(page, c) {
+  await page.click(`#palette .swatch[data-color="${c}"]`);
+  assert.equal(await page.getAttribute(`#palette .swatch[data-color="${c}"]`, 'aria-checked'), 'true');
+}
+
+function noErrors(page) {
+  assert.deepEqual(page.errors, [], `browser errors: ${page.errors.join('\n')}`);
+}
+
+test('the page loads: the snapshot is drawn, 16 colours, live connection, a guest name', async () => {
+  const srv = await server();
+  // a pixel placed before the page opens must come from the snapshot
+  const bot = await connect(srv.wsUrl);
+  await bot.next('init');
+  const ans = await bot.placeAndWait(5, 6, 13, 'pre');
+  assert.equal(ans.type, 'placed');
+  bot.ws.close();
+  await snapshotWhere(srv.url, (s) => s.get(5, 6) === 13, '(5,6) dark blue');
+
+  const { page, context } = await openClient(browser, `${srv.url}/#x=8&y=8&z=10`);
+  assert.equal(await page.locator('#palette .swatch').count(), 16);
+  assert.equal(await page.textContent('#conn-text'), 'Live');
+  assert.match(await page.textContent('#who-name'), /^guest-/);
+  assert.equal(await page.isVisible('#btn-login'), true);
+  assert.equal(await page.evaluate(() => window.place.state.colorAt(5, 6)), 13);
+  const c = await screenColor(page, 5, 6, 'web-load-desktop.png');
+  assert.ok(sameColor(c.here, hexToRgb(PALETTE[13])), `screen at (5,6) is ${c.here}, want dark blue`);
+  assert.ok(sameColor(c.right, hexToRgb(PALETTE[0])), `screen at (6,6) is ${c.right}, want white`);
+  assert.equal(await page.evaluate(() => location.hash), '#x=8&y=8&z=10');
+  noErrors(page);
+  await context.close();
+});
+
+test('a click places the pixel: the server stores it and a second player sees it live', async () => {
+  const srv = await server();
+  const a = await openClient(browser, srv.url + VIEW);
+  const b = await openClient(browser, srv.url + VIEW);
+  await chooseColor(a.page, 12);
+  await clickPixel(a.page, 26, 17);
+  // optimistic at once, then confirmed: the cooldown counts down on the page and in the title
+  await a.page.waitForFunction(() => !window.place.state.hasPending() && window.place.state.seqAt(26, 17) > 0);
+  assert.equal(await a.page.evaluate(() => window.place.state.colorAt(26, 17)), 12);
+  assert.match(await a.page.textContent('#place-label'), /^Next pixel in 0:(30|2\d)$/);
+  assert.match(await a.page.title(), /^\(0:(30|2\d)\) Place$/);
+
+  const snap = await snapshotWhere(srv.url, (s) => s.get(26, 17) === 12, '(26,17) blue');
+  assert.equal(snap.get(25, 17), 0);
+
+  // the second player, without reloading
+  await b.page.waitForFunction(() => window.place.state.colorAt(26, 17) === 12, null, { timeout: 5000 });
+  await b.page.waitForTimeout(100); // one animation frame to paint
+  const cb = await screenColor(b.page, 26, 17, 'web-second-player.png');
+  assert.ok(sameColor(cb.here, hexToRgb(PALETTE[12])), `player B's screen at (26,17) is ${cb.here}, want blue`);
+  assert.ok(sameColor(cb.right, hexToRgb(PALETTE[0])), `player B's screen at (27,17) is ${cb.right}`);
+  assert.ok(sameColor(cb.below, hexToRgb(PALETTE[0])), `player B's screen at (26,18) is ${cb.below}`);
+  const ca = await screenColor(a.page, 26, 17, 'web-placed-desktop.png');
+  assert.ok(sameColor(ca.here, hexToRgb(PALETTE[12])), `player A's screen at (26,17) is ${ca.here}, want blue`);
+
+  // who placed it, and when
+  const me = (await a.page.textContent('#who-name')).trim();
+  await a.page.waitForFunction((name) => document.getElementById('pixel-info').textContent.includes(name), me);
+  assert.match(await a.page.textContent('#pixel-info'), /\(26, 17\) blue by guest-\w+ just now/);
+
+  // a second click during the cooldown is refused on the page, nothing is sent
+  await chooseColor(a.page, 5);
+  await clickPixel(a.page, 10, 10);
+  assert.match(await a.page.textContent('#toast'), /Your next pixel is ready in \d+ s/);
+  assert.equal(await a.page.evaluate(() => window.place.state.colorAt(10, 10)), 0);
+  noErrors(a.page);
+  noErrors(b.page);
+  await a.context.close();
+  await b.context.close();
+});
+
+test('a too-early placement from another tab is refused by the server and rolled back', async () => {
+  const srv = await server();
+  const { context, page } = await openClient(browser, srv.url + VIEW);
+  const tab2 = await context.newPage(); // same player (same cookie), opened before the first pixel
+  tab2.errors = [];
+  tab2.on('pageerror', (e) => tab2.errors.push(String(e)));
+  await tab2.goto(srv.url + VIEW);
+  await waitLive(tab2);
+
+  await clickPixel(page, 20, 20);
+  await page.waitForFunction(() => window.place.state.seqAt(20, 20) > 0);
+
+  // tab 2 does not know about the cooldown yet: it shows the pixel, the server says no
+  await tab2.evaluate(() => {
+    const p = window.place;
+    const i = 12 * p.state.width + 24;
+    const paint = p.state.onChange;
+    window.seen = [];
+    p.state.onChange = (j) => { paint(j); if (j === i) window.seen.push(p.state.colorAt(24, 12)); };
+  });
+  await chooseColor(tab2, 10);
+  await clickPixel(tab2, 24, 12);
+  await tab2.waitForFunction(() => window.seen.length >= 2 && !window.place.state.hasPending());
+  assert.deepEqual(await tab2.evaluate(() => window.seen), [10, 0], 'shown green at once, then rolled back to white');
+  assert.equal(await tab2.evaluate(() => window.place.state.colorAt(24, 12)), 0);
+  assert.match(await tab2.textContent('#toast'), /Too soon: your pixel was not placed\. You can place again in \d+ s\./);
+  assert.match(await tab2.textContent('#place-label'), /^Next pixel in 0:(30|2\d)$/);
+  assert.match(await tab2.title(), /^\(0:(30|2\d)\) Place$/);
+  const c = await screenColor(tab2, 24, 12, 'web-rollback.png');
+  assert.ok(sameColor(c.here, hexToRgb(PALETTE[0])), `after the rollback the screen at (24,12) is ${c.here}`);
+  const snap = (await fetchSnapshot(srv.url)).snap;
+  assert.equal(snap.get(24, 12), 0);
+  noErrors(page);
+  assert.deepEqual(tab2.errors, []);
+  await context.close();
+});
+
+test('a broken WebSocket reconnects: the state shows it, and placing works again', async () => {
+  const first = await server();
+  const { context, page } = await openClient(browser, first.url + VIEW);
+  await first.stop();
+  await page.waitForFunction(() => document.getElementById('conn').dataset.state === 'waiting');
+  assert.match(await page.textContent('#conn-text'), /^Offline · retrying in \d+ s$/);
+  assert.equal(await page.textContent('#place-label'), 'Offline');
+  await page.screenshot({ path: path.join(shotsDir(), 'web-offline.png') });
+
+  // the same server comes back on the same port with the same data
+  const again = await server({ dataDir: first.dataDir, args: ['--port', String(first.port)] });
+  await page.waitForFunction(() => document.getElementById('conn').dataset.state === 'connected', null, { timeout: 15000 });
+  assert.equal(await page.textContent('#conn-text'), 'Live');
+
+  // keyboard only: arrows move the reticle, a hex digit picks the colour, Enter places
+  await page.focus('#board');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('e');
+  assert.equal(await page.getAttribute('#palette .swatch[data-color="14"]', 'aria-checked'), 'true');
+  assert.deepEqual(await page.evaluate(() => window.place.app.reticle), { x: 22, y: 21 });
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.place.state.seqAt(22, 21) > 0 && !window.place.state.hasPending());
+  await snapshotWhere(again.url, (s) => s.get(22, 21) === 14, '(22,21) magenta');
+  noErrors(page);
+  await context.close();
+});
+
+test('on a phone: a tap places, the layout fits, and an account can be made', async () => {
+  const srv = await server();
+  const { context, page } = await openClient(browser, srv.url + '/#x=32&y=20&z=6',
+    { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  // everything needed to play is on screen
+  for (const sel of ['#palette', '#place-btn', '#conn', '#zoom-in']) {
+    const box = await page.locator(sel).boundingBox();
+    assert.ok(box && box.x >= 0 && box.y >= 0 && box.x + box.width <= 390 && box.y + box.height <= 844,
+      `${sel} is off screen: ${JSON.stringify(box)}`);
+  }
+  await page.tap('#palette .swatch[data-color="6"]');
+  const s = await pixelOnScreen(page, 30, 18);
+  await page.touchscreen.tap(s.x, s.y);
+  await page.waitForFunction(() => window.place.state.seqAt(30, 18) > 0);
+  await snapshotWhere(srv.url, (sn) => sn.get(30, 18) === 6, '(30,18) orange');
+  const c = await screenColor(page, 30, 18, 'web-phone.png');
+  assert.ok(sameColor(c.here, hexToRgb(PALETTE[6])), `phone screen at (30,18) is ${c.here}, want orange`);
+
+  // register through the dialog; the name shows; log out goes back to a guest
+  await page.tap('#btn-register');
+  await page.fill('#auth-user', 'painter_1');
+  await page.fill('#auth-pass', 'a long password');
+  await page.screenshot({ path: path.join(shotsDir(), 'web-phone-signup.png') });
+  await page.tap('#auth-submit');
+  await page.waitForFunction(() => document.getElementById('who-name').textContent === 'painter_1');
+  await waitLive(page);
+  assert.equal(await page.isVisible('#btn-logout'), true);
+  // a guest who registers keeps the cooldown
+  assert.match(await page.textContent('#place-label'), /^Next pixel in 0:[0-3]\d$/);
+  await page.tap('#btn-logout');
+  await page.waitForFunction(() => document.getElementById('who-name').textContent.startsWith('guest-'));
+  // wrong password: the reason in words
+  await page.tap('#btn-register');
+  await page.tap('#auth-switch');
+  await page.fill('#auth-user', 'painter_1');
+  await page.fill('#auth-pass', 'not the password');
+  await page.tap('#auth-submit');
+  await page.waitForFunction(() => document.getElementById('auth-error').textContent.length > 0);
+  assert.match(await page.textContent('#auth-error'), /password/i);
+  noErrors(page);
+  await context.close();
+});

@@ -1,0 +1,234 @@
+// The browser client's pure modules (assets/web/js/), run in Node: the snapshot and batch
+// decoders against bytes built here from docs/protocol.md, the reconciliation rules, the
+// reconnect backoff and the view/URL hash maths.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodeSnapshot, decodeBatch, parseHexColor, errorText } from '../../assets/web/js/protocol.js';
+import { CanvasState } from '../../assets/web/js/canvas-state.js';
+import { Backoff, STABLE_AFTER_MS } from '../../assets/web/js/backoff.js';
+import { View, parseHash } from '../../assets/web/js/view.js';
+
+// A snapshot body for a width x height canvas; pixels: { 'x,y': color }.
+function snapshotBytes(width, height, seq, pixels = {}) {
+  const n = width * height;
+  const b = Buffer.alloc(24 + Math.ceil(n / 2));
+  b.write('PLCS', 0, 'latin1');
+  b[4] = 1;
+  b[5] = 4;
+  b.writeUInt32LE(width, 8);
+  b.writeUInt32LE(height, 12);
+  b.writeBigUInt64LE(BigInt(seq), 16);
+  for (const [k, c] of Object.entries(pixels)) {
+    const [x, y] = k.split(',').map(Number);
+    const i = y * width + x;
+    const o = 24 + (i >> 1);
+    b[o] = i & 1 ? (b[o] & 0xf0) | c : (b[o] & 0x0f) | (c << 4);
+  }
+  return b;
+}
+
+// A batch frame; records: [{ seq, x, y, color }].
+function batchBytes(prevSeq, lastSeq, records, kind = 1, version = 1) {
+  const b = Buffer.alloc(32 + 10 * records.length);
+  b[0] = kind;
+  b[1] = version;
+  b.writeUInt32LE(records.length, 4);
+  b.writeBigUInt64LE(BigInt(prevSeq), 8);
+  b.writeBigUInt64LE(BigInt(lastSeq), 16);
+  b.writeBigUInt64LE(1795800000000n, 24);
+  records.forEach((r, i) => {
+    const o = 32 + 10 * i;
+    b.writeUInt32LE(r.seq - prevSeq, o);
+    b.writeUInt16LE(r.x, o + 4);
+    b.writeUInt16LE(r.y, o + 6);
+    b[o + 8] = r.color;
+  });
+  return b;
+}
+
+test('snapshot: nibbles decode high-first, odd sizes, big seq', () => {
+  const bytes = snapshotBytes(3, 3, 2 ** 40 + 7, { '0,0': 5, '1,0': 12, '2,2': 15, '1,1': 3 });
+  const s = decodeSnapshot(new Uint8Array(bytes));
+  assert.equal(s.width, 3);
+  assert.equal(s.height, 3);
+  assert.equal(s.seq, 2 ** 40 + 7);
+  assert.deepEqual([...s.pixels], [5, 12, 0, 0, 3, 0, 0, 0, 15]);
+});
+
+test('snapshot: a byte view into a larger buffer decodes from its own offset', () => {
+  const bytes = snapshotBytes(2, 1, 9, { '1,0': 4 });
+  const big = new Uint8Array(bytes.length + 10);
+  big.set(bytes, 10);
+  const s = decodeSnapshot(big.subarray(10));
+  assert.deepEqual([...s.pixels], [0, 4]);
+  assert.equal(s.seq, 9);
+});
+
+test('snapshot: bad magic, version, depth and length are refused with a reason', () => {
+  const good = snapshotBytes(4, 4, 1);
+  const bad = (mut) => { const b = Buffer.from(good); mut(b); return b; };
+  assert.throws(() => decodeSnapshot(bad((b) => { b[0] = 0x51; })), /not a Place snapshot/);
+  assert.throws(() => decodeSnapshot(bad((b) => { b[4] = 2; })), /version/);
+  assert.throws(() => decodeSnapshot(bad((b) => { b[5] = 8; })), /bits per pixel/);
+  assert.throws(() => decodeSnapshot(good.subarray(0, good.length - 1)), /expected/);
+  assert.throws(() => decodeSnapshot(good.subarray(0, 10)), /too short/);
+});
+
+test('batch: records carry prevSeq + delta; unknown kinds are ignored; bad lengths throw', () => {
+  const b = decodeBatch(batchBytes(100, 104, [{ seq: 101, x: 3, y: 4, color: 5 }, { seq: 104, x: 65535, y: 2, color: 15 }]));
+  assert.equal(b.prevSeq, 100);
+  assert.equal(b.lastSeq, 104);
+  assert.deepEqual(b.records, [{ seq: 101, x: 3, y: 4, color: 5 }, { seq: 104, x: 65535, y: 2, color: 15 }]);
+  assert.equal(decodeBatch(batchBytes(1, 2, [], 2)), null);
+  assert.equal(decodeBatch(batchBytes(1, 2, [], 1, 9)), null);
+  const short = batchBytes(1, 3, [{ seq: 2, x: 0, y: 0, color: 1 }]).subarray(0, 40);
+  assert.throws(() => decodeBatch(short), /bytes for 1 records/);
+});
+
+test('palette hex and error words', () => {
+  assert.deepEqual(parseHexColor('#E50000'), [229, 0, 0]);
+  assert.equal(parseHexColor('red'), null);
+  assert.equal(errorText({ code: 'COOLDOWN', message: 'Wait a bit.' }), 'Wait a bit.');
+  assert.match(errorText({ code: 'OUT_OF_BOUNDS' }), /outside the canvas/);
+});
+
+function fresh(changes = []) {
+  return new CanvasState((i) => changes.push(i));
+}
+
+test('reconciliation: deltas buffered before the snapshot survive it when newer', () => {
+  const s = fresh();
+  s.streamStart(10);
+  s.applyBatch(decodeBatch(batchBytes(10, 12, [{ seq: 11, x: 0, y: 0, color: 5 }, { seq: 12, x: 1, y: 0, color: 6 }])));
+  assert.equal(s.ready, false);
+  // the snapshot (seq 11) already holds seq 11 but not seq 12
+  const r = s.applySnapshot(decodeSnapshot(snapshotBytes(4, 4, 11, { '0,0': 5, '2,2': 9 })));
+  assert.deepEqual(r, { applied: true, stale: false });
+  assert.equal(s.colorAt(0, 0), 5);
+  assert.equal(s.colorAt(1, 0), 6, 'the newer delta is not reverted by the older snapshot');
+  assert.equal(s.seqAt(1, 0), 12);
+  assert.equal(s.colorAt(2, 2), 9);
+  assert.equal(s.overlay.size, 1, 'the delta covered by the snapshot is dropped');
+});
+
+test('reconciliation: an older delta never overrides a newer pixel; a refresh drops covered deltas', () => {
+  const s = fresh();
+  s.streamStart(0);
+  s.applySnapshot(decodeSnapshot(snapshotBytes(4, 4, 0)));
+  s.applyBatch(decodeBatch(batchBytes(0, 2, [{ seq: 1, x: 1, y: 1, color: 3 }, { seq: 2, x: 1, y: 1, color: 4 }])));
+  assert.equal(s.colorAt(1, 1), 4);
+  s.applyDelta(1, 1, 7, 1); // a late duplicate of seq 1
+  assert.equal(s.colorAt(1, 1), 4);
+  // refresh with a snapshot at seq 5 where someone painted (1,1) grey in seq 5
+  s.applySnapshot(decodeSnapshot(snapshotBytes(4, 4, 5, { '1,1': 2 })));
+  assert.equal(s.colorAt(1, 1), 2);
+  assert.equal(s.overlay.size, 0);
+  // an older snapshot than the one in use is ignored
+  const r = s.applySnapshot(decodeSnapshot(snapshotBytes(4, 4, 3, { '1,1': 8 })));
+  assert.equal(r.applied, false);
+  assert.equal(s.colorAt(1, 1), 2);
+});
+
+test('reconciliation: a gap asks for a snapshot that reaches its end; a stale one says so', () => {
+  const s = fresh();
+  s.streamStart(0);
+  s.applySnapshot(decodeSnapshot(snapshotBytes(4, 4, 0)));
+  assert.equal(s.applyBatch(decodeBatch(batchBytes(0, 1, [{ seq: 1, x: 0, y: 0, color: 1 }]))).gap, false);
+  const g = s.applyBatch(decodeBatch(batchBytes(5, 6, [{ seq: 6, x: 3, y: 3, color: 13 }])));
+  assert.equal(g.gap, true);
+  assert.equal(s.needSeq, 5);
+  assert.equal(s.applySnapshot(decodeSnapshot(snapshotBytes(4, 4, 3))).stale, true);
+  const ok = s.applySnapshot(decodeSnapshot(snapshotBytes(4, 4, 5, { '2,2': 10 })));
+  assert.equal(ok.stale, false);
+  assert.equal(s.colorAt(2, 2), 10);
+  assert.equal(s.colorAt(3, 3), 13, 'the delta after the gap is kept');
+});
+
+test('reconciliation: a server whose seq went backwards (new canvas) resets everything', () => {
+  const s = fresh();
+  s.streamStart(50);
+  s.applySnapshot(decodeSnapshot(snapshotBytes(4, 4, 50, { '0,0': 5 })));
+  s.applyBatch(decodeBatch(batchBytes(50, 51, [{ seq: 51, x: 1, y: 1, color: 6 }])));
+  assert.equal(s.streamStart(2), true);
+  const r = s.applySnapshot(decodeSnapshot(snapshotBytes(4, 4, 2, { '3,3': 7 })));
+  assert.equal(r.applied, true);
+  assert.equal(s.colorAt(0, 0), 0);
+  assert.equal(s.colorAt(1, 1), 0);
+  assert.equal(s.colorAt(3, 3), 7);
+  s.applyBatch(decodeBatch(batchBytes(2, 3, [{ seq: 3, x: 0, y: 0, color: 9 }])));
+  assert.equal(s.colorAt(0, 0), 9);
+});
+
+test('optimistic: shown at once above everything, confirmed as a delta, rolled back on error', () => {
+  const changes = [];
+  const s = fresh(changes);
+  s.streamStart(0);
+  s.applySnapshot(decodeSnapshot(snapshotBytes(4, 4, 0, { '2,1': 3 })));
+  s.addPending('a', 2, 1, 5, 1000);
+  assert.equal(s.colorAt(2, 1), 5);
+  assert.ok(changes.includes(1 * 4 + 2));
+  // someone else's delta underneath does not hide the optimistic pixel
+  s.applyBatch(decodeBatch(batchBytes(0, 1, [{ seq: 1, x: 2, y: 1, color: 8 }])));
+  assert.equal(s.colorAt(2, 1), 5);
+  // rejected: back to what is underneath now (the other player's yellow), not the old black
+  s.reject('a');
+  assert.equal(s.colorAt(2, 1), 8);
+  // confirmed with a seq older than a newer placement: the newer one stays visible
+  s.addPending('b', 0, 0, 12, 2000);
+  s.applyBatch(decodeBatch(batchBytes(1, 3, [{ seq: 3, x: 0, y: 0, color: 14 }])));
+  s.confirm('b', 2);
+  assert.equal(s.colorAt(0, 0), 14);
+  // confirmed as the newest: it stays, with its seq
+  s.addPending('c', 3, 3, 6, 3000);
+  s.confirm('c', 4);
+  assert.equal(s.colorAt(3, 3), 6);
+  assert.equal(s.seqAt(3, 3), 4);
+  assert.equal(s.hasPending(), false);
+});
+
+test('optimistic: pending placements time out after 10 s', () => {
+  const s = fresh();
+  s.applySnapshot(decodeSnapshot(snapshotBytes(2, 2, 0)));
+  s.addPending('x', 1, 1, 4, 5000);
+  assert.deepEqual(s.expired(14999), []);
+  assert.deepEqual(s.expired(15000), ['x']);
+});
+
+test('backoff: 1, 2, 4 s then 8-30 s, each with under a second of jitter; stable resets', () => {
+  let r = 0;
+  const b = new Backoff(() => r);
+  const seq = [];
+  for (let i = 0; i < 7; i++) seq.push(b.next());
+  assert.deepEqual(seq, [1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+  r = 0.999;
+  const j = new Backoff(() => r);
+  const d = j.next();
+  assert.ok(d >= 1000 && d < 2000, `jittered first delay ${d}`);
+  b.connectedFor(STABLE_AFTER_MS - 1);
+  assert.equal(b.next() >= 30000, true, 'a short-lived connection does not reset');
+  b.connectedFor(STABLE_AFTER_MS);
+  r = 0;
+  assert.equal(b.next(), 1000);
+});
+
+test('view: zoom keeps the point under the pointer; pixelAt and the hash round-trip', () => {
+  const v = new View();
+  v.setViewport(800, 600);
+  v.setCanvasSize(100, 100);
+  v.z = 4;
+  v.centerOn(50, 50);
+  const before = v.screenToCanvas(300, 250);
+  v.zoomAt(300, 250, 16);
+  const after = v.screenToCanvas(300, 250);
+  assert.ok(Math.abs(before.x - after.x) < 1e-9 && Math.abs(before.y - after.y) < 1e-9);
+  v.z = 8;
+  v.centerOn(20, 30);
+  assert.deepEqual(v.pixelAt(400, 300), { x: 20, y: 30 });
+  assert.deepEqual(v.pixelAt(400 + 8 * 3 + 1, 300 - 8 * 2 + 1), { x: 23, y: 28 });
+  assert.equal(v.pixelAt(-1000, 0), null);
+  assert.equal(v.toHash(), '#x=20&y=30&z=8');
+  assert.deepEqual(parseHash('#x=20&y=30&z=8'), { x: 20, y: 30, z: 8 });
+  assert.deepEqual(parseHash('#x=abc&y=&z=2.5&evil=1'), { z: 2.5 });
+  v.panBy(80, 0);
+  assert.equal(v.cx, 20.5 - 10);
+});
