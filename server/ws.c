@@ -17,7 +17,8 @@
 #include "util.h"
 #include "views.h"
 
-#define QUEUE_MAX 32          /* text answers queued for one connection before it is dropped */
+#define QUEUE_MAX 256         /* text answers queued for one connection before it is dropped */
+#define WRITES_PER_CALLBACK 16 /* frames written in one writable callback, while the socket takes them */
 #define FLOOD_CLOSE_MSGS 60   /* messages in one second that close the connection at once */
 #define FLOOD_CLOSE_WINDOWS 3 /* consecutive flooded seconds that close it */
 #define RESYNC_DROP_MS 30000  /* falling behind twice within this drops the connection */
@@ -57,7 +58,7 @@ typedef struct ws_conn {
     uint16_t win_count;
     uint16_t close_code; /* nonzero: close once the queue is sent */
     uint16_t frag_len;
-    uint8_t q_len;
+    uint16_t q_len;
     uint8_t flood_windows;
     uint8_t banned;
     uint8_t new_session;
@@ -89,8 +90,8 @@ static void close_after(ws_conn *c, uint16_t code)
     want_write(c);
 }
 
-/* Queues a text frame; a connection that lets QUEUE_MAX answers pile up is not reading and is
- * closed instead. */
+/* Queues a text frame. Answers are bounded by what the client sends (the flood limit), so a
+ * connection that lets QUEUE_MAX of them pile up is not reading, and is closed instead. */
 static void send_text(ws_conn *c, const char *text, size_t len)
 {
     if (c->q_len >= QUEUE_MAX) {
@@ -438,7 +439,8 @@ static int on_writable(ws_conn *c)
     struct lws *wsi = c->wsi;
     if (c->close_sent)
         return 0;
-    if (c->q_head) {
+    int writes = 0;
+    while (c->q_head && writes < WRITES_PER_CALLBACK) {
         tmsg *m = c->q_head;
         c->q_head = m->next;
         if (!c->q_head)
@@ -448,28 +450,40 @@ static int on_writable(ws_conn *c)
         free(m);
         if (n < 0)
             return -1;
-        if (c->q_head || c->close_code || c->cursor < bcast_head())
-            want_write(c);
+        writes++;
+        if (lws_send_pipe_choked(wsi))
+            break;
+    }
+    if (c->q_head) {
+        want_write(c);
         return 0;
     }
-    if (c->close_code)
-        return send_close(c, c->close_code, "closing");
-    uint8_t *frame;
-    size_t len;
-    int r = bcast_next(&c->cursor, &frame, &len);
-    if (r < 0) {
-        int64_t now = util_now_ms();
-        if (c->last_resync && now - c->last_resync < RESYNC_DROP_MS)
-            return send_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too slow");
-        c->last_resync = now;
-        unsigned char buf[LWS_PRE + 128];
-        int n = place_fmt_resync((char *)buf + LWS_PRE, sizeof buf - LWS_PRE, bcast_last_seq(),
-                                 "behind");
-        if (n < 0 || lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_TEXT) < 0)
+    if (c->close_code) {
+        if (!writes)
+            return send_close(c, c->close_code, "closing");
+        want_write(c); /* the close frame goes in a callback of its own */
+        return 0;
+    }
+    while (writes < WRITES_PER_CALLBACK && !lws_send_pipe_choked(wsi)) {
+        uint8_t *frame;
+        size_t len;
+        int r = bcast_next(&c->cursor, &frame, &len);
+        if (r == 0)
+            break;
+        if (r < 0) {
+            int64_t now = util_now_ms();
+            if (c->last_resync && now - c->last_resync < RESYNC_DROP_MS)
+                return send_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too slow");
+            c->last_resync = now;
+            unsigned char buf[LWS_PRE + 128];
+            int n = place_fmt_resync((char *)buf + LWS_PRE, sizeof buf - LWS_PRE,
+                                     bcast_last_seq(), "behind");
+            if (n < 0 || lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_TEXT) < 0)
+                return -1;
+        } else if (lws_write(wsi, frame, len, LWS_WRITE_BINARY) < 0) {
             return -1;
-    } else if (r > 0) {
-        if (lws_write(wsi, frame, len, LWS_WRITE_BINARY) < 0)
-            return -1;
+        }
+        writes++;
     }
     if (c->cursor < bcast_head())
         want_write(c);
