@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "bench.h"
 #include "place/client.h"
 
 static void usage(FILE *f)
@@ -106,7 +107,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "place-tui: --bench-canvas wants 1..16384\n");
             return 2;
         }
-        return app_bench_redraw(bench, bench_cols, bench_rows, (uint32_t)bench_side);
+        return bench_redraw(bench, bench_cols, bench_rows, (uint32_t)bench_side);
     }
     if (logout)
         return do_logout(url);
