@@ -114,6 +114,8 @@ static void register_after(uv_work_t *w, int status)
     backend_user u;
     if (!r->wsi || status || !job->ok) {
         http_reply_error(r, 500, PLACE_ERR_INTERNAL, NULL);
+    } else if (!b) {
+        http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, NULL);
     } else {
         const char *guest = r->has_user && r->user.is_guest ? r->user.id : NULL;
         int rc = b->ops->user_register(b, guest, job->name, job->hash, &u);
@@ -161,6 +163,8 @@ static void login_after(uv_work_t *w, int status)
     backend_user u;
     if (!r->wsi || status)
         http_reply_error(r, 500, PLACE_ERR_INTERNAL, NULL);
+    else if (!b)
+        http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, NULL);
     else if (!job->ok)
         http_reply_error(r, 401, PLACE_ERR_BAD_CREDENTIALS, NULL);
     else if (b->ops->user_get(b, job->user.id, &u) < 0)

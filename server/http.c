@@ -334,6 +334,11 @@ static int on_http(place_server *srv, http_pss *pss, struct lws *wsi, const char
     int method = method_of(wsi);
     long long clen = content_length(wsi);
     r->close_after = method != M_GET && clen > 0; /* until the body is read */
+    if (!srv->store) {
+        r->close_after = 1;
+        http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, "The server is stopping.");
+        return 0;
+    }
 
     if (strncmp(uri, "/api/", 5) && strcmp(uri, "/api")) {
         if (!strcmp(uri, WS_PATH)) {

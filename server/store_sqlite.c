@@ -98,6 +98,7 @@ typedef struct store {
     uint64_t initial_seq;
     uint64_t seq;
     int closing;
+    int closed; /* the async handle is closed: free once no history read is in flight */
     int pending_history;
     user_rec *users;
     user_rec *users_by_name;
@@ -657,12 +658,17 @@ static void history_work(uv_work_t *w)
     pthread_mutex_unlock(&s->rlock);
 }
 
+static void free_memory(store *s);
+
 static void history_after(uv_work_t *w, int status)
 {
     history_job *j = w->data;
-    j->s->pending_history--;
+    store *s = j->s;
+    s->pending_history--;
     j->cb(j->arg, status ? -1 : j->rc, j->e, j->n);
     free(j);
+    if (s->closed && s->pending_history == 0)
+        free_memory(s); /* close() left this to the last history read */
 }
 
 static int st_history(backend *b, uint32_t x, uint32_t y, int limit, backend_history_cb cb,
@@ -715,7 +721,10 @@ static void free_memory(store *s)
 
 static void on_async_closed(uv_handle_t *h)
 {
-    free_memory(h->data);
+    store *s = h->data;
+    s->closed = 1;
+    if (s->pending_history == 0)
+        free_memory(s);
 }
 
 static void st_close(backend *b)
@@ -732,8 +741,6 @@ static void st_close(backend *b)
         pthread_join(s->thread, NULL);
         on_done(&s->async); /* the last acknowledgements */
     }
-    while (s->pending_history > 0)
-        uv_run(s->loop, UV_RUN_ONCE);
     uv_close((uv_handle_t *)&s->async, on_async_closed);
 }
 

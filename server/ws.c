@@ -154,6 +154,10 @@ static void place_done(void *arg, const backend_place_result *r)
 static void on_place(place_server *srv, ws_conn *c, const place_msg_place *m)
 {
     backend *b = srv->store;
+    if (!b || srv->shutting_down) {
+        send_error(c, PLACE_ERR_UNAVAILABLE, &m->request_id, -1);
+        return;
+    }
     if (m->x < 0 || m->y < 0 || m->x >= canvas_width() || m->y >= canvas_height()) {
         send_error(c, PLACE_ERR_OUT_OF_BOUNDS, &m->request_id, -1);
         return;
@@ -169,10 +173,6 @@ static void on_place(place_server *srv, ws_conn *c, const place_msg_place *m)
     }
     if (u.is_guest && !srv->cfg.guests_can_place) {
         send_error(c, PLACE_ERR_NOT_ALLOWED, &m->request_id, -1);
-        return;
-    }
-    if (srv->shutting_down) {
-        send_error(c, PLACE_ERR_UNAVAILABLE, &m->request_id, -1);
         return;
     }
     place_req *q = calloc(1, sizeof *q);
@@ -364,8 +364,8 @@ static void on_established(place_server *srv, ws_conn *c, struct lws *wsi)
 
     backend *b = srv->store;
     backend_user u;
-    if (b->ops->user_get(b, c->user_id, &u) < 0) {
-        close_after(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION);
+    if (!b || b->ops->user_get(b, c->user_id, &u) < 0) {
+        close_after(c, LWS_CLOSE_STATUS_GOINGAWAY);
         return;
     }
     char info[768], user[256], buf[1536];
