@@ -25,7 +25,7 @@ struct client_http {
     int started;
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    int stop;
+    volatile int stop;
     int64_t snapshot_at; /* -1: none planned */
     int64_t wake_at;     /* -1: none */
     int want_pixel, pixel_x, pixel_y;
@@ -91,9 +91,17 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg)
     return len;
 }
 
+/* Lets a quitting client abandon a slow request instead of waiting out its timeout. */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    const volatile int *cancel = arg;
+    return *cancel ? 1 : 0;
+}
+
 int client_http_request(const char *method, const char *url, const char *token,
-                        const char *json_body, long timeout_ms, http_resp *resp, char *err,
-                        size_t errlen)
+                        const char *json_body, long timeout_ms, const volatile int *cancel,
+                        http_resp *resp, char *err, size_t errlen)
 {
     memset(resp, 0, sizeof *resp);
     CURL *h = curl_easy_init();
@@ -125,6 +133,11 @@ int client_http_request(const char *method, const char *url, const char *token,
     curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "place-client/1");
+    if (cancel) {
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)cancel);
+    }
     if (strcmp(method, "POST") == 0)
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, json_body ? json_body : "");
     CURLcode cc = curl_easy_perform(h);
@@ -208,7 +221,7 @@ static void fetch_snapshot(client_http *h)
     http_resp resp;
     inbound *in = NULL;
     /* No session on the canvas endpoints: a CDN caches them for everyone. */
-    if (client_http_request("GET", url, NULL, NULL, SNAPSHOT_TIMEOUT_MS, &resp, err,
+    if (client_http_request("GET", url, NULL, NULL, SNAPSHOT_TIMEOUT_MS, &h->stop, &resp, err,
                             sizeof err) < 0) {
         in = client_inbound_new(IN_SNAPSHOT_FAILED);
         snprintf(in->ev.text, sizeof in->ev.text, "Cannot load the canvas (%s).", err);
@@ -252,7 +265,8 @@ static void fetch_pixel(client_http *h, int x, int y)
     ev->y = y;
     ev->w = ev->h = 1;
     http_resp resp;
-    if (client_http_request("GET", url, NULL, NULL, SMALL_TIMEOUT_MS, &resp, err, sizeof err) <
+    if (client_http_request("GET", url, NULL, NULL, SMALL_TIMEOUT_MS, &h->stop, &resp, err,
+                            sizeof err) <
         0) {
         ev->code = PLACE_ERR_UNAVAILABLE;
         snprintf(ev->text, sizeof ev->text, "Cannot reach the server (%s).", err);

@@ -67,12 +67,12 @@ typedef struct http_resp {
 } http_resp;
 
 /* One blocking request. method "GET" or "POST"; json_body NULL for none; token "" or NULL for
- * no Authorization header; gzip accepted, redirects followed, timeout_ms overall. Returns 0 with
- * *resp filled (any status), or a negative code with the network's reason in err. The caller
- * frees resp->body. */
+ * no Authorization header; gzip accepted, redirects followed, timeout_ms overall; the request is
+ * abandoned as soon as *cancel (if not NULL) becomes non-zero. Returns 0 with *resp filled (any
+ * status), or a negative code with the network's reason in err. The caller frees resp->body. */
 int client_http_request(const char *method, const char *url, const char *token,
-                        const char *json_body, long timeout_ms, http_resp *resp, char *err,
-                        size_t errlen);
+                        const char *json_body, long timeout_ms, const volatile int *cancel,
+                        http_resp *resp, char *err, size_t errlen);
 
 /* The player-readable reason of an error answer ({"error","message"}), or a generic sentence. */
 void client_http_error_text(const http_resp *resp, char *out, size_t cap, place_err *code);

@@ -136,7 +136,7 @@ int place_client_login(const char *url, const char *username, const char *passwo
     snprintf(full, sizeof full, "%s/api/v1/auth/login", url);
     http_resp resp;
     char neterr[256];
-    int rc = client_http_request("POST", full, NULL, body, 15000, &resp, neterr, sizeof neterr);
+    int rc = client_http_request("POST", full, NULL, body, 15000, NULL, &resp, neterr, sizeof neterr);
     memset(body, 0, strlen(body)); /* the password should not linger in freed memory */
     cJSON_free(body);
     if (rc < 0) {
@@ -162,7 +162,7 @@ int place_client_logout(const char *url, const char *token, char *err, size_t er
     char full[1024], neterr[256];
     snprintf(full, sizeof full, "%s/api/v1/auth/logout", url);
     http_resp resp;
-    int rc = client_http_request("POST", full, token, "{}", 15000, &resp, neterr, sizeof neterr);
+    int rc = client_http_request("POST", full, token, "{}", 15000, NULL, &resp, neterr, sizeof neterr);
     if (rc < 0) {
         snprintf(err, errlen, "Cannot reach the server (%s).", neterr);
         return rc;

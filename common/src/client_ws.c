@@ -140,7 +140,7 @@ static int ask_me(client_ws *w, char *why, size_t whylen)
     client_token_get(w->c, token);
     http_resp resp;
     char err[256];
-    if (client_http_request("GET", url, token, NULL, 5000, &resp, err, sizeof err) < 0) {
+    if (client_http_request("GET", url, token, NULL, 5000, &w->stop, &resp, err, sizeof err) < 0) {
         snprintf(why, whylen, "Cannot reach the server (%s).", err);
         return -1;
     }
