@@ -239,3 +239,77 @@ test('on a phone: a tap places, the layout fits, and an account can be made', as
   noErrors(page);
   await context.close();
 });
+
+test('the cooldown counts down in the page and the tab title, then says you can place again', async () => {
+  const srv = await server({ args: ['--cooldown', '2'] });
+  const { context, page } = await openClient(browser, srv.url + VIEW);
+  await page.keyboard.press('5');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.place.state.seqAt(20, 20) > 0);
+  assert.match(await page.title(), /^\(0:0[12]\) Place$/);
+  assert.match(await page.textContent('#place-label'), /^Next pixel in 0:0[12]$/);
+  await page.waitForFunction(() => document.title === '✦ Ready to place · Place', null, { timeout: 5000 });
+  assert.equal(await page.textContent('#toast'), 'Your next pixel is ready!');
+  assert.equal(await page.textContent('#place-label'), 'Place red');
+  await snapshotWhere(srv.url, (s) => s.get(20, 20) === 5, '(20,20) red');
+  noErrors(page);
+  await context.close();
+});
+
+test('navigation: wheel zooms around the pointer, a drag pans without placing, the link keeps the view', async () => {
+  const srv = await server();
+  const { context, page } = await openClient(browser, `${srv.url}/#x=32&y=32&z=4`);
+  const view = () => page.evaluate(() => ({ cx: window.place.view.cx, cy: window.place.view.cy, z: window.place.view.z }));
+  const under = (sx, sy) => page.evaluate(([x, y]) => {
+    const r = document.getElementById('board').getBoundingClientRect();
+    return window.place.view.pixelAt(x - r.left, y - r.top);
+  }, [sx, sy]);
+
+  const p = await pixelOnScreen(page, 10, 12);
+  await page.mouse.move(p.x, p.y);
+  await page.mouse.wheel(0, -400);
+  await page.waitForFunction(() => window.place.view.z > 4);
+  assert.deepEqual(await under(p.x, p.y), { x: 10, y: 12 }, 'the pixel under the pointer stays under it');
+
+  const before = await view();
+  await page.mouse.move(640, 400);
+  await page.mouse.down();
+  await page.mouse.move(590, 380, { steps: 5 });
+  await page.mouse.move(540, 360, { steps: 5 });
+  await page.mouse.up();
+  const after = await view();
+  assert.ok(Math.abs(after.cx - (before.cx + 100 / before.z)) < 1e-6, `dragged cx ${after.cx}`);
+  assert.ok(Math.abs(after.cy - (before.cy + 40 / before.z)) < 1e-6, `dragged cy ${after.cy}`);
+  assert.equal(await page.evaluate(() => window.place.state.hasPending()), false);
+  assert.match(await page.textContent('#place-label'), /^Place /, 'a drag does not place');
+
+  await page.click('#zoom-in');
+  const zoomed = await view();
+  assert.ok(Math.abs(zoomed.z - after.z * 1.6) < 1e-6 || zoomed.z === 64, `zoom button: ${after.z} -> ${zoomed.z}`);
+
+  // the URL follows the view; opening it elsewhere shows the same place
+  await page.waitForFunction(() => location.hash === window.place.view.toHash());
+  const link = page.url();
+  const other = await openClient(browser, link);
+  const v2 = await other.page.evaluate(() => ({ cx: window.place.view.cx, cy: window.place.view.cy, z: window.place.view.z }));
+  assert.ok(Math.abs(v2.z - zoomed.z) < 0.01 && Math.abs(v2.cx - zoomed.cx) <= 1 && Math.abs(v2.cy - zoomed.cy) <= 1,
+    `the link ${link} opened ${JSON.stringify(v2)}, was ${JSON.stringify(zoomed)}`);
+  noErrors(page);
+  await context.close();
+  await other.context.close();
+
+  // two fingers spreading apart zoom in (touch events through the DevTools protocol)
+  const phone = await openClient(browser, `${srv.url}/#x=32&y=32&z=4`,
+    { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  const z0 = await phone.page.evaluate(() => window.place.view.z);
+  const cdp = await phone.context.newCDPSession(phone.page);
+  const touch = (type, pts) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: pts.map(([x, y], id) => ({ x, y, id })) });
+  await touch('touchStart', [[160, 400], [230, 400]]);
+  for (let i = 1; i <= 6; i++) await touch('touchMove', [[160 - 10 * i, 400], [230 + 10 * i, 400]]);
+  await touch('touchEnd', []);
+  const z1 = await phone.page.evaluate(() => window.place.view.z);
+  assert.ok(z1 > z0 * 1.8, `pinch zoom ${z0} -> ${z1}`);
+  assert.equal(await phone.page.evaluate(() => window.place.state.hasPending()), false, 'a pinch does not place');
+  noErrors(phone.page);
+  await phone.context.close();
+});

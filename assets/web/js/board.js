@@ -276,7 +276,7 @@ export class Board {
         this.gesture = null;
         if (g && g.kind === 'tap' && !cancelled) {
           const p = this.view.pixelAt(g.start.x, g.start.y);
-          if (p) this.h.onTap?.(p.x, p.y);
+          if (p) this.h.onTap?.(p.x, p.y, g.start.x, g.start.y);
         }
       } else if (this.pointers.size === 1) {
         // lifting one finger of a pinch continues as a pan, never as a tap

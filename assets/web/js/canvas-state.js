@@ -3,6 +3,7 @@
 // Pure: no DOM, no timers, no network. The page feeds it and repaints what it reports changed.
 
 export const PLACE_TIMEOUT_MS = 10000;
+const MAX_EARLY = 200000;
 
 export class CanvasState {
   // onChange(index) is called for every pixel whose displayed colour may have changed, and
@@ -86,6 +87,11 @@ export class CanvasState {
   applyDelta(x, y, color, seq) {
     if (color < 0 || color > 15) return;
     if (!this.ready && this.baseSeq === -1) {
+      if (this.early.length >= MAX_EARLY) {
+        // far too much traffic before the first snapshot: let the snapshot cover all of it
+        this.early = [];
+        this.needSeq = Math.max(this.needSeq, this.lastSeq || 0);
+      }
       this.early.push({ x, y, color, seq });
       return;
     }

@@ -9,6 +9,8 @@ import {
   decodeSnapshot, decodeBatch, DEFAULT_PALETTE, COLOR_NAMES, ERROR_WORDS, errorText,
 } from './protocol.js';
 
+const TAP_ZOOM_BELOW = 3; // CSS px per canvas pixel
+
 const $ = (id) => document.getElementById(id);
 const els = {
   board: $('board'), loading: $('loading'), conn: $('conn'), connText: $('conn-text'),
@@ -52,8 +54,16 @@ const view = new View();
 let board = null;
 const state = new CanvasState((i) => board && board.pixelChanged(i));
 board = new Board(els.board, state, view, {
-  onTap: (x, y) => {
+  onTap: (x, y, sx, sy) => {
     setReticle(x, y, false);
+    if (view.z < TAP_ZOOM_BELOW) {
+      // zoomed far out a tap is too coarse to aim with: zoom in on the spot instead of placing
+      view.zoomAt(sx, sy, 12);
+      board.requestFrame();
+      viewChanged();
+      toast('Zoomed in: click or tap a pixel to place it.', 'info', 2500);
+      return;
+    }
     placeAtReticle();
   },
   onHover: (p) => showCoords(p),
@@ -105,6 +115,9 @@ function setReticle(x, y, follow) {
     viewChanged();
   }
   showCoords(null);
+  const c = state.colorAt(x, y);
+  const swatch = c >= 0 ? `<span class="mini" style="--c:${app.palette[c]}"></span>` : '';
+  els.info.innerHTML = `${swatch}<b>(${x}, ${y})</b> <span class="muted">…</span>`;
   schedulePixelInfo();
 }
 
@@ -444,11 +457,16 @@ function readyCue() {
   document.title = `✦ Ready to place · ${app.baseTitle}`;
   toast('Your next pixel is ready!', 'good', 3500);
   announce('Your cooldown is over: you can place a pixel.');
-  setTimeout(() => {
+  const clear = () => {
+    if (document.hidden) return; // keep the cue in the tab title until the player looks
+    document.removeEventListener('visibilitychange', later);
     els.placeBtn.classList.remove('ready-cue');
     app.readyCue = false;
     updatePlaceButton();
-  }, 6000);
+  };
+  const later = () => setTimeout(clear, 4000);
+  document.addEventListener('visibilitychange', later);
+  setTimeout(clear, 6000);
 }
 
 function pulse(el) {

@@ -101,7 +101,7 @@ export class View {
   }
 
   toHash() {
-    const z = this.z >= 10 ? Math.round(this.z) : Math.round(this.z * 100) / 100;
+    const z = Math.round(this.z * 100) / 100;
     return `#x=${Math.floor(this.cx)}&y=${Math.floor(this.cy)}&z=${z}`;
   }
 }
