@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 int main(int argc, char **argv)
 {
@@ -10,6 +11,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s BROKERS TIMEOUT_MS\n", argv[0]);
         return 2;
     }
+    /* a broker half-way up can keep librdkafka's shutdown waiting: never outlive the caller's wait */
+    alarm((unsigned)(atoi(argv[2]) / 1000 + 3));
     char err[256];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     if (rd_kafka_conf_set(conf, "bootstrap.servers", argv[1], err, sizeof err) != RD_KAFKA_CONF_OK ||

@@ -8,7 +8,7 @@
 // Kafka's broker comes from Maven Central: tests/cluster/kafka/pom.xml is resolved once with
 // `mvn dependency:copy-dependencies` into ${XDG_CACHE_HOME:-~/.cache}/place/kafka-<version>
 // and reused by later runs.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -72,12 +72,14 @@ export function tmpDir(prefix) {
   return fs.mkdtempSync(path.join(os.tmpdir(), `place-${prefix}-`));
 }
 
-function track(child, logFile) {
-  if (logFile) {
-    const out = fs.createWriteStream(logFile, { flags: 'a' });
-    child.stdout?.pipe(out);
-    child.stderr?.pipe(out);
-  }
+// stdio for a service: its output straight into a log file, never through a pipe this
+// process must drain (a blocked pipe would stall the service)
+function logStdio(logFile) {
+  const fd = fs.openSync(logFile, 'a');
+  return ['ignore', fd, fd];
+}
+
+function track(child) {
   const entry = { pid: child.pid };
   live.add(entry);
   child.once('exit', () => live.delete(entry));
@@ -106,8 +108,8 @@ export class Redis {
     // appendonly so a restart keeps the canvas, like a production Redis with AOF
     this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1',
       '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', this.dir,
-      '--daemonize', 'no', '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    track(this.child, path.join(this.dir, 'redis.log'));
+      '--daemonize', 'no', '--protected-mode', 'no'], { stdio: logStdio(path.join(this.dir, 'redis.log')) });
+    track(this.child);
     await waitFor('redis', () => canConnect(this.port), 10000, this.child);
     return this;
   }
@@ -232,8 +234,8 @@ export class Kafka {
         '-c', this.props, '--standalone'], { stdio: ['ignore', 'ignore', 'pipe'] });
     }
     this.child = spawn('java', ['-Xmx512m', '-Xms128m', '-XX:+UseSerialGC', '-cp', `${this.jars}/*`,
-      'kafka.Kafka', this.props], { stdio: ['ignore', 'pipe', 'pipe'] });
-    track(this.child, path.join(this.dir, 'broker.log'));
+      'kafka.Kafka', this.props], { stdio: logStdio(path.join(this.dir, 'broker.log')) });
+    track(this.child);
     await waitFor('kafka', () => this.metadataOk(), 90000, this.child);
     return this;
   }
@@ -244,12 +246,9 @@ export class Kafka {
   metadataOk() {
     const tool = process.env.PLACE_KAFKA_READY;
     if (!tool) return canConnect(this.port);
-    try {
-      execFileSync(tool, [this.brokers, '1000'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
+    return new Promise((resolve) => {
+      execFile(tool, [this.brokers, '1000'], { timeout: 5000 }, (err) => resolve(!err));
+    });
   }
 
   async stop() { await killChild(this.child, 'SIGTERM', 15000); this.child = null; }

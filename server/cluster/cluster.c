@@ -1,0 +1,607 @@
+/* The cluster backend (see cluster.h and backend.h).
+ *
+ * The quick calls (sessions, users, admin) are loopback round trips to Redis on the loop
+ * thread, as backend.h allows. Users and sessions this process has seen are remembered, so that
+ * while Redis is down the connected players keep their identity: their placements are then
+ * refused with UNAVAILABLE (not INTERNAL), and viewing and broadcasts go on. */
+#include "cluster.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#include "place/bitmap.h"
+
+#include "feed.h"
+#include "history.h"
+#include "placer.h"
+#include "rstore.h"
+#include "util.h"
+
+#define LOOP_REDIS_TIMEOUT_MS 500 /* the loop thread's Redis calls wait at most this long */
+#define CACHE_MAX 200000          /* remembered users or sessions; past it the memory starts over */
+#define TOPIC_TIMEOUT_MS 10000
+
+typedef struct user_ent {
+    char id[BACKEND_ID_LEN + 1];
+    backend_user u;
+    UT_hash_handle hh;
+} user_ent;
+
+typedef struct sess_ent {
+    char token[BACKEND_TOKEN_LEN + 1];
+    char id[BACKEND_ID_LEN + 1];
+    UT_hash_handle hh;
+} sess_ent;
+
+typedef struct cluster {
+    backend base;
+    place_config cfg;
+    uv_loop_t *loop;
+    backend_sink sink;
+    rstore *rs;
+    placer *pl;
+    feed *fd;
+    history *hist;
+    user_ent *users;
+    sess_ent *sessions;
+    unsigned n_users, n_sessions;
+} cluster;
+
+int cluster_enabled(const place_config *cfg)
+{
+    return cfg->redis[0] != 0;
+}
+
+int cluster_check_config(const place_config *cfg, char *err, size_t errcap)
+{
+    if (!cfg->redis[0] || !cfg->kafka[0]) {
+        snprintf(err, errcap, "cluster mode needs both --redis HOST:PORT and --kafka BROKERS");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- caches */
+
+static void remember_user(cluster *c, const backend_user *u)
+{
+    user_ent *e;
+    HASH_FIND_STR(c->users, u->id, e);
+    if (!e) {
+        if (c->n_users >= CACHE_MAX) {
+            user_ent *tmp;
+            HASH_ITER(hh, c->users, e, tmp) {
+                HASH_DEL(c->users, e);
+                free(e);
+            }
+            c->n_users = 0;
+        }
+        if (!(e = calloc(1, sizeof *e)))
+            return;
+        memcpy(e->id, u->id, sizeof e->id);
+        HASH_ADD_STR(c->users, id, e);
+        c->n_users++;
+    }
+    e->u = *u;
+}
+
+static void remember_session(cluster *c, const char *token, const char *id)
+{
+    sess_ent *e;
+    HASH_FIND_STR(c->sessions, token, e);
+    if (!e) {
+        if (c->n_sessions >= CACHE_MAX) {
+            sess_ent *tmp;
+            HASH_ITER(hh, c->sessions, e, tmp) {
+                HASH_DEL(c->sessions, e);
+                free(e);
+            }
+            c->n_sessions = 0;
+        }
+        if (!(e = calloc(1, sizeof *e)))
+            return;
+        snprintf(e->token, sizeof e->token, "%s", token);
+        HASH_ADD_STR(c->sessions, token, e);
+        c->n_sessions++;
+    }
+    snprintf(e->id, sizeof e->id, "%s", id);
+}
+
+static void forget_session(cluster *c, const char *token)
+{
+    sess_ent *e;
+    HASH_FIND_STR(c->sessions, token, e);
+    if (e) {
+        HASH_DEL(c->sessions, e);
+        free(e);
+        c->n_sessions--;
+    }
+}
+
+static void forget_user_sessions(cluster *c, const char *id)
+{
+    sess_ent *e, *tmp;
+    HASH_ITER(hh, c->sessions, e, tmp) {
+        if (!strcmp(e->id, id)) {
+            HASH_DEL(c->sessions, e);
+            free(e);
+            c->n_sessions--;
+        }
+    }
+}
+
+static int cached_user(cluster *c, const char *id, backend_user *out)
+{
+    user_ent *e;
+    HASH_FIND_STR(c->users, id, e);
+    if (!e)
+        return -1;
+    *out = e->u;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- replies */
+
+static const char *str_at(const redisReply *r, size_t i)
+{
+    if (i >= r->elements || r->element[i]->type != REDIS_REPLY_STRING)
+        return "";
+    return r->element[i]->str;
+}
+
+static long long num_at(const redisReply *r, size_t i)
+{
+    if (i >= r->elements)
+        return 0;
+    const redisReply *e = r->element[i];
+    if (e->type == REDIS_REPLY_INTEGER)
+        return e->integer;
+    return e->type == REDIS_REPLY_STRING ? atoll(e->str) : 0;
+}
+
+/* {id, name, guest, admin, banned, cooldown} -> *u. Returns 0, or -1 for any other reply. */
+static int parse_user(const redisReply *r, backend_user *u)
+{
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 6)
+        return -1;
+    memset(u, 0, sizeof *u);
+    snprintf(u->id, sizeof u->id, "%s", str_at(r, 0));
+    snprintf(u->name, sizeof u->name, "%s", str_at(r, 1));
+    u->is_guest = num_at(r, 2) != 0;
+    u->is_admin = num_at(r, 3) != 0;
+    u->is_banned = num_at(r, 4) != 0;
+    int64_t next = num_at(r, 5);
+    u->next_placement = next > util_now_ms() ? next : 0;
+    return 0;
+}
+
+static int valid_hex(const char *s, size_t len)
+{
+    if (strlen(s) != len)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+/* ---------------------------------------------------------------- canvas */
+
+static int cl_load_canvas(backend *b, uint8_t **bits, uint32_t *w, uint32_t *h, uint64_t *seq,
+                          char *err, size_t errcap)
+{
+    cluster *c = (cluster *)b;
+    uint32_t want_w = (uint32_t)c->cfg.width, want_h = (uint32_t)c->cfg.height;
+    const char *keys[3] = {RSTORE_PREFIX "canvas", RSTORE_PREFIX "seq", RSTORE_PREFIX "meta"};
+    for (int attempt = 0; attempt < 10; attempt++) {
+        redisReply *r = rstore_script(c->rs, RS_SNAPSHOT, 3, 3, keys, NULL);
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 5) {
+            snprintf(err, errcap, "cannot read the canvas from Redis at %s%s%s", c->cfg.redis,
+                     r && r->type == REDIS_REPLY_ERROR ? ": " : "",
+                     r && r->type == REDIS_REPLY_ERROR ? r->str : "");
+            if (r)
+                freeReplyObject(r);
+            return -1;
+        }
+        const redisReply *data = r->element[0];
+        uint64_t s = (uint64_t)num_at(r, 1);
+        uint32_t sw = (uint32_t)num_at(r, 2), sh = (uint32_t)num_at(r, 3);
+        int64_t now = num_at(r, 4);
+        char olds[24], oldw[16], oldh[16], neww[16], newh[16];
+        snprintf(olds, sizeof olds, "%" PRIu64, s);
+        snprintf(oldw, sizeof oldw, "%u", sw);
+        snprintf(oldh, sizeof oldh, "%u", sh);
+        snprintf(neww, sizeof neww, "%u", want_w);
+        snprintf(newh, sizeof newh, "%u", want_h);
+        if (sw > want_w || sh > want_h) {
+            snprintf(err, errcap, "the stored canvas is %ux%u; refusing to shrink it to %ux%u", sw,
+                     sh, want_w, want_h);
+            freeReplyObject(r);
+            return -1;
+        }
+        size_t have = data->type == REDIS_REPLY_STRING ? data->len : 0;
+        size_t stored_bytes = place_bitmap_bytes(sw, sh);
+        if (sw == want_w && sh == want_h) {
+            size_t bytes = place_bitmap_bytes(sw, sh);
+            uint8_t *out = calloc(1, bytes ? bytes : 1);
+            if (!out) {
+                freeReplyObject(r);
+                snprintf(err, errcap, "out of memory");
+                return -1;
+            }
+            /* BITFIELD only grows the string as far as the highest pixel written */
+            memcpy(out, data->str, have < bytes ? have : bytes);
+            freeReplyObject(r);
+            *bits = out;
+            *w = sw;
+            *h = sh;
+            *seq = s;
+            if (!c->fd) {
+                feed_config fc = {c->cfg.kafka, c->cfg.kafka_topic, s, now, c->cfg.hole_ms};
+                if (!(c->fd = feed_new(c->loop, &fc, &c->sink, err, errcap))) {
+                    free(out);
+                    return -1;
+                }
+            }
+            return 0;
+        }
+        /* new or smaller: grow it (content kept) under a check that nobody changed it since */
+        size_t bytes = place_bitmap_bytes(want_w, want_h);
+        uint8_t *old = calloc(1, stored_bytes ? stored_bytes : 1);
+        uint8_t *grown = calloc(1, bytes);
+        if (!old || !grown) {
+            free(old);
+            free(grown);
+            freeReplyObject(r);
+            snprintf(err, errcap, "out of memory");
+            return -1;
+        }
+        memcpy(old, data->str, have < stored_bytes ? have : stored_bytes);
+        freeReplyObject(r);
+        if (sw && sh)
+            place_bitmap_grow(old, sw, sh, grown, want_w, want_h);
+        const char *av[9] = {keys[0], keys[1], keys[2], neww, newh, oldw, oldh, olds,
+                             (const char *)grown};
+        size_t al[9];
+        for (int i = 0; i < 8; i++)
+            al[i] = strlen(av[i]);
+        al[8] = bytes;
+        redisReply *rr = rstore_script(c->rs, RS_RESIZE, 3, 9, av, al);
+        free(old);
+        free(grown);
+        if (!rr) {
+            snprintf(err, errcap, "cannot write the canvas size to Redis at %s", c->cfg.redis);
+            return -1;
+        }
+        if (sw)
+            fprintf(stderr, "placed: canvas grown from %ux%u to %ux%u\n", sw, sh, want_w, want_h);
+        freeReplyObject(rr);
+    }
+    snprintf(err, errcap, "the canvas in Redis kept changing while being resized");
+    return -1;
+}
+
+/* ---------------------------------------------------------------- placements and history */
+
+static int cl_place(backend *b, const char *user_id, uint32_t x, uint32_t y, int color,
+                    backend_place_cb cb, void *arg)
+{
+    cluster *c = (cluster *)b;
+    return placer_submit(c->pl, user_id, x, y, color, cb, arg);
+}
+
+static int cl_history(backend *b, uint32_t x, uint32_t y, int limit, backend_history_cb cb,
+                      void *arg)
+{
+    cluster *c = (cluster *)b;
+    if (!c->hist)
+        return -1;
+    return history_query(c->hist, x, y, limit, cb, arg);
+}
+
+/* ---------------------------------------------------------------- sessions and users */
+
+static int cl_user_get(backend *b, const char *user_id, backend_user *out)
+{
+    cluster *c = (cluster *)b;
+    if (!valid_hex(user_id, BACKEND_ID_LEN))
+        return -1;
+    char k1[64], k2[64];
+    snprintf(k1, sizeof k1, RSTORE_PREFIX "user:%s", user_id);
+    snprintf(k2, sizeof k2, RSTORE_PREFIX "cd:%s", user_id);
+    const char *av[3] = {k1, k2, user_id};
+    redisReply *r = rstore_script(c->rs, RS_USER_GET, 2, 3, av, NULL);
+    if (!r)
+        return cached_user(c, user_id, out);
+    int rc = parse_user(r, out);
+    freeReplyObject(r);
+    if (rc == 0)
+        remember_user(c, out);
+    return rc;
+}
+
+static int cl_session_get(backend *b, const char *token, backend_user *out)
+{
+    cluster *c = (cluster *)b;
+    if (!valid_hex(token, BACKEND_TOKEN_LEN))
+        return -1;
+    char key[96];
+    snprintf(key, sizeof key, RSTORE_PREFIX "sess:%s", token);
+    const char *av[2] = {key, "86400"};
+    redisReply *r = rstore_script(c->rs, RS_SESSION_GET, 1, 2, av, NULL);
+    if (!r) {
+        sess_ent *e;
+        HASH_FIND_STR(c->sessions, token, e);
+        return e ? cached_user(c, e->id, out) : -1;
+    }
+    int rc = parse_user(r, out);
+    freeReplyObject(r);
+    if (rc < 0) {
+        forget_session(c, token);
+        return -1;
+    }
+    remember_user(c, out);
+    remember_session(c, token, out->id);
+    return 0;
+}
+
+/* Stores a new session for user id (first creating the user when guest_name is set). */
+static int new_session(cluster *c, const char *id, const char *guest_name,
+                       char token[BACKEND_TOKEN_LEN + 1])
+{
+    char k1[96], k2[64], k3[64];
+    util_random_hex(token, BACKEND_TOKEN_LEN / 2);
+    snprintf(k1, sizeof k1, RSTORE_PREFIX "sess:%s", token);
+    snprintf(k2, sizeof k2, RSTORE_PREFIX "usess:%s", id);
+    snprintf(k3, sizeof k3, RSTORE_PREFIX "user:%s", id);
+    const char *av[7] = {k1, k2, k3, token, id, "86400", guest_name};
+    redisReply *r = rstore_script(c->rs, RS_NEW_SESSION, 3, 7, av, NULL);
+    int ok = r && r->type == REDIS_REPLY_INTEGER;
+    if (r)
+        freeReplyObject(r);
+    if (!ok)
+        return -1;
+    remember_session(c, token, id);
+    return 0;
+}
+
+static int cl_session_new_guest(backend *b, char token[BACKEND_TOKEN_LEN + 1], backend_user *out)
+{
+    cluster *c = (cluster *)b;
+    memset(out, 0, sizeof *out);
+    util_random_hex(out->id, BACKEND_ID_LEN / 2);
+    snprintf(out->name, sizeof out->name, "guest-%.8s", out->id);
+    out->is_guest = 1;
+    if (new_session(c, out->id, out->name, token) < 0)
+        return -1;
+    remember_user(c, out);
+    return 0;
+}
+
+static int cl_session_new(backend *b, const char *user_id, char token[BACKEND_TOKEN_LEN + 1])
+{
+    return new_session((cluster *)b, user_id, "", token);
+}
+
+static void cl_session_revoke(backend *b, const char *token)
+{
+    cluster *c = (cluster *)b;
+    if (!valid_hex(token, BACKEND_TOKEN_LEN))
+        return;
+    forget_session(c, token);
+    char key[96];
+    snprintf(key, sizeof key, RSTORE_PREFIX "sess:%s", token);
+    const char *av[2] = {key, token};
+    redisReply *r = rstore_script(c->rs, RS_REVOKE, 1, 2, av, NULL);
+    if (r)
+        freeReplyObject(r);
+}
+
+static int cl_user_register(backend *b, const char *guest_id, const char *name,
+                            const char *pwhash, backend_user *out)
+{
+    cluster *c = (cluster *)b;
+    char key[96], fresh[BACKEND_ID_LEN + 1];
+    snprintf(key, sizeof key, RSTORE_PREFIX "name:%s", name);
+    util_random_hex(fresh, BACKEND_ID_LEN / 2);
+    const char *av[5] = {key, guest_id ? guest_id : "", fresh, name, pwhash};
+    redisReply *r = rstore_script(c->rs, RS_REGISTER, 1, 5, av, NULL);
+    if (!r)
+        return -1;
+    if (r->type == REDIS_REPLY_NIL) {
+        freeReplyObject(r);
+        return PLACE_ERR_USERNAME_TAKEN;
+    }
+    char id[BACKEND_ID_LEN + 1] = "";
+    if (r->type == REDIS_REPLY_STRING)
+        snprintf(id, sizeof id, "%s", r->str);
+    freeReplyObject(r);
+    if (!id[0] || cl_user_get(b, id, out) < 0)
+        return -1;
+    return PLACE_ERR_NONE;
+}
+
+static int cl_user_credentials(backend *b, const char *name, backend_user *out,
+                               char pwhash[BACKEND_HASH_MAX + 1])
+{
+    cluster *c = (cluster *)b;
+    char key[96];
+    snprintf(key, sizeof key, RSTORE_PREFIX "name:%s", name);
+    const char *av[1] = {key};
+    redisReply *r = rstore_script(c->rs, RS_CREDENTIALS, 1, 1, av, NULL);
+    int rc = parse_user(r, out);
+    if (rc == 0)
+        snprintf(pwhash, BACKEND_HASH_MAX + 1, "%s", str_at(r, 6));
+    if (r)
+        freeReplyObject(r);
+    return rc == 0 ? PLACE_ERR_NONE : PLACE_ERR_BAD_CREDENTIALS;
+}
+
+/* Applies an admin operation in Redis. Returns PLACE_ERR_NONE with the user's id in id,
+ * PLACE_ERR_NOT_FOUND, or -1 when Redis cannot be reached; err says which. */
+static int apply_admin(rstore *rs, backend_admin_op op, const char *name,
+                       char id[BACKEND_ID_LEN + 1], char *err, size_t errcap)
+{
+    static const char *const field[] = {"admin", "admin", "banned", "banned"};
+    static const char *const value[] = {"1", "0", "1", "0"};
+    char key[96];
+    snprintf(key, sizeof key, RSTORE_PREFIX "name:%s", name);
+    const char *av[4] = {key, field[op], value[op], op == BACKEND_ADMIN_BAN ? "1" : "0"};
+    redisReply *r = rstore_script(rs, RS_ADMIN, 1, 4, av, NULL);
+    if (!r) {
+        snprintf(err, errcap, "cannot reach Redis");
+        return -1;
+    }
+    int rc = PLACE_ERR_NONE;
+    if (r->type == REDIS_REPLY_STRING) {
+        snprintf(id, BACKEND_ID_LEN + 1, "%s", r->str);
+    } else {
+        snprintf(err, errcap, "no registered user is called \"%s\"", name);
+        rc = PLACE_ERR_NOT_FOUND;
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
+static int cl_admin(backend *b, backend_admin_op op, const char *name, char *err, size_t errcap)
+{
+    cluster *c = (cluster *)b;
+    char id[BACKEND_ID_LEN + 1];
+    int rc = apply_admin(c->rs, op, name, id, err, errcap);
+    if (rc != PLACE_ERR_NONE)
+        return rc;
+    user_ent *e;
+    HASH_FIND_STR(c->users, id, e);
+    if (e) {
+        HASH_DEL(c->users, e);
+        free(e);
+        c->n_users--;
+    }
+    if (op == BACKEND_ADMIN_BAN) {
+        forget_user_sessions(c, id);
+        if (c->sink.on_banned)
+            c->sink.on_banned(c->sink.arg, id);
+    }
+    return PLACE_ERR_NONE;
+}
+
+static void cl_close(backend *b)
+{
+    cluster *c = (cluster *)b;
+    if (!c)
+        return;
+    placer_close(c->pl);
+    feed_close(c->fd);
+    history_close(c->hist);
+    rstore_free(c->rs);
+    user_ent *u, *ut;
+    HASH_ITER(hh, c->users, u, ut) {
+        HASH_DEL(c->users, u);
+        free(u);
+    }
+    sess_ent *s, *st;
+    HASH_ITER(hh, c->sessions, s, st) {
+        HASH_DEL(c->sessions, s);
+        free(s);
+    }
+    free(c);
+}
+
+static const backend_ops cluster_ops = {
+    .name = "cluster",
+    .load_canvas = cl_load_canvas,
+    .place = cl_place,
+    .session_get = cl_session_get,
+    .session_new_guest = cl_session_new_guest,
+    .session_new = cl_session_new,
+    .session_revoke = cl_session_revoke,
+    .user_get = cl_user_get,
+    .user_register = cl_user_register,
+    .user_credentials = cl_user_credentials,
+    .admin = cl_admin,
+    .history = cl_history,
+    .close = cl_close,
+};
+
+backend *backend_cluster_open(const place_config *cfg, uv_loop_t *loop, const backend_sink *sink,
+                              char *err, size_t errcap)
+{
+    if (cluster_check_config(cfg, err, errcap) < 0)
+        return NULL;
+    cluster *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errcap, "out of memory");
+        return NULL;
+    }
+    c->base.ops = &cluster_ops;
+    c->cfg = *cfg;
+    c->loop = loop;
+    c->sink = *sink;
+    if (!(c->rs = rstore_new(cfg->redis, LOOP_REDIS_TIMEOUT_MS))) {
+        snprintf(err, errcap, "--redis %s: not HOST:PORT", cfg->redis);
+        goto err;
+    }
+    char terr[256];
+    if (feed_ensure_topic(cfg->kafka, cfg->kafka_topic, TOPIC_TIMEOUT_MS, terr, sizeof terr) < 0)
+        fprintf(stderr, "placed: warning: %s; going on (placements wait for Kafka)\n", terr);
+    placer_config pc = {cfg->redis, cfg->kafka, cfg->kafka_topic,
+                        (int64_t)cfg->cooldown_sec * 1000, (uint32_t)cfg->width};
+    if (!(c->pl = placer_new(loop, &pc, err, errcap)))
+        goto err;
+    if (cfg->postgres[0] && !(c->hist = history_new(loop, cfg->postgres))) {
+        snprintf(err, errcap, "out of memory");
+        goto err;
+    }
+    return &c->base;
+err:
+    cl_close(&c->base);
+    return NULL;
+}
+
+int cluster_admin_run(const place_config *cfg)
+{
+    struct {
+        const char *name;
+        backend_admin_op op;
+        const char *done;
+    } acts[] = {
+        {cfg->grant_admin, BACKEND_ADMIN_GRANT, "is now an admin"},
+        {cfg->revoke_admin, BACKEND_ADMIN_REVOKE, "is no longer an admin"},
+        {cfg->ban, BACKEND_ADMIN_BAN, "is banned"},
+        {cfg->unban, BACKEND_ADMIN_UNBAN, "is no longer banned"},
+    };
+    rstore *rs = rstore_new(cfg->redis, 2000);
+    if (!rs) {
+        fprintf(stderr, "placed: --redis %s: not HOST:PORT\n", cfg->redis);
+        return 2;
+    }
+    int status = 0;
+    for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++) {
+        if (!acts[i].name[0])
+            continue;
+        char id[BACKEND_ID_LEN + 1], err[256];
+        if (apply_admin(rs, acts[i].op, acts[i].name, id, err, sizeof err) != PLACE_ERR_NONE) {
+            fprintf(stderr, "placed: %s\n", err);
+            status = 1;
+        } else {
+            printf("placed: %s %s\n", acts[i].name, acts[i].done);
+        }
+    }
+    rstore_free(rs);
+    return status;
+}
+
+int cluster_writer_run(const place_config *cfg)
+{
+    if (!cfg->kafka[0] || !cfg->postgres[0]) {
+        fprintf(stderr, "placed: --history-writer needs --kafka BROKERS and --postgres CONNINFO\n");
+        return 2;
+    }
+    char err[256];
+    if (feed_ensure_topic(cfg->kafka, cfg->kafka_topic, TOPIC_TIMEOUT_MS, err, sizeof err) < 0)
+        fprintf(stderr, "placed: warning: %s; going on\n", err);
+    return history_writer_run(cfg->postgres, cfg->kafka, cfg->kafka_topic);
+}

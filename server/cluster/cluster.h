@@ -1,0 +1,34 @@
+/* Cluster mode: placed as one of many stateless processes sharing one canvas through Redis
+ * (canvas bitfield, sequence, cooldowns, sessions, users, bans), Kafka (every placement event,
+ * consumed by every process for its broadcast) and PostgreSQL (history). docs/deploy.md says
+ * how to run it. */
+#ifndef PLACE_CLUSTER_H
+#define PLACE_CLUSTER_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include "backend.h"
+#include "config.h"
+
+/* 1 when cfg selects cluster mode (--redis is set). */
+int cluster_enabled(const place_config *cfg);
+
+/* Checks that cfg names every service cluster mode needs. Returns 0, or -1 with a sentence. */
+int cluster_check_config(const place_config *cfg, char *err, size_t errcap);
+
+/* The cluster backend (backend.h): Redis for state, Kafka for events, PostgreSQL for history.
+ * The Kafka feed starts with load_canvas, which must be called once before the loop runs.
+ * Returns NULL with a sentence in err. */
+backend *backend_cluster_open(const place_config *cfg, uv_loop_t *loop, const backend_sink *sink,
+                              char *err, size_t errcap);
+
+/* The admin flags (--ban, --unban, --grant-admin, --revoke-admin) applied in Redis directly;
+ * every placed sees them at the user's next request. Returns the exit status. */
+int cluster_admin_run(const place_config *cfg);
+
+/* placed --history-writer: copies events from Kafka to PostgreSQL until stopped. Returns the
+ * exit status. */
+int cluster_writer_run(const place_config *cfg);
+
+#endif

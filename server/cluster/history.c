@@ -1,0 +1,439 @@
+/* PostgreSQL history: reader and writer (see history.h). */
+#include "history.h"
+
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "event.h"
+
+#define WRITER_BATCH 5000     /* events per transaction at most */
+#define WRITER_LINGER_MS 200  /* how long a batch waits to fill */
+#define RETRY_MAX_MS 2000     /* longest pause between attempts while PostgreSQL is down */
+
+static const char schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS place_history ("
+    " seq bigint NOT NULL, placed_at timestamptz NOT NULL, x integer NOT NULL,"
+    " y integer NOT NULL, color smallint NOT NULL, user_id text NOT NULL,"
+    " username text NOT NULL, PRIMARY KEY (seq, placed_at)) PARTITION BY RANGE (placed_at);"
+    "CREATE INDEX IF NOT EXISTS place_history_xy ON place_history (x, y, seq DESC);"
+    "CREATE TABLE IF NOT EXISTS place_writer_offsets ("
+    " topic text NOT NULL, part integer NOT NULL, next_offset bigint NOT NULL,"
+    " PRIMARY KEY (topic, part));";
+
+/* ---------------------------------------------------------------- reader */
+
+typedef struct query {
+    uv_work_t work;
+    history *h;
+    uint32_t x, y;
+    int limit;
+    backend_history_cb cb;
+    void *arg;
+    int rc;
+    size_t n;
+    backend_history_entry e[BACKEND_HISTORY_MAX];
+} query;
+
+struct history {
+    uv_loop_t *loop;
+    char *conninfo;
+    pthread_mutex_t mu; /* one connection, shared by the worker threads in turn */
+    PGconn *pg;
+    int pending;
+    int closing;
+};
+
+history *history_new(uv_loop_t *loop, const char *conninfo)
+{
+    history *h = calloc(1, sizeof *h);
+    if (!h || !(h->conninfo = strdup(conninfo))) {
+        free(h);
+        return NULL;
+    }
+    h->loop = loop;
+    pthread_mutex_init(&h->mu, NULL);
+    return h;
+}
+
+static void free_history(history *h)
+{
+    if (h->pg)
+        PQfinish(h->pg);
+    pthread_mutex_destroy(&h->mu);
+    free(h->conninfo);
+    free(h);
+}
+
+static void query_work(uv_work_t *w)
+{
+    query *q = w->data;
+    history *h = q->h;
+    char xs[16], ys[16], ls[16];
+    snprintf(xs, sizeof xs, "%u", q->x);
+    snprintf(ys, sizeof ys, "%u", q->y);
+    snprintf(ls, sizeof ls, "%d", q->limit);
+    const char *params[3] = {xs, ys, ls};
+    q->rc = -1;
+    pthread_mutex_lock(&h->mu);
+    if (h->pg && PQstatus(h->pg) != CONNECTION_OK) {
+        PQfinish(h->pg);
+        h->pg = NULL;
+    }
+    if (!h->pg) {
+        h->pg = PQconnectdb(h->conninfo);
+        if (PQstatus(h->pg) != CONNECTION_OK) {
+            PQfinish(h->pg);
+            h->pg = NULL;
+            pthread_mutex_unlock(&h->mu);
+            return;
+        }
+    }
+    PGresult *res = PQexecParams(
+        h->pg,
+        "SELECT seq, user_id, username, color,"
+        " (extract(epoch FROM placed_at) * 1000)::bigint"
+        " FROM place_history WHERE x = $1 AND y = $2 ORDER BY seq DESC LIMIT $3",
+        3, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+        int rows = PQntuples(res);
+        for (int i = 0; i < rows && i < BACKEND_HISTORY_MAX; i++) {
+            backend_history_entry *e = &q->e[q->n++];
+            e->seq = strtoull(PQgetvalue(res, i, 0), NULL, 10);
+            snprintf(e->user_id, sizeof e->user_id, "%s", PQgetvalue(res, i, 1));
+            snprintf(e->username, sizeof e->username, "%s", PQgetvalue(res, i, 2));
+            e->color = atoi(PQgetvalue(res, i, 3));
+            e->time_ms = strtoll(PQgetvalue(res, i, 4), NULL, 10);
+        }
+        q->rc = 0;
+    } else {
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        if (state && !strcmp(state, "42P01"))
+            q->rc = 0; /* no history writer has run yet: no table, no placements */
+        else
+            fprintf(stderr, "placed: history: %s", PQerrorMessage(h->pg));
+    }
+    PQclear(res);
+    pthread_mutex_unlock(&h->mu);
+}
+
+static void query_after(uv_work_t *w, int status)
+{
+    query *q = w->data;
+    history *h = q->h;
+    q->cb(q->arg, status ? -1 : q->rc, q->e, status ? 0 : q->n);
+    free(q);
+    if (--h->pending == 0 && h->closing)
+        free_history(h);
+}
+
+int history_query(history *h, uint32_t x, uint32_t y, int limit, backend_history_cb cb,
+                  void *arg)
+{
+    query *q = calloc(1, sizeof *q);
+    if (!q)
+        return -1;
+    q->h = h;
+    q->x = x;
+    q->y = y;
+    q->limit = limit < BACKEND_HISTORY_MAX ? limit : BACKEND_HISTORY_MAX;
+    q->cb = cb;
+    q->arg = arg;
+    q->work.data = q;
+    if (uv_queue_work(h->loop, &q->work, query_work, query_after) < 0) {
+        free(q);
+        return -1;
+    }
+    h->pending++;
+    return 0;
+}
+
+void history_close(history *h)
+{
+    if (!h)
+        return;
+    h->closing = 1;
+    if (!h->pending)
+        free_history(h);
+}
+
+/* ---------------------------------------------------------------- writer */
+
+static volatile sig_atomic_t writer_stop;
+
+static void on_stop_signal(int sig)
+{
+    writer_stop = 1;
+}
+
+static void nap(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+typedef struct writer {
+    const char *conninfo, *topic;
+    PGconn *pg;
+    char last_day[16]; /* the newest daily partition known to exist */
+    event *ev;
+    size_t n;
+    int64_t next_offset; /* the Kafka offset after the batch */
+    uint64_t stored;
+} writer;
+
+static int exec_ok(PGconn *pg, const char *sql)
+{
+    PGresult *r = PQexec(pg, sql);
+    ExecStatusType st = PQresultStatus(r);
+    PQclear(r);
+    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0 : -1;
+}
+
+/* Connects (retrying with backoff until it works or a stop signal) and makes the schema.
+ * Returns 0, or -1 when stopping. */
+static int writer_connect(writer *w)
+{
+    int pause = 100, warned = 0;
+    while (!writer_stop) {
+        if (w->pg)
+            PQfinish(w->pg);
+        w->pg = PQconnectdb(w->conninfo);
+        if (PQstatus(w->pg) == CONNECTION_OK && exec_ok(w->pg, "SET client_min_messages = warning") == 0 &&
+            exec_ok(w->pg, schema_sql) == 0) {
+            if (warned)
+                fprintf(stderr, "placed: history writer: PostgreSQL is back\n");
+            w->last_day[0] = 0;
+            return 0;
+        }
+        if (!warned++)
+            fprintf(stderr, "placed: history writer: PostgreSQL unavailable, retrying: %s",
+                    PQerrorMessage(w->pg));
+        nap(pause);
+        pause = pause * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : pause * 2;
+    }
+    return -1;
+}
+
+#define OFFSET_ERROR (-1000) /* not one of librdkafka's logical offsets (-1..-2000 are) */
+
+/* The offset after the last stored batch, RD_KAFKA_OFFSET_BEGINNING for none, or
+ * OFFSET_ERROR. */
+static int64_t stored_offset(writer *w)
+{
+    const char *params[1] = {w->topic};
+    PGresult *r = PQexecParams(w->pg,
+                               "SELECT next_offset FROM place_writer_offsets"
+                               " WHERE topic = $1 AND part = 0",
+                               1, NULL, params, NULL, NULL, 0);
+    int64_t off = OFFSET_ERROR;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK)
+        off = PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : RD_KAFKA_OFFSET_BEGINNING;
+    PQclear(r);
+    return off;
+}
+
+static void day_of(int64_t ms, char out[16], time_t *start)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 16, "%Y-%m-%d", &tm);
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    *start = timegm(&tm);
+}
+
+/* Creates the daily partition holding ms if this writer has not yet seen it. */
+static int ensure_partition(writer *w, int64_t ms)
+{
+    char day[16], next[16], sql[512];
+    time_t start;
+    day_of(ms, day, &start);
+    if (!strcmp(day, w->last_day))
+        return 0;
+    time_t end = start + 86400;
+    struct tm tm;
+    gmtime_r(&end, &tm);
+    strftime(next, sizeof next, "%Y-%m-%d", &tm);
+    char name[32];
+    snprintf(name, sizeof name, "place_history_p%.4s%.2s%.2s", day, day + 5, day + 8);
+    snprintf(sql, sizeof sql,
+             "CREATE TABLE IF NOT EXISTS %s PARTITION OF place_history"
+             " FOR VALUES FROM ('%s 00:00:00+00') TO ('%s 00:00:00+00')",
+             name, day, next);
+    if (exec_ok(w->pg, sql) < 0)
+        return -1;
+    if (strcmp(day, w->last_day) > 0)
+        memcpy(w->last_day, day, sizeof day);
+    return 0;
+}
+
+/* Writes the batch and its offset in one transaction. Returns 0 or -1 (rolled back). */
+static int write_batch(writer *w)
+{
+    if (exec_ok(w->pg, "BEGIN") < 0)
+        return -1;
+    for (size_t i = 0; i < w->n; i++)
+        if (ensure_partition(w, w->ev[i].time_ms) < 0)
+            goto err;
+    if (exec_ok(w->pg, "CREATE TEMP TABLE IF NOT EXISTS place_stage"
+                       " (LIKE place_history) ON COMMIT DELETE ROWS") < 0)
+        goto err;
+    PGresult *r = PQexec(w->pg, "COPY place_stage (seq, placed_at, x, y, color, user_id, username)"
+                                " FROM STDIN");
+    int copying = PQresultStatus(r) == PGRES_COPY_IN;
+    PQclear(r);
+    if (!copying)
+        goto err;
+    char line[256];
+    for (size_t i = 0; i < w->n; i++) {
+        const event *e = &w->ev[i];
+        time_t t = (time_t)(e->time_ms / 1000);
+        struct tm tm;
+        char ts[32];
+        gmtime_r(&t, &tm);
+        strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", &tm);
+        /* ids are hex and usernames [A-Za-z0-9_-]: nothing to escape in COPY's text format */
+        int len = snprintf(line, sizeof line, "%" PRIu64 "\t%s.%03d+00\t%u\t%u\t%u\t%s\t%s\n",
+                           e->seq, ts, (int)(e->time_ms % 1000), e->x, e->y, e->color,
+                           e->user_id, e->username);
+        if (PQputCopyData(w->pg, line, len) != 1)
+            goto err;
+    }
+    if (PQputCopyEnd(w->pg, NULL) != 1)
+        goto err;
+    r = PQgetResult(w->pg);
+    int copied = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    while ((r = PQgetResult(w->pg)))
+        PQclear(r);
+    if (!copied ||
+        exec_ok(w->pg, "INSERT INTO place_history SELECT * FROM place_stage"
+                       " ON CONFLICT DO NOTHING") < 0)
+        goto err;
+    char off[32];
+    snprintf(off, sizeof off, "%" PRId64, w->next_offset);
+    const char *params[2] = {w->topic, off};
+    r = PQexecParams(w->pg,
+                     "INSERT INTO place_writer_offsets (topic, part, next_offset) VALUES ($1, 0, $2)"
+                     " ON CONFLICT (topic, part) DO UPDATE SET next_offset = EXCLUDED.next_offset",
+                     2, NULL, params, NULL, NULL, 0);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok || exec_ok(w->pg, "COMMIT") < 0)
+        goto err;
+    return 0;
+err:
+    fprintf(stderr, "placed: history writer: batch not stored: %s", PQerrorMessage(w->pg));
+    if (PQstatus(w->pg) == CONNECTION_OK)
+        exec_ok(w->pg, "ROLLBACK");
+    return -1;
+}
+
+static rd_kafka_t *writer_consumer(const char *brokers)
+{
+    char err[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    /* offsets live in PostgreSQL next to the rows, so Kafka never stores any for us */
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err, sizeof err) ||
+        rd_kafka_conf_set(conf, "group.id", "place-history-writer", err, sizeof err) ||
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err) ||
+        rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", err, sizeof err) ||
+        rd_kafka_conf_set(conf, "reconnect.backoff.max.ms", "1000", err, sizeof err)) {
+        fprintf(stderr, "placed: history writer: %s\n", err);
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    if (!rk)
+        fprintf(stderr, "placed: history writer: %s\n", err);
+    return rk;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int history_writer_run(const char *conninfo, const char *brokers, const char *topic)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    writer w = {.conninfo = conninfo, .topic = topic};
+    rd_kafka_t *rk = NULL;
+    int status = 1;
+    if (!(w.ev = malloc(WRITER_BATCH * sizeof *w.ev)) || !(rk = writer_consumer(brokers)))
+        goto out;
+    if (writer_connect(&w) < 0) {
+        status = 0;
+        goto out;
+    }
+    int64_t start;
+    while ((start = stored_offset(&w)) == OFFSET_ERROR)
+        if (writer_connect(&w) < 0)
+            goto out;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, topic, 0)->offset = start;
+    rd_kafka_resp_err_t e = rd_kafka_assign(rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e) {
+        fprintf(stderr, "placed: history writer: cannot read %s: %s\n", topic, rd_kafka_err2str(e));
+        goto out;
+    }
+    printf("placed: history writer running (topic %s from offset %" PRId64 ")\n", topic, start);
+    fflush(stdout);
+
+    while (!writer_stop) {
+        /* gather a batch: up to WRITER_BATCH events or WRITER_LINGER_MS after the first */
+        w.n = 0;
+        int64_t deadline = 0;
+        while (!writer_stop && w.n < WRITER_BATCH) {
+            int wait = 200;
+            if (w.n) {
+                int64_t left = deadline - mono_ms();
+                if (left <= 0)
+                    break;
+                wait = (int)left;
+            }
+            rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, wait);
+            if (!m)
+                continue;
+            if (!m->err) {
+                w.next_offset = m->offset + 1;
+                if (event_decode(m->payload, m->len, &w.ev[w.n]) == 0 && !w.n++)
+                    deadline = mono_ms() + WRITER_LINGER_MS;
+            }
+            rd_kafka_message_destroy(m);
+        }
+        if (!w.n)
+            continue;
+        /* the same batch until it is stored, however long PostgreSQL is away */
+        while (write_batch(&w) < 0)
+            if (writer_connect(&w) < 0)
+                goto out;
+        w.stored += w.n;
+    }
+    status = 0;
+out:
+    fprintf(stderr, "placed: history writer: stopped after storing %" PRIu64 " events\n", w.stored);
+    if (rk) {
+        rd_kafka_consumer_close(rk);
+        rd_kafka_destroy(rk);
+    }
+    if (w.pg)
+        PQfinish(w.pg);
+    free(w.ev);
+    return status;
+}

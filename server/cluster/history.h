@@ -1,0 +1,36 @@
+/* Placement history in PostgreSQL (libpq): the reader behind /api/v1/pixel, and the history
+ * writer, the mode of placed that copies events from Kafka into PostgreSQL.
+ *
+ * Table place_history(seq, placed_at, x, y, color, user_id, username), partitioned by day on
+ * placed_at, primary key (seq, placed_at), index (x, y, seq DESC). The writer stores each batch
+ * with COPY into a staging table and INSERT ... ON CONFLICT DO NOTHING, and stores the Kafka
+ * offset it reached in place_writer_offsets in the same transaction: after any crash or restart
+ * it goes on exactly where the last committed batch ended, so nothing is lost or doubled. */
+#ifndef PLACE_CLUSTER_HISTORY_H
+#define PLACE_CLUSTER_HISTORY_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "backend.h"
+
+typedef struct history history;
+
+/* A reader on conninfo; it connects on first use and again after a failure. Returns NULL when
+ * out of memory. */
+history *history_new(uv_loop_t *loop, const char *conninfo);
+
+/* The newest placements at (x, y), read on a worker thread; cb runs once on the loop thread
+ * (rc < 0: PostgreSQL could not be read). Returns 0, or -1 if not submitted. */
+int history_query(history *h, uint32_t x, uint32_t y, int limit, backend_history_cb cb,
+                  void *arg);
+
+/* Frees h once the queries in flight have answered. Accepts NULL. */
+void history_close(history *h);
+
+/* The history writer: runs until SIGINT/SIGTERM, retrying PostgreSQL and Kafka whenever they
+ * are down. Prints "placed: history writer running" on stdout once started. Returns the exit
+ * status. */
+int history_writer_run(const char *conninfo, const char *brokers, const char *topic);
+
+#endif

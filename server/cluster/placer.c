@@ -1,0 +1,413 @@
+/* The cluster placement path (see placer.h).
+ *
+ * Three threads meet here. The loop thread queues jobs (placer_submit) and runs callbacks (on
+ * the async handle). The placer thread takes every queued job at once, sends one Redis script
+ * call per job in a single pipeline, and hands the accepted ones to the producer. librdkafka's
+ * delivery reports arrive on the report thread, which moves each job to the done queue. */
+#include "placer.h"
+
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "event.h"
+#include "rstore.h"
+
+#define PIPE_MAX 1024          /* placements per Redis pipeline */
+#define REDIS_TIMEOUT_MS 1000  /* connect and reply timeout of the placer's connection */
+#define FLUSH_MS 30000         /* how long a stop waits for Kafka to take the last events */
+
+typedef struct job {
+    struct job *next;
+    char user_id[BACKEND_ID_LEN + 1];
+    uint32_t x, y;
+    int color;
+    backend_place_cb cb;
+    void *arg;
+    backend_place_result res;
+    event ev;
+} job;
+
+typedef struct jqueue {
+    job *head, *tail;
+} jqueue;
+
+struct placer {
+    placer_config cfg;
+    char redis[256], brokers[512], topic[256];
+    uv_loop_t *loop;
+    uv_async_t async;
+    rd_kafka_t *rk;
+    rstore *rs;
+    pthread_t worker, reporter;
+    int have_worker, have_reporter;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    jqueue in;   /* submitted, for the placer thread */
+    jqueue done; /* answered, for the loop thread */
+    int stop;    /* placer thread: finish and leave */
+    int stop_reports;
+    int closing;
+};
+
+static void jq_push(jqueue *q, job *j)
+{
+    j->next = NULL;
+    if (q->tail)
+        q->tail->next = j;
+    else
+        q->head = j;
+    q->tail = j;
+}
+
+static void finish(placer *p, job *j)
+{
+    pthread_mutex_lock(&p->mu);
+    jq_push(&p->done, j);
+    pthread_mutex_unlock(&p->mu);
+    uv_async_send(&p->async);
+}
+
+static void fail(placer *p, job *j, place_err e)
+{
+    j->res.err = e;
+    finish(p, j);
+}
+
+/* Loop thread: run the callbacks of every answered job. */
+static void run_done(placer *p)
+{
+    pthread_mutex_lock(&p->mu);
+    job *j = p->done.head;
+    p->done.head = p->done.tail = NULL;
+    pthread_mutex_unlock(&p->mu);
+    while (j) {
+        job *next = j->next;
+        j->cb(j->arg, &j->res);
+        free(j);
+        j = next;
+    }
+}
+
+static void on_async(uv_async_t *a)
+{
+    run_done(a->data);
+}
+
+static void free_placer(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    placer *p = opaque;
+    job *j = m->_private;
+    if (m->err) {
+        /* With no message timeout this is a fatal producer error: the pixel is in Redis but
+         * its event is not in the log, so the client must not be told it is stored. */
+        fprintf(stderr, "placed: kafka: event seq %llu not delivered: %s\n",
+                (unsigned long long)j->ev.seq, rd_kafka_err2str(m->err));
+        j->res.err = PLACE_ERR_INTERNAL;
+    }
+    finish(p, j);
+}
+
+static void *report_main(void *arg)
+{
+    placer *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        int stop = p->stop_reports;
+        pthread_mutex_unlock(&p->mu);
+        if (stop)
+            break;
+        rd_kafka_poll(p->rk, 50);
+    }
+    return NULL;
+}
+
+static void produce(placer *p, job *j)
+{
+    uint8_t buf[EVENT_MAX];
+    size_t len = event_encode(&j->ev, buf);
+    for (;;) {
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            p->rk, RD_KAFKA_V_TOPIC(p->topic), RD_KAFKA_V_PARTITION(0),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(buf, len),
+            RD_KAFKA_V_TIMESTAMP(j->ev.time_ms), RD_KAFKA_V_OPAQUE(j), RD_KAFKA_V_END);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+            return;
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            fprintf(stderr, "placed: kafka: cannot queue event seq %llu: %s\n",
+                    (unsigned long long)j->ev.seq, rd_kafka_err2str(e));
+            fail(p, j, PLACE_ERR_INTERNAL);
+            return;
+        }
+        /* the queue drains as Kafka takes events; the report thread polls meanwhile */
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static long long int_at(const redisReply *r, size_t i)
+{
+    if (i >= r->elements)
+        return 0;
+    const redisReply *e = r->element[i];
+    if (e->type == REDIS_REPLY_INTEGER)
+        return e->integer;
+    if (e->type == REDIS_REPLY_STRING)
+        return atoll(e->str);
+    return 0;
+}
+
+/* The placer thread's answer to one script reply; takes ownership of rep. */
+static void handle_reply(placer *p, job *j, redisReply *rep)
+{
+    if (!rep) {
+        fail(p, j, PLACE_ERR_UNAVAILABLE);
+        return;
+    }
+    if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 4) {
+        fprintf(stderr, "placed: redis: placement script failed: %s\n",
+                rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+        freeReplyObject(rep);
+        fail(p, j, PLACE_ERR_INTERNAL);
+        return;
+    }
+    long long status = int_at(rep, 0);
+    if (status == -2) {
+        freeReplyObject(rep);
+        fail(p, j, PLACE_ERR_BANNED);
+        return;
+    }
+    if (status == -1) {
+        long long next = int_at(rep, 1);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        j->res.next_placement = next;
+        j->res.retry_after_ms = next > now ? next - now : 0;
+        freeReplyObject(rep);
+        fail(p, j, PLACE_ERR_COOLDOWN);
+        return;
+    }
+    j->res.err = PLACE_ERR_NONE;
+    j->res.seq = (uint64_t)status;
+    j->res.next_placement = int_at(rep, 2);
+    event *ev = &j->ev;
+    ev->seq = (uint64_t)status;
+    ev->time_ms = int_at(rep, 1);
+    ev->x = (uint16_t)j->x;
+    ev->y = (uint16_t)j->y;
+    ev->color = (uint8_t)j->color;
+    memcpy(ev->user_id, j->user_id, sizeof ev->user_id);
+    const redisReply *name = rep->element[3];
+    snprintf(ev->username, sizeof ev->username, "%.*s",
+             name->type == REDIS_REPLY_STRING ? (int)name->len : 0,
+             name->type == REDIS_REPLY_STRING ? name->str : "");
+    freeReplyObject(rep);
+    produce(p, j);
+}
+
+/* Builds the script arguments of one job into av/al (strings live in bufs). */
+static void job_args(placer *p, const job *j, char bufs[5][80], const char **av, size_t *al)
+{
+    snprintf(bufs[0], 80, RSTORE_PREFIX "cd:%s", j->user_id);
+    snprintf(bufs[1], 80, RSTORE_PREFIX "user:%s", j->user_id);
+    snprintf(bufs[2], 80, "%llu", (unsigned long long)j->y * p->cfg.width + j->x);
+    snprintf(bufs[3], 80, "%d", j->color);
+    snprintf(bufs[4], 80, "%lld", (long long)p->cfg.cooldown_ms);
+    av[0] = RSTORE_PREFIX "canvas";
+    av[1] = RSTORE_PREFIX "seq";
+    av[2] = bufs[0];
+    av[3] = bufs[1];
+    av[4] = bufs[2];
+    av[5] = bufs[3];
+    av[6] = bufs[4];
+    for (int i = 0; i < 7; i++)
+        al[i] = strlen(av[i]);
+}
+
+static void run_batch(placer *p, job *list)
+{
+    if (rstore_pipe_begin(p->rs) < 0) {
+        while (list) {
+            job *next = list->next;
+            fail(p, list, PLACE_ERR_UNAVAILABLE);
+            list = next;
+        }
+        return;
+    }
+    char bufs[5][80];
+    const char *av[7];
+    size_t al[7];
+    int queued[PIPE_MAX];
+    int n = 0;
+    for (job *j = list; j; j = j->next, n++) {
+        job_args(p, j, bufs, av, al);
+        queued[n] = rstore_pipe_script(p->rs, RS_PLACE, 4, 7, av, al) == 0;
+    }
+    n = 0;
+    for (job *j = list, *next; j; j = next, n++) {
+        next = j->next;
+        redisReply *rep = queued[n] ? rstore_pipe_reply(p->rs) : NULL;
+        if (rep && rep->type == REDIS_REPLY_ERROR && !strncmp(rep->str, "NOSCRIPT", 8)) {
+            freeReplyObject(rep);
+            job_args(p, j, bufs, av, al);
+            rep = rstore_script(p->rs, RS_PLACE, 4, 7, av, al);
+        }
+        handle_reply(p, j, rep);
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    placer *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (!p->in.head && !p->stop)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (!p->in.head) {
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+        /* at most PIPE_MAX jobs, in submission order */
+        job *list = p->in.head, *last = list;
+        for (int n = 1; n < PIPE_MAX && last->next; n++)
+            last = last->next;
+        p->in.head = last->next;
+        if (!p->in.head)
+            p->in.tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&p->mu);
+        run_batch(p, list);
+    }
+    return NULL;
+}
+
+static int kset(rd_kafka_conf_t *conf, const char *k, const char *v, char *err, size_t errcap)
+{
+    if (rd_kafka_conf_set(conf, k, v, err, errcap) != RD_KAFKA_CONF_OK)
+        return -1;
+    return 0;
+}
+
+placer *placer_new(uv_loop_t *loop, const placer_config *cfg, char *err, size_t errcap)
+{
+    placer *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(err, errcap, "out of memory");
+        return NULL;
+    }
+    p->cfg = *cfg;
+    snprintf(p->redis, sizeof p->redis, "%s", cfg->redis);
+    snprintf(p->brokers, sizeof p->brokers, "%s", cfg->brokers);
+    snprintf(p->topic, sizeof p->topic, "%s", cfg->topic);
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->loop = loop;
+    uv_async_init(loop, &p->async, on_async);
+    p->async.data = p;
+
+    if (!(p->rs = rstore_new(p->redis, REDIS_TIMEOUT_MS))) {
+        snprintf(err, errcap, "--redis %s: not host:port", p->redis);
+        goto err;
+    }
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char kerr[256];
+    /* idempotence implies acks=all and keeps each producer's events in order without
+     * duplicates across retries; no message timeout: while Kafka is down events wait */
+    if (kset(conf, "bootstrap.servers", p->brokers, kerr, sizeof kerr) < 0 ||
+        kset(conf, "enable.idempotence", "true", kerr, sizeof kerr) < 0 ||
+        kset(conf, "acks", "all", kerr, sizeof kerr) < 0 ||
+        kset(conf, "message.timeout.ms", "0", kerr, sizeof kerr) < 0 ||
+        kset(conf, "linger.ms", "2", kerr, sizeof kerr) < 0 ||
+        kset(conf, "queue.buffering.max.messages", "1000000", kerr, sizeof kerr) < 0 ||
+        kset(conf, "reconnect.backoff.max.ms", "1000", kerr, sizeof kerr) < 0) {
+        rd_kafka_conf_destroy(conf);
+        snprintf(err, errcap, "kafka producer: %s", kerr);
+        goto err;
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_opaque(conf, p);
+    if (!(p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof kerr))) {
+        snprintf(err, errcap, "kafka producer: %s", kerr);
+        goto err;
+    }
+    if (pthread_create(&p->reporter, NULL, report_main, p) != 0) {
+        snprintf(err, errcap, "cannot start the delivery report thread");
+        goto err;
+    }
+    p->have_reporter = 1;
+    if (pthread_create(&p->worker, NULL, worker_main, p) != 0) {
+        snprintf(err, errcap, "cannot start the placer thread");
+        goto err;
+    }
+    p->have_worker = 1;
+    return p;
+err:
+    placer_close(p);
+    return NULL;
+}
+
+int placer_submit(placer *p, const char *user_id, uint32_t x, uint32_t y, int color,
+                  backend_place_cb cb, void *arg)
+{
+    if (p->closing)
+        return -1;
+    job *j = calloc(1, sizeof *j);
+    if (!j)
+        return -1;
+    snprintf(j->user_id, sizeof j->user_id, "%s", user_id);
+    j->x = x;
+    j->y = y;
+    j->color = color;
+    j->cb = cb;
+    j->arg = arg;
+    j->res.retry_after_ms = -1;
+    pthread_mutex_lock(&p->mu);
+    jq_push(&p->in, j);
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return 0;
+}
+
+void placer_close(placer *p)
+{
+    if (!p)
+        return;
+    p->closing = 1;
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    if (p->have_worker)
+        pthread_join(p->worker, NULL);
+    pthread_mutex_lock(&p->mu);
+    p->stop_reports = 1;
+    pthread_mutex_unlock(&p->mu);
+    if (p->have_reporter)
+        pthread_join(p->reporter, NULL);
+    if (p->rk) {
+        /* the delivery reports of the last events now arrive on this thread */
+        if (rd_kafka_flush(p->rk, FLUSH_MS) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            fprintf(stderr, "placed: kafka: %d events still unsent at stop\n",
+                    rd_kafka_outq_len(p->rk));
+            rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+            rd_kafka_poll(p->rk, 0);
+        }
+        rd_kafka_destroy(p->rk);
+    }
+    run_done(p);
+    rstore_free(p->rs);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    /* p is freed once the loop has closed its handle */
+    uv_close((uv_handle_t *)&p->async, free_placer);
+}

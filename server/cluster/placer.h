@@ -1,0 +1,39 @@
+/* The placement path of cluster mode: loop thread -> placer thread (Redis: one atomic script per
+ * placement, pipelined) -> Kafka producer (idempotent, acks=all) -> delivery report -> the
+ * result callback back on the loop thread.
+ *
+ * A placement is acknowledged only after Kafka confirmed its event, so an acknowledged
+ * placement is both on the canvas (Redis) and in the log (Kafka). Redis down: refused at once
+ * with UNAVAILABLE. Kafka down: the event waits in librdkafka's queue without a deadline and the
+ * answer waits with it (docs/deploy.md, "When a service is down"). */
+#ifndef PLACE_CLUSTER_PLACER_H
+#define PLACE_CLUSTER_PLACER_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "backend.h"
+
+typedef struct placer placer;
+
+typedef struct placer_config {
+    const char *redis;   /* host:port */
+    const char *brokers; /* Kafka bootstrap servers */
+    const char *topic;
+    int64_t cooldown_ms;
+    uint32_t width; /* pixel index = y * width + x */
+} placer_config;
+
+/* Starts the placer thread and the producer. Returns NULL with a sentence in err. */
+placer *placer_new(uv_loop_t *loop, const placer_config *cfg, char *err, size_t errcap);
+
+/* Queues a placement (range-checked by the caller); cb(arg, result) runs exactly once on the
+ * loop thread. Returns 0, or -1 when closing or out of memory (cb will not run). */
+int placer_submit(placer *p, const char *user_id, uint32_t x, uint32_t y, int color,
+                  backend_place_cb cb, void *arg);
+
+/* Takes no more placements, waits for the in-flight ones (up to 30 s for Kafka), runs their
+ * callbacks, and frees p. Accepts NULL. */
+void placer_close(placer *p);
+
+#endif
