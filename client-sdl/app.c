@@ -1,0 +1,644 @@
+/* place-sdl's window, loop, engine events and input (app.h). One thread: it sleeps in
+ * SDL_WaitEvent until input arrives or the engine pushes a wake event, with a timeout only while
+ * something on screen counts down, so an idle client uses no CPU; it draws a frame only when
+ * something changed, and a vsynced present paces drags and zooms at the display's rate. */
+#include "app.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "place/palette.h"
+#include "script.h"
+
+#define FONT_PX 13
+
+void app_say(app *a, int error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->message, sizeof a->message, fmt, ap);
+    va_end(ap);
+    a->message_error = error;
+    a->message_until = place_client_now_ms() + APP_MESSAGE_MS;
+    a->redraw = 1;
+}
+
+int app_area_h(const app *a)
+{
+    int h = a->out_h - (int)lround(APP_BAR_H * a->ui);
+    return h > 1 ? h : 1;
+}
+
+SDL_Rect app_swatch_rect(const app *a, int i)
+{
+    int sw = (int)lround(APP_SWATCH * a->ui), gap = (int)lround(APP_SWATCH_GAP * a->ui);
+    int x0 = (int)lround(APP_MARGIN * a->ui);
+    int row1 = (int)lround(34 * a->ui);
+    SDL_Rect r = {x0 + i * (sw + gap), app_area_h(a) + (row1 - sw) / 2, sw, sw};
+    return r;
+}
+
+/* ---- window ---- */
+
+static void update_sizes(app *a)
+{
+    SDL_GetWindowSize(a->win, &a->win_w, &a->win_h);
+    if (SDL_GetRendererOutputSize(a->ren, &a->out_w, &a->out_h) < 0) {
+        a->out_w = a->win_w;
+        a->out_h = a->win_h;
+    }
+    a->ui = a->win_w > 0 ? (double)a->out_w / a->win_w : 1.0;
+    if (a->ui < 1.0)
+        a->ui = 1.0;
+    a->v.ui_scale = a->ui;
+    view_set_area(&a->v, a->out_w, app_area_h(a));
+    a->redraw = 1;
+}
+
+/* Tries the renderers in order: the one asked for, else an accelerated one with vsync, else the
+ * software renderer (no GPU, e.g. a bare X server). */
+static SDL_Renderer *make_renderer(app *a)
+{
+    Uint32 vs = a->opt->no_vsync ? 0 : SDL_RENDERER_PRESENTVSYNC;
+    SDL_Renderer *r = NULL;
+    if (a->opt->renderer) {
+        SDL_SetHint(SDL_HINT_RENDER_DRIVER, a->opt->renderer);
+        r = SDL_CreateRenderer(a->win, -1, vs);
+    } else {
+        r = SDL_CreateRenderer(a->win, -1, SDL_RENDERER_ACCELERATED | vs);
+        if (!r)
+            r = SDL_CreateRenderer(a->win, -1, SDL_RENDERER_SOFTWARE);
+    }
+    return r;
+}
+
+int app_open_window(app *a, char *err, size_t errlen)
+{
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) < 0) {
+        snprintf(err, errlen, "cannot start SDL: %s", SDL_GetError());
+        return -1;
+    }
+    SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "0");
+    a->win = SDL_CreateWindow("Place", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
+                              a->opt->win_w, a->opt->win_h,
+                              SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+    if (!a->win) {
+        snprintf(err, errlen, "cannot open a window: %s", SDL_GetError());
+        return -1;
+    }
+    a->ren = make_renderer(a);
+    if (!a->ren) {
+        snprintf(err, errlen, "cannot create a renderer: %s", SDL_GetError());
+        return -1;
+    }
+    SDL_RendererInfo info;
+    if (SDL_GetRendererInfo(a->ren, &info) == 0)
+        snprintf(a->renderer_name, sizeof a->renderer_name, "%s", info.name);
+    SDL_SetRenderDrawBlendMode(a->ren, SDL_BLENDMODE_BLEND);
+    SDL_GetWindowSize(a->win, &a->win_w, &a->win_h);
+    SDL_GetRendererOutputSize(a->ren, &a->out_w, &a->out_h);
+    a->ui = a->win_w > 0 && a->out_w > a->win_w ? (double)a->out_w / a->win_w : 1.0;
+    view_init(&a->v, a->out_w, app_area_h(a), a->ui);
+    char font[1024];
+    if (text_find_font(font, sizeof font) < 0) {
+        snprintf(err, errlen, "cannot find the font DejaVuSansMono.ttf (set PLACE_FONT)");
+        return -1;
+    }
+    if (text_new(a->ren, font, (int)lround(FONT_PX * a->ui), &a->font, err, errlen) < 0)
+        return -1;
+    a->redraw = 1;
+    return 0;
+}
+
+void app_close_window(app *a)
+{
+    tiles_free(a->tiles);
+    a->tiles = NULL;
+    text_free(a->font);
+    a->font = NULL;
+    if (a->ren)
+        SDL_DestroyRenderer(a->ren);
+    if (a->win)
+        SDL_DestroyWindow(a->win);
+    a->ren = NULL;
+    a->win = NULL;
+    SDL_Quit();
+}
+
+/* ---- the canvas ---- */
+
+static void set_canvas_size(app *a)
+{
+    place_client_canvas cv;
+    place_client_canvas_view(a->c, &cv);
+    if (!cv.width || !cv.height)
+        return;
+    if (cv.width != a->cw || cv.height != a->ch || !a->tiles) {
+        tiles_free(a->tiles);
+        a->tiles = NULL;
+        char err[256];
+        if (tiles_new(a->ren, cv.width, cv.height, &a->tiles, err, sizeof err) < 0) {
+            fprintf(stderr, "place-sdl: %s\n", err);
+            a->quit = 1;
+            return;
+        }
+        a->cw = cv.width;
+        a->ch = cv.height;
+        view_set_canvas(&a->v, cv.width, cv.height);
+        if (!a->have_cursor || a->cx >= (int)a->cw || a->cy >= (int)a->ch) {
+            a->have_cursor = 1;
+            a->cx = (int)a->cw / 2;
+            a->cy = (int)a->ch / 2;
+        }
+    }
+    tiles_mark(a->tiles, cv.pixels, 0, 0, (int)cv.width, (int)cv.height);
+    a->redraw = 1;
+}
+
+static void mark_pixels(app *a, int x, int y, int w, int h)
+{
+    if (!a->tiles)
+        return;
+    place_client_canvas cv;
+    place_client_canvas_view(a->c, &cv);
+    if (cv.width != a->cw || cv.height != a->ch)
+        return;
+    if (tiles_mark(a->tiles, cv.pixels, x, y, w, h) > 0)
+        a->redraw = 1;
+}
+
+/* ---- engine events ---- */
+
+static void on_engine_event(app *a, const place_client_event *ev)
+{
+    place_client_status st;
+    switch (ev->type) {
+    case PLACE_CEV_CONN:
+        place_client_get_status(a->c, &st);
+        if (st.conn == PLACE_CONN_CONNECTED)
+            app_say(a, 0, "Connected to %s.", a->opt->url);
+        else if (st.conn == PLACE_CONN_DISCONNECTED)
+            app_say(a, 1, "%s", ev->text[0] ? ev->text : "Disconnected.");
+        break;
+    case PLACE_CEV_CANVAS_SIZE:
+        set_canvas_size(a);
+        break;
+    case PLACE_CEV_PIXELS:
+        if (!a->tiles)
+            set_canvas_size(a);
+        else
+            mark_pixels(a, ev->x, ev->y, ev->w, ev->h);
+        break;
+    case PLACE_CEV_PLACED:
+        app_say(a, 0, "Placed %s at %d,%d.", place_color_name(ev->color), ev->x, ev->y);
+        break;
+    case PLACE_CEV_ROLLBACK:
+        app_say(a, 1, "Pixel at %d,%d taken back: %s", ev->x, ev->y, ev->text);
+        mark_pixels(a, ev->x, ev->y, 1, 1);
+        break;
+    case PLACE_CEV_PIXEL_INFO:
+        if (ev->code != PLACE_ERR_NONE) {
+            app_say(a, 1, "No history for %d,%d: %s", ev->x, ev->y, ev->text);
+        } else {
+            a->info = *ev;
+            a->mode = MODE_INFO;
+            a->message_until = 0;
+        }
+        break;
+    case PLACE_CEV_ERROR:
+        app_say(a, 1, "%s", ev->text);
+        break;
+    default:
+        break; /* COOLDOWN, USER: the bar reads them on every frame */
+    }
+    a->redraw = 1;
+}
+
+void app_drain_engine(app *a)
+{
+    SDL_AtomicSet(&a->wake_pending, 0);
+    place_client_event ev;
+    while (place_client_poll(a->c, &ev))
+        on_engine_event(a, &ev);
+}
+
+/* Called on the engine's threads: one wake event in the queue at a time is enough. */
+static void on_wake(void *user)
+{
+    app *a = user;
+    if (!SDL_AtomicCAS(&a->wake_pending, 0, 1))
+        return;
+    SDL_Event e;
+    SDL_zero(e);
+    e.type = a->wake_event;
+    SDL_PushEvent(&e);
+}
+
+/* ---- actions ---- */
+
+static void place_at(app *a, int x, int y)
+{
+    char why[200];
+    a->have_cursor = 1;
+    a->cx = x;
+    a->cy = y;
+    if (place_client_place(a->c, x, y, a->selected, why, sizeof why) < 0) {
+        app_say(a, 1, "%s", why);
+        return;
+    }
+    app_say(a, 0, "Placing %s at %d,%d...", place_color_name(a->selected), x, y);
+    mark_pixels(a, x, y, 1, 1);
+}
+
+static void ask_info(app *a, int x, int y)
+{
+    a->have_cursor = 1;
+    a->cx = x;
+    a->cy = y;
+    if (place_client_pixel_info(a->c, x, y) == 0)
+        app_say(a, 0, "Asking who placed %d,%d...", x, y);
+    else
+        app_say(a, 1, "There is no pixel history to ask for here.");
+}
+
+static void move_cursor(app *a, int dx, int dy)
+{
+    if (!a->cw)
+        return;
+    int step = view_key_step(&a->v);
+    int x = a->cx + dx * step, y = a->cy + dy * step;
+    if (x < 0) x = 0;
+    if (y < 0) y = 0;
+    if (x >= (int)a->cw) x = (int)a->cw - 1;
+    if (y >= (int)a->ch) y = (int)a->ch - 1;
+    a->have_cursor = 1;
+    a->cx = x;
+    a->cy = y;
+    view_ensure_visible(&a->v, x, y, 2 * a->v.scale > 16 * a->ui ? 2 * a->v.scale : 16 * a->ui);
+    a->redraw = 1;
+}
+
+/* Zooms by factor around the cursor's pixel (keys) when it is on screen, else the centre. */
+static void zoom_keys(app *a, double factor)
+{
+    double px = a->v.area_w / 2.0, py = a->v.area_h / 2.0;
+    if (a->have_cursor) {
+        double sx, sy;
+        view_to_screen(&a->v, a->cx + 0.5, a->cy + 0.5, &sx, &sy);
+        if (sx >= 0 && sy >= 0 && sx < a->v.area_w && sy < a->v.area_h)
+            px = sx, py = sy;
+    }
+    if (view_zoom_at(&a->v, factor, px, py))
+        a->redraw = 1;
+}
+
+static void goto_done(app *a)
+{
+    int x, y;
+    char sep[2];
+    a->mode = MODE_NORMAL;
+    if (sscanf(a->prompt, "%d%1[, ]%d", &x, sep, &y) != 3 && sscanf(a->prompt, "%d %d", &x, &y) != 2) {
+        app_say(a, 1, "Type the coordinates as x,y (for example 10,20).");
+        return;
+    }
+    if (x < 0 || y < 0 || (uint32_t)x >= a->cw || (uint32_t)y >= a->ch) {
+        app_say(a, 1, "%d,%d is outside the canvas (%ux%u).", x, y, a->cw, a->ch);
+        return;
+    }
+    a->have_cursor = 1;
+    a->cx = x;
+    a->cy = y;
+    double sx, sy;
+    view_to_screen(&a->v, x + 0.5, y + 0.5, &sx, &sy);
+    view_pan(&a->v, a->v.area_w / 2.0 - sx, a->v.area_h / 2.0 - sy);
+}
+
+static int hex_value(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    return -1;
+}
+
+/* A typed character (SDL_TEXTINPUT): the letter keys of docs/keys.md. */
+static void on_char(app *a, char ch)
+{
+    if (a->mode == MODE_GOTO) {
+        size_t n = strlen(a->prompt);
+        if (((ch >= '0' && ch <= '9') || ch == ',' || ch == ' ') && n + 1 < sizeof a->prompt) {
+            a->prompt[n] = ch;
+            a->prompt[n + 1] = '\0';
+        }
+        return;
+    }
+    if (a->mode == MODE_HELP || a->mode == MODE_INFO) {
+        a->mode = MODE_NORMAL;
+        return;
+    }
+    int hex = hex_value(ch);
+    if (hex >= 0) {
+        a->selected = hex;
+        return;
+    }
+    switch (ch) {
+    case 'h': move_cursor(a, -1, 0); break;
+    case 'l': move_cursor(a, 1, 0); break;
+    case 'k': move_cursor(a, 0, -1); break;
+    case 'j': move_cursor(a, 0, 1); break;
+    case 'H': move_cursor(a, -8, 0); break;
+    case 'L': move_cursor(a, 8, 0); break;
+    case 'K': move_cursor(a, 0, -8); break;
+    case 'J': move_cursor(a, 0, 8); break;
+    case '+': case '=': zoom_keys(a, VIEW_KEY_STEP); break;
+    case '-': zoom_keys(a, 1.0 / VIEW_KEY_STEP); break;
+    case 'z': view_fit(&a->v); break;
+    case '[': a->selected = (a->selected + PLACE_COLORS - 1) % PLACE_COLORS; break;
+    case ']': a->selected = (a->selected + 1) % PLACE_COLORS; break;
+    case ' ':
+        if (a->have_cursor)
+            place_at(a, a->cx, a->cy);
+        break;
+    case 'g':
+        a->mode = MODE_GOTO;
+        a->prompt[0] = '\0';
+        break;
+    case 'i':
+        if (a->have_cursor)
+            ask_info(a, a->cx, a->cy);
+        break;
+    case '?': a->mode = MODE_HELP; break;
+    case 'q': a->quit = 1; break;
+    default: break;
+    }
+}
+
+static void on_key(app *a, const SDL_KeyboardEvent *k)
+{
+    SDL_Keycode sym = k->keysym.sym;
+    int ctrl = (k->keysym.mod & KMOD_CTRL) != 0, shift = (k->keysym.mod & KMOD_SHIFT) != 0;
+    if (ctrl && (sym == SDLK_c || sym == SDLK_q)) {
+        a->quit = 1;
+        return;
+    }
+    if (ctrl && sym == SDLK_l) {
+        a->redraw = 1;
+        return;
+    }
+    if (a->mode == MODE_GOTO) {
+        size_t n = strlen(a->prompt);
+        if (sym == SDLK_ESCAPE)
+            a->mode = MODE_NORMAL;
+        else if (sym == SDLK_RETURN || sym == SDLK_KP_ENTER)
+            goto_done(a);
+        else if (sym == SDLK_BACKSPACE && n)
+            a->prompt[n - 1] = '\0';
+        return;
+    }
+    if (a->mode == MODE_HELP || a->mode == MODE_INFO) {
+        /* Keys with text (letters, Space) close the box through on_char (SDL_TEXTINPUT). */
+        if (sym == SDLK_ESCAPE || sym == SDLK_RETURN || sym == SDLK_KP_ENTER)
+            a->mode = MODE_NORMAL;
+        return;
+    }
+    int n = shift ? 8 : 1;
+    switch (sym) {
+    case SDLK_LEFT: move_cursor(a, -n, 0); break;
+    case SDLK_RIGHT: move_cursor(a, n, 0); break;
+    case SDLK_UP: move_cursor(a, 0, -n); break;
+    case SDLK_DOWN: move_cursor(a, 0, n); break;
+    case SDLK_RETURN: case SDLK_KP_ENTER:
+        if (a->have_cursor)
+            place_at(a, a->cx, a->cy);
+        break;
+    case SDLK_TAB:
+        a->selected = (a->selected + (shift ? PLACE_COLORS - 1 : 1)) % PLACE_COLORS;
+        break;
+    default: break;
+    }
+}
+
+/* The mouse position of an event in output pixels. */
+static void to_output(const app *a, int wx, int wy, int *ox, int *oy)
+{
+    *ox = (int)lround(wx * a->ui);
+    *oy = (int)lround(wy * a->ui);
+}
+
+static void hover(app *a)
+{
+    int x, y;
+    if (a->mouse_in && a->mouse_y < app_area_h(a) &&
+        view_pixel_at(&a->v, a->mouse_x + 0.5, a->mouse_y + 0.5, &x, &y)) {
+        if (!a->have_cursor || x != a->cx || y != a->cy) {
+            a->have_cursor = 1;
+            a->cx = x;
+            a->cy = y;
+            a->redraw = 1;
+        }
+    }
+}
+
+static void on_button_up(app *a)
+{
+    int was_drag = a->dragging;
+    a->pressed = 0;
+    a->dragging = 0;
+    if (was_drag)
+        return;
+    if (a->mode == MODE_HELP || a->mode == MODE_INFO) {
+        a->mode = MODE_NORMAL;
+        return;
+    }
+    int mx = a->mouse_x, my = a->mouse_y;
+    if (my >= app_area_h(a)) {
+        for (int i = 0; i < PLACE_COLORS; i++) {
+            SDL_Rect r = app_swatch_rect(a, i);
+            if (mx >= r.x && mx < r.x + r.w && my >= r.y && my < r.y + r.h)
+                a->selected = i;
+        }
+        return;
+    }
+    int x, y;
+    if (!view_pixel_at(&a->v, mx + 0.5, my + 0.5, &x, &y))
+        return;
+    if (a->press_ctrl || a->press_button == SDL_BUTTON_RIGHT)
+        ask_info(a, x, y);
+    else if (a->press_button == SDL_BUTTON_LEFT)
+        place_at(a, x, y);
+}
+
+void app_handle_event(app *a, const SDL_Event *e)
+{
+    if (e->type == a->wake_event) {
+        app_drain_engine(a);
+        return;
+    }
+    switch (e->type) {
+    case SDL_QUIT:
+        a->quit = 1;
+        break;
+    case SDL_WINDOWEVENT:
+        if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
+            update_sizes(a);
+        else if (e->window.event == SDL_WINDOWEVENT_LEAVE)
+            a->mouse_in = 0;
+        a->redraw = 1;
+        break;
+    case SDL_TEXTINPUT:
+        for (const char *p = e->text.text; *p; p++)
+            on_char(a, *p);
+        a->redraw = 1;
+        break;
+    case SDL_KEYDOWN:
+        on_key(a, &e->key);
+        a->redraw = 1;
+        break;
+    case SDL_MOUSEMOTION: {
+        int mx, my;
+        to_output(a, e->motion.x, e->motion.y, &mx, &my);
+        int dx = mx - a->mouse_x, dy = my - a->mouse_y;
+        a->mouse_x = mx;
+        a->mouse_y = my;
+        a->mouse_in = 1;
+        if (a->pressed && !a->dragging &&
+            (abs(mx - a->press_x) > APP_DRAG_MIN * a->ui || abs(my - a->press_y) > APP_DRAG_MIN * a->ui)) {
+            a->dragging = 1;
+            dx = mx - a->press_x;
+            dy = my - a->press_y;
+        }
+        if (a->dragging) {
+            view_pan(&a->v, dx, dy);
+            a->redraw = 1;
+        } else {
+            hover(a);
+        }
+        break;
+    }
+    case SDL_MOUSEBUTTONDOWN:
+        to_output(a, e->button.x, e->button.y, &a->mouse_x, &a->mouse_y);
+        a->mouse_in = 1;
+        a->pressed = 1;
+        a->dragging = 0;
+        a->press_button = e->button.button;
+        a->press_ctrl = (SDL_GetModState() & KMOD_CTRL) != 0;
+        a->press_x = a->mouse_x;
+        a->press_y = a->mouse_y;
+        break;
+    case SDL_MOUSEBUTTONUP:
+        to_output(a, e->button.x, e->button.y, &a->mouse_x, &a->mouse_y);
+        if (a->pressed)
+            on_button_up(a);
+        a->redraw = 1;
+        break;
+    case SDL_MOUSEWHEEL: {
+        float notches = e->wheel.preciseY;
+        if (e->wheel.direction == SDL_MOUSEWHEEL_FLIPPED)
+            notches = -notches;
+        int mx, my;
+        to_output(a, e->wheel.mouseX, e->wheel.mouseY, &mx, &my);
+        if (my < app_area_h(a) && view_zoom_at(&a->v, pow(VIEW_WHEEL_STEP, notches), mx, my)) {
+            a->mouse_x = mx;
+            a->mouse_y = my;
+            hover(a);
+            a->redraw = 1;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* ---- the loop ---- */
+
+/* How long the loop may sleep: until the engine needs it, the next second of a countdown on
+ * screen, or a message's end; forever when nothing is due. */
+static int sleep_ms(app *a)
+{
+    if (a->script)
+        return 10; /* a script's waits are checked between events */
+    int t = place_client_timeout_ms(a->c);
+    place_client_status st;
+    place_client_get_status(a->c, &st);
+    int64_t now = place_client_now_ms();
+    int64_t until[3] = {st.next_placement,
+                        st.conn == PLACE_CONN_DISCONNECTED ? st.retry_at : 0, a->message_until};
+    for (int i = 0; i < 3; i++) {
+        if (until[i] > now) {
+            int tick = i == 2 ? (int)(until[i] - now) : (int)((until[i] - now) % 1000);
+            tick = tick ? tick + 1 : 1000;
+            if (t < 0 || tick < t)
+                t = tick;
+        }
+    }
+    return t;
+}
+
+int app_run(const app_options *o)
+{
+    app *a = calloc(1, sizeof *a);
+    if (!a)
+        return 1;
+    a->opt = o;
+    a->selected = 3; /* black: visible on the white canvas a fresh server starts with */
+    int status = 1;
+    char err[512];
+    if (o->script_path && script_load(o->script_path, &a->script, err, sizeof err) < 0) {
+        fprintf(stderr, "place-sdl: %s\n", err);
+        free(a);
+        return 2;
+    }
+    if (app_open_window(a, err, sizeof err) < 0) {
+        fprintf(stderr, "place-sdl: %s\n", err);
+        goto out;
+    }
+    a->wake_event = SDL_RegisterEvents(1);
+    place_client_config cfg = {.url = o->url, .token = o->token, .wake = on_wake, .wake_user = a};
+    if (place_client_new(&cfg, &a->c, err, sizeof err) < 0) {
+        fprintf(stderr, "place-sdl: %s\n", err);
+        goto out;
+    }
+    if (a->script)
+        printf("place-sdl: renderer %s, window %dx%d, output %dx%d\n", a->renderer_name,
+               a->win_w, a->win_h, a->out_w, a->out_h);
+    app_say(a, 0, "Connecting to %s ... press ? for help.", o->url);
+    status = 0;
+    while (!a->quit) {
+        if (a->redraw || a->shot_path[0]) {
+            a->redraw = 0;
+            app_draw(a);
+        }
+        SDL_Event e;
+        int t = sleep_ms(a);
+        int got = t < 0 ? SDL_WaitEvent(&e) : SDL_WaitEventTimeout(&e, t);
+        if (got)
+            app_handle_event(a, &e);
+        else
+            a->redraw = 1; /* a countdown ticked or a message ended */
+        while (!a->quit && SDL_PollEvent(&e))
+            app_handle_event(a, &e);
+        app_drain_engine(a);
+        if (a->message_until && place_client_now_ms() >= a->message_until) {
+            a->message_until = 0;
+            a->redraw = 1;
+        }
+        if (a->script) {
+            int rc = script_step(a->script, a);
+            if (rc != 0) {
+                status = rc < 0 ? 3 : 0;
+                break;
+            }
+        }
+    }
+out:
+    place_client_free(a->c);
+    script_free(a->script);
+    app_close_window(a);
+    free(a);
+    return status;
+}

@@ -1,0 +1,109 @@
+/* place-sdl's running state, shared by its parts: app.c (window, loop, engine events, input),
+ * draw.c (one frame), script.c (the test mode) and bench.c (the frame benchmark).
+ *
+ * Layout, in output pixels (u = ui scale, 1 unless the screen is high-DPI): the canvas area is
+ * the window minus a bar of APP_BAR_H*u at the bottom. The bar's first row holds the 16 palette
+ * swatches (APP_SWATCH*u wide, APP_SWATCH_GAP*u apart, starting APP_MARGIN*u from the left), the
+ * chosen colour and the cooldown; its second row the cursor's coordinates and the connection. */
+#ifndef PLACE_SDL_APP_H
+#define PLACE_SDL_APP_H
+
+#include <SDL.h>
+#include <stdint.h>
+
+#include "place/client.h"
+#include "text.h"
+#include "tiles.h"
+#include "view.h"
+
+#define APP_BAR_H 56
+#define APP_SWATCH 22
+#define APP_SWATCH_GAP 3
+#define APP_MARGIN 8
+#define APP_MESSAGE_MS 6000 /* how long a message stays on screen */
+#define APP_DRAG_MIN 4      /* logical pixels a press must move to become a drag */
+#define APP_GRID_SCALE 8.0  /* pixel grid from this many output pixels per canvas pixel (x u) */
+
+typedef struct script script;
+
+typedef struct app_options {
+    const char *url;
+    const char *token;       /* session token, or NULL for a guest */
+    int win_w, win_h;        /* logical window size */
+    const char *renderer;    /* SDL render driver name ("software", "opengl"...), or NULL */
+    int no_vsync;
+    const char *script_path; /* test mode: a script of synthetic input (script.h) */
+    int bench_frames;        /* benchmark: frames per phase (bench.c) */
+    uint32_t bench_side;
+    int bench_rate;          /* synthetic pixels per second during the benchmark */
+} app_options;
+
+typedef enum app_mode { MODE_NORMAL, MODE_HELP, MODE_INFO, MODE_GOTO } app_mode;
+
+typedef struct app {
+    const app_options *opt;
+    place_client *c;
+    SDL_Window *win;
+    SDL_Renderer *ren;
+    char renderer_name[32];
+    int out_w, out_h;   /* renderer output size */
+    int win_w, win_h;   /* window size in logical pixels */
+    double ui;          /* output pixels per logical pixel */
+    text *font;
+    tiles *tiles;
+    uint32_t cw, ch;
+    view v;
+    int selected;       /* palette index */
+    int have_cursor, cx, cy;
+    int mouse_x, mouse_y, mouse_in; /* pointer in output pixels */
+    int pressed, dragging, press_button, press_ctrl, press_x, press_y;
+    app_mode mode;
+    char prompt[32];
+    place_client_event info;
+    char message[300];
+    int message_error;
+    int64_t message_until;
+    int redraw;
+    Uint32 wake_event;
+    SDL_atomic_t wake_pending;
+    int quit;
+    script *script;
+    char shot_path[512]; /* a screenshot to write at the next frame, "" for none */
+    int shot_rc;
+    uint64_t frames;
+} app;
+
+/* Runs the client until the player quits. Returns the process exit status. */
+int app_run(const app_options *o);
+
+/* Creates the window and renderer for a (a->opt set). Returns 0, or -1 with a sentence in err. */
+int app_open_window(app *a, char *err, size_t errlen);
+
+/* Closes what app_open_window and the canvas opened. */
+void app_close_window(app *a);
+
+/* Handles one SDL event (real or synthetic). */
+void app_handle_event(app *a, const SDL_Event *e);
+
+/* Applies everything the engine has (events, pixels). */
+void app_drain_engine(app *a);
+
+/* Shows a message in the toast for APP_MESSAGE_MS. */
+void app_say(app *a, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Canvas area height and the bar's top, in output pixels. */
+int app_area_h(const app *a);
+
+/* The palette swatch i's rectangle. */
+SDL_Rect app_swatch_rect(const app *a, int i);
+
+/* Draws a frame (draw.c); writes a pending screenshot before presenting. */
+void app_draw(app *a);
+
+/* Writes the current frame (call before SDL_RenderPresent) to a 24-bit BMP. Returns 0 or -1. */
+int app_screenshot(app *a, const char *path);
+
+/* The frame benchmark (bench.c). Returns the exit status. */
+int app_bench(const app_options *o);
+
+#endif

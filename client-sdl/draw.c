@@ -1,0 +1,337 @@
+/* One frame of place-sdl (app_draw in app.h): the canvas textures, the pixel grid at high zoom,
+ * the reticle, the banner while the canvas may be stale, the bar (palette, chosen colour,
+ * cooldown, coordinates, connection), the message, and the help, info or go-to boxes. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "place/palette.h"
+
+static const SDL_Color WHITE = {255, 255, 255, 255};
+static const SDL_Color DIM = {190, 190, 190, 255};
+static const SDL_Color GREEN = {120, 220, 120, 255};
+static const SDL_Color AMBER = {255, 196, 70, 255};
+
+static int px(const app *a, double logical)
+{
+    return (int)lround(logical * a->ui);
+}
+
+static void fill(app *a, SDL_Rect r, Uint8 cr, Uint8 cg, Uint8 cb, Uint8 ca)
+{
+    SDL_SetRenderDrawColor(a->ren, cr, cg, cb, ca);
+    SDL_RenderFillRect(a->ren, &r);
+}
+
+static void outline(app *a, SDL_Rect r, int width, Uint8 cr, Uint8 cg, Uint8 cb, Uint8 ca)
+{
+    SDL_SetRenderDrawColor(a->ren, cr, cg, cb, ca);
+    for (int i = 0; i < width; i++) {
+        SDL_Rect o = {r.x + i, r.y + i, r.w - 2 * i, r.h - 2 * i};
+        if (o.w > 0 && o.h > 0)
+            SDL_RenderDrawRect(a->ren, &o);
+    }
+}
+
+static void fmt_countdown(char *out, size_t cap, int64_t ms)
+{
+    int64_t s = (ms + 999) / 1000;
+    if (s >= 60)
+        snprintf(out, cap, "%lld:%02lld", (long long)(s / 60), (long long)(s % 60));
+    else
+        snprintf(out, cap, "%lld s", (long long)s);
+}
+
+/* ---- the canvas area ---- */
+
+static void draw_grid(app *a)
+{
+    if (a->v.scale < APP_GRID_SCALE * a->ui)
+        return;
+    int x0, y0, x1, y1;
+    if (!view_visible(&a->v, &x0, &y0, &x1, &y1))
+        return;
+    int top, left, bottom, right, tmp;
+    view_rect_of(&a->v, x0, y0, x1 - x0, y1 - y0, &left, &top, &right, &bottom);
+    SDL_SetRenderDrawColor(a->ren, 0, 0, 0, 40);
+    for (int x = x0; x <= x1; x++) {
+        int sx;
+        view_rect_of(&a->v, x, y0, 0, 0, &sx, &tmp, &tmp, &tmp);
+        SDL_RenderDrawLine(a->ren, sx, top, sx, bottom - 1);
+    }
+    for (int y = y0; y <= y1; y++) {
+        int sy;
+        view_rect_of(&a->v, x0, y, 0, 0, &tmp, &sy, &tmp, &tmp);
+        SDL_RenderDrawLine(a->ren, left, sy, right - 1, sy);
+    }
+}
+
+/* A frame around the cursor's pixel: black outside, white inside, so it shows on any colour;
+ * never smaller than a few screen pixels, so it can be found at whole-canvas zoom. */
+static void draw_reticle(app *a)
+{
+    if (!a->have_cursor || !a->cw || a->mode == MODE_INFO)
+        return;
+    int x0, y0, x1, y1;
+    view_rect_of(&a->v, a->cx, a->cy, 1, 1, &x0, &y0, &x1, &y1);
+    int min = px(a, 6);
+    if (x1 - x0 < min) {
+        int c = (x0 + x1) / 2;
+        x0 = c - min / 2, x1 = x0 + min;
+    }
+    if (y1 - y0 < min) {
+        int c = (y0 + y1) / 2;
+        y0 = c - min / 2, y1 = y0 + min;
+    }
+    int t = px(a, 2) > 1 ? px(a, 2) : 1;
+    SDL_Rect outer = {x0 - 2 * t, y0 - 2 * t, x1 - x0 + 4 * t, y1 - y0 + 4 * t};
+    outline(a, outer, t, 0, 0, 0, 255);
+    SDL_Rect inner = {x0 - t, y0 - t, x1 - x0 + 2 * t, y1 - y0 + 2 * t};
+    outline(a, inner, t, 255, 255, 255, 255);
+}
+
+static void draw_banner(app *a)
+{
+    place_client_status st;
+    place_client_get_status(a->c, &st);
+    if (!st.stale && st.conn != PLACE_CONN_CONNECTING)
+        return;
+    char line[400];
+    int64_t now = place_client_now_ms();
+    int red = 0;
+    if (st.conn == PLACE_CONN_DISCONNECTED) {
+        char t[24];
+        fmt_countdown(t, sizeof t, st.retry_at > now ? st.retry_at - now : 0);
+        snprintf(line, sizeof line, "Disconnected - retrying in %s. The canvas may be out of date.", t);
+        red = 1;
+    } else if (st.conn == PLACE_CONN_CONNECTING) {
+        snprintf(line, sizeof line, "Connecting to %s ...", a->opt->url);
+    } else {
+        snprintf(line, sizeof line, "Catching up: the canvas may be a moment out of date.");
+    }
+    int h = text_line_height(a->font) + px(a, 8);
+    SDL_Rect r = {0, 0, a->out_w, h};
+    if (red)
+        fill(a, r, 176, 0, 32, 230);
+    else
+        fill(a, r, 150, 100, 0, 230);
+    text_draw(a->font, line, px(a, APP_MARGIN), px(a, 4), WHITE);
+}
+
+/* ---- the bar ---- */
+
+static void draw_bar(app *a)
+{
+    int top = app_area_h(a);
+    SDL_Rect bar = {0, top, a->out_w, a->out_h - top};
+    fill(a, bar, 32, 32, 36, 255);
+    SDL_SetRenderDrawColor(a->ren, 70, 70, 76, 255);
+    SDL_RenderDrawLine(a->ren, 0, top, a->out_w, top);
+    for (int i = 0; i < PLACE_COLORS; i++) {
+        SDL_Rect r = app_swatch_rect(a, i);
+        place_rgb c = place_palette[i];
+        fill(a, r, c.r, c.g, c.b, 255);
+        if (i == a->selected) {
+            SDL_Rect o = {r.x - px(a, 3), r.y - px(a, 3), r.w + px(a, 6), r.h + px(a, 6)};
+            outline(a, o, px(a, 2), 255, 255, 255, 255);
+        } else {
+            outline(a, r, 1, 90, 90, 96, 255);
+        }
+    }
+    SDL_Rect last = app_swatch_rect(a, PLACE_COLORS - 1);
+    int x = last.x + last.w + px(a, 12);
+    int lh = text_line_height(a->font);
+    int y1 = top + (px(a, 34) - lh) / 2;
+    char buf[300];
+    snprintf(buf, sizeof buf, "%c %s", "0123456789abcdef"[a->selected], place_color_name(a->selected));
+    x += text_draw(a->font, buf, x, y1, WHITE) + px(a, 14);
+
+    place_client_status st;
+    place_client_get_status(a->c, &st);
+    int64_t now = place_client_now_ms();
+    if (st.next_placement > now) {
+        char t[24];
+        fmt_countdown(t, sizeof t, st.next_placement - now);
+        snprintf(buf, sizeof buf, "next pixel in %s", t);
+        int w = text_draw(a->font, buf, x, y1, AMBER);
+        /* The part of the cooldown still to wait, as a shrinking bar under the countdown. */
+        if (st.cooldown_sec > 0) {
+            double left = (double)(st.next_placement - now) / (st.cooldown_sec * 1000.0);
+            if (left > 1)
+                left = 1;
+            SDL_Rect r = {x, y1 + lh, (int)(w * left), px(a, 2)};
+            fill(a, r, 255, 196, 70, 255);
+        }
+    } else if (st.conn == PLACE_CONN_CONNECTED) {
+        text_draw(a->font, st.pending ? "sending..." : "ready to place", x, y1, GREEN);
+    }
+
+    char where[64] = "";
+    if (a->have_cursor && a->cw) {
+        place_client_canvas cv;
+        place_client_canvas_view(a->c, &cv);
+        int color = cv.width == a->cw ? cv.pixels[(size_t)a->cy * cv.width + (size_t)a->cx] : 0;
+        snprintf(where, sizeof where, "x=%d y=%d %s", a->cx, a->cy, place_color_name(color));
+    }
+    char who[100] = "";
+    if (st.have_user)
+        snprintf(who, sizeof who, "  %s%s", st.user.username, st.user.is_guest ? " (guest)" : "");
+    snprintf(buf, sizeof buf, "%s   %s%s   %.0f%%", where, place_client_conn_name(st.conn), who,
+             a->v.scale * 100.0 / a->ui);
+    text_draw(a->font, buf, px(a, APP_MARGIN), top + px(a, 34), DIM);
+}
+
+/* ---- boxes ---- */
+
+/* The message (or the go-to prompt) at the bottom left of the canvas area. */
+static void draw_message(app *a)
+{
+    char line[340];
+    int error = a->message_error;
+    if (a->mode == MODE_GOTO) {
+        snprintf(line, sizeof line, "Go to x,y: %s_   (Enter to go, Esc to cancel)", a->prompt);
+        error = 0;
+    } else if (a->message_until && a->message[0]) {
+        snprintf(line, sizeof line, "%s", a->message);
+    } else {
+        return;
+    }
+    int w, h;
+    if (text_size(a->font, line, &w, &h) < 0)
+        return;
+    int pad = px(a, 6);
+    SDL_Rect r = {px(a, APP_MARGIN), app_area_h(a) - h - 2 * pad - px(a, APP_MARGIN),
+                  w + 2 * pad, h + 2 * pad};
+    if (error)
+        fill(a, r, 176, 0, 32, 235);
+    else
+        fill(a, r, 20, 20, 24, 220);
+    text_draw(a->font, line, r.x + pad, r.y + pad, WHITE);
+}
+
+static void draw_box(app *a, const char *title, const char *const *lines, int n)
+{
+    int lh = text_line_height(a->font), pad = px(a, 10);
+    int w, h, maxw;
+    text_size(a->font, title, &maxw, &h);
+    for (int i = 0; i < n; i++)
+        if (text_size(a->font, lines[i], &w, &h) == 0 && w > maxw)
+            maxw = w;
+    SDL_Rect r = {0, 0, maxw + 2 * pad, (n + 1) * lh + pad * 2 + px(a, 6)};
+    r.x = (a->out_w - r.w) / 2;
+    r.y = (app_area_h(a) - r.h) / 2;
+    if (r.x < 0) r.x = 0;
+    if (r.y < 0) r.y = 0;
+    fill(a, r, 24, 24, 28, 240);
+    outline(a, r, 1, 110, 110, 120, 255);
+    text_draw(a->font, title, r.x + pad, r.y + pad, AMBER);
+    for (int i = 0; i < n; i++)
+        text_draw(a->font, lines[i], r.x + pad, r.y + pad + px(a, 6) + (i + 1) * lh, WHITE);
+}
+
+static const char *const help_lines[] = {
+    "arrows, h j k l     move the cursor (shift / H J K L: eight)",
+    "+ or =, -           zoom in, zoom out (around the cursor)",
+    "wheel               zoom around the pointer",
+    "drag                pan the view",
+    "z                   fit the whole canvas",
+    "0-9, a-f            choose a colour by its index (hex)",
+    "[ ], Tab            previous / next colour",
+    "click, Space, Enter place the colour",
+    "Ctrl+click, right   who placed this pixel (or i)",
+    "g                   go to coordinates",
+    "?                   this help",
+    "q, Ctrl+C           quit",
+    "",
+    "Any key closes this help.",
+};
+
+static void draw_info(app *a)
+{
+    char buf[PLACE_CLIENT_HISTORY_MAX + 2][160];
+    const char *lines[PLACE_CLIENT_HISTORY_MAX + 2];
+    int n = 0;
+    const place_client_event *e = &a->info;
+    if (e->history_count == 0) {
+        snprintf(buf[n], sizeof buf[n], "Nobody has placed a pixel here yet.");
+        lines[n] = buf[n];
+        n++;
+    }
+    int64_t now = place_client_now_ms();
+    for (int i = 0; i < e->history_count && i < PLACE_CLIENT_HISTORY_MAX; i++) {
+        const place_client_placement *p = &e->history[i];
+        time_t t = (time_t)(p->time_ms / 1000);
+        struct tm tm;
+        char when[32], ago[32];
+        localtime_r(&t, &tm);
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+        int64_t s = (now - p->time_ms) / 1000;
+        if (s < 0)
+            s = 0;
+        if (s < 120)
+            snprintf(ago, sizeof ago, "%lld s ago", (long long)s);
+        else if (s < 7200)
+            snprintf(ago, sizeof ago, "%lld min ago", (long long)(s / 60));
+        else
+            snprintf(ago, sizeof ago, "%lld h ago", (long long)(s / 3600));
+        snprintf(buf[n], sizeof buf[n], "%-10s by %s, %s (%s)", place_color_name(p->color),
+                 p->username[0] ? p->username : "?", when, ago);
+        lines[n] = buf[n];
+        n++;
+    }
+    snprintf(buf[n], sizeof buf[n], "Any key or click closes this box.");
+    lines[n] = buf[n];
+    n++;
+    char title[80];
+    snprintf(title, sizeof title, "Pixel %d,%d, newest first", e->x, e->y);
+    draw_box(a, title, lines, n);
+}
+
+/* ---- the frame ---- */
+
+int app_screenshot(app *a, const char *path)
+{
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, a->out_w, a->out_h, 24,
+                                                    SDL_PIXELFORMAT_BGR24);
+    if (!s)
+        return -1;
+    int rc = SDL_RenderReadPixels(a->ren, NULL, SDL_PIXELFORMAT_BGR24, s->pixels, s->pitch);
+    if (rc == 0)
+        rc = SDL_SaveBMP(s, path);
+    SDL_FreeSurface(s);
+    return rc < 0 ? -1 : 0;
+}
+
+void app_draw(app *a)
+{
+    SDL_SetRenderDrawColor(a->ren, 51, 51, 56, 255);
+    SDL_RenderClear(a->ren);
+    SDL_Rect area = {0, 0, a->out_w, app_area_h(a)};
+    SDL_RenderSetClipRect(a->ren, &area);
+    if (a->tiles) {
+        tiles_upload(a->tiles);
+        tiles_draw(a->tiles, a->ren, &a->v);
+        draw_grid(a);
+        draw_reticle(a);
+    }
+    draw_banner(a);
+    draw_message(a);
+    if (a->mode == MODE_HELP)
+        draw_box(a, "place-sdl keys (docs/keys.md)", help_lines,
+                 (int)(sizeof help_lines / sizeof help_lines[0]));
+    else if (a->mode == MODE_INFO)
+        draw_info(a);
+    SDL_RenderSetClipRect(a->ren, NULL);
+    draw_bar(a);
+    if (a->shot_path[0]) {
+        a->shot_rc = app_screenshot(a, a->shot_path);
+        if (a->shot_rc < 0)
+            fprintf(stderr, "place-sdl: cannot write %s: %s\n", a->shot_path, SDL_GetError());
+        a->shot_path[0] = '\0';
+    }
+    SDL_RenderPresent(a->ren);
+    text_frame_end(a->font);
+    a->frames++;
+}

@@ -1,0 +1,148 @@
+/* place-sdl: the SDL2 desktop client of Place. Parses the command line, handles --login and
+ * --logout (the session token file is shared with place-tui through the engine), then runs the
+ * window, or the test script, or the frame benchmark. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "place/client.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: place-sdl [options] [URL]\n"
+            "  URL                  the Place server (default %s)\n"
+            "  --login USER         log in as USER (asks for the password) and remember it\n"
+            "  --logout             log out and forget the remembered session\n"
+            "  --window WxH         window size in logical pixels (default 1024x768)\n"
+            "  --renderer NAME      SDL render driver: software, opengl, opengles2 ... (default:\n"
+            "                       an accelerated one with vsync, else software)\n"
+            "  --no-vsync           do not wait for the display's refresh when presenting\n"
+            "  -h, --help           this help\n"
+            "Test mode and benchmark:\n"
+            "  --script FILE        run FILE's synthetic input and checks (client-sdl/script.h\n"
+            "                       lists the commands); exit 0 when it quits, 3 when a check\n"
+            "                       fails. Layout: the bottom %d logical px are the bar; the\n"
+            "                       canvas fills the rest, fitted and centred at first\n"
+            "  --bench-frames N     render N frames at whole-canvas zoom and N at the closest\n"
+            "                       zoom while synthetic pixels arrive; print frame times\n"
+            "  --bench-canvas SIDE  canvas side for the benchmark (default 2000)\n"
+            "  --bench-rate N       synthetic pixels per second (default 10000)\n"
+            "Keys: press ? in the client, or read docs/keys.md. The mouse wheel zooms around the\n"
+            "pointer, a drag pans, a click places, Ctrl+click (or right click) shows who placed.\n"
+            "The session is kept in $XDG_CONFIG_HOME/place/session (else ~/.config/place/).\n",
+            PLACE_CLIENT_DEFAULT_URL, APP_BAR_H);
+}
+
+static int do_login(const char *url, const char *user)
+{
+    char password[300];
+    char prompt[128];
+    snprintf(prompt, sizeof prompt, "Password for %s: ", user);
+    int n = place_client_read_password(prompt, password, sizeof password);
+    if (n < 0) {
+        fprintf(stderr, "place-sdl: cannot read a password from the terminal\n");
+        return -1;
+    }
+    char token[PLACE_CLIENT_TOKEN_MAX + 1], err[300];
+    int rc = place_client_login(url, user, password, token, err, sizeof err);
+    memset(password, 0, sizeof password);
+    if (rc < 0) {
+        fprintf(stderr, "place-sdl: login failed: %s\n", err);
+        return -1;
+    }
+    if (place_client_token_save(token) < 0) {
+        fprintf(stderr, "place-sdl: logged in, but the session could not be saved\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int do_logout(const char *url)
+{
+    char token[PLACE_CLIENT_TOKEN_MAX + 1], err[300];
+    if (place_client_token_load(token) == 1 && place_client_logout(url, token, err, sizeof err) < 0)
+        fprintf(stderr, "place-sdl: the server did not confirm the logout (%s); forgetting the "
+                        "session anyway\n", err);
+    if (place_client_token_clear() < 0) {
+        fprintf(stderr, "place-sdl: cannot remove the session file\n");
+        return 1;
+    }
+    printf("Logged out.\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    app_options o = {.win_w = 1024, .win_h = 768, .bench_side = 2000, .bench_rate = 10000};
+    const char *login = NULL;
+    int logout = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--login") == 0 && next) {
+            login = argv[++i];
+        } else if (strcmp(a, "--logout") == 0) {
+            logout = 1;
+        } else if (strcmp(a, "--window") == 0 && next) {
+            i++;
+            if (sscanf(next, "%dx%d", &o.win_w, &o.win_h) != 2 || o.win_w < 200 || o.win_h < 150 ||
+                o.win_w > 16384 || o.win_h > 16384) {
+                fprintf(stderr, "place-sdl: --window wants WxH, at least 200x150\n");
+                return 2;
+            }
+        } else if (strcmp(a, "--renderer") == 0 && next) {
+            o.renderer = argv[++i];
+        } else if (strcmp(a, "--no-vsync") == 0) {
+            o.no_vsync = 1;
+        } else if (strcmp(a, "--script") == 0 && next) {
+            o.script_path = argv[++i];
+        } else if (strcmp(a, "--bench-frames") == 0 && next) {
+            o.bench_frames = atoi(argv[++i]);
+            if (o.bench_frames < 1) {
+                fprintf(stderr, "place-sdl: --bench-frames wants a positive number\n");
+                return 2;
+            }
+        } else if (strcmp(a, "--bench-canvas") == 0 && next) {
+            long side = atol(argv[++i]);
+            if (side < 1 || side > 16384) {
+                fprintf(stderr, "place-sdl: --bench-canvas wants 1..16384\n");
+                return 2;
+            }
+            o.bench_side = (uint32_t)side;
+        } else if (strcmp(a, "--bench-rate") == 0 && next) {
+            o.bench_rate = atoi(argv[++i]);
+            if (o.bench_rate < 0) {
+                fprintf(stderr, "place-sdl: --bench-rate wants 0 or more\n");
+                return 2;
+            }
+        } else if (a[0] == '-') {
+            fprintf(stderr, "place-sdl: unknown option %s\n", a);
+            usage(stderr);
+            return 2;
+        } else if (!o.url) {
+            o.url = a;
+        } else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!o.url)
+        o.url = PLACE_CLIENT_DEFAULT_URL;
+    if (o.bench_frames > 0) {
+        o.no_vsync = 1; /* the benchmark paces frames itself and times only their work */
+        return app_bench(&o);
+    }
+    if (logout)
+        return do_logout(o.url);
+    if (login && do_login(o.url, login) < 0)
+        return 1;
+    char token[PLACE_CLIENT_TOKEN_MAX + 1];
+    int have = place_client_token_load(token) == 1;
+    o.token = have ? token : NULL;
+    return app_run(&o);
+}
