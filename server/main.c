@@ -105,14 +105,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "placed: libsodium failed to start\n");
         return 1;
     }
+    if (srv->cfg.history_writer) /* cluster mode's Kafka -> PostgreSQL copier: no data dir */
+        return cluster_writer_run(&srv->cfg);
     if (mkdir(srv->cfg.data_dir, 0700) < 0 && errno != EEXIST) {
         fprintf(stderr, "placed: cannot create %s: %s\n", srv->cfg.data_dir, strerror(errno));
         return 1;
     }
     if (config_is_admin_action(&srv->cfg))
         return cluster_enabled(&srv->cfg) ? cluster_admin_run(&srv->cfg) : admin_run(&srv->cfg);
-    if (srv->cfg.history_writer)
-        return cluster_writer_run(&srv->cfg);
     if (admin_lock(srv->cfg.data_dir) < 0) {
         fprintf(stderr, "placed: another placed is running on %s (or its lock cannot be made)\n",
                 srv->cfg.data_dir);
