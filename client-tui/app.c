@@ -437,14 +437,19 @@ static void on_mouse(app *a)
         view_zoom(&a->v, 0);
         return;
     }
-    if (me.bstate & BUTTON1_PRESSED) {
+    /* Motion with the button held arrives as REPORT_MOUSE_POSITION or, from some terminals
+     * and ncurses versions, as another BUTTON1_PRESSED at a new spot: both are a drag. */
+    int motion = (me.bstate & REPORT_MOUSE_POSITION) ||
+                 ((me.bstate & BUTTON1_PRESSED) && a->pressed &&
+                  (me.x != a->last_col || me.y != a->last_row));
+    if ((me.bstate & BUTTON1_PRESSED) && !motion) {
         a->pressed = 1;
         a->dragged = 0;
         a->press_col = a->last_col = me.x;
         a->press_row = a->last_row = me.y;
         return;
     }
-    if ((me.bstate & REPORT_MOUSE_POSITION) && a->pressed) {
+    if (motion && a->pressed) {
         if (abs(me.x - a->press_col) >= DRAG_MIN || abs(me.y - a->press_row) >= DRAG_MIN)
             a->dragged = 1;
         if (a->dragged && me.y < canvas_rows())
@@ -454,7 +459,8 @@ static void on_mouse(app *a)
         return;
     }
     if (me.bstate & (BUTTON1_RELEASED | BUTTON1_CLICKED)) {
-        int was_drag = a->dragged && (me.bstate & BUTTON1_RELEASED);
+        int was_drag = (me.bstate & BUTTON1_RELEASED) && a->pressed &&
+                       (a->dragged || me.x != a->press_col || me.y != a->press_row);
         a->pressed = 0;
         a->dragged = 0;
         if (was_drag)

@@ -85,13 +85,19 @@ static void follow_cursor(view *v)
     int ux, uy;
     pixel_to_unit(v, v->cx, v->cy, &ux, &uy);
     int span = v->zoom >= 1 ? v->zoom : 1;
+    /* Centre it, but no further than the canvas's edge: following the cursor never shows
+     * blank beyond the canvas (a drag may). */
     if (ux < 0 || ux + span > units_w(v)) {
         int vis_w = v->zoom >= 1 ? units_w(v) / v->zoom : units_w(v) * -v->zoom;
         v->ox = v->cx - vis_w / 2;
+        if (v->ox > (int)v->cw - vis_w) v->ox = (int)v->cw - vis_w;
+        if (v->ox < 0) v->ox = 0;
     }
     if (uy < 0 || uy + span > units_h(v)) {
         int vis_h = v->zoom >= 1 ? units_h(v) / v->zoom : units_h(v) * -v->zoom;
         v->oy = v->cy - vis_h / 2;
+        if (v->oy > (int)v->ch - vis_h) v->oy = (int)v->ch - vis_h;
+        if (v->oy < 0) v->oy = 0;
     }
     clamp_origin(v);
 }

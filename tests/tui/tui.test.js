@@ -255,3 +255,40 @@ test('--login asks for the password without echo, keeps the session, --logout fo
   const after = await (await fetch(`${srv.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } })).json();
   assert.notEqual(after.username, 'tuiuser', 'the server revoked the session');
 });
+
+test('the mouse chooses colours, places, zooms, and a drag does not place', async () => {
+  const srv = await server(['--cooldown', '0']);
+  const pal = await palette(srv);
+  const t = tui(srv.url);
+  await t.waitFor(connected, 'the status line to say connected');
+  await t.mouse(0, 9 * 4 + 1, 37); // the swatch of colour 9 on the palette row (40 - 3)
+  await t.mouse(3, 9 * 4 + 1, 37);
+  await t.waitFor((s) => s.statusLine().includes('paint 9 lime'), 'lime chosen by a click');
+  await t.mouse(0, 10, 5); // cell (10, 5): pixel (10, 10), the upper one
+  await t.mouse(3, 10, 5);
+  await t.waitFor((s) => s.messageLine().includes('Placed lime at 10,10.'), 'a click placing');
+  assert.equal((await history(srv.url, 10, 10)).placements[0].color, 9);
+
+  await t.mouse(0, 20, 5); // press, move with the button held, release elsewhere
+  await t.mouse(32, 25, 5);
+  await t.mouse(32, 30, 6);
+  await t.mouse(3, 30, 6);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.match(t.messageLine(), /Placed lime at 10,10\./, 'the drag placed nothing');
+  assert.deepEqual((await history(srv.url, 20, 10)).placements, []);
+  assert.deepEqual((await history(srv.url, 30, 12)).placements, []);
+
+  await t.mouse(64, 30, 10); // wheel up
+  await t.waitFor((s) => s.statusLine().includes('zoom 2x'), 'the wheel zooming in');
+  goTo(t, 0, 0);
+  await t.waitFor((s) => s.statusLine().includes('x=0 y=0'), 'the cursor at 0,0');
+  // Zoomed 2x with the canvas's corner at the screen's: pixel (10,10) is cells 20-21 of row 10,
+  // both halves.
+  const row = t.screen()[10];
+  for (const c of [20, 21]) {
+    assert.equal(row[c].fg, pal[9]);
+    assert.equal(row[c].bg, pal[9]);
+  }
+  assert.equal(row[22].fg, pal[0]);
+  await finish(t);
+});

@@ -118,6 +118,15 @@ export class Tui {
     }
   }
 
+  // Mouse input as a terminal in X10 mode sends it (tmux-direct's kmous is \E[M): button code
+  // 0 press, 3 release, 32 motion with the button held, 64 wheel up; col/row 0-based. Events
+  // are spaced like a hand's, so ncurses reads each on its own.
+  async mouse(code, col, row) {
+    const seq = `\x1b[M${String.fromCharCode(32 + code, 33 + col, 33 + row)}`;
+    this.tmux('send-keys', '-l', seq);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
   text() {
     return this.tmux('capture-pane', '-p');
   }
