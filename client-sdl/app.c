@@ -69,8 +69,10 @@ static SDL_Renderer *make_renderer(app *a)
         r = SDL_CreateRenderer(a->win, -1, vs);
     } else {
         r = SDL_CreateRenderer(a->win, -1, SDL_RENDERER_ACCELERATED | vs);
-        if (!r)
-            r = SDL_CreateRenderer(a->win, -1, SDL_RENDERER_SOFTWARE);
+    }
+    if (!r && (!a->opt->renderer || strcmp(a->opt->renderer, "software") != 0)) {
+        SDL_SetHint(SDL_HINT_RENDER_DRIVER, "software");
+        r = SDL_CreateRenderer(a->win, -1, SDL_RENDERER_SOFTWARE);
     }
     return r;
 }
@@ -82,6 +84,11 @@ int app_open_window(app *a, char *err, size_t errlen)
         return -1;
     }
     SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "0");
+    /* The software renderer draws into the window's own surface (MIT-SHM on X11); without this
+     * SDL may route that surface through OpenGL, which on a GPU-less X server is a second
+     * software rasteriser doing the same work again. */
+    if (a->opt->renderer && strcmp(a->opt->renderer, "software") == 0)
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     a->win = SDL_CreateWindow("Place", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
                               a->opt->win_w, a->opt->win_h,
                               SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
@@ -560,6 +567,8 @@ void app_handle_event(app *a, const SDL_Event *e)
  * screen, or a message's end; forever when nothing is due. */
 static int sleep_ms(app *a)
 {
+    if (a->redraw)
+        return 0; /* uploads left for the next frame */
     if (a->script)
         return 10; /* a script's waits are checked between events */
     int t = place_client_timeout_ms(a->c);

@@ -23,6 +23,7 @@
 #define APP_MESSAGE_MS 6000 /* how long a message stays on screen */
 #define APP_DRAG_MIN 4      /* logical pixels a press must move to become a drag */
 #define APP_GRID_SCALE 8.0  /* pixel grid from this many output pixels per canvas pixel (x u) */
+#define APP_UPLOAD_BUDGET (1L << 20) /* canvas pixels uploaded to textures per frame, at most */
 
 typedef struct script script;
 

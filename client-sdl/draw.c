@@ -311,7 +311,9 @@ void app_draw(app *a)
     SDL_Rect area = {0, 0, a->out_w, app_area_h(a)};
     SDL_RenderSetClipRect(a->ren, &area);
     if (a->tiles) {
-        tiles_upload(a->tiles);
+        /* A screenshot shows everything; otherwise a big burst is spread over a few frames. */
+        if (tiles_upload(a->tiles, a->shot_path[0] ? 0 : APP_UPLOAD_BUDGET) == 1)
+            a->redraw = 1;
         tiles_draw(a->tiles, a->ren, &a->v);
         draw_grid(a);
         draw_reticle(a);

@@ -21,6 +21,7 @@ struct tiles {
     uint8_t *copy;     /* cw*ch palette indices: what the textures show (or will after upload) */
     uint32_t argb[16]; /* palette in the textures' format */
     tiles_stats stats;
+    int next_upload; /* the tile tiles_upload takes first */
 };
 
 static void mark(tile *tl, int x0, int y0, int x1, int y1)
@@ -128,34 +129,42 @@ int tiles_mark(tiles *t, const uint8_t *pixels, int x, int y, int w, int h)
     return rows;
 }
 
-int tiles_upload(tiles *t)
+int tiles_upload(tiles *t, long budget)
 {
-    int rc = 0;
-    for (int ty = 0; ty < t->nty; ty++)
-        for (int tx = 0; tx < t->ntx; tx++) {
-            tile *tl = &t->t[ty * t->ntx + tx];
-            if (!tl->dirty)
-                continue;
-            SDL_Rect rect = {tl->x0, tl->y0, tl->x1 - tl->x0, tl->y1 - tl->y0};
-            void *mem;
-            int pitch;
-            if (SDL_LockTexture(tl->tex, &rect, &mem, &pitch) < 0) {
-                rc = -1;
-                continue;
-            }
-            /* The lock is write-only: every pixel of the rectangle is written. */
-            for (int r = 0; r < rect.h; r++) {
-                uint32_t *d = (uint32_t *)((uint8_t *)mem + (size_t)r * pitch);
-                const uint8_t *s = t->copy + (size_t)(ty * TILES_SIDE + rect.y + r) * t->cw +
-                                   (size_t)tx * TILES_SIDE + rect.x;
-                for (int c = 0; c < rect.w; c++)
-                    d[c] = t->argb[s[c] & 0x0f];
-            }
-            SDL_UnlockTexture(tl->tex);
-            tl->dirty = 0;
-            t->stats.tiles_uploaded++;
-            t->stats.pixels_uploaded += (uint64_t)rect.w * rect.h;
+    int rc = 0, n = t->ntx * t->nty;
+    long written = 0;
+    for (int k = 0; k < n; k++) {
+        int i = (t->next_upload + k) % n;
+        tile *tl = &t->t[i];
+        if (!tl->dirty)
+            continue;
+        if (budget > 0 && written >= budget) {
+            t->next_upload = i;
+            return 1;
         }
+        int tx = i % t->ntx, ty = i / t->ntx;
+        SDL_Rect rect = {tl->x0, tl->y0, tl->x1 - tl->x0, tl->y1 - tl->y0};
+        void *mem;
+        int pitch;
+        if (SDL_LockTexture(tl->tex, &rect, &mem, &pitch) < 0) {
+            rc = -1;
+            continue;
+        }
+        /* The lock is write-only: every pixel of the rectangle is written. */
+        for (int r = 0; r < rect.h; r++) {
+            uint32_t *d = (uint32_t *)((uint8_t *)mem + (size_t)r * pitch);
+            const uint8_t *s = t->copy + (size_t)(ty * TILES_SIDE + rect.y + r) * t->cw +
+                               (size_t)tx * TILES_SIDE + rect.x;
+            for (int c = 0; c < rect.w; c++)
+                d[c] = t->argb[s[c] & 0x0f];
+        }
+        SDL_UnlockTexture(tl->tex);
+        tl->dirty = 0;
+        written += (long)rect.w * rect.h;
+        t->stats.tiles_uploaded++;
+        t->stats.pixels_uploaded += (uint64_t)rect.w * rect.h;
+    }
+    t->next_upload = 0;
     return rc;
 }
 

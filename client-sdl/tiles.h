@@ -35,9 +35,12 @@ void tiles_free(tiles *t);
  * the canvas. Returns the number of rows that differed (0: nothing to redraw). */
 int tiles_mark(tiles *t, const uint8_t *pixels, int x, int y, int w, int h);
 
-/* Writes every marked rectangle into its texture. Returns 0, or -1 if a texture could not be
- * locked (the rectangle stays marked and is retried next time). */
-int tiles_upload(tiles *t);
+/* Writes marked rectangles into their textures, taking tiles in turn from where the previous
+ * call stopped, until about `budget` pixels are written (0: all). A burst of pixels scattered
+ * over the whole canvas so spreads its upload over a few frames instead of stalling one.
+ * Returns 1 if marked rectangles remain, 0 if none, or -1 if a texture could not be locked (its
+ * rectangle stays marked and is retried next time). */
+int tiles_upload(tiles *t, long budget);
 
 /* Draws the visible part of the canvas where view v puts it. Returns 0 or -1 (SDL error). */
 int tiles_draw(tiles *t, SDL_Renderer *r, const view *v);
