@@ -15,12 +15,15 @@ typedef struct frame {
 static struct {
     uv_timer_t timer;
     int timer_open;
-    struct lws_context *ctx;
-    const struct lws_protocols *protocol;
+    void (*on_publish)(void);
     place_pixel *pending;
     size_t npending, cap;
     uint64_t last_seq;
     uint64_t head; /* frames published so far */
+    size_t audience;  /* connections reading the ring */
+    size_t expected;  /* connections there were when the newest frame was published */
+    size_t caught_up; /* connections that have taken the newest frame since */
+    int64_t last_publish;
     uint64_t total_bytes;
     frame ring[BCAST_RING];
 } bc;
@@ -65,25 +68,39 @@ void bcast_flush(void)
     bc.total_bytes += (size_t)r;
     bc.head++;
     bc.last_seq = last;
+    bc.expected = bc.audience;
+    bc.caught_up = 0;
+    bc.last_publish = util_now_ms();
     bc.npending = 0;
     if (bc.npending < bc.cap / 4 && bc.cap > 4096) {
         free(bc.pending);
         bc.pending = NULL;
         bc.cap = 0;
     }
-    lws_callback_on_writable_all_protocol(bc.ctx, bc.protocol);
+    bc.on_publish();
 }
 
 static void on_tick(uv_timer_t *t)
 {
-    bcast_flush();
+    if (bc.npending && ((double)bc.caught_up >= BCAST_QUORUM * (double)bc.expected ||
+                        util_now_ms() - bc.last_publish >= BCAST_MAX_WAIT_MS))
+        bcast_flush();
 }
 
-int bcast_init(uv_loop_t *loop, int batch_ms, uint64_t start_seq, struct lws_context *ctx,
-               const struct lws_protocols *protocol)
+void bcast_join(void)
 {
-    bc.ctx = ctx;
-    bc.protocol = protocol;
+    bc.audience++;
+}
+
+void bcast_leave(void)
+{
+    if (bc.audience)
+        bc.audience--;
+}
+
+int bcast_init(uv_loop_t *loop, int batch_ms, uint64_t start_seq, void (*on_publish)(void))
+{
+    bc.on_publish = on_publish;
     bc.last_seq = start_seq;
     if (uv_timer_init(loop, &bc.timer) < 0)
         return -1;
@@ -109,11 +126,13 @@ int bcast_next(uint64_t *cursor, uint8_t **out, size_t *len)
     const frame *f = &bc.ring[*cursor % BCAST_RING];
     if (behind > BCAST_MAX_BEHIND || bc.total_bytes - f->start_bytes > BCAST_MAX_BYTES) {
         *cursor = bc.head;
+        bc.caught_up++;
         return -1;
     }
     *out = f->buf + LWS_PRE;
     *len = f->len;
-    (*cursor)++;
+    if (++*cursor == bc.head)
+        bc.caught_up++;
     return 1;
 }
 

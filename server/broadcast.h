@@ -1,7 +1,12 @@
 /* The broadcast path: committed placements are gathered for --batch-ms, encoded once as one
  * batch frame (with LWS_PRE headroom) and put in a ring every connection reads from with its own
  * cursor. A connection that falls more than BCAST_MAX_BEHIND frames or BCAST_MAX_BYTES behind is
- * skipped forward (ws.c then tells it to resync), so memory never grows with slow readers. */
+ * skipped forward (ws.c then tells it to resync), so memory never grows with slow readers.
+ *
+ * With many connections, writing one frame to all of them can take longer than --batch-ms (one
+ * send() each). Then the next frame waits until nearly all connections (BCAST_QUORUM) have taken
+ * the last one, or BCAST_MAX_WAIT_MS passed: batches grow instead of piling up, and the loop
+ * keeps time for placements. */
 #ifndef PLACE_SERVER_BROADCAST_H
 #define PLACE_SERVER_BROADCAST_H
 
@@ -15,14 +20,20 @@
 #define BCAST_RING 128
 #define BCAST_MAX_BEHIND 64
 #define BCAST_MAX_BYTES (1024 * 1024)
+#define BCAST_QUORUM 0.95
+#define BCAST_MAX_WAIT_MS 400
 
 /* Starts the batch timer. start_seq is the last seq before any batch (the canvas's seq).
- * Connections of `protocol` on ctx are woken when a frame is published. Returns 0 or -1. */
-int bcast_init(uv_loop_t *loop, int batch_ms, uint64_t start_seq, struct lws_context *ctx,
-               const struct lws_protocols *protocol);
+ * on_publish runs after each frame is published, to hand it to the connections. Returns 0 or
+ * -1. */
+int bcast_init(uv_loop_t *loop, int batch_ms, uint64_t start_seq, void (*on_publish)(void));
 
 /* Adds committed placements to the next batch. */
 void bcast_add(const place_pixel *px, size_t n);
+
+/* A connection starts / stops reading the ring (for the quorum above). */
+void bcast_join(void);
+void bcast_leave(void);
 
 /* Publishes the pending batch now (at shutdown). */
 void bcast_flush(void);

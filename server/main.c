@@ -173,8 +173,7 @@ int main(int argc, char **argv)
         return 1;
     }
     int port = lws_get_vhost_listen_port(srv->vhost);
-    if (bcast_init(&g.loop, srv->cfg.batch_ms, seq, srv->ctx,
-                   lws_vhost_name_to_protocol(srv->vhost, WS_PROTOCOL_NAME)) < 0 ||
+    if (bcast_init(&g.loop, srv->cfg.batch_ms, seq, ws_on_frame) < 0 ||
         admin_listen(srv) < 0) {
         fprintf(stderr, "placed: cannot start (timers or control socket in %s)\n",
                 srv->cfg.data_dir);

@@ -15,6 +15,10 @@
 /* The lws protocol entry for /ws (its name, callback, per-connection size, rx buffer). */
 const struct lws_protocols *ws_protocol(void);
 
+/* A batch frame was published: send it to every connection that can take it now, and ask
+ * for a writable callback for the others. */
+void ws_on_frame(void);
+
 /* A user was banned: their connections get BANNED on their next placement and are closed. */
 void ws_on_banned(void *srv, const char *user_id);
 
