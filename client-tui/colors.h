@@ -17,6 +17,7 @@ typedef enum tcolor_mode {
 /* Picks the mode from what ncurses found (call after term_init). Returns the mode. */
 tcolor_mode tcolor_init(void);
 
+/* The mode tcolor_init picked. */
 tcolor_mode tcolor_mode_get(void);
 
 /* "24-bit", "256 colours", "16 colours", "8 colours", "monochrome". */

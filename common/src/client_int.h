@@ -80,8 +80,10 @@ void client_http_error_text(const http_resp *resp, char *out, size_t cap, place_
 /* Parses GET /api/v1/auth/me's body into user. Returns 0 or PLACE_EFORMAT. */
 int client_http_parse_user(const char *body, place_user_info *user);
 
-/* The worker thread for snapshot fetches, pixel history and timed wakes. */
+/* Starts the worker thread for snapshot fetches, pixel history and timed wakes. Returns 0 and
+ * *out, or PLACE_ENOMEM. */
 int client_http_start(struct place_client *c, client_http **out);
+/* Stops the worker (abandoning a request in flight) and frees it. Accepts NULL. */
 void client_http_stop(client_http *h);
 /* Fetch a snapshot in delay_ms (an earlier request wins); afterwards refresh every 30-60 s. */
 void client_http_want_snapshot(client_http *h, int64_t delay_ms);
@@ -92,7 +94,10 @@ void client_http_wake_at(client_http *h, int64_t at);
 
 /* ---- WebSocket (libwebsockets): client_ws.c ---- */
 
+/* Starts the WebSocket thread, which connects at once and keeps reconnecting until stopped.
+ * Returns 0 and *out, PLACE_EFORMAT for a URL it cannot use, or PLACE_ENOMEM. */
 int client_ws_start(struct place_client *c, client_ws **out);
+/* Closes the connection, stops the thread, frees everything. Accepts NULL. */
 void client_ws_stop(client_ws *w);
 /* Queues a text message for the current connection (dropped if there is none). Any thread. */
 void client_ws_send(client_ws *w, const char *text);
