@@ -7,8 +7,9 @@
  * before the fork: the run's phase, which the parent advances, and each worker's counters.
  *
  * How a placement is matched at the receivers: placement number k goes to pixel
- * (k mod width, k / width mod height), and the time it was sent is stored at index k mod
- * (width*height) of a shared array. A batch record's (x, y) therefore names the placement it
+ * slot(k) = (k mod wh) * P mod wh, wh = width*height, P a prime not dividing wh (a permutation,
+ * so pixels scatter over the canvas), and the time it was sent is stored at index slot(k) of a
+ * shared array. A batch record's (x, y) therefore names the placement it
  * carries, whichever process sent it and whether or not the sender has read its `placed` yet;
  * the `seq` the sender got in `placed` is stored too, and a record whose seq differs from it is
  * counted as a mismatch. */

@@ -235,6 +235,15 @@ static int send_frame(conn *c, int opcode, const uint8_t *payload, size_t len)
 
 /* ---------------------------------------------------------------- placements */
 
+/* The pixel of placement k: a fixed odd prime multiplier (neither 2 nor 5, the only prime
+ * factors a canvas side like 2000 brings) permutes 0..wh-1 whenever it shares no factor with wh,
+ * so placements scatter over the canvas as players' do, yet (x, y) still names k. Canvas sizes
+ * with the factor 2654435761 are not a concern. */
+static uint64_t load_slot(uint64_t k, uint64_t wh)
+{
+    return (k % wh) * 2654435761ull % wh;
+}
+
 static void place_one(int64_t now)
 {
     conn *c = NULL;
@@ -251,12 +260,12 @@ static void place_one(int64_t now)
         return;
     }
     uint64_t k = W.placed_n++ * (uint64_t)W.nworkers + (uint64_t)W.id;
-    uint64_t slot = k % W.wh;
+    uint64_t slot = load_slot(k, W.wh);
     place_request_id rid = {.is_number = 1};
     snprintf(rid.text, sizeof rid.text, "%llu", (unsigned long long)k);
     char msg[160];
     int n = place_fmt_place(msg, sizeof msg, (int)(slot % W.o->width), (int)(slot / W.o->width),
-                            1 + (int)(k % 15), &rid);
+                            (int)((k * 0x9E3779B97F4A7C15ull) >> 60), &rid);
     if (n < 0)
         return;
     W.sh->acked_seq[slot] = 0;
@@ -267,7 +276,7 @@ static void place_one(int64_t now)
 
 static void on_placed(uint64_t k, uint64_t seq)
 {
-    uint64_t slot = k % W.wh;
+    uint64_t slot = load_slot(k, W.wh);
     int64_t t = W.sh->sent_us[slot];
     W.sh->acked_seq[slot] = seq;
     if (in_window(t)) {
@@ -327,7 +336,7 @@ static void on_text(conn *c, const char *s, size_t len)
         if (m.code < PLACE_ERR_COUNT_)
             W.st->err_by_code[m.code]++;
         if (m.request_id.text[0] && m.request_id.is_number &&
-            in_window(W.sh->sent_us[strtoull(m.request_id.text, NULL, 10) % W.wh]))
+            in_window(W.sh->sent_us[load_slot(strtoull(m.request_id.text, NULL, 10), W.wh)]))
             W.st->place_errors++;
         complain("server error %s (%ld)", place_err_code(m.code), (long)c->id);
         break;

@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# The Place benchmark: every scenario of BENCHMARKS.md in one command, printing one markdown table.
+#
+#   bench/run.sh [--quick] [--build DIR] [--out FILE] [--only LIST] [--cluster]
+#
+#   --quick      small counts and short windows (about two minutes), to see that it all works
+#   --build DIR  the CMake build directory holding server/placed, bench/place-load, ... (default:
+#                build/ next to this folder)
+#   --out FILE   also write the table there (default: bench-results/<date>.md under the build dir)
+#   --only LIST  comma-separated scenarios: limits,fanout,rate,snapshot,clients,cluster
+#   --cluster    also run the cluster fan-out (Redis + Kafka + PostgreSQL + several placed on one
+#                port; needs the packages of tests/cluster and a few minutes)
+#
+# Every server is started here on 127.0.0.1 with an ephemeral port and a temporary data
+# directory, and every process started is stopped on exit, also on failure or Ctrl-C. Load goes
+# to loopback only and every step has a time bound. When run as root, the servers and the load
+# run at nice -10 so that other work on a shared machine disturbs the figures less.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+build="$root/build"
+quick=0
+only="limits,fanout,rate,snapshot,clients"
+out=""
+while (($#)); do
+  case "$1" in
+    --quick) quick=1 ;;
+    --build) build=$(cd "$2" && pwd); shift ;;
+    --out) out=$2; shift ;;
+    --only) only=$2; shift ;;
+    --cluster) only="$only,cluster" ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+placed="$build/server/placed"
+load="$build/bench/place-load"
+limits="$build/bench/place-limits"
+for b in "$placed" "$load" "$limits"; do
+  [[ -x $b ]] || { echo "run.sh: $b is missing: build first (cmake --build $build)" >&2; exit 1; }
+done
+
+work=$(mktemp -d /tmp/place-bench.XXXXXX)
+logs="$work/logs"
+mkdir -p "$logs"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  sleep 0.3
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+nice_cmd=()
+if [[ $(id -u) -eq 0 ]]; then nice_cmd=(nice -n -10); fi
+want() { [[ ",$only," == *",$1,"* ]]; }
+# value of key $2 in the RESULT line of file $1
+kv() { grep '^RESULT' "$1" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+fmt() { printf "%'.0f" "$1" 2>/dev/null || echo "$1"; }
+loadavg() { cut -d' ' -f1 /proc/loadavg; }
+
+# start_placed NAME [flags...]: a fresh placed; sets PORT and PID
+start_placed() {
+  local name=$1; shift
+  local dir="$work/data-$name"
+  rm -rf "$dir"; mkdir -p "$dir"
+  "${nice_cmd[@]}" "$placed" --port 0 --listen 127.0.0.1 --data-dir "$dir" --cooldown 0 \
+    --max-conns-per-ip 0 "$@" >"$logs/$name.placed.out" 2>"$logs/$name.placed.err" &
+  PID=$!
+  pids+=("$PID")
+  PORT=""
+  for _ in $(seq 100); do
+    PORT=$(sed -n 's|^placed: listening on http://127.0.0.1:\([0-9]*\)/$|\1|p' "$logs/$name.placed.out")
+    [[ -n $PORT ]] && return 0
+    sleep 0.1
+  done
+  echo "run.sh: placed did not start for $name: $(cat "$logs/$name.placed.err")" >&2
+  return 1
+}
+stop_placed() { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }
+
+# run_load NAME ARGS...: place-load against $PORT/$PID, output in $logs/NAME.load
+run_load() {
+  local name=$1; shift
+  timeout 900 "${nice_cmd[@]}" "$load" --url "http://127.0.0.1:$PORT" --server-pid "$PID" "$@" \
+    >"$logs/$name.load" 2>"$logs/$name.load.err"
+}
+
+rows=()
+row() { rows+=("$1"); }
+echo "run.sh: logs in $logs" >&2
+
+# ---------------------------------------------------------------- the machine's limits
+fanout_limit=0
+if want limits; then
+  echo "run.sh: machine limits" >&2
+  secs=3; conns=5000
+  ((quick)) && { secs=1; conns=2000; }
+  "${nice_cmd[@]}" "$limits" tcp --seconds "$secs" >"$logs/limits.tcp" 2>&1
+  "${nice_cmd[@]}" "$limits" fanout --seconds "$secs" --conns "$conns" >"$logs/limits.fanout" 2>&1
+  tcp=$(kv "$logs/limits.tcp" tcp_gbytes_per_s)
+  fanout_limit=$(kv "$logs/limits.fanout" fanout_writes_per_cpu_s)
+  fanout_wall=$(kv "$logs/limits.fanout" fanout_writes_per_s)
+  row "| limit | loopback TCP, one stream | $tcp GB/s | | | the ceiling for any one connection |"
+  row "| limit | 1,036-byte frames written to $(fmt $conns) loopback sockets by one core | $(fmt "$fanout_limit") writes per CPU-second ($(fmt "$fanout_wall")/s wall) | | | the ceiling of a one-thread server's fan-out: viewers × batches/s must stay below it |"
+fi
+
+# ---------------------------------------------------------------- fan-out on one placed
+if want fanout; then
+  counts="1000 10000 19000"; dur=20
+  ((quick)) && { counts="1000 2000"; dur=5; }
+  for v in $counts; do
+    echo "run.sh: fan-out, $v viewers" >&2
+    la=$(loadavg)
+    start_placed "fanout-$v" || continue
+    run_load "fanout-$v" --viewers "$v" --rate 1000 --duration "$dur" --warmup 3 --drain 2
+    stop_placed
+    f="$logs/fanout-$v.load"
+    held=$(kv "$f" held); [[ -z $held ]] && { row "| fan-out | $v viewers | place-load failed: $(tail -1 "$logs/fanout-$v.load.err") | | | |"; continue; }
+    per=$(kv "$f" rss_per_conn_b); total=$(kv "$f" server_rss_kb)
+    need=$(( held * 1000 / 100 ))
+    perk=$(awk "BEGIN{printf \"%.1f\", $per/1024}")
+    p99=$(kv "$f" vis_p99_ms)
+    verdict="—"
+    if [[ $v -eq 19000 ]]; then
+      ok=$(awk "BEGIN{print ($perk <= 10 && $p99 <= 250 && $(kv "$f" dropped) == 0) ? \"met\" : \"missed\"}")
+      verdict="≤10 KiB/conn, p99 ≤250 ms: **$ok**"
+    fi
+    row "| fan-out | $(fmt "$v") viewers + $(kv "$f" placers) placers, 1,000 placements/s, batch 100 ms | held $(fmt "$held"), failed $(kv "$f" failed), dropped $(kv "$f" dropped); visible p50/p99/max $(kv "$f" vis_p50_ms)/$p99/$(kv "$f" vis_max_ms) ms over $(fmt "$(kv "$f" vis_samples)") samples; ack p50/p99 $(kv "$f" ack_p50_ms)/$(kv "$f" ack_p99_ms) ms; acked $(kv "$f" acked_per_s)/s; delivered $(fmt "$(kv "$f" px_per_s)") px/s, $(fmt "$(kv "$f" batches_per_s)") frames/s, $(kv "$f" mbytes_per_s) MB/s; server CPU $(kv "$f" server_cpu_pct)%, RSS $(fmt "$total") KiB = $perk KiB/conn; load generator CPU $(kv "$f" load_cpu_pct)%; gaps $(kv "$f" gaps), resyncs $(kv "$f" resyncs), errors $(kv "$f" errors) | $verdict | needs $(fmt "$need") frames/s; one core writes $(fmt "$fanout_limit")/s | load avg $la |"
+  done
+fi
+
+# ---------------------------------------------------------------- the highest durable rate
+if want rate; then
+  rates="1000 2000 5000 10000 20000 30000"; dur=10
+  ((quick)) && { rates="1000 3000"; dur=4; }
+  best=0; best_file=""
+  for r in $rates; do
+    echo "run.sh: placement rate $r/s with 1,000 viewers" >&2
+    la=$(loadavg)
+    start_placed "rate-$r" || continue
+    run_load "rate-$r" --viewers 1000 --rate "$r" --duration "$dur" --warmup 2 --drain 2
+    stop_placed
+    f="$logs/rate-$r.load"
+    acked=$(kv "$f" acked_per_s); [[ -z $acked ]] && continue
+    p99=$(kv "$f" ack_p99_ms)
+    # sustained: at least 95 % of the offered rate acknowledged in the window, and the queue not
+    # growing past a second (ack p99 under 1 s)
+    ok=$(awk "BEGIN{print ($acked >= 0.95 * $r && $p99 < 1000 && $(kv "$f" refused) == 0) ? 1 : 0}")
+    target="—"
+    [[ $r -eq 1000 ]] && target="ack p99 ≤10 ms: **$(awk "BEGIN{print ($p99 <= 10) ? \"met\" : \"missed\"}")**"
+    row "| durable rate | $(fmt "$r")/s offered, 1,000 viewers, $(kv "$f" placers) placers | acked $(fmt "$acked")/s ($( ((ok)) && echo sustained || echo "not sustained")); ack p50/p99/max $(kv "$f" ack_p50_ms)/$p99/$(kv "$f" ack_max_ms) ms; visible p99 $(kv "$f" vis_p99_ms) ms; server CPU $(kv "$f" server_cpu_pct)%; load generator CPU $(kv "$f" load_cpu_pct)%; refused $(kv "$f" refused), not sent $(kv "$f" unsent) | $target | | load avg $la |"
+    if ((ok)); then best=$r; best_file=$f; else break; fi
+  done
+  verdict=$(awk "BEGIN{print ($best >= 20000) ? \"met\" : \"missed\"}")
+  row "| durable rate | highest sustained rate (each placement committed to SQLite, synchronous=FULL, before \`placed\`) | $(fmt "$best")/s | ≥20,000/s: **$verdict** | | |"
+fi
+
+# ---------------------------------------------------------------- snapshot GETs
+if want snapshot; then
+  if command -v wrk >/dev/null; then
+    echo "run.sh: snapshot GETs" >&2
+    dur=10; fill=5
+    ((quick)) && { dur=3; fill=2; }
+    la=$(loadavg)
+    start_placed snapshot
+    # put some content on the canvas first: an all-white canvas would gzip to almost nothing
+    run_load snapshot-fill --viewers 0 --rate 20000 --duration "$fill" --warmup 0 --drain 1
+    sleep 1.5 # the snapshot is rebuilt at most once a second
+    url="http://127.0.0.1:$PORT/api/v1/canvas/snapshot"
+    plain=$(curl -s -o /dev/null -w '%{size_download}' "$url")
+    gz=$(curl -s -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: gzip' "$url")
+    for mode in plain gzip; do
+      hdr=(); [[ $mode == gzip ]] && hdr=(-H 'Accept-Encoding: gzip')
+      a=$(awk '{print $14+$15}' "/proc/$PID/stat")
+      timeout $((dur + 30)) "${nice_cmd[@]}" wrk -t2 -c32 -d"${dur}s" --latency "${hdr[@]}" "$url" >"$logs/snapshot-$mode.wrk" 2>&1
+      b=$(awk '{print $14+$15}' "/proc/$PID/stat")
+      rps=$(sed -n 's/^Requests\/sec: *//p' "$logs/snapshot-$mode.wrk")
+      tps=$(sed -n 's/^Transfer\/sec: *//p' "$logs/snapshot-$mode.wrk")
+      p99=$(awk '$1=="99%"{print $2}' "$logs/snapshot-$mode.wrk")
+      non2xx=$(sed -n 's/^ *Non-2xx or 3xx responses: *//p' "$logs/snapshot-$mode.wrk")
+      cpu=$(( (b - a) * 100 / $(getconf CLK_TCK) / dur ))
+      size=$plain; [[ $mode == gzip ]] && size=$gz
+      verdict=$(awk "BEGIN{print (${rps:-0} >= 1000) ? \"met\" : \"missed\"}")
+      row "| snapshot | GET /api/v1/canvas/snapshot 2000×2000, $mode ($(fmt "$size") bytes), wrk 2 threads 32 connections | $(fmt "${rps:-0}") GETs/s, $tps, p99 $p99, non-2xx ${non2xx:-0}; server CPU ${cpu}% | ≥1,000/s: **$verdict** | loopback $tcp GB/s | load avg $la |"
+    done
+    stop_placed
+  else
+    row "| snapshot | wrk not installed (packaging/install-deps.sh installs it) | — | | | |"
+  fi
+fi
+
+# ---------------------------------------------------------------- the clients' own benchmarks
+if want clients; then
+  tui="$build/client-tui/place-tui"
+  sdl="$build/client-sdl/place-sdl"
+  if [[ -x $tui ]]; then
+    echo "run.sh: place-tui" >&2
+    TERM=xterm-256color timeout 120 "$tui" --bench-redraw 200 >"$logs/tui.bench" 2>&1
+    line=$(grep 'full redraws' "$logs/tui.bench" | sed 's/^bench-redraw: //')
+    row "| place-tui | 200×60 terminal, whole-canvas zoom of 2000×2000 (--bench-redraw 200) | ${line:-failed, see $logs/tui.bench} | | | |"
+    if command -v tmux >/dev/null; then
+      start_placed tui-idle
+      sock="$work/tmux.sock"
+      tmux -S "$sock" new-session -d -x 200 -y 60 "XDG_CONFIG_HOME=$work/tui-cfg $tui --url http://127.0.0.1:$PORT"
+      sleep 4
+      tpid=$(pgrep -n -f "$tui --url http://127.0.0.1:$PORT")
+      if [[ -n $tpid ]]; then
+        a=$(awk '{print $14+$15}' "/proc/$tpid/stat"); sleep 10
+        b=$(awk '{print $14+$15}' "/proc/$tpid/stat")
+        idle=$(awk "BEGIN{printf \"%.2f\", ($b - $a) * 100 / $(getconf CLK_TCK) / 10}")
+        row "| place-tui | idle CPU, connected to an idle placed, 200×60 (10 s) | $idle % of a core | | | |"
+      fi
+      tmux -S "$sock" kill-server 2>/dev/null
+      stop_placed
+    fi
+  fi
+  if [[ -x $sdl ]] && command -v Xvfb >/dev/null; then
+    echo "run.sh: place-sdl under Xvfb" >&2
+    disp=":$((90 + RANDOM % 100))"
+    Xvfb "$disp" -screen 0 1280x800x24 >/dev/null 2>&1 &
+    pids+=("$!"); xpid=$!
+    sleep 1
+    DISPLAY=$disp timeout 120 "$sdl" --bench-frames 300 --bench-rate 10000 >"$logs/sdl.bench" 2>&1
+    kill "$xpid" 2>/dev/null
+    while read -r l; do
+      row "| place-sdl | Xvfb (software GL), 10,000 px/s arriving: ${l%%:*} | ${l#*: } | | | |"
+    done < <(grep -E 'scale' "$logs/sdl.bench" | sed 's/^bench-frames: //')
+  fi
+fi
+
+# ---------------------------------------------------------------- cluster fan-out
+if want cluster; then
+  if [[ -x "$here/cluster.sh" ]]; then
+    "$here/cluster.sh" --build "$build" --quick "$quick" --logs "$logs" >"$logs/cluster.rows" 2>"$logs/cluster.err"
+    while read -r l; do row "$l"; done <"$logs/cluster.rows"
+    [[ -s "$logs/cluster.rows" ]] || row "| cluster fan-out | 50,000 and 100,000 viewers | failed: $(tail -1 "$logs/cluster.err") | | | |"
+  else
+    row "| cluster fan-out | 50,000 and 100,000 viewers | not run | | | |"
+  fi
+fi
+
+# ---------------------------------------------------------------- the table
+if [[ -z $out ]]; then
+  mkdir -p "$build/bench-results"
+  out="$build/bench-results/$(date -u +%Y%m%d-%H%M%S).md"
+fi
+{
+  echo "## Place benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')$( ((quick)) && echo ' (quick)')"
+  echo
+  echo "Machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); load average at the start of each scenario in the last column."
+  echo
+  echo "| scenario | what | measured | target | machine limit | context |"
+  echo "| --- | --- | --- | --- | --- | --- |"
+  for r in "${rows[@]}"; do echo "$r"; done
+  echo
+  echo "Raw output of every step: ${out%.md}-logs/"
+} >"$work/table.md"
+cat "$work/table.md"
+cp "$work/table.md" "$out"
+cp -r "$logs" "${out%.md}-logs" 2>/dev/null
+echo "run.sh: table written to $out" >&2
