@@ -205,9 +205,9 @@ static void draw_message(app *a)
     SDL_Rect r = {px(a, APP_MARGIN), app_area_h(a) - h - 2 * pad - px(a, APP_MARGIN),
                   w + 2 * pad, h + 2 * pad};
     if (error)
-        fill(a, r, 176, 0, 32, 235);
+        fill(a, r, 176, 0, 32, 255);
     else
-        fill(a, r, 20, 20, 24, 220);
+        fill(a, r, 20, 20, 24, 230);
     text_draw(a->font, line, r.x + pad, r.y + pad, WHITE);
 }
 

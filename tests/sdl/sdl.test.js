@@ -1,0 +1,227 @@
+// End-to-end tests of place-sdl: the real placed on a loopback ephemeral port with a temporary
+// data directory, the real place-sdl on a private Xvfb display (software renderer) driven by a
+// script of synthetic input, and assertions on the colours of its screenshots at the screen
+// positions the view math predicts, and on what the server stored.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { startServer } from '../server/lib/server.js';
+import { connect, fetchSnapshot, tokenFrom } from '../server/lib/client.js';
+import {
+  startXvfb, runSdl, readBmp, rgb, tempDir, fitView, zoomAt, pan, centreOf,
+} from './lib/sdl.js';
+
+const WIN_W = 640;
+const WIN_H = 480;
+const cleanups = [];
+let xvfb;
+let palette;
+
+before(async () => {
+  xvfb = await startXvfb();
+});
+
+after(async () => {
+  for (const f of cleanups.reverse()) {
+    try { await f(); } catch { /* best effort */ }
+  }
+  await xvfb.stop();
+});
+
+async function server(args = []) {
+  const srv = await startServer({ args });
+  cleanups.push(async () => { await srv.stop(); srv.cleanup(); });
+  if (!palette) {
+    const info = await (await fetch(`${srv.url}/api/v1/canvas/info`)).json();
+    palette = info.palette.map(rgb);
+  }
+  return srv;
+}
+
+function workDir() {
+  const d = tempDir('place-sdl-test-');
+  cleanups.push(() => fs.rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+async function client(srv, token) {
+  const c = await connect(srv.wsUrl, token);
+  cleanups.push(() => c.close());
+  return c;
+}
+
+// A guest session's token, from the Set-Cookie of /api/v1/auth/me.
+async function guestToken(srv) {
+  const res = await fetch(`${srv.url}/api/v1/auth/me`);
+  const t = tokenFrom(res);
+  assert.ok(t, 'a guest token');
+  return t;
+}
+
+// The snapshot is rebuilt at most once a second: poll until (x, y) shows color (or time out).
+async function snapshotAt(url, x, y, color, timeoutMs = 5000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const { snap } = await fetchSnapshot(url);
+    if (snap.get(x, y) === color || Date.now() > end) return snap.get(x, y);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function assertColour(shot, x, y, colour, what) {
+  assert.deepEqual(shot.get(x, y), palette[colour],
+    `${what}: screen (${x.toFixed(1)}, ${y.toFixed(1)}) should show palette ${colour}`);
+}
+
+function expectExit(r) {
+  assert.equal(r.code, 0, `place-sdl exited ${r.code} (${r.signal}):\n${r.stderr}\n${r.stdout}`);
+}
+
+test('a clicked pixel appears at once and is stored by the server', async () => {
+  const srv = await server(['--cooldown', '60']);
+  const dir = workDir();
+  const v = fitView(WIN_W, WIN_H, 64, 64);
+  const [sx, sy] = centreOf(v, 20, 10);
+  const shot = path.join(dir, 'placed.bmp');
+  const r = await runSdl({
+    url: srv.url, display: xvfb.display, dir,
+    script: [
+      'wait connected',
+      'key 5', // red
+      `click ${Math.round(sx)} ${Math.round(sy)}`,
+      'wait message Placed red at 20,10',
+      'wait cooldown',
+      `shot ${shot}`,
+      'quit',
+    ],
+  });
+  expectExit(r);
+  const img = readBmp(shot);
+  assert.equal(img.width, WIN_W);
+  assertColour(img, sx, sy, 5, 'the placed pixel');
+  const [nx, ny] = centreOf(v, 23, 10); // far enough from the reticle around (20, 10)
+  assertColour(img, nx, ny, 0, 'a pixel beside it');
+  assert.equal(await snapshotAt(srv.url, 20, 10, 5), 5, 'the server snapshot has red at 20,10');
+  const hist = await (await fetch(`${srv.url}/api/v1/pixel?x=20&y=10`)).json();
+  assert.equal(hist.placements.length, 1);
+  assert.equal(hist.placements[0].color, 5);
+});
+
+test("another client's pixel arrives on screen", async () => {
+  const srv = await server(['--cooldown', '60']);
+  const dir = workDir();
+  const other = await client(srv);
+  const v = fitView(WIN_W, WIN_H, 64, 64);
+  const shot = path.join(dir, 'other.bmp');
+  let placing;
+  const r = await runSdl({
+    url: srv.url, display: xvfb.display, dir,
+    script: [
+      'wait connected',
+      'echo ready',
+      'wait pixel 40 20 13',
+      `shot ${shot}`,
+      'quit',
+    ],
+    onLine: (line) => {
+      if (line === 'script: ready') placing = other.placeAndWait(40, 20, 13, 'other-1');
+    },
+  });
+  expectExit(r);
+  assert.ok(placing, 'place-sdl reported ready');
+  assert.equal((await placing).type, 'placed');
+  const img = readBmp(shot);
+  const [sx, sy] = centreOf(v, 40, 20);
+  assertColour(img, sx, sy, 13, "the other client's dark blue pixel");
+  const [wx, wy] = centreOf(v, 39, 20);
+  assertColour(img, wx, wy, 0, 'the pixel next to it');
+});
+
+test('a pixel the server refuses rolls back to what was there, with the reason shown', async () => {
+  const srv = await server(['--cooldown', '60']);
+  const dir = workDir();
+  // Someone else paints (30, 30) green first.
+  const painter = await client(srv);
+  assert.equal((await painter.placeAndWait(30, 30, 10, 'g')).type, 'placed');
+  // place-sdl's session places a pixel from elsewhere (another device), so the server's cooldown
+  // runs while place-sdl does not know: its next placement is refused with COOLDOWN.
+  const token = await guestToken(srv);
+  fs.mkdirSync(path.join(dir, 'config', 'place'), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(dir, 'config', 'place', 'session'), `${token}\n`, { mode: 0o600 });
+  const twin = await client(srv, token);
+  const v = fitView(WIN_W, WIN_H, 64, 64);
+  const [sx, sy] = centreOf(v, 30, 30);
+  const shot = path.join(dir, 'rollback.bmp');
+  let twinPlaced;
+  const r = await runSdl({
+    url: srv.url, display: xvfb.display, dir,
+    script: [
+      'wait connected',
+      'wait pixel 30 30 10',
+      'echo ready',
+      'wait pixel 2 2 8', // the other device's placement, seen through the batch
+      'key 5',
+      `click ${Math.round(sx)} ${Math.round(sy)}`,
+      'wait message taken back',
+      `shot ${shot}`,
+      'quit',
+    ],
+    onLine: (line) => {
+      if (line === 'script: ready') twinPlaced = twin.placeAndWait(2, 2, 8, 'twin-1');
+    },
+  });
+  expectExit(r);
+  assert.equal((await twinPlaced).type, 'placed');
+  const img = readBmp(shot);
+  assertColour(img, sx, sy, 10, 'the refused pixel shows green again');
+  // The message box at the bottom left of the canvas area is red for an error.
+  const msgY = v.areaH - 8 - 12;
+  assert.deepEqual(img.get(10, msgY), [176, 0, 32], 'an error message is on screen');
+  assert.equal(await snapshotAt(srv.url, 30, 30, 10), 10, 'the server kept green');
+});
+
+test('zoom around the pointer and a drag put a pixel where the view math says', async () => {
+  const srv = await server(['--cooldown', '0']);
+  const dir = workDir();
+  const other = await client(srv);
+  assert.equal((await other.placeAndWait(45, 50, 12, 'b')).type, 'placed');
+  let v = fitView(WIN_W, WIN_H, 64, 64);
+  const zoomed = path.join(dir, 'zoomed.bmp');
+  const fitted = path.join(dir, 'fitted.bmp');
+  const r = await runSdl({
+    url: srv.url, display: xvfb.display, dir,
+    script: [
+      'wait connected',
+      'wait pixel 45 50 12',
+      'wheel 400 300 3', // three notches in, around the pointer
+      'drag 300 200 240 150', // the canvas follows the pointer: (-60, -50)
+      'sleep 100',
+      `shot ${zoomed}`,
+      'key z', // back to the whole canvas
+      `shot ${fitted}`,
+      'quit',
+    ],
+  });
+  expectExit(r);
+  const start = v;
+  const beforePan = zoomAt(v, 1.25 ** 3, 400, 300);
+  v = pan(beforePan, -60, -50);
+  const img = readBmp(zoomed);
+  const [bx, by] = centreOf(v, 45, 50);
+  assert.ok(bx > 0 && bx < v.areaW && by > 0 && by < v.areaH, 'the pixel is on screen');
+  assertColour(img, bx, by, 12, 'the blue pixel after zoom and pan');
+  const [lx, ly] = centreOf(v, 44, 50);
+  assertColour(img, lx, ly, 0, 'its left neighbour');
+  // Where it was before zooming there is now another, white, pixel.
+  const [ox, oy] = centreOf(start, 45, 50);
+  assertColour(img, ox, oy, 0, 'the old position');
+  // A drag pans; it does not place.
+  const dx = Math.floor((300 - beforePan.ox) / beforePan.scale);
+  const dy = Math.floor((200 - beforePan.oy) / beforePan.scale);
+  assert.equal((await fetchSnapshot(srv.url)).snap.get(dx, dy), 0, `nothing placed at ${dx},${dy}`);
+  const fit = readBmp(fitted);
+  const [fx, fy] = centreOf(start, 45, 50);
+  assertColour(fit, fx, fy, 12, 'the blue pixel after z (fit)');
+});
