@@ -41,6 +41,8 @@ struct recon {
 
     pending pend[RECON_MAX_PENDING];
     int npend;
+    pending late[RECON_MAX_PENDING]; /* timed out: a late "placed" still lands them */
+    int nlate;
     int64_t next_rid;
     int64_t next_placement;
     int cooldown_sec;
@@ -461,8 +463,18 @@ int recon_placed(recon *r, int64_t rid, uint64_t seq, int64_t next_placement)
 {
     int i = find_pending(r, rid);
     int rc = -1;
-    if (i >= 0) {
-        pending p = take_pending(r, i);
+    int late = -1;
+    for (int k = 0; i < 0 && k < r->nlate; k++)
+        if (r->late[k].rid == rid)
+            late = k;
+    if (i >= 0 || late >= 0) {
+        pending p;
+        if (i >= 0) {
+            p = take_pending(r, i);
+        } else {
+            p = r->late[late];
+            r->late[late] = r->late[--r->nlate];
+        }
         apply_delta(r, (uint32_t)p.x, (uint32_t)p.y, (uint8_t)p.color, seq);
         refresh_pixel(r, (uint32_t)p.x, (uint32_t)p.y);
         place_client_event ev;
@@ -523,10 +535,17 @@ int recon_error(recon *r, int has_rid, int64_t rid, place_err code, const char *
 void recon_tick(recon *r, int64_t now)
 {
     for (int i = 0; i < r->npend;)
-        if (r->pend[i].deadline <= now)
+        if (r->pend[i].deadline <= now) {
+            /* Remembered: the server may still have stored it and answer late. */
+            if (r->nlate == RECON_MAX_PENDING)
+                memmove(&r->late[0], &r->late[1], (RECON_MAX_PENDING - 1) * sizeof r->late[0]);
+            else
+                r->nlate++;
+            r->late[r->nlate - 1] = r->pend[i];
             rollback(r, i, PLACE_ERR_TIMEOUT, NULL);
-        else
+        } else {
             i++;
+        }
 }
 
 int64_t recon_next_deadline(const recon *r)

@@ -63,7 +63,8 @@ int recon_place(recon *r, int x, int y, int color, int64_t now, int64_t *rid, ch
                 size_t whylen);
 
 /* The placement rid is stored with seq; next_placement is local ms (0: now). Turns the pixel
- * into an ordinary delta, queues PLACED and COOLDOWN. Returns 0, or -1 for an unknown rid (the
+ * into an ordinary delta, queues PLACED and COOLDOWN; a placement already rolled back for a
+ * timeout lands too (the server stored it after all). Returns 0, or -1 for an unknown rid (the
  * cooldown is still taken). */
 int recon_placed(recon *r, int64_t rid, uint64_t seq, int64_t next_placement);
 

@@ -268,9 +268,18 @@ static void rollback_on_timeout(void)
     CHECK_INT(drain(r, PLACE_CEV_ROLLBACK, &ev), 1);
     CHECK_INT(ev.code, PLACE_ERR_TIMEOUT);
     CHECK_STR(ev.text, place_err_message(PLACE_ERR_TIMEOUT));
-    /* A late "placed" for it still takes the cooldown; the pixel comes by batch. */
-    CHECK_INT(recon_placed(r, rid, 5, 99), -1);
+    /* The server stored it after all and says so late: the pixel lands, with its seq. */
+    CHECK_INT(recon_placed(r, rid, 5, 99), 0);
     CHECK_INT(recon_get_next_placement(r), 99);
+    CHECK_INT(shown(r, 0, 7), 4);
+    uint64_t seq;
+    CHECK_INT(recon_underlying(r, 0, 7, &seq), 4);
+    CHECK_INT(seq, 5);
+    CHECK_INT(drain(r, PLACE_CEV_PLACED, &ev), 1);
+    CHECK_INT(ev.x, 0);
+    CHECK_INT(ev.y, 7);
+    CHECK_INT(recon_placed(r, rid, 5, 99), -1); /* only once */
+    CHECK_INT(recon_placed(r, 12345, 6, 99), -1);
     recon_free(r);
 }
 
