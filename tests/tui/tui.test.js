@@ -292,3 +292,17 @@ test('the mouse chooses colours, places, zooms, and a drag does not place', asyn
   assert.equal(row[22].fg, pal[0]);
   await finish(t);
 });
+
+test('Ctrl-C and a fatal error restore the terminal as well', async () => {
+  const srv = await server(['--cooldown', '0']);
+  const t = tui(srv.url);
+  await t.waitFor(connected, 'the status line to say connected');
+  t.keys('C-c');
+  await t.waitFor((s) => s.text().includes('place-tui exited 130'), 'place-tui to exit on Ctrl-C');
+  assert.doesNotMatch(t.text(), /\u2580| connected \|/);
+
+  const bad = tui('ftp://127.0.0.1:1/');
+  await bad.waitFor((s) => s.text().includes('place-tui exited 1'), 'place-tui to refuse the URL');
+  assert.match(bad.stderr(), /place-tui: the server URL must start with http:\/\/ or https:\/\//);
+  assert.doesNotMatch(bad.text(), /\u2580|connecting/);
+});
