@@ -79,26 +79,33 @@ static void clamp_origin(view *v)
     if (v->oy > maxy) v->oy = maxy;
 }
 
-/* Scrolls so the cursor is on screen, centring it when it had left. */
+/* Scrolls so the cursor is on screen. A cursor that stepped just off the edge scrolls the view
+ * by as little as brings it back (holding an arrow key pans smoothly); one that jumped further
+ * is centred. Following the cursor never shows blank beyond the canvas's edge (a drag may). */
+static void follow_axis(int *o, int c, int u, int span, int units, int zoom, int size)
+{
+    if (u >= 0 && u + span <= units)
+        return;
+    int vis = zoom >= 1 ? units / zoom : units * -zoom;
+    if (vis < 1)
+        vis = 1;
+    if (u >= -units && u < 2 * units) {
+        /* Just off an edge: the cursor's pixel becomes the first or last one shown. */
+        *o = u < 0 ? c : c - vis + 1;
+    } else {
+        *o = c - vis / 2;
+    }
+    if (*o > size - vis) *o = size - vis;
+    if (*o < 0) *o = 0;
+}
+
 static void follow_cursor(view *v)
 {
     int ux, uy;
     pixel_to_unit(v, v->cx, v->cy, &ux, &uy);
     int span = v->zoom >= 1 ? v->zoom : 1;
-    /* Centre it, but no further than the canvas's edge: following the cursor never shows
-     * blank beyond the canvas (a drag may). */
-    if (ux < 0 || ux + span > units_w(v)) {
-        int vis_w = v->zoom >= 1 ? units_w(v) / v->zoom : units_w(v) * -v->zoom;
-        v->ox = v->cx - vis_w / 2;
-        if (v->ox > (int)v->cw - vis_w) v->ox = (int)v->cw - vis_w;
-        if (v->ox < 0) v->ox = 0;
-    }
-    if (uy < 0 || uy + span > units_h(v)) {
-        int vis_h = v->zoom >= 1 ? units_h(v) / v->zoom : units_h(v) * -v->zoom;
-        v->oy = v->cy - vis_h / 2;
-        if (v->oy > (int)v->ch - vis_h) v->oy = (int)v->ch - vis_h;
-        if (v->oy < 0) v->oy = 0;
-    }
+    follow_axis(&v->ox, v->cx, ux, span, units_w(v), v->zoom, (int)v->cw);
+    follow_axis(&v->oy, v->cy, uy, span, units_h(v), v->zoom, (int)v->ch);
     clamp_origin(v);
 }
 

@@ -95,6 +95,28 @@ static void cursor_far_away_scrolls_into_view(void)
     CHECK_INT(y, 20);
 }
 
+static void holding_an_arrow_pans_smoothly(void)
+{
+    view v = make(100, 37, 2000, 2000);
+    while (v.zoom != 1)
+        view_zoom(&v, 1);
+    view_set_cursor(&v, 500, 500);
+    int ox = v.ox, oy = v.oy;
+    int steps = 0;
+    while (v.ox == ox && steps < 200) {
+        view_move_cursor(&v, 1, 0);
+        steps++;
+    }
+    CHECK_INT(v.ox, ox + 1); /* one column at a time, not half a screen */
+    CHECK_INT(v.oy, oy);
+    int c0, r0, c1, r1;
+    CHECK_INT(view_cells_of(&v, v.cx, v.cy, 1, 1, &c0, &r0, &c1, &r1), 1);
+    CHECK_INT(c0, 99); /* the cursor sits on the right edge */
+    view_set_cursor(&v, 10, 1900); /* a jump is centred (as far as the canvas edge allows) */
+    CHECK_INT(v.ox, 0);
+    CHECK_INT(v.oy, 1900 - 74 / 2);
+}
+
 static void pan_keeps_canvas_on_screen(void)
 {
     view v = make(100, 37, 2000, 2000);
@@ -115,4 +137,5 @@ static void pan_keeps_canvas_on_screen(void)
 
 TEST_MAIN(TEST(fit_big_canvas_in_bench_terminal), TEST(fit_small_canvas_zooms_in),
           TEST(zoom_steps_keep_cursor_and_stop_at_fit), TEST(cursor_moves_by_block_and_stays_inside),
-          TEST(cursor_far_away_scrolls_into_view), TEST(pan_keeps_canvas_on_screen))
+          TEST(cursor_far_away_scrolls_into_view), TEST(holding_an_arrow_pans_smoothly),
+          TEST(pan_keeps_canvas_on_screen))
