@@ -20,6 +20,7 @@ static const char crash_reset[] = "\033[?1003l\033[?1002l\033[?1000l\033[?1006l\
                                   "\033[?1049l\r\n";
 
 static int active;
+static int mouse_on; /* the terminal reports the mouse, so there is a mode to switch off */
 static SCREEN *screen;
 static struct termios saved_tio;
 static int have_saved_tio;
@@ -58,9 +59,11 @@ void term_restore(void)
         return;
     active = 0;
     mousemask(0, NULL);
-    /* ncurses turns mouse reporting off in endwin only for the modes it enabled itself. */
-    fputs("\033[?1003l\033[?1002l", stdout);
-    fflush(stdout);
+    if (mouse_on) {
+        /* Belt and braces: a terminal left reporting motion floods the shell with escapes. */
+        fputs("\033[?1003l\033[?1002l", stdout);
+        fflush(stdout);
+    }
     curs_set(1);
     endwin();
     if (screen) {
@@ -158,9 +161,9 @@ int term_init(char *err, size_t errlen)
     nodelay(stdscr, TRUE);
     intrflush(stdscr, FALSE);
     mouseinterval(0);
+    /* With REPORT_MOUSE_POSITION ncurses asks an xterm-like terminal for motion reports too,
+     * which a drag needs. */
     mousemask(ALL_MOUSE_EVENTS | REPORT_MOUSE_POSITION, NULL);
-    /* Button-event tracking: motion is reported only while a button is held (drag to pan). */
-    fputs("\033[?1002h", stdout);
-    fflush(stdout);
+    mouse_on = has_mouse();
     return 0;
 }

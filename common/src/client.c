@@ -305,8 +305,12 @@ static void handle(place_client *c, inbound *in)
             want_snapshot(c, 1000);
         break;
     case IN_SNAPSHOT_FAILED:
-        in->ev.type = PLACE_CEV_ERROR;
-        recon_push_event(c->rc, &in->ev);
+        /* While disconnected the CONN event already says the server is out of reach; a failed
+         * snapshot is news only when the server is otherwise there. */
+        if (c->conn == PLACE_CONN_CONNECTED) {
+            in->ev.type = PLACE_CEV_ERROR;
+            recon_push_event(c->rc, &in->ev);
+        }
         break;
     case IN_USER:
         user_event(c, &in->user);
