@@ -74,6 +74,7 @@ static void run_phase(app *a, feeder *f, const char *name, int frames, int rate)
     uint32_t per_batch = (uint32_t)((int64_t)rate * BATCH_MS / 1000);
     double start = now_ms(), next_batch = start;
     uint64_t injected = 0;
+    double drain_ms = 0;
     tiles_stats s0, s1;
     tiles_get_stats(a->tiles, &s0);
     struct timespec tick;
@@ -86,8 +87,10 @@ static void run_phase(app *a, feeder *f, const char *name, int frames, int rate)
         }
         double t0 = now_ms();
         app_drain_engine(a);
+        double t1 = now_ms();
         app_draw(a);
         t[i] = now_ms() - t0;
+        drain_ms += t1 - t0;
         tick.tv_nsec += FRAME_NS;
         if (tick.tv_nsec >= 1000000000L) {
             tick.tv_nsec -= 1000000000L;
@@ -103,10 +106,13 @@ static void run_phase(app *a, feeder *f, const char *name, int frames, int rate)
         sum += t[i];
     printf("bench-frames: %-12s scale %.3f px/pixel: %d frames in %.1f s, %llu pixels arrived "
            "(%.0f/s); frame time p50 %.2f ms, p99 %.2f ms, max %.2f ms, mean %.2f ms; "
-           "%.1f tile uploads/frame\n",
+           "%.1f tile uploads/frame; per frame: engine + change scan %.2f ms, texture upload "
+           "%.2f ms, the rest (draw, present) %.2f ms\n",
            name, a->v.scale, frames, secs, (unsigned long long)injected, injected / secs,
            t[frames / 2], t[(int)((frames - 1) * 0.99)], t[frames - 1], sum / frames,
-           (double)(s1.tiles_uploaded - s0.tiles_uploaded) / frames);
+           (double)(s1.tiles_uploaded - s0.tiles_uploaded) / frames, drain_ms / frames,
+           (s1.upload_ms - s0.upload_ms) / frames,
+           (sum - drain_ms - (s1.upload_ms - s0.upload_ms)) / frames);
     fflush(stdout);
     free(t);
 }

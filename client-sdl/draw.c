@@ -114,9 +114,9 @@ static void draw_banner(app *a)
     int h = text_line_height(a->font) + px(a, 8);
     SDL_Rect r = {0, 0, a->out_w, h};
     if (red)
-        fill(a, r, 176, 0, 32, 230);
+        fill(a, r, 176, 0, 32, 255);
     else
-        fill(a, r, 150, 100, 0, 230);
+        fill(a, r, 150, 100, 0, 255);
     text_draw(a->font, line, px(a, APP_MARGIN), px(a, 4), WHITE);
 }
 

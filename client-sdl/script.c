@@ -207,6 +207,12 @@ static int wait_met(app *a, const char *args, int *timeout)
         sscanf(args, "%d", timeout);
         return cond_connected(a);
     }
+    if (strcmp(what, "disconnected") == 0) {
+        place_client_status st;
+        sscanf(args, "%d", timeout);
+        place_client_get_status(a->c, &st);
+        return st.conn == PLACE_CONN_DISCONNECTED;
+    }
     if (strcmp(what, "cooldown") == 0) {
         sscanf(args, "%d", timeout);
         return cond_cooldown(a);

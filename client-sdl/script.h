@@ -6,6 +6,7 @@
  *   wait pixel X Y COLOR [MS]    the canvas shows palette index COLOR at (X, Y)
  *   wait message TEXT            the message line contains TEXT
  *   wait cooldown [MS]           the cooldown is running
+ *   wait disconnected [MS]       the connection is lost (the engine is retrying)
  *   sleep MS
  *   move X Y                     pointer to window position (X, Y), logical pixels
  *   click X Y [ctrl|right]       press and release there (ctrl: with Ctrl held)

@@ -133,6 +133,7 @@ int tiles_upload(tiles *t, long budget)
 {
     int rc = 0, n = t->ntx * t->nty;
     long written = 0;
+    Uint64 t0 = SDL_GetPerformanceCounter();
     for (int k = 0; k < n; k++) {
         int i = (t->next_upload + k) % n;
         tile *tl = &t->t[i];
@@ -140,7 +141,8 @@ int tiles_upload(tiles *t, long budget)
             continue;
         if (budget > 0 && written >= budget) {
             t->next_upload = i;
-            return 1;
+            rc = 1;
+            break;
         }
         int tx = i % t->ntx, ty = i / t->ntx;
         SDL_Rect rect = {tl->x0, tl->y0, tl->x1 - tl->x0, tl->y1 - tl->y0};
@@ -164,7 +166,10 @@ int tiles_upload(tiles *t, long budget)
         t->stats.tiles_uploaded++;
         t->stats.pixels_uploaded += (uint64_t)rect.w * rect.h;
     }
-    t->next_upload = 0;
+    if (rc != 1)
+        t->next_upload = 0;
+    t->stats.upload_ms +=
+        (double)(SDL_GetPerformanceCounter() - t0) * 1e3 / (double)SDL_GetPerformanceFrequency();
     return rc;
 }
 

@@ -21,6 +21,7 @@ typedef struct tiles tiles;
 typedef struct tiles_stats {
     uint64_t tiles_uploaded; /* texture updates so far */
     uint64_t pixels_uploaded;
+    double upload_ms;        /* time spent writing textures */
 } tiles_stats;
 
 /* Creates the textures for a cw x ch canvas, all white, on renderer r. Returns 0, or -1 with a

@@ -225,3 +225,39 @@ test('zoom around the pointer and a drag put a pixel where the view math says', 
   const [fx, fy] = centreOf(start, 45, 50);
   assertColour(fit, fx, fy, 12, 'the blue pixel after z (fit)');
 });
+
+test('a banner says so while the server is gone, over the last canvas seen', async () => {
+  const srv = await server(['--cooldown', '60']);
+  const dir = workDir();
+  const other = await client(srv);
+  assert.equal((await other.placeAndWait(12, 40, 7, 'brown')).type, 'placed');
+  other.close();
+  const v = fitView(WIN_W, WIN_H, 64, 64);
+  const before = path.join(dir, 'before.bmp');
+  const gone = path.join(dir, 'gone.bmp');
+  let stopped;
+  const r = await runSdl({
+    url: srv.url, display: xvfb.display, dir,
+    script: [
+      'wait connected',
+      'wait pixel 12 40 7',
+      `shot ${before}`,
+      'echo ready',
+      'wait disconnected',
+      `shot ${gone}`,
+      'quit',
+    ],
+    onLine: (line) => {
+      if (line === 'script: ready') stopped = srv.stop();
+    },
+  });
+  expectExit(r);
+  await stopped;
+  const ok = readBmp(before);
+  assert.notDeepEqual(ok.get(5, 5), [176, 0, 32], 'no banner while connected');
+  const img = readBmp(gone);
+  assert.deepEqual(img.get(5, 5), [176, 0, 32], 'a red banner at the top');
+  assert.deepEqual(img.get(WIN_W - 5, 5), [176, 0, 32], 'across the window');
+  const [bx, by] = centreOf(v, 12, 40);
+  assertColour(img, bx, by, 7, 'the canvas is still shown');
+});
