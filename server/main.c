@@ -173,7 +173,7 @@ int main(int argc, char **argv)
         return 1;
     }
     int port = lws_get_vhost_listen_port(srv->vhost);
-    if (bcast_init(&g.loop, srv->cfg.batch_ms, seq, ws_on_frame) < 0 ||
+    if (ws_init(&g.loop) < 0 || bcast_init(&g.loop, srv->cfg.batch_ms, seq, ws_on_frame) < 0 ||
         admin_listen(srv) < 0) {
         fprintf(stderr, "placed: cannot start (timers or control socket in %s)\n",
                 srv->cfg.data_dir);
@@ -191,6 +191,7 @@ int main(int argc, char **argv)
 
     uv_run(&g.loop, UV_RUN_DEFAULT);
 
+    ws_close();
     bcast_close();
     canvas_close();
     lws_context_destroy(srv->ctx);

@@ -19,9 +19,11 @@
 
 #define QUEUE_MAX 256         /* text answers queued for one connection before it is dropped */
 #define WRITES_PER_CALLBACK 16 /* frames written in one writable callback, while the socket takes them */
-#define FLOOD_CLOSE_MSGS 60   /* messages in one second that close the connection at once */
-#define FLOOD_CLOSE_WINDOWS 3 /* consecutive flooded seconds that close it */
+#define RATE_INTERVAL_MS (1000 / WS_MAX_MSGS_PER_SEC)
+#define RATE_BURST_MS 2000       /* a burst of 2 s worth of messages (40) is let through */
+#define FLOOD_CLOSE_REFUSED 60   /* refused messages in a row that close the connection */
 #define RESYNC_DROP_MS 30000  /* falling behind twice within this drops the connection */
+#define ROUND_CHUNK 1024      /* connections handed a new frame per loop iteration */
 /* lws's own value for a close frame (left out of the public enum, "handled by lws_close_reason") */
 #define WS_WRITE_CLOSE ((enum lws_write_protocol)4)
 
@@ -53,13 +55,12 @@ typedef struct ws_conn {
     place_req *reqs;
     char *frag; /* a text message arriving in pieces */
     uint64_t cursor;
-    int64_t win_start;
+    int64_t tat; /* flood limit: when the bucket would be full again */
     int64_t last_resync;
-    uint16_t win_count;
+    uint16_t refused; /* messages refused in a row by the flood limit */
     uint16_t close_code; /* nonzero: close once the queue is sent */
     uint16_t frag_len;
     uint16_t q_len;
-    uint8_t flood_windows;
     uint8_t banned;
     uint8_t new_session;
     uint8_t close_sent;
@@ -72,7 +73,12 @@ static struct {
     ws_conn *conns;
     size_t count;
     ip_count *ips;
+    ws_conn *round_next; /* the next connection the current broadcast round visits */
+    uv_timer_t round_timer;
+    int round_open;
 } ws;
+
+static void on_round_timer(uv_timer_t *t);
 
 static place_server *server_of(struct lws *wsi)
 {
@@ -232,25 +238,25 @@ static const msg_handler handlers[] = {
     [PLACE_MSG_PING] = on_ping,
 };
 
-/* Counts the message in this second's window. Returns 0 to go on, 1 if it was refused. */
-static int flooded(ws_conn *c)
+/* The flood limit, as a token bucket kept as one "theoretical arrival time" (GCRA): WS_MAX_MSGS
+ * a second, with bursts of up to RATE_BURST_MS worth let through, because a busy server reads a
+ * well-behaved client's messages in bunches. Returns 0 to go on, 1 if the message was refused
+ * (and answered); a connection that keeps flooding is closed. */
+static int flooded(ws_conn *c, const place_request_id *rid)
 {
     int64_t now = util_now_ms();
-    if (now - c->win_start >= 1000) {
-        c->flood_windows = c->win_count > WS_MAX_MSGS_PER_SEC ? c->flood_windows + 1 : 0;
-        c->win_start = now;
-        c->win_count = 0;
-    }
-    if (c->win_count < UINT16_MAX)
-        c->win_count++;
-    if (c->win_count <= WS_MAX_MSGS_PER_SEC)
+    if (c->tat < now)
+        c->tat = now;
+    if (c->tat - now + RATE_INTERVAL_MS <= RATE_BURST_MS) {
+        c->tat += RATE_INTERVAL_MS;
+        c->refused = 0;
         return 0;
-    if (c->win_count == WS_MAX_MSGS_PER_SEC + 1 || c->win_count > FLOOD_CLOSE_MSGS ||
-        c->flood_windows + 1 >= FLOOD_CLOSE_WINDOWS) {
-        send_error(c, PLACE_ERR_RATE_LIMITED, NULL, c->win_start + 1000 - now);
-        if (c->win_count > FLOOD_CLOSE_MSGS || c->flood_windows + 1 >= FLOOD_CLOSE_WINDOWS)
-            close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
     }
+    if (c->refused < UINT16_MAX)
+        c->refused++;
+    send_error(c, PLACE_ERR_RATE_LIMITED, rid, c->tat + RATE_INTERVAL_MS - RATE_BURST_MS - now);
+    if (c->refused > FLOOD_CLOSE_REFUSED)
+        close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
     return 1;
 }
 
@@ -301,12 +307,12 @@ static void on_receive(place_server *srv, ws_conn *c, const char *in, size_t len
 /* One whole text message. */
 static void on_message(place_server *srv, ws_conn *c, const char *in, size_t len)
 {
-    if (flooded(c))
-        return;
     place_msg_type type = PLACE_MSG_NONE;
     place_msg_place m;
     memset(&m, 0, sizeof m);
     place_err e = place_parse_client(in, len, &type, &m);
+    if (flooded(c, &m.request_id))
+        return;
     if (e == PLACE_ERR_NONE && c->banned) {
         send_error(c, PLACE_ERR_BANNED, &m.request_id, -1);
         close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
@@ -415,6 +421,8 @@ static void on_closed(ws_conn *c)
         c->ip = NULL;
     }
     if (c->wsi) {
+        if (ws.round_next == c)
+            ws.round_next = c->next;
         if (c->prev)
             c->prev->next = c->next;
         else
@@ -571,9 +579,13 @@ const struct lws_protocols *ws_protocol(void)
     return &protocol;
 }
 
-void ws_on_frame(void)
+/* Hands the newest frames to the next ROUND_CHUNK connections of the round; the rest follow in
+ * later loop iterations, so reading and answering placements goes on between chunks. */
+static void round_step(void)
 {
-    for (ws_conn *c = ws.conns; c; c = c->next) {
+    for (int n = 0; ws.round_next && n < ROUND_CHUNK; n++) {
+        ws_conn *c = ws.round_next;
+        ws.round_next = c->next;
         if (c->q_head || !can_write_now(c)) {
             want_write(c);
             continue;
@@ -581,6 +593,37 @@ void ws_on_frame(void)
         if (deliver(c, 0) < 0)
             lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
     }
+    if (ws.round_next && ws.round_open)
+        uv_timer_start(&ws.round_timer, on_round_timer, 0, 0);
+}
+
+static void on_round_timer(uv_timer_t *t)
+{
+    round_step();
+}
+
+void ws_on_frame(void)
+{
+    ws.round_next = ws.conns; /* a round under way starts over: everyone gets the newest frame */
+    round_step();
+}
+
+int ws_init(uv_loop_t *loop)
+{
+    if (uv_timer_init(loop, &ws.round_timer) < 0)
+        return -1;
+    ws.round_open = 1;
+    return 0;
+}
+
+void ws_close(void)
+{
+    if (ws.round_open) {
+        uv_timer_stop(&ws.round_timer);
+        uv_close((uv_handle_t *)&ws.round_timer, NULL);
+        ws.round_open = 0;
+    }
+    ws.round_next = NULL;
 }
 
 void ws_on_banned(void *srv, const char *user_id)
@@ -599,6 +642,6 @@ size_t ws_pending(void)
 {
     size_t n = 0;
     for (ws_conn *c = ws.conns; c; c = c->next)
-        n += c->q_head != NULL;
+        n += c->q_head != NULL || (c->cursor < bcast_head() && !c->close_sent);
     return n;
 }

@@ -15,6 +15,11 @@
 /* The lws protocol entry for /ws (its name, callback, per-connection size, rx buffer). */
 const struct lws_protocols *ws_protocol(void);
 
+/* Prepares the broadcast rounds on loop. Returns 0 or -1. */
+int ws_init(uv_loop_t *loop);
+/* Stops them (at shutdown). */
+void ws_close(void);
+
 /* A batch frame was published: send it to every connection that can take it now, and ask
  * for a writable callback for the others. */
 void ws_on_frame(void);

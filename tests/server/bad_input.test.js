@@ -110,10 +110,15 @@ test('a binary frame from a client: BINARY_NOT_ALLOWED and close 1003', async ()
 
 test('a short flood gets RATE_LIMITED with retryAfter and the connection is kept', async () => {
   const c = await connect(srv.wsUrl);
-  for (let i = 0; i < 25; i++) c.send({ type: 'ping' });
+  // a burst of 40 is let through (a busy server reads messages in bunches); the rest is refused
+  for (let i = 0; i < 50; i++) c.send({ type: 'ping' });
+  c.send({ type: 'place', x: 1, y: 1, color: 1, requestId: 'flood' });
   const err = await c.next('error', { code: 'RATE_LIMITED' });
   assert.ok(err.retryAfter > 0 && err.retryAfter <= 1000, `retryAfter ${err.retryAfter}`);
-  await new Promise((r) => setTimeout(r, 1100));
+  const placeErr = await c.next('error', { code: 'RATE_LIMITED', requestId: 'flood' });
+  assert.ok(placeErr.retryAfter > 0);
+  assert.ok(c.messages.filter((m) => m.type === 'pong').length <= 40);
+  await new Promise((r) => setTimeout(r, 600));
   assert.equal(c.closed, null, 'kept after a short burst');
   const from = c.messages.length;
   c.send({ type: 'ping' });
