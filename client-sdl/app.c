@@ -14,6 +14,7 @@
 #include "script.h"
 
 #define FONT_PX 13
+#define GOTO_SCALE 20.0 /* output px per canvas pixel after "go to", at least (x ui) */
 
 void app_say(app *a, int error, const char *fmt, ...)
 {
@@ -318,6 +319,11 @@ static void goto_done(app *a)
     a->have_cursor = 1;
     a->cx = x;
     a->cy = y;
+    /* Going somewhere means looking at it closely: zoom in to where single pixels are easy to
+     * hit, then centre it. */
+    double want = GOTO_SCALE * a->ui;
+    if (a->v.scale < want)
+        view_zoom_at(&a->v, want / a->v.scale, a->v.area_w / 2.0, a->v.area_h / 2.0);
     double sx, sy;
     view_to_screen(&a->v, x + 0.5, y + 0.5, &sx, &sy);
     view_pan(&a->v, a->v.area_w / 2.0 - sx, a->v.area_h / 2.0 - sy);
