@@ -116,14 +116,15 @@ export class Redis {
 
   get url() { return `127.0.0.1:${this.port}`; }
 
-  /** Runs one command with redis-cli and returns its raw output. */
+  /** Runs one command with redis-cli; returns the reply as text. */
   cli(...args) {
-    return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(this.port), '--no-raw', ...args],
-      { encoding: 'utf8' }).trim();
+    return this.cliRaw(...args).toString('latin1').replace(/\n$/, '');
   }
 
+  /** The same, as the reply's bytes (redis-cli adds one newline at the end). */
   cliRaw(...args) {
-    return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(this.port), ...args]);
+    const out = execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(this.port), '--raw', ...args]);
+    return out.subarray(0, out.length && out[out.length - 1] === 10 ? out.length - 1 : out.length);
   }
 
   async stop() { await killChild(this.child); this.child = null; }

@@ -1,0 +1,225 @@
+// Cluster mode on real services: two (then three) placed processes on one Redis, one Kafka
+// broker and one PostgreSQL, all on loopback. What a player on one process does, a player on
+// another sees; the cooldown, sessions and bans are shared; the history in PostgreSQL is
+// complete; the canvas in Redis has the snapshot's nibble order.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCluster, eventually, sleep, CANVAS } from './lib/cluster.js';
+import { connect, fetchSnapshot, tokenFrom } from '../server/lib/client.js';
+
+let cl;
+const clients = [];
+const open = async (url, token) => { const c = await connect(url, token); clients.push(c); return c; };
+const placedSeqs = []; // every seq a client was told is stored
+
+before(async () => {
+  cl = await startCluster({ servers: 2, cooldown: 60 });
+});
+
+after(async () => {
+  for (const c of clients) c.close();
+  if (cl) await cl.stop();
+});
+
+async function guestToken(base) {
+  const res = await fetch(`${base}/api/v1/auth/me`);
+  assert.equal(res.status, 200);
+  return { token: tokenFrom(res), me: await res.json() };
+}
+
+test('a placement on A is acknowledged and seen by a client of B, in A\'s and B\'s snapshots', async () => {
+  const [A, B] = cl.servers;
+  const a = await open(A.wsUrl);
+  const b = await open(B.wsUrl);
+  const r = await a.placeAndWait(3, 4, 5, 'p1', 15000);
+  assert.equal(r.type, 'placed', JSON.stringify(r));
+  assert.ok(r.seq >= 1);
+  placedSeqs.push(r.seq);
+  const seen = await b.pixel(3, 4, 5, 15000);
+  assert.equal(seen.seq, r.seq, 'B broadcasts the seq A acknowledged');
+  for (const s of [A, B]) {
+    const snap = await eventually(async () => {
+      const { snap: sn } = await fetchSnapshot(s.url);
+      return sn.seq >= r.seq && sn;
+    }, 'a snapshot containing the placement', 10000);
+    assert.equal(snap.width, CANVAS);
+    assert.equal(snap.get(3, 4), 5, `snapshot of ${s.url}`);
+  }
+});
+
+test('the canvas in Redis is one bitfield with the snapshot\'s nibble order', async () => {
+  const [A] = cl.servers;
+  const a = await open(A.wsUrl);
+  const b = await open(A.wsUrl);
+  // pixels 1 (odd: low nibble of byte 0) and 2 (even: high nibble of byte 1) of row 0
+  const r1 = await a.placeAndWait(1, 0, 6, 'n1', 15000);
+  const r2 = await b.placeAndWait(2, 0, 11, 'n2', 15000);
+  assert.equal(r1.type, 'placed');
+  assert.equal(r2.type, 'placed');
+  placedSeqs.push(r1.seq, r2.seq);
+  const bytes = cl.redis.cliRaw('GETRANGE', '{place}:canvas', '0', '1');
+  assert.equal(bytes[0], 0x06, `byte 0 is ${bytes[0].toString(16)}`);
+  assert.equal(bytes[1], 0xb0, `byte 1 is ${bytes[1].toString(16)}`);
+  assert.ok(Number(cl.redis.cli('GET', '{place}:seq')) >= r2.seq);
+  const snap = await eventually(async () => {
+    const { snap: sn } = await fetchSnapshot(A.url);
+    return sn.seq >= Math.max(r1.seq, r2.seq) && sn;
+  }, 'snapshot with both pixels', 10000);
+  assert.equal(snap.get(1, 0), 6);
+  assert.equal(snap.get(2, 0), 11);
+});
+
+test('the cooldown holds across A and B', async () => {
+  const [A, B] = cl.servers;
+  const { token } = await guestToken(A.url);
+  const a = await open(A.wsUrl, token);
+  const b = await open(B.wsUrl, token);
+  const r = await a.placeAndWait(10, 10, 3, 'c1', 15000);
+  assert.equal(r.type, 'placed', JSON.stringify(r));
+  placedSeqs.push(r.seq);
+  assert.ok(r.nextPlacement > Date.now() + 50000, `nextPlacement ${r.nextPlacement}`);
+  const e = await b.placeAndWait(11, 10, 3, 'c2', 15000);
+  assert.equal(e.type, 'error');
+  assert.equal(e.code, 'COOLDOWN');
+  assert.ok(e.retryAfter > 50000 && e.retryAfter <= 60000, `retryAfter ${e.retryAfter}`);
+  // B's init for the same user says the cooldown too
+  const b2 = await open(B.wsUrl, token);
+  assert.ok(b2.messages[0].cooldown > 50000, `init cooldown ${b2.messages[0].cooldown}`);
+});
+
+test('a session made on A works on B: guest, register, login, logout', async () => {
+  const [A, B] = cl.servers;
+  const { token, me } = await guestToken(A.url);
+  assert.ok(token);
+  const onB = await (await fetch(`${B.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } })).json();
+  assert.equal(onB.userId, me.userId);
+  assert.equal(onB.isGuest, true);
+
+  const name = `u${Date.now() % 1e8}`;
+  const reg = await fetch(`${A.url}/api/v1/auth/register`, {
+    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ username: name, password: 'correct horse battery' }),
+  });
+  assert.equal(reg.status, 200);
+  const regBody = await reg.json();
+  assert.equal(regBody.userId, me.userId, 'the guest became the registered user');
+  const taken = await fetch(`${B.url}/api/v1/auth/register`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: name, password: 'another password' }),
+  });
+  assert.equal(taken.status, 409);
+  assert.equal((await taken.json()).error, 'USERNAME_TAKEN');
+
+  const bad = await fetch(`${B.url}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: name, password: 'wrong password!' }),
+  });
+  assert.equal(bad.status, 401);
+  const login = await fetch(`${B.url}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: name, password: 'correct horse battery' }),
+  });
+  assert.equal(login.status, 200);
+  const t2 = tokenFrom(login);
+  const meA = await (await fetch(`${A.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${t2}` } })).json();
+  assert.equal(meA.username, name);
+  assert.equal(meA.isGuest, false);
+
+  const ttl = Number(cl.redis.cli('TTL', `{place}:sess:${t2}`));
+  assert.ok(ttl > 86000 && ttl <= 86400, `a session lives 24 h in Redis (TTL ${ttl})`);
+  const out = await fetch(`${A.url}/api/v1/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${t2}` } });
+  assert.equal(out.status, 200);
+  const after = await fetch(`${B.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${t2}` } });
+  const afterBody = await after.json();
+  assert.notEqual(afterBody.username, name, 'a session revoked on A is gone on B');
+});
+
+test('a ban applied with placed --ban reaches every process', async () => {
+  const [A, B] = cl.servers;
+  const name = `bad${Date.now() % 1e8}`;
+  const reg = await fetch(`${A.url}/api/v1/auth/register`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: name, password: 'a password here' }),
+  });
+  assert.equal(reg.status, 200);
+  const token = tokenFrom(reg);
+  const out = cl.admin('ban', name);
+  assert.equal(out.code, 0, out.stderr);
+  const me = await (await fetch(`${B.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } })).json();
+  assert.notEqual(me.username, name, 'the banned user\'s session was revoked');
+  const login = await fetch(`${B.url}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: name, password: 'a password here' }),
+  });
+  assert.equal(login.status, 403);
+  assert.equal((await login.json()).error, 'BANNED');
+  assert.notEqual(cl.admin('ban', 'nobody-like-this').code, 0);
+});
+
+test('placements from many clients on both processes: every process broadcasts all of them in seq order', async () => {
+  const [A, B] = cl.servers;
+  const watchA = await open(A.wsUrl);
+  const watchB = await open(B.wsUrl);
+  const players = [];
+  for (let i = 0; i < 20; i++) players.push(await open(i % 2 ? B.wsUrl : A.wsUrl));
+  const answers = await Promise.all(players.map((p, i) => p.placeAndWait(i, 20, (i % 15) + 1, `m${i}`, 20000)));
+  for (const r of answers) assert.equal(r.type, 'placed', JSON.stringify(r));
+  const seqs = answers.map((r) => r.seq);
+  placedSeqs.push(...seqs);
+  assert.equal(new Set(seqs).size, seqs.length, 'every seq is unique');
+  for (const w of [watchA, watchB]) {
+    await w.waitFor((c) => {
+      const got = new Set(c.batches.flatMap((b) => b.pixels.map((p) => p.seq)));
+      return seqs.every((s) => got.has(s));
+    }, 'all 20 placements', 15000);
+    // batches chain (prevSeq = previous lastSeq) and records ascend
+    let last = null;
+    for (const b of w.batches) {
+      if (last !== null) assert.equal(b.prevSeq, last);
+      last = b.lastSeq;
+      for (let i = 1; i < b.pixels.length; i++) assert.ok(b.pixels[i].seq > b.pixels[i - 1].seq);
+    }
+  }
+});
+
+test('a third placed started later loads the canvas from Redis and joins the feed', async () => {
+  const C = await cl.addServer();
+  const { snap } = await fetchSnapshot(C.url);
+  assert.equal(snap.get(3, 4), 5);
+  assert.equal(snap.get(2, 0), 11);
+  const c = await open(C.wsUrl);
+  const a = await open(cl.servers[0].wsUrl);
+  const r = await a.placeAndWait(40, 40, 9, 'late', 15000);
+  assert.equal(r.type, 'placed');
+  placedSeqs.push(r.seq);
+  const seen = await c.pixel(40, 40, 9, 15000);
+  assert.equal(seen.seq, r.seq);
+});
+
+test('the history in PostgreSQL is complete, and /api/v1/pixel reads it', async () => {
+  const [, B] = cl.servers;
+  const want = [...placedSeqs].sort((x, y) => x - y);
+  const rows = await eventually(() => {
+    const got = cl.pg.query('SELECT seq FROM place_history ORDER BY seq').map((r) => Number(r[0]));
+    return want.every((s) => got.includes(s)) && got;
+  }, 'every acknowledged placement in place_history', 20000);
+  assert.equal(new Set(rows).size, rows.length, 'no duplicates');
+  const maxSeq = Number(cl.redis.cli('GET', '{place}:seq'));
+  assert.deepEqual(rows, Array.from({ length: maxSeq }, (_, i) => i + 1), 'no gaps: seq 1..max');
+  // the table is partitioned by day
+  const parts = cl.pg.query("SELECT count(*) FROM pg_inherits WHERE inhparent = 'place_history'::regclass");
+  assert.ok(Number(parts[0][0]) >= 1);
+  const hist = await (await fetch(`${B.url}/api/v1/pixel?x=3&y=4`)).json();
+  assert.equal(hist.placements.length, 1);
+  assert.equal(hist.placements[0].color, 5);
+  assert.match(hist.placements[0].username, /^guest-[0-9a-f]{8}$/);
+  assert.equal(hist.placements[0].seq, placedSeqs[0]);
+});
+
+test('placed stops cleanly in cluster mode', async () => {
+  const s = cl.servers.pop();
+  const st = await s.stop();
+  s.cleanup();
+  assert.equal(st.code, 0, s.stderr());
+  await sleep(10);
+});
