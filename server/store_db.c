@@ -2,6 +2,7 @@
 #include "store_db.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS canvas(id INTEGER PRIMARY KEY CHECK (id = 1), width INTEGER,"
@@ -92,4 +93,44 @@ out:
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(db);
     return rc;
+}
+
+void store_db_guest_name(char out[BACKEND_NAME_MAX + 1], const char *id)
+{
+    size_t n = strnlen(id, 8);
+    memcpy(out, "guest-", 6);
+    memcpy(out + 6, id, n);
+    out[6 + n] = 0;
+}
+
+int store_db_history(sqlite3 *db, uint32_t x, uint32_t y, int limit, backend_history_entry *e,
+                     size_t *n)
+{
+    sqlite3_stmt *st = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT p.seq, p.user_id, u.name, u.is_guest, p.color, p.time"
+                           " FROM placements p LEFT JOIN users u ON u.id = p.user_id"
+                           " WHERE p.x = ? AND p.y = ? ORDER BY p.seq DESC LIMIT ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, x);
+    sqlite3_bind_int64(st, 2, y);
+    sqlite3_bind_int(st, 3, limit);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < (size_t)limit) {
+        backend_history_entry *h = &e[(*n)++];
+        const char *uid = (const char *)sqlite3_column_text(st, 1);
+        const char *name = (const char *)sqlite3_column_text(st, 2);
+        h->seq = (uint64_t)sqlite3_column_int64(st, 0);
+        snprintf(h->user_id, sizeof h->user_id, "%s", uid ? uid : "");
+        if (name && !sqlite3_column_int(st, 3))
+            snprintf(h->username, sizeof h->username, "%s", name);
+        else
+            store_db_guest_name(h->username, h->user_id);
+        h->color = sqlite3_column_int(st, 4);
+        h->time_ms = sqlite3_column_int64(st, 5);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
 }

@@ -20,7 +20,8 @@
 
 #include "util.h"
 
-#define CHECKPOINT_MS 10000 /* how often the writer stores the whole canvas */
+#define CHECKPOINT_MS 30000 /* how often the writer stores the whole canvas */
+#define WAL_CHECKPOINT_MS 2000 /* how often the WAL is copied into the database, off the writer */
 #define SESSION_PERSIST_MS (3600LL * 1000) /* how stale a stored session expiry may get */
 
 typedef struct user_rec {
@@ -74,6 +75,11 @@ typedef struct store {
 
     sqlite3 *db;  /* the writer thread's */
     sqlite3 *rdb; /* history reads on the uv thread pool, one at a time */
+    sqlite3 *cdb; /* WAL checkpoints on the uv thread pool, so the writer never does them */
+    uv_timer_t ckpt_timer;
+    uv_work_t ckpt_work;
+    int ckpt_running;
+    int timer_open;
     pthread_mutex_t rlock;
     sqlite3_stmt *st_place, *st_last, *st_user, *st_sput, *st_sdel, *st_sdelu, *st_canvas;
 
@@ -98,8 +104,8 @@ typedef struct store {
     uint64_t initial_seq;
     uint64_t seq;
     int closing;
-    int closed; /* the async handle is closed: free once no history read is in flight */
-    int pending_history;
+    int closed; /* the async handle is closed: free once no thread-pool work is in flight */
+    int pending_work;
     user_rec *users;
     user_rec *users_by_name;
     session_rec *sessions;
@@ -240,6 +246,8 @@ static void *writer_main(void *arg)
         if (stop && !batch)
             break;
     }
+    /* a clean stop leaves an empty WAL behind */
+    sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     return NULL;
 }
 
@@ -277,26 +285,20 @@ static void on_done(uv_async_t *h)
     if (!list)
         return;
 
+    /* pixels in runs of up to 256, so the sink gets batches without an allocation here */
+    place_pixel px[256];
     size_t n = 0;
-    for (wop *op = list; op; op = op->next)
-        n += op->kind == OP_PLACE && op->rc == 0;
-    if (n) {
-        place_pixel *px = malloc(n * sizeof *px);
-        if (px) {
-            size_t i = 0;
-            for (wop *op = list; op; op = op->next)
-                if (op->kind == OP_PLACE && op->rc == 0)
-                    px[i++] = (place_pixel){op->seq, op->x, op->y, op->color};
+    for (wop *op = list; op; op = op->next) {
+        if (op->kind != OP_PLACE || op->rc != 0)
+            continue;
+        px[n++] = (place_pixel){op->seq, op->x, op->y, op->color};
+        if (n == sizeof px / sizeof px[0]) {
             s->sink.on_pixels(s->sink.arg, px, n);
-            free(px);
-        } else {
-            for (wop *op = list; op; op = op->next)
-                if (op->kind == OP_PLACE && op->rc == 0) {
-                    place_pixel p = {op->seq, op->x, op->y, op->color};
-                    s->sink.on_pixels(s->sink.arg, &p, 1);
-                }
+            n = 0;
         }
     }
+    if (n)
+        s->sink.on_pixels(s->sink.arg, px, n);
     while (list) {
         wop *op = list;
         list = op->next;
@@ -315,21 +317,13 @@ static void on_done(uv_async_t *h)
     }
 }
 
-/* Guests are shown as "guest-" and the first 8 characters of their id. */
-static void guest_name(char out[BACKEND_NAME_MAX + 1], const char *id)
-{
-    size_t n = strnlen(id, 8);
-    memcpy(out, "guest-", 6);
-    memcpy(out + 6, id, n);
-    out[6 + n] = 0;
-}
 
 static void user_out(const user_rec *u, backend_user *out)
 {
     memset(out, 0, sizeof *out);
     memcpy(out->id, u->id, sizeof out->id);
     if (u->is_guest)
-        guest_name(out->name, u->id);
+        store_db_guest_name(out->name, u->id);
     else
         memcpy(out->name, u->name, sizeof out->name);
     out->is_guest = u->is_guest;
@@ -625,49 +619,49 @@ typedef struct history_job {
 static void history_work(uv_work_t *w)
 {
     history_job *j = w->data;
-    store *s = j->s;
-    sqlite3_stmt *st = NULL;
-    pthread_mutex_lock(&s->rlock);
-    j->rc = sqlite3_prepare_v2(s->rdb,
-                               "SELECT p.seq, p.user_id, u.name, u.is_guest, p.color, p.time"
-                               " FROM placements p LEFT JOIN users u ON u.id = p.user_id"
-                               " WHERE p.x = ? AND p.y = ? ORDER BY p.seq DESC LIMIT ?",
-                               -1, &st, NULL) == SQLITE_OK ? 0 : -1;
-    if (j->rc == 0) {
-        sqlite3_bind_int64(st, 1, j->x);
-        sqlite3_bind_int64(st, 2, j->y);
-        sqlite3_bind_int(st, 3, j->limit);
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW && j->n < BACKEND_HISTORY_MAX) {
-            backend_history_entry *e = &j->e[j->n++];
-            e->seq = (uint64_t)sqlite3_column_int64(st, 0);
-            const char *uid = (const char *)sqlite3_column_text(st, 1);
-            const char *name = (const char *)sqlite3_column_text(st, 2);
-            snprintf(e->user_id, sizeof e->user_id, "%s", uid ? uid : "");
-            if (name && !sqlite3_column_int(st, 3))
-                snprintf(e->username, sizeof e->username, "%s", name);
-            else
-                guest_name(e->username, e->user_id);
-            e->color = sqlite3_column_int(st, 4);
-            e->time_ms = sqlite3_column_int64(st, 5);
-        }
-        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-            j->rc = -1;
-    }
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&s->rlock);
+    pthread_mutex_lock(&j->s->rlock);
+    j->rc = store_db_history(j->s->rdb, j->x, j->y, j->limit, j->e, &j->n);
+    pthread_mutex_unlock(&j->s->rlock);
 }
 
 static void free_memory(store *s);
+
+static void wal_work(uv_work_t *w)
+{
+    store *s = w->data;
+    if (sqlite3_wal_checkpoint_v2(s->cdb, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) != SQLITE_OK)
+        fprintf(stderr, "placed: store: WAL checkpoint: %s\n", sqlite3_errmsg(s->cdb));
+}
+
+static void wal_after(uv_work_t *w, int status)
+{
+    store *s = w->data;
+    s->ckpt_running = 0;
+    s->pending_work--;
+    if (s->closed && s->pending_work == 0)
+        free_memory(s);
+}
+
+static void on_wal_tick(uv_timer_t *t)
+{
+    store *s = t->data;
+    if (s->ckpt_running || s->closing)
+        return;
+    s->ckpt_work.data = s;
+    if (uv_queue_work(s->loop, &s->ckpt_work, wal_work, wal_after) == 0) {
+        s->ckpt_running = 1;
+        s->pending_work++;
+    }
+}
 
 static void history_after(uv_work_t *w, int status)
 {
     history_job *j = w->data;
     store *s = j->s;
-    s->pending_history--;
+    s->pending_work--;
     j->cb(j->arg, status ? -1 : j->rc, j->e, j->n);
     free(j);
-    if (s->closed && s->pending_history == 0)
+    if (s->closed && s->pending_work == 0)
         free_memory(s); /* close() left this to the last history read */
 }
 
@@ -689,7 +683,7 @@ static int st_history(backend *b, uint32_t x, uint32_t y, int limit, backend_his
         free(j);
         return -1;
     }
-    s->pending_history++;
+    s->pending_work++;
     return 0;
 }
 
@@ -711,6 +705,7 @@ static void free_memory(store *s)
         sqlite3_finalize(sts[i]);
     sqlite3_close(s->db);
     sqlite3_close(s->rdb);
+    sqlite3_close(s->cdb);
     free(s->wbits);
     free(s->initial_bits);
     pthread_mutex_destroy(&s->lock);
@@ -723,7 +718,7 @@ static void on_async_closed(uv_handle_t *h)
 {
     store *s = h->data;
     s->closed = 1;
-    if (s->pending_history == 0)
+    if (s->pending_work == 0)
         free_memory(s);
 }
 
@@ -733,6 +728,11 @@ static void st_close(backend *b)
     if (!s)
         return;
     s->closing = 1;
+    if (s->timer_open) {
+        uv_timer_stop(&s->ckpt_timer);
+        uv_close((uv_handle_t *)&s->ckpt_timer, NULL);
+        s->timer_open = 0;
+    }
     if (s->thread_started) {
         pthread_mutex_lock(&s->lock);
         s->stopping = 1;
@@ -951,6 +951,9 @@ backend *backend_embedded_open(const place_config *cfg, uv_loop_t *loop, const b
                 &s->db, err, errcap) < 0 ||
         store_db_init(s->db, err, errcap) < 0 || prepare_all(s, err, errcap) < 0 ||
         load_canvas_from_db(s, cfg, err, errcap) < 0 || load_people(s, err, errcap) < 0 ||
+        store_db_open(cfg->data_dir, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, &s->cdb, err,
+                      errcap) < 0 ||
+        sqlite3_exec(s->db, "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL) != SQLITE_OK ||
         store_db_open(cfg->data_dir, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, &s->rdb, err,
                 errcap) < 0)
         goto fail;
@@ -959,6 +962,11 @@ backend *backend_embedded_open(const place_config *cfg, uv_loop_t *loop, const b
         goto fail;
     }
     s->thread_started = 1;
+    s->ckpt_timer.data = s;
+    if (uv_timer_init(loop, &s->ckpt_timer) == 0) {
+        s->timer_open = 1;
+        uv_timer_start(&s->ckpt_timer, on_wal_tick, WAL_CHECKPOINT_MS, WAL_CHECKPOINT_MS);
+    }
     return &s->base;
 fail:
     uv_close((uv_handle_t *)&s->async, on_async_closed);
