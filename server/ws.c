@@ -74,6 +74,7 @@ static struct {
     size_t count;
     ip_count *ips;
     ws_conn *round_next; /* the next connection the current broadcast round visits */
+    int round_again;     /* a frame came out during the round: another round follows */
     uv_timer_t round_timer;
     int round_open;
 } ws;
@@ -593,6 +594,10 @@ static void round_step(void)
         if (deliver(c, 0) < 0)
             lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
     }
+    if (!ws.round_next && ws.round_again) {
+        ws.round_again = 0;
+        ws.round_next = ws.conns;
+    }
     if (ws.round_next && ws.round_open)
         uv_timer_start(&ws.round_timer, on_round_timer, 0, 0);
 }
@@ -604,7 +609,11 @@ static void on_round_timer(uv_timer_t *t)
 
 void ws_on_frame(void)
 {
-    ws.round_next = ws.conns; /* a round under way starts over: everyone gets the newest frame */
+    if (ws.round_next) {
+        ws.round_again = 1; /* finish this round first, so nobody at the tail starves */
+        return;
+    }
+    ws.round_next = ws.conns;
     round_step();
 }
 
