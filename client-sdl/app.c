@@ -618,6 +618,9 @@ int app_run(const app_options *o)
         fprintf(stderr, "place-sdl: %s\n", err);
         goto out;
     }
+    char title[300];
+    snprintf(title, sizeof title, "Place - %s", o->url);
+    SDL_SetWindowTitle(a->win, title);
     if (a->script)
         printf("place-sdl: renderer %s, window %dx%d, output %dx%d\n", a->renderer_name,
                a->win_w, a->win_h, a->out_w, a->out_h);
