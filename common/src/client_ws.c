@@ -374,7 +374,9 @@ int client_ws_start(struct place_client *c, client_ws **out)
     info.protocols = protocols;
     info.user = w;
     info.options = w->tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
-    info.fd_limit_per_thread = 64; /* a client needs a handful, not the process's whole limit */
+    /* lws looks sockets up by fd number in a table this large, so it bounds the highest fd
+     * number, not the count: a front-end (SDL, GL drivers) may hold many files of its own. */
+    info.fd_limit_per_thread = 4096;
     w->ctx = lws_create_context(&info);
     if (!w->ctx) {
         client_ws_stop(w);
