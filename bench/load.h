@@ -24,6 +24,7 @@
 
 #define LOAD_MAX_WORKERS 64
 #define LOAD_MAX_SRC 64
+#define LOAD_MAX_SERVERS 16
 
 /* What the parent tells the workers; only the parent writes it. Within PHASE_RUN the clock
  * decides: placing starts at once (warm-up), counting covers [measure_start, measure_end), placing
@@ -35,8 +36,9 @@ enum load_phase {
 };
 
 typedef struct load_opts {
-    struct sockaddr_in server;
-    char host_header[64];
+    struct sockaddr_in server[LOAD_MAX_SERVERS]; /* connection i goes to server i mod nservers */
+    char host_header[LOAD_MAX_SERVERS][32];
+    int nservers;
     int viewers, placers;
     double rate;           /* placements per second, all placers together */
     double duration;       /* seconds measured */

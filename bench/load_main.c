@@ -26,7 +26,8 @@ static const char usage[] =
     "usage: place-load --url http://127.0.0.1:PORT [options]\n"
     "Holds WebSocket connections to placed, places pixels at a set rate, and reports what the\n"
     "server delivered and how fast. Loopback addresses only; every run ends by itself.\n"
-    "  --url URL            the server (http:// or ws://, an address in 127.0.0.0/8)\n"
+    "  --url URL            the server (http:// or ws://, an address in 127.0.0.0/8); repeat\n"
+    "                       for several servers of one canvas: connections go round-robin\n"
     "  --viewers N          connections that only receive (default 100)\n"
     "  --placers N          connections that place, each its own guest (default rate/10, >= 1)\n"
     "  --rate R             placements per second, all placers together (default 0)\n"
@@ -132,8 +133,12 @@ static long servers_rss_kb(void)
 
 /* ---------------------------------------------------------------- options */
 
+/* Adds one server address to o. */
 static int parse_url(const char *url, load_opts *o)
 {
+    if (o->nservers >= LOAD_MAX_SERVERS)
+        return -1;
+    int i = o->nservers;
     const char *p = url;
     if (!strncmp(p, "http://", 7))
         p += 7;
@@ -143,14 +148,16 @@ static int parse_url(const char *url, load_opts *o)
     int port;
     if (sscanf(p, "%15[0-9.]:%d", host, &port) != 2 || port <= 0 || port > 65535)
         return -1;
-    memset(&o->server, 0, sizeof o->server);
-    o->server.sin_family = AF_INET;
-    o->server.sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, host, &o->server.sin_addr) != 1)
+    struct sockaddr_in *a = &o->server[i];
+    memset(a, 0, sizeof *a);
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
         return -1;
-    if ((ntohl(o->server.sin_addr.s_addr) >> 24) != 127)
+    if ((ntohl(a->sin_addr.s_addr) >> 24) != 127)
         return -2; /* load goes to loopback only */
-    snprintf(o->host_header, sizeof o->host_header, "%s:%d", host, port);
+    snprintf(o->host_header[i], sizeof o->host_header[i], "%s:%d", host, port);
+    o->nservers++;
     return 0;
 }
 
@@ -161,8 +168,8 @@ static int fetch_info(load_opts *o, char *err, size_t errcap)
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct timeval tv = {5, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&o->server, sizeof o->server) < 0) {
-        snprintf(err, errcap, "cannot connect to %s: %s", o->host_header, strerror(errno));
+    if (fd < 0 || connect(fd, (struct sockaddr *)&o->server[0], sizeof o->server[0]) < 0) {
+        snprintf(err, errcap, "cannot connect to %s: %s", o->host_header[0], strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;
@@ -170,10 +177,10 @@ static int fetch_info(load_opts *o, char *err, size_t errcap)
     char req[256], buf[8192];
     int n = snprintf(req, sizeof req,
                      "GET /api/v1/canvas/info HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
-                     o->host_header);
+                     o->host_header[0]);
     if (write(fd, req, (size_t)n) != n) {
         close(fd);
-        snprintf(err, errcap, "cannot send to %s", o->host_header);
+        snprintf(err, errcap, "cannot send to %s", o->host_header[0]);
         return -1;
     }
     size_t len = 0;
@@ -187,7 +194,7 @@ static int fetch_info(load_opts *o, char *err, size_t errcap)
     if (!body || place_parse_canvas_info(body + 4, len - (size_t)(body + 4 - buf), &info) < 0 ||
         !info.width || !info.height) {
         snprintf(err, errcap, "%s did not answer GET /api/v1/canvas/info as placed does",
-                 o->host_header);
+                 o->host_header[0]);
         return -1;
     }
     o->width = info.width;
@@ -218,7 +225,8 @@ static void parse_args(int argc, char **argv)
         {"token", 1, 0, 't'},       {"server-pid", 1, 0, 'P'}, {"help", 0, 0, 'h'},
         {0, 0, 0, 0},
     };
-    const char *url = NULL;
+    const char *urls[LOAD_MAX_SERVERS];
+    int nurls = 0;
     o->viewers = 100;
     o->placers = -1;
     o->duration = 10;
@@ -230,7 +238,10 @@ static void parse_args(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
         switch (c) {
-        case 'u': url = optarg; break;
+        case 'u':
+            if (nurls < LOAD_MAX_SERVERS)
+                urls[nurls++] = optarg;
+            break;
         case 'v': o->viewers = (int)num_arg("viewers", optarg, 0, 1000000); break;
         case 'p': o->placers = (int)num_arg("placers", optarg, 0, 100000); break;
         case 'r': o->rate = num_arg("rate", optarg, 0, 1000000); break;
@@ -251,16 +262,18 @@ static void parse_args(int argc, char **argv)
         default: fputs(usage, stderr); exit(2);
         }
     }
-    if (!url || optind != argc) {
+    if (!nurls || optind != argc) {
         fputs(usage, stderr);
         exit(2);
     }
-    int r = parse_url(url, o);
-    if (r < 0) {
-        fprintf(stderr, "place-load: %s: %s\n", url,
-                r == -2 ? "only loopback (127.0.0.0/8) servers may be loaded"
-                        : "not an http://A.B.C.D:PORT address");
-        exit(2);
+    for (int i = 0; i < nurls; i++) {
+        int r = parse_url(urls[i], o);
+        if (r < 0) {
+            fprintf(stderr, "place-load: %s: %s\n", urls[i],
+                    r == -2 ? "only loopback (127.0.0.0/8) servers may be loaded"
+                            : "not an http://A.B.C.D:PORT address");
+            exit(2);
+        }
     }
     if (o->placers < 0)
         o->placers = o->rate > 0 ? (int)ceil(o->rate / 10.0) : 0;
@@ -349,9 +362,10 @@ int main(int argc, char **argv)
         return 1;
     }
     long total = (long)o->viewers + o->placers;
-    printf("place-load: %s, canvas %ux%u, %d viewers + %d placers, %.0f placements/s, "
+    printf("place-load: %s%s, canvas %ux%u, %d viewers + %d placers, %.0f placements/s, "
            "%d workers, %d source addresses\n",
-           o->host_header, o->width, o->height, o->viewers, o->placers, o->rate, o->workers,
+           o->host_header[0], o->nservers > 1 ? " and more" : "", o->width, o->height,
+           o->viewers, o->placers, o->rate, o->workers,
            o->nsrc);
     fflush(stdout);
     long rss_base = servers_rss_kb();

@@ -136,7 +136,8 @@ static void start_connect(conn *c)
         conn_close(c, strerror(errno));
         return;
     }
-    if (connect(fd, (const struct sockaddr *)&o->server, sizeof o->server) < 0 &&
+    const struct sockaddr_in *dst = &o->server[c->id % (uint32_t)o->nservers];
+    if (connect(fd, (const struct sockaddr *)dst, sizeof *dst) < 0 &&
         errno != EINPROGRESS) {
         conn_close(c, strerror(errno));
         return;
@@ -210,7 +211,7 @@ static void send_upgrade(conn *c)
                      "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                      "Sec-WebSocket-Key: cGxhY2UtbG9hZC1iZW5jaA==\r\nSec-WebSocket-Version: 13\r\n"
                      "%s\r\n",
-                     W.o->host_header, auth);
+                     W.o->host_header[c->id % (uint32_t)W.o->nservers], auth);
     c->state = C_HANDSHAKE;
     if (conn_send(c, (const uint8_t *)req, (size_t)n) == 0 && !c->tx_len) {
         struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)(c - W.conns)};
