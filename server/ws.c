@@ -24,6 +24,7 @@
 #define FLOOD_CLOSE_REFUSED 60   /* refused messages in a row that close the connection */
 #define RESYNC_DROP_MS 30000  /* falling behind twice within this drops the connection */
 #define ROUND_CHUNK 1024      /* connections handed a new frame per loop iteration */
+#define WS_MAX_SEND (1024 * 1024) /* largest single send(): a whole batch frame at once */
 /* lws's own value for a close frame (left out of the public enum, "handled by lws_close_reason") */
 #define WS_WRITE_CLOSE ((enum lws_write_protocol)4)
 
@@ -573,6 +574,8 @@ static const struct lws_protocols protocol = {
     .callback = ws_callback,
     .per_session_data_size = sizeof(ws_conn),
     .rx_buffer_size = PLACE_MAX_TEXT_FRAME,
+    /* without this lws cuts every send() to rx_buffer_size (1 KiB) and buffers the rest */
+    .tx_packet_size = WS_MAX_SEND,
 };
 
 const struct lws_protocols *ws_protocol(void)
