@@ -224,7 +224,7 @@ static void draw_box(app *a, const char *title, const char *const *lines, int n)
     r.y = (app_area_h(a) - r.h) / 2;
     if (r.x < 0) r.x = 0;
     if (r.y < 0) r.y = 0;
-    fill(a, r, 24, 24, 28, 240);
+    fill(a, r, 24, 24, 28, 255);
     outline(a, r, 1, 110, 110, 120, 255);
     text_draw(a->font, title, r.x + pad, r.y + pad, AMBER);
     for (int i = 0; i < n; i++)

@@ -207,6 +207,10 @@ static int wait_met(app *a, const char *args, int *timeout)
         sscanf(args, "%d", timeout);
         return cond_connected(a);
     }
+    if (strcmp(what, "info") == 0) {
+        sscanf(args, "%d", timeout);
+        return a->mode == MODE_INFO;
+    }
     if (strcmp(what, "disconnected") == 0) {
         place_client_status st;
         sscanf(args, "%d", timeout);

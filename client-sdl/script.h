@@ -7,6 +7,7 @@
  *   wait message TEXT            the message line contains TEXT
  *   wait cooldown [MS]           the cooldown is running
  *   wait disconnected [MS]       the connection is lost (the engine is retrying)
+ *   wait info [MS]               the pixel history box is open
  *   sleep MS
  *   move X Y                     pointer to window position (X, Y), logical pixels
  *   click X Y [ctrl|right]       press and release there (ctrl: with Ctrl held)

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { startServer } from '../server/lib/server.js';
 import { connect, fetchSnapshot, tokenFrom } from '../server/lib/client.js';
 import {
-  startXvfb, runSdl, readBmp, rgb, tempDir, fitView, zoomAt, pan, centreOf,
+  startXvfb, runSdl, readBmp, rgb, tempDir, fitView, zoomAt, pan, centreOf, swatchCentre,
 } from './lib/sdl.js';
 
 const WIN_W = 640;
@@ -260,4 +260,42 @@ test('a banner says so while the server is gone, over the last canvas seen', asy
   assert.deepEqual(img.get(WIN_W - 5, 5), [176, 0, 32], 'across the window');
   const [bx, by] = centreOf(v, 12, 40);
   assertColour(img, bx, by, 7, 'the canvas is still shown');
+});
+
+test('palette click, arrow keys and Space place at the reticle; Ctrl+click opens the history', async () => {
+  const srv = await server(['--cooldown', '60']);
+  const dir = workDir();
+  const v = fitView(WIN_W, WIN_H, 64, 64);
+  const [px, py] = centreOf(v, 10, 10);
+  const [swx, swy] = swatchCentre(v, 12);
+  const shot = path.join(dir, 'keys.bmp');
+  const info = path.join(dir, 'info.bmp');
+  const r = await runSdl({
+    url: srv.url, display: xvfb.display, dir,
+    script: [
+      'wait connected',
+      `click ${Math.round(swx)} ${Math.round(swy)}`, // the blue swatch
+      `move ${Math.round(px)} ${Math.round(py)}`, // reticle on (10, 10)
+      'key Right',
+      'key Right',
+      'key Down', // (12, 11)
+      'key Space',
+      'wait message Placed blue at 12,11',
+      `shot ${shot}`,
+      `click ${Math.round(px)} ${Math.round(py)} ctrl`,
+      'wait info',
+      `shot ${info}`,
+      'quit',
+    ],
+  });
+  expectExit(r);
+  const img = readBmp(shot);
+  const [bx, by] = centreOf(v, 12, 11);
+  assertColour(img, bx, by, 12, 'the pixel placed with Space');
+  assertColour(img, px, py, 0, 'where the pointer was');
+  assert.equal(await snapshotAt(srv.url, 12, 11, 12), 12, 'the server has blue at 12,11');
+  assert.equal((await fetchSnapshot(srv.url)).snap.get(10, 10), 0, 'Ctrl+click placed nothing');
+  const box = readBmp(info);
+  assert.deepEqual(box.get(v.areaW / 2, v.areaH / 2), [24, 24, 28], 'the history box is shown');
+  assert.notDeepEqual(img.get(v.areaW / 2, v.areaH / 2), [24, 24, 28], 'and was not before');
 });

@@ -157,6 +157,12 @@ export function pan(v, dx, dy) {
   return { ...v, ox: v.ox + dx, oy: v.oy + dy };
 }
 
+// The centre of palette swatch i (22 px squares, 3 px apart, from 8 px; the bar's first row is
+// 34 px high).
+export function swatchCentre(v, i) {
+  return [8 + i * 25 + 11, v.areaH + (34 - 22) / 2 + 11];
+}
+
 // The screen position of the centre of canvas pixel (x, y).
 export function centreOf(v, x, y) {
   return [v.ox + (x + 0.5) * v.scale, v.oy + (y + 0.5) * v.scale];
