@@ -20,9 +20,17 @@ export function placeTuiPath() {
 }
 
 const live = new Set();
+
+// tmux leaves its socket file behind when its server is killed.
+function removeSocket(sock) {
+  const dir = path.join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid()}`);
+  fs.rmSync(path.join(dir, sock), { force: true });
+}
+
 process.on('exit', () => {
   for (const sock of live) {
     try { execFileSync('tmux', ['-L', sock, 'kill-server'], { stdio: 'ignore' }); } catch { /* gone */ }
+    removeSocket(sock);
   }
 });
 
@@ -196,6 +204,7 @@ export class Tui {
   kill() {
     try { this.tmux('kill-server'); } catch { /* already gone */ }
     live.delete(this.sock);
+    removeSocket(this.sock);
     fs.rmSync(path.dirname(this.errFile), { recursive: true, force: true });
   }
 }
