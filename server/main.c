@@ -24,6 +24,7 @@
 #include "util.h"
 #include "ws.h"
 #include "cluster/cluster.h"
+#include "cluster/reuseport.h"
 
 #define DRAIN_MS 2000 /* how long a stop waits for answers to reach the clients */
 
@@ -73,6 +74,7 @@ static void on_signal(uv_signal_t *h, int signum)
     uv_close((uv_handle_t *)&g.sigint, NULL);
     uv_close((uv_handle_t *)&g.sigterm, NULL);
     admin_close();
+    rport_close();
     backend *b = srv->store;
     srv->store = NULL;
     b->ops->close(b);
@@ -154,13 +156,12 @@ int main(int argc, char **argv)
     void *loops[1] = {&g.loop};
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
-    info.port = srv->cfg.port;
+    /* with --reuse-port placed makes the shared socket itself (cluster/reuseport.h) */
+    info.port = srv->cfg.reuse_port ? CONTEXT_PORT_NO_LISTEN_SERVER : srv->cfg.port;
     info.iface = srv->cfg.listen;
     info.protocols = protocols;
     info.pvo = &pvo;
     info.options = LWS_SERVER_OPTION_LIBUV;
-    if (srv->cfg.reuse_port)
-        info.options |= LWS_SERVER_OPTION_ALLOW_LISTEN_SHARE;
     info.foreign_loops = loops;
     info.user = srv;
     info.server_string = "placed";
@@ -172,7 +173,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "placed: cannot listen on %s port %d\n", srv->cfg.listen, srv->cfg.port);
         return 1;
     }
-    int port = lws_get_vhost_listen_port(srv->vhost);
+    int port = srv->cfg.reuse_port ? rport_listen(&g.loop, srv->vhost, srv->cfg.listen,
+                                                  srv->cfg.port, err, sizeof err)
+                                   : lws_get_vhost_listen_port(srv->vhost);
+    if (port < 0) {
+        fprintf(stderr, "placed: %s\n", err);
+        return 1;
+    }
     if (ws_init(&g.loop) < 0 || bcast_init(&g.loop, srv->cfg.batch_ms, seq, ws_on_frame) < 0 ||
         admin_listen(srv) < 0) {
         fprintf(stderr, "placed: cannot start (timers or control socket in %s)\n",
