@@ -15,6 +15,7 @@
 
 #define FONT_PX 13
 #define GOTO_SCALE 20.0 /* output px per canvas pixel after "go to", at least (x ui) */
+#define ZOOM_TAU_MS 35.0 /* time constant of the zoom glide: 95% of the way in about 0.1 s */
 
 void app_say(app *a, int error, const char *fmt, ...)
 {
@@ -55,6 +56,7 @@ static void update_sizes(app *a)
     if (a->ui < 1.0)
         a->ui = 1.0;
     a->v.ui_scale = a->ui;
+    a->zooming = 0;
     view_set_area(&a->v, a->out_w, app_area_h(a));
     a->redraw = 1;
 }
@@ -289,6 +291,50 @@ static void move_cursor(app *a, int dx, int dy)
     a->redraw = 1;
 }
 
+/* Starts (or extends) a zoom by factor around screen point (px, py). The scale then glides to
+ * its target over about a tenth of a second (zoom_step, once a frame), the canvas point under
+ * (px, py) staying put all the way, so the end is exactly where an instant zoom would land. */
+static void zoom_towards(app *a, double factor, double px, double py)
+{
+    double t = (a->zooming ? a->zoom_target : a->v.scale) * factor;
+    double lo = view_fit_scale(&a->v), hi = view_max_scale(&a->v);
+    if (t < lo)
+        t = lo;
+    if (t > hi)
+        t = hi;
+    if (t == a->v.scale && !a->zooming)
+        return;
+    a->zoom_target = t;
+    a->zoom_px = px;
+    a->zoom_py = py;
+    if (!a->zooming)
+        a->zoom_last_ms = place_client_now_ms();
+    a->zooming = 1;
+    a->redraw = 1;
+}
+
+static void hover(app *a);
+
+void app_zoom_step(app *a)
+{
+    if (!a->zooming)
+        return;
+    int64_t now = place_client_now_ms();
+    double dt = (double)(now - a->zoom_last_ms);
+    a->zoom_last_ms = now;
+    double ratio = a->zoom_target / a->v.scale;
+    double factor = pow(ratio, 1.0 - exp(-dt / ZOOM_TAU_MS));
+    if (fabs(log(ratio)) < 0.01 || fabs(log(factor)) >= fabs(log(ratio))) {
+        factor = ratio;
+        a->zooming = 0;
+    }
+    view_zoom_at(&a->v, factor, a->zoom_px, a->zoom_py);
+    if (fabs(a->v.scale - a->zoom_target) < 1e-9)
+        a->zooming = 0;
+    hover(a);
+    a->redraw = 1;
+}
+
 /* Zooms by factor around the cursor's pixel (keys) when it is on screen, else the centre. */
 static void zoom_keys(app *a, double factor)
 {
@@ -299,8 +345,7 @@ static void zoom_keys(app *a, double factor)
         if (sx >= 0 && sy >= 0 && sx < a->v.area_w && sy < a->v.area_h)
             px = sx, py = sy;
     }
-    if (view_zoom_at(&a->v, factor, px, py))
-        a->redraw = 1;
+    zoom_towards(a, factor, px, py);
 }
 
 static void goto_done(app *a)
@@ -322,6 +367,7 @@ static void goto_done(app *a)
     /* Going somewhere means looking at it closely: zoom in to where single pixels are easy to
      * hit, then centre it. */
     double want = GOTO_SCALE * a->ui;
+    a->zooming = 0;
     if (a->v.scale < want)
         view_zoom_at(&a->v, want / a->v.scale, a->v.area_w / 2.0, a->v.area_h / 2.0);
     double sx, sy;
@@ -369,7 +415,10 @@ static void on_char(app *a, char ch)
     case 'J': move_cursor(a, 0, 8); break;
     case '+': case '=': zoom_keys(a, VIEW_KEY_STEP); break;
     case '-': zoom_keys(a, 1.0 / VIEW_KEY_STEP); break;
-    case 'z': view_fit(&a->v); break;
+    case 'z':
+        a->zooming = 0;
+        view_fit(&a->v);
+        break;
     case '[': a->selected = (a->selected + PLACE_COLORS - 1) % PLACE_COLORS; break;
     case ']': a->selected = (a->selected + 1) % PLACE_COLORS; break;
     case ' ':
@@ -554,11 +603,10 @@ void app_handle_event(app *a, const SDL_Event *e)
             notches = -notches;
         int mx, my;
         to_output(a, e->wheel.mouseX, e->wheel.mouseY, &mx, &my);
-        if (my < app_area_h(a) && view_zoom_at(&a->v, pow(VIEW_WHEEL_STEP, notches), mx, my)) {
+        if (my < app_area_h(a)) {
             a->mouse_x = mx;
             a->mouse_y = my;
-            hover(a);
-            a->redraw = 1;
+            zoom_towards(a, pow(VIEW_WHEEL_STEP, notches), mx, my);
         }
         break;
     }
@@ -627,6 +675,7 @@ int app_run(const app_options *o)
     app_say(a, 0, "Connecting to %s ... press ? for help.", o->url);
     status = 0;
     while (!a->quit) {
+        app_zoom_step(a);
         if (a->redraw || a->shot_path[0]) {
             a->redraw = 0;
             app_draw(a);

@@ -65,6 +65,9 @@ typedef struct app {
     int message_error;
     int64_t message_until;
     int redraw;
+    int zooming;         /* a zoom is gliding to zoom_target around (zoom_px, zoom_py) */
+    double zoom_target, zoom_px, zoom_py;
+    int64_t zoom_last_ms;
     Uint32 wake_event;
     SDL_atomic_t wake_pending;
     int quit;
@@ -85,6 +88,9 @@ void app_close_window(app *a);
 
 /* Handles one SDL event (real or synthetic). */
 void app_handle_event(app *a, const SDL_Event *e);
+
+/* Moves a gliding zoom one frame further (call once a frame before drawing). */
+void app_zoom_step(app *a);
 
 /* Applies everything the engine has (events, pixels). */
 void app_drain_engine(app *a);

@@ -327,7 +327,7 @@ void app_draw(app *a)
         draw_info(a);
     SDL_RenderSetClipRect(a->ren, NULL);
     draw_bar(a);
-    if (a->shot_path[0]) {
+    if (a->shot_path[0] && !a->zooming) { /* a screenshot shows where a zoom ends */
         a->shot_rc = app_screenshot(a, a->shot_path);
         if (a->shot_rc < 0)
             fprintf(stderr, "place-sdl: cannot write %s: %s\n", a->shot_path, SDL_GetError());

@@ -366,6 +366,9 @@ int script_step(script *s, app *a)
 {
     if (s->next >= s->n)
         return 1;
+    /* Like a player, the script waits for a zoom to finish gliding before its next step. */
+    if (a->zooming)
+        return 0;
     /* A modifier set for a click lasts until the click's events have been handled. */
     if (!s->started)
         SDL_SetModState(KMOD_NONE);
