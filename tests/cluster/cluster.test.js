@@ -196,6 +196,39 @@ test('a third placed started later loads the canvas from Redis and joins the fee
   assert.equal(seen.seq, r.seq);
 });
 
+test('several placed share one port with --reuse-port', async () => {
+  const { freePort } = await import('./lib/services.js');
+  const { startServer } = await import('../server/lib/server.js');
+  const port = await freePort();
+  const flags = [...cl.flags(), '--reuse-port', '--port', String(port)];
+  const started = [];
+  try {
+    started.push(await startServer({ args: flags }));
+    started.push(await startServer({ args: flags }));
+    for (const s of started) assert.equal(s.port, port);
+    for (let i = 0; i < 10; i++) {
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/canvas/info`);
+      assert.equal(res.status, 200);
+    }
+    // with the first one gone the port still answers: the second listens on it too
+    await started[0].stop();
+    started[0].cleanup();
+    started.shift();
+    const a = await open(cl.servers[0].wsUrl);
+    const p = await open(`ws://127.0.0.1:${port}/ws`);
+    const r = await p.placeAndWait(50, 50, 2, 'shared-port', 15000);
+    assert.equal(r.type, 'placed');
+    placedSeqs.push(r.seq);
+    const seenA = await a.pixel(50, 50, 2, 15000);
+    assert.equal(seenA.seq, r.seq);
+  } finally {
+    for (const s of started) {
+      await s.stop();
+      s.cleanup();
+    }
+  }
+});
+
 test('the history in PostgreSQL is complete, and /api/v1/pixel reads it', async () => {
   const [, B] = cl.servers;
   const want = [...placedSeqs].sort((x, y) => x - y);
