@@ -4,9 +4,12 @@
 #include "bench.h"
 
 #include <curses.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -145,5 +148,82 @@ int bench_redraw(int frames, int cols, int rows, uint32_t side)
            "%.3f ms), %.0f bytes to the terminal per redraw\n",
            frames, total * 1e3 / frames, draw * 1e3 / frames, (total - draw) * 1e3 / frames,
            (double)out_bytes / frames);
+    return 0;
+}
+
+static void idle_wake(void *user)
+{
+    char b = 1;
+    if (write(*(int *)user, &b, 1) < 0) {
+        /* EAGAIN: a wake-up is already pending */
+    }
+}
+
+static double cpu_ms(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+int bench_idle(const char *url, const char *token, int seconds)
+{
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) < 0)
+        return 1;
+    place_client_config cfg = {.url = url, .token = token, .wake = idle_wake, .wake_user = &pfd[1]};
+    place_client *c;
+    char err[200];
+    if (place_client_new(&cfg, &c, err, sizeof err) < 0) {
+        fprintf(stderr, "place-tui: %s\n", err);
+        return 1;
+    }
+    /* The measurement starts once connected and the first snapshot is in. */
+    long wakes = 0, events = 0;
+    double start_cpu = -1, start = now_s(), end = start + 30;
+    int connected = 0;
+    for (;;) {
+        double t = now_s();
+        if (t >= end)
+            break;
+        struct pollfd p = {pfd[0], POLLIN, 0};
+        int timeout = place_client_timeout_ms(c);
+        int left = (int)((end - t) * 1e3) + 1;
+        poll(&p, 1, timeout < 0 || timeout > left ? left : timeout);
+        char buf[256];
+        if (read(pfd[0], buf, sizeof buf) > 0 && start_cpu >= 0)
+            wakes++;
+        place_client_event ev;
+        while (place_client_poll(c, &ev)) {
+            if (start_cpu >= 0)
+                events++;
+            place_client_canvas v;
+            place_client_canvas_view(c, &v);
+            if (!connected && ev.type == PLACE_CEV_PIXELS && v.width) {
+                place_client_status st;
+                place_client_get_status(c, &st);
+                if (st.conn == PLACE_CONN_CONNECTED) {
+                    connected = 1;
+                    start_cpu = cpu_ms();
+                    start = now_s();
+                    end = start + seconds;
+                }
+            }
+        }
+    }
+    double used = connected ? cpu_ms() - start_cpu : 0, span = now_s() - start;
+    place_client_canvas v;
+    place_client_canvas_view(c, &v);
+    place_client_free(c);
+    close(pfd[0]);
+    close(pfd[1]);
+    if (!connected) {
+        fprintf(stderr, "place-tui: bench-idle: never connected to %s with a canvas\n", url);
+        return 1;
+    }
+    printf("bench-idle: %ux%u canvas, %.1f s connected and idle: CPU %.1f ms (%.3f%% of one core), "
+           "%ld wake-ups, %ld events\n",
+           v.width, v.height, span, used, used / (span * 10.0), wakes, events);
     return 0;
 }

@@ -20,6 +20,8 @@ static void usage(FILE *f)
             "                       2000x2000 canvas at whole-canvas zoom; no server needed\n"
             "  --bench-size WxH     terminal size for --bench-redraw (default 200x60)\n"
             "  --bench-canvas SIDE  canvas side for --bench-redraw (default 2000)\n"
+            "  --bench-idle SEC     benchmark: stay connected to URL without a terminal for SEC\n"
+            "                       seconds and print the CPU the client used\n"
             "  -h, --help           this help\n"
             "Keys: press ? in the client, or read docs/keys.md.\n"
             "The session is kept in $XDG_CONFIG_HOME/place/session (else ~/.config/place/).\n",
@@ -68,7 +70,7 @@ int main(int argc, char **argv)
 {
     setlocale(LC_ALL, ""); /* ncursesw needs the locale to draw half blocks in UTF-8 */
     const char *url = NULL, *login = NULL;
-    int logout = 0, bench = 0, bench_cols = 200, bench_rows = 60;
+    int logout = 0, bench = 0, bench_idle_s = 0, bench_cols = 200, bench_rows = 60;
     long bench_side = 2000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -81,6 +83,8 @@ int main(int argc, char **argv)
             logout = 1;
         } else if (strcmp(a, "--bench-redraw") == 0 && i + 1 < argc) {
             bench = atoi(argv[++i]);
+        } else if (strcmp(a, "--bench-idle") == 0 && i + 1 < argc) {
+            bench_idle_s = atoi(argv[++i]);
         } else if (strcmp(a, "--bench-size") == 0 && i + 1 < argc) {
             if (sscanf(argv[++i], "%dx%d", &bench_cols, &bench_rows) != 2 || bench_cols < 10 ||
                 bench_rows < 5) {
@@ -111,6 +115,8 @@ int main(int argc, char **argv)
     }
     if (logout)
         return do_logout(url);
+    if (bench_idle_s > 0)
+        return bench_idle(url, NULL, bench_idle_s);
     if (login && do_login(url, login) < 0)
         return 1;
     char token[PLACE_CLIENT_TOKEN_MAX + 1];
