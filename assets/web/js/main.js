@@ -86,7 +86,15 @@ function showCoords(p) {
   els.coords.textContent = `(${q.x}, ${q.y}) · ${z}×`;
 }
 
+// The top bar and the dock cover parts of the canvas; fitting the canvas keeps clear of them.
+function measureInsets() {
+  const top = document.querySelector('.topbar').getBoundingClientRect().bottom;
+  const dock = document.querySelector('.dock').getBoundingClientRect().top;
+  view.setInsets(top + 8, window.innerHeight - dock + 8);
+}
+
 function applyHash(initial) {
+  measureInsets();
   const h = parseHash(location.hash);
   if (h.z !== undefined) view.z = h.z;
   if (h.x !== undefined && h.y !== undefined) {
@@ -98,7 +106,7 @@ function applyHash(initial) {
   }
   view.clamp();
   board.requestFrame();
-  showCoords(null);
+  viewChanged();
 }
 
 window.addEventListener('hashchange', () => {
@@ -660,6 +668,13 @@ els.gotoForm.addEventListener('submit', (ev) => {
   viewChanged();
 });
 
+function fitView() {
+  measureInsets();
+  view.fit();
+  board.requestFrame();
+  viewChanged();
+}
+
 function zoomBy(f) {
   const s = view.canvasToScreen(app.reticle.x + 0.5, app.reticle.y + 0.5);
   const inside = s.x >= 0 && s.y >= 0 && s.x <= view.vw && s.y <= view.vh;
@@ -670,7 +685,7 @@ function zoomBy(f) {
 
 els.zoomIn.addEventListener('click', () => zoomBy(1.6));
 els.zoomOut.addEventListener('click', () => zoomBy(1 / 1.6));
-els.zoomFit.addEventListener('click', () => { view.fit(); board.requestFrame(); viewChanged(); });
+els.zoomFit.addEventListener('click', () => fitView());
 els.placeBtn.addEventListener('click', () => {
   if (els.placeBtn.dataset.mode === 'login') openAuth('login');
   else placeAtReticle();
@@ -708,9 +723,7 @@ document.addEventListener('keydown', (ev) => {
   } else if (k === '-' || k === '_') {
     zoomBy(1 / 1.6);
   } else if (k === 'z') {
-    view.fit();
-    board.requestFrame();
-    viewChanged();
+    fitView();
   } else if (k === 'g') {
     openGoto();
   } else if (k === 'i') {

@@ -27,9 +27,16 @@ export class View {
     this.clamp();
   }
 
-  // The zoom at which the whole canvas fits the viewport with a small margin.
+  // Screen space hidden by the page's bars (CSS px), which fit() keeps the canvas out of.
+  setInsets(top, bottom) {
+    this.insetTop = Math.max(0, top);
+    this.insetBottom = Math.max(0, bottom);
+  }
+
+  // The zoom at which the whole canvas fits the free part of the viewport with a small margin.
   fitZoom() {
-    return Math.min(this.vw / this.cw, this.vh / this.ch) * 0.92;
+    const free = Math.max(this.vh * 0.4, this.vh - (this.insetTop || 0) - (this.insetBottom || 0));
+    return Math.min(this.vw / this.cw, free / this.ch) * 0.94;
   }
 
   minZoom() {
@@ -39,7 +46,8 @@ export class View {
   fit() {
     this.z = this.fitZoom();
     this.cx = this.cw / 2;
-    this.cy = this.ch / 2;
+    // centre the canvas in the free band between the bars
+    this.cy = this.ch / 2 - ((this.insetTop || 0) - (this.insetBottom || 0)) / (2 * this.z);
     this.clamp();
   }
 
