@@ -43,6 +43,10 @@ test('ban on a running server: next place BANNED and closed, sessions revoked, l
     // bob is untouched
     assert.equal((await b.placeAndWait(3, 3, 3, 'bob')).type, 'placed');
 
+    const second = runPlaced(['--port', '0', '--listen', '127.0.0.1', '--data-dir', srv.dataDir]);
+    assert.notEqual(second.code, 0, 'a second server on the same data directory is refused');
+    assert.match(second.stderr, /another placed is running/);
+
     const bad = runPlaced(['--data-dir', srv.dataDir, '--ban', 'nobody-here']);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /no user named/);
