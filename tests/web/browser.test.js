@@ -313,3 +313,34 @@ test('navigation: wheel zooms around the pointer, a drag pans without placing, t
   noErrors(phone.page);
   await phone.context.close();
 });
+
+test('no answer within 10 s: the pixel rolls back and the page says why', async () => {
+  const srv = await server();
+  const { context, page } = await openClient(browser, srv.url + VIEW);
+  process.kill(srv.proc.pid, 'SIGSTOP'); // the connection stays open, nothing answers
+  try {
+    await chooseColor(page, 3);
+    await clickPixel(page, 15, 25);
+    assert.equal(await page.evaluate(() => window.place.state.colorAt(15, 25)), 3, 'shown at once');
+    await page.waitForFunction(() => !window.place.state.hasPending(), null, { timeout: 14000 });
+    assert.equal(await page.evaluate(() => window.place.state.colorAt(15, 25)), 0, 'rolled back to white');
+    assert.equal(await page.textContent('#toast'), 'No answer from the server: your pixel was not placed.');
+    assert.match(await page.textContent('#place-label'), /^(Place black|Offline)$/, 'no cooldown after a failed placement');
+  } finally {
+    process.kill(srv.proc.pid, 'SIGKILL');
+  }
+  noErrors(page);
+  await context.close();
+});
+
+test('a server where guests may not place asks guests to log in', async () => {
+  const srv = await server({ args: ['--guests-can-place=no'] });
+  const { context, page } = await openClient(browser, srv.url + VIEW);
+  assert.equal(await page.textContent('#place-label'), 'Log in to place');
+  await clickPixel(page, 21, 21);
+  assert.match(await page.textContent('#toast'), /Guests may not place pixels here: log in or register\./);
+  assert.equal(await page.isVisible('#auth-dialog'), true);
+  assert.equal(await page.evaluate(() => window.place.state.colorAt(21, 21)), 0);
+  noErrors(page);
+  await context.close();
+});

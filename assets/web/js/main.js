@@ -30,7 +30,7 @@ const app = {
   info: null,               // /api/v1/canvas/info
   palette: DEFAULT_PALETTE.slice(),
   user: null,               // /api/v1/auth/me
-  color: clampColor(Number(localStorage.getItem('place.color') ?? 5)),
+  color: clampColor(Number(stored('place.color') ?? 5)),
   reticle: { x: 0, y: 0 },
   cooldownEnd: 0,           // local ms from which we may place
   clockSkew: 0,             // server time - local time
@@ -43,6 +43,14 @@ const app = {
   baseTitle: 'Place',
   readyCue: false,
 };
+
+function stored(key, value) {
+  try {
+    if (value === undefined) return localStorage.getItem(key);
+    localStorage.setItem(key, value);
+  } catch { /* storage disabled: nothing is remembered */ }
+  return null;
+}
 
 function clampColor(c) {
   return Number.isInteger(c) && c >= 0 && c < 16 ? c : 5;
@@ -150,20 +158,22 @@ function renderPalette() {
     b.addEventListener('click', () => chooseColor(i));
     els.palette.append(b);
   });
-  els.palette.addEventListener('keydown', (ev) => {
-    const d = { ArrowLeft: -1, ArrowUp: -1, ArrowRight: 1, ArrowDown: 1 }[ev.key];
-    if (d === undefined) return;
-    ev.preventDefault();
-    ev.stopPropagation();
-    chooseColor((app.color + d + 16) % 16);
-    els.palette.children[app.color].focus();
-  });
   chooseColor(app.color, true);
 }
 
+// Arrow keys inside the palette move the choice (a radio group), not the reticle.
+els.palette.addEventListener('keydown', (ev) => {
+  const d = { ArrowLeft: -1, ArrowUp: -1, ArrowRight: 1, ArrowDown: 1 }[ev.key];
+  if (d === undefined) return;
+  ev.preventDefault();
+  ev.stopPropagation();
+  chooseColor((app.color + d + 16) % 16);
+  els.palette.children[app.color].focus();
+});
+
 function chooseColor(i, quiet) {
   app.color = i;
-  localStorage.setItem('place.color', String(i));
+  stored('place.color', String(i));
   [...els.palette.children].forEach((b, j) => {
     b.setAttribute('aria-checked', j === i ? 'true' : 'false');
     b.tabIndex = j === i ? 0 : -1;
@@ -299,7 +309,7 @@ function onInit(m) {
   if (typeof m.serverTime === 'number') app.clockSkew = m.serverTime - Date.now();
   if (m.canvasInfo) setInfo(m.canvasInfo);
   if (m.user) setUser(m.user);
-  if (typeof m.cooldown === 'number') setCooldown(Date.now() + m.cooldown, false);
+  if (typeof m.cooldown === 'number') setCooldown(Date.now() + m.cooldown);
   state.streamStart(Number(m.seq) || 0);
   // after every (re)connect: a fresh snapshot (protocol rule 5), batches meanwhile are kept
   fetchSnapshot();
@@ -349,7 +359,7 @@ function placeAtReticle() {
   state.addPending(requestId, x, y, app.color, Date.now());
   conn.send({ type: 'place', x, y, color: app.color, requestId });
   // the cooldown starts at once; the server's answer corrects it
-  setCooldown(Date.now() + cooldownMs(), false);
+  setCooldown(Date.now() + cooldownMs());
   armTimeout();
   announce(`Placed ${COLOR_NAMES[app.color]} at ${x}, ${y}`);
 }
@@ -368,7 +378,7 @@ function armTimeout() {
 
 function onPlaced(m) {
   const p = state.confirm(m.requestId, Number(m.seq));
-  if (typeof m.nextPlacement === 'number') setCooldown(serverToLocal(m.nextPlacement), false);
+  if (typeof m.nextPlacement === 'number') setCooldown(serverToLocal(m.nextPlacement));
   if (p) {
     els.placeBtn.classList.add('done');
     setTimeout(() => els.placeBtn.classList.remove('done'), 700);
@@ -383,7 +393,7 @@ function onError(m) {
     toast(errorText(m), 'error', 6000);
   }
   if ((m.code === 'COOLDOWN') && typeof m.retryAfter === 'number') {
-    setCooldown(Date.now() + m.retryAfter, false);
+    setCooldown(Date.now() + m.retryAfter);
   }
 }
 
@@ -391,11 +401,11 @@ function failPlacement(requestId, err) {
   const p = state.reject(requestId);
   if (!p) return;
   if (err.code === 'COOLDOWN' && typeof err.retryAfter === 'number') {
-    setCooldown(Date.now() + err.retryAfter, false);
+    setCooldown(Date.now() + err.retryAfter);
     toast(`Too soon: your pixel was not placed. You can place again in ${formatLeft(err.retryAfter)}.`, 'error', 6000);
   } else {
     if (err.code !== 'COOLDOWN' && err.code !== 'RATE_LIMITED') setCooldown(0, false);
-    if (err.code === 'RATE_LIMITED' && typeof err.retryAfter === 'number') setCooldown(Date.now() + err.retryAfter, false);
+    if (err.code === 'RATE_LIMITED' && typeof err.retryAfter === 'number') setCooldown(Date.now() + err.retryAfter);
     const words = err.code === 'TIMEOUT' || err.code === 'OFFLINE' ? ERROR_WORDS[err.code] : errorText(err);
     toast(err.code === 'TIMEOUT' || err.code === 'OFFLINE' ? words : `Your pixel was not placed: ${words}`, 'error', 6000);
   }
@@ -410,14 +420,18 @@ function serverToLocal(t) {
 
 let cooldownTick = null;
 let wasWaiting = false;
-function setCooldown(end, cue) {
+// end: local ms from which the player may place (0: now). cue: whether the end of a cooldown
+// running until now deserves the "ready" cue (not when a failed placement just cancels it).
+function setCooldown(end, cue = true) {
   app.cooldownEnd = end > Date.now() ? end : 0;
   clearInterval(cooldownTick);
   if (app.cooldownEnd) {
     wasWaiting = true;
     cooldownTick = setInterval(updatePlaceButton, 250);
+  } else if (!cue) {
+    wasWaiting = false;
   }
-  updatePlaceButton(cue);
+  updatePlaceButton();
 }
 
 function formatLeft(ms) {
@@ -572,7 +586,7 @@ async function loadMe() {
   try {
     const me = await api('GET', '/api/v1/auth/me');
     setUser(me);
-    if (typeof me.nextPlacement === 'number' && me.nextPlacement) setCooldown(serverToLocal(me.nextPlacement), false);
+    if (typeof me.nextPlacement === 'number' && me.nextPlacement) setCooldown(serverToLocal(me.nextPlacement));
   } catch { /* the WebSocket's init carries the user too */ }
 }
 
@@ -631,7 +645,6 @@ els.logout.addEventListener('click', async () => {
     toast(e.message, 'error');
   }
   setCooldown(0, false);
-  wasWaiting = false;
   await loadMe();
   conn.reconnectNow();
   toast('You are logged out and playing as a guest.', 'info');
@@ -694,7 +707,7 @@ els.help.addEventListener('click', () => els.helpDialog.showModal());
 els.connRetry.addEventListener('click', () => conn.reconnectNow());
 
 document.addEventListener('keydown', (ev) => {
-  if (ev.defaultPrevented || ev.altKey || ev.metaKey || (ev.ctrlKey && ev.key !== 'l')) return;
+  if (ev.defaultPrevented || ev.altKey || ev.metaKey || ev.ctrlKey) return;
   if (document.querySelector('dialog[open]')) return; // dialogs handle their own keys (Esc closes)
   const t = ev.target;
   if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.isContentEditable)) return;
@@ -731,9 +744,6 @@ document.addEventListener('keydown', (ev) => {
     announce(els.info.textContent || 'Looking up this pixel');
   } else if (k === '?') {
     els.helpDialog.showModal();
-  } else if (k === 'l' && ev.ctrlKey) {
-    board.dirtyAll = true;
-    board.requestFrame();
   } else {
     handled = false;
   }
