@@ -193,6 +193,25 @@ test('a broken WebSocket reconnects: the state shows it, and placing works again
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => window.place.state.seqAt(22, 21) > 0 && !window.place.state.hasPending());
   await snapshotWhere(again.url, (s) => s.get(22, 21) === 14, '(22,21) magenta');
+
+  // another player's pixel placed after the restart shows up too
+  const bot = await connect(again.wsUrl);
+  await bot.next('init');
+  assert.equal((await bot.placeAndWait(3, 4, 11, 'bot')).type, 'placed');
+  bot.ws.close();
+  await page.waitForFunction(() => window.place.state.colorAt(3, 4) === 11, null, { timeout: 5000 });
+
+  // more keys: g goes to coordinates, i tells who placed a pixel, ? opens the help, Esc closes
+  await page.keyboard.press('g');
+  await page.fill('#goto-input', '3, 4');
+  await page.keyboard.press('Enter');
+  assert.deepEqual(await page.evaluate(() => window.place.app.reticle), { x: 3, y: 4 });
+  await page.keyboard.press('i');
+  await page.waitForFunction(() => /\(3, 4\) cyan by guest-\w+/.test(document.getElementById('pixel-info').textContent));
+  await page.keyboard.press('?');
+  assert.equal(await page.isVisible('#help-dialog'), true);
+  await page.keyboard.press('Escape');
+  assert.equal(await page.isVisible('#help-dialog'), false);
   noErrors(page);
   await context.close();
 });

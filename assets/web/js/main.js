@@ -135,6 +135,7 @@ function setReticle(x, y, follow) {
   const swatch = c >= 0 ? `<span class="mini" style="--c:${app.palette[c]}"></span>` : '';
   els.info.innerHTML = `${swatch}<b>(${x}, ${y})</b> <span class="muted">…</span>`;
   schedulePixelInfo();
+  updatePlaceButton();
 }
 
 // ---------------------------------------------------------------- palette
@@ -317,7 +318,8 @@ function onInit(m) {
 
 function setInfo(info) {
   app.info = info;
-  if (Array.isArray(info.palette) && info.palette.length === 16) {
+  if (Array.isArray(info.palette) && info.palette.length === 16
+      && info.palette.every((c) => /^#[0-9a-f]{6}$/i.test(c))) {
     const changed = info.palette.some((c, i) => c !== app.palette[i]);
     app.palette = info.palette.slice();
     if (changed) {
@@ -740,8 +742,8 @@ document.addEventListener('keydown', (ev) => {
   } else if (k === 'g') {
     openGoto();
   } else if (k === 'i') {
-    schedulePixelInfo(0);
-    announce(els.info.textContent || 'Looking up this pixel');
+    clearTimeout(infoTimer);
+    loadPixelInfo().then(() => announce(els.info.textContent));
   } else if (k === '?') {
     els.helpDialog.showModal();
   } else {
