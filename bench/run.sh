@@ -112,26 +112,30 @@ fi
 
 # ---------------------------------------------------------------- fan-out on one placed
 if want fanout; then
-  counts="1000 10000 19000"; dur=20
+  # VIEWERS[:BATCH_MS]; the last one shows what a longer batch interval buys
+  counts="1000 10000 19000 19000:250"; dur=20
   ((quick)) && { counts="1000 2000"; dur=5; }
-  for v in $counts; do
-    echo "run.sh: fan-out, $v viewers" >&2
+  for spec in $counts; do
+    v=${spec%%:*}; bms=100
+    [[ $spec == *:* ]] && bms=${spec#*:}
+    name="fanout-$v-$bms"
+    echo "run.sh: fan-out, $v viewers, batch $bms ms" >&2
     la=$(loadavg)
-    start_placed "fanout-$v" || continue
-    run_load "fanout-$v" --viewers "$v" --rate 1000 --duration "$dur" --warmup 3 --drain 2
+    start_placed "$name" --batch-ms "$bms" || continue
+    run_load "$name" --viewers "$v" --rate 1000 --duration "$dur" --warmup 3 --drain 3
     stop_placed
-    f="$logs/fanout-$v.load"
-    held=$(kv "$f" held); [[ -z $held ]] && { row "| fan-out | $v viewers | place-load failed: $(tail -1 "$logs/fanout-$v.load.err") | | | |"; continue; }
+    f="$logs/$name.load"
+    held=$(kv "$f" held); [[ -z $held ]] && { row "| fan-out | $v viewers | place-load failed: $(tail -1 "$f.err") | | | |"; continue; }
     per=$(kv "$f" rss_per_conn_b); total=$(kv "$f" server_rss_kb)
-    need=$(( held * 1000 / 100 ))
+    need=$(( held * 1000 / bms ))
     perk=$(awk "BEGIN{printf \"%.1f\", $per/1024}")
     p99=$(kv "$f" vis_p99_ms)
     verdict="—"
-    if [[ $v -eq 19000 ]]; then
+    if [[ $v -eq 19000 && $bms -eq 100 ]]; then
       ok=$(awk "BEGIN{print ($perk <= 10 && $p99 <= 250 && $(kv "$f" dropped) == 0) ? \"met\" : \"missed\"}")
       verdict="≤10 KiB/conn, p99 ≤250 ms: **$ok**"
     fi
-    row "| fan-out | $(fmt "$v") viewers + $(kv "$f" placers) placers, 1,000 placements/s, batch 100 ms | held $(fmt "$held"), failed $(kv "$f" failed), dropped $(kv "$f" dropped); visible p50/p99/max $(kv "$f" vis_p50_ms)/$p99/$(kv "$f" vis_max_ms) ms over $(fmt "$(kv "$f" vis_samples)") samples; ack p50/p99 $(kv "$f" ack_p50_ms)/$(kv "$f" ack_p99_ms) ms; acked $(kv "$f" acked_per_s)/s; delivered $(fmt "$(kv "$f" px_per_s)") px/s, $(fmt "$(kv "$f" batches_per_s)") frames/s, $(kv "$f" mbytes_per_s) MB/s; server CPU $(kv "$f" server_cpu_pct)%, RSS $(fmt "$total") KiB = $perk KiB/conn; load generator CPU $(kv "$f" load_cpu_pct)%; gaps $(kv "$f" gaps), resyncs $(kv "$f" resyncs), errors $(kv "$f" errors) | $verdict | needs $(fmt "$need") frames/s; one core writes $(fmt "$fanout_limit")/s | load avg $la |"
+    row "| fan-out | $(fmt "$v") viewers + $(kv "$f" placers) placers, 1,000 placements/s, batch $bms ms | held $(fmt "$held"), failed $(kv "$f" failed), dropped $(kv "$f" dropped); visible p50/p99/max $(kv "$f" vis_p50_ms)/$p99/$(kv "$f" vis_max_ms) ms over $(fmt "$(kv "$f" vis_samples)") samples; ack p50/p99 $(kv "$f" ack_p50_ms)/$(kv "$f" ack_p99_ms) ms; acked $(kv "$f" acked_per_s)/s; delivered $(fmt "$(kv "$f" px_per_s)") px/s, $(fmt "$(kv "$f" batches_per_s)") frames/s, $(kv "$f" mbytes_per_s) MB/s; server CPU $(kv "$f" server_cpu_pct)%, RSS $(fmt "$total") KiB = $perk KiB/conn; load generator CPU $(kv "$f" load_cpu_pct)%; gaps $(kv "$f" gaps), resyncs $(kv "$f" resyncs), errors $(kv "$f" errors) | $verdict | needs $(fmt "$need") frames/s; one core writes $(fmt "$fanout_limit")/s | load avg $la |"
   done
 fi
 
@@ -298,6 +302,8 @@ if [[ -z $out ]]; then
 fi
 {
   echo "## Place benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')$( ((quick)) && echo ' (quick)')"
+  echo
+  echo "Source: commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- server common 2>/dev/null || echo ' (with uncommitted changes in server/ or common/)'), binaries from $build."
   echo
   echo "Machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); load average at the start of each scenario in the last column."
   echo
