@@ -1,9 +1,10 @@
 /* The WebSocket endpoint (see ws.h).
  *
  * Per connection we keep only what must be: the user id, the session token (for the Set-Cookie
- * of a new guest's upgrade), a cursor into the broadcast ring, a short queue of text answers and
- * the flood window. The receive buffer is the protocol's 1 KiB rx buffer: a longer frame arrives
- * as a non-final fragment and is refused with TOO_LARGE. */
+ * of a new guest's upgrade), a cursor into the broadcast ring, a queue of text answers that
+ * exists only while the socket is busy, and the flood limit. The receive buffer is the
+ * protocol's 1 KiB rx buffer; a message lws hands over in pieces is gathered in a buffer that
+ * exists only while it arrives, and anything over 1 KiB is refused with TOO_LARGE. */
 #include "ws.h"
 
 #include <inttypes.h>
@@ -17,13 +18,13 @@
 #include "util.h"
 #include "views.h"
 
-#define QUEUE_MAX 256         /* text answers queued for one connection before it is dropped */
-#define WRITES_PER_CALLBACK 16 /* frames written in one writable callback, while the socket takes them */
+#define QUEUE_MAX 256             /* text answers queued on one connection before it is dropped */
+#define WRITES_PER_CALLBACK 16    /* frames written in one go, while the socket takes them */
 #define RATE_INTERVAL_MS (1000 / WS_MAX_MSGS_PER_SEC)
-#define RATE_BURST_MS 2000       /* a burst of 2 s worth of messages (40) is let through */
-#define FLOOD_CLOSE_REFUSED 60   /* refused messages in a row that close the connection */
-#define RESYNC_DROP_MS 30000  /* falling behind twice within this drops the connection */
-#define ROUND_CHUNK 1024      /* connections handed a new frame per loop iteration */
+#define RATE_BURST_MS 2000        /* a burst of 2 s worth of messages (40) is let through */
+#define FLOOD_CLOSE_REFUSED 60    /* refused messages in a row that close the connection */
+#define RESYNC_DROP_MS 30000      /* falling behind twice within this drops the connection */
+#define ROUND_CHUNK 1024          /* connections handed a new frame per loop iteration */
 #define WS_MAX_SEND (1024 * 1024) /* largest single send(): a whole batch frame at once */
 /* lws's own value for a close frame (left out of the public enum, "handled by lws_close_reason") */
 #define WS_WRITE_CLOSE ((enum lws_write_protocol)4)
