@@ -46,7 +46,7 @@ static const cfg_row rows[] = {
     BOOL_ROW("guests-can-place", guests_can_place, "yes",
              "whether guests (not registered) may place pixels"),
     INT_ROW("max-conns-per-ip", max_conns_per_ip, 0, 1000000, "64", "N",
-            "connections one address may hold (0: no limit)"),
+            "WebSocket connections one address may hold (0: no limit)"),
     STR_ROW("web-root", web_root, PLACE_WEB_ROOT, "DIR", "the browser client's files, served at /"),
     STR_ROW("grant-admin", grant_admin, "", "USER", "make USER an admin (running server or not), then exit"),
     STR_ROW("revoke-admin", revoke_admin, "", "USER", "take admin away from USER, then exit"),
