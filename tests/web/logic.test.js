@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeSnapshot, decodeBatch, parseHexColor, errorText } from '../../assets/web/js/protocol.js';
 import { CanvasState } from '../../assets/web/js/canvas-state.js';
-import { Backoff, STABLE_AFTER_MS } from '../../assets/web/js/backoff.js';
+import { Backoff, STABLE_AFTER_MS, jitter } from '../../assets/web/js/backoff.js';
 import { View, parseHash } from '../../assets/web/js/view.js';
 
 // A snapshot body for a width x height canvas; pixels: { 'x,y': color }.
@@ -231,4 +231,10 @@ test('view: zoom keeps the point under the pointer; pixelAt and the hash round-t
   assert.deepEqual(parseHash('#x=abc&y=&z=2.5&evil=1'), { z: 2.5 });
   v.panBy(80, 0);
   assert.equal(v.cx, 20.5 - 10);
+});
+
+test('snapshot refresh delay: jittered within 30-60 s', () => {
+  assert.equal(jitter(30000, 60000, () => 0), 30000);
+  assert.equal(jitter(30000, 60000, () => 0.5), 45000);
+  assert.ok(jitter(30000, 60000, () => 0.9999999) < 60000);
 });
