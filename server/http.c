@@ -16,7 +16,7 @@
 #include "views.h"
 #include "ws.h"
 
-#define CHUNK 65536
+#define CHUNK (256 * 1024) /* body bytes written per writable callback */
 
 enum { M_GET = 1, M_POST = 2, M_OTHER = 3 };
 enum { S_NONE, S_RESOLVE, S_CREATE }; /* what a route needs of the session */
@@ -514,6 +514,7 @@ static const struct lws_protocols protocol = {
     .name = "http",
     .callback = http_callback,
     .per_session_data_size = sizeof(http_pss),
+    .tx_packet_size = CHUNK, /* else lws may cut each send() to its default buffer size */
 };
 
 const struct lws_protocols *http_protocol(void)
