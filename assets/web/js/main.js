@@ -94,9 +94,10 @@ function showCoords(p) {
   els.coords.textContent = `(${q.x}, ${q.y}) · ${z}×`;
 }
 
-// The top bar and the dock cover parts of the canvas; fitting the canvas keeps clear of them.
+// The top bar, the coordinates and the dock cover parts of the canvas; fitting the canvas keeps clear of them.
 function measureInsets() {
-  const top = document.querySelector('.topbar').getBoundingClientRect().bottom;
+  const top = Math.max(document.querySelector('.topbar').getBoundingClientRect().bottom,
+    els.coords.getBoundingClientRect().bottom);
   const dock = document.querySelector('.dock').getBoundingClientRect().top;
   view.setInsets(top + 8, window.innerHeight - dock + 8);
 }
@@ -749,8 +750,12 @@ document.addEventListener('keydown', (ev) => {
   } else {
     handled = false;
   }
-  if (handled) ev.preventDefault();
+  if (handled) {
+    ev.preventDefault();
+    document.body.classList.add('keys'); // show each colour's key on the palette
+  }
 });
+document.addEventListener('pointerdown', () => document.body.classList.remove('keys'));
 
 // ---------------------------------------------------------------- start
 
