@@ -229,6 +229,35 @@ test('several placed share one port with --reuse-port', async () => {
   }
 });
 
+test('nginx in front (docs/deploy.md): balances /ws and the API, caches the snapshot for a second', async () => {
+  const { Nginx } = await import('./lib/services.js');
+  const nginx = await new Nginx().start(cl.servers.slice(0, 2).map((s) => s.port));
+  try {
+    const first = await fetch(`${nginx.url}/api/v1/canvas/snapshot`);
+    assert.equal(first.status, 200);
+    await first.arrayBuffer();
+    const second = await fetch(`${nginx.url}/api/v1/canvas/snapshot`);
+    assert.equal(second.status, 200);
+    assert.equal(second.headers.get('x-cache'), 'HIT', 'the second request within a second is served from the cache');
+    const { snap } = await fetchSnapshot(nginx.url);
+    assert.equal(snap.width, CANVAS);
+    const c = await open(nginx.url.replace('http', 'ws') + '/ws');
+    const r = await c.placeAndWait(30, 31, 12, 'via-nginx', 15000);
+    assert.equal(r.type, 'placed', JSON.stringify(r));
+    placedSeqs.push(r.seq);
+    // within about a second (TTL) plus one rebuild (a second) the cached snapshot has it
+    const fresh = await eventually(async () => {
+      const { snap: sn } = await fetchSnapshot(nginx.url);
+      return sn.seq >= r.seq && sn;
+    }, 'the cached snapshot to refresh', 6000);
+    assert.equal(fresh.get(30, 31), 12);
+    const info = await fetch(`${nginx.url}/api/v1/canvas/info`);
+    assert.equal((await info.json()).width, CANVAS);
+  } finally {
+    await nginx.destroy();
+  }
+});
+
 test('the history in PostgreSQL is complete, and /api/v1/pixel reads it', async () => {
   const [, B] = cl.servers;
   const want = [...placedSeqs].sort((x, y) => x - y);

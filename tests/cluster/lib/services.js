@@ -259,3 +259,33 @@ export class Kafka {
     if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+// ---------------------------------------------------------------- nginx
+
+/** nginx with tests/cluster/nginx/nginx.conf.in (the configuration of docs/deploy.md) in front
+ * of the given placed ports. */
+export class Nginx {
+  async start(upstreamPorts) {
+    this.port = await freePort();
+    this.dir = tmpDir('nginx');
+    fs.chmodSync(this.dir, 0o755); // the workers run as an unprivileged user when we are root
+    const conf = fs.readFileSync(path.join(here, '..', 'nginx', 'nginx.conf.in'), 'utf8')
+      .replaceAll('@PREFIX@', this.dir)
+      .replaceAll('@LISTEN@', `127.0.0.1:${this.port}`)
+      .replaceAll('@UPSTREAMS@', upstreamPorts.map((p) => `        server 127.0.0.1:${p};`).join('\n'));
+    fs.writeFileSync(path.join(this.dir, 'nginx.conf'), conf);
+    this.child = spawn(process.env.PLACE_NGINX || 'nginx', ['-p', this.dir, '-c', path.join(this.dir, 'nginx.conf')],
+      { stdio: logStdio(path.join(this.dir, 'nginx.out')) });
+    track(this.child);
+    await waitFor('nginx', () => canConnect(this.port), 10000, this.child);
+    return this;
+  }
+
+  get url() { return `http://127.0.0.1:${this.port}`; }
+
+  async destroy() {
+    await killChild(this.child, 'SIGQUIT');
+    this.child = null;
+    if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
