@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,6 +52,36 @@ static void raise_nofile(void)
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
+}
+
+/* --listen must be an address of this machine: lws would otherwise carry on without listening,
+ * or on another address. "localhost" is taken as 127.0.0.1. Returns 0 or -1 with err. */
+static int check_listen(place_config *cfg, char *err, size_t errcap)
+{
+    if (!strcmp(cfg->listen, "localhost"))
+        snprintf(cfg->listen, sizeof cfg->listen, "127.0.0.1");
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+    socklen_t len;
+    if (inet_pton(AF_INET, cfg->listen, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        len = sizeof *v4;
+    } else if (inet_pton(AF_INET6, cfg->listen, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        len = sizeof *v6;
+    } else {
+        snprintf(err, errcap, "--listen %s: not an IPv4 or IPv6 address", cfg->listen);
+        return -1;
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int rc = fd >= 0 ? bind(fd, (struct sockaddr *)&ss, len) : -1;
+    if (rc < 0)
+        snprintf(err, errcap, "--listen %s: %s", cfg->listen, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return rc < 0 ? -1 : 0;
 }
 
 static void on_drain_tick(uv_timer_t *t)
@@ -120,6 +153,10 @@ int main(int argc, char **argv)
                 srv->cfg.data_dir);
         return 1;
     }
+    if (check_listen(&srv->cfg, err, sizeof err) < 0) {
+        fprintf(stderr, "placed: %s\n", err);
+        return 1;
+    }
     raise_nofile();
     signal(SIGPIPE, SIG_IGN);
     uv_loop_init(&g.loop);
@@ -176,7 +213,9 @@ int main(int argc, char **argv)
     int port = srv->cfg.reuse_port ? rport_listen(&g.loop, srv->vhost, srv->cfg.listen,
                                                   srv->cfg.port, err, sizeof err)
                                    : lws_get_vhost_listen_port(srv->vhost);
-    if (port < 0) {
+    if (port <= 0 && !err[0])
+        snprintf(err, sizeof err, "cannot listen on %s port %d", srv->cfg.listen, srv->cfg.port);
+    if (port <= 0) {
         fprintf(stderr, "placed: %s\n", err);
         return 1;
     }
@@ -191,7 +230,9 @@ int main(int argc, char **argv)
     uv_signal_start(&g.sigint, on_signal, SIGINT);
     uv_signal_start(&g.sigterm, on_signal, SIGTERM);
 
-    printf("placed: listening on http://%s:%d/\n", srv->cfg.listen, port);
+    int v6 = strchr(srv->cfg.listen, ':') != NULL;
+    printf("placed: listening on http://%s%s%s:%d/\n", v6 ? "[" : "", srv->cfg.listen, v6 ? "]" : "",
+           port);
     fflush(stdout);
     fprintf(stderr, "placed: %ux%u canvas, seq %llu, store %s, data in %s\n", w, h,
             (unsigned long long)seq, srv->store->ops->name, srv->cfg.data_dir);
