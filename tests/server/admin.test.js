@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { connect, fetchSnapshot, tokenFrom } from './lib/client.js';
-import { runPlaced, startServer } from './lib/server.js';
+import fs from 'node:fs';
+import { runPlaced, startServer, tempDir } from './lib/server.js';
 
 const json = { 'content-type': 'application/json' };
 
@@ -129,6 +130,17 @@ test('flags: --help lists the table; bad values are refused', () => {
   assert.match(bad.stderr, /--width/);
   assert.equal(runPlaced(['--no-such-flag']).code, 2);
   assert.equal(runPlaced(['--port', '70000']).code, 2);
+  const dir = tempDir();
+  try {
+    const notLocal = runPlaced(['--port', '0', '--listen', '192.0.2.1', '--data-dir', dir]);
+    assert.equal(notLocal.code, 1);
+    assert.match(notLocal.stderr, /--listen 192\.0\.2\.1/);
+    const notAddr = runPlaced(['--port', '0', '--listen', 'example.org', '--data-dir', dir]);
+    assert.equal(notAddr.code, 1);
+    assert.match(notAddr.stderr, /not an IPv4 or IPv6 address/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('--cdn-url: GET /api/v1/canvas redirects there and init names it', async () => {
