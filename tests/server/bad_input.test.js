@@ -212,3 +212,28 @@ test('garbage on the TCP port does not disturb anyone', async () => {
   });
   await othersStillServed();
 });
+
+test('seeded random text frames: the server answers or closes, and never stops serving others', async () => {
+  let seed = 12345;
+  const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const pieces = ['{', '}', '"type"', ':', '"place"', '"ping"', ',', '"x"', '"y"', '"color"', '"requestId"',
+    '1', '-1', '1e309', '0.5', 'null', 'true', '[', ']', '"\\u0000"', '"', '\\', '9999999999999999999', ' '];
+  for (let round = 0; round < 5; round++) {
+    const c = await connect(srv.wsUrl);
+    for (let i = 0; i < 35; i++) {
+      let t = '';
+      const n = 1 + rnd(40);
+      for (let k = 0; k < n; k++) t += pieces[rnd(pieces.length)];
+      if (rnd(10) === 0) t = JSON.stringify({ type: 'place', x: rnd(70) - 3, y: rnd(70) - 3, color: rnd(20) - 2, requestId: rnd(1000) });
+      c.send(t);
+    }
+    const from = c.messages.length;
+    await new Promise((r) => setTimeout(r, 100));
+    if (!c.closed) {
+      c.send({ type: 'ping' });
+      await c.waitFor((cl) => cl.closed || cl.messages.slice(from).some((m) => m.type === 'pong'), 'pong or close');
+    }
+    c.close();
+    await othersStillServed();
+  }
+});
