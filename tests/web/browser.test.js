@@ -49,7 +49,7 @@ async function screenColor(page, x, y, file) {
     const s = await pixelOnScreen(page, px, py);
     return png.rgb(Math.round(s.x), Math.round(s.y));
   };
-  return { here: await at(x, y), right: await at(x + 1, y), below: await at(x, y + 1) };
+  return { here: await at(x, y), left: await at(x - 1, y), right: await at(x + 1, y), below: await at(x, y + 1) };
 }
 
 async function clickPixel(page, x, y) {
@@ -68,13 +68,16 @@ function noErrors(page) {
 
 test('the page loads: the snapshot is drawn, 16 colours, live connection, a guest name', async () => {
   const srv = await server();
-  // a pixel placed before the page opens must come from the snapshot
-  const bot = await connect(srv.wsUrl);
-  await bot.next('init');
-  const ans = await bot.placeAndWait(5, 6, 13, 'pre');
-  assert.equal(ans.type, 'placed');
-  bot.ws.close();
-  await snapshotWhere(srv.url, (s) => s.get(5, 6) === 13, '(5,6) dark blue');
+  // pixels placed before the page opens must come from the snapshot: one at an odd index (low
+  // nibble) and one at an even index (high nibble)
+  for (const [x, y, c] of [[5, 6, 13], [10, 6, 8]]) {
+    const bot = await connect(srv.wsUrl);
+    await bot.next('init');
+    const ans = await bot.placeAndWait(x, y, c, `pre-${x}`);
+    assert.equal(ans.type, 'placed');
+    bot.ws.close();
+  }
+  await snapshotWhere(srv.url, (s) => s.get(5, 6) === 13 && s.get(10, 6) === 8, '(5,6) dark blue, (10,6) yellow');
 
   const { page, context } = await openClient(browser, `${srv.url}/#x=8&y=8&z=10`);
   assert.equal(await page.locator('#palette .swatch').count(), 16);
@@ -82,9 +85,17 @@ test('the page loads: the snapshot is drawn, 16 colours, live connection, a gues
   assert.match(await page.textContent('#who-name'), /^guest-/);
   assert.equal(await page.isVisible('#btn-login'), true);
   assert.equal(await page.evaluate(() => window.place.state.colorAt(5, 6)), 13);
+  assert.equal(await page.evaluate(() => window.place.state.colorAt(10, 6)), 8);
   const c = await screenColor(page, 5, 6, 'web-load-desktop.png');
   assert.ok(sameColor(c.here, hexToRgb(PALETTE[13])), `screen at (5,6) is ${c.here}, want dark blue`);
-  assert.ok(sameColor(c.right, hexToRgb(PALETTE[0])), `screen at (6,6) is ${c.right}, want white`);
+  for (const k of ['left', 'right', 'below']) {
+    assert.ok(sameColor(c[k], hexToRgb(PALETTE[0])), `screen ${k} of (5,6) is ${c[k]}, want white`);
+  }
+  const d = await screenColor(page, 10, 6);
+  assert.ok(sameColor(d.here, hexToRgb(PALETTE[8])), `screen at (10,6) is ${d.here}, want yellow`);
+  for (const k of ['left', 'right', 'below']) {
+    assert.ok(sameColor(d[k], hexToRgb(PALETTE[0])), `screen ${k} of (10,6) is ${d[k]}, want white`);
+  }
   assert.equal(await page.evaluate(() => location.hash), '#x=8&y=8&z=10');
   noErrors(page);
   await context.close();
