@@ -374,3 +374,54 @@ test('a server where guests may not place asks guests to log in', async () => {
   noErrors(page);
   await context.close();
 });
+
+test('a burst from five players: what the page shows ends up equal to the server canvas', async () => {
+  const srv = await server({ args: ['--cooldown', '0'] });
+  const { context, page } = await openClient(browser, `${srv.url}/#x=32&y=32&z=8`);
+  let seed = 12345;
+  const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  const bots = [];
+  for (let i = 0; i < 5; i++) bots.push(await connect(srv.wsUrl));
+  const answers = [];
+  for (let round = 0; round < 30; round++) {
+    for (const [b, bot] of bots.entries()) {
+      // overlapping pixels, so the order of placements matters
+      answers.push(bot.placeAndWait(20 + rnd(20), 20 + rnd(20), rnd(16), `r${round}-${b}`, 10000));
+    }
+    if (round % 10 === 5) await page.evaluate(() => window.place.refresh()); // a snapshot mid-burst
+    await new Promise((r) => setTimeout(r, 70)); // under the flood limit of 20 a second
+  }
+  const done = await Promise.all(answers);
+  assert.ok(done.every((m) => m.type === 'placed'), `refused: ${JSON.stringify(done.find((m) => m.type !== 'placed'))}`);
+  const maxSeq = Math.max(...done.map((m) => m.seq));
+  for (const b of bots) b.close();
+  const snap = await snapshotWhere(srv.url, (s) => s.seq >= maxSeq, `seq ${maxSeq}`);
+
+  await page.waitForFunction((seq) => window.place.state.lastSeq >= seq, maxSeq);
+  const shown = await page.evaluate(() => {
+    const s = window.place.state;
+    const out = [];
+    for (let y = 0; y < s.height; y++) for (let x = 0; x < s.width; x++) out.push(s.colorAt(x, y));
+    return out;
+  });
+  const wrong = [];
+  for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) {
+    if (shown[y * 64 + x] !== snap.get(x, y)) wrong.push(`(${x},${y}) page ${shown[y * 64 + x]} server ${snap.get(x, y)}`);
+  }
+  assert.deepEqual(wrong, [], 'the page state differs from the server');
+
+  // and on screen, pixel by pixel (except around the reticle, whose frame covers corners)
+  await page.waitForTimeout(100);
+  const png = decodePng(await page.screenshot({ path: path.join(shotsDir(), 'web-burst.png') }));
+  const origin = await pixelOnScreen(page, 0, 0);
+  const z = await page.evaluate(() => window.place.view.z);
+  const off = [];
+  for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) {
+    if (Math.abs(x - 32) <= 1 && Math.abs(y - 32) <= 1) continue;
+    const rgb = png.rgb(Math.round(origin.x + x * z), Math.round(origin.y + y * z));
+    if (!sameColor(rgb, hexToRgb(PALETTE[snap.get(x, y)]))) off.push(`(${x},${y}) screen ${rgb} server ${PALETTE[snap.get(x, y)]}`);
+  }
+  assert.deepEqual(off.slice(0, 10), [], `${off.length} pixels on screen differ from the server`);
+  noErrors(page);
+  await context.close();
+});

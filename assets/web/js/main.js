@@ -777,4 +777,4 @@ setInterval(() => { if (els.info.querySelector('time')) schedulePixelInfo(0); },
 })();
 
 // For the end-to-end tests and the curious: read-only handles on the client's state.
-window.place = { state, view, app, conn, board };
+window.place = { state, view, app, conn, board, refresh: fetchSnapshot };
