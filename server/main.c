@@ -202,6 +202,10 @@ int main(int argc, char **argv)
     info.foreign_loops = loops;
     info.user = srv;
     info.server_string = "placed";
+    /* TCP keepalive: a peer that vanished without a FIN frees its socket within about 2 min */
+    info.ka_time = 60;
+    info.ka_probes = 3;
+    info.ka_interval = 15;
     info.gid = -1;
     info.uid = -1;
     srv->ctx = lws_create_context(&info);
