@@ -453,6 +453,8 @@ function updatePlaceButton() {
   const b = els.placeBtn;
   if (left > 0) {
     b.dataset.mode = 'cooldown';
+    app.cooldownTotal = Math.max(app.cooldownTotal || 0, left, cooldownMs());
+    b.style.setProperty('--left', `${((100 * left) / app.cooldownTotal).toFixed(1)}%`);
     els.placeLabel.textContent = `Next pixel in ${clock(left)}`;
     b.setAttribute('aria-label', `Cooldown: next pixel in ${formatLeft(left)}`);
     document.title = `(${clock(left)}) ${app.baseTitle}`;
@@ -462,6 +464,7 @@ function updatePlaceButton() {
     clearInterval(cooldownTick);
     app.cooldownEnd = 0;
   }
+  app.cooldownTotal = 0;
   if (wasWaiting) {
     wasWaiting = false;
     readyCue();
