@@ -92,6 +92,14 @@ int app_open_window(app *a, char *err, size_t errlen)
      * software rasteriser doing the same work again. */
     if (a->opt->renderer && strcmp(a->opt->renderer, "software") == 0)
         SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    /* With no display SDL falls back to its offscreen driver: a window nobody can see. Only the
+     * test mode, the benchmark or an explicit SDL_VIDEODRIVER may run that way. */
+    const char *driver = SDL_GetCurrentVideoDriver();
+    if (driver && (strcmp(driver, "offscreen") == 0 || strcmp(driver, "dummy") == 0) &&
+        !a->opt->script_path && !a->opt->bench_frames && !getenv("SDL_VIDEODRIVER")) {
+        snprintf(err, errlen, "no display to open a window on (set DISPLAY or WAYLAND_DISPLAY)");
+        return -1;
+    }
     a->win = SDL_CreateWindow("Place", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
                               a->opt->win_w, a->opt->win_h,
                               SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
