@@ -1,21 +1,22 @@
 // The cluster for bench/run.sh's big fan-out: real Redis, PostgreSQL and Kafka on loopback
-// (tests/cluster/lib/services.js starts them), the history writer, and N placed in cluster mode,
-// each on its own ephemeral port (place-load spreads the viewers over them). One shared port
-// (--reuse-port) would be closer to production, but libwebsockets 4.1.6 does not set
-// SO_REUSEPORT for it, so a second placed on the port fails to bind (see BENCHMARKS.md).
+// (tests/cluster/lib/services.js starts them), the history writer, and N placed in cluster mode
+// sharing ONE port (--reuse-port: the kernel spreads the connections over them), or with
+// --own-ports each on its own ephemeral port (place-load then spreads the viewers itself).
 //
-//   node bench/cluster.mjs PLACED N
+//   node bench/cluster.mjs PLACED N [--own-ports]
 //
-// Prints "READY <port>,<port>,... <pid>,<pid>,..." once every placed listens, then holds it until
+// Prints "READY <port>,<port>,... <pid>,<pid>,..." once every placed listens (the same port N
+// times when shared), then holds it until
 // it gets SIGTERM/SIGINT or its stdin closes; then it stops it all (services.js also kills what
 // is left if this process dies). At most 15 minutes in any case.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis, Postgres, Kafka } from '../tests/cluster/lib/services.js';
+import { Redis, Postgres, Kafka, freePort } from '../tests/cluster/lib/services.js';
 
-const [placed, nArg] = process.argv.slice(2);
+const [placed, nArg, mode] = process.argv.slice(2);
+const ownPorts = mode === '--own-ports';
 const n = Number(nArg || 6);
 if (!placed || !(n >= 1 && n <= 16)) {
   console.error('usage: node bench/cluster.mjs PLACED N (1..16)');
@@ -73,9 +74,10 @@ try {
     '--width', '2000', '--height', '2000', '--cooldown', '0', '--max-conns-per-ip', '0'];
   await startPlaced([...flags, '--history-writer'], 'history writer running');
   const servers = [];
+  const shared = ownPorts ? [] : ['--reuse-port', '--port', String(await freePort())];
   for (let i = 0; i < n; i++) {
-    servers.push(await startPlaced([...flags, '--port', '0', '--listen', '127.0.0.1'],
-      'listening on'));
+    servers.push(await startPlaced([...flags, '--listen', '127.0.0.1',
+      ...(ownPorts ? ['--port', '0'] : shared)], 'listening on'));
   }
   console.log(`READY ${servers.map((p) => p.port).join(',')} ${servers.map((p) => p.pid).join(',')}`);
 } catch (e) {

@@ -438,7 +438,8 @@ int main(int argc, char **argv)
            held, (unsigned long long)t.conns_failed, (unsigned long long)t.conns_refused_429,
            (unsigned long long)t.conns_dropped, connect_s);
     printf("placements: %llu sent in %.1f s (%.0f/s), %llu acknowledged (%.0f/s), %llu refused, "
-           "%llu not sent (no free placer)\n",
+           "%llu not sent (the load generator fell behind its schedule, or no placer could "
+           "take one)\n",
            (unsigned long long)t.place_sent, d, t.place_sent / d,
            (unsigned long long)t.place_acked, t.place_acked / d,
            (unsigned long long)t.place_errors, (unsigned long long)t.place_unsent);

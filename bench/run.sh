@@ -16,6 +16,8 @@
 # to loopback only and every step has a time bound. When run as root, the servers and the load
 # run at nice -10 so that other work on a shared machine disturbs the figures less.
 set -uo pipefail
+{ # the whole script is one compound command: bash reads it all before running any of it, so
+  # editing this file while a run is under way cannot derail that run
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -43,9 +45,13 @@ for b in "$placed" "$load" "$limits"; do
   [[ -x $b ]] || { echo "run.sh: $b is missing: build first (cmake --build $build)" >&2; exit 1; }
 done
 
+if [[ -z $out ]]; then
+  mkdir -p "$build/bench-results"
+  out="$build/bench-results/$(date -u +%Y%m%d-%H%M%S).md"
+fi
+logs="${out%.md}-logs"
+mkdir -p "$logs" || exit 1
 work=$(mktemp -d /tmp/place-bench.XXXXXX)
-logs="$work/logs"
-mkdir -p "$logs"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -148,7 +154,8 @@ if want rate; then
     echo "run.sh: placement rate $r/s with 1,000 viewers" >&2
     la=$(loadavg)
     start_placed "rate-$r" || continue
-    run_load "rate-$r" --viewers 1000 --rate "$r" --duration "$dur" --warmup 2 --drain 2
+    # two workers: one process cannot send tens of thousands of placements a second here
+    run_load "rate-$r" --viewers 1000 --rate "$r" --duration "$dur" --warmup 2 --drain 2 --workers 2
     stop_placed
     f="$logs/rate-$r.load"
     acked=$(kv "$f" acked_per_s); [[ -z $acked ]] && continue
@@ -253,7 +260,8 @@ if want cluster; then
     ok=0
     for attempt in 1 2 3; do
       mkfifo "$work/cluster.in.$attempt"
-      PLACE_KAFKA_READY=$([[ -x $ready ]] && echo "$ready") timeout 1200 node "$here/cluster.mjs" "$placed" "$nsrv" \
+      mode=""; ((attempt == 3)) && mode="--own-ports" # last try without the shared port
+      PLACE_KAFKA_READY=$([[ -x $ready ]] && echo "$ready") timeout 1200 node "$here/cluster.mjs" "$placed" "$nsrv" $mode \
         <"$work/cluster.in.$attempt" >"$logs/cluster.out" 2>>"$logs/cluster.err" &
       cpid=$!
       pids+=("$cpid")
@@ -269,6 +277,8 @@ if want cluster; then
     done
     if ((ok)); then
       read -r _ ports spids <"$logs/cluster.out"
+      how="on their own ports"
+      [[ $(tr ',' '\n' <<<"$ports" | sort -u | wc -l) -eq 1 ]] && how="sharing one port"
       args=()
       for p in ${ports//,/ }; do args+=(--url "http://127.0.0.1:$p"); done
       for p in ${spids//,/ }; do args+=(--server-pid "$p"); done
@@ -283,7 +293,7 @@ if want cluster; then
         p99=$(kv "$f" vis_p99_ms)
         verdict="—"
         [[ $v -eq 100000 ]] && verdict="none dropped, p99 ≤1 s: **$(awk "BEGIN{print ($(kv "$f" dropped) == 0 && $(kv "$f" failed) == 0 && $held >= $v && $p99 <= 1000) ? \"met\" : \"missed\"}")**"
-        row "| cluster fan-out | $(fmt "$v") viewers + $(kv "$f" placers) placers over $nsrv placed (Redis + Kafka + PostgreSQL), 1,000 placements/s | held $(fmt "$held"), failed $(kv "$f" failed), dropped $(kv "$f" dropped), connecting $(kv "$f" connect_s) s; visible p50/p99/max $(kv "$f" vis_p50_ms)/$p99/$(kv "$f" vis_max_ms) ms over $(fmt "$(kv "$f" vis_samples)") samples; ack p50/p99 $(kv "$f" ack_p50_ms)/$(kv "$f" ack_p99_ms) ms; acked $(kv "$f" acked_per_s)/s; delivered $(fmt "$(kv "$f" px_per_s)") px/s, $(fmt "$(kv "$f" batches_per_s)") frames/s, $(kv "$f" mbytes_per_s) MB/s; servers' CPU $(kv "$f" server_cpu_pct)%, RSS $(fmt "$(kv "$f" server_rss_kb)") KiB = $(awk "BEGIN{printf \"%.1f\", $(kv "$f" rss_per_conn_b)/1024}") KiB/conn; load generator CPU $(kv "$f" load_cpu_pct)%; gaps $(kv "$f" gaps), resyncs $(kv "$f" resyncs), errors $(kv "$f" errors) | $verdict | needs $(fmt $((held * 10))) frames/s; one core writes $(fmt "$fanout_limit")/s | load avg $la |"
+        row "| cluster fan-out | $(fmt "$v") viewers + $(kv "$f" placers) placers over $nsrv placed $how (Redis + Kafka + PostgreSQL), 1,000 placements/s | held $(fmt "$held"), failed $(kv "$f" failed), dropped $(kv "$f" dropped), connecting $(kv "$f" connect_s) s; visible p50/p99/max $(kv "$f" vis_p50_ms)/$p99/$(kv "$f" vis_max_ms) ms over $(fmt "$(kv "$f" vis_samples)") samples; ack p50/p99 $(kv "$f" ack_p50_ms)/$(kv "$f" ack_p99_ms) ms; acked $(kv "$f" acked_per_s)/s; delivered $(fmt "$(kv "$f" px_per_s)") px/s, $(fmt "$(kv "$f" batches_per_s)") frames/s, $(kv "$f" mbytes_per_s) MB/s; servers' CPU $(kv "$f" server_cpu_pct)%, RSS $(fmt "$(kv "$f" server_rss_kb)") KiB = $(awk "BEGIN{printf \"%.1f\", $(kv "$f" rss_per_conn_b)/1024}") KiB/conn; load generator CPU $(kv "$f" load_cpu_pct)%; gaps $(kv "$f" gaps), resyncs $(kv "$f" resyncs), errors $(kv "$f" errors) | $verdict | needs $(fmt $((held * 10))) frames/s; one core writes $(fmt "$fanout_limit")/s | load avg $la |"
       done
       exec 9>&-
       wait "$cpid" 2>/dev/null
@@ -296,10 +306,6 @@ if want cluster; then
 fi
 
 # ---------------------------------------------------------------- the table
-if [[ -z $out ]]; then
-  mkdir -p "$build/bench-results"
-  out="$build/bench-results/$(date -u +%Y%m%d-%H%M%S).md"
-fi
 {
   echo "## Place benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')$( ((quick)) && echo ' (quick)')"
   echo
@@ -311,9 +317,10 @@ fi
   echo "| --- | --- | --- | --- | --- | --- |"
   for r in "${rows[@]}"; do echo "$r"; done
   echo
-  echo "Raw output of every step: ${out%.md}-logs/"
+  echo "Raw output of every step: $logs/"
 } >"$work/table.md"
 cat "$work/table.md"
 cp "$work/table.md" "$out"
-cp -r "$logs" "${out%.md}-logs" 2>/dev/null
 echo "run.sh: table written to $out" >&2
+exit 0
+}
