@@ -213,10 +213,18 @@ static void on_engine_event(app *a, const place_client_event *ev)
     case PLACE_CEV_PLACED:
         app_say(a, 0, "Placed %s at %d,%d.", place_color_name(ev->color), ev->x, ev->y);
         break;
-    case PLACE_CEV_ROLLBACK:
+    case PLACE_CEV_ROLLBACK: {
         app_say(a, 1, "Pixel at %d,%d taken back: %s", ev->x, ev->y, ev->text);
         mark_pixels(a, ev->x, ev->y, 1, 1);
+        app_mark *m = &a->marks[0];
+        for (int i = 1; i < APP_MARKS; i++)
+            if (a->marks[i].until < m->until)
+                m = &a->marks[i];
+        m->x = ev->x;
+        m->y = ev->y;
+        m->until = place_client_now_ms() + APP_MARK_MS;
         break;
+    }
     case PLACE_CEV_PIXEL_INFO:
         if (ev->code != PLACE_ERR_NONE) {
             app_say(a, 1, "No history for %d,%d: %s", ev->x, ev->y, ev->text);
@@ -637,11 +645,15 @@ static int sleep_ms(app *a)
     place_client_status st;
     place_client_get_status(a->c, &st);
     int64_t now = place_client_now_ms();
-    int64_t until[3] = {st.next_placement,
-                        st.conn == PLACE_CONN_DISCONNECTED ? st.retry_at : 0, a->message_until};
-    for (int i = 0; i < 3; i++) {
+    int64_t until[3 + APP_MARKS] = {st.next_placement,
+                                    st.conn == PLACE_CONN_DISCONNECTED ? st.retry_at : 0,
+                                    a->message_until};
+    for (int i = 0; i < APP_MARKS; i++)
+        until[3 + i] = a->marks[i].until;
+    for (int i = 0; i < 3 + APP_MARKS; i++) {
         if (until[i] > now) {
-            int tick = i == 2 ? (int)(until[i] - now) : (int)((until[i] - now) % 1000);
+            /* countdowns tick each second; messages and rings end once */
+            int tick = i >= 2 ? (int)(until[i] - now) : (int)((until[i] - now) % 1000);
             tick = tick ? tick + 1 : 1000;
             if (t < 0 || tick < t)
                 t = tick;
@@ -698,10 +710,16 @@ int app_run(const app_options *o)
         while (!a->quit && SDL_PollEvent(&e))
             app_handle_event(a, &e);
         app_drain_engine(a);
-        if (a->message_until && place_client_now_ms() >= a->message_until) {
+        int64_t now = place_client_now_ms();
+        if (a->message_until && now >= a->message_until) {
             a->message_until = 0;
             a->redraw = 1;
         }
+        for (int i = 0; i < APP_MARKS; i++)
+            if (a->marks[i].until && now >= a->marks[i].until) {
+                a->marks[i].until = 0;
+                a->redraw = 1;
+            }
         if (a->script) {
             int rc = script_step(a->script, a);
             if (rc != 0) {

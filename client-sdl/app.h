@@ -24,6 +24,8 @@
 #define APP_DRAG_MIN 4      /* logical pixels a press must move to become a drag */
 #define APP_GRID_SCALE 8.0  /* pixel grid from this many output pixels per canvas pixel (x u) */
 #define APP_UPLOAD_BUDGET (1L << 20) /* canvas pixels uploaded to textures per frame, at most */
+#define APP_MARKS 8         /* rings shown at once around pixels just refused */
+#define APP_MARK_MS 2500    /* how long such a ring stays */
 
 typedef struct script script;
 
@@ -40,6 +42,12 @@ typedef struct app_options {
 } app_options;
 
 typedef enum app_mode { MODE_NORMAL, MODE_HELP, MODE_INFO, MODE_GOTO } app_mode;
+
+/* A ring around a pixel the server refused, so the rollback is seen even zoomed out. */
+typedef struct app_mark {
+    int x, y;
+    int64_t until; /* 0: unused */
+} app_mark;
 
 typedef struct app {
     const app_options *opt;
@@ -64,6 +72,7 @@ typedef struct app {
     char message[300];
     int message_error;
     int64_t message_until;
+    app_mark marks[APP_MARKS];
     int redraw;
     int zooming;         /* a zoom is gliding to zoom_target around (zoom_px, zoom_py) */
     double zoom_target, zoom_px, zoom_py;

@@ -92,6 +92,27 @@ static void draw_reticle(app *a)
     outline(a, inner, t, 255, 255, 255, 255);
 }
 
+/* Red rings around pixels the server just refused: the pixel itself went back to its old
+ * colour, which at whole-canvas zoom would be too small to notice. */
+static void draw_marks(app *a)
+{
+    int64_t now = place_client_now_ms();
+    int t = px(a, 2) > 1 ? px(a, 2) : 1, min = px(a, 14);
+    for (int i = 0; i < APP_MARKS; i++) {
+        const app_mark *m = &a->marks[i];
+        if (m->until <= now)
+            continue;
+        int x0, y0, x1, y1;
+        view_rect_of(&a->v, m->x, m->y, 1, 1, &x0, &y0, &x1, &y1);
+        int cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+        int half = (x1 - x0) / 2 + 3 * t;
+        if (half < min / 2)
+            half = min / 2;
+        SDL_Rect r = {cx - half, cy - half, 2 * half, 2 * half};
+        outline(a, r, t, 229, 0, 0, 255);
+    }
+}
+
 static void draw_banner(app *a)
 {
     place_client_status st;
@@ -198,17 +219,18 @@ static void draw_message(app *a)
     } else {
         return;
     }
-    int w, h;
-    if (text_size(a->font, line, &w, &h) < 0)
+    int w, h, pad = px(a, 6);
+    /* A long message wraps rather than running off the window. */
+    int wrap = a->out_w - 2 * px(a, APP_MARGIN) - 2 * pad;
+    if (text_draw_wrapped(a->font, line, 0, 0, WHITE, wrap, 0, &w, &h) < 0)
         return;
-    int pad = px(a, 6);
     SDL_Rect r = {px(a, APP_MARGIN), app_area_h(a) - h - 2 * pad - px(a, APP_MARGIN),
                   w + 2 * pad, h + 2 * pad};
     if (error)
         fill(a, r, 176, 0, 32, 255);
     else
         fill(a, r, 20, 20, 24, 230);
-    text_draw(a->font, line, r.x + pad, r.y + pad, WHITE);
+    text_draw_wrapped(a->font, line, r.x + pad, r.y + pad, WHITE, wrap, 1, NULL, NULL);
 }
 
 static void draw_box(app *a, const char *title, const char *const *lines, int n)
@@ -316,6 +338,7 @@ void app_draw(app *a)
             a->redraw = 1;
         tiles_draw(a->tiles, a->ren, &a->v);
         draw_grid(a);
+        draw_marks(a);
         draw_reticle(a);
     }
     draw_banner(a);

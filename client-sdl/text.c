@@ -14,6 +14,7 @@
 typedef struct entry {
     char s[256];
     SDL_Color color;
+    int wrap; /* wrap width, 0 for one line */
     SDL_Texture *tex;
     int w, h;
     unsigned long used; /* frame number of last use */
@@ -104,19 +105,20 @@ static int same_color(SDL_Color a, SDL_Color b)
 }
 
 /* The cached texture for (s, color), rendering it into the least recently used slot if needed. */
-static entry *lookup(text *t, const char *s, SDL_Color color)
+static entry *lookup(text *t, const char *s, SDL_Color color, int wrap)
 {
     entry *victim = &t->cache[0];
     for (int i = 0; i < CACHE_SIZE; i++) {
         entry *e = &t->cache[i];
-        if (e->tex && same_color(e->color, color) && strcmp(e->s, s) == 0) {
+        if (e->tex && e->wrap == wrap && same_color(e->color, color) && strcmp(e->s, s) == 0) {
             e->used = t->frame;
             return e;
         }
         if (!e->tex || (victim->tex && e->used < victim->used))
             victim = e;
     }
-    SDL_Surface *surf = TTF_RenderUTF8_Blended(t->font, s, color);
+    SDL_Surface *surf = wrap > 0 ? TTF_RenderUTF8_Blended_Wrapped(t->font, s, color, (Uint32)wrap)
+                                 : TTF_RenderUTF8_Blended(t->font, s, color);
     if (!surf)
         return NULL;
     SDL_Texture *tex = SDL_CreateTextureFromSurface(t->r, surf);
@@ -128,6 +130,7 @@ static entry *lookup(text *t, const char *s, SDL_Color color)
         SDL_DestroyTexture(victim->tex);
     snprintf(victim->s, sizeof victim->s, "%s", s);
     victim->color = color;
+    victim->wrap = wrap;
     victim->tex = tex;
     victim->w = w;
     victim->h = h;
@@ -139,12 +142,31 @@ int text_draw(text *t, const char *s, int x, int y, SDL_Color color)
 {
     if (!s || !*s)
         return 0;
-    entry *e = lookup(t, s, color);
+    entry *e = lookup(t, s, color, 0);
     if (!e)
         return 0;
     SDL_Rect dst = {x, y, e->w, e->h};
     SDL_RenderCopy(t->r, e->tex, NULL, &dst);
     return e->w;
+}
+
+int text_draw_wrapped(text *t, const char *s, int x, int y, SDL_Color color, int wrap_w, int draw,
+                      int *w, int *h)
+{
+    if (!s || !*s || wrap_w < 1)
+        return -1;
+    entry *e = lookup(t, s, color, wrap_w);
+    if (!e)
+        return -1;
+    if (w)
+        *w = e->w;
+    if (h)
+        *h = e->h;
+    if (draw) {
+        SDL_Rect dst = {x, y, e->w, e->h};
+        SDL_RenderCopy(t->r, e->tex, NULL, &dst);
+    }
+    return 0;
 }
 
 int text_size(text *t, const char *s, int *w, int *h)

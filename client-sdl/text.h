@@ -24,6 +24,12 @@ void text_free(text *t);
  * empty string or when rendering failed). */
 int text_draw(text *t, const char *s, int x, int y, SDL_Color color);
 
+/* Draws s wrapped at word boundaries to lines at most wrap_w pixels wide, top-left at (x, y).
+ * Writes the size of the block into *w and *h when they are not NULL (measure with draw = 0).
+ * Returns 0, or -1 when rendering failed. */
+int text_draw_wrapped(text *t, const char *s, int x, int y, SDL_Color color, int wrap_w, int draw,
+                      int *w, int *h);
+
 /* The size s would take. Returns 0 or -1. */
 int text_size(text *t, const char *s, int *w, int *h);
 

@@ -40,9 +40,11 @@ async function server(args = []) {
   return srv;
 }
 
+// PLACE_SDL_KEEP=1 keeps the screenshots (the directory is printed) to look at them.
 function workDir() {
   const d = tempDir('place-sdl-test-');
-  cleanups.push(() => fs.rmSync(d, { recursive: true, force: true }));
+  if (process.env.PLACE_SDL_KEEP) console.log(`screenshots in ${d}`);
+  else cleanups.push(() => fs.rmSync(d, { recursive: true, force: true }));
   return d;
 }
 
@@ -176,6 +178,10 @@ test('a pixel the server refuses rolls back to what was there, with the reason s
   assert.equal((await twinPlaced).type, 'placed');
   const img = readBmp(shot);
   assertColour(img, sx, sy, 10, 'the refused pixel shows green again');
+  // A red ring around it marks the rollback for a moment.
+  const ring = [];
+  for (let dx = 4; dx <= 14; dx++) ring.push(img.get(sx - dx, sy).join(','));
+  assert.ok(ring.includes(palette[5].join(',')), `a red ring left of the pixel: ${ring.join(' ')}`);
   // The message box at the bottom left of the canvas area is red for an error.
   const msgY = v.areaH - 8 - 12;
   assert.deepEqual(img.get(10, msgY), [176, 0, 32], 'an error message is on screen');
