@@ -52,9 +52,20 @@ static void update_sizes(app *a)
         a->out_w = a->win_w;
         a->out_h = a->win_h;
     }
-    a->ui = a->win_w > 0 ? (double)a->out_w / a->win_w : 1.0;
-    if (a->ui < 1.0)
-        a->ui = 1.0;
+    double ui = a->win_w > 0 ? (double)a->out_w / a->win_w : 1.0;
+    if (ui < 1.0)
+        ui = 1.0;
+    if (ui != a->ui) {
+        /* Moved to a screen of another density: text at the new size. */
+        char font[1024], err[256];
+        text *t;
+        if (text_find_font(font, sizeof font) == 0 &&
+            text_new(a->ren, font, (int)lround(FONT_PX * ui), &t, err, sizeof err) == 0) {
+            text_free(a->font);
+            a->font = t;
+        }
+    }
+    a->ui = ui;
     a->v.ui_scale = a->ui;
     a->zooming = 0;
     view_set_area(&a->v, a->out_w, app_area_h(a));
@@ -107,6 +118,7 @@ int app_open_window(app *a, char *err, size_t errlen)
         snprintf(err, errlen, "cannot open a window: %s", SDL_GetError());
         return -1;
     }
+    SDL_SetWindowMinimumSize(a->win, 320, 240);
     a->ren = make_renderer(a);
     if (!a->ren) {
         snprintf(err, errlen, "cannot create a renderer: %s", SDL_GetError());

@@ -90,9 +90,9 @@ int main(int argc, char **argv)
             logout = 1;
         } else if (strcmp(a, "--window") == 0 && next) {
             i++;
-            if (sscanf(next, "%dx%d", &o.win_w, &o.win_h) != 2 || o.win_w < 200 || o.win_h < 150 ||
+            if (sscanf(next, "%dx%d", &o.win_w, &o.win_h) != 2 || o.win_w < 320 || o.win_h < 240 ||
                 o.win_w > 16384 || o.win_h > 16384) {
-                fprintf(stderr, "place-sdl: --window wants WxH, at least 200x150\n");
+                fprintf(stderr, "place-sdl: --window wants WxH, at least 320x240\n");
                 return 2;
             }
         } else if (strcmp(a, "--renderer") == 0 && next) {
