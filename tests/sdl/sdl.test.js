@@ -232,8 +232,8 @@ test('zoom around the pointer and a drag put a pixel where the view math says', 
   assertColour(fit, fx, fy, 12, 'the blue pixel after z (fit)');
 });
 
-test('a banner says so while the server is gone, over the last canvas seen', async () => {
-  const srv = await server(['--cooldown', '60']);
+test('a banner says so while the server is gone; it reconnects by itself when it is back', async () => {
+  const srv = await server(['--cooldown', '0']);
   const dir = workDir();
   const other = await client(srv);
   assert.equal((await other.placeAndWait(12, 40, 7, 'brown')).type, 'placed');
@@ -241,7 +241,11 @@ test('a banner says so while the server is gone, over the last canvas seen', asy
   const v = fitView(WIN_W, WIN_H, 64, 64);
   const before = path.join(dir, 'before.bmp');
   const gone = path.join(dir, 'gone.bmp');
-  let stopped;
+  const back = path.join(dir, 'back.bmp');
+  const [ex, ey] = centreOf(v, 13, 14);
+  let again;
+  let placedAfter;
+  const steps = [];
   const r = await runSdl({
     url: srv.url, display: xvfb.display, dir,
     script: [
@@ -251,14 +255,37 @@ test('a banner says so while the server is gone, over the last canvas seen', asy
       'echo ready',
       'wait disconnected',
       `shot ${gone}`,
+      'echo down',
+      'wait connected 20000', // the engine retries with backoff
+      'echo back',
+      'wait pixel 11 12 9',
+      'key e', // magenta
+      `click ${Math.round(ex)} ${Math.round(ey)}`,
+      'wait message Placed magenta at 13,14',
+      `shot ${back}`,
       'quit',
     ],
+    timeoutMs: 90000,
     onLine: (line) => {
-      if (line === 'script: ready') stopped = srv.stop();
+      if (line === 'script: ready') steps.push(srv.stop());
+      if (line === 'script: down') {
+        // Same port, same data directory.
+        steps.push(srv.exited.then(async () => {
+          again = await startServer({ dataDir: srv.dataDir, args: ['--cooldown', '0', '--port', String(srv.port)] });
+          cleanups.push(async () => { await again.stop(); });
+        }));
+      }
+      if (line === 'script: back') {
+        placedAfter = (async () => {
+          const c = await client(again);
+          return c.placeAndWait(11, 12, 9, 'after');
+        })();
+      }
     },
   });
   expectExit(r);
-  await stopped;
+  await Promise.all(steps);
+  assert.equal((await placedAfter).type, 'placed');
   const ok = readBmp(before);
   assert.notDeepEqual(ok.get(5, 5), [176, 0, 32], 'no banner while connected');
   const img = readBmp(gone);
@@ -266,6 +293,13 @@ test('a banner says so while the server is gone, over the last canvas seen', asy
   assert.deepEqual(img.get(WIN_W - 5, 5), [176, 0, 32], 'across the window');
   const [bx, by] = centreOf(v, 12, 40);
   assertColour(img, bx, by, 7, 'the canvas is still shown');
+  const after = readBmp(back);
+  assert.notDeepEqual(after.get(5, 5), [176, 0, 32], 'the banner is gone after the reconnect');
+  assertColour(after, bx, by, 7, 'the pixel from before the restart');
+  const [nx, ny] = centreOf(v, 11, 12);
+  assertColour(after, nx, ny, 9, "another client's pixel after the reconnect");
+  assertColour(after, ex, ey, 14, 'a pixel placed after the reconnect');
+  assert.equal(await snapshotAt(again.url, 13, 14, 14), 14, 'the restarted server stored it');
 });
 
 test('palette click, arrow keys and Space place at the reticle; Ctrl+click opens the history', async () => {
