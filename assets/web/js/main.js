@@ -660,7 +660,14 @@ els.logout.addEventListener('click', async () => {
 
 for (const d of [els.authDialog, els.gotoDialog, els.helpDialog]) {
   d.addEventListener('click', (ev) => {
-    if (ev.target === d || ev.target.hasAttribute('data-close')) d.close();
+    if (ev.target.hasAttribute('data-close')) {
+      d.close();
+      return;
+    }
+    // a click on the backdrop (outside the dialog's box) closes it
+    const r = d.getBoundingClientRect();
+    const outside = ev.clientX < r.left || ev.clientX > r.right || ev.clientY < r.top || ev.clientY > r.bottom;
+    if (ev.target === d && outside && ev.detail > 0) d.close();
   });
   d.addEventListener('close', () => els.board.focus({ preventScroll: true }));
 }
