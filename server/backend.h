@@ -131,8 +131,10 @@ typedef struct backend_ops {
     int (*history)(backend *b, uint32_t x, uint32_t y, int limit, backend_history_cb cb,
                    void *arg);
 
-    /* Stops taking placements, finishes those in flight (their callbacks run), flushes, and
-     * frees the backend. Runs the loop as needed; b may be NULL. */
+    /* Stops taking placements, finishes those in flight (their callbacks run before it
+     * returns), flushes, and releases the backend: it frees itself once its loop handles and
+     * thread-pool work are done, so the loop must run on afterwards. Never runs the loop itself
+     * (it is called from a loop callback). b may be NULL. */
     void (*close)(backend *b);
 } backend_ops;
 
