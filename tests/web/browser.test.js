@@ -394,8 +394,8 @@ test('a server where guests may not place asks guests to log in', async () => {
 test('a burst from five players: what the page shows ends up equal to the server canvas', async () => {
   const srv = await server({ args: ['--cooldown', '0'] });
   const { context, page } = await openClient(browser, `${srv.url}/#x=32&y=32&z=8`);
-  let seed = 12345;
-  const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  let seed = 12345; // xorshift32: the same burst every run
+  const rnd = (n) => { seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5; return (seed >>> 0) % n; };
   const bots = [];
   for (let i = 0; i < 5; i++) bots.push(await connect(srv.wsUrl));
   const answers = [];
@@ -412,6 +412,9 @@ test('a burst from five players: what the page shows ends up equal to the server
   const maxSeq = Math.max(...done.map((m) => m.seq));
   for (const b of bots) b.close();
   const snap = await snapshotWhere(srv.url, (s) => s.seq >= maxSeq, `seq ${maxSeq}`);
+  let coloured = 0;
+  for (let y = 20; y < 40; y++) for (let x = 20; x < 40; x++) if (snap.get(x, y) !== 0) coloured++;
+  assert.ok(coloured >= 60, `the burst painted only ${coloured} pixels`);
 
   await page.waitForFunction((seq) => window.place.state.lastSeq >= seq, maxSeq);
   const shown = await page.evaluate(() => {
