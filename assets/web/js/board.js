@@ -295,6 +295,7 @@ export class Board {
       const unit = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1;
       const factor = Math.exp(-ev.deltaY * unit * (ev.ctrlKey ? 0.01 : 0.0018));
       this.view.zoomAt(p.x, p.y, this.view.z * factor);
+      this.setHover(this.view.pixelAt(p.x, p.y));
       this.changed();
     }, { passive: false });
     el.addEventListener('contextmenu', (ev) => ev.preventDefault());
