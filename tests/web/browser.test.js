@@ -97,6 +97,13 @@ test('the page loads: the snapshot is drawn, 16 colours, live connection, a gues
     assert.ok(sameColor(d[k], hexToRgb(PALETTE[0])), `screen ${k} of (10,6) is ${d[k]}, want white`);
   }
   assert.equal(await page.evaluate(() => location.hash), '#x=8&y=8&z=10');
+  // assistive technology: every control has a name, the canvas says how to use it
+  const unnamed = await page.evaluate(() => [...document.querySelectorAll('button, input, canvas')]
+    .filter((e) => !(e.getAttribute('aria-label') || e.textContent.trim() || e.closest('label')))
+    .map((e) => e.outerHTML.slice(0, 80)));
+  assert.deepEqual(unnamed, []);
+  assert.match(await page.getAttribute('#board', 'aria-label'), /Arrow keys move the reticle/);
+  assert.equal(await page.getAttribute('#palette .swatch[data-color="5"]', 'aria-label'), 'red (5)');
   noErrors(page);
   await context.close();
 });
