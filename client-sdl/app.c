@@ -595,7 +595,7 @@ void app_handle_event(app *a, const SDL_Event *e)
         a->mouse_x = mx;
         a->mouse_y = my;
         a->mouse_in = 1;
-        if (a->pressed && !a->dragging &&
+        if (a->pressed && !a->dragging && a->press_y < app_area_h(a) &&
             (abs(mx - a->press_x) > APP_DRAG_MIN * a->ui || abs(my - a->press_y) > APP_DRAG_MIN * a->ui)) {
             a->dragging = 1;
             dx = mx - a->press_x;
