@@ -4,6 +4,8 @@
 import { Backoff } from './backoff.js';
 
 const PING_MS = 30000;
+const PONG_WAIT_MS = 10000; // no word from the server this long after a ping: the link is dead
+const CONNECT_WAIT_MS = 10000;
 
 export class Connection {
   // handlers: { onMessage(obj), onBinary(buf), onState(state, detail), onClose(info) }
@@ -17,6 +19,7 @@ export class Connection {
     this.openedAt = 0;
     this.retryTimer = null;
     this.pingTimer = null;
+    this.deadTimer = null;
     this.stopped = false;
   }
 
@@ -43,15 +46,19 @@ export class Connection {
     }
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
+    clearTimeout(this.deadTimer);
+    this.deadTimer = setTimeout(() => this.giveUp(ws, 'connect timed out'), CONNECT_WAIT_MS);
     ws.onopen = () => {
       if (this.ws !== ws) return;
+      clearTimeout(this.deadTimer);
       this.openedAt = Date.now();
       this.setState('connected');
       clearInterval(this.pingTimer);
-      this.pingTimer = setInterval(() => this.send({ type: 'ping' }), PING_MS);
+      this.pingTimer = setInterval(() => this.ping(), PING_MS);
     };
     ws.onmessage = (ev) => {
       if (this.ws !== ws) return;
+      clearTimeout(this.deadTimer);
       if (typeof ev.data === 'string') {
         let msg;
         try {
@@ -68,12 +75,35 @@ export class Connection {
       if (this.ws !== ws) return;
       this.ws = null;
       clearInterval(this.pingTimer);
+      clearTimeout(this.deadTimer);
       if (this.openedAt) this.backoff.connectedFor(Date.now() - this.openedAt);
       this.openedAt = 0;
       this.h.onClose?.({ code: ev.code, reason: ev.reason });
       if (!this.stopped) this.scheduleRetry();
     };
     ws.onerror = () => { /* onclose follows */ };
+  }
+
+  // Keepalive. A connection that stays silent after a ping is given up at once (a dead mobile
+  // link can take minutes to report a close) and a new one is tried.
+  ping() {
+    if (!this.send({ type: 'ping' })) return;
+    clearTimeout(this.deadTimer);
+    const ws = this.ws;
+    this.deadTimer = setTimeout(() => this.giveUp(ws, 'no answer to ping'), PONG_WAIT_MS);
+  }
+
+  // Abandons `ws` without waiting for the browser to notice it is gone, and schedules a retry.
+  giveUp(ws, reason) {
+    if (this.ws !== ws) return;
+    this.ws = null;
+    clearInterval(this.pingTimer);
+    clearTimeout(this.deadTimer);
+    ws.onclose = null;
+    try { ws.close(); } catch { /* already closing */ }
+    this.openedAt = 0;
+    this.h.onClose?.({ code: 1006, reason });
+    if (!this.stopped) this.scheduleRetry();
   }
 
   scheduleRetry() {
@@ -89,6 +119,7 @@ export class Connection {
     const old = this.ws;
     this.ws = null;
     clearInterval(this.pingTimer);
+    clearTimeout(this.deadTimer);
     if (old) {
       old.onclose = null;
       try { old.close(1000); } catch { /* already closing */ }

@@ -35,6 +35,8 @@ export async function openClient(browser, url, opts = {}) {
     hasTouch: !!opts.hasTouch,
     isMobile: !!opts.isMobile,
   });
+  // opts.clock: the page's timers run on a clock the test can jump forward (real time otherwise)
+  if (opts.clock) await context.clock.install();
   const page = await context.newPage();
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(String(e)));
