@@ -458,3 +458,24 @@ test('a burst from five players: what the page shows ends up equal to the server
   noErrors(page);
   await context.close();
 });
+
+test('the snapshot is fetched again within 60 s, and live deltas it covers are dropped', async () => {
+  const srv = await server();
+  const { context, page } = await openClient(browser, srv.url + VIEW, { clock: true });
+  let fetches = 0;
+  page.on('request', (r) => { if (new URL(r.url()).pathname.startsWith('/api/v1/canvas/snapshot')) fetches++; });
+  const bot = await connect(srv.wsUrl);
+  const ans = await bot.placeAndWait(40, 41, 9, 'live');
+  bot.close();
+  await page.waitForFunction(() => window.place.state.colorAt(40, 41) === 9);
+  assert.equal(await page.evaluate(() => window.place.state.overlay.size), 1, 'held as a delta');
+  await snapshotWhere(srv.url, (s) => s.get(40, 41) === 9, '(40,41) lime');
+  assert.equal(fetches, 0);
+  await page.clock.fastForward(60000);
+  await page.waitForFunction((seq) => window.place.state.baseSeq >= seq, ans.seq, { timeout: 5000 });
+  assert.ok(fetches >= 1, 'a snapshot request went out');
+  assert.equal(await page.evaluate(() => window.place.state.overlay.size), 0, 'the delta is now part of the base');
+  assert.equal(await page.evaluate(() => window.place.state.colorAt(40, 41)), 9);
+  noErrors(page);
+  await context.close();
+});
