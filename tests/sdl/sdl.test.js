@@ -339,3 +339,52 @@ test('palette click, arrow keys and Space place at the reticle; Ctrl+click opens
   assert.deepEqual(box.get(v.areaW / 2, v.areaH / 2), [24, 24, 28], 'the history box is shown');
   assert.notDeepEqual(img.get(v.areaW / 2, v.areaH / 2), [24, 24, 28], 'and was not before');
 });
+
+test('a canvas of several textures: pixels on tile edges land where they should', async () => {
+  // 600 x 300 = 3 x 2 tiles of 256 px, the last column 88 wide and the last row 44 high.
+  const srv = await server(['--cooldown', '0', '--width', '600', '--height', '300']);
+  const dir = workDir();
+  const painter = await client(srv);
+  const pixels = [[255, 10, 5], [256, 10, 12], [256, 255, 10], [255, 256, 14], [599, 299, 7]];
+  for (const [x, y, c] of pixels) {
+    assert.equal((await painter.placeAndWait(x, y, c, `p${x}-${y}`)).type, 'placed');
+  }
+  const fit = fitView(WIN_W, WIN_H, 600, 300);
+  const at = (v, x, y) => centreOf(v, x, y).map(Math.round);
+  const [ax, ay] = at(fit, 256, 10);
+  const [bx, by] = at(fit, 256, 256);
+  const [cx, cy] = at(fit, 595, 295);
+  const shots = ['edge1', 'edge2', 'corner'].map((n) => path.join(dir, `${n}.bmp`));
+  const r = await runSdl({
+    url: srv.url, display: xvfb.display, dir,
+    script: [
+      'wait connected',
+      ...pixels.map(([x, y, c]) => `wait pixel ${x} ${y} ${c}`),
+      `wheel ${ax} ${ay} 8`,
+      `move 5 5`, // the reticle away from the pixels checked
+      `shot ${shots[0]}`,
+      'key z',
+      `wheel ${bx} ${by} 8`,
+      `move 5 5`,
+      `shot ${shots[1]}`,
+      'key z',
+      `wheel ${cx} ${cy} 8`,
+      'drag 400 300 200 200', // the corner went off screen: bring it back
+      `move 5 5`,
+      `shot ${shots[2]}`,
+      'quit',
+    ],
+  });
+  expectExit(r);
+  const check = (file, px, py, expect, dx = 0, dy = 0) => {
+    const v = pan(zoomAt(fit, 1.25 ** 8, px, py), dx, dy);
+    const img = readBmp(file);
+    for (const [x, y, c] of expect) {
+      const [sx, sy] = centreOf(v, x, y);
+      assertColour(img, sx, sy, c, `${path.basename(file)}: pixel ${x},${y}`);
+    }
+  };
+  check(shots[0], ax, ay, [[255, 10, 5], [256, 10, 12], [257, 10, 0], [254, 10, 0], [256, 11, 0]]);
+  check(shots[1], bx, by, [[256, 255, 10], [255, 256, 14], [255, 255, 0], [256, 256, 0]]);
+  check(shots[2], cx, cy, [[599, 299, 7], [598, 299, 0], [599, 298, 0]], -200, -100);
+});

@@ -142,19 +142,32 @@ export function fitView(winW, winH, cw, ch) {
   const areaW = winW;
   const areaH = winH - BAR_H;
   const scale = Math.min(areaW / cw, areaH / ch);
-  return { scale, ox: (areaW - cw * scale) / 2, oy: (areaH - ch * scale) / 2, areaW, areaH };
+  return { scale, ox: (areaW - cw * scale) / 2, oy: (areaH - ch * scale) / 2, areaW, areaH, cw, ch };
 }
 
-// The same math as client-sdl/view.c, written again here: zoom by factor keeping the canvas
-// point under (px, py) fixed; pan by (dx, dy).
+// The canvas point at the centre of the area is kept inside the canvas.
+function clampCentre(v) {
+  const r = { ...v };
+  const cx = (v.areaW / 2 - v.ox) / v.scale;
+  const cy = (v.areaH / 2 - v.oy) / v.scale;
+  if (cx < 0) r.ox = v.areaW / 2;
+  else if (cx > v.cw) r.ox = v.areaW / 2 - v.cw * v.scale;
+  if (cy < 0) r.oy = v.areaH / 2;
+  else if (cy > v.ch) r.oy = v.areaH / 2 - v.ch * v.scale;
+  return r;
+}
+
+// The rules of client-sdl/view.c, written again here: zoom by factor keeping the canvas point
+// under (px, py) fixed; pan by (dx, dy); either way the canvas point at the centre of the area
+// stays inside the canvas.
 export function zoomAt(v, factor, px, py) {
   const cx = (px - v.ox) / v.scale;
   const cy = (py - v.oy) / v.scale;
   const scale = v.scale * factor;
-  return { ...v, scale, ox: px - cx * scale, oy: py - cy * scale };
+  return clampCentre({ ...v, scale, ox: px - cx * scale, oy: py - cy * scale });
 }
 export function pan(v, dx, dy) {
-  return { ...v, ox: v.ox + dx, oy: v.oy + dy };
+  return clampCentre({ ...v, ox: v.ox + dx, oy: v.oy + dy });
 }
 
 // The centre of palette swatch i (22 px squares, 3 px apart, from 8 px; the bar's first row is
