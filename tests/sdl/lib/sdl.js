@@ -1,5 +1,6 @@
-// Runs place-sdl for a test: a private Xvfb display, the software renderer, a script of
-// synthetic input (client-sdl/script.h), and screenshots read back as 24-bit BMP files.
+// Runs place-sdl for a test: a private Xvfb display, the software renderer (another with
+// PLACE_SDL_RENDERER=opengl, say), a script of synthetic input (client-sdl/script.h), and
+// screenshots read back as 24-bit BMP files.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -66,7 +67,8 @@ export function runSdl({ url, display, script, dir, window = '640x480', onLine, 
   const scriptPath = path.join(dir, 'script.txt');
   fs.writeFileSync(scriptPath, script.join('\n') + '\n');
   const proc = spawn(placeSdlPath(),
-    ['--window', window, '--renderer', 'software', '--script', scriptPath, url],
+    ['--window', window, '--renderer', process.env.PLACE_SDL_RENDERER || 'software', '--script',
+      scriptPath, url],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
