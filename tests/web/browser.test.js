@@ -253,7 +253,9 @@ test('on a phone: a tap places, the layout fits, and an account can be made', as
   assert.ok(sameColor(c.here, hexToRgb(PALETTE[6])), `phone screen at (30,18) is ${c.here}, want orange`);
 
   // register through the dialog; the name shows; log out goes back to a guest
-  await page.tap('#btn-register');
+  await page.tap('#btn-login');
+  await page.tap('#auth-switch');
+  assert.equal(await page.textContent('#auth-title'), 'Create an account');
   await page.fill('#auth-user', 'painter_1');
   await page.fill('#auth-pass', 'a long password');
   await page.screenshot({ path: path.join(shotsDir(), 'web-phone-signup.png') });
@@ -266,8 +268,8 @@ test('on a phone: a tap places, the layout fits, and an account can be made', as
   await page.tap('#btn-logout');
   await page.waitForFunction(() => document.getElementById('who-name').textContent.startsWith('guest-'));
   // wrong password: the reason in words
-  await page.tap('#btn-register');
-  await page.tap('#auth-switch');
+  await page.tap('#btn-login');
+  assert.equal(await page.textContent('#auth-title'), 'Log in');
   await page.fill('#auth-user', 'painter_1');
   await page.fill('#auth-pass', 'not the password');
   await page.tap('#auth-submit');
