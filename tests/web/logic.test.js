@@ -238,3 +238,14 @@ test('snapshot refresh delay: jittered within 30-60 s', () => {
   assert.equal(jitter(30000, 60000, () => 0.5), 45000);
   assert.ok(jitter(30000, 60000, () => 0.9999999) < 60000);
 });
+
+test('reconciliation: a canvas that grew keeps no deltas under stale indices', () => {
+  const s = fresh();
+  s.streamStart(0);
+  s.applySnapshot(decodeSnapshot(snapshotBytes(4, 4, 0)));
+  s.applyBatch(decodeBatch(batchBytes(0, 2, [{ seq: 2, x: 1, y: 1, color: 6 }])));
+  // the server restarted with a wider canvas; its snapshot (seq 1) is older than the delta
+  s.streamStart(2);
+  s.applySnapshot(decodeSnapshot(snapshotBytes(8, 4, 1)));
+  assert.equal(s.colorAt(5, 0), 0, 'index 5, which was (1,1) at width 4, is not painted at (5,0)');
+});

@@ -119,6 +119,8 @@ export class CanvasState {
     this.height = snap.height;
     const n = snap.width * snap.height;
     if (sizeChanged || !this.shown) {
+      // overlay indices were computed for the old width: they no longer name the same pixels
+      if (this.shown) this.overlay.clear();
       this.shown = new Uint8Array(n);
       this.pixelSeq = new Float64Array(n);
     }
