@@ -47,6 +47,9 @@ static const cfg_row rows[] = {
              "whether guests (not registered) may place pixels"),
     INT_ROW("max-conns-per-ip", max_conns_per_ip, 0, 1000000, "64", "N",
             "WebSocket connections one address may hold (0: no limit)"),
+    INT_ROW("max-guests", max_guests, 10, 10000000, "100000", "N",
+            "guest sessions that never placed a pixel kept in memory; beyond it the least "
+            "recently used one is forgotten (guests are stored only once they place)"),
     STR_ROW("web-root", web_root, PLACE_WEB_ROOT, "DIR", "the browser client's files, served at /"),
     STR_ROW("grant-admin", grant_admin, "", "USER", "make USER an admin (running server or not), then exit"),
     STR_ROW("revoke-admin", revoke_admin, "", "USER", "take admin away from USER, then exit"),
