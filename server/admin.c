@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cluster/cluster.h"
 #include "store_db.h"
 
 #define LINE_MAX_ 256
@@ -250,7 +251,10 @@ int admin_run(const place_config *cfg)
             continue;
         }
         char err[256] = "";
-        rc = store_sqlite_admin_offline(cfg->data_dir, ops[i].op, name, err, sizeof err);
+        /* cluster mode: the users live in Redis, not in this directory */
+        rc = cluster_enabled(cfg)
+                 ? cluster_admin_offline(cfg, ops[i].op, name, err, sizeof err)
+                 : store_sqlite_admin_offline(cfg->data_dir, ops[i].op, name, err, sizeof err);
         close(lock);
         if (rc == PLACE_ERR_NONE) {
             printf("placed: %s %s: done (no server running; database updated)\n", ops[i].word,

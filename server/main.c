@@ -147,7 +147,7 @@ int main(int argc, char **argv)
         return 1;
     }
     if (config_is_admin_action(&srv->cfg))
-        return cluster_enabled(&srv->cfg) ? cluster_admin_run(&srv->cfg) : admin_run(&srv->cfg);
+        return admin_run(&srv->cfg);
     if (admin_lock(srv->cfg.data_dir) < 0) {
         fprintf(stderr, "placed: another placed is running on %s (or its lock cannot be made)\n",
                 srv->cfg.data_dir);

@@ -299,7 +299,8 @@ static int cl_history(backend *b, uint32_t x, uint32_t y, int limit, backend_his
     cluster *c = (cluster *)b;
     if (!c->hist)
         return -1;
-    return history_query(c->hist, x, y, limit, cb, arg);
+    uint64_t seen = feed_last_seq(c->fd), acked = placer_max_acked(c->pl);
+    return history_query(c->hist, x, y, limit, seen > acked ? seen : acked, cb, arg);
 }
 
 /* ---------------------------------------------------------------- sessions and users */
@@ -459,7 +460,7 @@ static int apply_admin(rstore *rs, backend_admin_op op, const char *name,
     if (r->type == REDIS_REPLY_STRING) {
         snprintf(id, BACKEND_ID_LEN + 1, "%s", r->str);
     } else {
-        snprintf(err, errcap, "no registered user is called \"%s\"", name);
+        snprintf(err, errcap, "no user named \"%s\"", name); /* the embedded store's words */
         rc = PLACE_ERR_NOT_FOUND;
     }
     freeReplyObject(r);
@@ -561,37 +562,18 @@ err:
     return NULL;
 }
 
-int cluster_admin_run(const place_config *cfg)
+int cluster_admin_offline(const place_config *cfg, backend_admin_op op, const char *name,
+                          char *err, size_t errcap)
 {
-    struct {
-        const char *name;
-        backend_admin_op op;
-        const char *done;
-    } acts[] = {
-        {cfg->grant_admin, BACKEND_ADMIN_GRANT, "is now an admin"},
-        {cfg->revoke_admin, BACKEND_ADMIN_REVOKE, "is no longer an admin"},
-        {cfg->ban, BACKEND_ADMIN_BAN, "is banned"},
-        {cfg->unban, BACKEND_ADMIN_UNBAN, "is no longer banned"},
-    };
     rstore *rs = rstore_new(cfg->redis, 2000);
     if (!rs) {
-        fprintf(stderr, "placed: --redis %s: not HOST:PORT\n", cfg->redis);
-        return 2;
+        snprintf(err, errcap, "--redis %s: not HOST:PORT", cfg->redis);
+        return -1;
     }
-    int status = 0;
-    for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++) {
-        if (!acts[i].name[0])
-            continue;
-        char id[BACKEND_ID_LEN + 1], err[256];
-        if (apply_admin(rs, acts[i].op, acts[i].name, id, err, sizeof err) != PLACE_ERR_NONE) {
-            fprintf(stderr, "placed: %s\n", err);
-            status = 1;
-        } else {
-            printf("placed: %s %s\n", acts[i].name, acts[i].done);
-        }
-    }
+    char id[BACKEND_ID_LEN + 1];
+    int rc = apply_admin(rs, op, name, id, err, errcap);
     rstore_free(rs);
-    return status;
+    return rc;
 }
 
 int cluster_writer_run(const place_config *cfg)

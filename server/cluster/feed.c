@@ -320,6 +320,11 @@ feed *feed_new(uv_loop_t *loop, const feed_config *cfg, const backend_sink *sink
     return f;
 }
 
+uint64_t feed_last_seq(const feed *f)
+{
+    return f ? f->next - 1 : 0;
+}
+
 void feed_close(feed *f)
 {
     if (!f)

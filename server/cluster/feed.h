@@ -29,6 +29,9 @@ typedef struct feed_config {
 feed *feed_new(uv_loop_t *loop, const feed_config *cfg, const backend_sink *sink, char *err,
                size_t errcap);
 
+/* The newest seq handed to the sink (loop thread). */
+uint64_t feed_last_seq(const feed *f);
+
 /* Stops the consumer and frees f (once the loop has closed its handles). Accepts NULL. */
 void feed_close(feed *f);
 

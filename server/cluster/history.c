@@ -34,6 +34,7 @@ typedef struct query {
     history *h;
     uint32_t x, y;
     int limit;
+    uint64_t min_seq;
     backend_history_cb cb;
     void *arg;
     int rc;
@@ -71,6 +72,26 @@ static void free_history(history *h)
     free(h);
 }
 
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+/* Waits until the history holds min_seq or a later placement, at most HISTORY_WAIT_MS. */
+static void wait_for_seq(PGconn *pg, uint64_t min_seq)
+{
+    for (int waited = 0; min_seq && waited < HISTORY_WAIT_MS; waited += 50) {
+        PGresult *r = PQexec(pg, "SELECT coalesce(max(seq), 0) FROM place_history");
+        int ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+        uint64_t have = ok ? strtoull(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+        PQclear(r);
+        if (!ok || have >= min_seq)
+            return;
+        sleep_ms(50);
+    }
+}
+
 static void query_work(uv_work_t *w)
 {
     query *q = w->data;
@@ -95,6 +116,7 @@ static void query_work(uv_work_t *w)
             return;
         }
     }
+    wait_for_seq(h->pg, q->min_seq);
     PGresult *res = PQexecParams(
         h->pg,
         "SELECT seq, user_id, username, color,"
@@ -133,8 +155,8 @@ static void query_after(uv_work_t *w, int status)
         free_history(h);
 }
 
-int history_query(history *h, uint32_t x, uint32_t y, int limit, backend_history_cb cb,
-                  void *arg)
+int history_query(history *h, uint32_t x, uint32_t y, int limit, uint64_t min_seq,
+                  backend_history_cb cb, void *arg)
 {
     query *q = calloc(1, sizeof *q);
     if (!q)
@@ -143,6 +165,7 @@ int history_query(history *h, uint32_t x, uint32_t y, int limit, backend_history
     q->x = x;
     q->y = y;
     q->limit = limit < BACKEND_HISTORY_MAX ? limit : BACKEND_HISTORY_MAX;
+    q->min_seq = min_seq;
     q->cb = cb;
     q->arg = arg;
     q->work.data = q;
@@ -170,12 +193,6 @@ static volatile sig_atomic_t writer_stop;
 static void on_stop_signal(int sig)
 {
     writer_stop = 1;
-}
-
-static void nap(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-    nanosleep(&ts, NULL);
 }
 
 typedef struct writer {
@@ -215,7 +232,7 @@ static int writer_connect(writer *w)
         if (!warned++)
             fprintf(stderr, "placed: history writer: PostgreSQL unavailable, retrying: %s",
                     PQerrorMessage(w->pg));
-        nap(pause);
+        sleep_ms(pause);
         pause = pause * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : pause * 2;
     }
     return -1;

@@ -21,9 +21,14 @@ typedef struct history history;
 history *history_new(uv_loop_t *loop, const char *conninfo);
 
 /* The newest placements at (x, y), read on a worker thread; cb runs once on the loop thread
- * (rc < 0: PostgreSQL could not be read). Returns 0, or -1 if not submitted. */
-int history_query(history *h, uint32_t x, uint32_t y, int limit, backend_history_cb cb,
-                  void *arg);
+ * (rc < 0: PostgreSQL could not be read). The history writer lags the canvas by a batch, so the
+ * read first waits (up to HISTORY_WAIT_MS) until PostgreSQL holds seq min_seq or later: a
+ * player who sees a pixel, or was told `placed`, finds it in its history. Returns 0, or -1 if
+ * not submitted. */
+int history_query(history *h, uint32_t x, uint32_t y, int limit, uint64_t min_seq,
+                  backend_history_cb cb, void *arg);
+
+#define HISTORY_WAIT_MS 2000
 
 /* Frees h once the queries in flight have answered. Accepts NULL. */
 void history_close(history *h);

@@ -52,6 +52,7 @@ struct placer {
     int stop;    /* placer thread: finish and leave */
     int stop_reports;
     int closing;
+    uint64_t max_acked; /* loop thread */
 };
 
 static void jq_push(jqueue *q, job *j)
@@ -87,6 +88,8 @@ static void run_done(placer *p)
     pthread_mutex_unlock(&p->mu);
     while (j) {
         job *next = j->next;
+        if (j->res.err == PLACE_ERR_NONE && j->res.seq > p->max_acked)
+            p->max_acked = j->res.seq;
         j->cb(j->arg, &j->res);
         free(j);
         j = next;
@@ -354,6 +357,11 @@ placer *placer_new(uv_loop_t *loop, const placer_config *cfg, char *err, size_t 
 err:
     placer_close(p);
     return NULL;
+}
+
+uint64_t placer_max_acked(const placer *p)
+{
+    return p->max_acked;
 }
 
 int placer_submit(placer *p, const char *user_id, uint32_t x, uint32_t y, int color,

@@ -32,6 +32,9 @@ placer *placer_new(uv_loop_t *loop, const placer_config *cfg, char *err, size_t 
 int placer_submit(placer *p, const char *user_id, uint32_t x, uint32_t y, int color,
                   backend_place_cb cb, void *arg);
 
+/* The highest seq this process has acknowledged (loop thread). */
+uint64_t placer_max_acked(const placer *p);
+
 /* Takes no more placements, waits for the in-flight ones (up to 30 s for Kafka), runs their
  * callbacks, and frees p. Accepts NULL. */
 void placer_close(placer *p);

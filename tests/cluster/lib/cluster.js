@@ -5,9 +5,12 @@
 //
 //   const cl = await startCluster({ servers: 2 });
 //   cl.servers[0].url ...; await cl.stop();
-import { spawn } from 'node:child_process';
-import { Redis, Postgres, Kafka } from './services.js';
-import { startServer, placedPath, runPlaced } from '../../server/lib/server.js';
+import fs from 'node:fs';
+import { Redis, Postgres, Kafka, tmpDir } from './services.js';
+import { startWriter } from './writer.js';
+import { startServer, runPlaced } from '../../server/lib/server.js';
+
+export { startWriter };
 
 export const CANVAS = 64;
 
@@ -27,7 +30,15 @@ export async function startCluster(opts = {}) {
       cl.servers.push(s);
       return s;
     };
-    cl.admin = (flag, name) => runPlaced([...cl.flags(), `--${flag}`, name]);
+    // an admin invocation on a directory no server uses: applied to Redis directly
+    cl.admin = (flag, name) => {
+      const dir = tmpDir('admin');
+      try {
+        return runPlaced([...cl.flags(), '--data-dir', dir, `--${flag}`, name]);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    };
     await cl.startWriter();
     for (let i = 0; i < (opts.servers ?? 2); i++) await cl.addServer();
   } catch (e) {
@@ -45,36 +56,6 @@ async function stopCluster(cl) {
   }
   if (cl.writer) await cl.writer.stop();
   await Promise.all([cl.redis.destroy(), cl.pg.destroy(), cl.kafka.destroy()]);
-}
-
-// `placed --history-writer`: resolves once it prints that it runs.
-export async function startWriter(flags) {
-  const proc = spawn(placedPath(), [...flags, '--history-writer'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  proc.stderr.on('data', (d) => { stderr += d; });
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-  process.on('exit', () => { try { proc.kill('SIGKILL'); } catch { /* gone */ } });
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`history writer did not start: ${stderr}`)), 30000);
-    proc.stdout.on('data', (d) => {
-      stdout += d;
-      if (stdout.includes('history writer running')) { clearTimeout(timer); resolve(); }
-    });
-    exited.then(({ code }) => { clearTimeout(timer); reject(new Error(`history writer exited ${code}: ${stderr}`)); });
-  });
-  return {
-    proc,
-    stderr: () => stderr,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 10000);
-      const st = await exited;
-      clearTimeout(t);
-      return st;
-    },
-    async kill9() { proc.kill('SIGKILL'); return exited; },
-  };
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -10,6 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+// PLACE_TEST_SERVER_HOOK: a module whose prepare() adds flags to every server started here
+// (tests/cluster/lib/server_hook.js runs these tests against cluster mode).
+const hook = process.env.PLACE_TEST_SERVER_HOOK ? await import(process.env.PLACE_TEST_SERVER_HOOK) : null;
 
 // The binary under test: $PLACED (ctest sets it), else the usual build directories.
 export function placedPath() {
@@ -44,6 +47,8 @@ export async function startServer(opts = {}) {
   const dataDir = opts.dataDir || tempDir();
   const args = ['--port', '0', '--listen', '127.0.0.1', '--data-dir', dataDir,
     '--width', '64', '--height', '64', ...(opts.args || [])];
+  const extra = hook ? await hook.prepare({ dataDir, restart: !!opts.dataDir }) : null;
+  if (extra) args.push(...extra.args);
   const proc = spawn(placedPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   let stderr = '';
@@ -76,6 +81,7 @@ export async function startServer(opts = {}) {
       const timer = setTimeout(() => proc.kill('SIGKILL'), 15000);
       const st = await exited;
       clearTimeout(timer);
+      if (extra) await extra.cleanup();
       const rep = sanitizerReport(stderr);
       if (rep) throw new Error(`sanitizer report from placed: ${rep}\n${stderr}`);
       return st;
@@ -94,6 +100,8 @@ export async function startServer(opts = {}) {
 
 // Runs `placed` to completion with these flags (admin invocations, refused starts).
 export function runPlaced(args, timeoutMs = 20000) {
+  const d = args.indexOf('--data-dir');
+  if (hook && d >= 0) args = [...args, ...hook.argsFor(args[d + 1])];
   const r = spawnSync(placedPath(), args, { encoding: 'utf8', timeout: timeoutMs });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
