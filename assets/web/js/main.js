@@ -782,6 +782,10 @@ setInterval(() => { if (els.info.querySelector('time')) schedulePixelInfo(0); },
   } catch { /* init brings it too */ }
   await loadMe(); // makes sure a session cookie exists before the WebSocket upgrade
   conn.start();
+  if (!stored('place.welcomed')) {
+    stored('place.welcomed', '1');
+    toast('Welcome! Pick a colour, then click a pixel to place it. Press ? for keys.', 'info', 6000);
+  }
   // view the canvas even if the WebSocket does not come up
   setTimeout(() => { if (!state.ready) fetchSnapshot(); }, 3000);
 })();
