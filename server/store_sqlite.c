@@ -5,7 +5,14 @@
  * one writer thread, which takes all queued operations as one transaction (group commit: one
  * fsync for many placements), then hands them back through a uv_async to the loop thread, where
  * placements are reported to the sink and acknowledged. Queue order is commit order, so
- * placements are acknowledged and broadcast in ascending seq. */
+ * placements are acknowledged and broadcast in ascending seq.
+ *
+ * Guests cost nothing on disk until they do something worth keeping: a guest user and its
+ * session live only in memory (on an LRU list, at most --max-guests of them, the least recently
+ * used forgotten beyond that) until the guest places a pixel, registers or is named by an admin
+ * action; then both are written. So a client looping over cookie-less requests neither grows the
+ * database nor the memory without bound. Expired sessions are swept from memory once a minute,
+ * and a clean stop writes every session's exact expiry. */
 #include "backend.h"
 #include "store_db.h"
 
@@ -23,24 +30,30 @@
 #define CHECKPOINT_MS 30000 /* how often the writer stores the whole canvas */
 #define WAL_CHECKPOINT_MS 2000 /* how often the WAL is copied into the database, off the writer */
 #define SESSION_PERSIST_MS (3600LL * 1000) /* how stale a stored session expiry may get */
+#define SWEEP_TICKS 30 /* expired sessions are swept every SWEEP_TICKS WAL ticks (a minute) */
+
+typedef struct session_rec session_rec;
 
 typedef struct user_rec {
     char id[BACKEND_ID_LEN + 1];
     char name[BACKEND_NAME_MAX + 1]; /* "" for a guest */
     char *pwhash;                    /* NULL for a guest */
     uint8_t is_guest, is_admin, is_banned;
+    uint8_t stored;         /* the users table has this user (else: a guest on the LRU list) */
     int64_t next_placement; /* cooldown reservation, ms */
+    session_rec *guest_se;  /* an unstored guest's one session (NULL once it is gone) */
+    struct user_rec *lru_prev, *lru_next; /* unstored guests, least recently used first */
     UT_hash_handle hh;      /* by id */
     UT_hash_handle hh_name; /* by name, registered users only */
 } user_rec;
 
-typedef struct session_rec {
+struct session_rec {
     char token[BACKEND_TOKEN_LEN + 1];
     user_rec *user;
     int64_t expires;
-    int64_t persisted; /* the expiry the database holds */
+    int64_t persisted; /* the expiry the database holds (if the user is stored) */
     UT_hash_handle hh;
-} session_rec;
+};
 
 enum op_kind { OP_PLACE, OP_USER, OP_SESSION_PUT, OP_SESSION_DEL, OP_SESSION_DEL_USER };
 
@@ -109,6 +122,10 @@ typedef struct store {
     user_rec *users;
     user_rec *users_by_name;
     session_rec *sessions;
+    user_rec *lru_head, *lru_tail; /* unstored guests */
+    size_t nguests;
+    size_t max_guests;
+    int sweep_ticks;
 } store;
 
 /* ---------------------------------------------------------------- writer thread */
@@ -368,6 +385,89 @@ static int queue_session(store *s, int kind, const char *token, const char *user
     return 0;
 }
 
+static void lru_append(store *s, user_rec *u)
+{
+    u->lru_prev = s->lru_tail;
+    u->lru_next = NULL;
+    if (s->lru_tail)
+        s->lru_tail->lru_next = u;
+    else
+        s->lru_head = u;
+    s->lru_tail = u;
+    s->nguests++;
+}
+
+static void lru_unlink(store *s, user_rec *u)
+{
+    if (u->lru_prev)
+        u->lru_prev->lru_next = u->lru_next;
+    else
+        s->lru_head = u->lru_next;
+    if (u->lru_next)
+        u->lru_next->lru_prev = u->lru_prev;
+    else
+        s->lru_tail = u->lru_prev;
+    u->lru_prev = u->lru_next = NULL;
+    s->nguests--;
+}
+
+/* Queues the user's record; an unstored guest becomes stored (leaves the LRU list) and its
+ * session is written too, ahead of whatever the caller queues next. Returns 0 or -1. */
+static int save_user(store *s, user_rec *u)
+{
+    if (queue_user(s, u) < 0)
+        return -1;
+    if (u->stored)
+        return 0;
+    u->stored = 1;
+    lru_unlink(s, u);
+    session_rec *se = u->guest_se;
+    u->guest_se = NULL;
+    if (se && queue_session(s, OP_SESSION_PUT, se->token, u->id, se->expires) == 0)
+        se->persisted = se->expires;
+    return 0;
+}
+
+static void drop_session(store *s, session_rec *se)
+{
+    if (se->user->guest_se == se)
+        se->user->guest_se = NULL;
+    HASH_DEL(s->sessions, se);
+    free(se);
+}
+
+/* Forgets an unstored guest (and its session): nothing of it is on disk. */
+static void forget_guest(store *s, user_rec *u)
+{
+    if (u->guest_se)
+        drop_session(s, u->guest_se);
+    lru_unlink(s, u);
+    HASH_DEL(s->users, u);
+    free(u->pwhash);
+    free(u);
+}
+
+/* Ends a session in memory and on disk; an unstored guest goes with its only session. */
+static void forget_session(store *s, session_rec *se)
+{
+    user_rec *u = se->user;
+    if (u->stored)
+        queue_session(s, OP_SESSION_DEL, se->token, NULL, 0);
+    drop_session(s, se);
+    if (!u->stored)
+        forget_guest(s, u);
+}
+
+/* Drops every expired session from memory (and the database). */
+static void sweep_sessions(store *s)
+{
+    int64_t now = util_now_ms();
+    session_rec *se, *tmp;
+    HASH_ITER(hh, s->sessions, se, tmp)
+        if (se->expires < now)
+            forget_session(s, se);
+}
+
 static int st_load_canvas(backend *b, uint8_t **bits, uint32_t *w, uint32_t *h, uint64_t *seq,
                           char *err, size_t errcap)
 {
@@ -403,8 +503,8 @@ static int st_place(backend *b, const char *user_id, uint32_t x, uint32_t y, int
         r.err = PLACE_ERR_COOLDOWN;
         r.next_placement = u->next_placement;
         r.retry_after_ms = u->next_placement - now;
-    } else if (!(op = calloc(1, sizeof *op)))
-        r.err = PLACE_ERR_INTERNAL;
+    } else if ((!u->stored && save_user(s, u) < 0) || !(op = calloc(1, sizeof *op)))
+        r.err = PLACE_ERR_INTERNAL; /* a guest's first pixel: the guest is kept from now on */
     if (r.err) {
         cb(arg, &r);
         return 0;
@@ -425,12 +525,6 @@ static int st_place(backend *b, const char *user_id, uint32_t x, uint32_t y, int
     return 0;
 }
 
-static void drop_session(store *s, session_rec *se)
-{
-    HASH_DEL(s->sessions, se);
-    free(se);
-}
-
 static int st_session_get(backend *b, const char *token, backend_user *out)
 {
     store *s = (store *)b;
@@ -440,12 +534,14 @@ static int st_session_get(backend *b, const char *token, backend_user *out)
         return -1;
     int64_t now = util_now_ms();
     if (se->expires < now) {
-        queue_session(s, OP_SESSION_DEL, se->token, NULL, 0);
-        drop_session(s, se);
+        forget_session(s, se);
         return -1;
     }
     se->expires = now + BACKEND_SESSION_TTL_MS;
-    if (se->expires - se->persisted > SESSION_PERSIST_MS &&
+    if (!se->user->stored) {
+        lru_unlink(s, se->user); /* the most recently used guest now */
+        lru_append(s, se->user);
+    } else if (se->expires - se->persisted > SESSION_PERSIST_MS &&
         queue_session(s, OP_SESSION_PUT, se->token, se->user->id, se->expires) == 0)
         se->persisted = se->expires;
     user_out(se->user, out);
@@ -454,6 +550,8 @@ static int st_session_get(backend *b, const char *token, backend_user *out)
 
 static int new_session(store *s, user_rec *u, char token[BACKEND_TOKEN_LEN + 1])
 {
+    if (!u->stored && save_user(s, u) < 0)
+        return -1;
     session_rec *se = calloc(1, sizeof *se);
     if (!se)
         return -1;
@@ -481,18 +579,25 @@ static int st_session_new_guest(backend *b, char token[BACKEND_TOKEN_LEN + 1], b
 {
     store *s = (store *)b;
     user_rec *u = calloc(1, sizeof *u);
-    if (!u)
-        return -1;
-    util_random_hex(u->id, BACKEND_ID_LEN / 2);
-    u->is_guest = 1;
-    if (queue_user(s, u) < 0) {
+    session_rec *se = calloc(1, sizeof *se);
+    if (!u || !se) {
         free(u);
+        free(se);
         return -1;
     }
+    util_random_hex(u->id, BACKEND_ID_LEN / 2);
+    u->is_guest = 1;
+    util_random_hex(se->token, BACKEND_TOKEN_LEN / 2);
+    se->user = u;
+    se->expires = se->persisted = util_now_ms() + BACKEND_SESSION_TTL_MS;
+    u->guest_se = se;
     HASH_ADD_STR(s->users, id, u);
-    if (new_session(s, u, token) < 0)
-        return -1;
+    HASH_ADD_STR(s->sessions, token, se);
+    lru_append(s, u);
+    memcpy(token, se->token, BACKEND_TOKEN_LEN + 1);
     user_out(u, out);
+    while (s->nguests > s->max_guests && s->lru_head != u)
+        forget_guest(s, s->lru_head);
     return 0;
 }
 
@@ -501,10 +606,8 @@ static void st_session_revoke(backend *b, const char *token)
     store *s = (store *)b;
     session_rec *se;
     HASH_FIND_STR(s->sessions, token, se);
-    if (!se)
-        return;
-    queue_session(s, OP_SESSION_DEL, se->token, NULL, 0);
-    drop_session(s, se);
+    if (se)
+        forget_session(s, se);
 }
 
 static int st_user_get(backend *b, const char *user_id, backend_user *out)
@@ -544,6 +647,7 @@ static int st_user_register(backend *b, const char *guest_id, const char *name, 
             return -1;
         }
         util_random_hex(u->id, BACKEND_ID_LEN / 2);
+        u->stored = 1; /* queued below */
     }
     snprintf(u->name, sizeof u->name, "%s", name);
     free(u->pwhash);
@@ -552,7 +656,7 @@ static int st_user_register(backend *b, const char *guest_id, const char *name, 
     if (fresh)
         HASH_ADD_STR(s->users, id, u);
     HASH_ADD_KEYPTR(hh_name, s->users_by_name, u->name, strlen(u->name), u);
-    if (queue_user(s, u) < 0)
+    if (save_user(s, u) < 0)
         fprintf(stderr, "placed: store: out of memory saving user %s\n", u->name);
     user_out(u, out);
     return PLACE_ERR_NONE;
@@ -591,7 +695,7 @@ static int st_admin(backend *b, backend_admin_op op, const char *name, char *err
         return PLACE_ERR_NOT_FOUND;
     }
     apply_admin(u, op);
-    queue_user(s, u);
+    save_user(s, u);
     if (op == BACKEND_ADMIN_BAN) {
         session_rec *se, *tmp;
         HASH_ITER(hh, s->sessions, se, tmp)
@@ -645,7 +749,13 @@ static void wal_after(uv_work_t *w, int status)
 static void on_wal_tick(uv_timer_t *t)
 {
     store *s = t->data;
-    if (s->ckpt_running || s->closing)
+    if (s->closing)
+        return;
+    if (++s->sweep_ticks >= SWEEP_TICKS) {
+        s->sweep_ticks = 0;
+        sweep_sessions(s);
+    }
+    if (s->ckpt_running)
         return;
     s->ckpt_work.data = s;
     if (uv_queue_work(s->loop, &s->ckpt_work, wal_work, wal_after) == 0) {
@@ -734,6 +844,13 @@ static void st_close(backend *b)
         s->timer_open = 0;
     }
     if (s->thread_started) {
+        /* every session's exact expiry, so none ends early after a clean restart (a kill -9
+         * leaves them at most SESSION_PERSIST_MS early) */
+        session_rec *se, *tmp;
+        HASH_ITER(hh, s->sessions, se, tmp)
+            if (se->user->stored && se->expires != se->persisted &&
+                queue_session(s, OP_SESSION_PUT, se->token, se->user->id, se->expires) == 0)
+                se->persisted = se->expires;
         pthread_mutex_lock(&s->lock);
         s->stopping = 1;
         pthread_cond_signal(&s->cond);
@@ -859,6 +976,7 @@ static int load_people(store *s, char *err, size_t errcap)
         u->is_guest = (uint8_t)sqlite3_column_int(st, 3);
         u->is_admin = (uint8_t)sqlite3_column_int(st, 4);
         u->is_banned = (uint8_t)sqlite3_column_int(st, 5);
+        u->stored = 1;
         int64_t last = sqlite3_column_int64(st, 6);
         if (s->cooldown_ms > 0 && last > 0 && last + s->cooldown_ms > now)
             u->next_placement = last + s->cooldown_ms;
@@ -936,6 +1054,7 @@ backend *backend_embedded_open(const place_config *cfg, uv_loop_t *loop, const b
     }
     s->base.ops = &embedded_ops;
     s->cooldown_ms = cfg->cooldown_sec * 1000;
+    s->max_guests = cfg->max_guests > 0 ? (size_t)cfg->max_guests : 100000;
     s->loop = loop;
     s->sink = *sink;
     pthread_mutex_init(&s->lock, NULL);

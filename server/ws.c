@@ -197,7 +197,9 @@ static void on_place(place_server *srv, ws_conn *c, const place_msg_place *m)
     }
     backend_user u;
     if (b->ops->user_get(b, c->user_id, &u) < 0) {
-        send_error(c, PLACE_ERR_INTERNAL, &m->request_id, -1);
+        /* a guest that never placed was forgotten (--max-guests): a reconnect makes a new one */
+        send_error(c, PLACE_ERR_UNAVAILABLE, &m->request_id, -1);
+        close_after(c, LWS_CLOSE_STATUS_GOINGAWAY);
         return;
     }
     if (u.is_guest && !srv->cfg.guests_can_place) {
