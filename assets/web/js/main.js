@@ -200,6 +200,12 @@ function toast(text, kind = 'info', ms = 4000) {
   toastTimer = setTimeout(() => { els.toast.hidden = true; }, ms);
 }
 
+// a toast goes away when clicked
+els.toast.addEventListener('click', () => {
+  clearTimeout(toastTimer);
+  els.toast.hidden = true;
+});
+
 let announceTimer = null;
 function announce(text) {
   clearTimeout(announceTimer);
