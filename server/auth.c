@@ -8,8 +8,19 @@
 
 #include "views.h"
 
+/* argon2id at the interactive limits takes 64 MiB and a core for a moment. At most
+ * AUTH_RUNNING hashes run at once, so a login flood cannot take every thread-pool thread from
+ * the snapshot, history reads and WAL checkpoints (libuv has 4) nor more than ~128 MiB; up to
+ * AUTH_WAITING more wait their turn here, and beyond that a request is answered at once with
+ * 503 UNAVAILABLE (and Retry-After). */
+#define AUTH_RUNNING 2
+#define AUTH_WAITING 32
+
 typedef struct auth_job {
     uv_work_t work;
+    uv_work_cb fn;
+    uv_after_work_cb after;
+    struct auth_job *next; /* in the waiting line */
     http_req *r;
     int ok;
     backend_user user; /* login: who the name belongs to */
@@ -17,6 +28,70 @@ typedef struct auth_job {
     char password[AUTH_PASSWORD_MAX + 1];
     char hash[BACKEND_HASH_MAX + 1];
 } auth_job;
+
+static void job_free(auth_job *job)
+{
+    sodium_memzero(job->password, sizeof job->password);
+    free(job);
+}
+
+static struct {
+    int running, waiting;
+    auth_job *head, *tail;
+} line;
+
+static void job_done(uv_work_t *w, int status);
+
+/* Starts waiting jobs while there is room. A job whose connection went away meanwhile is not
+ * hashed: its after-callback runs at once with UV_ECANCELED (and frees the request). */
+static void line_run(uv_loop_t *loop)
+{
+    while (line.head && line.running < AUTH_RUNNING) {
+        auth_job *job = line.head;
+        line.head = job->next;
+        if (!line.head)
+            line.tail = NULL;
+        line.waiting--;
+        if (!job->r->wsi || uv_queue_work(loop, &job->work, job->fn, job_done) < 0) {
+            job->after(&job->work, UV_ECANCELED);
+            continue;
+        }
+        line.running++;
+    }
+}
+
+static void job_done(uv_work_t *w, int status)
+{
+    auth_job *job = w->data;
+    uv_loop_t *loop = w->loop;
+    line.running--;
+    job->after(w, status); /* frees job */
+    line_run(loop);
+}
+
+/* Queues fn (on the thread pool) then after (on the loop) for job, or answers 503 and frees it
+ * when AUTH_RUNNING + AUTH_WAITING jobs are already in hand. */
+static void job_submit(http_req *r, auth_job *job, uv_work_cb fn, uv_after_work_cb after)
+{
+    if (line.waiting >= AUTH_WAITING) {
+        job_free(job);
+        http_add_header(r, "Retry-After", "1");
+        http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE,
+                         "Too many logins and registrations at once; try again in a moment.");
+        return;
+    }
+    job->fn = fn;
+    job->after = after;
+    job->next = NULL;
+    if (line.tail)
+        line.tail->next = job;
+    else
+        line.head = job;
+    line.tail = job;
+    line.waiting++;
+    r->pending = 1;
+    line_run(r->srv->loop);
+}
 
 static int valid_name(const char *s)
 {
@@ -60,12 +135,6 @@ static auth_job *read_credentials(http_req *r, int check_rules)
     }
     cJSON_Delete(j);
     return job;
-}
-
-static void job_free(auth_job *job)
-{
-    sodium_memzero(job->password, sizeof job->password);
-    free(job);
 }
 
 /* Answers {"success":true,...} with a fresh session for user_id, revoking the caller's old one. */
@@ -142,11 +211,7 @@ void auth_register(http_req *r)
         job_free(job);
         return;
     }
-    r->pending = 1;
-    if (uv_queue_work(r->srv->loop, &job->work, hash_work, register_after) < 0) {
-        job_free(job);
-        http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, NULL);
-    }
+    job_submit(r, job, hash_work, register_after);
 }
 
 static void verify_work(uv_work_t *w)
@@ -187,11 +252,7 @@ void auth_login(http_req *r)
         job_free(job);
         return;
     }
-    r->pending = 1;
-    if (uv_queue_work(r->srv->loop, &job->work, verify_work, login_after) < 0) {
-        job_free(job);
-        http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, NULL);
-    }
+    job_submit(r, job, verify_work, login_after);
 }
 
 void auth_logout(http_req *r)
