@@ -170,7 +170,8 @@ static void set_canvas_size(app *a)
         tiles_free(a->tiles);
         a->tiles = NULL;
         char err[256];
-        if (tiles_new(a->ren, cv.width, cv.height, &a->tiles, err, sizeof err) < 0) {
+        if (tiles_new(a->ren, SDL_GetWindowPixelFormat(a->win), cv.width, cv.height, &a->tiles,
+                      err, sizeof err) < 0) {
             fprintf(stderr, "place-sdl: %s\n", err);
             a->quit = 1;
             return;

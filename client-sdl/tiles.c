@@ -19,7 +19,7 @@ struct tiles {
     int ntx, nty;
     tile *t;
     uint8_t *copy;     /* cw*ch palette indices: what the textures show (or will after upload) */
-    uint32_t argb[16]; /* palette in the textures' format */
+    uint32_t argb[16]; /* palette in the textures' pixel format */
     tiles_stats stats;
     int next_upload; /* the tile tiles_upload takes first */
 };
@@ -37,7 +37,8 @@ static void mark(tile *tl, int x0, int y0, int x1, int y1)
     if (y1 > tl->y1) tl->y1 = y1;
 }
 
-int tiles_new(SDL_Renderer *r, uint32_t cw, uint32_t ch, tiles **out, char *err, size_t errlen)
+int tiles_new(SDL_Renderer *r, Uint32 format, uint32_t cw, uint32_t ch, tiles **out, char *err,
+              size_t errlen)
 {
     *out = NULL;
     tiles *t = calloc(1, sizeof *t);
@@ -51,9 +52,20 @@ int tiles_new(SDL_Renderer *r, uint32_t cw, uint32_t ch, tiles **out, char *err,
     t->copy = calloc((size_t)cw * ch, 1); /* colour 0, white, as the engine starts */
     if (!t->t || !t->copy)
         goto oom;
+    /* The software renderer stretches a texture fast only when its format is the window's;
+     * otherwise it converts every pixel of every frame. */
+    if (SDL_BYTESPERPIXEL(format) != 4 || SDL_ISPIXELFORMAT_FOURCC(format) ||
+        SDL_ISPIXELFORMAT_INDEXED(format))
+        format = SDL_PIXELFORMAT_ARGB8888;
+    SDL_PixelFormat *pf = SDL_AllocFormat(format);
+    if (!pf) {
+        snprintf(err, errlen, "pixel format: %s", SDL_GetError());
+        tiles_free(t);
+        return -1;
+    }
     for (int i = 0; i < PLACE_COLORS; i++)
-        t->argb[i] = 0xff000000u | (uint32_t)place_palette[i].r << 16 |
-                     (uint32_t)place_palette[i].g << 8 | place_palette[i].b;
+        t->argb[i] = SDL_MapRGBA(pf, place_palette[i].r, place_palette[i].g, place_palette[i].b, 255);
+    SDL_FreeFormat(pf);
     /* Nearest-neighbour scaling: a canvas pixel is a sharp square at every zoom. */
     SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "0");
     for (int ty = 0; ty < t->nty; ty++)
@@ -63,8 +75,7 @@ int tiles_new(SDL_Renderer *r, uint32_t cw, uint32_t ch, tiles **out, char *err,
                                                                        : TILES_SIDE);
             tl->h = (int)(ch - (uint32_t)ty * TILES_SIDE < TILES_SIDE ? ch - (uint32_t)ty * TILES_SIDE
                                                                        : TILES_SIDE);
-            tl->tex = SDL_CreateTexture(r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STREAMING,
-                                        tl->w, tl->h);
+            tl->tex = SDL_CreateTexture(r, format, SDL_TEXTUREACCESS_STREAMING, tl->w, tl->h);
             if (!tl->tex) {
                 snprintf(err, errlen, "cannot create a %dx%d texture: %s", tl->w, tl->h,
                          SDL_GetError());

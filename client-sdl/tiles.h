@@ -24,9 +24,11 @@ typedef struct tiles_stats {
     double upload_ms;        /* time spent writing textures */
 } tiles_stats;
 
-/* Creates the textures for a cw x ch canvas, all white, on renderer r. Returns 0, or -1 with a
- * sentence in err. */
-int tiles_new(SDL_Renderer *r, uint32_t cw, uint32_t ch, tiles **out, char *err, size_t errlen);
+/* Creates the textures for a cw x ch canvas, all white, on renderer r, in pixel format
+ * `format` (the window's, so drawing them needs no conversion; a format that is not 32 bits a
+ * pixel is replaced by ARGB8888). Returns 0, or -1 with a sentence in err. */
+int tiles_new(SDL_Renderer *r, Uint32 format, uint32_t cw, uint32_t ch, tiles **out, char *err,
+              size_t errlen);
 
 /* Frees the textures and the copy. Accepts NULL. */
 void tiles_free(tiles *t);
