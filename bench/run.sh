@@ -143,7 +143,7 @@ if want fanout; then
     fi
     # frames per CPU-second of the server: comparable with place-limits' writes per CPU-second
     # even when the machine is busy with other work and the server gets little of it
-    eff=$(awk "BEGIN{c=$(kv "$f" server_cpu_pct); printf \"%.0f\", c > 0 ? $(kv "$f" batches_per_s) * 100 / c : 0}")
+    eff=$(awk "BEGIN{c=$(kv "$f" server_cpu_pct); printf \"%.0f\", (c > 0 ? $(kv "$f" batches_per_s) * 100 / c : 0)}")
     row "| fan-out | $(fmt "$v") viewers + $(kv "$f" placers) placers, 1,000 placements/s, batch $bms ms | held $(fmt "$held"), failed $(kv "$f" failed), dropped $(kv "$f" dropped); visible p50/p99/max $(kv "$f" vis_p50_ms)/$p99/$(kv "$f" vis_max_ms) ms over $(fmt "$(kv "$f" vis_samples)") samples; ack p50/p99 $(kv "$f" ack_p50_ms)/$(kv "$f" ack_p99_ms) ms; acked $(kv "$f" acked_per_s)/s; delivered $(fmt "$(kv "$f" px_per_s)") px/s, $(fmt "$(kv "$f" batches_per_s)") frames/s, $(kv "$f" mbytes_per_s) MB/s; server CPU $(kv "$f" server_cpu_pct)% ($(fmt "$eff") frames per CPU-second), RSS $(fmt "$total") KiB = $perk KiB/conn; load generator CPU $(kv "$f" load_cpu_pct)%; gaps $(kv "$f" gaps), resyncs $(kv "$f" resyncs), errors $(kv "$f" errors) | $verdict | needs $(fmt "$need") frames/s; one core writes $(fmt "$fanout_limit")/s | load avg $la |"
   done
 fi
