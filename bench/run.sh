@@ -32,7 +32,7 @@ while (($#)); do
     --out) out=$2; shift ;;
     --only) only=$2; shift ;;
     --cluster) only="$only,cluster" ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -150,7 +150,7 @@ fi
 
 # ---------------------------------------------------------------- the highest durable rate
 if want rate; then
-  rates="1000 2000 5000 10000 20000 30000"; dur=10
+  rates="1000 2000 3000 5000 10000 20000 30000"; dur=10
   ((quick)) && { rates="1000 3000"; dur=4; }
   best=0; best_file=""
   for r in $rates; do
