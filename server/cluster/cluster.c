@@ -233,7 +233,8 @@ static int cl_load_canvas(backend *b, uint8_t **bits, uint32_t *w, uint32_t *h, 
                 return -1;
             }
             /* BITFIELD only grows the string as far as the highest pixel written */
-            memcpy(out, data->str, have < bytes ? have : bytes);
+            if (have)
+                memcpy(out, data->str, have < bytes ? have : bytes);
             freeReplyObject(r);
             *bits = out;
             *w = sw;
@@ -259,7 +260,8 @@ static int cl_load_canvas(backend *b, uint8_t **bits, uint32_t *w, uint32_t *h, 
             snprintf(err, errcap, "out of memory");
             return -1;
         }
-        memcpy(old, data->str, have < stored_bytes ? have : stored_bytes);
+        if (have)
+            memcpy(old, data->str, have < stored_bytes ? have : stored_bytes);
         freeReplyObject(r);
         if (sw && sh)
             place_bitmap_grow(old, sw, sh, grown, want_w, want_h);
