@@ -136,6 +136,18 @@ int bcast_next(uint64_t *cursor, uint8_t **out, size_t *len)
     return 1;
 }
 
+int bcast_skip_if_behind(uint64_t *cursor)
+{
+    if (*cursor >= bc.head)
+        return 0;
+    const frame *f = &bc.ring[*cursor % BCAST_RING];
+    if (bc.head - *cursor <= BCAST_MAX_BEHIND && bc.total_bytes - f->start_bytes <= BCAST_MAX_BYTES)
+        return 0;
+    *cursor = bc.head;
+    bc.caught_up++;
+    return 1;
+}
+
 void bcast_close(void)
 {
     if (bc.timer_open) {

@@ -49,6 +49,10 @@ uint64_t bcast_last_seq(void);
  * connection fell too far behind: *cursor is moved to the head and it must resync. */
 int bcast_next(uint64_t *cursor, uint8_t **frame, size_t *len);
 
+/* For a connection that cannot be written to now: if it fell too far behind (as bcast_next
+ * would say), moves *cursor to the head and returns 1 (it must resync); else returns 0. */
+int bcast_skip_if_behind(uint64_t *cursor);
+
 /* Stops the timer and frees the ring. */
 void bcast_close(void);
 

@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <uthash.h>
 
 #include "broadcast.h"
@@ -26,6 +27,11 @@
 #define RESYNC_DROP_MS 30000      /* falling behind twice within this drops the connection */
 #define ROUND_CHUNK 1024          /* connections handed a new frame per loop iteration */
 #define WS_MAX_SEND (1024 * 1024) /* largest single send(): a whole batch frame at once */
+/* The kernel's send buffer per WebSocket (Linux doubles it for its bookkeeping). Left alone,
+ * Linux grows it to several MiB per socket, which hides a client that stopped reading from the
+ * ring's limits for minutes while the kernel holds its backlog; capped, the backlog of a slow
+ * client stays in the ring, where it is bounded and leads to resync or a drop. */
+#define WS_SNDBUF (64 * 1024)
 /* lws's own value for a close frame (left out of the public enum, "handled by lws_close_reason") */
 #define WS_WRITE_CLOSE ((enum lws_write_protocol)4)
 
@@ -67,6 +73,7 @@ typedef struct ws_conn {
     uint8_t new_session;
     uint8_t close_sent;
     uint8_t established;
+    uint8_t resync_due; /* skipped forward: a resync goes out before the next frame */
     char user_id[BACKEND_ID_LEN + 1];
     char token[BACKEND_TOKEN_LEN + 1];
 } ws_conn;
@@ -385,6 +392,8 @@ static int on_filter(place_server *srv, ws_conn *c, struct lws *wsi)
 
 static void on_established(place_server *srv, ws_conn *c, struct lws *wsi)
 {
+    int sndbuf = WS_SNDBUF;
+    setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     c->wsi = wsi;
     c->next = ws.conns;
     if (ws.conns)
@@ -470,6 +479,18 @@ static int send_close(ws_conn *c, uint16_t code, const char *reason)
     return 0;
 }
 
+/* c was skipped forward in the ring. Returns 1 if that is the second time within
+ * RESYNC_DROP_MS (drop it), else 0 with a resync due. */
+static int fell_behind(ws_conn *c)
+{
+    int64_t now = util_now_ms();
+    if (c->last_resync && now - c->last_resync < RESYNC_DROP_MS)
+        return 1;
+    c->last_resync = now;
+    c->resync_due = 1;
+    return 0;
+}
+
 /* Writes what the ring holds for c, up to WRITES_PER_CALLBACK frames in all (`writes` already
  * made), or a resync if it fell behind. Returns -1 if the connection must be dropped now. */
 static int deliver(ws_conn *c, int writes)
@@ -478,25 +499,29 @@ static int deliver(ws_conn *c, int writes)
     while (writes < WRITES_PER_CALLBACK && !lws_partial_buffered(wsi)) {
         uint8_t *frame;
         size_t len;
-        int r = bcast_next(&c->cursor, &frame, &len);
-        if (r == 0)
-            break;
-        if (r < 0) {
-            int64_t now = util_now_ms();
-            if (c->last_resync && now - c->last_resync < RESYNC_DROP_MS)
-                return send_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too slow");
-            c->last_resync = now;
+        if (c->resync_due) {
+            c->resync_due = 0;
             unsigned char buf[LWS_PRE + 128];
             int n = place_fmt_resync((char *)buf + LWS_PRE, sizeof buf - LWS_PRE,
                                      bcast_last_seq(), "behind");
             if (n < 0 || lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_TEXT) < 0)
                 return -1;
-        } else if (lws_write(wsi, frame, len, LWS_WRITE_BINARY) < 0) {
-            return -1;
+            writes++;
+            continue;
         }
+        int r = bcast_next(&c->cursor, &frame, &len);
+        if (r == 0)
+            break;
+        if (r < 0) {
+            if (fell_behind(c))
+                return send_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "too slow");
+            continue;
+        }
+        if (lws_write(wsi, frame, len, LWS_WRITE_BINARY) < 0)
+            return -1;
         writes++;
     }
-    if (c->cursor < bcast_head())
+    if (c->cursor < bcast_head() || c->resync_due)
         want_write(c);
     return 0;
 }
@@ -594,6 +619,14 @@ static void round_step(void)
         ws_conn *c = ws.round_next;
         ws.round_next = c->next;
         if (c->q_head || !can_write_now(c)) {
+            /* a socket that has not taken its last write yet is not reading: once it is too
+             * far behind it is skipped forward (resync when it can be written again), and
+             * dropped if that happens twice, though it cannot be written to */
+            if (c->wsi && lws_partial_buffered(c->wsi) && bcast_skip_if_behind(&c->cursor) &&
+                fell_behind(c)) {
+                lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+                continue;
+            }
             want_write(c);
             continue;
         }

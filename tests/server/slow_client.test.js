@@ -1,0 +1,183 @@
+// A client that stops reading: the server must not buffer for it without bound. It is skipped
+// forward in the ring (owed a `resync`), and when it falls behind again within 30 s it is
+// dropped, while a normal client keeps receiving every batch (an unbroken prevSeq/lastSeq chain)
+// and the server's memory stays modest.
+//
+// The slow client is a raw TCP socket with a hand-written WebSocket upgrade, so the test decides
+// when it reads (socket.pause()). Many placers at the flood limit make the broadcast big enough
+// to fill the kernel's buffers between the two (a few hundred KiB on loopback).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
+import { test } from 'node:test';
+import WebSocket from 'ws';
+import { connect } from './lib/client.js';
+import { startServer } from './lib/server.js';
+
+const PLACERS = 150;
+// Give up (and fail) if this much was broadcast while the slow client stayed connected: the
+// kernel buffers between the two hold a few hundred KiB (placed caps its side with SO_SNDBUF).
+const MAX_BYTES = 4 * 1024 * 1024;
+const MAX_MS = 300000;
+
+function rssKiB(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+// The TCP state of the server's end of the connection from local port `clientPort`
+// ('01' ESTABLISHED), or null when the server has no such socket any more.
+function serverSideState(serverPort, clientPort) {
+  const hex = (p) => p.toString(16).toUpperCase().padStart(4, '0');
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try { text = fs.readFileSync(f, 'utf8'); } catch { continue; }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 4) continue;
+      if (cols[1].endsWith(`:${hex(serverPort)}`) && cols[2].endsWith(`:${hex(clientPort)}`)) return cols[3];
+    }
+  }
+  return null;
+}
+
+// Opens /ws on a raw socket, reads the 101 answer and whatever follows it, then stops reading.
+function slowClient(port) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    let buf = Buffer.alloc(0);
+    let upgraded = false;
+    const onData = (d) => {
+      buf = Buffer.concat([buf, d]);
+      if (upgraded) return;
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = buf.subarray(0, end).toString();
+      if (!/^HTTP\/1\.1 101/.test(head)) { reject(new Error(`upgrade refused: ${head}`)); return; }
+      upgraded = true;
+      buf = buf.subarray(end + 4);
+      sock.pause();
+      resolve(slow);
+    };
+    const slow = {
+      sock,
+      ended: false,
+      data: () => buf,
+      // Reads everything the server sent until it closes the socket (or timeoutMs passes).
+      drain(timeoutMs) {
+        return new Promise((res) => {
+          const done = () => { clearTimeout(timer); res(); };
+          const timer = setTimeout(done, timeoutMs);
+          if (slow.ended) done();
+          sock.once('end', done);
+          sock.once('close', done);
+          sock.resume();
+        });
+      },
+    };
+    sock.on('data', onData);
+    sock.on('end', () => { slow.ended = true; });
+    sock.on('close', () => { slow.ended = true; });
+    sock.on('error', () => { slow.ended = true; });
+    sock.write('GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+  });
+}
+
+// Server-to-client frames (unmasked): [{opcode, payload}], stopping at an incomplete one.
+function parseFrames(b) {
+  const out = [];
+  let o = 0;
+  while (o + 2 <= b.length) {
+    const opcode = b[o] & 0x0f;
+    let len = b[o + 1] & 0x7f;
+    let h = 2;
+    if (len === 126) { if (o + 4 > b.length) break; len = b.readUInt16BE(o + 2); h = 4; }
+    else if (len === 127) { if (o + 10 > b.length) break; len = Number(b.readBigUInt64BE(o + 2)); h = 10; }
+    if (o + h + len > b.length) break;
+    out.push({ opcode, payload: b.subarray(o + h, o + h + len) });
+    o += h + len;
+  }
+  return out;
+}
+
+test('a client that stops reading is skipped, then dropped; the others miss nothing', async (t) => {
+  const srv = await startServer({ args: ['--cooldown', '0', '--batch-ms', '20', '--max-conns-per-ip', '0', '--width', '256', '--height', '256'] });
+  const placers = [];
+  let slow = null;
+  let viewer = null;
+  let timer = null;
+  try {
+    slow = await slowClient(srv.port);
+    const slowPort = slow.sock.localPort;
+    assert.equal(serverSideState(srv.port, slowPort), '01', 'the server holds the slow connection');
+    viewer = await connect(srv.wsUrl);
+    for (let i = 0; i < PLACERS; i++) {
+      const ws = new WebSocket(srv.wsUrl);
+      ws.on('error', () => {});
+      await new Promise((res, rej) => { ws.once('open', res); ws.once('error', rej); });
+      placers.push(ws);
+    }
+    // every placer at the flood limit (20 a second)
+    let n = 0;
+    timer = setInterval(() => {
+      for (const [k, ws] of placers.entries()) {
+        for (let j = 0; j < 2; j++) {
+          n++;
+          ws.send(JSON.stringify({ type: 'place', x: (k + n) % 256, y: (n >> 8) % 256, color: n % 16, requestId: n }));
+        }
+      }
+    }, 100);
+
+    const t0 = Date.now();
+    let peakRss = 0;
+    const broadcast = () => viewer.batches.reduce((a, b) => a + 32 + 10 * b.pixels.length, 0);
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 500));
+      peakRss = Math.max(peakRss, rssKiB(srv.proc.pid));
+      if (serverSideState(srv.port, slowPort) !== '01') break; // the server let go of it
+      assert.ok(broadcast() < MAX_BYTES && Date.now() - t0 < MAX_MS,
+        `the slow client is still connected after ${broadcast()} bytes of batches`);
+      assert.equal(viewer.closed, null, 'the normal client stays connected');
+    }
+    clearInterval(timer);
+    timer = null;
+    t.diagnostic(`dropped after ${Date.now() - t0} ms, ${broadcast()} bytes in ${viewer.batches.length} batches; placed RSS peak ${peakRss} KiB`);
+
+    // the normal client: connected, and every batch follows the one before it
+    assert.equal(viewer.closed, null);
+    assert.ok(viewer.batches.length > 64, `${viewer.batches.length} batches`);
+    for (let i = 1; i < viewer.batches.length; i++) {
+      assert.equal(viewer.batches[i].prevSeq, viewer.batches[i - 1].lastSeq, `gap before batch ${i}`);
+    }
+    // memory: the backlog of the slow client was never held
+    assert.ok(peakRss < 512 * 1024, `placed RSS peaked at ${peakRss} KiB`);
+
+    // the slow client finally reads: what the kernel held, then the end of the stream (the
+    // resync it was owed may still have been in placed's buffer for it when it was dropped)
+    await slow.drain(20000);
+    assert.ok(slow.ended, 'the server closed the slow connection');
+    const frames = parseFrames(slow.data());
+    const texts = frames.filter((f) => f.opcode === 1).map((f) => JSON.parse(f.payload.toString()));
+    assert.equal(texts[0].type, 'init');
+    for (const m of texts.slice(1)) {
+      assert.equal(m.type, 'resync');
+      assert.equal(typeof m.seq, 'number');
+    }
+    const batchBytes = frames.filter((f) => f.opcode === 2).reduce((a, f) => a + f.payload.length, 0);
+    assert.ok(batchBytes > 0, 'it got batches before it fell behind');
+    assert.ok(batchBytes < broadcast(), `it was skipped: ${batchBytes} of ${broadcast()} batch bytes reached it`);
+
+    // and the server still serves newcomers
+    const late = await connect(srv.wsUrl);
+    assert.equal((await late.placeAndWait(1, 1, 1, 'late')).type, 'placed');
+    late.close();
+  } finally {
+    if (timer) clearInterval(timer);
+    for (const ws of placers) ws.terminate();
+    if (viewer) viewer.close();
+    if (slow) slow.sock.destroy();
+    assert.equal((await srv.stop()).code, 0);
+    srv.cleanup();
+  }
+});
