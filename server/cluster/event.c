@@ -44,6 +44,17 @@ size_t event_encode(const event *e, uint8_t out[EVENT_MAX])
     return EVENT_FIXED + n;
 }
 
+static int is_hex(uint8_t c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+static int is_name_char(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+}
+
 int event_decode(const uint8_t *buf, size_t len, event *e)
 {
     if (len < EVENT_FIXED || buf[0] != EVENT_VERSION)
@@ -51,6 +62,13 @@ int event_decode(const uint8_t *buf, size_t len, event *e)
     size_t n = buf[54];
     if (n > BACKEND_NAME_MAX || len < EVENT_FIXED + n || buf[1] > 15)
         return -1;
+    /* ids and names go on into SQL COPY text and JSON: only what the server ever writes */
+    for (size_t i = 0; i < BACKEND_ID_LEN; i++)
+        if (!is_hex(buf[22 + i]))
+            return -1;
+    for (size_t i = 0; i < n; i++)
+        if (!is_name_char(buf[EVENT_FIXED + i]))
+            return -1;
     e->color = buf[1];
     e->x = get16(buf + 2);
     e->y = get16(buf + 4);

@@ -30,8 +30,9 @@ typedef struct event {
 /* Writes e into out (EVENT_MAX bytes). Returns the encoded length. */
 size_t event_encode(const event *e, uint8_t out[EVENT_MAX]);
 
-/* Reads an event from (buf, len). Returns 0, or -1 for a short buffer, an unknown version or a
- * name that does not fit. */
+/* Reads an event from (buf, len). Returns 0, or -1 for a short buffer, an unknown version, a
+ * colour outside the palette, a user id that is not 32 lowercase hex digits, or a username that
+ * is too long or has characters other than A-Z a-z 0-9 _ -. */
 int event_decode(const uint8_t *buf, size_t len, event *e);
 
 #endif
