@@ -254,12 +254,19 @@ test('nginx in front (docs/deploy.md): balances /ws and the API, caches the snap
   const { Nginx } = await import('./lib/services.js');
   const nginx = await new Nginx().start(cl.servers.slice(0, 2).map((s) => s.port));
   try {
-    const first = await fetch(`${nginx.url}/api/v1/canvas/snapshot`);
-    assert.equal(first.status, 200);
-    await first.arrayBuffer();
-    const second = await fetch(`${nginx.url}/api/v1/canvas/snapshot`);
-    assert.equal(second.status, 200);
-    assert.equal(second.headers.get('x-cache'), 'HIT', 'the second request within a second is served from the cache');
+    // two requests back to back: the second is served from the cache (unless a slow machine
+    // let the 1 s TTL run out between them, hence a few tries)
+    const states = [];
+    for (let i = 0; i < 5 && !states.includes('HIT'); i++) {
+      for (let k = 0; k < 2; k++) {
+        const res = await fetch(`${nginx.url}/api/v1/canvas/snapshot`);
+        assert.equal(res.status, 200);
+        await res.arrayBuffer();
+        states.push(res.headers.get('x-cache'));
+      }
+    }
+    assert.ok(states.includes('HIT'), `a request was served from nginx's cache: ${states}`);
+    assert.ok(states.some((x) => x === 'MISS' || x === 'EXPIRED'), `and some went to placed: ${states}`);
     const { snap } = await fetchSnapshot(nginx.url);
     assert.equal(snap.width, CANVAS);
     const c = await open(nginx.url.replace('http', 'ws') + '/ws');
