@@ -453,9 +453,11 @@ int main(int argc, char **argv)
            o->sample <= 1 ? "" : "Nth");
     printf("delivered: %.0f pixel updates/s, %.0f batches/s, %.2f MB/s\n", t.rx_records / d,
            t.rx_batches / d, t.rx_bytes / d / 1e6);
-    printf("server: %.0f%% CPU, RSS %ld KiB before connecting, %ld KiB connected (%.0f bytes per "
+    /* CPU per connection: microseconds of server CPU each held connection costs per second */
+    double cpu_per_conn = held > 0 && server_cpu > 0 ? server_cpu / 100 * 1e6 / held : 0;
+    printf("server: %.0f%% CPU (%.1f us per connection per second), RSS %ld KiB before connecting, %ld KiB connected (%.0f bytes per "
            "connection), %ld KiB at the end (%.0f bytes per connection)\n",
-           server_cpu, rss_base, rss_conn, rss_idle_conn, rss_end, rss_per_conn);
+           server_cpu, cpu_per_conn, rss_base, rss_conn, rss_idle_conn, rss_end, rss_per_conn);
     printf("load generator: %.0f%% CPU over %d workers\n", load_cpu, o->workers);
     printf("checks: %llu seq gaps, %llu resyncs, %llu seq mismatches, %llu unmatched records, "
            "%llu protocol errors\n",
@@ -471,7 +473,7 @@ int main(int argc, char **argv)
            "ack_p50_ms=%.2f ack_p99_ms=%.2f ack_max_ms=%.2f "
            "vis_p50_ms=%.1f vis_p99_ms=%.1f vis_max_ms=%.1f vis_samples=%llu "
            "px_per_s=%.0f batches_per_s=%.0f mbytes_per_s=%.2f "
-           "server_cpu_pct=%.0f server_rss_kb=%ld server_rss_base_kb=%ld server_rss_conn_kb=%ld rss_idle_conn_b=%.0f rss_per_conn_b=%.0f "
+           "server_cpu_pct=%.0f cpu_per_conn_us=%.1f server_rss_kb=%ld server_rss_base_kb=%ld server_rss_conn_kb=%ld rss_idle_conn_b=%.0f rss_per_conn_b=%.0f "
            "load_cpu_pct=%.0f gaps=%llu resyncs=%llu mismatches=%llu unmatched=%llu "
            "proto_errors=%llu errors=%llu workers_failed=%d\n",
            o->viewers, o->placers, held, (unsigned long long)t.conns_failed,
@@ -482,7 +484,7 @@ int main(int argc, char **argv)
            ms(hist_quantile(&t.ack, 1)), ms(hist_quantile(&t.visible, 0.5)),
            ms(hist_quantile(&t.visible, 0.99)), ms(hist_quantile(&t.visible, 1)),
            (unsigned long long)t.visible.count, t.rx_records / d, t.rx_batches / d,
-           t.rx_bytes / d / 1e6, server_cpu, rss_end, rss_base, rss_conn, rss_idle_conn, rss_per_conn, load_cpu,
+           t.rx_bytes / d / 1e6, server_cpu, cpu_per_conn, rss_end, rss_base, rss_conn, rss_idle_conn, rss_per_conn, load_cpu,
            (unsigned long long)t.seq_gaps, (unsigned long long)t.resyncs,
            (unsigned long long)t.seq_mismatch, (unsigned long long)t.vis_unmatched,
            (unsigned long long)t.proto_errors, (unsigned long long)errors, bad);
