@@ -18,7 +18,7 @@
 
 #define PIPE_MAX 1024          /* placements per Redis pipeline */
 #define REDIS_TIMEOUT_MS 1000  /* connect and reply timeout of the placer's connection */
-#define FLUSH_MS 30000         /* how long a stop waits for Kafka to take the last events */
+#define FLUSH_MS 10000         /* how long a stop waits for Kafka to take the last events */
 
 typedef struct job {
     struct job *next;

@@ -35,7 +35,7 @@ int placer_submit(placer *p, const char *user_id, uint32_t x, uint32_t y, int co
 /* The highest seq this process has acknowledged (loop thread). */
 uint64_t placer_max_acked(const placer *p);
 
-/* Takes no more placements, waits for the in-flight ones (up to 30 s for Kafka), runs their
+/* Takes no more placements, waits for the in-flight ones (up to 10 s for Kafka), runs their
  * callbacks, and frees p. Accepts NULL. */
 void placer_close(placer *p);
 
