@@ -230,7 +230,10 @@ export class Kafka {
         'auto.create.topics.enable=true',
         '',
       ].join('\n'));
-      const id = crypto.randomBytes(16).toString('base64url');
+      // A base64url id may start with '-', which the storage tool's argument parser takes for
+      // an option; draw again until it does not.
+      let id;
+      do id = crypto.randomBytes(16).toString('base64url'); while (id.startsWith('-'));
       execFileSync('java', ['-cp', `${this.jars}/*`, 'kafka.tools.StorageTool', 'format', '-t', id,
         '-c', this.props, '--standalone'], { stdio: ['ignore', 'ignore', 'pipe'] });
     }
