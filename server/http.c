@@ -17,6 +17,7 @@
 #include "ws.h"
 
 #define CHUNK (256 * 1024) /* body bytes written per writable callback */
+#define IDLE_SECS 30       /* how long an idle keep-alive connection is kept */
 
 enum { M_GET = 1, M_POST = 2, M_OTHER = 3 };
 enum { S_NONE, S_RESOLVE, S_CREATE }; /* what a route needs of the session */
@@ -254,6 +255,17 @@ static int safe_path(const char *p)
     return 1;
 }
 
+/* Ends an answered request: returns -1 to close the connection, else 0 with the connection kept
+ * for the next request, at most IDLE_SECS (lws 4.1 would keep an idle keep-alive connection, and
+ * its memory, for ever). */
+static int transaction_done(struct lws *wsi)
+{
+    if (lws_http_transaction_completed(wsi))
+        return -1;
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, IDLE_SECS);
+    return 0;
+}
+
 /* Returns what the lws callback returns. */
 static int serve_static(http_req *r, const char *uri)
 {
@@ -294,7 +306,7 @@ static int serve_static(http_req *r, const char *uri)
     if (pss)
         pss->req = NULL;
     req_free(r);
-    if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
+    if (n < 0 || (n > 0 && transaction_done(wsi) < 0))
         return -1;
     return 0;
 }
@@ -326,6 +338,7 @@ static int on_http(place_server *srv, http_pss *pss, struct lws *wsi, const char
         else
             req_free(pss->req);
     }
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0); /* the keep-alive idle time is over */
     http_req *r = calloc(1, sizeof *r);
     if (!(pss->req = r))
         return -1;
@@ -465,7 +478,7 @@ static int on_writable(http_pss *pss, struct lws *wsi)
     int close_after = r->close_after;
     pss->req = NULL;
     req_free(r);
-    if (close_after || lws_http_transaction_completed(wsi))
+    if (close_after || transaction_done(wsi) < 0)
         return -1;
     return 0;
 }
@@ -498,9 +511,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return on_writable(pss, wsi);
     case LWS_CALLBACK_HTTP_FILE_COMPLETION:
-        if (lws_http_transaction_completed(wsi))
-            return -1;
-        return 0;
+        return transaction_done(wsi);
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         on_gone(pss);
