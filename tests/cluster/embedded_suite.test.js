@@ -26,7 +26,11 @@ after(async () => {
   await Promise.all([redis?.destroy(), pg?.destroy(), kafka?.destroy()]);
 });
 
-const files = fs.readdirSync(serverTests).filter((f) => f.endsWith('.test.js')).sort();
+// The files checked in cluster mode, named so that a test added to tests/server later joins
+// here once it was seen to pass against a cluster (add it to this list), not by surprise in CI.
+const files = ['admin', 'auth', 'bad_input', 'durability', 'guests', 'http_idle', 'limits',
+  'login_flood', 'place', 'slow_client'].map((n) => `${n}.test.js`)
+  .filter((f) => fs.existsSync(path.join(serverTests, f)));
 
 for (const f of files) {
   test(`tests/server/${f} in cluster mode`, async () => {

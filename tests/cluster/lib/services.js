@@ -68,6 +68,20 @@ async function waitFor(what, fn, timeoutMs, child) {
   }
 }
 
+// A port picked by freePort() can be taken by someone else's connection before the service
+// binds it (other test suites and load generators share the machine): the first start of a
+// service retries on new ports.
+async function withPortRetry(what, attempt) {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (e) {
+      if (i >= 3) throw e;
+      console.error(`# ${what}: ${e.message}; retrying on other ports`);
+    }
+  }
+}
+
 export function tmpDir(prefix) {
   return fs.mkdtempSync(path.join(os.tmpdir(), `place-${prefix}-`));
 }
@@ -101,10 +115,15 @@ export class Redis {
   constructor() { this.child = null; }
 
   async start() {
-    if (!this.port) {
+    if (this.port) return this.launch();
+    this.dir = tmpDir('redis');
+    return withPortRetry('redis', async () => {
       this.port = await freePort();
-      this.dir = tmpDir('redis');
-    }
+      return this.launch();
+    });
+  }
+
+  async launch() {
     // appendonly so a restart keeps the canvas, like a production Redis with AOF
     this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1',
       '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', this.dir,
@@ -139,15 +158,20 @@ export class Redis {
 
 export class Postgres {
   async start() {
-    if (!this.port) {
+    if (this.port) return this.launch();
+    this.dir = tmpDir('pg');
+    fs.chmodSync(this.dir, 0o755);
+    this.data = path.join(this.dir, 'data');
+    if (isRoot) execFileSync('chown', ['postgres:postgres', this.dir]);
+    this.run([path.join(PG_BIN, 'initdb'), '-D', this.data, '-A', 'trust', '-U', 'postgres',
+      '-E', 'UTF8', '--no-sync']);
+    return withPortRetry('postgres', async () => {
       this.port = await freePort();
-      this.dir = tmpDir('pg');
-      fs.chmodSync(this.dir, 0o755);
-      this.data = path.join(this.dir, 'data');
-      if (isRoot) execFileSync('chown', ['postgres:postgres', this.dir]);
-      this.run([path.join(PG_BIN, 'initdb'), '-D', this.data, '-A', 'trust', '-U', 'postgres',
-        '-E', 'UTF8', '--no-sync']);
-    }
+      return this.launch();
+    });
+  }
+
+  async launch() {
     this.run([path.join(PG_BIN, 'pg_ctl'), '-D', this.data, '-l', path.join(this.dir, 'pg.log'),
       '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off ` +
       '-c max_connections=50 -c shared_buffers=32MB', '-w', '-t', '60', 'start']);
@@ -219,7 +243,17 @@ export function kafkaJars() {
 
 export class Kafka {
   async start() {
-    if (!this.port) {
+    if (this.port) return this.launch();
+    return withPortRetry('kafka', async () => {
+      if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
+      await this.setup();
+      return this.launch();
+    });
+  }
+
+  // New ports, a new directory, its properties and formatted storage.
+  async setup() {
+    {
       this.jars = kafkaJars();
       this.port = await freePort();
       this.ctlPort = await freePort();
@@ -250,6 +284,9 @@ export class Kafka {
       execFileSync('java', ['-cp', `${this.jars}/*`, 'kafka.tools.StorageTool', 'format', '-t', id,
         '-c', this.props, '--standalone'], { stdio: ['ignore', 'ignore', 'pipe'] });
     }
+  }
+
+  async launch() {
     this.child = spawn('java', ['-Xmx512m', '-Xms128m', '-XX:+UseSerialGC', '-cp', `${this.jars}/*`,
       'kafka.Kafka', this.props], { stdio: logStdio(path.join(this.dir, 'broker.log')) });
     track(this.child);
