@@ -35,44 +35,6 @@ static void usage(FILE *f)
             PLACE_CLIENT_DEFAULT_URL, APP_BAR_H);
 }
 
-static int do_login(const char *url, const char *user)
-{
-    char password[300];
-    char prompt[128];
-    snprintf(prompt, sizeof prompt, "Password for %s: ", user);
-    int n = place_client_read_password(prompt, password, sizeof password);
-    if (n < 0) {
-        fprintf(stderr, "place-sdl: cannot read a password from the terminal\n");
-        return -1;
-    }
-    char token[PLACE_CLIENT_TOKEN_MAX + 1], err[300];
-    int rc = place_client_login(url, user, password, token, err, sizeof err);
-    memset(password, 0, sizeof password);
-    if (rc < 0) {
-        fprintf(stderr, "place-sdl: login failed: %s\n", err);
-        return -1;
-    }
-    if (place_client_token_save(token) < 0) {
-        fprintf(stderr, "place-sdl: logged in, but the session could not be saved\n");
-        return -1;
-    }
-    return 0;
-}
-
-static int do_logout(const char *url)
-{
-    char token[PLACE_CLIENT_TOKEN_MAX + 1], err[300];
-    if (place_client_token_load(token) == 1 && place_client_logout(url, token, err, sizeof err) < 0)
-        fprintf(stderr, "place-sdl: the server did not confirm the logout (%s); forgetting the "
-                        "session anyway\n", err);
-    if (place_client_token_clear() < 0) {
-        fprintf(stderr, "place-sdl: cannot remove the session file\n");
-        return 1;
-    }
-    printf("Logged out.\n");
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     app_options o = {.win_w = 1024, .win_h = 768, .bench_side = 2000, .bench_rate = 10000};
@@ -138,8 +100,8 @@ int main(int argc, char **argv)
         return app_bench(&o);
     }
     if (logout)
-        return do_logout(o.url);
-    if (login && do_login(o.url, login) < 0)
+        return place_client_logout_stored("place-sdl", o.url);
+    if (login && place_client_login_interactive("place-sdl", o.url, login) < 0)
         return 1;
     char token[PLACE_CLIENT_TOKEN_MAX + 1];
     int have = place_client_token_load(token) == 1;

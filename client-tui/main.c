@@ -28,44 +28,6 @@ static void usage(FILE *f)
             PLACE_CLIENT_DEFAULT_URL);
 }
 
-static int do_login(const char *url, const char *user)
-{
-    char password[300];
-    char prompt[128];
-    snprintf(prompt, sizeof prompt, "Password for %s: ", user);
-    int n = place_client_read_password(prompt, password, sizeof password);
-    if (n < 0) {
-        fprintf(stderr, "place-tui: cannot read a password from the terminal\n");
-        return -1;
-    }
-    char token[PLACE_CLIENT_TOKEN_MAX + 1], err[300];
-    int rc = place_client_login(url, user, password, token, err, sizeof err);
-    memset(password, 0, sizeof password);
-    if (rc < 0) {
-        fprintf(stderr, "place-tui: login failed: %s\n", err);
-        return -1;
-    }
-    if (place_client_token_save(token) < 0) {
-        fprintf(stderr, "place-tui: logged in, but the session could not be saved\n");
-        return -1;
-    }
-    return 0;
-}
-
-static int do_logout(const char *url)
-{
-    char token[PLACE_CLIENT_TOKEN_MAX + 1], err[300];
-    if (place_client_token_load(token) == 1 && place_client_logout(url, token, err, sizeof err) < 0)
-        fprintf(stderr, "place-tui: the server did not confirm the logout (%s); forgetting the "
-                        "session anyway\n", err);
-    if (place_client_token_clear() < 0) {
-        fprintf(stderr, "place-tui: cannot remove the session file\n");
-        return 1;
-    }
-    printf("Logged out.\n");
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, ""); /* ncursesw needs the locale to draw half blocks in UTF-8 */
@@ -114,10 +76,10 @@ int main(int argc, char **argv)
         return bench_redraw(bench, bench_cols, bench_rows, (uint32_t)bench_side);
     }
     if (logout)
-        return do_logout(url);
+        return place_client_logout_stored("place-tui", url);
     if (bench_idle_s > 0)
         return bench_idle(url, NULL, bench_idle_s);
-    if (login && do_login(url, login) < 0)
+    if (login && place_client_login_interactive("place-tui", url, login) < 0)
         return 1;
     char token[PLACE_CLIENT_TOKEN_MAX + 1];
     int have = place_client_token_load(token) == 1;

@@ -213,3 +213,40 @@ int place_client_read_password(const char *prompt, char *buf, size_t cap)
     close(fd);
     return rc < 0 ? rc : (int)n;
 }
+
+int place_client_login_interactive(const char *prog, const char *url, const char *user)
+{
+    char password[300];
+    char prompt[128];
+    snprintf(prompt, sizeof prompt, "Password for %s: ", user);
+    if (place_client_read_password(prompt, password, sizeof password) < 0) {
+        fprintf(stderr, "%s: cannot read a password from the terminal\n", prog);
+        return -1;
+    }
+    char token[PLACE_CLIENT_TOKEN_MAX + 1], err[300];
+    int rc = place_client_login(url, user, password, token, err, sizeof err);
+    memset(password, 0, sizeof password);
+    if (rc < 0) {
+        fprintf(stderr, "%s: login failed: %s\n", prog, err);
+        return -1;
+    }
+    if (place_client_token_save(token) < 0) {
+        fprintf(stderr, "%s: logged in, but the session could not be saved\n", prog);
+        return -1;
+    }
+    return 0;
+}
+
+int place_client_logout_stored(const char *prog, const char *url)
+{
+    char token[PLACE_CLIENT_TOKEN_MAX + 1], err[300];
+    if (place_client_token_load(token) == 1 && place_client_logout(url, token, err, sizeof err) < 0)
+        fprintf(stderr, "%s: the server did not confirm the logout (%s); forgetting the "
+                        "session anyway\n", prog, err);
+    if (place_client_token_clear() < 0) {
+        fprintf(stderr, "%s: cannot remove the session file\n", prog);
+        return 1;
+    }
+    printf("Logged out.\n");
+    return 0;
+}

@@ -200,4 +200,14 @@ int place_client_logout(const char *url, const char *token, char *err, size_t er
  * the newline, into buf. Returns the length, or a negative code (no terminal, too long). */
 int place_client_read_password(const char *prompt, char *buf, size_t cap);
 
+/* What `--login USER` does in every native client: asks for USER's password on the terminal,
+ * logs in and stores the session token. Messages for the person go to stderr, prefixed with
+ * prog ("place-tui"). Returns 0, or -1 after saying why. */
+int place_client_login_interactive(const char *prog, const char *url, const char *user);
+
+/* What `--logout` does: revokes the stored session on the server (if the server cannot be
+ * reached the session is forgotten anyway, with a warning) and removes the token file. Returns
+ * the process exit status: 0, or 1 if the token file could not be removed. */
+int place_client_logout_stored(const char *prog, const char *url);
+
 #endif
