@@ -88,10 +88,9 @@ static int out_pending(client_ws *w)
     return any;
 }
 
-void client_ws_send(client_ws *w, const char *text)
+/* Appends a copy of text (with LWS_PRE headroom) to the outgoing queue; any thread. */
+static void out_push(client_ws *w, const char *text)
 {
-    if (!w)
-        return;
     size_t len = strlen(text);
     outmsg *m = malloc(sizeof *m + LWS_PRE + len);
     if (!m)
@@ -106,6 +105,13 @@ void client_ws_send(client_ws *w, const char *text)
         w->out_head = m;
     w->out_tail = m;
     pthread_mutex_unlock(&w->lock);
+}
+
+void client_ws_send(client_ws *w, const char *text)
+{
+    if (!w)
+        return;
+    out_push(w, text);
     lws_cancel_service(w->ctx); /* the lws thread asks for a writable callback */
 }
 
@@ -202,20 +208,7 @@ static void ping_cb(lws_sorted_usec_list_t *sul)
     }
     char msg[64];
     if (place_fmt_ping(msg, sizeof msg) > 0) {
-        size_t len = strlen(msg);
-        outmsg *m = malloc(sizeof *m + LWS_PRE + len);
-        if (!m)
-            abort();
-        m->next = NULL;
-        m->len = len;
-        memcpy(m->buf + LWS_PRE, msg, len);
-        pthread_mutex_lock(&w->lock);
-        if (w->out_tail)
-            w->out_tail->next = m;
-        else
-            w->out_head = m;
-        w->out_tail = m;
-        pthread_mutex_unlock(&w->lock);
+        out_push(w, msg);
         lws_callback_on_writable(w->wsi);
     }
     lws_sul_schedule(w->ctx, 0, &w->sul_ping, ping_cb, PING_INTERVAL_US);
