@@ -432,6 +432,10 @@ let wasWaiting = false;
 // end: local ms from which the player may place (0: now). cue: whether the end of a cooldown
 // running until now deserves the "ready" cue (not when a failed placement just cancels it).
 function setCooldown(end, cue = true) {
+  // The clock skew is measured from a message that was some time in transit, so a converted
+  // server time can land a little late; no wait is ever longer than the cooldown itself.
+  const longest = cooldownMs();
+  if (longest && end > Date.now() + longest) end = Date.now() + longest;
   app.cooldownEnd = end > Date.now() ? end : 0;
   clearInterval(cooldownTick);
   if (app.cooldownEnd) {
