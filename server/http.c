@@ -183,7 +183,10 @@ static void pixel_done(void *arg, int rc, const backend_history_entry *e, size_t
         return;
     }
     if (rc < 0) {
-        http_reply_error(r, 500, PLACE_ERR_INTERNAL, "The history could not be read.");
+        /* the store could not be read (cluster: PostgreSQL down): nothing is wrong with the
+         * request, and asking again later will work */
+        http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE,
+                         "The pixel's history cannot be read right now: try again in a moment.");
         return;
     }
     size_t cap = 128 + n * 200, o = 0;

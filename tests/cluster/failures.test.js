@@ -96,7 +96,8 @@ test('PostgreSQL down: placements go on, the writer retries and catches up, noth
   const before = acked.size;
   await eventually(() => acked.size >= before + 30, 'placements while PostgreSQL is down', 20000);
   const res = await fetch(`${A.url}/api/v1/pixel?x=1&y=1`);
-  assert.notEqual(res.status, 200, 'the history cannot be read while PostgreSQL is down');
+  assert.equal(res.status, 503, 'the history cannot be read while PostgreSQL is down');
+  assert.equal((await res.json()).error, 'UNAVAILABLE');
   await cl.pg.start();
   await expectAllAckedInHistory('after PostgreSQL came back');
   const ok = await fetch(`${A.url}/api/v1/pixel?x=1&y=1`);
