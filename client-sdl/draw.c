@@ -283,23 +283,7 @@ static void draw_info(app *a)
     }
     int64_t now = place_client_now_ms();
     for (int i = 0; i < e->history_count && i < PLACE_CLIENT_HISTORY_MAX; i++) {
-        const place_client_placement *p = &e->history[i];
-        time_t t = (time_t)(p->time_ms / 1000);
-        struct tm tm;
-        char when[32], ago[32];
-        localtime_r(&t, &tm);
-        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-        int64_t s = (now - p->time_ms) / 1000;
-        if (s < 0)
-            s = 0;
-        if (s < 120)
-            snprintf(ago, sizeof ago, "%lld s ago", (long long)s);
-        else if (s < 7200)
-            snprintf(ago, sizeof ago, "%lld min ago", (long long)(s / 60));
-        else
-            snprintf(ago, sizeof ago, "%lld h ago", (long long)(s / 3600));
-        snprintf(buf[n], sizeof buf[n], "%-10s by %s, %s (%s)", place_color_name(p->color),
-                 p->username[0] ? p->username : "?", when, ago);
+        place_client_describe_placement(&e->history[i], now, buf[n], sizeof buf[n]);
         lines[n] = buf[n];
         n++;
     }

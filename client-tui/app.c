@@ -260,22 +260,7 @@ static void draw_info(app *a)
     }
     int64_t now = place_client_now_ms();
     for (int i = 0; i < e->history_count; i++) {
-        place_client_placement *p = &e->history[i];
-        time_t t = (time_t)(p->time_ms / 1000);
-        struct tm tm;
-        char when[32];
-        localtime_r(&t, &tm);
-        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-        int64_t ago = (now - p->time_ms) / 1000;
-        char agos[32];
-        if (ago < 120)
-            snprintf(agos, sizeof agos, "%lld s ago", (long long)(ago < 0 ? 0 : ago));
-        else if (ago < 7200)
-            snprintf(agos, sizeof agos, "%lld min ago", (long long)(ago / 60));
-        else
-            snprintf(agos, sizeof agos, "%lld h ago", (long long)(ago / 3600));
-        snprintf(buf[n], sizeof buf[n], "%-10s by %s, %s (%s)", place_color_name(p->color),
-                 p->username[0] ? p->username : "?", when, agos);
+        place_client_describe_placement(&e->history[i], now, buf[n], sizeof buf[n]);
         lines[n] = buf[n];
         n++;
     }

@@ -11,6 +11,7 @@
 #include "client_int.h"
 #include "client_recon.h"
 #include "place/bitmap.h"
+#include "place/palette.h"
 
 struct place_client {
     char *url;
@@ -436,4 +437,25 @@ int place_client_inject_frame(place_client *c, const uint8_t *frame, size_t len)
     in->len = len;
     client_deliver(c, in);
     return 0;
+}
+
+void place_client_describe_placement(const place_client_placement *p, int64_t now_ms, char *buf,
+                                     size_t cap)
+{
+    time_t t = (time_t)(p->time_ms / 1000);
+    struct tm tm;
+    char when[32], ago[32];
+    localtime_r(&t, &tm);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+    int64_t s = (now_ms - p->time_ms) / 1000;
+    if (s < 0)
+        s = 0;
+    if (s < 120)
+        snprintf(ago, sizeof ago, "%lld s ago", (long long)s);
+    else if (s < 7200)
+        snprintf(ago, sizeof ago, "%lld min ago", (long long)(s / 60));
+    else
+        snprintf(ago, sizeof ago, "%lld h ago", (long long)(s / 3600));
+    snprintf(buf, cap, "%-10s by %s, %s (%s)", place_color_name(p->color),
+             p->username[0] ? p->username : "?", when, ago);
 }

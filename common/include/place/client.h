@@ -92,6 +92,12 @@ typedef struct place_client_placement {
     int64_t time_ms; /* when it was placed, ms since the epoch */
 } place_client_placement;
 
+/* One placement as a line for a person: "red        by alice, 2026-11-27 20:41:03 (5 min ago)"
+ * (local time; "ago" measured from now_ms). Writes at most cap bytes, NUL-terminated; every
+ * front-end's pixel-history box uses it so they read alike. */
+void place_client_describe_placement(const place_client_placement *p, int64_t now_ms, char *buf,
+                                     size_t cap);
+
 typedef struct place_client_event {
     place_client_event_type type;
     int x, y, w, h;         /* PIXELS: rectangle; PLACED, ROLLBACK, PIXEL_INFO: the pixel */
