@@ -117,11 +117,16 @@ static int accepts_gzip(struct lws *wsi)
     return g && strncmp(g, "gzip;q=0", 8) != 0 && strncmp(g, "gzip; q=0", 9) != 0;
 }
 
-static void h_snapshot(http_req *r)
+static void snapshot_ready(void *arg, canvas_snap *s)
 {
-    canvas_snap *s = canvas_snapshot();
+    http_req *r = arg;
+    if (!r->wsi) { /* the client went away while the snapshot was read */
+        canvas_snap_unref(s);
+        reply_ready(r);
+        return;
+    }
     if (!s) {
-        http_reply_error(r, 500, PLACE_ERR_INTERNAL, NULL);
+        http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, NULL);
         return;
     }
     char seq[32], inm[128];
@@ -150,6 +155,13 @@ static void h_snapshot(http_req *r)
     }
     r->status = 200;
     reply_ready(r);
+}
+
+/* In cluster mode the snapshot may have to be read from Redis first: the answer can come later. */
+static void h_snapshot(http_req *r)
+{
+    r->pending = 1;
+    canvas_snapshot_fresh(snapshot_ready, r);
 }
 
 static void h_info(http_req *r)

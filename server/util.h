@@ -1,4 +1,4 @@
-/* Two helpers every server module needs: the wall clock in ms and random hex identifiers. */
+/* Helpers every server module needs: the clocks in ms and random hex identifiers. */
 #ifndef PLACE_SERVER_UTIL_H
 #define PLACE_SERVER_UTIL_H
 
@@ -12,6 +12,14 @@ static inline int64_t util_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds of a clock that never jumps, for ages and timeouts. */
+static inline int64_t util_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 

@@ -23,6 +23,7 @@
 #define LOOP_REDIS_TIMEOUT_MS 500 /* the loop thread's Redis calls wait at most this long */
 #define CACHE_MAX 200000          /* remembered users or sessions; past it the memory starts over */
 #define TOPIC_TIMEOUT_MS 10000
+#define SNAPSHOT_REDIS_TIMEOUT_MS 2000 /* a worker thread reads the 2 MB canvas */
 
 typedef struct user_ent {
     char id[BACKEND_ID_LEN + 1];
@@ -286,6 +287,51 @@ static int cl_load_canvas(backend *b, uint8_t **bits, uint32_t *w, uint32_t *h, 
     return -1;
 }
 
+/* The snapshot source: the canvas and its seq read by one script, so that they agree, on a
+ * connection of its own (it is used on a worker thread). */
+static int snap_read(void *arg, uint32_t w, uint32_t h, uint8_t **bits, uint64_t *seq)
+{
+    const char *keys[3] = {RSTORE_PREFIX "canvas", RSTORE_PREFIX "seq", RSTORE_PREFIX "meta"};
+    redisReply *r = rstore_script(arg, RS_SNAPSHOT, 3, 3, keys, NULL);
+    /* a canvas of another size means a newer placed grew it: this one serves its own size */
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 5 || num_at(r, 2) != (long long)w ||
+        num_at(r, 3) != (long long)h) {
+        if (r)
+            freeReplyObject(r);
+        return -1;
+    }
+    const redisReply *data = r->element[0];
+    size_t bytes = place_bitmap_bytes(w, h);
+    size_t have = data->type == REDIS_REPLY_STRING ? data->len : 0;
+    uint8_t *out = calloc(1, bytes ? bytes : 1);
+    if (!out) {
+        freeReplyObject(r);
+        return -1;
+    }
+    /* BITFIELD only grows the string as far as the highest pixel written */
+    if (have)
+        memcpy(out, data->str, have < bytes ? have : bytes);
+    *seq = (uint64_t)num_at(r, 1);
+    *bits = out;
+    freeReplyObject(r);
+    return 0;
+}
+
+static void snap_source_free(void *arg)
+{
+    rstore_free(arg);
+}
+
+static int cl_snapshot_source(backend *b, canvas_source *out)
+{
+    cluster *c = (cluster *)b;
+    rstore *rs = rstore_new(c->cfg.redis, SNAPSHOT_REDIS_TIMEOUT_MS);
+    if (!rs)
+        return -1;
+    *out = (canvas_source){snap_read, snap_source_free, rs};
+    return 0;
+}
+
 /* ---------------------------------------------------------------- placements and history */
 
 static int cl_place(backend *b, const char *user_id, uint32_t x, uint32_t y, int color,
@@ -526,6 +572,7 @@ static const backend_ops cluster_ops = {
     .user_credentials = cl_user_credentials,
     .admin = cl_admin,
     .history = cl_history,
+    .snapshot_source = cl_snapshot_source,
     .close = cl_close,
 };
 

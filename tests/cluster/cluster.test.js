@@ -1,7 +1,8 @@
 // Cluster mode on real services: two (then three) placed processes on one Redis, one Kafka
 // broker and one PostgreSQL, all on loopback. What a player on one process does, a player on
 // another sees; the cooldown, sessions and bans are shared; the history in PostgreSQL is
-// complete; the canvas in Redis has the snapshot's nibble order.
+// complete; the canvas in Redis has the snapshot's nibble order, and every process serves its
+// snapshot from there.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, eventually, sleep, CANVAS } from './lib/cluster.js';
@@ -181,6 +182,31 @@ test('placements from many clients on both processes: every process broadcasts a
       for (let i = 1; i < b.pixels.length; i++) assert.ok(b.pixels[i].seq > b.pixels[i - 1].seq);
     }
   }
+});
+
+test('every process reads its snapshot from Redis, with the seq, at most a second old', async () => {
+  const [A, B] = cl.servers;
+  // A pixel written into Redis the way the placement script writes one, but never produced to
+  // Kafka: a process can only show it by reading the canvas from Redis.
+  const script = "redis.call('BITFIELD', KEYS[1], 'SET', 'u4', '#' .. ARGV[1], ARGV[2]) " +
+    "return redis.call('INCR', KEYS[2])";
+  const seq = Number(cl.redis.cli('EVAL', script, '2', '{place}:canvas', '{place}:seq',
+    String(2 * CANVAS + 61), '13'));
+  assert.ok(seq >= 1);
+  holes.push(seq); // the feed skips it as a hole: it has no event
+  const t0 = Date.now();
+  for (const s of [A, B]) {
+    const { res, snap } = await eventually(async () => {
+      const got = await fetchSnapshot(s.url);
+      return got.snap.seq >= seq && got;
+    }, `a snapshot of ${s.url} with the pixel written into Redis`, 5000, 50);
+    assert.equal(snap.get(61, 2), 13, `pixel (61, 2) in the snapshot of ${s.url}`);
+    assert.equal(res.headers.get('x-place-seq'), String(snap.seq));
+    assert.equal(res.headers.get('etag'), `"${snap.seq}-${CANVAS}x${CANVAS}"`);
+  }
+  const took = Date.now() - t0;
+  // cached for at most 1 s, plus the read and the polling
+  assert.ok(took < 2500, `both snapshots showed it after ${took} ms`);
 });
 
 test('a seq numbered in Redis but never produced is skipped as a hole after --hole-ms', async () => {
