@@ -178,6 +178,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "placed: %s\n", err[0] ? err : "out of memory");
         return 1;
     }
+    canvas_source src;
+    if (srv->store->ops->snapshot_source) {
+        if (srv->store->ops->snapshot_source(srv->store, &src) < 0) {
+            fprintf(stderr, "placed: out of memory\n");
+            return 1;
+        }
+        canvas_use_source(&src);
+    }
 
     /* PLACED_LWS_LOG=<lws log bitmask> shows libwebsockets' own log when debugging */
     const char *lwslog = getenv("PLACED_LWS_LOG");

@@ -234,7 +234,10 @@ static void *consumer_main(void *arg)
     if (kset(conf, "bootstrap.servers", f->brokers) < 0 || kset(conf, "group.id", "placed-feed") < 0 ||
         kset(conf, "enable.auto.commit", "false") < 0 ||
         kset(conf, "enable.auto.offset.store", "false") < 0 ||
-        kset(conf, "fetch.wait.max.ms", "10") < 0 || kset(conf, "fetch.error.backoff.ms", "100") < 0 ||
+        /* a fetch waits for 64 KiB or 25 ms: with fetch.min.bytes=1 every event would be a
+         * fetch of its own, and the broker's CPU would go into thousands of them a second */
+        kset(conf, "fetch.wait.max.ms", "25") < 0 || kset(conf, "fetch.min.bytes", "65536") < 0 ||
+        kset(conf, "fetch.error.backoff.ms", "100") < 0 ||
         kset(conf, "reconnect.backoff.max.ms", "1000") < 0) {
         rd_kafka_conf_destroy(conf);
         return NULL;

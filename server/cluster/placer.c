@@ -330,7 +330,7 @@ placer *placer_new(uv_loop_t *loop, const placer_config *cfg, char *err, size_t 
         kset(conf, "enable.idempotence", "true", kerr, sizeof kerr) < 0 ||
         kset(conf, "acks", "all", kerr, sizeof kerr) < 0 ||
         kset(conf, "message.timeout.ms", "0", kerr, sizeof kerr) < 0 ||
-        kset(conf, "linger.ms", "2", kerr, sizeof kerr) < 0 ||
+        kset(conf, "linger.ms", "5", kerr, sizeof kerr) < 0 ||
         kset(conf, "queue.buffering.max.messages", "1000000", kerr, sizeof kerr) < 0 ||
         kset(conf, "reconnect.backoff.max.ms", "1000", kerr, sizeof kerr) < 0) {
         rd_kafka_conf_destroy(conf);
