@@ -264,7 +264,7 @@ if want cluster; then
     for attempt in 1 2 3; do
       mkfifo "$work/cluster.in.$attempt"
       mode=""; ((attempt == 3)) && mode="--own-ports" # last try without the shared port
-      PLACE_KAFKA_READY=$([[ -x $ready ]] && echo "$ready") timeout 1200 node "$here/cluster.mjs" "$placed" "$nsrv" $mode \
+      PLACE_KAFKA_READY=$([[ -x $ready ]] && echo "$ready") timeout 1200 "${nice_cmd[@]}" node "$here/cluster.mjs" "$placed" "$nsrv" $mode \
         <"$work/cluster.in.$attempt" >"$logs/cluster.out" 2>>"$logs/cluster.err" &
       cpid=$!
       pids+=("$cpid")

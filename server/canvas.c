@@ -160,10 +160,17 @@ static void build_after(uv_work_t *w, int status)
         return;
     }
     if (j->from_source && !j->s) {
-        /* the source cannot be read (Redis down): serve the local canvas, which the placement
-         * feed keeps current, rather than an ever older copy */
+        /* the source cannot be read (Redis down): nothing can be placed meanwhile, so the
+         * newer of the last snapshot read and the local canvas (which the placement feed keeps
+         * current) is the canvas; the seq a client sees never goes back */
         j->from_source = 0;
         j->started = util_mono_ms();
+        if (cv.current && cv.current->seq >= cv.seq) {
+            cv.current_at = j->started;
+            free(j);
+            wake_waiters(cv.current);
+            return;
+        }
         if ((j->s = snap_begin()) && start_build(j) == 0)
             return;
         canvas_snap_unref(j->s);

@@ -145,10 +145,17 @@ test('Redis down: placements refused with UNAVAILABLE, viewing goes on, recovery
   }, 'a refusal while Redis is down', 10000);
   assert.equal(r.code, 'UNAVAILABLE');
   await eventually(() => (errors.UNAVAILABLE || 0) > 0, 'the players to see UNAVAILABLE too', 5000);
-  // viewing: snapshots and the open connections carry on
+  // viewing: snapshots and the open connections carry on. The snapshot cached from Redis goes
+  // stale after a second; then it is made without Redis, and still has every acknowledged pixel.
+  await sleep(1200);
+  const newest = Math.max(...acked.keys()); // nothing is acknowledged while Redis is down
+  const last = acked.get(newest);
   for (const s of [A, B]) {
-    const { snap } = await fetchSnapshot(s.url);
+    const { res, snap } = await fetchSnapshot(s.url);
     assert.equal(snap.width, CANVAS);
+    assert.ok(snap.seq >= newest, `snapshot of ${s.url} at seq ${snap.seq} < ${newest}`);
+    assert.equal(snap.get(last.x, last.y), last.color, `the last acknowledged pixel in ${s.url}'s snapshot`);
+    assert.equal(res.headers.get('x-place-seq'), String(snap.seq));
   }
   const from = watchB.messages.length;
   watchB.send({ type: 'ping' });
