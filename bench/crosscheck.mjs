@@ -25,11 +25,18 @@ ws.on('message', (data, isBinary) => {
   const now = performance.now();
   if (isBinary) {
     const b = Buffer.from(data);
-    if (b[0] !== 1 || b[1] !== 1) return;
+    if (b[0] !== 1 || b[1] !== 2) return;
     const count = b.readUInt32LE(4);
-    const prev = Number(b.readBigUInt64LE(8));
+    if (b.length !== 32 + 5 * count) return;
+    // 5-byte records: byte 4's high nibble 0 = a pixel, the next seq; 1 = skip u32 n seqs
+    let seq = Number(b.readBigUInt64LE(8));
     for (let i = 0; i < count; i++) {
-      const seq = prev + b.readUInt32LE(32 + 10 * i);
+      const o = 32 + 5 * i;
+      if (b[o + 4] >> 4 === 1) {
+        seq += b.readUInt32LE(o);
+        continue;
+      }
+      seq += 1;
       if (bySeq.has(seq)) {
         visible.push(now - bySeq.get(seq));
         bySeq.delete(seq);

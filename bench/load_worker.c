@@ -45,8 +45,10 @@ typedef struct conn {
 
 typedef struct frame_memo {
     int used;
+    int ok; /* place_batch_parse accepted the frame */
     uint64_t prev_seq, last_seq;
     uint32_t count;
+    uint32_t pixels; /* its pixel records */
     uint32_t n, cap;
     int64_t *sent; /* send times of the records that belong to the window */
 } frame_memo;
@@ -362,12 +364,12 @@ static void on_text(conn *c, const char *s, size_t len)
     }
 }
 
-/* The send times of a batch's records, worked out once per distinct frame: every connection
- * gets the same bytes, and looking each record up in the shared arrays (scattered pixels, so a
- * cache miss each) for each of thousands of connections would cost the load generator more than
- * the server spends sending. Unmatched records and seq mismatches are therefore counted once per
- * distinct frame, not per connection. */
-static const frame_memo *memo_for(const uint8_t *p, const place_batch_header *h)
+/* A batch's records checked and their send times worked out once per distinct frame: every
+ * connection gets the same bytes, and walking the records, let alone looking each one up in the
+ * shared arrays (scattered pixels, so a cache miss each), for each of thousands of connections
+ * would cost the load generator more than the server spends sending. Malformed records, unmatched
+ * records and seq mismatches are therefore found once per distinct frame, not per connection. */
+static const frame_memo *memo_for(const uint8_t *p, size_t len, const place_batch_header *h)
 {
     frame_memo *m = &W.memo[(h->last_seq ^ (h->prev_seq * 31)) % FRAME_MEMOS];
     if (m->used && m->prev_seq == h->prev_seq && m->last_seq == h->last_seq &&
@@ -378,19 +380,25 @@ static const frame_memo *memo_for(const uint8_t *p, const place_batch_header *h)
     m->last_seq = h->last_seq;
     m->count = h->count;
     m->n = 0;
-    if (h->count > m->cap) {
-        int64_t *t = realloc(m->sent, h->count * sizeof *t);
+    place_batch_header full;
+    m->ok = place_batch_parse(p, len, &full) == 0;
+    m->pixels = m->ok ? full.pixels : 0;
+    if (!m->ok)
+        return m;
+    if (m->pixels > m->cap) {
+        int64_t *t = realloc(m->sent, m->pixels * sizeof *t);
         if (!t) {
             m->used = 0; /* nothing measured for this frame; the next copy tries again */
             return m;
         }
         m->sent = t;
-        m->cap = h->count;
+        m->cap = m->pixels;
     }
     const uint64_t width = W.o->width;
-    for (uint32_t i = 0; i < h->count; i++) {
-        place_pixel px;
-        place_batch_record(p, h, i, &px);
+    place_batch_iter it;
+    place_batch_iter_init(&it, p, &full);
+    place_pixel px;
+    while (place_batch_next(&it, &px) > 0) {
         uint64_t slot = ((uint64_t)px.y * width + px.x) % W.wh;
         int64_t t = W.sh->sent_us[slot];
         if (!in_window(t)) {
@@ -413,6 +421,11 @@ static void on_batch(conn *c, const uint8_t *p, size_t len, int64_t now)
         W.st->proto_errors++;
         return;
     }
+    const frame_memo *m = memo_for(p, len, &h);
+    if (!m->ok) {
+        W.st->proto_errors++;
+        return;
+    }
     int counting = in_window(now);
     if (c->have_seq && h.prev_seq != c->last_seq)
         W.st->seq_gaps++;
@@ -420,11 +433,10 @@ static void on_batch(conn *c, const uint8_t *p, size_t len, int64_t now)
     c->have_seq = 1;
     if (counting) {
         W.st->rx_batches++;
-        W.st->rx_records += h.count;
+        W.st->rx_records += m->pixels;
     }
     if (!c->measure)
         return;
-    const frame_memo *m = memo_for(p, &h);
     for (uint32_t i = 0; i < m->n; i++)
         hist_add(&W.st->visible, now - m->sent[i]);
 }

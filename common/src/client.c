@@ -427,7 +427,7 @@ int place_client_pixel_info(place_client *c, int x, int y)
 int place_client_inject_frame(place_client *c, const uint8_t *frame, size_t len)
 {
     place_batch_header h;
-    if (place_batch_parse_header(frame, len, &h) < 0)
+    if (place_batch_parse(frame, len, &h) < 0)
         return PLACE_EFORMAT;
     inbound *in = client_inbound_new(IN_BINARY);
     in->data = malloc(len);

@@ -397,7 +397,7 @@ int recon_snapshot(recon *r, uint32_t w, uint32_t h, uint64_t seq, uint8_t *pixe
 int recon_batch(recon *r, const uint8_t *frame, size_t len)
 {
     place_batch_header h;
-    int rc = place_batch_parse_header(frame, len, &h);
+    int rc = place_batch_parse(frame, len, &h); /* the whole frame, before any pixel is applied */
     if (rc < 0)
         return rc;
     int want = 0;
@@ -407,11 +407,11 @@ int recon_batch(recon *r, const uint8_t *frame, size_t len)
             r->need_seq = h.prev_seq;
         want = RECON_WANT_SNAPSHOT;
     }
-    for (uint32_t i = 0; i < h.count; i++) {
-        place_pixel p;
-        place_batch_record(frame, &h, i, &p);
+    place_batch_iter it;
+    place_batch_iter_init(&it, frame, &h);
+    place_pixel p;
+    while (place_batch_next(&it, &p) > 0)
         apply_delta(r, p.x, p.y, p.color, p.seq);
-    }
     if (!r->have_last || h.last_seq > r->last_seq)
         r->last_seq = h.last_seq;
     r->have_last = 1;

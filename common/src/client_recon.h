@@ -42,7 +42,7 @@ int recon_connected(recon *r, uint64_t init_seq);
  * still does not cover a known gap, or a negative code (then pixels were freed). */
 int recon_snapshot(recon *r, uint32_t w, uint32_t h, uint64_t seq, uint8_t *pixels);
 
-/* A binary batch frame arrived. Applies every record newer than what its pixel shows (rule 2),
+/* A binary batch frame arrived. Applies every pixel newer than what its pixel shows (rule 2),
  * detects a gap by prevSeq (rule 4). Returns 0, RECON_WANT_SNAPSHOT on a gap, or PLACE_ESHORT /
  * PLACE_EFORMAT for a malformed frame (nothing applied; unknown kinds are the caller's to skip). */
 int recon_batch(recon *r, const uint8_t *frame, size_t len);

@@ -59,38 +59,47 @@ const char *place_err_message(place_err e)
 
 size_t place_batch_size(uint32_t n)
 {
-    return PLACE_BATCH_HEADER_SIZE + (size_t)n * PLACE_BATCH_RECORD_SIZE;
+    return PLACE_BATCH_HEADER_SIZE + (size_t)n * 2 * PLACE_BATCH_RECORD_SIZE;
 }
 
 int place_batch_encode(uint8_t *out, size_t cap, uint64_t prev_seq, uint64_t last_seq,
                        int64_t time_ms, const place_pixel *px, uint32_t n)
 {
-    size_t size = place_batch_size(n);
-    if (cap < size || size > INT32_MAX)
-        return PLACE_ESHORT;
     if (last_seq < prev_seq)
         return PLACE_ERANGE;
+    /* First pass: check the pixels and count the records, so the length is exact. */
+    uint64_t records = n;
     uint64_t prev = prev_seq;
     for (uint32_t i = 0; i < n; i++) {
-        if (px[i].seq <= prev || px[i].seq > last_seq || px[i].seq - prev_seq > UINT32_MAX ||
+        if (px[i].seq <= prev || px[i].seq > last_seq || px[i].seq - prev - 1 > UINT32_MAX ||
             px[i].color > 15)
             return PLACE_ERANGE;
+        records += px[i].seq - prev > 1;
         prev = px[i].seq;
     }
+    uint64_t size = PLACE_BATCH_HEADER_SIZE + records * PLACE_BATCH_RECORD_SIZE;
+    if (size > INT32_MAX || cap < size)
+        return PLACE_ESHORT;
     out[0] = PLACE_BATCH_KIND;
     out[1] = PLACE_BATCH_VERSION;
     out[2] = out[3] = 0;
-    le_put32(out + 4, n);
+    le_put32(out + 4, (uint32_t)records);
     le_put64(out + 8, prev_seq);
     le_put64(out + 16, last_seq);
     le_put64(out + 24, (uint64_t)time_ms);
     uint8_t *r = out + PLACE_BATCH_HEADER_SIZE;
-    for (uint32_t i = 0; i < n; i++, r += PLACE_BATCH_RECORD_SIZE) {
-        le_put32(r, (uint32_t)(px[i].seq - prev_seq));
-        le_put16(r + 4, px[i].x);
-        le_put16(r + 6, px[i].y);
-        r[8] = px[i].color;
-        r[9] = 0;
+    prev = prev_seq;
+    for (uint32_t i = 0; i < n; i++) {
+        if (px[i].seq - prev > 1) {
+            le_put32(r, (uint32_t)(px[i].seq - prev - 1));
+            r[4] = PLACE_BATCH_SKIP << 4;
+            r += PLACE_BATCH_RECORD_SIZE;
+        }
+        le_put16(r, px[i].x);
+        le_put16(r + 2, px[i].y);
+        r[4] = (uint8_t)(PLACE_BATCH_PIXEL << 4 | px[i].color);
+        r += PLACE_BATCH_RECORD_SIZE;
+        prev = px[i].seq;
     }
     return (int)size;
 }
@@ -113,12 +122,57 @@ int place_batch_parse_header(const uint8_t *buf, size_t len, place_batch_header 
     return 0;
 }
 
-void place_batch_record(const uint8_t *buf, const place_batch_header *h, uint32_t i,
-                        place_pixel *out)
+int place_batch_parse(const uint8_t *buf, size_t len, place_batch_header *h)
 {
-    const uint8_t *r = buf + PLACE_BATCH_HEADER_SIZE + (size_t)i * PLACE_BATCH_RECORD_SIZE;
-    out->seq = h->prev_seq + le_get32(r);
-    out->x = le_get16(r + 4);
-    out->y = le_get16(r + 6);
-    out->color = r[8] & 0x0f;
+    int rc = place_batch_parse_header(buf, len, h);
+    if (rc < 0)
+        return rc;
+    place_batch_iter it;
+    place_batch_iter_init(&it, buf, h);
+    place_pixel p;
+    uint32_t pixels = 0;
+    while ((rc = place_batch_next(&it, &p)) > 0)
+        pixels++;
+    if (rc < 0)
+        return rc;
+    h->pixels = pixels;
+    return 0;
+}
+
+void place_batch_iter_init(place_batch_iter *it, const uint8_t *buf, const place_batch_header *h)
+{
+    it->rec = buf + PLACE_BATCH_HEADER_SIZE;
+    it->left = h->count;
+    it->seq = h->prev_seq;
+    it->last_seq = h->last_seq;
+}
+
+int place_batch_next(place_batch_iter *it, place_pixel *out)
+{
+    while (it->left) {
+        const uint8_t *r = it->rec;
+        it->rec += PLACE_BATCH_RECORD_SIZE;
+        it->left--;
+        unsigned kind = r[4] >> 4;
+        if (kind == PLACE_BATCH_PIXEL) {
+            if (it->seq >= it->last_seq)
+                goto malformed;
+            out->seq = ++it->seq;
+            out->x = le_get16(r);
+            out->y = le_get16(r + 2);
+            out->color = r[4] & 0x0f;
+            return 1;
+        }
+        /* A skip: it must say how many seqs it uses up, stay within lastSeq, and lead to a
+         * pixel (a skip at the end would only repeat what lastSeq already says). */
+        uint32_t skip = le_get32(r);
+        if (kind != PLACE_BATCH_SKIP || (r[4] & 0x0f) || skip == 0 || !it->left ||
+            skip > it->last_seq - it->seq)
+            goto malformed;
+        it->seq += skip;
+    }
+    return 0;
+malformed:
+    it->left = 0;
+    return PLACE_EFORMAT;
 }

@@ -330,7 +330,42 @@ static void malformed_batch_changes_nothing(void)
     CHECK(recon_batch(r, buf, (size_t)len - 1) < 0); /* truncated */
     buf[1] = 9;                                      /* unknown version */
     CHECK(recon_batch(r, buf, (size_t)len) < 0);
+    buf[1] = 1; /* version 1 is retired */
+    CHECK(recon_batch(r, buf, (size_t)len) < 0);
     CHECK_INT(shown(r, 1, 1), 0);
+    /* a good pixel, then a record of unknown kind: the whole frame is refused, not half of it */
+    place_pixel two[] = {{1, 2, 2, 7}, {2, 3, 3, 8}};
+    len = place_batch_encode(buf, sizeof buf, 0, 2, 0, two, 2);
+    CHECK_INT(len, 42);
+    buf[41] = 0x28;
+    CHECK(recon_batch(r, buf, (size_t)len) < 0);
+    CHECK_INT(shown(r, 2, 2), 0);
+    CHECK_INT(shown(r, 3, 3), 0);
+    buf[41] = 0x08;
+    CHECK_INT(recon_batch(r, buf, (size_t)len), 0);
+    CHECK_INT(shown(r, 2, 2), 7);
+    CHECK_INT(shown(r, 3, 3), 8);
+    recon_free(r);
+}
+
+/* A batch with a hole (a skip record): the pixels after it keep their own seqs, so a snapshot
+ * between them keeps the newer one and replaces the older. */
+static void hole_in_a_batch_keeps_seqs(void)
+{
+    recon *r = fresh();
+    CHECK_INT(recon_connected(r, 10), RECON_WANT_SNAPSHOT);
+    place_pixel px[] = {{11, 1, 1, 5}, {14, 2, 2, 6}};
+    CHECK_INT(batch(r, 10, 15, px, 2), 0);
+    uint64_t seq;
+    CHECK_INT(recon_underlying(r, 2, 2, &seq), 6);
+    CHECK_INT(seq, 14);
+    CHECK_INT(recon_snapshot(r, W, H, 13, plain(3)), 0);
+    CHECK_INT(shown(r, 1, 1), 3); /* seq 11: the snapshot covers it */
+    CHECK_INT(shown(r, 2, 2), 6); /* seq 14: newer than the snapshot */
+    /* the next batch follows lastSeq 15, not the last pixel's 14: no gap */
+    place_pixel next[] = {{16, 3, 3, 9}};
+    CHECK_INT(batch(r, 15, 16, next, 1), 0);
+    CHECK_INT(shown(r, 3, 3), 9);
     recon_free(r);
 }
 
@@ -388,5 +423,6 @@ TEST_MAIN(TEST(stale_snapshot_keeps_newer_deltas), TEST(older_delta_does_not_rev
           TEST(server_with_new_history_is_believed), TEST(placed_becomes_delta), TEST(rollback_on_error),
           TEST(rollback_shows_what_arrived_meanwhile), TEST(rollback_on_timeout),
           TEST(local_checks_refuse_without_change), TEST(pixels_event_is_one_rectangle),
-          TEST(malformed_batch_changes_nothing), TEST(resize_keeps_pixels),
+          TEST(malformed_batch_changes_nothing), TEST(hole_in_a_batch_keeps_seqs),
+          TEST(resize_keeps_pixels),
           TEST(backoff_sequence), TEST(backoff_jitter_bounds))

@@ -27,23 +27,41 @@ function snapshotBytes(width, height, seq, pixels = {}) {
   return b;
 }
 
-// A batch frame; records: [{ seq, x, y, color }].
-function batchBytes(prevSeq, lastSeq, records, kind = 1, version = 1) {
-  const b = Buffer.alloc(32 + 10 * records.length);
+// A batch frame of raw 5-byte records: [{ x, y, byte4 }] or [{ skip: n, byte4 }] (byte4 of a
+// skip defaults to kind 1, colour 0).
+function rawBatch(prevSeq, lastSeq, recs, kind = 1, version = 2) {
+  const b = Buffer.alloc(32 + 5 * recs.length);
   b[0] = kind;
   b[1] = version;
-  b.writeUInt32LE(records.length, 4);
+  b.writeUInt32LE(recs.length, 4);
   b.writeBigUInt64LE(BigInt(prevSeq), 8);
   b.writeBigUInt64LE(BigInt(lastSeq), 16);
   b.writeBigUInt64LE(1795800000000n, 24);
-  records.forEach((r, i) => {
-    const o = 32 + 10 * i;
-    b.writeUInt32LE(r.seq - prevSeq, o);
-    b.writeUInt16LE(r.x, o + 4);
-    b.writeUInt16LE(r.y, o + 6);
-    b[o + 8] = r.color;
+  recs.forEach((r, i) => {
+    const o = 32 + 5 * i;
+    if (r.skip !== undefined) {
+      b.writeUInt32LE(r.skip, o);
+      b[o + 4] = r.byte4 ?? 0x10;
+    } else {
+      b.writeUInt16LE(r.x, o);
+      b.writeUInt16LE(r.y, o + 2);
+      b[o + 4] = r.byte4;
+    }
   });
   return b;
+}
+
+// A batch frame as the server encodes it; records: [{ seq, x, y, color }] in ascending seq, a
+// skip record before each one that does not follow the previous seq.
+function batchBytes(prevSeq, lastSeq, records, kind = 1, version = 2) {
+  const recs = [];
+  let prev = prevSeq;
+  for (const r of records) {
+    if (r.seq > prev + 1) recs.push({ skip: r.seq - prev - 1 });
+    recs.push({ x: r.x, y: r.y, byte4: r.color });
+    prev = r.seq;
+  }
+  return rawBatch(prevSeq, lastSeq, recs, kind, version);
 }
 
 test('snapshot: nibbles decode high-first, odd sizes, big seq', () => {
@@ -74,15 +92,52 @@ test('snapshot: bad magic, version, depth and length are refused with a reason',
   assert.throws(() => decodeSnapshot(good.subarray(0, 10)), /too short/);
 });
 
-test('batch: records carry prevSeq + delta; unknown kinds are ignored; bad lengths throw', () => {
-  const b = decodeBatch(batchBytes(100, 104, [{ seq: 101, x: 3, y: 4, color: 5 }, { seq: 104, x: 65535, y: 2, color: 15 }]));
+test('batch: 5 bytes a pixel, seqs count up from prevSeq; unknown kinds and versions are ignored', () => {
+  const px = [{ seq: 101, x: 3, y: 4, color: 5 }, { seq: 102, x: 65535, y: 2, color: 15 }, { seq: 103, x: 0, y: 65535, color: 0 }];
+  const bytes = batchBytes(100, 104, px);
+  assert.equal(bytes.length, 32 + 5 * 3);
+  const b = decodeBatch(bytes);
   assert.equal(b.prevSeq, 100);
   assert.equal(b.lastSeq, 104);
-  assert.deepEqual(b.records, [{ seq: 101, x: 3, y: 4, color: 5 }, { seq: 104, x: 65535, y: 2, color: 15 }]);
+  assert.equal(b.time, 1795800000000);
+  assert.deepEqual(b.records, px);
+  assert.deepEqual(decodeBatch(batchBytes(7, 7, [])).records, []);
   assert.equal(decodeBatch(batchBytes(1, 2, [], 2)), null);
   assert.equal(decodeBatch(batchBytes(1, 2, [], 1, 9)), null);
-  const short = batchBytes(1, 3, [{ seq: 2, x: 0, y: 0, color: 1 }]).subarray(0, 40);
+  assert.equal(decodeBatch(batchBytes(1, 2, [], 1, 1)), null, 'version 1 is retired');
+});
+
+test('batch: a skip record uses up seqs with no pixel, also a hole of more than 65535', () => {
+  const px = [{ seq: 101, x: 3, y: 4, color: 5 }, { seq: 104, x: 1, y: 2, color: 15 }, { seq: 105, x: 0, y: 0, color: 0 }];
+  const bytes = batchBytes(100, 106, px);
+  assert.equal(bytes.length, 32 + 5 * 4);
+  assert.equal(bytes[32 + 5 + 4], 0x10);
+  assert.equal(bytes.readUInt32LE(32 + 5), 2);
+  assert.deepEqual(decodeBatch(bytes).records, px);
+  const big = [{ seq: 10 + 70001, x: 9, y: 9, color: 9 }];
+  assert.deepEqual(decodeBatch(batchBytes(10, 10 + 70001, big)).records, big);
+  const twoSkips = rawBatch(0, 9, [{ skip: 2 }, { skip: 3 }, { x: 1, y: 1, byte4: 4 }]);
+  assert.deepEqual(decodeBatch(twoSkips).records, [{ seq: 6, x: 1, y: 1, color: 4 }]);
+});
+
+test('batch: malformed frames throw', () => {
+  const short = batchBytes(1, 3, [{ seq: 2, x: 0, y: 0, color: 1 }]).subarray(0, 36);
   assert.throws(() => decodeBatch(short), /bytes for 1 records/);
+  const long = Buffer.concat([batchBytes(1, 3, [{ seq: 2, x: 0, y: 0, color: 1 }]), Buffer.alloc(5)]);
+  assert.throws(() => decodeBatch(long), /bytes for 1 records/);
+  assert.throws(() => decodeBatch(rawBatch(5, 4, [])), /before prevSeq/);
+  for (let kind = 2; kind < 16; kind++) {
+    const f = rawBatch(0, 5, [{ x: 1, y: 1, byte4: 1 }, { x: 1, y: 1, byte4: (kind << 4) | 1 }]);
+    assert.throws(() => decodeBatch(f), /unknown kind/, `kind ${kind}`);
+  }
+  assert.throws(() => decodeBatch(rawBatch(0, 5, [{ skip: 0 }, { x: 1, y: 1, byte4: 1 }])), /bad skip/);
+  assert.throws(() => decodeBatch(rawBatch(0, 5, [{ x: 1, y: 1, byte4: 1 }, { skip: 1 }])), /bad skip/);
+  assert.throws(() => decodeBatch(rawBatch(0, 5, [{ skip: 1, byte4: 0x13 }, { x: 1, y: 1, byte4: 1 }])), /bad skip/);
+  assert.throws(() => decodeBatch(rawBatch(0, 5, [{ skip: 6 }, { x: 1, y: 1, byte4: 1 }])), /bad skip/);
+  assert.throws(() => decodeBatch(rawBatch(0, 5, [{ skip: 5 }, { x: 1, y: 1, byte4: 1 }])), /beyond lastSeq/);
+  assert.throws(() => decodeBatch(rawBatch(0, 1, [{ x: 1, y: 1, byte4: 1 }, { x: 1, y: 1, byte4: 1 }])), /beyond lastSeq/);
+  assert.deepEqual(decodeBatch(rawBatch(0, 5, [{ skip: 4 }, { x: 1, y: 1, byte4: 1 }])).records,
+    [{ seq: 5, x: 1, y: 1, color: 1 }], 'a pixel may end exactly at lastSeq');
 });
 
 test('palette hex and error words', () => {

@@ -3,10 +3,12 @@
 
 export const SNAPSHOT_MAGIC = 'PLCS';
 export const BATCH_KIND = 0x01;
-export const BATCH_VERSION = 1;
+export const BATCH_VERSION = 2;
 const SNAPSHOT_HEADER = 24;
 const BATCH_HEADER = 32;
-const BATCH_RECORD = 10;
+const BATCH_RECORD = 5;
+const RECORD_PIXEL = 0; // record kinds: the high nibble of a record's byte 4
+const RECORD_SKIP = 1;
 
 // 64-bit little-endian unsigned as a Number (exact below 2^53, which sequence numbers stay under).
 function u64(view, off) {
@@ -54,7 +56,8 @@ export function decodeSnapshot(buf) {
 
 // Decodes a binary frame from /ws. Returns null for a frame whose kind or version this client
 // does not know (the protocol says to ignore those), else
-// { prevSeq, lastSeq, time, records: [{ seq, x, y, color }] }. Throws on a malformed batch.
+// { prevSeq, lastSeq, time, records: [{ seq, x, y, color }] } with one record per pixel (skip
+// records only advance the seq). Throws on a malformed batch, before anything is applied.
 export function decodeBatch(buf) {
   const v = asView(buf);
   if (v.byteLength < 2) throw new Error('frame too short');
@@ -67,15 +70,26 @@ export function decodeBatch(buf) {
   const prevSeq = u64(v, 8);
   const lastSeq = u64(v, 16);
   const time = u64(v, 24);
-  const records = new Array(count);
+  if (lastSeq < prevSeq) throw new Error(`batch lastSeq ${lastSeq} before prevSeq ${prevSeq}`);
+  const records = [];
+  let seq = prevSeq;
   for (let i = 0; i < count; i++) {
     const o = BATCH_HEADER + BATCH_RECORD * i;
-    records[i] = {
-      seq: prevSeq + v.getUint32(o, true),
-      x: v.getUint16(o + 4, true),
-      y: v.getUint16(o + 6, true),
-      color: v.getUint8(o + 8),
-    };
+    const b4 = v.getUint8(o + 4);
+    const kind = b4 >> 4;
+    if (kind === RECORD_PIXEL) {
+      if (seq >= lastSeq) throw new Error(`batch record ${i} is beyond lastSeq ${lastSeq}`);
+      seq += 1;
+      records.push({ seq, x: v.getUint16(o, true), y: v.getUint16(o + 2, true), color: b4 & 0x0f });
+    } else if (kind === RECORD_SKIP) {
+      const n = v.getUint32(o, true);
+      if (n === 0 || (b4 & 0x0f) !== 0 || i === count - 1 || n > lastSeq - seq) {
+        throw new Error(`batch record ${i} is a bad skip`);
+      }
+      seq += n;
+    } else {
+      throw new Error(`batch record ${i} has unknown kind ${kind}`);
+    }
   }
   return { prevSeq, lastSeq, time, records };
 }

@@ -7,14 +7,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PLACE_PROTO_VERSION 1
+#define PLACE_PROTO_VERSION 2
 
 #define PLACE_MAX_TEXT_FRAME 1024  /* largest text frame a client may send */
 #define PLACE_MAX_REQUEST_ID 64    /* longest string requestId */
 #define PLACE_BATCH_KIND 0x01
-#define PLACE_BATCH_VERSION 1
+#define PLACE_BATCH_VERSION 2
 #define PLACE_BATCH_HEADER_SIZE 32
-#define PLACE_BATCH_RECORD_SIZE 10
+#define PLACE_BATCH_RECORD_SIZE 5
+#define PLACE_BATCH_PIXEL 0 /* record kinds: the high nibble of a record's byte 4 */
+#define PLACE_BATCH_SKIP 1
 
 /* Library return codes (negative); distinct from the protocol's error codes below. */
 enum {
@@ -162,26 +164,51 @@ typedef struct place_pixel {
 } place_pixel;
 
 typedef struct place_batch_header {
-    uint32_t count;
+    uint32_t count;  /* records: pixel records plus skip records */
+    uint32_t pixels; /* pixel records among them (set by place_batch_parse) */
     uint64_t prev_seq;
     uint64_t last_seq;
     int64_t time_ms;
 } place_batch_header;
 
-/* Bytes of a batch frame holding n records. */
+/* An upper bound on the bytes of a batch frame holding n pixels: the header plus two records a
+ * pixel (a skip record may precede each). place_batch_encode returns the exact length, which is
+ * 32 + 5 * n when the seqs run without holes from prev_seq + 1. */
 size_t place_batch_size(uint32_t n);
 
-/* Encodes a batch of n records (ascending seq, each prev_seq < seq <= last_seq, and
- * seq - prev_seq < 2^32) into out. Returns the frame's length, or PLACE_ESHORT / PLACE_ERANGE. */
+/* Encodes a batch of n pixels (ascending seq, each prev_seq < seq <= last_seq, and a hole before
+ * a pixel of fewer than 2^32 seqs) into out; a skip record goes before each pixel whose seq is
+ * not the previous one + 1. Returns the frame's length, or PLACE_ESHORT (cap too small for the
+ * frame) / PLACE_ERANGE. */
 int place_batch_encode(uint8_t *out, size_t cap, uint64_t prev_seq, uint64_t last_seq,
                        int64_t time_ms, const place_pixel *px, uint32_t n);
 
-/* Checks a batch frame and reads its header. Returns 0, PLACE_ESHORT (truncated or count does
- * not match the length), or PLACE_EFORMAT (unknown kind or version). */
+/* Reads a batch frame's header and checks it alone: kind, version, count against the length,
+ * prevSeq <= lastSeq. O(1); the records are not looked at and h->pixels is not set. Returns 0,
+ * PLACE_ESHORT (truncated or count does not match the length), or PLACE_EFORMAT. For a frame
+ * you will read the pixels of, use place_batch_parse. */
 int place_batch_parse_header(const uint8_t *buf, size_t len, place_batch_header *h);
 
-/* Record i (0 <= i < h->count) of a frame that place_batch_parse_header accepted. */
-void place_batch_record(const uint8_t *buf, const place_batch_header *h, uint32_t i,
-                        place_pixel *out);
+/* Checks a whole batch frame: the header as place_batch_parse_header, then every record (a
+ * known kind; a skip of n >= 1, colour nibble 0, not the last record; no seq beyond lastSeq).
+ * Sets *h with h->pixels. Returns 0, PLACE_ESHORT or PLACE_EFORMAT; nothing in *h is meaningful on
+ * error. */
+int place_batch_parse(const uint8_t *buf, size_t len, place_batch_header *h);
+
+/* Walks the pixels of a frame in order, each with its seq. The frame must stay alive. */
+typedef struct place_batch_iter {
+    const uint8_t *rec; /* the next record */
+    uint32_t left;      /* records not read yet */
+    uint64_t seq;       /* the running seq: prevSeq at the start, advanced by each record */
+    uint64_t last_seq;
+} place_batch_iter;
+
+/* Starts an iterator over a frame whose header h was read from buf by place_batch_parse (or by
+ * place_batch_parse_header: place_batch_next then checks each record as it goes). */
+void place_batch_iter_init(place_batch_iter *it, const uint8_t *buf, const place_batch_header *h);
+
+/* The next pixel, skip records applied. Returns 1 and sets *out, 0 at the end, or PLACE_EFORMAT
+ * on a malformed record (never after place_batch_parse accepted the frame). */
+int place_batch_next(place_batch_iter *it, place_pixel *out);
 
 #endif

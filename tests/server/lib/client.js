@@ -3,26 +3,37 @@
 import zlib from 'node:zlib';
 import WebSocket from 'ws';
 
-// Decodes a batch frame (docs/protocol.md, "The batch frame").
+// Decodes a batch frame (docs/protocol.md, "The batch frame"), version 2: 5-byte records, a
+// pixel (kind 0) takes the next seq, a skip (kind 1) uses up n seqs. Throws on anything malformed.
 export function decodeBatch(buf) {
   const b = Buffer.from(buf);
-  if (b.length < 32 || b[0] !== 0x01 || b[1] !== 1) throw new Error('not a batch frame');
+  if (b.length < 32 || b[0] !== 0x01 || b[1] !== 2) throw new Error('not a batch frame');
   const count = b.readUInt32LE(4);
   const prevSeq = b.readBigUInt64LE(8);
   const lastSeq = b.readBigUInt64LE(16);
   const time = Number(b.readBigInt64LE(24));
-  if (b.length !== 32 + 10 * count) throw new Error(`batch length ${b.length} for ${count} records`);
+  if (b.length !== 32 + 5 * count) throw new Error(`batch length ${b.length} for ${count} records`);
+  if (lastSeq < prevSeq) throw new Error(`lastSeq ${lastSeq} < prevSeq ${prevSeq}`);
   const pixels = [];
+  let seq = prevSeq;
   for (let i = 0; i < count; i++) {
-    const o = 32 + 10 * i;
-    pixels.push({
-      seq: Number(prevSeq + BigInt(b.readUInt32LE(o))),
-      x: b.readUInt16LE(o + 4),
-      y: b.readUInt16LE(o + 6),
-      color: b[o + 8],
-    });
+    const o = 32 + 5 * i;
+    const kind = b[o + 4] >> 4;
+    if (kind === 0) {
+      seq += 1n;
+      if (seq > lastSeq) throw new Error(`record ${i}: seq ${seq} beyond lastSeq ${lastSeq}`);
+      pixels.push({ seq: Number(seq), x: b.readUInt16LE(o), y: b.readUInt16LE(o + 2), color: b[o + 4] & 0x0f });
+    } else if (kind === 1) {
+      const n = BigInt(b.readUInt32LE(o));
+      if (n === 0n || (b[o + 4] & 0x0f) || i === count - 1 || seq + n > lastSeq) {
+        throw new Error(`record ${i}: bad skip of ${n}`);
+      }
+      seq += n;
+    } else {
+      throw new Error(`record ${i}: unknown kind ${kind}`);
+    }
   }
-  return { prevSeq: Number(prevSeq), lastSeq: Number(lastSeq), time, pixels };
+  return { prevSeq: Number(prevSeq), lastSeq: Number(lastSeq), time, pixels, bytes: b.length };
 }
 
 // Decodes a snapshot body (already un-gzipped).
