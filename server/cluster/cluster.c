@@ -191,14 +191,28 @@ static int valid_hex(const char *s, size_t len)
 
 /* ---------------------------------------------------------------- canvas */
 
+/* The keys RS_SNAPSHOT and RS_RESIZE take. */
+static const char *canvas_keys[3] = {RSTORE_PREFIX "canvas", RSTORE_PREFIX "seq",
+                                     RSTORE_PREFIX "meta"};
+
+/* A malloc'd bitmap of `bytes` holding the canvas bitfield in `data`, zero past its end (BITFIELD
+ * only grows the string as far as the highest pixel written). NULL when out of memory. */
+static uint8_t *bitmap_from_reply(const redisReply *data, size_t bytes)
+{
+    uint8_t *out = calloc(1, bytes ? bytes : 1);
+    size_t have = data->type == REDIS_REPLY_STRING ? data->len : 0;
+    if (out && have)
+        memcpy(out, data->str, have < bytes ? have : bytes);
+    return out;
+}
+
 static int cl_load_canvas(backend *b, uint8_t **bits, uint32_t *w, uint32_t *h, uint64_t *seq,
                           char *err, size_t errcap)
 {
     cluster *c = (cluster *)b;
     uint32_t want_w = (uint32_t)c->cfg.width, want_h = (uint32_t)c->cfg.height;
-    const char *keys[3] = {RSTORE_PREFIX "canvas", RSTORE_PREFIX "seq", RSTORE_PREFIX "meta"};
     for (int attempt = 0; attempt < 10; attempt++) {
-        redisReply *r = rstore_script(c->rs, RS_SNAPSHOT, 3, 3, keys, NULL);
+        redisReply *r = rstore_script(c->rs, RS_SNAPSHOT, 3, 3, canvas_keys, NULL);
         if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 5) {
             snprintf(err, errcap, "cannot read the canvas from Redis at %s%s%s", c->cfg.redis,
                      r && r->type == REDIS_REPLY_ERROR ? ": " : "",
@@ -223,20 +237,13 @@ static int cl_load_canvas(backend *b, uint8_t **bits, uint32_t *w, uint32_t *h, 
             freeReplyObject(r);
             return -1;
         }
-        size_t have = data->type == REDIS_REPLY_STRING ? data->len : 0;
-        size_t stored_bytes = place_bitmap_bytes(sw, sh);
         if (sw == want_w && sh == want_h) {
-            size_t bytes = place_bitmap_bytes(sw, sh);
-            uint8_t *out = calloc(1, bytes ? bytes : 1);
+            uint8_t *out = bitmap_from_reply(data, place_bitmap_bytes(sw, sh));
+            freeReplyObject(r);
             if (!out) {
-                freeReplyObject(r);
                 snprintf(err, errcap, "out of memory");
                 return -1;
             }
-            /* BITFIELD only grows the string as far as the highest pixel written */
-            if (have)
-                memcpy(out, data->str, have < bytes ? have : bytes);
-            freeReplyObject(r);
             *bits = out;
             *w = sw;
             *h = sh;
@@ -252,22 +259,19 @@ static int cl_load_canvas(backend *b, uint8_t **bits, uint32_t *w, uint32_t *h, 
         }
         /* new or smaller: grow it (content kept) under a check that nobody changed it since */
         size_t bytes = place_bitmap_bytes(want_w, want_h);
-        uint8_t *old = calloc(1, stored_bytes ? stored_bytes : 1);
+        uint8_t *old = bitmap_from_reply(data, place_bitmap_bytes(sw, sh));
         uint8_t *grown = calloc(1, bytes);
+        freeReplyObject(r);
         if (!old || !grown) {
             free(old);
             free(grown);
-            freeReplyObject(r);
             snprintf(err, errcap, "out of memory");
             return -1;
         }
-        if (have)
-            memcpy(old, data->str, have < stored_bytes ? have : stored_bytes);
-        freeReplyObject(r);
         if (sw && sh)
             place_bitmap_grow(old, sw, sh, grown, want_w, want_h);
-        const char *av[9] = {keys[0], keys[1], keys[2], neww, newh, oldw, oldh, olds,
-                             (const char *)grown};
+        const char *av[9] = {canvas_keys[0], canvas_keys[1], canvas_keys[2], neww, newh,
+                             oldw, oldh, olds, (const char *)grown};
         size_t al[9];
         for (int i = 0; i < 8; i++)
             al[i] = strlen(av[i]);
@@ -291,8 +295,7 @@ static int cl_load_canvas(backend *b, uint8_t **bits, uint32_t *w, uint32_t *h, 
  * connection of its own (it is used on a worker thread). */
 static int snap_read(void *arg, uint32_t w, uint32_t h, uint8_t **bits, uint64_t *seq)
 {
-    const char *keys[3] = {RSTORE_PREFIX "canvas", RSTORE_PREFIX "seq", RSTORE_PREFIX "meta"};
-    redisReply *r = rstore_script(arg, RS_SNAPSHOT, 3, 3, keys, NULL);
+    redisReply *r = rstore_script(arg, RS_SNAPSHOT, 3, 3, canvas_keys, NULL);
     /* a canvas of another size means a newer placed grew it: this one serves its own size */
     if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 5 || num_at(r, 2) != (long long)w ||
         num_at(r, 3) != (long long)h) {
@@ -300,20 +303,12 @@ static int snap_read(void *arg, uint32_t w, uint32_t h, uint8_t **bits, uint64_t
             freeReplyObject(r);
         return -1;
     }
-    const redisReply *data = r->element[0];
-    size_t bytes = place_bitmap_bytes(w, h);
-    size_t have = data->type == REDIS_REPLY_STRING ? data->len : 0;
-    uint8_t *out = calloc(1, bytes ? bytes : 1);
-    if (!out) {
-        freeReplyObject(r);
-        return -1;
-    }
-    /* BITFIELD only grows the string as far as the highest pixel written */
-    if (have)
-        memcpy(out, data->str, have < bytes ? have : bytes);
+    uint8_t *out = bitmap_from_reply(r->element[0], place_bitmap_bytes(w, h));
     *seq = (uint64_t)num_at(r, 1);
-    *bits = out;
     freeReplyObject(r);
+    if (!out)
+        return -1;
+    *bits = out;
     return 0;
 }
 

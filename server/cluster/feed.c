@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "event.h"
+#include "util.h"
 
 #define START_MARGIN_MS 5000 /* read from this long before the canvas, in case of clock steps */
 #define TICK_MS 100          /* how often waiting holes are checked */
@@ -43,13 +44,6 @@ struct feed {
     size_t out_cap;
     uint64_t late;        /* placements dropped because their hole was skipped before they came */
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int grow(place_pixel **a, size_t *cap, size_t need)
 {
@@ -112,7 +106,7 @@ static void deliver(feed *f)
         if (!f->heap_n)
             break;
         if (f->heap[0].seq > f->next) {
-            int64_t now = mono_ms();
+            int64_t now = util_mono_ms();
             if (!f->hole_since)
                 f->hole_since = now;
             if (now - f->hole_since < f->hole_ms)

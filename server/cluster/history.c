@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "event.h"
+#include "util.h"
 
 #define WRITER_BATCH 5000     /* events per transaction at most */
 #define WRITER_LINGER_MS 200  /* how long a batch waits to fill */
@@ -373,13 +374,6 @@ static rd_kafka_t *writer_consumer(const char *brokers)
     return rk;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int history_writer_run(const char *conninfo, const char *brokers, const char *topic)
 {
     struct sigaction sa;
@@ -419,7 +413,7 @@ int history_writer_run(const char *conninfo, const char *brokers, const char *to
         while (!writer_stop && w.n < WRITER_BATCH) {
             int wait = 200;
             if (w.n) {
-                int64_t left = deadline - mono_ms();
+                int64_t left = deadline - util_mono_ms();
                 if (left <= 0)
                     break;
                 wait = (int)left;
@@ -430,7 +424,7 @@ int history_writer_run(const char *conninfo, const char *brokers, const char *to
             if (!m->err) {
                 w.next_offset = m->offset + 1;
                 if (event_decode(m->payload, m->len, &w.ev[w.n]) == 0 && !w.n++)
-                    deadline = mono_ms() + WRITER_LINGER_MS;
+                    deadline = util_mono_ms() + WRITER_LINGER_MS;
             }
             rd_kafka_message_destroy(m);
         }

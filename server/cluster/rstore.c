@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "util.h"
 
 #define P RSTORE_PREFIX
 
@@ -118,13 +119,6 @@ struct rstore {
     char sha[RS_COUNT_][41];
 };
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 rstore *rstore_new(const char *addr, int timeout_ms)
 {
     rstore *r = calloc(1, sizeof *r);
@@ -151,7 +145,7 @@ static void drop(rstore *r)
     if (r->c)
         redisFree(r->c);
     r->c = NULL;
-    r->next_try = mono_ms() + RSTORE_RETRY_MS;
+    r->next_try = util_mono_ms() + RSTORE_RETRY_MS;
 }
 
 void rstore_free(rstore *r)
@@ -184,7 +178,7 @@ static redisContext *conn(rstore *r)
 {
     if (r->c)
         return r->c;
-    if (mono_ms() < r->next_try)
+    if (util_mono_ms() < r->next_try)
         return NULL;
     r->c = r->port ? redisConnectWithTimeout(r->host, r->port, r->tv)
                    : redisConnectUnixWithTimeout(r->host, r->tv);
