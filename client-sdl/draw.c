@@ -35,15 +35,6 @@ static void outline(app *a, SDL_Rect r, int width, Uint8 cr, Uint8 cg, Uint8 cb,
     }
 }
 
-static void fmt_countdown(char *out, size_t cap, int64_t ms)
-{
-    int64_t s = (ms + 999) / 1000;
-    if (s >= 60)
-        snprintf(out, cap, "%lld:%02lld", (long long)(s / 60), (long long)(s % 60));
-    else
-        snprintf(out, cap, "%lld s", (long long)s);
-}
-
 /* ---- the canvas area ---- */
 
 static void draw_grid(app *a)
@@ -124,7 +115,7 @@ static void draw_banner(app *a)
     int red = 0;
     if (st.conn == PLACE_CONN_DISCONNECTED) {
         char t[24];
-        fmt_countdown(t, sizeof t, st.retry_at > now ? st.retry_at - now : 0);
+        place_client_format_wait(st.retry_at > now ? st.retry_at - now : 0, t, sizeof t);
         snprintf(line, sizeof line, "Disconnected - retrying in %s. The canvas may be out of date.", t);
         red = 1;
     } else if (st.conn == PLACE_CONN_CONNECTING) {
@@ -174,7 +165,7 @@ static void draw_bar(app *a)
     int64_t now = place_client_now_ms();
     if (st.next_placement > now) {
         char t[24];
-        fmt_countdown(t, sizeof t, st.next_placement - now);
+        place_client_format_wait(st.next_placement - now, t, sizeof t);
         snprintf(buf, sizeof buf, "next pixel in %s", t);
         int w = text_draw(a->font, buf, x, y1, AMBER);
         /* The part of the cooldown still to wait, as a shrinking bar under the countdown. */

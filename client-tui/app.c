@@ -126,15 +126,6 @@ static void draw_palette(app *a)
         mvaddnstr(row, col, place_color_name(a->selected), COLS - col);
 }
 
-static void fmt_countdown(char *out, size_t cap, int64_t ms)
-{
-    int64_t s = (ms + 999) / 1000;
-    if (s >= 60)
-        snprintf(out, cap, "%lld:%02lld", (long long)(s / 60), (long long)(s % 60));
-    else
-        snprintf(out, cap, "%lld s", (long long)s);
-}
-
 static void draw_status(app *a)
 {
     place_client_status st;
@@ -143,7 +134,7 @@ static void draw_status(app *a)
     char conn[96], cool[48], who[80] = "", under[32] = "";
     if (st.conn == PLACE_CONN_DISCONNECTED) {
         char t[24];
-        fmt_countdown(t, sizeof t, st.retry_at > now ? st.retry_at - now : 0);
+        place_client_format_wait(st.retry_at > now ? st.retry_at - now : 0, t, sizeof t);
         snprintf(conn, sizeof conn, "disconnected, retry in %s (stale)", t);
     } else {
         snprintf(conn, sizeof conn, "%s%s", place_client_conn_name(st.conn),
@@ -151,7 +142,7 @@ static void draw_status(app *a)
     }
     if (st.next_placement > now) {
         char t[24];
-        fmt_countdown(t, sizeof t, st.next_placement - now);
+        place_client_format_wait(st.next_placement - now, t, sizeof t);
         snprintf(cool, sizeof cool, "wait %s", t);
     } else {
         snprintf(cool, sizeof cool, "ready");

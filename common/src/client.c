@@ -439,6 +439,15 @@ int place_client_inject_frame(place_client *c, const uint8_t *frame, size_t len)
     return 0;
 }
 
+void place_client_format_wait(int64_t ms, char *buf, size_t cap)
+{
+    int64_t s = (ms + 999) / 1000;
+    if (s >= 60)
+        snprintf(buf, cap, "%lld:%02lld", (long long)(s / 60), (long long)(s % 60));
+    else
+        snprintf(buf, cap, "%lld s", (long long)s);
+}
+
 void place_client_describe_placement(const place_client_placement *p, int64_t now_ms, char *buf,
                                      size_t cap)
 {

@@ -154,5 +154,28 @@ static void token_file_is_private(void)
     rmdir(dir);
 }
 
+/* The cooldown text both front-ends show. */
+static void waits_read_as_a_person_reads_them(void)
+{
+    char t[32];
+    place_client_format_wait(300000, t, sizeof t);
+    CHECK_STR(t, "5:00");
+    place_client_format_wait(299001, t, sizeof t); /* rounded up: never shows 0 s too early */
+    CHECK_STR(t, "5:00");
+    place_client_format_wait(60000, t, sizeof t);
+    CHECK_STR(t, "1:00");
+    place_client_format_wait(59001, t, sizeof t);
+    CHECK_STR(t, "1:00");
+    place_client_format_wait(59000, t, sizeof t);
+    CHECK_STR(t, "59 s");
+    place_client_format_wait(42000, t, sizeof t);
+    CHECK_STR(t, "42 s");
+    place_client_format_wait(1, t, sizeof t);
+    CHECK_STR(t, "1 s");
+    place_client_format_wait(0, t, sizeof t);
+    CHECK_STR(t, "0 s");
+}
+
 TEST_MAIN(TEST(offline_canvas_has_its_size), TEST(injected_frames_reach_the_canvas),
-          TEST(bad_frames_and_places_are_refused), TEST(token_file_is_private))
+          TEST(bad_frames_and_places_are_refused), TEST(token_file_is_private),
+          TEST(waits_read_as_a_person_reads_them))

@@ -98,6 +98,10 @@ typedef struct place_client_placement {
 void place_client_describe_placement(const place_client_placement *p, int64_t now_ms, char *buf,
                                      size_t cap);
 
+/* A wait as a person reads it: "4:59" from a minute up, else "42 s" (ms rounded up to whole
+ * seconds). Writes at most cap bytes, NUL-terminated; the front-ends' cooldown timers use it. */
+void place_client_format_wait(int64_t ms, char *buf, size_t cap);
+
 typedef struct place_client_event {
     place_client_event_type type;
     int x, y, w, h;         /* PIXELS: rectangle; PLACED, ROLLBACK, PIXEL_INFO: the pixel */
