@@ -47,6 +47,9 @@ static const cfg_row rows[] = {
              "whether guests (not registered) may place pixels"),
     INT_ROW("max-conns-per-ip", max_conns_per_ip, 0, 1000000, "64", "N",
             "WebSocket connections one address may hold (0: no limit)"),
+    STR_ROW("trusted-proxy", trusted_proxy, "", "CIDR[,CIDR...]",
+            "proxies (e.g. nginx) whose X-Forwarded-For / X-Real-IP name the client's address; "
+            "requests from any other address are counted as that address, whatever they claim"),
     INT_ROW("max-guests", max_guests, 10, 10000000, "100000", "N",
             "guest sessions that never placed a pixel kept in memory; beyond it the least "
             "recently used one is forgotten (guests are stored only once they place)"),

@@ -18,6 +18,7 @@ typedef struct place_config {
     char cdn_url[512];
     int guests_can_place;
     int max_conns_per_ip;
+    char trusted_proxy[512]; /* comma-separated address blocks (peer.h) */
     int max_guests; /* guests that never placed, held in memory (the oldest idle one goes) */
     char web_root[512];
     /* admin actions: when one is set, placed applies it and exits */

@@ -136,6 +136,10 @@ int main(int argc, char **argv)
         config_usage(stdout, argv[0]);
         return 0;
     }
+    if (peer_proxies_parse(&srv->proxies, srv->cfg.trusted_proxy, err, sizeof err) < 0) {
+        fprintf(stderr, "placed: %s\n", err);
+        return 2;
+    }
     if (sodium_init() < 0) {
         fprintf(stderr, "placed: libsodium failed to start\n");
         return 1;

@@ -8,9 +8,11 @@
 
 #include "backend.h"
 #include "config.h"
+#include "peer.h"
 
 typedef struct place_server {
     place_config cfg;
+    peer_proxies proxies; /* --trusted-proxy, parsed */
     uv_loop_t *loop;
     struct lws_context *ctx;
     struct lws_vhost *vhost;

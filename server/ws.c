@@ -42,7 +42,7 @@ typedef struct tmsg {
 } tmsg;
 
 typedef struct ip_count {
-    char ip[48];
+    char ip[PEER_ADDR_MAX];
     int n;
     UT_hash_handle hh;
 } ip_count;
@@ -367,8 +367,9 @@ static int on_filter(place_server *srv, ws_conn *c, struct lws *wsi)
         return -1;
     if (srv->shutting_down || !c)
         return -1;
-    char ip[48] = "";
-    lws_get_peer_simple(wsi, ip, sizeof ip);
+    char ip[PEER_ADDR_MAX], addr[PEER_ADDR_MAX];
+    peer_of(&srv->proxies, wsi, addr);
+    peer_bucket(addr, ip);
     ip_count *e;
     HASH_FIND_STR(ws.ips, ip, e);
     if (srv->cfg.max_conns_per_ip > 0 && e && e->n >= srv->cfg.max_conns_per_ip)
