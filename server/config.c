@@ -6,11 +6,20 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sys/stat.h>
+
+/* Where the browser client is installed (CMake: <datadir>/place/web, following the install
+ * prefix). A build run from its tree, where nothing is installed, falls back to the source tree's
+ * copy (PLACE_SOURCE_WEB_ROOT, left out of packaged builds). */
 #ifndef PLACE_WEB_ROOT
-#define PLACE_WEB_ROOT "assets/web"
+#define PLACE_WEB_ROOT "/usr/local/share/place/web"
 #endif
 
 typedef enum { CFG_INT, CFG_STR, CFG_BOOL } cfg_type;
+
+/* rows marked ONCE are acts (do this, then exit) or about the command line itself: they are
+ * refused in a config file, where they would run at every start */
+#define ONCE 1
 
 typedef struct cfg_row {
     const char *name;
@@ -21,14 +30,22 @@ typedef struct cfg_row {
     const char *def;
     const char *arg; /* what the value is, for --help */
     const char *help;
+    int once;
 } cfg_row;
 
-#define INT_ROW(n, f, lo, hi, d, a, h) { n, CFG_INT, offsetof(place_config, f), 0, lo, hi, d, a, h }
+#define INT_ROW(n, f, lo, hi, d, a, h) { n, CFG_INT, offsetof(place_config, f), 0, lo, hi, d, a, h, 0 }
 #define STR_ROW(n, f, d, a, h) \
-    { n, CFG_STR, offsetof(place_config, f), sizeof(((place_config *)0)->f), 0, 0, d, a, h }
-#define BOOL_ROW(n, f, d, h) { n, CFG_BOOL, offsetof(place_config, f), 0, 0, 1, d, NULL, h }
+    { n, CFG_STR, offsetof(place_config, f), sizeof(((place_config *)0)->f), 0, 0, d, a, h, 0 }
+#define BOOL_ROW(n, f, d, h) { n, CFG_BOOL, offsetof(place_config, f), 0, 0, 1, d, NULL, h, 0 }
+/* an act or a command-line-only flag (ONCE): same as STR_ROW / BOOL_ROW, refused in a file */
+#define STR_ONCE(n, f, a, h) \
+    { n, CFG_STR, offsetof(place_config, f), sizeof(((place_config *)0)->f), 0, 0, "", a, h, ONCE }
+#define BOOL_ONCE(n, f, h) { n, CFG_BOOL, offsetof(place_config, f), 0, 0, 1, "no", NULL, h, ONCE }
 
 static const cfg_row rows[] = {
+    STR_ONCE("config", config, "FILE",
+             "read settings from FILE first (key = value lines, one per flag; see placed(8)); "
+             "flags given on the command line win over it"),
     INT_ROW("port", port, 0, 65535, "8080", "N", "TCP port; 0 picks a free one and prints it"),
     STR_ROW("listen", listen, "0.0.0.0", "ADDR", "address to listen on"),
     STR_ROW("data-dir", data_dir, "data", "DIR",
@@ -54,11 +71,10 @@ static const cfg_row rows[] = {
             "guest sessions that never placed a pixel kept in memory; beyond it the least "
             "recently used one is forgotten (guests are stored only once they place)"),
     STR_ROW("web-root", web_root, PLACE_WEB_ROOT, "DIR", "the browser client's files, served at /"),
-    STR_ROW("grant-admin", grant_admin, "", "USER", "make USER an admin (running server or not), then exit"),
-    STR_ROW("revoke-admin", revoke_admin, "", "USER", "take admin away from USER, then exit"),
-    STR_ROW("ban", ban, "", "USER",
-            "ban USER: sessions revoked, next placement refused; then exit"),
-    STR_ROW("unban", unban, "", "USER", "lift USER's ban, then exit"),
+    STR_ONCE("grant-admin", grant_admin, "USER", "make USER an admin (running server or not), then exit"),
+    STR_ONCE("revoke-admin", revoke_admin, "USER", "take admin away from USER, then exit"),
+    STR_ONCE("ban", ban, "USER", "ban USER: sessions revoked, next placement refused; then exit"),
+    STR_ONCE("unban", unban, "USER", "lift USER's ban, then exit"),
     STR_ROW("redis", redis, "", "HOST:PORT",
             "cluster mode: keep canvas, cooldowns, sessions and users in this Redis"),
     STR_ROW("kafka", kafka, "", "BROKERS", "cluster mode: Kafka bootstrap servers for the placement events"),
@@ -71,7 +87,12 @@ static const cfg_row rows[] = {
              "let several placed listen on the same port (SO_REUSEPORT)"),
     INT_ROW("hole-ms", hole_ms, 100, 600000, "5000", "MS",
             "cluster mode: how long a missing seq holds back later ones before it is skipped"),
-    BOOL_ROW("help", help, "no", "print this help and exit"),
+    BOOL_ONCE("help", help, "print this help and exit"),
+    BOOL_ONCE("version", version, "print placed's version and exit"),
+    BOOL_ONCE("man", man, "print the manual page placed(8), generated from this table, as roff "
+                          "and exit"),
+    BOOL_ONCE("sample-config", sample_config,
+              "print a configuration file with every key at its default, commented out, and exit"),
 };
 
 #define NROWS (sizeof rows / sizeof rows[0])
@@ -93,7 +114,10 @@ static int parse_bool(const char *v, int *out)
     return -1;
 }
 
-static int set_value(place_config *cfg, const cfg_row *r, const char *v, char *err, size_t errcap)
+/* Sets r from the text v. The messages name the setting as prefix + name: "--port" on the command
+ * line, "port" in a file, so both read the same otherwise. */
+static int set_value(place_config *cfg, const cfg_row *r, const char *v, const char *prefix,
+                     char *err, size_t errcap)
 {
     char *base = (char *)cfg + r->offset;
     switch (r->type) {
@@ -102,8 +126,8 @@ static int set_value(place_config *cfg, const cfg_row *r, const char *v, char *e
         errno = 0;
         long n = strtol(v, &end, 10);
         if (errno || end == v || *end || n < r->min || n > r->max) {
-            snprintf(err, errcap, "--%s wants a whole number from %ld to %ld, not \"%s\"", r->name,
-                     r->min, r->max, v);
+            snprintf(err, errcap, "%s%s wants a whole number from %ld to %ld, not \"%s\"", prefix,
+                     r->name, r->min, r->max, v);
             return -1;
         }
         *(int *)base = (int)n;
@@ -111,14 +135,15 @@ static int set_value(place_config *cfg, const cfg_row *r, const char *v, char *e
     }
     case CFG_STR:
         if (strlen(v) >= r->size) {
-            snprintf(err, errcap, "--%s: value longer than %zu characters", r->name, r->size - 1);
+            snprintf(err, errcap, "%s%s: value longer than %zu characters", prefix, r->name,
+                     r->size - 1);
             return -1;
         }
         memcpy(base, v, strlen(v) + 1);
         return 0;
     case CFG_BOOL:
         if (parse_bool(v, (int *)base) < 0) {
-            snprintf(err, errcap, "--%s wants yes or no, not \"%s\"", r->name, v);
+            snprintf(err, errcap, "%s%s wants yes or no, not \"%s\"", prefix, r->name, v);
             return -1;
         }
         return 0;
@@ -126,12 +151,26 @@ static int set_value(place_config *cfg, const cfg_row *r, const char *v, char *e
     return -1;
 }
 
+static int is_dir_with_index(const char *dir)
+{
+    char p[600];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/index.html", dir);
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 void config_defaults(place_config *cfg)
 {
     char err[128];
     memset(cfg, 0, sizeof *cfg);
     for (size_t i = 0; i < NROWS; i++)
-        set_value(cfg, &rows[i], rows[i].def, err, sizeof err);
+        set_value(cfg, &rows[i], rows[i].def, "--", err, sizeof err);
+#ifdef PLACE_SOURCE_WEB_ROOT
+    if (!is_dir_with_index(cfg->web_root) && is_dir_with_index(PLACE_SOURCE_WEB_ROOT))
+        snprintf(cfg->web_root, sizeof cfg->web_root, "%s", PLACE_SOURCE_WEB_ROOT);
+#else
+    (void)is_dir_with_index;
+#endif
 }
 
 static const cfg_row *find_row(const char *name, size_t len)
@@ -142,8 +181,125 @@ static const cfg_row *find_row(const char *name, size_t len)
     return NULL;
 }
 
+#define LINE_MAX_LEN 4096
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = '\0';
+    return s;
+}
+
+/* One line of a config file: blank, "# comment", or "key = value" (value may be "quoted" to
+ * keep spaces at its ends). seen[] remembers the line each key was set on. */
+static int config_line(place_config *cfg, char *line, const char *path, int lineno, int *seen,
+                       char *err, size_t errcap)
+{
+    char *s = trim(line);
+    if (!*s || *s == '#' || *s == ';')
+        return 0;
+    char *eq = strchr(s, '=');
+    if (!eq) {
+        snprintf(err, errcap, "%s:%d: expected \"key = value\", not \"%.60s\"", path, lineno, s);
+        return -1;
+    }
+    *eq = '\0';
+    char *key = trim(s), *val = trim(eq + 1);
+    size_t vlen = strlen(val);
+    if (vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"') {
+        val[vlen - 1] = '\0';
+        val++;
+    }
+    if (!strncmp(key, "--", 2))
+        key += 2;
+    const cfg_row *r = find_row(key, strlen(key));
+    if (!r) {
+        snprintf(err, errcap, "%s:%d: unknown key \"%.60s\" (see placed --help)", path, lineno, key);
+        return -1;
+    }
+    if (r->once) {
+        snprintf(err, errcap, "%s:%d: %s belongs on the command line, not in a config file", path,
+                 lineno, r->name);
+        return -1;
+    }
+    int *first = &seen[r - rows];
+    if (*first) {
+        snprintf(err, errcap, "%s:%d: %s is already set on line %d", path, lineno, r->name, *first);
+        return -1;
+    }
+    *first = lineno;
+    char why[400];
+    if (set_value(cfg, r, val, "", why, sizeof why) < 0) {
+        snprintf(err, errcap, "%s:%d: %s", path, lineno, why);
+        return -1;
+    }
+    return 0;
+}
+
+int config_load_file(place_config *cfg, const char *path, char *err, size_t errcap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errcap, "cannot read config file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    int seen[NROWS] = {0};
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int lineno = 0, rc = 0;
+    while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        if (n > LINE_MAX_LEN) {
+            snprintf(err, errcap, "%s:%d: line longer than %d characters", path, lineno,
+                     LINE_MAX_LEN);
+            rc = -1;
+        } else if (memchr(line, '\0', (size_t)n)) {
+            snprintf(err, errcap, "%s:%d: contains a NUL byte (not a text file?)", path, lineno);
+            rc = -1;
+        } else {
+            rc = config_line(cfg, line, path, lineno, seen, err, errcap);
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        snprintf(err, errcap, "cannot read config file %s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* The value of the last --config FILE / --config=FILE in argv, or NULL. Returns -1 when the flag
+ * lacks its value. */
+static int find_config_flag(int argc, char **argv, const char **out, char *err, size_t errcap)
+{
+    *out = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strncmp(argv[i], "--config=", 9)) {
+            *out = argv[i] + 9;
+        } else if (!strcmp(argv[i], "--config")) {
+            if (i + 1 >= argc) {
+                snprintf(err, errcap, "--config needs a value (FILE)");
+                return -1;
+            }
+            *out = argv[++i];
+        }
+    }
+    return 0;
+}
+
 int config_parse(place_config *cfg, int argc, char **argv, char *err, size_t errcap)
 {
+    /* the file first, so that every flag on the command line wins over it */
+    const char *file;
+    if (find_config_flag(argc, argv, &file, err, errcap) < 0)
+        return -1;
+    if (file && config_load_file(cfg, file, err, errcap) < 0)
+        return -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strncmp(a, "--", 2) != 0) {
@@ -189,7 +345,7 @@ int config_parse(place_config *cfg, int argc, char **argv, char *err, size_t err
             }
             v = argv[++i];
         }
-        if (set_value(cfg, r, v, err, errcap) < 0)
+        if (set_value(cfg, r, v, "--", err, errcap) < 0)
             return -1;
     }
     return 0;
@@ -198,7 +354,7 @@ int config_parse(place_config *cfg, int argc, char **argv, char *err, size_t err
 void config_usage(FILE *out, const char *argv0)
 {
     fprintf(out,
-            "usage: %s [flags]\n"
+            "usage: %s [--config FILE] [flags]\n"
             "Place server: REST API, WebSocket and the browser client on one port.\n"
             "Admin flags (--ban, --unban, --grant-admin, --revoke-admin) act on the server\n"
             "running on --data-dir through its control socket, or on the database if none runs.\n\n",
@@ -213,10 +369,149 @@ void config_usage(FILE *out, const char *argv0)
         fprintf(out, "  %-28s %s", left, r->help);
         if (r->type == CFG_INT)
             fprintf(out, " [%ld..%ld, default %s]", r->min, r->max, r->def);
-        else if (r->def[0] && strcmp(r->name, "help"))
+        else if (r->def[0] && !r->once)
             fprintf(out, " [default %s]", r->def);
         fputc('\n', out);
     }
+}
+
+/* Writes s for roff: backslashes and hyphens escaped, so "--port" stays two hyphens. */
+static void roff(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\\')
+            fputs("\\e", out);
+        else if (*s == '-')
+            fputs("\\-", out);
+        else
+            fputc(*s, out);
+    }
+}
+
+void config_sample(FILE *out)
+{
+    fputs("# placed configuration: one setting per line, \"key = value\"; \"#\" starts a comment.\n"
+          "# Every key is a flag of placed (see placed --help and placed(8)); a flag given on the\n"
+          "# command line wins over this file. Below, every setting at its default.\n",
+          out);
+    for (size_t i = 0; i < NROWS; i++) {
+        const cfg_row *r = &rows[i];
+        if (r->once)
+            continue;
+        fprintf(out, "\n# %s", r->help);
+        if (r->type == CFG_INT)
+            fprintf(out, " (%ld..%ld)", r->min, r->max);
+        else if (r->type == CFG_BOOL)
+            fputs(" (yes or no)", out);
+        fprintf(out, "\n#%s = %s\n", r->name, r->def);
+    }
+}
+
+void config_man(FILE *out, const char *version)
+{
+    fprintf(out, ".\\\" Generated by placed --man from the configuration table (server/config.c).\n"
+                 ".TH PLACED 8 \"\" \"place %s\" \"Place\"\n", version);
+    fputs(".SH NAME\n"
+          "placed \\- the Place server: a shared pixel canvas over HTTP and WebSocket\n"
+          ".SH SYNOPSIS\n"
+          ".B placed\n"
+          "[\\fB\\-\\-config\\fR \\fIFILE\\fR] [\\fIflags\\fR]\n"
+          ".SH DESCRIPTION\n"
+          ".B placed\n"
+          "serves Place, a collaborative real\\-time pixel canvas: the REST API, the WebSocket\n"
+          "that broadcasts every placement, and the browser client, all on one port.\n"
+          "By default it runs alone (embedded mode): canvas, cooldowns and sessions in the\n"
+          "process, every placement written to an SQLite database in \\fB\\-\\-data\\-dir\\fR\n"
+          "before it is acknowledged. With \\fB\\-\\-redis\\fR it runs in cluster mode, one of many\n"
+          "processes sharing a canvas through Redis, Kafka and PostgreSQL.\n"
+          ".PP\n"
+          "Players use a browser, \\fBplace\\-tui\\fR(1) or \\fBplace\\-sdl\\fR(1).\n"
+          ".SH OPTIONS\n"
+          "Every option is also a key of the configuration file (below), except those marked\n"
+          "\"command line only\". Boolean options take \\fByes\\fR or \\fBno\\fR (also 1/0, true/false,\n"
+          "on/off); a bare \\fB\\-\\-name\\fR means yes and \\fB\\-\\-no\\-name\\fR means no.\n",
+          out);
+    for (size_t i = 0; i < NROWS; i++) {
+        const cfg_row *r = &rows[i];
+        fputs(".TP\n\\fB", out);
+        roff(out, "--");
+        roff(out, r->name);
+        fputs("\\fR", out);
+        if (r->type == CFG_BOOL) {
+            fputs("[=\\fIyes\\fR|\\fIno\\fR]", out);
+        } else {
+            fputs(" \\fI", out);
+            roff(out, r->arg);
+            fputs("\\fR", out);
+        }
+        fputc('\n', out);
+        char first = r->help[0] >= 'a' && r->help[0] <= 'z' ? (char)(r->help[0] - 'a' + 'A')
+                                                            : r->help[0];
+        fputc(first, out);
+        roff(out, r->help + 1);
+        fputc('.', out);
+        if (r->type == CFG_INT)
+            fprintf(out, " From %ld to %ld; default %s.", r->min, r->max, r->def);
+        else if (r->def[0] && !r->once) {
+            fputs(" Default: ", out);
+            roff(out, r->def);
+            fputc('.', out);
+        }
+        if (r->once)
+            fputs(" Command line only.", out);
+        fputc('\n', out);
+    }
+    fputs(".SH CONFIGURATION FILE\n"
+          "\\fB\\-\\-config\\fR \\fIFILE\\fR reads settings from \\fIFILE\\fR before the command\n"
+          "line, so a flag given there wins over the file. Each line is blank, a comment\n"
+          "starting with \\fB#\\fR, or\n"
+          ".RS\n.nf\n\\fIkey\\fR = \\fIvalue\\fR\n.fi\n.RE\n"
+          "where \\fIkey\\fR is an option's name without its dashes (\\fBport\\fR, \\fBdata\\-dir\\fR)\n"
+          "and \\fIvalue\\fR is what the option takes; spaces around both are ignored, and a value\n"
+          "may be put in double quotes to keep spaces at its ends. A key may appear once. The\n"
+          "values are checked as the options' are; an error names the file and the line, and\n"
+          "placed does not start. \\fBplaced \\-\\-sample\\-config\\fR prints every key at its\n"
+          "default.\n"
+          ".SH ADMINISTRATION\n"
+          "\\fB\\-\\-ban\\fR, \\fB\\-\\-unban\\fR, \\fB\\-\\-grant\\-admin\\fR and \\fB\\-\\-revoke\\-admin\\fR act on\n"
+          "the server running on \\fB\\-\\-data\\-dir\\fR through its control socket (at once, without\n"
+          "a restart), or on the database when none runs, and exit. Give them the same\n"
+          "\\fB\\-\\-config\\fR as the server so that they find its data directory:\n"
+          ".RS\n.nf\n"
+          "placed \\-\\-config /etc/place/placed.conf \\-\\-ban vandal\n"
+          ".fi\n.RE\n"
+          ".SH CLIENT ADDRESSES\n"
+          "Per\\-address budgets count the address a connection comes from. Behind a proxy (nginx,\n"
+          "or the SSH gate of \\fBplace\\-tui\\-ssh\\-setup\\fR(8)) every connection comes from the\n"
+          "proxy: list it in \\fB\\-\\-trusted\\-proxy\\fR and placed counts the address the proxy\n"
+          "names in \\fBX\\-Forwarded\\-For\\fR or \\fBX\\-Real\\-IP\\fR instead. Those headers are\n"
+          "ignored from any other address.\n"
+          ".SH SIGNALS\n"
+          "\\fBSIGINT\\fR and \\fBSIGTERM\\fR stop placed cleanly: placements in flight are\n"
+          "committed and acknowledged first.\n"
+          ".SH EXIT STATUS\n"
+          "0 on success, 2 for a bad flag or configuration file, 1 when placed cannot start\n"
+          "or an admin action fails.\n"
+          ".SH FILES\n"
+          ".TP\n.I /etc/place/placed.conf\n"
+          "the configuration the packaged service (\\fBplaced.service\\fR) reads.\n"
+          ".TP\n.I /var/lib/place\n"
+          "the packaged service's data directory: the SQLite database, its lock and the\n"
+          "control socket.\n"
+          ".TP\n.I ",
+          out);
+    roff(out, PLACE_WEB_ROOT);
+    fputs("\nthe browser client, the default of \\fB\\-\\-web\\-root\\fR.\n"
+          ".SH EXAMPLES\n"
+          ".nf\n"
+          "placed \\-\\-port 8080 \\-\\-data\\-dir /srv/place\n"
+          "placed \\-\\-config /etc/place/placed.conf \\-\\-port 0\n"
+          "systemctl status placed\n"
+          ".fi\n"
+          ".SH SEE ALSO\n"
+          "\\fBplace\\-tui\\fR(1), \\fBplace\\-sdl\\fR(1), \\fBplace\\-tui\\-ssh\\-setup\\fR(8),\n"
+          "\\fBsystemd.service\\fR(5); /usr/share/doc/place\\-server/deploy.md.gz\n",
+          out);
 }
 
 int config_is_admin_action(const place_config *cfg)

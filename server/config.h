@@ -1,5 +1,7 @@
 /* placed's configuration: one table (config.c) of name, type, range, default and help drives the
- * command line and --help. To add a flag, add a field here and a row to the table. */
+ * command line, the configuration file (--config), --help, the sample file (--sample-config) and
+ * the manual page (--man). To add a flag, add a field here and a row to the table; an act (do
+ * this, then exit) takes a *_ONCE row so that a config file cannot hold it. */
 #ifndef PLACE_SERVER_CONFIG_H
 #define PLACE_SERVER_CONFIG_H
 
@@ -8,6 +10,7 @@
 #include <stdio.h>
 
 typedef struct place_config {
+    char config[512]; /* --config FILE, read before the other flags */
     int port;
     char listen[64];
     char data_dir[512];
@@ -35,18 +38,33 @@ typedef struct place_config {
     int reuse_port;
     int hole_ms;
     int help;
+    int version;
+    int man;
+    int sample_config;
 } place_config;
 
 /* Fills cfg with every default. */
 void config_defaults(place_config *cfg);
 
 /* Parses argv (--name value, --name=value; booleans also bare --name or --no-name) over the
- * defaults already in cfg. Returns 0, or -1 with a sentence for a person in err (unknown flag,
- * missing value, value out of range). */
+ * defaults already in cfg. When argv has --config FILE, FILE is read first (config_load_file), so
+ * the flags win over it. Returns 0, or -1 with a sentence for a person in err (unknown flag,
+ * missing value, value out of range; for the file, prefixed with "FILE:LINE: "). */
 int config_parse(place_config *cfg, int argc, char **argv, char *err, size_t errcap);
+
+/* Reads "key = value" lines (blank lines and "#" comments skipped) over cfg; keys are the flags'
+ * names, checked as the flags are; a key twice, an unknown key or a command-line-only one is an
+ * error. Returns 0, or -1 with "FILE:LINE: why" in err (cfg then partly set). */
+int config_load_file(place_config *cfg, const char *path, char *err, size_t errcap);
 
 /* Writes the usage text generated from the table. */
 void config_usage(FILE *out, const char *argv0);
+
+/* Writes a configuration file with every key (help, range, default) commented out. */
+void config_sample(FILE *out);
+
+/* Writes the manual page placed(8) as roff, from the table. */
+void config_man(FILE *out, const char *version);
 
 /* 1 when cfg asks for an admin action (--ban, --unban, --grant-admin, --revoke-admin). */
 int config_is_admin_action(const place_config *cfg);

@@ -136,6 +136,15 @@ int main(int argc, char **argv)
         config_usage(stdout, argv[0]);
         return 0;
     }
+    if (srv->cfg.version || srv->cfg.man || srv->cfg.sample_config) {
+        if (srv->cfg.version)
+            printf("placed %s\n", PLACE_VERSION);
+        else if (srv->cfg.man)
+            config_man(stdout, PLACE_VERSION);
+        else
+            config_sample(stdout);
+        return fflush(stdout) == 0 ? 0 : 1;
+    }
     if (peer_proxies_parse(&srv->proxies, srv->cfg.trusted_proxy, err, sizeof err) < 0) {
         fprintf(stderr, "placed: %s\n", err);
         return 2;
