@@ -57,6 +57,27 @@ async function clickPixel(page, x, y) {
   await page.mouse.click(s.x, s.y);
 }
 
+// Select, then confirm: a click selects the pixel, the Place button paints it.
+async function placeAt(page, x, y) {
+  await clickPixel(page, x, y);
+  await page.click('#place-btn');
+}
+
+// Every "place" message the page sends on its WebSocket from now on (read with placesSent).
+async function watchPlaces(page) {
+  await page.evaluate(() => {
+    const c = window.place.conn;
+    const send = c.send.bind(c);
+    window.placeSent = [];
+    c.send = (m) => {
+      if (m && m.type === 'place') window.placeSent.push(m);
+      return send(m);
+    };
+  });
+}
+
+const placesSent = (page) => page.evaluate(() => window.placeSent.length);
+
 async function chooseColor(page, c) {
   await page.click(`#palette .swatch[data-color="${c}"]`);
   assert.equal(await page.getAttribute(`#palette .swatch[data-color="${c}"]`, 'aria-checked'), 'true');
@@ -108,45 +129,99 @@ test('the page loads: the snapshot is drawn, 16 colours, live connection, a gues
   await context.close();
 });
 
-test('a click places the pixel: the server stores it and a second player sees it live', async () => {
+test('a click selects and shows who placed the pixel without placing; the Place button commits', async () => {
   const srv = await server();
+  const bot = await connect(srv.wsUrl);
+  await bot.next('init');
+  const pre = await bot.placeAndWait(26, 17, 12, 'pre');
+  assert.equal(pre.type, 'placed');
+  bot.ws.close();
+  const before = await snapshotWhere(srv.url, (s) => s.get(26, 17) === 12, '(26,17) blue');
+
   const a = await openClient(browser, srv.url + VIEW);
+  await watchPlaces(a.page);
   const b = await openClient(browser, srv.url + VIEW);
-  await chooseColor(a.page, 12);
+  await chooseColor(a.page, 5);
+  // a click: the pixel is selected and its info shows (colour, who, when, how many placements)
   await clickPixel(a.page, 26, 17);
-  // optimistic at once, then confirmed: the cooldown counts down on the page and in the title
-  await a.page.waitForFunction(() => !window.place.state.hasPending() && window.place.state.seqAt(26, 17) > 0);
+  assert.deepEqual(await a.page.evaluate(() => window.place.app.reticle), { x: 26, y: 17 });
+  await a.page.waitForFunction(() => /by guest-/.test(document.getElementById('pixel-info').textContent));
+  assert.match(await a.page.textContent('#pixel-info'), /^\(26, 17\) blue by guest-\w+ (just now|\d+ s ago) · 1 placement$/);
+  // ... and nothing is placed: no message, no optimistic pixel, the server's seq does not move
+  await a.page.waitForTimeout(1300); // the server's snapshot is rebuilt at most once a second
+  assert.equal(await placesSent(a.page), 0);
+  assert.equal(await a.page.evaluate(() => window.place.state.hasPending()), false);
   assert.equal(await a.page.evaluate(() => window.place.state.colorAt(26, 17)), 12);
+  assert.equal((await fetchSnapshot(srv.url)).snap.seq, before.seq, 'a click changed the canvas');
+  assert.equal(await a.page.textContent('#place-label'), 'Place red');
+
+  // hovering elsewhere does not move the info: it follows the selection
+  const far = await pixelOnScreen(a.page, 5, 5);
+  await a.page.mouse.move(far.x, far.y);
+  await a.page.waitForTimeout(400);
+  assert.match(await a.page.textContent('#pixel-info'), /^\(26, 17\) blue/);
+
+  // the Place button confirms: optimistic at once, then confirmed, the cooldown counts down
+  await a.page.click('#place-btn');
+  await a.page.waitForFunction(() => !window.place.state.hasPending() && window.place.state.colorAt(26, 17) === 5);
+  assert.equal(await placesSent(a.page), 1);
   assert.match(await a.page.textContent('#place-label'), /^Next pixel in 0:(30|2\d)$/);
   assert.match(await a.page.title(), /^\(0:(30|2\d)\) Place$/);
-
-  const snap = await snapshotWhere(srv.url, (s) => s.get(26, 17) === 12, '(26,17) blue');
+  const snap = await snapshotWhere(srv.url, (s) => s.get(26, 17) === 5, '(26,17) red');
   assert.equal(snap.get(25, 17), 0);
 
   // the second player, without reloading
-  await b.page.waitForFunction(() => window.place.state.colorAt(26, 17) === 12, null, { timeout: 5000 });
+  await b.page.waitForFunction(() => window.place.state.colorAt(26, 17) === 5, null, { timeout: 5000 });
   await b.page.waitForTimeout(100); // one animation frame to paint
   const cb = await screenColor(b.page, 26, 17, 'web-second-player.png');
-  assert.ok(sameColor(cb.here, hexToRgb(PALETTE[12])), `player B's screen at (26,17) is ${cb.here}, want blue`);
+  assert.ok(sameColor(cb.here, hexToRgb(PALETTE[5])), `player B's screen at (26,17) is ${cb.here}, want red`);
   assert.ok(sameColor(cb.right, hexToRgb(PALETTE[0])), `player B's screen at (27,17) is ${cb.right}`);
   assert.ok(sameColor(cb.below, hexToRgb(PALETTE[0])), `player B's screen at (26,18) is ${cb.below}`);
-  const ca = await screenColor(a.page, 26, 17, 'web-placed-desktop.png');
-  assert.ok(sameColor(ca.here, hexToRgb(PALETTE[12])), `player A's screen at (26,17) is ${ca.here}, want blue`);
 
-  // who placed it, and when
+  // who placed it now, and that it is the second placement there
   const me = (await a.page.textContent('#who-name')).trim();
   await a.page.waitForFunction((name) => document.getElementById('pixel-info').textContent.includes(name), me);
-  assert.match(await a.page.textContent('#pixel-info'), /\(26, 17\) blue by guest-\w+ just now/);
+  assert.match(await a.page.textContent('#pixel-info'), /^\(26, 17\) red by guest-\w+ just now · 2 placements$/);
 
-  // a second click during the cooldown is refused on the page, nothing is sent
-  await chooseColor(a.page, 5);
+  // during the cooldown, a click still selects (and shows the info) and confirming is refused on
+  // the page: nothing is sent
   await clickPixel(a.page, 10, 10);
-  assert.match(await a.page.textContent('#toast'), /Your next pixel is ready in \d+ s/);
+  await a.page.waitForFunction(() => /nobody has placed here yet/.test(document.getElementById('pixel-info').textContent));
+  assert.equal(await a.page.textContent('#pixel-info'), '(10, 10) white, nobody has placed here yet');
+  await a.page.keyboard.press('Enter');
+  assert.match(await a.page.textContent('#toast'), /^Your next pixel is ready in \d+ s\.$/);
   assert.equal(await a.page.evaluate(() => window.place.state.colorAt(10, 10)), 0);
+  assert.equal(await placesSent(a.page), 1);
+  // the toast's countdown stays the button's countdown: it does not freeze at the moment it opened
+  await a.page.waitForTimeout(2200);
+  const toastS = Number(/in (\d+) s/.exec(await a.page.textContent('#toast'))[1]);
+  const buttonS = Number(/0:(\d+)$/.exec(await a.page.textContent('#place-label'))[1]);
+  assert.ok(Math.abs(toastS - buttonS) <= 1, `toast says ${toastS} s, the button ${buttonS} s`);
   noErrors(a.page);
   noErrors(b.page);
   await a.context.close();
   await b.context.close();
+});
+
+test('one-click placing is a setting, remembered by the browser', async () => {
+  const srv = await server();
+  const { context, page } = await openClient(browser, srv.url + VIEW);
+  await watchPlaces(page);
+  await page.keyboard.press('?');
+  assert.equal(await page.isChecked('#opt-one-click'), false);
+  await page.check('#opt-one-click');
+  await page.keyboard.press('Escape');
+  await chooseColor(page, 9);
+  await clickPixel(page, 12, 13);
+  await page.waitForFunction(() => window.place.state.seqAt(12, 13) > 0 && !window.place.state.hasPending());
+  await snapshotWhere(srv.url, (s) => s.get(12, 13) === 9, '(12,13) lime');
+  assert.equal(await placesSent(page), 1);
+  await page.reload();
+  await waitLive(page);
+  assert.equal(await page.evaluate(() => window.place.app.oneClick), true);
+  assert.equal(await page.isChecked('#opt-one-click'), true);
+  noErrors(page);
+  await context.close();
 });
 
 test('a too-early placement from another tab is refused by the server and rolled back', async () => {
@@ -158,7 +233,7 @@ test('a too-early placement from another tab is refused by the server and rolled
   await tab2.goto(srv.url + VIEW);
   await waitLive(tab2);
 
-  await clickPixel(page, 20, 20);
+  await placeAt(page, 20, 20);
   await page.waitForFunction(() => window.place.state.seqAt(20, 20) > 0);
 
   // tab 2 does not know about the cooldown yet: it shows the pixel, the server says no
@@ -170,7 +245,7 @@ test('a too-early placement from another tab is refused by the server and rolled
     p.state.onChange = (j) => { paint(j); if (j === i) window.seen.push(p.state.colorAt(24, 12)); };
   });
   await chooseColor(tab2, 10);
-  await clickPixel(tab2, 24, 12);
+  await placeAt(tab2, 24, 12);
   await tab2.waitForFunction(() => window.seen.length >= 2 && !window.place.state.hasPending());
   assert.deepEqual(await tab2.evaluate(() => window.seen), [10, 0], 'shown green at once, then rolled back to white');
   assert.equal(await tab2.evaluate(() => window.place.state.colorAt(24, 12)), 0);
@@ -194,11 +269,17 @@ test('a broken WebSocket reconnects: the state shows it, and placing works again
   assert.match(await page.textContent('#conn-text'), /^Offline · retrying in \d+ s$/);
   assert.equal(await page.textContent('#place-label'), 'Offline');
   await page.screenshot({ path: path.join(shotsDir(), 'web-offline.png') });
+  // a lookup made while offline fails, and is made again once the server is back
+  await page.focus('#board');
+  await page.keyboard.press('i');
+  await page.waitForFunction(() => /history unavailable/.test(document.getElementById('pixel-info').textContent));
 
   // the same server comes back on the same port with the same data
   const again = await server({ dataDir: first.dataDir, args: ['--port', String(first.port)] });
   await page.waitForFunction(() => document.getElementById('conn').dataset.state === 'connected', null, { timeout: 15000 });
   assert.equal(await page.textContent('#conn-text'), 'Live');
+  await page.waitForFunction(() => document.getElementById('pixel-info').textContent === '(20, 20) white, nobody has placed here yet',
+    null, { timeout: 5000 });
 
   // keyboard only: arrows move the reticle, a hex digit picks the colour, Enter places
   await page.focus('#board');
@@ -234,10 +315,11 @@ test('a broken WebSocket reconnects: the state shows it, and placing works again
   await context.close();
 });
 
-test('on a phone: a tap places, the layout fits, and an account can be made', async () => {
+test('on a phone: a tap selects without placing, Place paints, the layout fits, and an account can be made', async () => {
   const srv = await server();
   const { context, page } = await openClient(browser, srv.url + '/#x=32&y=20&z=6',
     { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  await watchPlaces(page);
   // everything needed to play is on screen
   for (const sel of ['#palette', '#place-btn', '#conn', '#zoom-in']) {
     const box = await page.locator(sel).boundingBox();
@@ -245,8 +327,26 @@ test('on a phone: a tap places, the layout fits, and an account can be made', as
       `${sel} is off screen: ${JSON.stringify(box)}`);
   }
   await page.tap('#palette .swatch[data-color="6"]');
+  const seq0 = (await fetchSnapshot(srv.url)).snap.seq;
   const s = await pixelOnScreen(page, 30, 18);
   await page.touchscreen.tap(s.x, s.y);
+  assert.deepEqual(await page.evaluate(() => window.place.app.reticle), { x: 30, y: 18 });
+  await page.waitForFunction(() => document.getElementById('pixel-info').textContent === '(30, 18) white, nobody has placed here yet');
+  // a long press selects and shows the info too, and never places
+  const cdp = await context.newCDPSession(page);
+  const l = await pixelOnScreen(page, 28, 15);
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x: l.x, y: l.y, id: 1 }] });
+  await page.waitForTimeout(700);
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  assert.deepEqual(await page.evaluate(() => window.place.app.reticle), { x: 28, y: 15 });
+  await page.waitForFunction(() => document.getElementById('pixel-info').textContent === '(28, 15) white, nobody has placed here yet');
+  await page.waitForTimeout(1300); // the server's snapshot is rebuilt at most once a second
+  assert.equal(await placesSent(page), 0, 'a tap or a long press sent a placement');
+  assert.equal(await page.evaluate(() => window.place.state.hasPending()), false);
+  assert.equal((await fetchSnapshot(srv.url)).snap.seq, seq0, 'a tap changed the canvas');
+  // select (30, 18) again and confirm with the Place button
+  await page.touchscreen.tap(s.x, s.y);
+  await page.tap('#place-btn');
   await page.waitForFunction(() => window.place.state.seqAt(30, 18) > 0);
   await snapshotWhere(srv.url, (sn) => sn.get(30, 18) === 6, '(30,18) orange');
   const c = await screenColor(page, 30, 18, 'web-phone.png');
@@ -256,6 +356,19 @@ test('on a phone: a tap places, the layout fits, and an account can be made', as
   await page.tap('#btn-login');
   await page.tap('#auth-switch');
   assert.equal(await page.textContent('#auth-title'), 'Create an account');
+  // the buttons share one row, under the switch link
+  const cancel = await page.locator('#auth-cancel').boundingBox();
+  const submit = await page.locator('#auth-submit').boundingBox();
+  const sw = await page.locator('#auth-switch').boundingBox();
+  assert.ok(Math.abs(cancel.y - submit.y) < 2 && submit.x > cancel.x, `Cancel ${JSON.stringify(cancel)} Sign up ${JSON.stringify(submit)}`);
+  assert.ok(sw.y + sw.height <= submit.y, 'the switch link sits above the buttons');
+  assert.ok(submit.x + submit.width <= 390, 'Sign up fits on screen');
+  // a short name and a short password: both reasons at once
+  await page.fill('#auth-user', 'ab');
+  await page.fill('#auth-pass', 'short');
+  await page.tap('#auth-submit');
+  assert.equal(await page.textContent('#auth-error'),
+    'Usernames are 3–32 letters, digits, _ or -. Passwords need at least 8 characters.');
   await page.fill('#auth-user', 'painter_1');
   await page.fill('#auth-pass', 'a long password');
   await page.screenshot({ path: path.join(shotsDir(), 'web-phone-signup.png') });
@@ -375,7 +488,7 @@ test('no answer within 10 s: the pixel rolls back, and a silent server is given 
   process.kill(srv.proc.pid, 'SIGSTOP'); // the connection stays open, nothing answers
   try {
     await chooseColor(page, 3);
-    await clickPixel(page, 15, 25);
+    await placeAt(page, 15, 25);
     assert.equal(await page.evaluate(() => window.place.state.colorAt(15, 25)), 3, 'shown at once');
     await page.clock.fastForward(10500);
     await page.waitForFunction(() => !window.place.state.hasPending(), null, { timeout: 5000 });
@@ -400,6 +513,7 @@ test('a server where guests may not place asks guests to log in', async () => {
   const { context, page } = await openClient(browser, srv.url + VIEW);
   assert.equal(await page.textContent('#place-label'), 'Log in to place');
   await clickPixel(page, 21, 21);
+  await page.keyboard.press('Enter');
   assert.match(await page.textContent('#toast'), /Guests may not place pixels here: log in or register\./);
   assert.equal(await page.isVisible('#auth-dialog'), true);
   assert.equal(await page.evaluate(() => window.place.state.colorAt(21, 21)), 0);

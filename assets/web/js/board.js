@@ -5,10 +5,11 @@
 import { parseHexColor } from './protocol.js';
 
 const TAP_SLOP = 6; // CSS px a pointer may move and still count as a tap
+const LONG_PRESS_MS = 500; // a touch held this long without moving is a long press
 
 export class Board {
   // el: the on-screen <canvas>; state: CanvasState; view: View;
-  // handlers: { onTap(x, y), onHover(p|null), onViewChange() }
+  // handlers: { onTap(x, y, sx, sy), onLongPress(x, y), onHover(p|null), onViewChange() }
   constructor(el, state, view, handlers) {
     this.el = el;
     this.ctx = el.getContext('2d', { alpha: false });
@@ -230,8 +231,17 @@ export class Board {
       const p = this.localPoint(ev);
       this.pointers.set(ev.pointerId, p);
       if (this.pointers.size === 1) {
-        this.gesture = { kind: 'tap', start: p, last: p };
+        const g = { kind: 'tap', start: p, last: p };
+        this.gesture = g;
+        // a finger held still: a long press, which only selects (and never ends as a tap)
+        if (ev.pointerType !== 'mouse') g.timer = setTimeout(() => {
+          if (this.gesture !== g || g.kind !== 'tap') return;
+          g.kind = 'long';
+          const q = this.view.pixelAt(g.start.x, g.start.y);
+          if (q) this.h.onLongPress?.(q.x, q.y);
+        }, LONG_PRESS_MS);
       } else if (this.pointers.size === 2) {
+        clearTimeout(this.gesture?.timer);
         const [a, b] = [...this.pointers.values()];
         this.gesture = { kind: 'pinch', dist: Math.hypot(a.x - b.x, a.y - b.y), mid: mid(a, b) };
       }
@@ -256,7 +266,8 @@ export class Board {
         this.changed();
         return;
       }
-      if (g.kind === 'tap' && Math.hypot(p.x - g.start.x, p.y - g.start.y) > TAP_SLOP) {
+      if ((g.kind === 'tap' || g.kind === 'long') && Math.hypot(p.x - g.start.x, p.y - g.start.y) > TAP_SLOP) {
+        clearTimeout(g.timer);
         g.kind = 'pan';
         el.classList.add('grabbing');
       }
@@ -271,6 +282,7 @@ export class Board {
       if (!this.pointers.has(ev.pointerId)) return;
       this.pointers.delete(ev.pointerId);
       const g = this.gesture;
+      clearTimeout(g?.timer);
       if (this.pointers.size === 0) {
         el.classList.remove('grabbing');
         this.gesture = null;

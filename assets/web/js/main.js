@@ -24,6 +24,7 @@ const els = {
   authError: $('auth-error'), authSwitch: $('auth-switch'), authSubmit: $('auth-submit'),
   authCancel: $('auth-cancel'), gotoDialog: $('goto-dialog'), gotoForm: $('goto-form'),
   gotoInput: $('goto-input'), gotoError: $('goto-error'), helpDialog: $('help-dialog'),
+  oneClick: $('opt-one-click'),
 };
 
 const app = {
@@ -42,6 +43,9 @@ const app = {
   timeoutTimer: null,
   baseTitle: 'Place',
   readyCue: false,
+  // a click or tap selects a pixel and shows who placed it; the Place button (Space, Enter)
+  // commits. Players who want the old way can place with one click (a setting in the help).
+  oneClick: stored('place.oneClick') === '1',
 };
 
 function stored(key, value) {
@@ -63,17 +67,20 @@ let board = null;
 const state = new CanvasState((i) => board && board.pixelChanged(i));
 board = new Board(els.board, state, view, {
   onTap: (x, y, sx, sy) => {
-    setReticle(x, y, false);
+    setReticle(x, y, false, 0);
     if (view.z < TAP_ZOOM_BELOW) {
       // zoomed far out a tap is too coarse to aim with: zoom in on the spot instead of placing
       view.zoomAt(sx, sy, 12);
       board.requestFrame();
       viewChanged();
-      toast('Zoomed in: click or tap a pixel to place it.', 'info', 2500);
+      toast(`Zoomed in: ${app.oneClick ? 'click or tap a pixel to place it' : 'click or tap a pixel to select it'}.`, 'info', 2500);
       return;
     }
-    placeAtReticle();
+    if (app.oneClick) placeAtReticle();
+    else announce(`Selected ${x}, ${y}. Press Place to paint it.`);
   },
+  // a long press only ever selects and shows the pixel's history, whatever the setting
+  onLongPress: (x, y) => setReticle(x, y, false, 0),
   onHover: (p) => showCoords(p),
   onViewChange: () => viewChanged(),
 });
@@ -122,7 +129,9 @@ window.addEventListener('hashchange', () => {
   if (location.hash !== view.toHash()) applyHash(false);
 });
 
-function setReticle(x, y, follow) {
+// Selects pixel (x, y): the reticle moves there and the info line follows it (after `infoDelay`
+// ms, so that holding an arrow key does not ask the server for every pixel on the way).
+function setReticle(x, y, follow, infoDelay = 350) {
   x = Math.max(0, Math.min(view.cw - 1, x));
   y = Math.max(0, Math.min(view.ch - 1, y));
   app.reticle = { x, y };
@@ -135,7 +144,7 @@ function setReticle(x, y, follow) {
   const c = state.colorAt(x, y);
   const swatch = c >= 0 ? `<span class="mini" style="--c:${app.palette[c]}"></span>` : '';
   els.info.innerHTML = `${swatch}<b>(${x}, ${y})</b> <span class="muted">…</span>`;
-  schedulePixelInfo();
+  schedulePixelInfo(infoDelay);
   updatePlaceButton();
 }
 
@@ -189,22 +198,44 @@ function chooseColor(i, quiet) {
 // ---------------------------------------------------------------- toasts and announcements
 
 let toastTimer = null;
+let toastLive = null; // a function giving the toast's text now: a countdown in it stays true
 function toast(text, kind = 'info', ms = 4000) {
-  els.toast.textContent = text;
+  toastLive = typeof text === 'function' ? text : null;
+  els.toast.textContent = toastLive ? toastLive() : text;
   els.toast.dataset.kind = kind;
   els.toast.hidden = false;
   els.toast.classList.remove('show');
   void els.toast.offsetWidth; // restart the entrance animation
   els.toast.classList.add('show');
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { els.toast.hidden = true; }, ms);
+  toastTimer = setTimeout(hideToast, ms);
+}
+
+function hideToast() {
+  clearTimeout(toastTimer);
+  els.toast.hidden = true;
+  toastLive = null;
+}
+
+// Called on every cooldown tick: a countdown in a toast follows the clock; once there is nothing
+// left to wait for (text null), the toast goes away rather than keep saying "wait".
+function refreshToast() {
+  if (!toastLive || els.toast.hidden) return;
+  const t = toastLive();
+  if (t === null) hideToast();
+  else if (els.toast.textContent !== t) els.toast.textContent = t;
+}
+
+// "… in 26 s" for the cooldown still to run, or null once it is over.
+function cooldownText(prefix) {
+  return () => {
+    const left = app.cooldownEnd - Date.now();
+    return left > 0 ? `${prefix} ${formatLeft(left)}.` : null;
+  };
 }
 
 // a toast goes away when clicked
-els.toast.addEventListener('click', () => {
-  clearTimeout(toastTimer);
-  els.toast.hidden = true;
-});
+els.toast.addEventListener('click', () => hideToast());
 
 let announceTimer = null;
 function announce(text) {
@@ -321,6 +352,8 @@ function onInit(m) {
   state.streamStart(Number(m.seq) || 0);
   // after every (re)connect: a fresh snapshot (protocol rule 5), batches meanwhile are kept
   fetchSnapshot();
+  // a lookup made while offline said "history unavailable": ask again now that we are back
+  if (els.info.dataset.failed === 'yes') schedulePixelInfo(0);
 }
 
 function setInfo(info) {
@@ -352,7 +385,7 @@ function placeAtReticle() {
   }
   const left = app.cooldownEnd - Date.now();
   if (left > 0) {
-    toast(`Your next pixel is ready in ${formatLeft(left)}.`, 'warn');
+    toast(cooldownText('Your next pixel is ready in'), 'warn');
     pulse(els.placeBtn);
     return;
   }
@@ -411,7 +444,7 @@ function failPlacement(requestId, err) {
   if (!p) return;
   if (err.code === 'COOLDOWN' && typeof err.retryAfter === 'number') {
     setCooldown(Date.now() + err.retryAfter);
-    toast(`Too soon: your pixel was not placed. You can place again in ${formatLeft(err.retryAfter)}.`, 'error', 6000);
+    toast(cooldownText('Too soon: your pixel was not placed. You can place again in'), 'error', 6000);
   } else {
     if (err.code !== 'COOLDOWN' && err.code !== 'RATE_LIMITED') setCooldown(0, false);
     if (err.code === 'RATE_LIMITED' && typeof err.retryAfter === 'number') setCooldown(Date.now() + err.retryAfter);
@@ -461,6 +494,7 @@ function clock(ms) {
 function updatePlaceButton() {
   const left = app.cooldownEnd - Date.now();
   const b = els.placeBtn;
+  refreshToast();
   if (left > 0) {
     b.dataset.mode = 'cooldown';
     app.cooldownTotal = Math.max(app.cooldownTotal || 0, left, cooldownMs());
@@ -536,19 +570,23 @@ async function loadPixelInfo() {
     const last = body.placements && body.placements[0];
     let text;
     if (!last) {
-      text = `${swatch}<b>(${x}, ${y})</b> <span class="muted">nobody has placed here yet</span>`;
+      const name = colour >= 0 ? `${escapeHtml(COLOR_NAMES[colour])}, ` : '';
+      text = `${swatch}<b>(${x}, ${y})</b> ${name}<span class="muted">nobody has placed here yet</span>`;
     } else {
       const when = new Date(last.time);
+      const n = body.placements.length;
       text = `${swatch}<b>(${x}, ${y})</b> ${escapeHtml(COLOR_NAMES[last.color] || '')} by `
         + `<b class="name">${escapeHtml(last.username || 'someone')}</b> `
-        + `<time datetime="${when.toISOString()}" title="${escapeHtml(when.toLocaleString())}">${ago(last.time)}</time>`;
-      if (body.placements.length > 1) {
-        text += ` <span class="muted">· ${body.placements.length >= 50 ? '50+' : body.placements.length} placements</span>`;
-      }
+        + `<time datetime="${when.toISOString()}" title="${escapeHtml(when.toLocaleString())}">${ago(last.time)}</time>`
+        + ` <span class="muted">· ${n >= 50 ? '50+' : n} placement${n === 1 ? '' : 's'}</span>`;
     }
     els.info.innerHTML = text;
+    els.info.dataset.failed = 'no';
   } catch (e) {
-    if (mine === infoSeq) els.info.innerHTML = `${swatch}<b>(${x}, ${y})</b> <span class="muted">history unavailable</span>`;
+    if (mine === infoSeq) {
+      els.info.innerHTML = `${swatch}<b>(${x}, ${y})</b> <span class="muted">history unavailable</span>`;
+      els.info.dataset.failed = 'yes';
+    }
   }
 }
 
@@ -630,12 +668,12 @@ els.authForm.addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const username = els.authUser.value.trim();
   const password = els.authPass.value;
-  if (!/^[A-Za-z0-9_-]{3,32}$/.test(username)) {
-    els.authError.textContent = ERROR_WORDS.BAD_USERNAME;
-    return;
-  }
-  if (password.length < 8) {
-    els.authError.textContent = ERROR_WORDS.BAD_PASSWORD;
+  // every problem at once, not one per try
+  const problems = [];
+  if (!/^[A-Za-z0-9_-]{3,32}$/.test(username)) problems.push(ERROR_WORDS.BAD_USERNAME);
+  if (password.length < 8) problems.push(ERROR_WORDS.BAD_PASSWORD);
+  if (problems.length) {
+    els.authError.textContent = problems.join(' ');
     return;
   }
   els.authSubmit.disabled = true;
@@ -727,6 +765,11 @@ els.placeBtn.addEventListener('click', () => {
   else placeAtReticle();
 });
 els.help.addEventListener('click', () => els.helpDialog.showModal());
+els.oneClick.checked = app.oneClick;
+els.oneClick.addEventListener('change', () => {
+  app.oneClick = els.oneClick.checked;
+  stored('place.oneClick', app.oneClick ? '1' : '0');
+});
 els.connRetry.addEventListener('click', () => conn.reconnectNow());
 
 document.addEventListener('keydown', (ev) => {
@@ -794,7 +837,7 @@ setInterval(() => { if (els.info.querySelector('time')) schedulePixelInfo(0); },
   conn.start();
   if (!stored('place.welcomed')) {
     stored('place.welcomed', '1');
-    toast('Welcome! Pick a colour, then click a pixel to place it. Press ? for keys.', 'info', 6000);
+    toast('Welcome! Click a pixel to see who placed it, pick a colour, then press Place. Press ? for keys.', 'info', 6000);
   }
   // view the canvas even if the WebSocket does not come up
   setTimeout(() => { if (!state.ready) fetchSnapshot(); }, 3000);
