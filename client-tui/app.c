@@ -413,8 +413,16 @@ static void on_mouse(app *a)
         view_zoom(&a->v, 0);
         return;
     }
-    /* Motion with the button held arrives as REPORT_MOUSE_POSITION or, from some terminals
-     * and ncurses versions, as another BUTTON1_PRESSED at a new spot: both are a drag. */
+    /* The terminal reports motion only while a button is held (terminal.c asks for button-event
+     * tracking), so a motion report is always part of a drag. It arrives as
+     * REPORT_MOUSE_POSITION or, from some terminals and ncurses versions, as another
+     * BUTTON1_PRESSED at a new spot.
+     *
+     * When several reports come in one read (a fast drag over SSH), ncurses merges them: a press
+     * followed by motion loses the press, a press followed by its release becomes one
+     * BUTTON1_CLICKED. So whether a gesture places is decided on its release, from the whole
+     * gesture: only a press and release at one spot with no motion between, or a CLICKED that
+     * ends no drag, places; a release whose press was never seen places nothing. */
     int motion = (me.bstate & REPORT_MOUSE_POSITION) ||
                  ((me.bstate & BUTTON1_PRESSED) && a->pressed &&
                   (me.x != a->last_col || me.y != a->last_row));
@@ -425,7 +433,15 @@ static void on_mouse(app *a)
         a->press_row = a->last_row = me.y;
         return;
     }
-    if (motion && a->pressed) {
+    if (motion) {
+        if (!a->pressed) {
+            /* the press was merged away: a drag that started before this report */
+            a->pressed = 1;
+            a->dragged = 1;
+            a->press_col = a->last_col = me.x;
+            a->press_row = a->last_row = me.y;
+            return;
+        }
         if (abs(me.x - a->press_col) >= DRAG_MIN || abs(me.y - a->press_row) >= DRAG_MIN)
             a->dragged = 1;
         if (a->dragged && me.y < canvas_rows())
@@ -435,11 +451,11 @@ static void on_mouse(app *a)
         return;
     }
     if (me.bstate & (BUTTON1_RELEASED | BUTTON1_CLICKED)) {
-        int was_drag = (me.bstate & BUTTON1_RELEASED) && a->pressed &&
-                       (a->dragged || me.x != a->press_col || me.y != a->press_row);
+        int still = a->pressed && !a->dragged && me.x == a->press_col && me.y == a->press_row;
+        int click = (me.bstate & BUTTON1_CLICKED) ? (!a->pressed || still) : still;
         a->pressed = 0;
         a->dragged = 0;
-        if (was_drag)
+        if (!click)
             return;
         if (me.y == palette_row() && me.x / PALETTE_CELL < PLACE_COLORS) {
             a->selected = me.x / PALETTE_CELL;
@@ -621,8 +637,13 @@ int app_run(const char *url, const char *token)
     say(a, 0, "Connecting to %s ... press ? for help.", url);
     a->full = 1;
     int status = 0;
+    int first = 1;
     while (!a->quit) {
         render(a);
+        if (first) {
+            term_mouse_drag_only();
+            first = 0;
+        }
         struct pollfd fds[3] = {
             {STDIN_FILENO, POLLIN, 0},
             {a->wake_pipe[0], POLLIN, 0},

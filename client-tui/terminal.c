@@ -5,6 +5,7 @@
 #include "terminal.h"
 
 #include <curses.h>
+#include <term.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -85,6 +86,17 @@ void term_die(const char *fmt, ...)
     fputc('\n', stderr);
     va_end(ap);
     exit(1);
+}
+
+void term_mouse_drag_only(void)
+{
+    /* ncurses asks for every motion (1003), and only once it first reads or draws; motion with
+     * a button held (1002) is all a drag needs, and it lets app.c take any motion report as part
+     * of a drag, even when ncurses has merged its press away. */
+    if (mouse_on) {
+        putp("\033[?1003l\033[?1002h");
+        fflush(stdout);
+    }
 }
 
 int term_signal_fd(void)

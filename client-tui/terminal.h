@@ -17,6 +17,9 @@ int term_init(char *err, size_t errlen);
 void term_restore(void);
 
 /* The read end of a pipe that becomes readable when a terminating signal arrived; poll it. */
+/* Mouse motion is reported only while a button is held (call after the first refresh). */
+void term_mouse_drag_only(void);
+
 int term_signal_fd(void);
 
 /* The signal that asked us to stop, or 0. Drains term_signal_fd. */

@@ -293,6 +293,35 @@ test('the mouse chooses colours, places, zooms, and a drag does not place', asyn
   await finish(t);
 });
 
+test('a fast drag whose press, motion and release come in one write pans and places nothing', async () => {
+  const srv = await server(['--cooldown', '0']);
+  const t = tui(srv.url);
+  await t.waitFor(connected, 'the status line to say connected');
+  t.keys('+'); // zoom 2x: the canvas is wider than the screen, so there is room to pan
+  await t.waitFor((s) => s.statusLine().includes('zoom 2x'), 'zoom 2x');
+  const seq0 = (await fetchSnapshot(srv.url)).snap.seq;
+  const cells = () => t.tmux('capture-pane', '-p', '-e').split('\n').slice(0, 37).join('\n');
+  const before = cells();
+  const msg = t.messageLine();
+  // what an SSH session delivers for a quick drag: every report in one read
+  const ev = (code, col, row) => `\x1b[M${String.fromCharCode(32 + code, 33 + col, 33 + row)}`;
+  t.tmux('send-keys', '-l', ev(0, 40, 10) + ev(32, 30, 10) + ev(32, 20, 11) + ev(3, 20, 11));
+  await t.waitFor(() => cells() !== before, 'the view to pan');
+  await new Promise((r) => setTimeout(r, 1300)); // the snapshot is rebuilt at most once a second
+  assert.equal(t.messageLine(), msg, 'no placing message');
+  assert.equal((await fetchSnapshot(srv.url)).snap.seq, seq0, 'the drag placed a pixel');
+  // the same with the release in a read of its own
+  t.tmux('send-keys', '-l', ev(0, 40, 10) + ev(32, 30, 12));
+  await new Promise((r) => setTimeout(r, 150));
+  t.tmux('send-keys', '-l', ev(3, 30, 12));
+  await new Promise((r) => setTimeout(r, 1300));
+  assert.equal((await fetchSnapshot(srv.url)).snap.seq, seq0, 'the drag placed a pixel');
+  // a click whose press and release come together still places
+  t.tmux('send-keys', '-l', ev(0, 40, 10) + ev(3, 40, 10));
+  await t.waitFor((s) => /^Placed black at \d+,\d+\./.test(s.messageLine()), 'a one-read click placing');
+  await finish(t);
+});
+
 test('Ctrl-C and a fatal error restore the terminal as well', async () => {
   const srv = await server(['--cooldown', '0']);
   const t = tui(srv.url);
