@@ -117,6 +117,7 @@ static void draw_palette(app *a)
         cchar_t cc;
         int pair = tcolor_pair(i, i);
         const wchar_t *g = tcolor_mode_get() == TCOLOR_NONE ? L"#" : a->v.no_blocks ? L" " : L"\u2588";
+        tcolor_look(i, &g, &pair); /* 8 or 16 colours: as the canvas draws it */
         setcchar(&cc, g, A_NORMAL, (short)pair, NULL);
         mvadd_wch(row, col + 1, &cc);
         mvadd_wch(row, col + 2, &cc);
@@ -627,12 +628,14 @@ int app_run(const char *url, const char *token)
         free(a);
         return 1;
     }
-    tcolor_init();
+    int unicode = unicode_ok();
+    tcolor_mode cm = tcolor_init_looks(unicode);
     place_client_config cfg = {.url = url, .token = token, .wake = on_wake,
                                .wake_user = &a->wake_pipe[1]};
     if (place_client_new(&cfg, &a->c, err, sizeof err) < 0)
         term_die("%s", err);
-    a->v.no_blocks = !unicode_ok();
+    /* 8 or 16 colours: some palette colours are drawn with shading glyphs, which take a cell */
+    a->v.no_blocks = !unicode || cm == TCOLOR_8 || cm == TCOLOR_16;
     view_set_area(&a->v, COLS, canvas_rows());
     say(a, 0, "Connecting to %s ... press ? for help.", url);
     a->full = 1;

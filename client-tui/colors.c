@@ -3,6 +3,7 @@
 #include "colors.h"
 
 #include <curses.h>
+#include <wchar.h>
 #include <stdlib.h>
 
 #include "place/palette.h"
@@ -11,6 +12,11 @@ static tcolor_mode mode;
 static int term_color[PLACE_COLORS]; /* terminal colour number of each palette entry */
 static short pair_of[PLACE_COLORS + 1][PLACE_COLORS + 1]; /* [fg+1][bg+1], 0: not made yet */
 static int next_pair = 1;
+
+/* 8 and 16 colours: how each palette entry is drawn so that all 16 stay apart (a solid cell, or
+ * a shading glyph mixing two terminal colours). */
+static const wchar_t *look_glyph[PLACE_COLORS];
+static int look_pair[PLACE_COLORS];
 
 /* xterm's defaults for the 16 ANSI colours, the reference for 8/16-colour terminals. */
 static const place_rgb ansi16[16] = {
@@ -65,6 +71,70 @@ static int nearest_ansi(place_rgb c, int n)
         }
     }
     return best;
+}
+
+/* Chooses the 16 looks for 8 or 16 terminal colours: every candidate (a solid colour, or a
+ * light, medium or dark shade of one colour over another) is priced by its distance to each
+ * palette entry; in palette order (white, the canvas's usual ground, first) each entry takes its
+ * cheapest look not yet taken. Solid looks cost a little less, so an entry gets one whenever it
+ * is free. Shading glyphs need
+ * the locale's Unicode; without it only solid looks are used. */
+static void choose_looks(int n, int shades)
+{
+    enum { MAXC = 16 * 16 * 3 + 16 };
+    static const wchar_t *const glyph[4] = {L" ", L"\u2591", L"\u2592", L"\u2593"};
+    static const int fg_part[4] = {0, 1, 2, 3}; /* quarters of the cell in the foreground */
+    int cf[MAXC], cb[MAXC], cg[MAXC], nc = 0;
+    for (int b = 0; b < n; b++) {
+        cf[nc] = b, cb[nc] = b, cg[nc] = 0, nc++;
+        if (!shades)
+            continue;
+        for (int f = 0; f < n; f++)
+            for (int g = 1; g <= 3 && f != b; g++)
+                cf[nc] = f, cb[nc] = b, cg[nc] = g, nc++;
+    }
+    static long cost[PLACE_COLORS][MAXC];
+    for (int i = 0; i < PLACE_COLORS; i++)
+        for (int k = 0; k < nc; k++) {
+            int q = fg_part[cg[k]];
+            place_rgb f = ansi16[cf[k]], b = ansi16[cb[k]];
+            int r = (f.r * q + b.r * (4 - q)) / 4, g = (f.g * q + b.g * (4 - q)) / 4,
+                bl = (f.b * q + b.b * (4 - q)) / 4;
+            cost[i][k] = dist2(place_palette[i], r, g, bl) + (cg[k] ? 15000 : 0);
+        }
+    int used[MAXC] = {0};
+    for (int bi = 0; bi < PLACE_COLORS; bi++) {
+        int bk = -1;
+        for (int k = 0; k < nc; k++)
+            if (!used[k] && (bk < 0 || cost[bi][k] < cost[bi][bk]))
+                bk = k;
+        if (bk < 0)
+            continue; /* 8 colours without shading glyphs: the rest share the nearest colour */
+        used[bk] = 1;
+        look_glyph[bi] = glyph[cg[bk]];
+        int pair = next_pair < COLOR_PAIRS && next_pair <= 32767 ? next_pair++ : 0;
+        if (pair && init_extended_pair(pair, cg[bk] ? cf[bk] : cb[bk], cb[bk]) != OK)
+            pair = 0;
+        look_pair[bi] = pair;
+    }
+}
+
+int tcolor_look(int idx, const wchar_t **glyph, int *pair)
+{
+    if ((mode != TCOLOR_8 && mode != TCOLOR_16) || idx < 0 || idx >= PLACE_COLORS ||
+        !look_glyph[idx])
+        return 0;
+    *glyph = look_glyph[idx];
+    *pair = look_pair[idx];
+    return 1;
+}
+
+tcolor_mode tcolor_init_looks(int shades)
+{
+    tcolor_mode m = tcolor_init();
+    if (m == TCOLOR_8 || m == TCOLOR_16)
+        choose_looks(m == TCOLOR_8 ? 8 : 16, shades);
+    return m;
 }
 
 tcolor_mode tcolor_init(void)

@@ -4,6 +4,8 @@
 #ifndef PLACE_TUI_COLORS_H
 #define PLACE_TUI_COLORS_H
 
+#include <wchar.h>
+
 typedef enum tcolor_mode {
     TCOLOR_NONE = 0, /* monochrome: shades drawn with characters */
     TCOLOR_8,
@@ -16,6 +18,15 @@ typedef enum tcolor_mode {
 
 /* Picks the mode from what ncurses found (call after term_init). Returns the mode. */
 tcolor_mode tcolor_init(void);
+
+/* tcolor_init, and with 8 or 16 colours also a look for each palette entry (tcolor_look) such
+ * that the 16 stay distinguishable: shading glyphs mixing two colours where solid colours
+ * collide (shades: the locale can show U+2591..U+2593). */
+tcolor_mode tcolor_init_looks(int shades);
+
+/* With 8 or 16 colours: the glyph and colour pair drawing palette colour idx in one cell.
+ * Returns 1, or 0 in the other modes (draw with tcolor_pair). */
+int tcolor_look(int idx, const wchar_t **glyph, int *pair);
 
 /* The mode tcolor_init picked. */
 tcolor_mode tcolor_mode_get(void);

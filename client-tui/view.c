@@ -21,9 +21,15 @@ static int units_w(const view *v)
     return v->cols;
 }
 
+/* Units stacked in one cell: two half blocks, or one unit when the cell is drawn whole. */
+static int per_cell(const view *v)
+{
+    return v->no_blocks ? 1 : 2;
+}
+
 static int units_h(const view *v)
 {
-    return v->rows * 2;
+    return v->rows * per_cell(v);
 }
 
 /* The zoom that shows the whole canvas in the area. */
@@ -200,21 +206,21 @@ void view_move_cursor(view *v, int dx, int dy)
 void view_pan_cells(view *v, int dcols, int drows)
 {
     if (v->zoom >= 1) {
-        int px = dcols / v->zoom, py = drows * 2 / v->zoom;
+        int px = dcols / v->zoom, py = drows * per_cell(v) / v->zoom;
         if (px == 0 && dcols) px = dcols > 0 ? 1 : -1;
         if (py == 0 && drows) py = drows > 0 ? 1 : -1;
         v->ox -= px;
         v->oy -= py;
     } else {
         v->ox -= dcols * -v->zoom;
-        v->oy -= drows * 2 * -v->zoom;
+        v->oy -= drows * per_cell(v) * -v->zoom;
     }
     clamp_origin(v);
 }
 
 int view_pixel_at(const view *v, int col, int row, int half, int *x, int *y)
 {
-    int ux = col, uy = row * 2 + half;
+    int ux = col, uy = v->no_blocks ? row : row * 2 + half;
     int px, py;
     if (v->zoom >= 1) {
         px = v->ox + floordiv(ux, v->zoom);
@@ -237,8 +243,9 @@ int view_cells_of(const view *v, int x, int y, int w, int h, int *c0, int *r0, i
         ux1 += v->zoom - 1;
         uy1 += v->zoom - 1;
     }
-    int a = ux0 < 0 ? 0 : ux0, b = floordiv(uy0, 2) < 0 ? 0 : floordiv(uy0, 2);
-    int c = ux1 >= v->cols ? v->cols - 1 : ux1, d = floordiv(uy1, 2) >= v->rows ? v->rows - 1 : floordiv(uy1, 2);
+    int pc = per_cell(v);
+    int a = ux0 < 0 ? 0 : ux0, b = floordiv(uy0, pc) < 0 ? 0 : floordiv(uy0, pc);
+    int c = ux1 >= v->cols ? v->cols - 1 : ux1, d = floordiv(uy1, pc) >= v->rows ? v->rows - 1 : floordiv(uy1, pc);
     if (a > c || b > d)
         return 0;
     *c0 = a;
@@ -307,6 +314,23 @@ void view_draw(const view *v, const place_client_canvas *cv, int c0, int r0, int
     for (int row = r0; row <= r1; row++) {
         for (int col = c0; col <= c1; col++) {
             int top = -1, bot = -1;
+            if (v->no_blocks) {
+                /* one unit per cell */
+                int c = cv->width ? unit_color(v, cv, col, row) : -1;
+                int cur = col >= cux && col < cux + span && row >= cuy && row < cuy + span;
+                attr_t attr = cur ? (mono ? A_REVERSE : A_BLINK) : A_NORMAL;
+                if (cur)
+                    c = selected;
+                const wchar_t *g;
+                int pair;
+                if (mono)
+                    put_cell(row, col, shade(c, c), attr, 0);
+                else if (c >= 0 && tcolor_look(c, &g, &pair))
+                    put_cell(row, col, g, attr, pair);
+                else
+                    put_cell(row, col, L" ", attr, c < 0 ? 0 : tcolor_pair(c, c));
+                continue;
+            }
             if (cv->width) {
                 top = unit_color(v, cv, col, row * 2);
                 bot = unit_color(v, cv, col, row * 2 + 1);
@@ -322,8 +346,6 @@ void view_draw(const view *v, const place_client_canvas *cv, int c0, int r0, int
             }
             if (mono) {
                 put_cell(row, col, shade(top, bot), attr, 0);
-            } else if (v->no_blocks) {
-                put_cell(row, col, L" ", attr, top < 0 ? 0 : tcolor_pair(top, top));
             } else if (top < 0 && bot < 0) {
                 put_cell(row, col, L" ", attr, 0);
             } else if (top < 0) {

@@ -14,8 +14,9 @@ typedef struct view {
     int zoom;         /* >= 1: units per pixel side; <= -2: pixels per unit side (a block) */
     int ox, oy;       /* canvas pixel at unit (0, 0); may be negative */
     int cx, cy;       /* the cursor, a canvas pixel */
-    int no_blocks;    /* the locale cannot show half blocks: one unit per cell, drawn as a
-                         coloured space (the bottom unit is not shown) */
+    int no_blocks;    /* one unit per cell, drawn whole: the locale cannot show half blocks,
+                         or the terminal has 8 or 16 colours and draws some palette colours
+                         with shading glyphs (colors.h, tcolor_look) */
 } view;
 
 /* Sets the canvas area (after a resize). Keeps zoom, origin and cursor. */

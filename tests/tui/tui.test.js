@@ -293,6 +293,32 @@ test('the mouse chooses colours, places, zooms, and a drag does not place', asyn
   await finish(t);
 });
 
+// What a cell looks like to the eye: a space shows only its background.
+const look = (cell) => (cell.ch === ' ' ? `bg ${cell.bg}` : `${cell.ch} ${cell.fg} on ${cell.bg}`);
+
+for (const term of ['xterm', 'xterm-16color']) {
+  test(`with TERM=${term} the 16 palette colours are 16 different cells`, async () => {
+    const srv = await server(['--cooldown', '0']);
+    const bot = await connect(srv.wsUrl);
+    cleanups.push(() => bot.close());
+    await bot.next('init');
+    for (let c = 0; c < 16; c++) assert.equal((await bot.placeAndWait(2 + 2 * c, 4, c, `c${c}`)).type, 'placed');
+    // 70 rows: the 64 pixel rows fit at zoom 1, one pixel a cell
+    const t = tui(srv.url, { TERM: term, COLORTERM: '' }, { rows: 70 });
+    await t.waitFor(connected, 'the status line to say connected');
+    await t.waitFor((s) => s.screen()[4][2 + 2 * 5].bg !== s.screen()[4][1].bg, 'the pixels on screen');
+    const row = t.screen()[4];
+    const looks = [];
+    for (let c = 0; c < 16; c++) looks.push(look(row[2 + 2 * c]));
+    assert.equal(new Set(looks).size, 16, `cells: ${looks.join(' | ')}`);
+    assert.ok(looks.every((l) => /ansi\d+/.test(l)), `terminal colours only: ${looks.join(' | ')}`);
+    // the palette bar draws each colour the way the canvas does
+    const bar = t.screen()[67];
+    for (let c = 0; c < 16; c++) assert.equal(look(bar[c * 4 + 1]), looks[c], `palette swatch ${c}`);
+    await finish(t);
+  });
+}
+
 test('a fast drag whose press, motion and release come in one write pans and places nothing', async () => {
   const srv = await server(['--cooldown', '0']);
   const t = tui(srv.url);
