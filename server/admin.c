@@ -23,6 +23,9 @@ typedef struct admin_client {
     char line[LINE_MAX_];
     size_t len;
     int answered;
+    int waiting; /* an action is being stored: the answer (and the free) comes from done */
+    int gone;    /* the client went away meanwhile */
+    const char *word, *name;
 } admin_client;
 
 static const struct {
@@ -64,7 +67,11 @@ int admin_lock(const char *data_dir)
 
 static void on_client_closed(uv_handle_t *h)
 {
-    free(h->data);
+    admin_client *c = h->data;
+    if (c->waiting)
+        c->gone = 1; /* freed by admin_stored */
+    else
+        free(c);
 }
 
 static void on_written(uv_write_t *w, int status)
@@ -93,6 +100,21 @@ static void answer(admin_client *c, const char *text)
     }
 }
 
+/* An admin action is answered "ok" only once it is durable. */
+static void admin_stored(void *arg, int rc)
+{
+    admin_client *c = arg;
+    c->waiting = 0;
+    const char *out = rc ? "error: the change could not be saved (the disk is full or failing); "
+                           "it holds only until the server stops\n"
+                         : "ok\n";
+    fprintf(stderr, "placed: admin: %s %s: %s", c->word, c->name, out);
+    if (c->gone)
+        free(c);
+    else
+        answer(c, out);
+}
+
 static void run_line(admin_client *c)
 {
     char *sp = strchr(c->line, ' ');
@@ -107,11 +129,15 @@ static void run_line(admin_client *c)
             continue;
         char err[200] = "", out[256];
         backend *b = c->srv->store;
-        int rc = b->ops->admin(b, ops[i].op, name, err, sizeof err);
+        c->word = ops[i].word;
+        c->name = name;
+        c->waiting = 1;
+        int rc = b ? b->ops->admin(b, ops[i].op, name, err, sizeof err, admin_stored, c)
+                   : PLACE_ERR_UNAVAILABLE;
         if (rc == PLACE_ERR_NONE)
-            snprintf(out, sizeof out, "ok\n");
-        else
-            snprintf(out, sizeof out, "error: %s\n", err[0] ? err : "failed");
+            return; /* answered by admin_stored, once on disk */
+        c->waiting = 0;
+        snprintf(out, sizeof out, "error: %s\n", err[0] ? err : "the server is stopping");
         fprintf(stderr, "placed: admin: %s %s: %s", ops[i].word, name, out);
         answer(c, out);
         return;
@@ -129,6 +155,10 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     admin_client *c = s->data;
+    if (c->waiting) { /* the answer comes once the action is stored, even after an EOF */
+        uv_read_stop(s);
+        return;
+    }
     if (c->answered)
         return;
     if (n < 0) {

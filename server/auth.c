@@ -137,23 +137,60 @@ static auth_job *read_credentials(http_req *r, int check_rules)
     return job;
 }
 
-/* Answers {"success":true,...} with a fresh session for user_id, revoking the caller's old one. */
+static const char not_stored[] =
+    "The server cannot save this right now (its storage is full or failing): try again later.";
+
+/* A session being stored, then answered. */
+typedef struct session_wait {
+    http_req *r;
+    backend_user user;
+    char token[BACKEND_TOKEN_LEN + 1];
+} session_wait;
+
+static void session_stored(void *arg, int rc)
+{
+    session_wait *sw = arg;
+    http_req *r = sw->r;
+    backend *b = r->srv->store;
+    if (rc) {
+        http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, not_stored);
+    } else {
+        if (r->token[0] && b)
+            b->ops->session_revoke(b, r->token, NULL, NULL);
+        r->headers_len = 0; /* drop a guest cookie set earlier in this request */
+        http_set_cookie(r, sw->token);
+        char buf[256];
+        int n = snprintf(buf, sizeof buf,
+                         "{\"success\":true,\"userId\":\"%s\",\"username\":\"%s\"}",
+                         sw->user.id, sw->user.name);
+        http_reply_json(r, 200, buf, (size_t)n);
+    }
+    sodium_memzero(sw->token, sizeof sw->token);
+    free(sw);
+}
+
+/* Answers {"success":true,...} with a fresh session for the user, revoking the caller's old
+ * one, once the new session is on disk: a session answered survives a restart. */
 static void start_session(http_req *r, const backend_user *u)
 {
     backend *b = r->srv->store;
-    char token[BACKEND_TOKEN_LEN + 1];
-    if (b->ops->session_new(b, u->id, token) < 0) {
+    session_wait *sw = calloc(1, sizeof *sw);
+    if (!b) {
+        free(sw);
+        http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, "The server is stopping.");
+        return;
+    }
+    if (!sw) {
         http_reply_error(r, 500, PLACE_ERR_INTERNAL, NULL);
         return;
     }
-    if (r->token[0])
-        b->ops->session_revoke(b, r->token);
-    r->headers_len = 0; /* drop a guest cookie set earlier in this request */
-    http_set_cookie(r, token);
-    char buf[256];
-    int n = snprintf(buf, sizeof buf, "{\"success\":true,\"userId\":\"%s\",\"username\":\"%s\"}",
-                     u->id, u->name);
-    http_reply_json(r, 200, buf, (size_t)n);
+    sw->r = r;
+    sw->user = *u;
+    r->pending = 1;
+    if (b->ops->session_new(b, u->id, sw->token, session_stored, sw) < 0) {
+        free(sw);
+        http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, NULL);
+    }
 }
 
 void auth_me(http_req *r)
@@ -175,25 +212,48 @@ static void hash_work(uv_work_t *w)
                                 crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0;
 }
 
+/* A registration being stored: its session follows once the user is on disk. */
+typedef struct register_wait {
+    http_req *r;
+    backend_user user;
+} register_wait;
+
+static void register_stored(void *arg, int rc)
+{
+    register_wait *rw = arg;
+    if (rc)
+        http_reply_error(rw->r, 503, PLACE_ERR_UNAVAILABLE, not_stored);
+    else
+        start_session(rw->r, &rw->user);
+    free(rw);
+}
+
 static void register_after(uv_work_t *w, int status)
 {
     auth_job *job = w->data;
     http_req *r = job->r;
     backend *b = r->srv->store;
-    backend_user u;
+    register_wait *rw = NULL;
     if (!r->wsi || status || !job->ok) {
         http_reply_error(r, 500, PLACE_ERR_INTERNAL, NULL);
     } else if (!b) {
-        http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, NULL);
+        http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, "The server is stopping.");
+    } else if (!(rw = calloc(1, sizeof *rw))) {
+        http_reply_error(r, 500, PLACE_ERR_INTERNAL, NULL);
     } else {
         const char *guest = r->has_user && r->user.is_guest ? r->user.id : NULL;
-        int rc = b->ops->user_register(b, guest, job->name, job->hash, &u);
+        rw->r = r;
+        r->pending = 1;
+        int rc = b->ops->user_register(b, guest, job->name, job->hash, &rw->user,
+                                       register_stored, rw);
+        if (rc != PLACE_ERR_NONE)
+            free(rw);
         if (rc == PLACE_ERR_USERNAME_TAKEN)
             http_reply_error(r, 409, PLACE_ERR_USERNAME_TAKEN, NULL);
+        else if (rc == PLACE_ERR_UNAVAILABLE)
+            http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, "The server is stopping.");
         else if (rc != PLACE_ERR_NONE)
             http_reply_error(r, 500, PLACE_ERR_INTERNAL, NULL);
-        else
-            start_session(r, &u);
     }
     job_free(job);
 }
@@ -255,12 +315,26 @@ void auth_login(http_req *r)
     job_submit(r, job, verify_work, login_after);
 }
 
-void auth_logout(http_req *r)
+static void logout_stored(void *arg, int rc)
 {
-    backend *b = r->srv->store;
-    if (r->has_user)
-        b->ops->session_revoke(b, r->token);
+    http_req *r = arg;
+    if (rc) {
+        http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, not_stored);
+        return;
+    }
     http_set_cookie(r, NULL);
     static const char ok[] = "{\"success\":true}";
     http_reply_json(r, 200, ok, sizeof ok - 1);
+}
+
+/* The logout is answered once the revocation is on disk, so a logged-out session cannot come
+ * back after a restart. */
+void auth_logout(http_req *r)
+{
+    backend *b = r->srv->store;
+    r->pending = 1;
+    if (r->has_user)
+        b->ops->session_revoke(b, r->token, logout_stored, r);
+    else
+        logout_stored(r, 0);
 }

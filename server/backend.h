@@ -15,6 +15,11 @@
  *  - The synchronous calls (sessions, users, admin) run on the loop thread and must be quick
  *    (memory, or a loopback round trip at most); password hashing never happens here (auth.c does
  *    it on a worker thread and passes the hash).
+ *  - Every change a caller answers as done has a completion (backend_done_cb): it runs exactly
+ *    once on the loop thread, possibly before the call returns, with 0 once the change is durable
+ *    (embedded: committed to the database; cluster: applied by Redis) or PLACE_ERR_UNAVAILABLE if
+ *    it could not be stored (disk full), in which case nothing of it survives a restart. Nothing
+ *    may be answered as done before that. A completion is not called when the call itself fails.
  *  - Functions return 0 (PLACE_ERR_NONE) on success; where a protocol error is the natural
  *    answer they return that place_err value, otherwise a negative number.
  */
@@ -54,6 +59,9 @@ typedef struct backend_place_result {
 } backend_place_result;
 
 typedef void (*backend_place_cb)(void *arg, const backend_place_result *r);
+
+/* rc: 0 once durable, or PLACE_ERR_UNAVAILABLE (see the rules above). */
+typedef void (*backend_done_cb)(void *arg, int rc);
 
 typedef struct backend_history_entry {
     uint64_t seq;
@@ -106,26 +114,34 @@ typedef struct backend_ops {
     int (*session_get)(backend *b, const char *token, backend_user *out);
     /* A new guest user with a new session: token gets 64 hex chars + NUL. Returns 0 or < 0. */
     int (*session_new_guest)(backend *b, char token[BACKEND_TOKEN_LEN + 1], backend_user *out);
-    /* A new session for an existing user. Returns 0 or < 0. */
-    int (*session_new)(backend *b, const char *user_id, char token[BACKEND_TOKEN_LEN + 1]);
-    /* Revokes a session at once (unknown tokens are ignored). */
-    void (*session_revoke)(backend *b, const char *token);
+    /* A new session for an existing user: token is filled at once, and done(arg, rc) follows
+     * once it is durable (a session that could not be stored is forgotten again). Returns 0, or
+     * < 0 (done will not run). */
+    int (*session_new)(backend *b, const char *user_id, char token[BACKEND_TOKEN_LEN + 1],
+                       backend_done_cb done, void *arg);
+    /* Revokes a session at once (unknown tokens are ignored); done (may be NULL) follows once
+     * the revocation is durable. */
+    void (*session_revoke)(backend *b, const char *token, backend_done_cb done, void *arg);
 
     /* The user with this id. Returns 0 or -1 if unknown. */
     int (*user_get)(backend *b, const char *user_id, backend_user *out);
     /* Registers `name` with an argon2id hash. If guest_id names a guest, that guest becomes the
      * registered user (same id, same cooldown); else a new user is made. Returns
-     * PLACE_ERR_NONE and fills *out, PLACE_ERR_USERNAME_TAKEN, or a negative number. */
+     * PLACE_ERR_NONE and fills *out, then done(arg, rc) follows (a registration that could not
+     * be stored is undone: the name is free again); or PLACE_ERR_USERNAME_TAKEN,
+     * PLACE_ERR_UNAVAILABLE or a negative number, and done will not run. */
     int (*user_register)(backend *b, const char *guest_id, const char *name, const char *pwhash,
-                         backend_user *out);
+                         backend_user *out, backend_done_cb done, void *arg);
     /* A registered user's record and password hash, for login. Returns PLACE_ERR_NONE or
      * PLACE_ERR_BAD_CREDENTIALS when no such registered user exists. */
     int (*user_credentials)(backend *b, const char *name, backend_user *out,
                             char pwhash[BACKEND_HASH_MAX + 1]);
     /* Grants/revokes admin, bans/unbans the registered user `name`. A ban revokes every session
-     * of the user and calls sink.on_banned. Returns PLACE_ERR_NONE, or PLACE_ERR_NOT_FOUND with
-     * a sentence in err. */
-    int (*admin)(backend *b, backend_admin_op op, const char *name, char *err, size_t errcap);
+     * of the user and calls sink.on_banned. Returns PLACE_ERR_NONE (takes effect at once; done
+     * follows once it is durable), or PLACE_ERR_NOT_FOUND or another error with a sentence in
+     * err (done will not run). */
+    int (*admin)(backend *b, backend_admin_op op, const char *name, char *err, size_t errcap,
+                 backend_done_cb done, void *arg);
 
     /* The newest placements (at most `limit`) at (x, y); cb follows exactly once on the loop
      * thread. Returns 0, or < 0 if not submitted. */

@@ -33,7 +33,8 @@ int store_db_open(const char *data_dir, int flags, sqlite3 **db, char *err, size
 int store_db_init(sqlite3 *db, char *err, size_t errcap)
 {
     char *msg = NULL;
-    if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, &msg) ||
+    if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                 " PRAGMA journal_size_limit=" STORE_WAL_LIMIT_STR ";", NULL, NULL, &msg) ||
         sqlite3_exec(db, schema, NULL, NULL, &msg)) {
         snprintf(err, errcap, "database: %s", msg ? msg : "error");
         sqlite3_free(msg);

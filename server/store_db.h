@@ -12,6 +12,12 @@
 /* The database file inside the data directory. */
 #define STORE_DB_FILE "place.db"
 
+/* The most the WAL file (place.db-wal) takes on disk while placed runs (docs/deploy.md): the
+ * writer checkpoints every 4 MiB of log, and a log restarted after a checkpoint is cut back to
+ * STORE_WAL_LIMIT bytes (journal_size_limit). */
+#define STORE_WAL_MAX_BYTES (64 * 1024 * 1024)
+#define STORE_WAL_LIMIT_STR "16777216" /* 16 MiB */
+
 /* Opens data_dir/place.db with sqlite3_open_v2 flags. Returns 0, or -1 with a sentence in err
  * (*db is then NULL). */
 int store_db_open(const char *data_dir, int flags, sqlite3 **db, char *err, size_t errcap);

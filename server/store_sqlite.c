@@ -28,9 +28,19 @@
 #include "util.h"
 
 #define CHECKPOINT_MS 30000 /* how often the writer stores the whole canvas */
-#define WAL_CHECKPOINT_MS 2000 /* how often the WAL is copied into the database, off the writer */
+#define TICK_MS 2000       /* the loop thread's housekeeping tick */
+/* The WAL's bound (docs/deploy.md, "Disk"). The writer checkpoints on its own connection (the
+ * only one that knows the log is worth copying): PASSIVE once the log holds WAL_CKPT_PAGES
+ * (with 4 KiB pages, 4 MiB), which lets the next commit start the log from its beginning;
+ * RESTART, which waits for readers, if the log still reached WAL_RESTART_PAGES; TRUNCATE to an
+ * empty file after a second without writes. journal_size_limit (store_db.c) cuts a restarted
+ * log back to 16 MiB, and a transaction holds at most BATCH_MAX operations, so the file stays
+ * well under STORE_WAL_MAX_BYTES. */
+#define WAL_CKPT_PAGES 1024
+#define WAL_RESTART_PAGES 4096
+#define BATCH_MAX 4096 /* operations in one transaction (cut between two calls' operations) */
 #define SESSION_PERSIST_MS (3600LL * 1000) /* how stale a stored session expiry may get */
-#define SWEEP_TICKS 30 /* expired sessions are swept every SWEEP_TICKS WAL ticks (a minute) */
+#define SWEEP_TICKS 30 /* expired sessions are swept every SWEEP_TICKS ticks (a minute) */
 
 typedef struct session_rec session_rec;
 
@@ -40,6 +50,7 @@ typedef struct user_rec {
     char *pwhash;                    /* NULL for a guest */
     uint8_t is_guest, is_admin, is_banned;
     uint8_t stored;         /* the users table has this user (else: a guest on the LRU list) */
+    uint8_t unsaved;        /* a write of this record failed: write it again at the next chance */
     int64_t next_placement; /* cooldown reservation, ms */
     session_rec *guest_se;  /* an unstored guest's one session (NULL once it is gone) */
     struct user_rec *lru_prev, *lru_next; /* unstored guests, least recently used first */
@@ -61,9 +72,15 @@ typedef struct wop {
     struct wop *next;
     int kind;
     int rc;
+    uint8_t call_end;    /* the last operation of one call: a transaction may end after it */
+    uint8_t reg_fresh;   /* OP_USER of a registration that made a new user */
+    uint8_t is_register; /* OP_USER of a registration (undone in memory if it fails) */
+    uint8_t drop_on_fail; /* OP_SESSION_PUT of a new session (forgotten if it fails) */
+    backend_done_cb done; /* on the loop thread once committed (rc 0) or failed */
+    void *done_arg;
     char user_id[BACKEND_ID_LEN + 1];
     /* OP_PLACE */
-    uint64_t seq;
+    uint64_t seq; /* given by the writer at commit, so a failed commit leaves no hole */
     uint16_t x, y;
     uint8_t color;
     int64_t time;
@@ -88,10 +105,7 @@ typedef struct store {
 
     sqlite3 *db;  /* the writer thread's */
     sqlite3 *rdb; /* history reads on the uv thread pool, one at a time */
-    sqlite3 *cdb; /* WAL checkpoints on the uv thread pool, so the writer never does them */
-    uv_timer_t ckpt_timer;
-    uv_work_t ckpt_work;
-    int ckpt_running;
+    uv_timer_t tick_timer;
     int timer_open;
     pthread_mutex_t rlock;
     sqlite3_stmt *st_place, *st_last, *st_user, *st_sput, *st_sdel, *st_sdelu, *st_canvas;
@@ -102,20 +116,22 @@ typedef struct store {
     pthread_cond_t cond;
     wop *q_head, *q_tail;
     wop *done_head, *done_tail;
+    wop *stage_head, *stage_tail; /* the loop thread's operations of the current call */
     int stopping;
     uv_async_t async;
 
     /* the writer's copy of the canvas, for checkpoints */
     uint8_t *wbits;
     uint32_t w, h;
-    uint64_t wseq;
+    uint64_t wseq; /* the last committed placement */
     int wdirty;
     int64_t last_ckpt;
+    int wal_pages; /* frames in the WAL after the last commit (sqlite3_wal_hook) */
+    int failing;   /* the last transaction failed (logged once until one succeeds) */
 
     /* loop thread */
     uint8_t *initial_bits; /* handed over by load_canvas */
     uint64_t initial_seq;
-    uint64_t seq;
     int closing;
     int closed; /* the async handle is closed: free once no thread-pool work is in flight */
     int pending_work;
@@ -181,25 +197,45 @@ static int exec_op(store *s, wop *op)
         break;
     }
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-    if (rc)
-        fprintf(stderr, "placed: store: %s\n", sqlite3_errmsg(s->db));
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc;
 }
 
-/* One transaction for the whole batch: all of it is durable, or none of it (rc = -1). */
+/* Says once, in words an operator acts on, that the database cannot be written (and once that
+ * it can again): a full disk would otherwise print a line for every refused batch. */
+static void report_write(store *s, int rc, const char *what)
+{
+    if (rc && !s->failing) {
+        int code = sqlite3_extended_errcode(s->db);
+        fprintf(stderr,
+                "placed: store: cannot write %s (%s: %s)%s; placements, registrations, logins and "
+                "admin actions are refused until it can be written again\n",
+                STORE_DB_FILE, what, sqlite3_errmsg(s->db),
+                (code & 0xff) == SQLITE_FULL ? ": the disk is full, free some space" : "");
+    } else if (!rc && s->failing) {
+        fprintf(stderr, "placed: store: %s can be written again\n", STORE_DB_FILE);
+    }
+    s->failing = rc != 0;
+}
+
+/* One transaction for the whole batch: all of it is durable, or none of it (rc = -1). The
+ * placements are numbered here, after the last committed one, so a failed transaction leaves no
+ * hole in the sequence. */
 static void write_batch(store *s, wop *batch)
 {
+    uint64_t seq = s->wseq;
     int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
-    for (wop *op = batch; op && rc == 0; op = op->next)
+    for (wop *op = batch; op && rc == 0; op = op->next) {
+        if (op->kind == OP_PLACE)
+            op->seq = ++seq;
         rc = exec_op(s, op);
+    }
     if (rc == 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         rc = -1;
-    if (rc) {
-        fprintf(stderr, "placed: store: transaction failed: %s\n", sqlite3_errmsg(s->db));
+    report_write(s, rc, "transaction");
+    if (rc)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    }
     for (wop *op = batch; op; op = op->next) {
         op->rc = rc;
         if (rc == 0 && op->kind == OP_PLACE) {
@@ -208,6 +244,41 @@ static void write_batch(store *s, wop *batch)
             s->wdirty = 1;
         }
     }
+}
+
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    store *s = arg;
+    s->wal_pages = pages;
+    return SQLITE_OK;
+}
+
+/* Keeps the WAL short (see WAL_CKPT_PAGES); `idle`: no write is waiting, so the writer can
+ * afford to wait for readers and empty the file. Every result is checked: a checkpoint that
+ * cannot finish is said, and tried again after the next commit. */
+static void wal_trim(store *s, int idle)
+{
+    int mode;
+    if (idle && s->wal_pages > 0)
+        mode = SQLITE_CHECKPOINT_TRUNCATE;
+    else if (s->wal_pages >= WAL_RESTART_PAGES)
+        mode = SQLITE_CHECKPOINT_RESTART;
+    else if (s->wal_pages >= WAL_CKPT_PAGES)
+        mode = SQLITE_CHECKPOINT_PASSIVE;
+    else
+        return;
+    int log = -1, copied = -1;
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, mode, &log, &copied);
+    if (rc == SQLITE_OK && log >= 0 && copied == log) {
+        if (mode != SQLITE_CHECKPOINT_PASSIVE)
+            s->wal_pages = 0; /* restarted: the next commit writes from the start of the file */
+        return;
+    }
+    if (rc == SQLITE_OK && mode == SQLITE_CHECKPOINT_PASSIVE)
+        return; /* a reader holds part of the log: RESTART waits for it once the log is longer */
+    if (rc != SQLITE_BUSY || mode == SQLITE_CHECKPOINT_RESTART)
+        fprintf(stderr, "placed: store: WAL checkpoint (%d of %d frames): %s\n", copied, log,
+                rc == SQLITE_OK ? "a reader held the rest" : sqlite3_errmsg(s->db));
 }
 
 static int checkpoint(store *s)
@@ -227,24 +298,46 @@ static int checkpoint(store *s)
     return rc;
 }
 
+/* Takes the queued operations for one transaction: all of them, or the first calls' whole
+ * operations once BATCH_MAX is reached. Called with s->lock held. */
+static wop *take_batch(store *s)
+{
+    wop *batch = s->q_head, *cut = NULL;
+    size_t n = 0;
+    for (wop *op = batch; op; op = op->next)
+        if (++n >= BATCH_MAX && op->call_end && op->next) {
+            cut = op;
+            break;
+        }
+    if (cut) {
+        s->q_head = cut->next;
+        cut->next = NULL;
+    } else {
+        s->q_head = s->q_tail = NULL;
+    }
+    return batch;
+}
+
 static void *writer_main(void *arg)
 {
     store *s = arg;
     for (;;) {
         pthread_mutex_lock(&s->lock);
+        int waited = 0;
         if (!s->q_head && !s->stopping) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_sec += 1;
-            pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+            waited = pthread_cond_timedwait(&s->cond, &s->lock, &ts) != 0;
         }
-        wop *batch = s->q_head;
-        s->q_head = s->q_tail = NULL;
+        wop *batch = take_batch(s);
         int stop = s->stopping;
         pthread_mutex_unlock(&s->lock);
 
         if (batch)
             write_batch(s, batch);
+        if (batch || (waited && !stop))
+            wal_trim(s, !batch);
         if (s->wdirty && (util_now_ms() - s->last_ckpt >= CHECKPOINT_MS || (stop && !batch)))
             checkpoint(s);
         if (batch) {
@@ -264,30 +357,101 @@ static void *writer_main(void *arg)
             break;
     }
     /* a clean stop leaves an empty WAL behind */
-    sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) !=
+        SQLITE_OK)
+        fprintf(stderr, "placed: store: final WAL checkpoint: %s\n", sqlite3_errmsg(s->db));
     return NULL;
 }
 
 /* ---------------------------------------------------------------- loop thread */
 
+/* Operations are staged while one call runs, then submitted together, so that the writer puts
+ * all of one call's operations (a guest's record, its session and its first pixel) in the same
+ * transaction: they succeed or fail as one, and the call's answer holds for all of them. */
 static void enqueue(store *s, wop *op)
 {
     op->next = NULL;
+    if (s->stage_tail)
+        s->stage_tail->next = op;
+    else
+        s->stage_head = op;
+    s->stage_tail = op;
+}
+
+/* Hands the staged operations to the writer; `done` (may be NULL) runs on the loop thread once
+ * they are committed (rc 0) or have failed (rc PLACE_ERR_UNAVAILABLE). Without staged
+ * operations, done runs at once with 0. */
+static void submit(store *s, backend_done_cb done, void *arg)
+{
+    wop *last = s->stage_tail;
+    if (!last) {
+        if (done)
+            done(arg, 0);
+        return;
+    }
+    last->call_end = 1;
+    last->done = done;
+    last->done_arg = arg;
     pthread_mutex_lock(&s->lock);
     if (s->q_tail) {
-        s->q_tail->next = op; /* the writer is already due to take the queue: no wake-up */
+        s->q_tail->next = s->stage_head; /* the writer is already due to take the queue */
     } else {
-        s->q_head = op;
+        s->q_head = s->stage_head;
         pthread_cond_signal(&s->cond);
     }
-    s->q_tail = op;
+    s->q_tail = last;
     pthread_mutex_unlock(&s->lock);
+    s->stage_head = s->stage_tail = NULL;
 }
 
 static void free_op(wop *op)
 {
     free(op->pwhash);
     free(op);
+}
+
+static user_rec *find_name(store *s, const char *name);
+static void drop_session(store *s, session_rec *se);
+
+/* A failed transaction changed nothing on disk: what memory already holds is marked to be
+ * written again, and what was only promised is taken back. */
+static void undo_failed(store *s, wop *op)
+{
+    user_rec *u = NULL;
+    session_rec *se = NULL;
+    if (op->user_id[0])
+        HASH_FIND_STR(s->users, op->user_id, u);
+    switch (op->kind) {
+    case OP_PLACE:
+        if (u && u->next_placement == op->next_placement)
+            u->next_placement = op->prev_next; /* the cooldown was not spent */
+        break;
+    case OP_USER:
+        if (!u)
+            break;
+        u->unsaved = 1;
+        if (op->is_register && find_name(s, op->name) == u) {
+            HASH_DELETE(hh_name, s->users_by_name, u);
+            if (op->reg_fresh) {
+                HASH_DEL(s->users, u);
+                free(u->pwhash);
+                free(u);
+            } else { /* the guest stays a guest */
+                u->name[0] = 0;
+                free(u->pwhash);
+                u->pwhash = NULL;
+                u->is_guest = 1;
+            }
+        }
+        break;
+    case OP_SESSION_PUT:
+        HASH_FIND_STR(s->sessions, op->token, se);
+        if (se && op->drop_on_fail)
+            drop_session(s, se);
+        else if (se)
+            se->persisted = 0; /* written again at its next use */
+        break;
+    }
 }
 
 /* Completed operations come back here: committed pixels go to the sink first (so the canvas
@@ -319,17 +483,16 @@ static void on_done(uv_async_t *h)
     while (list) {
         wop *op = list;
         list = op->next;
+        if (op->rc)
+            undo_failed(s, op);
         if (op->kind == OP_PLACE) {
             backend_place_result r = {PLACE_ERR_NONE, op->seq, op->next_placement, -1};
-            if (op->rc) {
-                user_rec *u;
-                HASH_FIND_STR(s->users, op->user_id, u);
-                if (u && u->next_placement == op->next_placement)
-                    u->next_placement = op->prev_next;
-                r = (backend_place_result){PLACE_ERR_INTERNAL, 0, 0, -1};
-            }
+            if (op->rc) /* the disk is full or failing: nothing is wrong with the request */
+                r = (backend_place_result){PLACE_ERR_UNAVAILABLE, 0, 0, -1};
             op->cb(op->arg, &r);
         }
+        if (op->done)
+            op->done(op->done_arg, op->rc ? PLACE_ERR_UNAVAILABLE : 0);
         free_op(op);
     }
 }
@@ -412,11 +575,20 @@ static void lru_unlink(store *s, user_rec *u)
 }
 
 /* Queues the user's record; an unstored guest becomes stored (leaves the LRU list) and its
- * session is written too, ahead of whatever the caller queues next. Returns 0 or -1. */
+ * session is written too, ahead of whatever the caller queues next; so are the sessions of a
+ * user whose last write failed. Returns 0 or -1. */
 static int save_user(store *s, user_rec *u)
 {
     if (queue_user(s, u) < 0)
         return -1;
+    if (u->unsaved) {
+        u->unsaved = 0;
+        session_rec *se, *tmp;
+        HASH_ITER(hh, s->sessions, se, tmp)
+            if (se->user == u && se != u->guest_se && se->persisted != se->expires &&
+                queue_session(s, OP_SESSION_PUT, se->token, u->id, se->expires) == 0)
+                se->persisted = se->expires;
+    }
     if (u->stored)
         return 0;
     u->stored = 1;
@@ -466,6 +638,7 @@ static void sweep_sessions(store *s)
     HASH_ITER(hh, s->sessions, se, tmp)
         if (se->expires < now)
             forget_session(s, se);
+    submit(s, NULL, NULL);
 }
 
 static int st_load_canvas(backend *b, uint8_t **bits, uint32_t *w, uint32_t *h, uint64_t *seq,
@@ -503,15 +676,16 @@ static int st_place(backend *b, const char *user_id, uint32_t x, uint32_t y, int
         r.err = PLACE_ERR_COOLDOWN;
         r.next_placement = u->next_placement;
         r.retry_after_ms = u->next_placement - now;
-    } else if ((!u->stored && save_user(s, u) < 0) || !(op = calloc(1, sizeof *op)))
+    } else if (((!u->stored || u->unsaved) && save_user(s, u) < 0) ||
+               !(op = calloc(1, sizeof *op)))
         r.err = PLACE_ERR_INTERNAL; /* a guest's first pixel: the guest is kept from now on */
     if (r.err) {
+        submit(s, NULL, NULL);
         cb(arg, &r);
         return 0;
     }
     op->kind = OP_PLACE;
     memcpy(op->user_id, u->id, sizeof op->user_id);
-    op->seq = ++s->seq;
     op->x = (uint16_t)x;
     op->y = (uint16_t)y;
     op->color = (uint8_t)color;
@@ -522,6 +696,7 @@ static int st_place(backend *b, const char *user_id, uint32_t x, uint32_t y, int
     op->cb = cb;
     op->arg = arg;
     enqueue(s, op);
+    submit(s, NULL, NULL);
     return 0;
 }
 
@@ -535,6 +710,7 @@ static int st_session_get(backend *b, const char *token, backend_user *out)
     int64_t now = util_now_ms();
     if (se->expires < now) {
         forget_session(s, se);
+        submit(s, NULL, NULL);
         return -1;
     }
     se->expires = now + BACKEND_SESSION_TTL_MS;
@@ -542,37 +718,41 @@ static int st_session_get(backend *b, const char *token, backend_user *out)
         lru_unlink(s, se->user); /* the most recently used guest now */
         lru_append(s, se->user);
     } else if (se->expires - se->persisted > SESSION_PERSIST_MS &&
-        queue_session(s, OP_SESSION_PUT, se->token, se->user->id, se->expires) == 0)
+        queue_session(s, OP_SESSION_PUT, se->token, se->user->id, se->expires) == 0) {
         se->persisted = se->expires;
+        submit(s, NULL, NULL);
+    }
     user_out(se->user, out);
     return 0;
 }
 
-static int new_session(store *s, user_rec *u, char token[BACKEND_TOKEN_LEN + 1])
+static int st_session_new(backend *b, const char *user_id, char token[BACKEND_TOKEN_LEN + 1],
+                          backend_done_cb done, void *arg)
 {
-    if (!u->stored && save_user(s, u) < 0)
+    store *s = (store *)b;
+    user_rec *u;
+    HASH_FIND_STR(s->users, user_id, u);
+    if (!u || s->closing)
         return -1;
     session_rec *se = calloc(1, sizeof *se);
-    if (!se)
+    if (!se || ((!u->stored || u->unsaved) && save_user(s, u) < 0)) {
+        free(se);
+        submit(s, NULL, NULL);
         return -1;
+    }
     util_random_hex(se->token, BACKEND_TOKEN_LEN / 2);
     se->user = u;
     se->expires = se->persisted = util_now_ms() + BACKEND_SESSION_TTL_MS;
     if (queue_session(s, OP_SESSION_PUT, se->token, u->id, se->expires) < 0) {
         free(se);
+        submit(s, NULL, NULL);
         return -1;
     }
+    s->stage_tail->drop_on_fail = 1;
     HASH_ADD_STR(s->sessions, token, se);
     memcpy(token, se->token, BACKEND_TOKEN_LEN + 1);
+    submit(s, done, arg);
     return 0;
-}
-
-static int st_session_new(backend *b, const char *user_id, char token[BACKEND_TOKEN_LEN + 1])
-{
-    store *s = (store *)b;
-    user_rec *u;
-    HASH_FIND_STR(s->users, user_id, u);
-    return u ? new_session(s, u, token) : -1;
 }
 
 static int st_session_new_guest(backend *b, char token[BACKEND_TOKEN_LEN + 1], backend_user *out)
@@ -601,13 +781,14 @@ static int st_session_new_guest(backend *b, char token[BACKEND_TOKEN_LEN + 1], b
     return 0;
 }
 
-static void st_session_revoke(backend *b, const char *token)
+static void st_session_revoke(backend *b, const char *token, backend_done_cb done, void *arg)
 {
     store *s = (store *)b;
     session_rec *se;
     HASH_FIND_STR(s->sessions, token, se);
     if (se)
         forget_session(s, se);
+    submit(s, done, arg);
 }
 
 static int st_user_get(backend *b, const char *user_id, backend_user *out)
@@ -629,9 +810,11 @@ static user_rec *find_name(store *s, const char *name)
 }
 
 static int st_user_register(backend *b, const char *guest_id, const char *name, const char *pwhash,
-                            backend_user *out)
+                            backend_user *out, backend_done_cb done, void *arg)
 {
     store *s = (store *)b;
+    if (s->closing)
+        return PLACE_ERR_UNAVAILABLE;
     if (find_name(s, name))
         return PLACE_ERR_USERNAME_TAKEN;
     char *hash = strdup(pwhash);
@@ -656,9 +839,17 @@ static int st_user_register(backend *b, const char *guest_id, const char *name, 
     if (fresh)
         HASH_ADD_STR(s->users, id, u);
     HASH_ADD_KEYPTR(hh_name, s->users_by_name, u->name, strlen(u->name), u);
-    if (save_user(s, u) < 0)
+    wop *mark = s->stage_tail;
+    if (save_user(s, u) < 0) {
         fprintf(stderr, "placed: store: out of memory saving user %s\n", u->name);
+        submit(s, NULL, NULL);
+        return -1; /* (the name stays taken in memory until a restart) */
+    }
+    wop *op = mark ? mark->next : s->stage_head; /* the OP_USER save_user queued first */
+    op->is_register = 1;
+    op->reg_fresh = (uint8_t)fresh;
     user_out(u, out);
+    submit(s, done, arg);
     return PLACE_ERR_NONE;
 }
 
@@ -684,9 +875,14 @@ static void apply_admin(user_rec *u, backend_admin_op op)
     }
 }
 
-static int st_admin(backend *b, backend_admin_op op, const char *name, char *err, size_t errcap)
+static int st_admin(backend *b, backend_admin_op op, const char *name, char *err, size_t errcap,
+                    backend_done_cb done, void *arg)
 {
     store *s = (store *)b;
+    if (s->closing) {
+        snprintf(err, errcap, "the server is stopping");
+        return PLACE_ERR_UNAVAILABLE;
+    }
     user_rec *u = find_name(s, name);
     if (!u)
         HASH_FIND_STR(s->users, name, u);
@@ -695,7 +891,11 @@ static int st_admin(backend *b, backend_admin_op op, const char *name, char *err
         return PLACE_ERR_NOT_FOUND;
     }
     apply_admin(u, op);
-    save_user(s, u);
+    if (save_user(s, u) < 0) {
+        submit(s, NULL, NULL);
+        snprintf(err, errcap, "out of memory");
+        return -1;
+    }
     if (op == BACKEND_ADMIN_BAN) {
         session_rec *se, *tmp;
         HASH_ITER(hh, s->sessions, se, tmp)
@@ -705,6 +905,7 @@ static int st_admin(backend *b, backend_admin_op op, const char *name, char *err
         if (s->sink.on_banned)
             s->sink.on_banned(s->sink.arg, u->id);
     }
+    submit(s, done, arg);
     return PLACE_ERR_NONE;
 }
 
@@ -730,23 +931,7 @@ static void history_work(uv_work_t *w)
 
 static void free_memory(store *s);
 
-static void wal_work(uv_work_t *w)
-{
-    store *s = w->data;
-    if (sqlite3_wal_checkpoint_v2(s->cdb, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) != SQLITE_OK)
-        fprintf(stderr, "placed: store: WAL checkpoint: %s\n", sqlite3_errmsg(s->cdb));
-}
-
-static void wal_after(uv_work_t *w, int status)
-{
-    store *s = w->data;
-    s->ckpt_running = 0;
-    s->pending_work--;
-    if (s->closed && s->pending_work == 0)
-        free_memory(s);
-}
-
-static void on_wal_tick(uv_timer_t *t)
+static void on_tick(uv_timer_t *t)
 {
     store *s = t->data;
     if (s->closing)
@@ -754,13 +939,6 @@ static void on_wal_tick(uv_timer_t *t)
     if (++s->sweep_ticks >= SWEEP_TICKS) {
         s->sweep_ticks = 0;
         sweep_sessions(s);
-    }
-    if (s->ckpt_running)
-        return;
-    s->ckpt_work.data = s;
-    if (uv_queue_work(s->loop, &s->ckpt_work, wal_work, wal_after) == 0) {
-        s->ckpt_running = 1;
-        s->pending_work++;
     }
 }
 
@@ -815,7 +993,6 @@ static void free_memory(store *s)
         sqlite3_finalize(sts[i]);
     sqlite3_close(s->db);
     sqlite3_close(s->rdb);
-    sqlite3_close(s->cdb);
     free(s->wbits);
     free(s->initial_bits);
     pthread_mutex_destroy(&s->lock);
@@ -839,8 +1016,8 @@ static void st_close(backend *b)
         return;
     s->closing = 1;
     if (s->timer_open) {
-        uv_timer_stop(&s->ckpt_timer);
-        uv_close((uv_handle_t *)&s->ckpt_timer, NULL);
+        uv_timer_stop(&s->tick_timer);
+        uv_close((uv_handle_t *)&s->tick_timer, NULL);
         s->timer_open = 0;
     }
     if (s->thread_started) {
@@ -851,6 +1028,7 @@ static void st_close(backend *b)
             if (se->user->stored && se->expires != se->persisted &&
                 queue_session(s, OP_SESSION_PUT, se->token, se->user->id, se->expires) == 0)
                 se->persisted = se->expires;
+        submit(s, NULL, NULL);
         pthread_mutex_lock(&s->lock);
         s->stopping = 1;
         pthread_cond_signal(&s->cond);
@@ -936,7 +1114,7 @@ static int load_canvas_from_db(store *s, const place_config *cfg, char *err, siz
     bits = NULL;
     s->w = w;
     s->h = h;
-    s->wseq = s->seq = s->initial_seq = seq;
+    s->wseq = s->initial_seq = seq;
     if (grown || s->wdirty) {
         if (checkpoint(s) < 0) {
             snprintf(err, errcap, "cannot write the canvas: %s", sqlite3_errmsg(s->db));
@@ -1070,21 +1248,20 @@ backend *backend_embedded_open(const place_config *cfg, uv_loop_t *loop, const b
                 &s->db, err, errcap) < 0 ||
         store_db_init(s->db, err, errcap) < 0 || prepare_all(s, err, errcap) < 0 ||
         load_canvas_from_db(s, cfg, err, errcap) < 0 || load_people(s, err, errcap) < 0 ||
-        store_db_open(cfg->data_dir, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, &s->cdb, err,
-                      errcap) < 0 ||
-        sqlite3_exec(s->db, "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL) != SQLITE_OK ||
         store_db_open(cfg->data_dir, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, &s->rdb, err,
                 errcap) < 0)
         goto fail;
+    /* the writer checkpoints itself (wal_trim); the hook replaces wal_autocheckpoint's */
+    sqlite3_wal_hook(s->db, on_wal_commit, s);
     if (pthread_create(&s->thread, NULL, writer_main, s) != 0) {
         snprintf(err, errcap, "cannot start the writer thread");
         goto fail;
     }
     s->thread_started = 1;
-    s->ckpt_timer.data = s;
-    if (uv_timer_init(loop, &s->ckpt_timer) == 0) {
+    s->tick_timer.data = s;
+    if (uv_timer_init(loop, &s->tick_timer) == 0) {
         s->timer_open = 1;
-        uv_timer_start(&s->ckpt_timer, on_wal_tick, WAL_CHECKPOINT_MS, WAL_CHECKPOINT_MS);
+        uv_timer_start(&s->tick_timer, on_tick, TICK_MS, TICK_MS);
     }
     return &s->base;
 fail:

@@ -425,16 +425,25 @@ static int cl_session_new_guest(backend *b, char token[BACKEND_TOKEN_LEN + 1], b
     return 0;
 }
 
-static int cl_session_new(backend *b, const char *user_id, char token[BACKEND_TOKEN_LEN + 1])
+/* Redis has applied a session or user change once its script answered: the completions of
+ * backend.h run at once. */
+static int cl_session_new(backend *b, const char *user_id, char token[BACKEND_TOKEN_LEN + 1],
+                          backend_done_cb done, void *arg)
 {
-    return new_session((cluster *)b, user_id, "", token);
+    if (new_session((cluster *)b, user_id, "", token) < 0)
+        return -1;
+    done(arg, 0);
+    return 0;
 }
 
-static void cl_session_revoke(backend *b, const char *token)
+static void cl_session_revoke(backend *b, const char *token, backend_done_cb done, void *arg)
 {
     cluster *c = (cluster *)b;
-    if (!valid_hex(token, BACKEND_TOKEN_LEN))
+    if (!valid_hex(token, BACKEND_TOKEN_LEN)) {
+        if (done)
+            done(arg, 0);
         return;
+    }
     forget_session(c, token);
     char key[96];
     snprintf(key, sizeof key, RSTORE_PREFIX "sess:%s", token);
@@ -442,10 +451,12 @@ static void cl_session_revoke(backend *b, const char *token)
     redisReply *r = rstore_script(c->rs, RS_REVOKE, 1, 2, av, NULL);
     if (r)
         freeReplyObject(r);
+    if (done)
+        done(arg, r ? 0 : PLACE_ERR_UNAVAILABLE);
 }
 
 static int cl_user_register(backend *b, const char *guest_id, const char *name,
-                            const char *pwhash, backend_user *out)
+                            const char *pwhash, backend_user *out, backend_done_cb done, void *arg)
 {
     cluster *c = (cluster *)b;
     char key[96], fresh[BACKEND_ID_LEN + 1];
@@ -465,6 +476,7 @@ static int cl_user_register(backend *b, const char *guest_id, const char *name,
     freeReplyObject(r);
     if (!id[0] || cl_user_get(b, id, out) < 0)
         return -1;
+    done(arg, 0);
     return PLACE_ERR_NONE;
 }
 
@@ -510,7 +522,8 @@ static int apply_admin(rstore *rs, backend_admin_op op, const char *name,
     return rc;
 }
 
-static int cl_admin(backend *b, backend_admin_op op, const char *name, char *err, size_t errcap)
+static int cl_admin(backend *b, backend_admin_op op, const char *name, char *err, size_t errcap,
+                    backend_done_cb done, void *arg)
 {
     cluster *c = (cluster *)b;
     char id[BACKEND_ID_LEN + 1];
@@ -529,6 +542,7 @@ static int cl_admin(backend *b, backend_admin_op op, const char *name, char *err
         if (c->sink.on_banned)
             c->sink.on_banned(c->sink.arg, id);
     }
+    done(arg, 0);
     return PLACE_ERR_NONE;
 }
 
