@@ -34,6 +34,7 @@ typedef struct http_pss {
 } http_pss;
 
 static unsigned char chunk_buf[LWS_PRE + CHUNK];
+static size_t live_reqs; /* requests begun and not yet answered and freed */
 
 /* ---------------------------------------------------------------- answers */
 
@@ -41,6 +42,7 @@ static void req_free(http_req *r)
 {
     if (!r)
         return;
+    live_reqs--;
     free(r->body);
     free(r->resp);
     canvas_snap_unref(r->snap);
@@ -357,6 +359,7 @@ static int on_http(place_server *srv, http_pss *pss, struct lws *wsi, const char
     http_req *r = calloc(1, sizeof *r);
     if (!(pss->req = r))
         return -1;
+    live_reqs++;
     r->wsi = wsi;
     r->srv = srv;
     int method = method_of(wsi);
@@ -439,6 +442,11 @@ static void on_body_done(http_req *r)
     if (r->ready || r->pending || !r->route)
         return;
     r->close_after = 0;
+    if (!r->srv->store) { /* the body came during a stop: the store is gone */
+        r->close_after = 1;
+        http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, "The server is stopping.");
+        return;
+    }
     if (r->body_too_large) {
         r->close_after = 1;
         http_reply_error(r, 413, PLACE_ERR_TOO_LARGE, "The request body is over 4 KiB.");
@@ -546,4 +554,9 @@ static const struct lws_protocols protocol = {
 const struct lws_protocols *http_protocol(void)
 {
     return &protocol;
+}
+
+size_t http_pending(void)
+{
+    return live_reqs;
 }

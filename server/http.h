@@ -44,6 +44,10 @@ typedef struct http_req {
 
 typedef void (*http_handler)(http_req *r);
 
+/* Requests begun and not yet answered: a stop waits for them (a while), so that work that
+ * cannot finish is answered 503 rather than cut off. */
+size_t http_pending(void);
+
 /* The lws protocol entry for HTTP (protocols[0]). */
 const struct lws_protocols *http_protocol(void);
 

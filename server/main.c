@@ -86,15 +86,19 @@ static int check_listen(place_config *cfg, char *err, size_t errcap)
 
 static void on_drain_tick(uv_timer_t *t)
 {
-    if (ws_pending() && util_now_ms() - g.drain_start < DRAIN_MS)
+    if ((ws_pending() || http_pending()) && util_now_ms() - g.drain_start < DRAIN_MS)
         return;
     uv_timer_stop(t);
     uv_close((uv_handle_t *)t, NULL);
+    /* the signals stay caught until here: a second SIGTERM during the drain changes nothing */
+    uv_close((uv_handle_t *)&g.sigint, NULL);
+    uv_close((uv_handle_t *)&g.sigterm, NULL);
     uv_stop(&g.loop);
 }
 
 /* Stop: refuse new work, let the store commit and acknowledge what is in flight, send the last
- * batch, give the answers a moment to leave, then leave the loop. */
+ * batch, give the answers a moment to leave (HTTP requests still arriving are answered 503),
+ * then leave the loop. */
 static void on_signal(uv_signal_t *h, int signum)
 {
     place_server *srv = &g.srv;
@@ -102,10 +106,6 @@ static void on_signal(uv_signal_t *h, int signum)
         return;
     srv->shutting_down = 1;
     fprintf(stderr, "placed: stopping (signal %d)\n", signum);
-    uv_signal_stop(&g.sigint);
-    uv_signal_stop(&g.sigterm);
-    uv_close((uv_handle_t *)&g.sigint, NULL);
-    uv_close((uv_handle_t *)&g.sigterm, NULL);
     admin_close();
     rport_close();
     backend *b = srv->store;

@@ -129,3 +129,27 @@ test('the cooldown survives a restart', async () => {
     srv.cleanup();
   }
 });
+
+test('SIGTERM while a POST body is still arriving: the request is answered 503, placed exits 0', async () => {
+  const net = await import('node:net');
+  const srv = await startServer();
+  const body = JSON.stringify({ username: 'late_body', password: 'correct horse' });
+  const sock = net.connect(srv.port, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  let answer = '';
+  sock.on('data', (d) => { answer += d; });
+  sock.on('error', () => {});
+  const closed = new Promise((r) => sock.once('close', r));
+  sock.write(`POST /api/v1/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+  await sleep(200);
+  srv.proc.kill('SIGTERM');
+  await sleep(300); // the stop is under way: the store is closed
+  sock.write(body.slice(10));
+  const st = await srv.stop();
+  await closed;
+  assert.equal(st.code, 0, srv.stderr());
+  assert.match(srv.stderr(), /placed: stopped/);
+  assert.match(answer, /^HTTP\/1\.1 503/, `answer: ${answer}\n${srv.stderr()}`);
+  assert.match(answer, /"error":"UNAVAILABLE"/);
+  srv.cleanup();
+});
