@@ -271,6 +271,20 @@ void auth_register(http_req *r)
         job_free(job);
         return;
     }
+    char bucket[PEER_ADDR_MAX];
+    int64_t retry = 0;
+    peer_bucket(r->addr, bucket);
+    int over = b->ops->addr_budget(b, BACKEND_BUDGET_REGISTER, bucket,
+                                   r->srv->cfg.registrations_per_hour, &retry);
+    if (over) {
+        if (over > 0)
+            http_reply_rate_limited(r, retry,
+                                    "Too many accounts were made from your address; try again later.");
+        else
+            http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, NULL);
+        job_free(job);
+        return;
+    }
     job_submit(r, job, hash_work, register_after);
 }
 

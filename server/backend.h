@@ -41,6 +41,21 @@
 #define BACKEND_HASH_MAX 128   /* an argon2id string from crypto_pwhash_str */
 #define BACKEND_HISTORY_MAX 50 /* most placements /api/v1/pixel returns */
 #define BACKEND_SESSION_TTL_MS (24LL * 3600 * 1000)
+#define BACKEND_BUDGET_WINDOW_MS (3600LL * 1000) /* the window of the per-address budgets */
+
+/* Whose cooldown a placement from an address also waits for (--cooldown-scope). Every
+ * placement starts its account's cooldown and, unless ACCOUNT, its address's too. */
+typedef enum backend_cooldown_scope {
+    BACKEND_SCOPE_ACCOUNT, /* one cooldown per account only (a new guest starts over) */
+    BACKEND_SCOPE_GUESTS,  /* guests also wait for their address; registered accounts do not */
+    BACKEND_SCOPE_ADDRESS, /* everyone also waits for their address */
+} backend_cooldown_scope;
+
+/* What a per-address budget counts (addr_budget). */
+typedef enum backend_budget {
+    BACKEND_BUDGET_GUEST,    /* new guests made for requests without a session */
+    BACKEND_BUDGET_REGISTER, /* registrations */
+} backend_budget;
 
 typedef struct backend_user {
     char id[BACKEND_ID_LEN + 1];
@@ -103,17 +118,23 @@ typedef struct backend_ops {
     int (*load_canvas)(backend *b, uint8_t **bits, uint32_t *w, uint32_t *h, uint64_t *seq,
                        char *err, size_t errcap);
 
-    /* Submits a placement by user_id (already range-checked by the caller). Checks the ban and
-     * the cooldown, numbers it, stores it; cb(arg, result) follows exactly once. Returns 0, or
-     * a negative number if it could not even be submitted (cb will not run). */
-    int (*place)(backend *b, const char *user_id, uint32_t x, uint32_t y, int color,
-                 backend_place_cb cb, void *arg);
+    /* Submits a placement by user_id from the address bucket addr (peer_bucket; already
+     * range-checked by the caller). Checks the ban and the cooldowns (the account's and, by
+     * --cooldown-scope, the address's), numbers it, stores it, and starts both cooldowns;
+     * cb(arg, result) follows exactly once. Returns 0, or a negative number if it could not
+     * even be submitted (cb will not run). */
+    int (*place)(backend *b, const char *user_id, const char *addr, uint32_t x, uint32_t y,
+                 int color, backend_place_cb cb, void *arg);
 
     /* The user behind a live session token (and extends the session's life). Returns 0, or -1
      * for an unknown, expired or revoked token. */
     int (*session_get)(backend *b, const char *token, backend_user *out);
-    /* A new guest user with a new session: token gets 64 hex chars + NUL. Returns 0 or < 0. */
-    int (*session_new_guest)(backend *b, char token[BACKEND_TOKEN_LEN + 1], backend_user *out);
+    /* A new guest user with a new session, made for a request from the address bucket addr:
+     * token gets 64 hex chars + NUL. Unless --cooldown-scope is account, the guest starts with
+     * the address's cooldown (a logged-out player is a guest of the same address). Returns 0
+     * or < 0. */
+    int (*session_new_guest)(backend *b, const char *addr, char token[BACKEND_TOKEN_LEN + 1],
+                             backend_user *out);
     /* A new session for an existing user: token is filled at once, and done(arg, rc) follows
      * once it is durable (a session that could not be stored is forgotten again). Returns 0, or
      * < 0 (done will not run). */
@@ -142,6 +163,13 @@ typedef struct backend_ops {
      * err (done will not run). */
     int (*admin)(backend *b, backend_admin_op op, const char *name, char *err, size_t errcap,
                  backend_done_cb done, void *arg);
+
+    /* Counts one event of `kind` for the address bucket addr against `limit` per
+     * BACKEND_BUDGET_WINDOW_MS (a window that starts with the address's first event). Returns
+     * 0 when it fits (and counts it), 1 when the budget is spent (*retry_ms: until the window
+     * ends), or < 0 when it cannot be checked (the caller refuses: UNAVAILABLE). */
+    int (*addr_budget)(backend *b, backend_budget kind, const char *addr, int limit,
+                       int64_t *retry_ms);
 
     /* The newest placements (at most `limit`) at (x, y); cb follows exactly once on the loop
      * thread. Returns 0, or < 0 if not submitted. */

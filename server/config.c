@@ -70,6 +70,17 @@ static const cfg_row rows[] = {
     INT_ROW("max-guests", max_guests, 10, 10000000, "100000", "N",
             "guest sessions that never placed a pixel kept in memory; beyond it the least "
             "recently used one is forgotten (guests are stored only once they place)"),
+    STR_ROW("cooldown-scope", cooldown_scope, "guests", "account|guests|address",
+            "whose cooldown a placement waits for: account (its own only: a player who logs out "
+            "or drops the cookie starts over as a new guest), guests (a placement also starts its "
+            "address's cooldown, which new and logged-out guests from that address wait for; "
+            "registered players keep one cooldown each, so a household behind one address is not "
+            "one player), address (everyone from an address shares one cooldown)"),
+    INT_ROW("guests-per-hour", guests_per_hour, 0, 1000000, "30", "N",
+            "new guests one address may start per hour; beyond it 429 RATE_LIMITED with "
+            "Retry-After (0: no limit)"),
+    INT_ROW("registrations-per-hour", registrations_per_hour, 0, 1000000, "5", "N",
+            "registrations from one address per hour; beyond it 429 RATE_LIMITED (0: no limit)"),
     STR_ROW("web-root", web_root, PLACE_WEB_ROOT, "DIR", "the browser client's files, served at /"),
     STR_ONCE("grant-admin", grant_admin, "USER", "make USER an admin (running server or not), then exit"),
     STR_ONCE("revoke-admin", revoke_admin, "USER", "take admin away from USER, then exit"),
@@ -348,6 +359,11 @@ int config_parse(place_config *cfg, int argc, char **argv, char *err, size_t err
         if (set_value(cfg, r, v, "--", err, errcap) < 0)
             return -1;
     }
+    if (config_cooldown_scope(cfg) < 0) {
+        snprintf(err, errcap, "--cooldown-scope wants account, guests or address, not \"%s\"",
+                 cfg->cooldown_scope);
+        return -1;
+    }
     return 0;
 }
 
@@ -512,6 +528,15 @@ void config_man(FILE *out, const char *version)
           "\\fBplace\\-tui\\fR(1), \\fBplace\\-sdl\\fR(1), \\fBplace\\-tui\\-ssh\\-setup\\fR(8),\n"
           "\\fBsystemd.service\\fR(5); /usr/share/doc/place\\-server/deploy.md.gz\n",
           out);
+}
+
+int config_cooldown_scope(const place_config *cfg)
+{
+    static const char *names[] = {"account", "guests", "address"};
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(cfg->cooldown_scope, names[i]))
+            return i;
+    return -1;
 }
 
 int config_is_admin_action(const place_config *cfg)

@@ -23,6 +23,9 @@ typedef struct place_config {
     int max_conns_per_ip;
     char trusted_proxy[512]; /* comma-separated address blocks (peer.h) */
     int max_guests; /* guests that never placed, held in memory (the oldest idle one goes) */
+    char cooldown_scope[16]; /* account | guests | address (backend.h: backend_cooldown_scope) */
+    int guests_per_hour;     /* new guests one address may make per hour */
+    int registrations_per_hour; /* registrations from one address per hour */
     char web_root[512];
     /* admin actions: when one is set, placed applies it and exits */
     char grant_admin[64];
@@ -65,6 +68,10 @@ void config_sample(FILE *out);
 
 /* Writes the manual page placed(8) as roff, from the table. */
 void config_man(FILE *out, const char *version);
+
+/* The --cooldown-scope value as a backend_cooldown_scope (0 account, 1 guests, 2 address), or -1
+ * if it is none of them. */
+int config_cooldown_scope(const place_config *cfg);
 
 /* 1 when cfg asks for an admin action (--ban, --unban, --grant-admin, --revoke-admin). */
 int config_is_admin_action(const place_config *cfg);

@@ -80,6 +80,14 @@ void http_reply_error(http_req *r, int status, place_err code, const char *messa
     http_reply_json(r, status, buf, n > 0 && (size_t)n < sizeof buf ? (size_t)n : 0);
 }
 
+void http_reply_rate_limited(http_req *r, int64_t retry_ms, const char *message)
+{
+    char secs[24];
+    snprintf(secs, sizeof secs, "%lld", (long long)((retry_ms + 999) / 1000));
+    http_add_header(r, "Retry-After", secs);
+    http_reply_error(r, 429, PLACE_ERR_RATE_LIMITED, message);
+}
+
 int http_add_header(http_req *r, const char *name, const char *value)
 {
     int n = snprintf(r->headers + r->headers_len, sizeof r->headers - r->headers_len,
@@ -362,6 +370,7 @@ static int on_http(place_server *srv, http_pss *pss, struct lws *wsi, const char
     live_reqs++;
     r->wsi = wsi;
     r->srv = srv;
+    peer_of(&srv->proxies, wsi, r->addr);
     int method = method_of(wsi);
     long long clen = content_length(wsi);
     r->close_after = method != M_GET && clen > 0; /* until the body is read */
@@ -381,8 +390,10 @@ static int on_http(place_server *srv, http_pss *pss, struct lws *wsi, const char
             return 0;
         }
         if (!strcmp(uri, "/") || !strcmp(uri, "/index.html")) {
+            /* the page is served whether or not a guest could be made (viewing is open) */
             int created;
-            if (session_resolve(srv, wsi, 1, r->token, &r->user, &created) == 0 && created)
+            if (session_resolve(srv, wsi, 1, r->addr, r->token, &r->user, &created, NULL) == 0 &&
+                created)
                 http_set_cookie(r, r->token);
         }
         return serve_static(r, uri);
@@ -402,10 +413,22 @@ static int on_http(place_server *srv, http_pss *pss, struct lws *wsi, const char
     }
     r->route = route;
     if (route->session != S_NONE) {
-        r->has_user = session_resolve(srv, wsi, route->session == S_CREATE, r->token, &r->user,
-                                      &r->new_session) == 0;
+        session_refusal why;
+        r->has_user = session_resolve(srv, wsi, route->session == S_CREATE, r->addr, r->token,
+                                      &r->user, &r->new_session, &why) == 0;
         if (r->new_session)
             http_set_cookie(r, r->token);
+        /* a registration needs no guest first: its own budget is checked by the route */
+        if (!r->has_user && route->session == S_CREATE && route->handler != auth_register) {
+            if (why.err == PLACE_ERR_RATE_LIMITED)
+                http_reply_rate_limited(r, why.retry_ms,
+                                        "Too many new players from your address; try again later.");
+            else
+                http_reply_error(r, 503, why.err == PLACE_ERR_INTERNAL ? PLACE_ERR_INTERNAL
+                                                                       : PLACE_ERR_UNAVAILABLE,
+                                 NULL);
+            return 0;
+        }
     }
     if (method == M_POST) {
         if (clen > HTTP_MAX_BODY) {

@@ -24,6 +24,7 @@ typedef struct http_req {
     backend_user user;
     int has_user;
     int new_session;
+    char addr[PEER_ADDR_MAX]; /* the client's address (peer_of) */
     /* request body */
     char *body;
     size_t body_len;
@@ -57,6 +58,8 @@ void http_reply_json(http_req *r, int status, const char *json, size_t len);
 void http_reply_error(http_req *r, int status, place_err code, const char *message);
 /* Adds a header line to the answer (before http_reply*). Returns 0 or -1 if there is no room. */
 int http_add_header(http_req *r, const char *name, const char *value);
+/* Answers 429 RATE_LIMITED with Retry-After (whole seconds, rounded up) for retry_ms. */
+void http_reply_rate_limited(http_req *r, int64_t retry_ms, const char *message);
 /* Sets the session cookie (token NULL clears it). */
 void http_set_cookie(http_req *r, const char *token);
 

@@ -51,17 +51,30 @@ static int find_token(struct lws *wsi, char token[BACKEND_TOKEN_LEN + 1])
     return 0;
 }
 
-int session_resolve(place_server *srv, struct lws *wsi, int create,
-                    char token[BACKEND_TOKEN_LEN + 1], backend_user *user, int *created)
+int session_resolve(place_server *srv, struct lws *wsi, int create, const char *addr,
+                    char token[BACKEND_TOKEN_LEN + 1], backend_user *user, int *created,
+                    session_refusal *why)
 {
     backend *b = srv->store;
+    session_refusal none;
+    if (!why)
+        why = &none;
+    *why = (session_refusal){PLACE_ERR_INTERNAL, 0};
     *created = 0;
     if (find_token(wsi, token) && b->ops->session_get(b, token, user) == 0)
         return 0;
     token[0] = 0;
     if (!create)
         return -1;
-    if (b->ops->session_new_guest(b, token, user) < 0) {
+    char bucket[PEER_ADDR_MAX];
+    peer_bucket(addr, bucket);
+    int over = b->ops->addr_budget(b, BACKEND_BUDGET_GUEST, bucket, srv->cfg.guests_per_hour,
+                                   &why->retry_ms);
+    if (over) {
+        why->err = over > 0 ? PLACE_ERR_RATE_LIMITED : PLACE_ERR_UNAVAILABLE;
+        return -1;
+    }
+    if (b->ops->session_new_guest(b, bucket, token, user) < 0) {
         token[0] = 0;
         return -1;
     }

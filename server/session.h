@@ -10,11 +10,20 @@
 
 #define SESSION_COOKIE "place_session"
 
+/* Why no guest was made for a request (session_resolve). */
+typedef struct session_refusal {
+    place_err err;    /* RATE_LIMITED (the address's guest budget), BANNED, or INTERNAL */
+    int64_t retry_ms; /* RATE_LIMITED: until the budget allows one more */
+} session_refusal;
+
 /* Finds the caller's session on wsi's request headers. If there is a valid one, fills token and
- * user and returns 0. Otherwise, with create set, makes a guest session, sets *created and
- * returns 0; without create returns -1 (token is then ""). */
-int session_resolve(place_server *srv, struct lws *wsi, int create,
-                    char token[BACKEND_TOKEN_LEN + 1], backend_user *user, int *created);
+ * user and returns 0. Otherwise, with create set, makes a guest session for the client address
+ * addr (peer_of) within its guest budget (--guests-per-hour), sets *created and returns 0;
+ * returns -1 when there is no session (token is then ""), and when create was asked fills *why
+ * (may be NULL). */
+int session_resolve(place_server *srv, struct lws *wsi, int create, const char *addr,
+                    char token[BACKEND_TOKEN_LEN + 1], backend_user *user, int *created,
+                    session_refusal *why);
 
 /* The Set-Cookie value for token (token NULL: one that clears the cookie). Returns its length,
  * or -1 if cap is too small. */

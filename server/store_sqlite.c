@@ -25,6 +25,7 @@
 
 #include "place/bitmap.h"
 
+#include "peer.h"
 #include "util.h"
 
 #define CHECKPOINT_MS 30000 /* how often the writer stores the whole canvas */
@@ -43,6 +44,16 @@
 #define SWEEP_TICKS 30 /* expired sessions are swept every SWEEP_TICKS ticks (a minute) */
 
 typedef struct session_rec session_rec;
+
+/* What the store remembers of one address bucket: its cooldown and its budgets' windows. In
+ * memory only (a restart forgets them); swept once nothing in it is running any more. */
+typedef struct addr_rec {
+    char addr[PEER_ADDR_MAX];
+    int64_t next_placement;
+    int64_t window_end[2]; /* per backend_budget */
+    int count[2];
+    UT_hash_handle hh;
+} addr_rec;
 
 typedef struct user_rec {
     char id[BACKEND_ID_LEN + 1];
@@ -100,6 +111,7 @@ typedef struct wop {
 typedef struct store {
     backend base;
     int cooldown_ms;
+    backend_cooldown_scope scope;
     uv_loop_t *loop;
     backend_sink sink;
 
@@ -142,6 +154,7 @@ typedef struct store {
     size_t nguests;
     size_t max_guests;
     int sweep_ticks;
+    addr_rec *addrs;
 } store;
 
 /* ---------------------------------------------------------------- writer thread */
@@ -630,7 +643,8 @@ static void forget_session(store *s, session_rec *se)
         forget_guest(s, u);
 }
 
-/* Drops every expired session from memory (and the database). */
+/* Drops every expired session from memory (and the database), and every address whose
+ * cooldown and budget windows are over. */
 static void sweep_sessions(store *s)
 {
     int64_t now = util_now_ms();
@@ -638,7 +652,35 @@ static void sweep_sessions(store *s)
     HASH_ITER(hh, s->sessions, se, tmp)
         if (se->expires < now)
             forget_session(s, se);
+    addr_rec *a, *atmp;
+    HASH_ITER(hh, s->addrs, a, atmp)
+        if (a->next_placement <= now && a->window_end[0] <= now && a->window_end[1] <= now) {
+            HASH_DEL(s->addrs, a);
+            free(a);
+        }
     submit(s, NULL, NULL);
+}
+
+static addr_rec *find_addr(store *s, const char *addr, int create)
+{
+    addr_rec *a;
+    HASH_FIND_STR(s->addrs, addr, a);
+    if (a || !create)
+        return a;
+    if (!(a = calloc(1, sizeof *a)))
+        return NULL;
+    snprintf(a->addr, sizeof a->addr, "%s", addr);
+    HASH_ADD_STR(s->addrs, addr, a);
+    return a;
+}
+
+/* The address cooldown a user waits for under the store's scope (0: none). */
+static int64_t addr_wait(store *s, const user_rec *u, const char *addr)
+{
+    if (s->scope == BACKEND_SCOPE_ACCOUNT || (s->scope == BACKEND_SCOPE_GUESTS && !u->is_guest))
+        return 0;
+    addr_rec *a = addr && addr[0] ? find_addr(s, addr, 0) : NULL;
+    return a ? a->next_placement : 0;
 }
 
 static int st_load_canvas(backend *b, uint8_t **bits, uint32_t *w, uint32_t *h, uint64_t *seq,
@@ -657,8 +699,8 @@ static int st_load_canvas(backend *b, uint8_t **bits, uint32_t *w, uint32_t *h, 
     return 0;
 }
 
-static int st_place(backend *b, const char *user_id, uint32_t x, uint32_t y, int color,
-                    backend_place_cb cb, void *arg)
+static int st_place(backend *b, const char *user_id, const char *addr, uint32_t x, uint32_t y,
+                    int color, backend_place_cb cb, void *arg)
 {
     store *s = (store *)b;
     backend_place_result r = {PLACE_ERR_NONE, 0, 0, -1};
@@ -666,16 +708,22 @@ static int st_place(backend *b, const char *user_id, uint32_t x, uint32_t y, int
     user_rec *u;
     HASH_FIND_STR(s->users, user_id, u);
     wop *op = NULL;
+    int64_t wait = 0;
+    if (u) {
+        wait = addr_wait(s, u, addr);
+        if (u->next_placement > wait)
+            wait = u->next_placement;
+    }
     if (s->closing)
         r.err = PLACE_ERR_UNAVAILABLE;
     else if (!u)
         r.err = PLACE_ERR_NOT_ALLOWED;
     else if (u->is_banned)
         r.err = PLACE_ERR_BANNED;
-    else if (u->next_placement > now) {
+    else if (wait > now) {
         r.err = PLACE_ERR_COOLDOWN;
-        r.next_placement = u->next_placement;
-        r.retry_after_ms = u->next_placement - now;
+        r.next_placement = wait;
+        r.retry_after_ms = wait - now;
     } else if (((!u->stored || u->unsaved) && save_user(s, u) < 0) ||
                !(op = calloc(1, sizeof *op)))
         r.err = PLACE_ERR_INTERNAL; /* a guest's first pixel: the guest is kept from now on */
@@ -693,6 +741,11 @@ static int st_place(backend *b, const char *user_id, uint32_t x, uint32_t y, int
     op->prev_next = u->next_placement;
     op->next_placement = s->cooldown_ms > 0 ? now + s->cooldown_ms : 0;
     u->next_placement = op->next_placement;
+    if (s->scope != BACKEND_SCOPE_ACCOUNT && s->cooldown_ms > 0 && addr && addr[0]) {
+        addr_rec *a = find_addr(s, addr, 1);
+        if (a)
+            a->next_placement = op->next_placement;
+    }
     op->cb = cb;
     op->arg = arg;
     enqueue(s, op);
@@ -755,7 +808,8 @@ static int st_session_new(backend *b, const char *user_id, char token[BACKEND_TO
     return 0;
 }
 
-static int st_session_new_guest(backend *b, char token[BACKEND_TOKEN_LEN + 1], backend_user *out)
+static int st_session_new_guest(backend *b, const char *addr, char token[BACKEND_TOKEN_LEN + 1],
+                                backend_user *out)
 {
     store *s = (store *)b;
     user_rec *u = calloc(1, sizeof *u);
@@ -767,6 +821,7 @@ static int st_session_new_guest(backend *b, char token[BACKEND_TOKEN_LEN + 1], b
     }
     util_random_hex(u->id, BACKEND_ID_LEN / 2);
     u->is_guest = 1;
+    u->next_placement = addr_wait(s, u, addr); /* a logged-out player waits as a guest */
     util_random_hex(se->token, BACKEND_TOKEN_LEN / 2);
     se->user = u;
     se->expires = se->persisted = util_now_ms() + BACKEND_SESSION_TTL_MS;
@@ -909,6 +964,28 @@ static int st_admin(backend *b, backend_admin_op op, const char *name, char *err
     return PLACE_ERR_NONE;
 }
 
+static int st_addr_budget(backend *b, backend_budget kind, const char *addr, int limit,
+                          int64_t *retry_ms)
+{
+    store *s = (store *)b;
+    int64_t now = util_now_ms();
+    if (limit <= 0)
+        return 0;
+    addr_rec *a = find_addr(s, addr, 1);
+    if (!a)
+        return -1;
+    if (a->window_end[kind] <= now) {
+        a->window_end[kind] = now + BACKEND_BUDGET_WINDOW_MS;
+        a->count[kind] = 0;
+    }
+    if (a->count[kind] >= limit) {
+        *retry_ms = a->window_end[kind] - now;
+        return 1;
+    }
+    a->count[kind]++;
+    return 0;
+}
+
 typedef struct history_job {
     uv_work_t work;
     store *s;
@@ -980,6 +1057,12 @@ static void free_memory(store *s)
     session_rec *se, *stmp;
     HASH_ITER(hh, s->sessions, se, stmp) drop_session(s, se);
     HASH_CLEAR(hh_name, s->users_by_name);
+    addr_rec *a, *atmp;
+    HASH_ITER(hh, s->addrs, a, atmp)
+    {
+        HASH_DEL(s->addrs, a);
+        free(a);
+    }
     user_rec *u, *utmp;
     HASH_ITER(hh, s->users, u, utmp)
     {
@@ -1051,6 +1134,7 @@ static const backend_ops embedded_ops = {
     .user_register = st_user_register,
     .user_credentials = st_user_credentials,
     .admin = st_admin,
+    .addr_budget = st_addr_budget,
     .history = st_history,
     .close = st_close,
 };
@@ -1232,6 +1316,7 @@ backend *backend_embedded_open(const place_config *cfg, uv_loop_t *loop, const b
     }
     s->base.ops = &embedded_ops;
     s->cooldown_ms = cfg->cooldown_sec * 1000;
+    s->scope = (backend_cooldown_scope)config_cooldown_scope(cfg);
     s->max_guests = cfg->max_guests > 0 ? (size_t)cfg->max_guests : 100000;
     s->loop = loop;
     s->sink = *sink;

@@ -76,6 +76,7 @@ typedef struct ws_conn {
     uint8_t resync_due; /* skipped forward: a resync goes out before the next frame */
     char user_id[BACKEND_ID_LEN + 1];
     char token[BACKEND_TOKEN_LEN + 1];
+    char addr[PEER_ADDR_MAX]; /* the client's address (peer_of); ip->ip is its bucket */
 } ws_conn;
 
 static struct {
@@ -224,7 +225,7 @@ static void on_place(place_server *srv, ws_conn *c, const place_msg_place *m)
     if (c->reqs)
         c->reqs->prev = q;
     c->reqs = q;
-    if (b->ops->place(b, c->user_id, (uint32_t)m->x, (uint32_t)m->y, (int)m->color, place_done,
+    if (b->ops->place(b, c->user_id, c->ip ? c->ip->ip : "", (uint32_t)m->x, (uint32_t)m->y, (int)m->color, place_done,
                       q) < 0) {
         q->conn = NULL;
         c->reqs = q->next;
@@ -344,14 +345,22 @@ static void on_message(place_server *srv, ws_conn *c, const char *in, size_t len
 
 /* ---------------------------------------------------------------- connection life */
 
-static int refuse_too_many(struct lws *wsi)
+/* Refuses an upgrade with an HTTP error answer (429 carries Retry-After when retry_ms > 0). */
+static int refuse_upgrade(struct lws *wsi, int status, place_err code, const char *message,
+                          int64_t retry_ms)
 {
     unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf;
     unsigned char body[LWS_PRE + 256];
+    char secs[24];
+    int sn = snprintf(secs, sizeof secs, "%lld", (long long)((retry_ms + 999) / 1000));
     int n = snprintf((char *)body + LWS_PRE, sizeof body - LWS_PRE,
-                     "{\"error\":\"TOO_MANY_CONNECTIONS\",\"message\":\"%s\"}",
-                     place_err_message(PLACE_ERR_TOO_MANY_CONNECTIONS));
-    if (n < 0 || lws_add_http_common_headers(wsi, 429, "application/json", (lws_filepos_t)n, &p, end) ||
+                     "{\"error\":\"%s\",\"message\":\"%s\"}", place_err_code(code),
+                     message ? message : place_err_message(code));
+    if (n < 0 || lws_add_http_common_headers(wsi, (unsigned)status, "application/json",
+                                             (lws_filepos_t)n, &p, end) ||
+        (retry_ms > 0 &&
+         lws_add_http_header_by_name(wsi, (const unsigned char *)"retry-after:",
+                                     (const unsigned char *)secs, sn, &p, end)) ||
         lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5,
                                      &p, end) ||
         lws_finalize_write_http_header(wsi, start, &p, end))
@@ -367,17 +376,23 @@ static int on_filter(place_server *srv, ws_conn *c, struct lws *wsi)
         return -1;
     if (srv->shutting_down || !c)
         return -1;
-    char ip[PEER_ADDR_MAX], addr[PEER_ADDR_MAX];
-    peer_of(&srv->proxies, wsi, addr);
-    peer_bucket(addr, ip);
+    char ip[PEER_ADDR_MAX];
+    peer_of(&srv->proxies, wsi, c->addr);
+    peer_bucket(c->addr, ip);
     ip_count *e;
     HASH_FIND_STR(ws.ips, ip, e);
     if (srv->cfg.max_conns_per_ip > 0 && e && e->n >= srv->cfg.max_conns_per_ip)
-        return refuse_too_many(wsi);
+        return refuse_upgrade(wsi, 429, PLACE_ERR_TOO_MANY_CONNECTIONS, NULL, 0);
     backend_user u;
     int created;
-    if (session_resolve(srv, wsi, 1, c->token, &u, &created) < 0)
+    session_refusal why;
+    if (session_resolve(srv, wsi, 1, c->addr, c->token, &u, &created, &why) < 0) {
+        if (why.err == PLACE_ERR_RATE_LIMITED)
+            return refuse_upgrade(wsi, 429, PLACE_ERR_RATE_LIMITED,
+                                  "Too many new players from your address; try again later.",
+                                  why.retry_ms);
         return -1;
+    }
     memcpy(c->user_id, u.id, sizeof c->user_id);
     c->new_session = (uint8_t)created;
     if (!e) {

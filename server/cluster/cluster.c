@@ -329,11 +329,11 @@ static int cl_snapshot_source(backend *b, canvas_source *out)
 
 /* ---------------------------------------------------------------- placements and history */
 
-static int cl_place(backend *b, const char *user_id, uint32_t x, uint32_t y, int color,
-                    backend_place_cb cb, void *arg)
+static int cl_place(backend *b, const char *user_id, const char *addr, uint32_t x, uint32_t y,
+                    int color, backend_place_cb cb, void *arg)
 {
     cluster *c = (cluster *)b;
-    return placer_submit(c->pl, user_id, x, y, color, cb, arg);
+    return placer_submit(c->pl, user_id, addr, x, y, color, cb, arg);
 }
 
 static int cl_history(backend *b, uint32_t x, uint32_t y, int limit, backend_history_cb cb,
@@ -392,18 +392,24 @@ static int cl_session_get(backend *b, const char *token, backend_user *out)
     return 0;
 }
 
-/* Stores a new session for user id (first creating the user when guest_name is set). */
-static int new_session(cluster *c, const char *id, const char *guest_name,
-                       char token[BACKEND_TOKEN_LEN + 1])
+/* Stores a new session for user id (first creating the user when guest_name is set: a guest
+ * made for the address bucket addr, starting with its cooldown unless the scope is account).
+ * *next gets the new guest's next placement. */
+static int new_session(cluster *c, const char *id, const char *guest_name, const char *addr,
+                       char token[BACKEND_TOKEN_LEN + 1], int64_t *next)
 {
-    char k1[96], k2[64], k3[64];
+    char k1[96], k2[64], k3[64], k4[96];
     util_random_hex(token, BACKEND_TOKEN_LEN / 2);
     snprintf(k1, sizeof k1, RSTORE_PREFIX "sess:%s", token);
     snprintf(k2, sizeof k2, RSTORE_PREFIX "usess:%s", id);
     snprintf(k3, sizeof k3, RSTORE_PREFIX "user:%s", id);
-    const char *av[7] = {k1, k2, k3, token, id, "86400", guest_name};
-    redisReply *r = rstore_script(c->rs, RS_NEW_SESSION, 3, 7, av, NULL);
+    snprintf(k4, sizeof k4, RSTORE_PREFIX "acd:%s", addr ? addr : "");
+    int inherit = addr && addr[0] && config_cooldown_scope(&c->cfg) != BACKEND_SCOPE_ACCOUNT;
+    const char *av[9] = {k1, k2, k3, k4, token, id, "86400", guest_name, inherit ? "1" : "0"};
+    redisReply *r = rstore_script(c->rs, RS_NEW_SESSION, 4, 9, av, NULL);
     int ok = r && r->type == REDIS_REPLY_INTEGER;
+    if (ok && next)
+        *next = r->integer > util_now_ms() ? r->integer : 0;
     if (r)
         freeReplyObject(r);
     if (!ok)
@@ -412,14 +418,15 @@ static int new_session(cluster *c, const char *id, const char *guest_name,
     return 0;
 }
 
-static int cl_session_new_guest(backend *b, char token[BACKEND_TOKEN_LEN + 1], backend_user *out)
+static int cl_session_new_guest(backend *b, const char *addr, char token[BACKEND_TOKEN_LEN + 1],
+                                backend_user *out)
 {
     cluster *c = (cluster *)b;
     memset(out, 0, sizeof *out);
     util_random_hex(out->id, BACKEND_ID_LEN / 2);
     snprintf(out->name, sizeof out->name, "guest-%.8s", out->id);
     out->is_guest = 1;
-    if (new_session(c, out->id, out->name, token) < 0)
+    if (new_session(c, out->id, out->name, addr, token, &out->next_placement) < 0)
         return -1;
     remember_user(c, out);
     return 0;
@@ -430,10 +437,34 @@ static int cl_session_new_guest(backend *b, char token[BACKEND_TOKEN_LEN + 1], b
 static int cl_session_new(backend *b, const char *user_id, char token[BACKEND_TOKEN_LEN + 1],
                           backend_done_cb done, void *arg)
 {
-    if (new_session((cluster *)b, user_id, "", token) < 0)
+    if (new_session((cluster *)b, user_id, "", NULL, token, NULL) < 0)
         return -1;
     done(arg, 0);
     return 0;
+}
+
+static int cl_addr_budget(backend *b, backend_budget kind, const char *addr, int limit,
+                          int64_t *retry_ms)
+{
+    cluster *c = (cluster *)b;
+    if (limit <= 0)
+        return 0;
+    char key[96], lim[16], win[24];
+    snprintf(key, sizeof key, RSTORE_PREFIX "bud:%d:%s", (int)kind, addr);
+    snprintf(lim, sizeof lim, "%d", limit);
+    snprintf(win, sizeof win, "%lld", (long long)BACKEND_BUDGET_WINDOW_MS);
+    const char *av[3] = {key, lim, win};
+    redisReply *r = rstore_script(c->rs, RS_BUDGET, 1, 3, av, NULL);
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 2) {
+        if (r)
+            freeReplyObject(r);
+        return -1;
+    }
+    int over = num_at(r, 0) != 0;
+    if (over)
+        *retry_ms = num_at(r, 1) > 0 ? num_at(r, 1) : 1000;
+    freeReplyObject(r);
+    return over;
 }
 
 static void cl_session_revoke(backend *b, const char *token, backend_done_cb done, void *arg)
@@ -580,6 +611,7 @@ static const backend_ops cluster_ops = {
     .user_register = cl_user_register,
     .user_credentials = cl_user_credentials,
     .admin = cl_admin,
+    .addr_budget = cl_addr_budget,
     .history = cl_history,
     .snapshot_source = cl_snapshot_source,
     .close = cl_close,
@@ -607,7 +639,8 @@ backend *backend_cluster_open(const place_config *cfg, uv_loop_t *loop, const ba
     if (feed_ensure_topic(cfg->kafka, cfg->kafka_topic, TOPIC_TIMEOUT_MS, terr, sizeof terr) < 0)
         fprintf(stderr, "placed: warning: %s; going on (placements wait for Kafka)\n", terr);
     placer_config pc = {cfg->redis, cfg->kafka, cfg->kafka_topic,
-                        (int64_t)cfg->cooldown_sec * 1000, (uint32_t)cfg->width};
+                        (int64_t)cfg->cooldown_sec * 1000, config_cooldown_scope(cfg),
+                        (uint32_t)cfg->width};
     if (!(c->pl = placer_new(loop, &pc, err, errcap)))
         goto err;
     if (cfg->postgres[0] && !(c->hist = history_new(loop, cfg->postgres))) {

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "event.h"
+#include "peer.h"
 #include "rstore.h"
 
 #define PIPE_MAX 1024          /* placements per Redis pipeline */
@@ -23,6 +24,7 @@
 typedef struct job {
     struct job *next;
     char user_id[BACKEND_ID_LEN + 1];
+    char addr[PEER_ADDR_MAX];
     uint32_t x, y;
     int color;
     backend_place_cb cb;
@@ -219,21 +221,25 @@ static void handle_reply(placer *p, job *j, redisReply *rep)
 }
 
 /* Builds the script arguments of one job into av/al (strings live in bufs). */
-static void job_args(placer *p, const job *j, char bufs[5][80], const char **av, size_t *al)
+static void job_args(placer *p, const job *j, char bufs[7][80], const char **av, size_t *al)
 {
     snprintf(bufs[0], 80, RSTORE_PREFIX "cd:%s", j->user_id);
     snprintf(bufs[1], 80, RSTORE_PREFIX "user:%s", j->user_id);
     snprintf(bufs[2], 80, "%llu", (unsigned long long)j->y * p->cfg.width + j->x);
     snprintf(bufs[3], 80, "%d", j->color);
     snprintf(bufs[4], 80, "%lld", (long long)p->cfg.cooldown_ms);
+    snprintf(bufs[5], 80, RSTORE_PREFIX "acd:%s", j->addr);
+    snprintf(bufs[6], 80, "%d", j->addr[0] ? p->cfg.scope : 0);
     av[0] = RSTORE_PREFIX "canvas";
     av[1] = RSTORE_PREFIX "seq";
     av[2] = bufs[0];
     av[3] = bufs[1];
-    av[4] = bufs[2];
-    av[5] = bufs[3];
-    av[6] = bufs[4];
-    for (int i = 0; i < 7; i++)
+    av[4] = bufs[5];
+    av[5] = bufs[2];
+    av[6] = bufs[3];
+    av[7] = bufs[4];
+    av[8] = bufs[6];
+    for (int i = 0; i < 9; i++)
         al[i] = strlen(av[i]);
 }
 
@@ -247,14 +253,14 @@ static void run_batch(placer *p, job *list)
         }
         return;
     }
-    char bufs[5][80];
-    const char *av[7];
-    size_t al[7];
+    char bufs[7][80];
+    const char *av[9];
+    size_t al[9];
     int queued[PIPE_MAX];
     int n = 0;
     for (job *j = list; j; j = j->next, n++) {
         job_args(p, j, bufs, av, al);
-        queued[n] = rstore_pipe_script(p->rs, RS_PLACE, 4, 7, av, al) == 0;
+        queued[n] = rstore_pipe_script(p->rs, RS_PLACE, 5, 9, av, al) == 0;
     }
     n = 0;
     for (job *j = list, *next; j; j = next, n++) {
@@ -263,7 +269,7 @@ static void run_batch(placer *p, job *list)
         if (rep && rep->type == REDIS_REPLY_ERROR && !strncmp(rep->str, "NOSCRIPT", 8)) {
             freeReplyObject(rep);
             job_args(p, j, bufs, av, al);
-            rep = rstore_script(p->rs, RS_PLACE, 4, 7, av, al);
+            rep = rstore_script(p->rs, RS_PLACE, 5, 9, av, al);
         }
         handle_reply(p, j, rep);
     }
@@ -364,8 +370,8 @@ uint64_t placer_max_acked(const placer *p)
     return p->max_acked;
 }
 
-int placer_submit(placer *p, const char *user_id, uint32_t x, uint32_t y, int color,
-                  backend_place_cb cb, void *arg)
+int placer_submit(placer *p, const char *user_id, const char *addr, uint32_t x, uint32_t y,
+                  int color, backend_place_cb cb, void *arg)
 {
     if (p->closing)
         return -1;
@@ -373,6 +379,7 @@ int placer_submit(placer *p, const char *user_id, uint32_t x, uint32_t y, int co
     if (!j)
         return -1;
     snprintf(j->user_id, sizeof j->user_id, "%s", user_id);
+    snprintf(j->addr, sizeof j->addr, "%s", addr ? addr : "");
     j->x = x;
     j->y = y;
     j->color = color;

@@ -21,16 +21,18 @@ typedef struct placer_config {
     const char *brokers; /* Kafka bootstrap servers */
     const char *topic;
     int64_t cooldown_ms;
+    int scope;      /* backend_cooldown_scope */
     uint32_t width; /* pixel index = y * width + x */
 } placer_config;
 
 /* Starts the placer thread and the producer. Returns NULL with a sentence in err. */
 placer *placer_new(uv_loop_t *loop, const placer_config *cfg, char *err, size_t errcap);
 
-/* Queues a placement (range-checked by the caller); cb(arg, result) runs exactly once on the
- * loop thread. Returns 0, or -1 when closing or out of memory (cb will not run). */
-int placer_submit(placer *p, const char *user_id, uint32_t x, uint32_t y, int color,
-                  backend_place_cb cb, void *arg);
+/* Queues a placement by user_id from the address bucket addr (range-checked by the caller);
+ * cb(arg, result) runs exactly once on the loop thread. Returns 0, or -1 when closing or out of
+ * memory (cb will not run). */
+int placer_submit(placer *p, const char *user_id, const char *addr, uint32_t x, uint32_t y,
+                  int color, backend_place_cb cb, void *arg);
 
 /* The highest seq this process has acknowledged (loop thread). */
 uint64_t placer_max_acked(const placer *p);

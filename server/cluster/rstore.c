@@ -11,13 +11,16 @@
 #define P RSTORE_PREFIX
 
 /* Keys: the canvas bitfield, the sequence, the size hash, cd:<id> (cooldown: the ms from which
- * the user may place again, expiring with it), user:<id> (hash: name guest admin banned hash),
+ * the user may place again, expiring with it), acd:<addr> (the same for an address bucket),
+ * bud:<kind>:<addr> (a per-address budget's count in its hour, expiring with it), user:<id> (hash: name guest admin banned hash),
  * name:<name> (-> id), sess:<token> (-> id, 24 h TTL), usess:<id> (set of the user's tokens). */
 static const char *const scripts[RS_COUNT_] = {
     [RS_PLACE] =
-        /* KEYS canvas seq cd:<id> user:<id>; ARGV index color cooldown_ms
-         * -> {seq, now, next_placement, name} | {-1, next_placement} cooldown | {-2} banned */
-        "local u = redis.call('HMGET', KEYS[4], 'banned', 'name')\n"
+        /* KEYS canvas seq cd:<id> user:<id> acd:<addr>; ARGV index color cooldown_ms scope
+         * -> {seq, now, next_placement, name} | {-1, next_placement} cooldown | {-2} banned.
+         * scope (backend_cooldown_scope): 0 the account's cooldown only; 1 guests also wait for
+         * the address's; 2 everyone does. Unless 0, a placement starts the address's too. */
+        "local u = redis.call('HMGET', KEYS[4], 'banned', 'name', 'guest')\n"
         "if u[1] == '1' then return {-2, 0, 0, ''} end\n"
         "local t = redis.call('TIME')\n"
         "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
@@ -25,8 +28,15 @@ static const char *const scripts[RS_COUNT_] = {
         "local nextp = 0\n"
         "if cd > 0 then\n"
         "  nextp = now + cd\n"
+        "  if ARGV[4] == '2' or (ARGV[4] == '1' and u[3] ~= '0') then\n"
+        "    local a = redis.call('GET', KEYS[5])\n"
+        "    if a and tonumber(a) > now then return {-1, tonumber(a), 0, ''} end\n"
+        "  end\n"
         "  if not redis.call('SET', KEYS[3], string.format('%.0f', nextp), 'NX', 'PX', cd) then\n"
         "    return {-1, tonumber(redis.call('GET', KEYS[3]) or now), 0, ''}\n"
+        "  end\n"
+        "  if ARGV[4] ~= '0' then\n"
+        "    redis.call('SET', KEYS[5], string.format('%.0f', nextp), 'PX', cd)\n"
         "  end\n"
         "end\n"
         "redis.call('BITFIELD', KEYS[1], 'SET', 'u4', '#' .. ARGV[1], ARGV[2])\n"
@@ -101,13 +111,30 @@ static const char *const scripts[RS_COUNT_] = {
         "redis.call('DEL', KEYS[1])\n"
         "return 1\n",
     [RS_NEW_SESSION] =
-        /* KEYS sess:<token> usess:<id> user:<id>; ARGV token id ttl_s guest_name_or_empty */
+        /* KEYS sess:<token> usess:<id> user:<id> acd:<addr>; ARGV token id ttl_s
+         * guest_name_or_empty inherit -> the new guest's next placement (ms, 0: now). With
+         * inherit '1' a new guest starts with the address's cooldown. */
+        "local nextp = 0\n"
         "if ARGV[4] ~= '' then\n"
         "  redis.call('HSET', KEYS[3], 'name', ARGV[4], 'guest', '1', 'admin', '0', 'banned', '0')\n"
+        "  if ARGV[5] == '1' then\n"
+        "    local a = redis.call('PTTL', KEYS[4])\n"
+        "    if a > 0 then\n"
+        "      nextp = tonumber(redis.call('GET', KEYS[4]))\n"
+        "      redis.call('SET', '" P "cd:' .. ARGV[2], string.format('%.0f', nextp), 'PX', a)\n"
+        "    end\n"
+        "  end\n"
         "end\n"
         "redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])\n"
         "redis.call('SADD', KEYS[2], ARGV[1])\n"
-        "return 1\n",
+        "return nextp\n",
+    [RS_BUDGET] =
+        /* KEYS bud:<kind>:<addr>; ARGV limit window_ms -> {0} counted | {1, ms left} spent.
+         * The key expires with its window. */
+        "local n = tonumber(redis.call('GET', KEYS[1]) or '0')\n"
+        "if n >= tonumber(ARGV[1]) then return {1, redis.call('PTTL', KEYS[1])} end\n"
+        "if redis.call('INCR', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end\n"
+        "return {0, 0}\n",
 };
 
 struct rstore {

@@ -27,6 +27,7 @@ typedef enum rstore_sid {
     RS_ADMIN,       /* sets a user flag by name; a ban also revokes every session */
     RS_REVOKE,      /* drops one session */
     RS_NEW_SESSION, /* a session for a user, making the user first when it is a new guest */
+    RS_BUDGET,      /* counts one event against a per-address budget per hour */
     RS_COUNT_
 } rstore_sid;
 

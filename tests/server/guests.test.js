@@ -28,7 +28,7 @@ async function me(srv, headers = {}) {
 }
 
 test('a loop of cookie-less requests stores no guest and keeps at most --max-guests in memory', embeddedOnly, async () => {
-  const srv = await startServer({ args: ['--cooldown', '300', '--max-guests', '10', '--max-conns-per-ip', '0'] });
+  const srv = await startServer({ args: ['--cooldown', '300', '--max-guests', '10', '--max-conns-per-ip', '0', '--guests-per-hour', '0', '--cooldown-scope', 'account'] });
   let restarted = null;
   try {
     // a guest that only looked, and one that placed a pixel
@@ -80,7 +80,7 @@ test('a loop of cookie-less requests stores no guest and keeps at most --max-gue
     assert.equal(sql(srv.dataDir, `SELECT count(*) FROM users WHERE id = '${placer.body.userId}'`), '1');
 
     // after a restart the guest that placed keeps its session, id and cooldown
-    restarted = await startServer({ dataDir: srv.dataDir, args: ['--cooldown', '300'] });
+    restarted = await startServer({ dataDir: srv.dataDir, args: ['--cooldown', '300', '--cooldown-scope', 'account'] });
     const back = (await me(restarted, bearer(placerToken))).body;
     assert.equal(back.userId, placer.body.userId);
     assert.equal(back.isGuest, true);

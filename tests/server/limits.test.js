@@ -53,7 +53,7 @@ test('--max-conns-per-ip: the extra connection gets 429 TOO_MANY_CONNECTIONS', a
 });
 
 test('--max-conns-per-ip 0 means no limit', async () => {
-  const srv = await startServer({ args: ['--max-conns-per-ip', '0'] });
+  const srv = await startServer({ args: ['--max-conns-per-ip', '0', '--guests-per-hour', '0'] });
   try {
     const held = [];
     for (let i = 0; i < 80; i++) held.push(await connect(srv.wsUrl));
@@ -66,7 +66,7 @@ test('--max-conns-per-ip 0 means no limit', async () => {
 });
 
 test('many clients: every one receives every pixel of every batch', async () => {
-  const srv = await startServer({ args: ['--cooldown', '0', '--batch-ms', '30', '--max-conns-per-ip', '0'] });
+  const srv = await startServer({ args: ['--cooldown', '0', '--batch-ms', '30', '--max-conns-per-ip', '0', '--guests-per-hour', '0'] });
   try {
     const viewers = [];
     for (let i = 0; i < 50; i++) viewers.push(await connect(srv.wsUrl));

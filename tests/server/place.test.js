@@ -6,7 +6,7 @@ import { connect, fetchSnapshot } from './lib/client.js';
 import { startServer } from './lib/server.js';
 
 let srv;
-before(async () => { srv = await startServer({ args: ['--cooldown', '300', '--batch-ms', '50'] }); });
+before(async () => { srv = await startServer({ args: ['--cooldown', '300', '--batch-ms', '50', '--cooldown-scope', 'account', '--guests-per-hour', '0'] }); });
 after(async () => {
   const st = await srv.stop();
   assert.equal(st.code, 0, `placed exit status ${JSON.stringify(st)}`);

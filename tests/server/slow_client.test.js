@@ -105,7 +105,7 @@ function parseFrames(b) {
 }
 
 test('a client that stops reading is skipped, then dropped; the others miss nothing', async (t) => {
-  const srv = await startServer({ args: ['--cooldown', '0', '--batch-ms', '20', '--max-conns-per-ip', '0', '--width', '256', '--height', '256'] });
+  const srv = await startServer({ args: ['--cooldown', '0', '--batch-ms', '20', '--max-conns-per-ip', '0', '--guests-per-hour', '0', '--width', '256', '--height', '256'] });
   const placers = [];
   let slow = null;
   let viewer = null;

@@ -1,5 +1,6 @@
 // A small WebSocket/HTTP client for the tests, written from docs/protocol.md alone: JSON text
 // messages, the binary batch frame and the snapshot format are decoded here, not by libplace.
+import http from 'node:http';
 import zlib from 'node:zlib';
 import WebSocket from 'ws';
 
@@ -77,9 +78,11 @@ export function tokenFrom(res) {
 
 // A WebSocket client that records everything it receives and lets a test wait for a message.
 export class Client {
-  constructor(url, token) {
-    const headers = token ? { authorization: `Bearer ${token}` } : {};
-    this.ws = new WebSocket(url, { headers });
+  // opts.localAddress: the loopback address to connect from (127.0.0.2 is another player);
+  // opts.headers: extra request headers (e.g. X-Forwarded-For).
+  constructor(url, token, opts = {}) {
+    const headers = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(opts.headers || {}) };
+    this.ws = new WebSocket(url, { headers, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
     this.messages = []; // parsed JSON texts
     this.batches = [];  // decoded batch frames
     this.waiters = [];
@@ -154,9 +157,30 @@ export class Client {
   }
 }
 
-export async function connect(url, token) {
-  const c = new Client(url, token);
+export async function connect(url, token, opts = {}) {
+  const c = new Client(url, token, opts);
   await c.opened;
   await c.next('init');
   return c;
+}
+
+// An HTTP request from a chosen loopback address (fetch cannot choose one). Resolves with
+// { status, headers, text, json(), token } (token: the session cookie set, if any).
+export function request(url, { method = 'GET', headers = {}, body, localAddress } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, localAddress, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (d) => chunks.push(d));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        const cookie = [].concat(res.headers['set-cookie'] || []).join('; ');
+        const m = cookie.match(/place_session=([0-9a-f]{64})/);
+        resolve({ status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text), token: m ? m[1] : null });
+      });
+    });
+    req.setTimeout(5000, () => req.destroy(new Error(`${method} ${url}: no answer in 5 s`)));
+    req.on('error', reject);
+    if (body !== undefined) req.end(typeof body === 'string' ? body : JSON.stringify(body));
+    else req.end();
+  });
 }
