@@ -48,8 +48,9 @@ function workDir() {
   return d;
 }
 
-async function client(srv, token) {
-  const c = await connect(srv.wsUrl, token);
+// opts.localAddress: another loopback address is another player (cooldowns count per address)
+async function client(srv, token, opts = {}) {
+  const c = await connect(srv.wsUrl, token, opts);
   cleanups.push(() => c.close());
   return c;
 }
@@ -144,8 +145,8 @@ test("another client's pixel arrives on screen", async () => {
 test('a pixel the server refuses rolls back to what was there, with the reason shown', async () => {
   const srv = await server(['--cooldown', '60']);
   const dir = workDir();
-  // Someone else paints (30, 30) green first.
-  const painter = await client(srv);
+  // Someone else (from another address) paints (30, 30) green first.
+  const painter = await client(srv, null, { localAddress: '127.0.0.2' });
   assert.equal((await painter.placeAndWait(30, 30, 10, 'g')).type, 'placed');
   // place-sdl's session places a pixel from elsewhere (another device), so the server's cooldown
   // runs while place-sdl does not know: its next placement is refused with COOLDOWN.

@@ -91,8 +91,9 @@ test('the page loads: the snapshot is drawn, 16 colours, live connection, a gues
   const srv = await server();
   // pixels placed before the page opens must come from the snapshot: one at an odd index (low
   // nibble) and one at an even index (high nibble)
-  for (const [x, y, c] of [[5, 6, 13], [10, 6, 8]]) {
-    const bot = await connect(srv.wsUrl);
+  // each bot is another player: another loopback address (cooldowns count per address)
+  for (const [x, y, c, from] of [[5, 6, 13, '127.0.0.2'], [10, 6, 8, '127.0.0.3']]) {
+    const bot = await connect(srv.wsUrl, null, { localAddress: from });
     await bot.next('init');
     const ans = await bot.placeAndWait(x, y, c, `pre-${x}`);
     assert.equal(ans.type, 'placed');
@@ -294,7 +295,7 @@ test('a broken WebSocket reconnects: the state shows it, and placing works again
   await snapshotWhere(again.url, (s) => s.get(22, 21) === 14, '(22,21) magenta');
 
   // another player's pixel placed after the restart shows up too
-  const bot = await connect(again.wsUrl);
+  const bot = await connect(again.wsUrl, null, { localAddress: '127.0.0.2' });
   await bot.next('init');
   assert.equal((await bot.placeAndWait(3, 4, 11, 'bot')).type, 'placed');
   bot.ws.close();
@@ -583,7 +584,7 @@ test('the snapshot is fetched again within 60 s, and live deltas it covers are d
   const { context, page } = await openClient(browser, srv.url + VIEW, { clock: true });
   let fetches = 0;
   page.on('request', (r) => { if (new URL(r.url()).pathname.startsWith('/api/v1/canvas/snapshot')) fetches++; });
-  const bot = await connect(srv.wsUrl);
+  const bot = await connect(srv.wsUrl, null, { localAddress: '127.0.0.2' });
   const ans = await bot.placeAndWait(40, 41, 9, 'live');
   bot.close();
   await page.waitForFunction(() => window.place.state.colorAt(40, 41) === 9);
