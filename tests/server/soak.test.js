@@ -22,7 +22,7 @@ function walSize(dir) {
 
 test('50,000 placements keep the WAL bounded; kill -9 at a random moment loses no acknowledged pixel', { timeout: 170000 }, async () => {
   const srv = await startServer({
-    args: ['--cooldown', '0', '--batch-ms', '50', '--max-conns-per-ip', '0',
+    args: ['--cooldown', '0', '--batch-ms', '50', '--max-conns-per-ip', '0', '--guests-per-hour', '0',
       '--width', String(SIDE), '--height', String(SIDE)],
   });
   const acked = [];
