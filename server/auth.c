@@ -116,6 +116,11 @@ static auth_job *read_credentials(http_req *r, int check_rules)
     if (!cJSON_IsObject(j) || !cJSON_IsString(u) || !cJSON_IsString(p)) {
         http_reply_error(r, 400, PLACE_ERR_BAD_REQUEST,
                          "The body must be a JSON object with string username and password.");
+    } else if (place_json_has_nul(r->body, r->body_len) ||
+               !place_utf8_valid(r->body, r->body_len)) {
+        /* cJSON would cut "abc\u0000def" to "abc" without a word */
+        http_reply_error(r, 400, PLACE_ERR_BAD_REQUEST,
+                         "Text must be UTF-8 without NUL characters.");
     } else if (check_rules && !valid_name(u->valuestring)) {
         http_reply_error(r, 400, PLACE_ERR_BAD_USERNAME,
                          "Usernames are 3 to 32 letters, digits, _ or -.");

@@ -119,10 +119,12 @@ static int can_write_now(const ws_conn *c)
 }
 
 /* Queues a text frame. Answers are bounded by what the client sends (the flood limit), so a
- * connection that lets QUEUE_MAX of them pile up is not reading, and is closed instead. */
-static void send_text(ws_conn *c, const char *text, size_t len)
+ * connection that lets QUEUE_MAX of them pile up is not reading, and is closed instead; the
+ * answer to a placement the store took (`ack`) is queued even then, as the close waits for it
+ * (there are at most as many as placements let through the flood limit). */
+static void send_text_ack(ws_conn *c, const char *text, size_t len, int ack)
 {
-    if (c->q_len >= QUEUE_MAX) {
+    if (c->q_len >= QUEUE_MAX && !ack) {
         close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
         return;
     }
@@ -152,9 +154,14 @@ static void send_text(ws_conn *c, const char *text, size_t len)
     want_write(c);
 }
 
+static void send_text(ws_conn *c, const char *text, size_t len)
+{
+    send_text_ack(c, text, len, 0);
+}
+
 static void send_error(ws_conn *c, place_err code, const place_request_id *rid, int64_t retry)
 {
-    char buf[512];
+    char buf[PLACE_MAX_ANSWER_TEXT];
     int n = place_fmt_error(buf, sizeof buf, code, NULL, rid && rid->text[0] ? rid : NULL, retry);
     if (n > 0)
         send_text(c, buf, (size_t)n);
@@ -173,17 +180,18 @@ static void place_done(void *arg, const backend_place_result *r)
             c->reqs = q->next;
         if (q->next)
             q->next->prev = q->prev;
-        if (r->err == PLACE_ERR_NONE) {
-            char buf[256];
-            int n = place_fmt_placed(buf, sizeof buf, q->rid.text[0] ? &q->rid : NULL,
-                                     r->next_placement, r->seq);
-            if (n > 0)
-                send_text(c, buf, (size_t)n);
-        } else {
-            send_error(c, r->err, &q->rid, r->err == PLACE_ERR_COOLDOWN ? r->retry_after_ms : -1);
-            if (r->err == PLACE_ERR_BANNED)
-                close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
-        }
+        char buf[PLACE_MAX_ANSWER_TEXT];
+        int n;
+        if (r->err == PLACE_ERR_NONE)
+            n = place_fmt_placed(buf, sizeof buf, q->rid.text[0] ? &q->rid : NULL,
+                                 r->next_placement, r->seq);
+        else
+            n = place_fmt_error(buf, sizeof buf, r->err, NULL, q->rid.text[0] ? &q->rid : NULL,
+                                r->err == PLACE_ERR_COOLDOWN ? r->retry_after_ms : -1);
+        if (n > 0)
+            send_text_ack(c, buf, (size_t)n, 1);
+        if (r->err == PLACE_ERR_BANNED)
+            close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
     }
     free(q);
 }
@@ -567,6 +575,8 @@ static int on_writable(ws_conn *c)
         return 0;
     }
     if (c->close_code) {
+        if (c->reqs)
+            return 0; /* placements the store took are answered first: their answers wake us */
         if (!writes)
             return send_close(c, c->close_code, "closing");
         want_write(c); /* the close frame goes in a callback of its own */

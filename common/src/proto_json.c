@@ -26,11 +26,87 @@ static void put(char *buf, size_t cap, size_t *pos, const char *fmt, ...)
     *pos = n < 0 ? cap : *pos + (size_t)n;
 }
 
-/* Appends s as a JSON string literal. */
+/* The length of the well-formed UTF-8 sequence at p (1..4), or 0 if it is not one (overlong,
+ * surrogate, beyond U+10FFFF, cut short). */
+static size_t utf8_seq(const unsigned char *p, size_t left)
+{
+    size_t n;
+    uint32_t cp;
+    if (p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        n = 2;
+        cp = p[0] & 0x1f;
+    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        n = 3;
+        cp = p[0] & 0x0f;
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        n = 4;
+        cp = p[0] & 0x07;
+    } else {
+        return 0;
+    }
+    if (left < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3f);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+int place_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_seq(p + i, len - i);
+        if (!n || !p[i])
+            return 0;
+        i += n;
+    }
+    return 1;
+}
+
+int place_json_has_nul(const char *buf, size_t len)
+{
+    int in_str = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!buf[i])
+            return 1;
+        if (buf[i] == '"') {
+            in_str = !in_str;
+        } else if (in_str && buf[i] == '\\' && i + 1 < len) {
+            if (buf[i + 1] == 'u' && i + 5 < len && !strncmp(buf + i + 2, "0000", 4))
+                return 1;
+            i++; /* the escaped character (an escaped quote does not end the string) */
+        }
+    }
+    return 0;
+}
+
+/* Appends s as a JSON string literal: control characters escaped, and each byte that is not
+ * part of well-formed UTF-8 written as U+FFFD, so the text is valid UTF-8 JSON whatever s is. */
 static void put_str(char *buf, size_t cap, size_t *pos, const char *s)
 {
     put(buf, cap, pos, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p && *pos < cap; p++) {
+    size_t left = strlen(s);
+    for (const unsigned char *p = (const unsigned char *)s; *p && *pos < cap; p++, left--) {
+        if (*p >= 0x80) {
+            size_t n = utf8_seq(p, left);
+            if (n)
+                put(buf, cap, pos, "%.*s", (int)n, (const char *)p);
+            else
+                put(buf, cap, pos, "\\ufffd");
+            if (n > 1) {
+                p += n - 1;
+                left -= n - 1;
+            }
+            continue;
+        }
         switch (*p) {
         case '"': put(buf, cap, pos, "\\\""); break;
         case '\\': put(buf, cap, pos, "\\\\"); break;
@@ -110,6 +186,10 @@ place_err place_parse_client(const char *buf, size_t len, place_msg_type *type,
     cJSON *root = cJSON_ParseWithLength(buf, len);
     if (!root || !cJSON_IsObject(root)) {
         err = PLACE_ERR_BAD_JSON;
+        goto out;
+    }
+    if (place_json_has_nul(buf, len)) { /* cJSON would cut the string there without a word */
+        err = PLACE_ERR_BAD_MESSAGE;
         goto out;
     }
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "type");

@@ -176,6 +176,35 @@ static void error_codes_roundtrip(void)
     CHECK(strlen(place_err_message(PLACE_ERR_COOLDOWN)) > 10);
 }
 
-TEST_MAIN(TEST(parse_place), TEST(parse_numeric_request_id), TEST(parse_ping), TEST(parse_errors),
+static void utf8_and_nul(void)
+{
+    CHECK_INT(place_utf8_valid("abc", 3), 1);
+    CHECK_INT(place_utf8_valid("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9), 1); /* é € 😀 */
+    CHECK_INT(place_utf8_valid("\xc3\x28", 2), 0);                     /* cut sequence */
+    CHECK_INT(place_utf8_valid("\xc0\xaf", 2), 0);                     /* overlong */
+    CHECK_INT(place_utf8_valid("\xed\xa0\x80", 3), 0);                 /* surrogate */
+    CHECK_INT(place_utf8_valid("\xf4\x90\x80\x80", 4), 0);            /* beyond U+10FFFF */
+    CHECK_INT(place_utf8_valid("a\0b", 3), 0);
+    CHECK_INT(place_json_has_nul("{\"a\":\"x\\u0000y\"}", 16), 1);
+    CHECK_INT(place_json_has_nul("{\"a\":\"x\\\\u0000y\"}", 17), 0); /* an escaped backslash */
+    CHECK_INT(place_json_has_nul("{\"a\":\"\\u0001\"}", 13), 0);
+}
+
+static void request_id_worst_case(void)
+{
+    place_request_id rid = {.is_number = 0};
+    for (int i = 0; i < PLACE_MAX_REQUEST_ID; i++)
+        rid.text[i] = 1; /* each escapes to 6 bytes */
+    char buf[PLACE_MAX_ANSWER_TEXT];
+    CHECK(place_fmt_placed(buf, sizeof buf, &rid, INT64_MAX, UINT64_MAX) > 0);
+    CHECK(place_fmt_error(buf, sizeof buf, PLACE_ERR_RATE_LIMITED, NULL, &rid, INT64_MAX) > 0);
+    memset(rid.text, 0xff, PLACE_MAX_REQUEST_ID); /* not UTF-8: each byte becomes \ufffd */
+    int n = place_fmt_placed(buf, sizeof buf, &rid, 0, 1);
+    CHECK(n > 0);
+    CHECK(place_utf8_valid(buf, (size_t)n));
+    CHECK(strstr(buf, "\\ufffd") != NULL);
+}
+
+TEST_MAIN(TEST(parse_place), TEST(utf8_and_nul), TEST(request_id_worst_case), TEST(parse_numeric_request_id), TEST(parse_ping), TEST(parse_errors),
           TEST(parse_too_large), TEST(format_server_messages), TEST(format_client_messages_roundtrip),
           TEST(parse_server_messages), TEST(error_codes_roundtrip))

@@ -95,6 +95,17 @@ typedef struct place_msg_place {
 place_err place_parse_client(const char *buf, size_t len, place_msg_type *type,
                              place_msg_place *place);
 
+/* Whether s[0..len) is well-formed UTF-8 without a NUL. */
+int place_utf8_valid(const char *s, size_t len);
+/* Whether a JSON text holds a NUL: a raw 0 byte, or a \u0000 escape in a string (which cJSON
+ * decodes into a string it then cuts short). Returns 1 or 0. */
+int place_json_has_nul(const char *buf, size_t len);
+
+/* The longest text the server formats for one placement's answer: a `placed` or an `error` with
+ * the longest message and a requestId of PLACE_MAX_REQUEST_ID control characters (6 bytes each
+ * escaped). A buffer of this size always holds it. */
+#define PLACE_MAX_ANSWER_TEXT (256 + 6 * PLACE_MAX_REQUEST_ID + 256)
+
 /* Formatters for the client's messages. Each writes a NUL-terminated JSON text into buf and
  * returns its length, or PLACE_ESHORT if cap is too small. */
 int place_fmt_place(char *buf, size_t cap, int x, int y, int color, const place_request_id *rid);
