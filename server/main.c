@@ -224,6 +224,9 @@ int main(int argc, char **argv)
     info.user = srv;
     info.server_string = "placed";
     /* TCP keepalive: a peer that vanished without a FIN frees its socket within about 2 min */
+    /* request headers up to 8 KiB in all (lws's default is 4 KiB): a site's cookies together
+     * may be several KiB, and the session cookie must be found among them */
+    info.max_http_header_data = 8192;
     info.ka_time = 60;
     info.ka_probes = 3;
     info.ka_interval = 15;

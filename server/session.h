@@ -12,12 +12,15 @@
 
 /* Why no guest was made for a request (session_resolve). */
 typedef struct session_refusal {
-    place_err err;    /* RATE_LIMITED (the address's guest budget), BANNED, or INTERNAL */
+    place_err err;    /* RATE_LIMITED (the address's guest budget), BANNED, BAD_REQUEST (the
+                       * request carries a session that is not a well-formed token), or INTERNAL */
     int64_t retry_ms; /* RATE_LIMITED: until the budget allows one more */
 } session_refusal;
 
-/* Finds the caller's session on wsi's request headers. If there is a valid one, fills token and
- * user and returns 0. Otherwise, with create set, makes a guest session for the client address
+/* Finds the caller's session on wsi's request headers (a Bearer token, every place_session
+ * cookie of every Cookie header, whatever their length). If there is a valid one, fills token
+ * and user and returns 0. A session that cannot be read is never replaced: with create set,
+ * returns -1 with why->err BAD_REQUEST. Otherwise, with create set, makes a guest session for the client address
  * addr (peer_of) within its guest budget (--guests-per-hour), sets *created and returns 0;
  * returns -1 when there is no session (token is then ""), and when create was asked fills *why
  * (may be NULL). */

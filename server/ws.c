@@ -395,6 +395,9 @@ static int on_filter(place_server *srv, ws_conn *c, struct lws *wsi)
     int created;
     session_refusal why;
     if (session_resolve(srv, wsi, 1, c->addr, c->token, &u, &created, &why) < 0) {
+        if (why.err == PLACE_ERR_BAD_REQUEST)
+            return refuse_upgrade(wsi, 400, PLACE_ERR_BAD_REQUEST,
+                                  "The session cookie cannot be read: log in again.", 0);
         if (why.err == PLACE_ERR_RATE_LIMITED)
             return refuse_upgrade(wsi, 429, PLACE_ERR_RATE_LIMITED,
                                   "Too many new players from your address; try again later.",

@@ -142,3 +142,57 @@ test('--no-guests-can-place: guests get NOT_ALLOWED, registered users may place'
     s2.cleanup();
   }
 });
+
+// GET /api/v1/auth/me over a raw socket with these header lines; resolves with status, headers text, body.
+async function rawMe(lines) {
+  const net = await import('node:net');
+  const sock = net.connect(srv.port, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  let text = '';
+  sock.on('data', (d) => { text += d; });
+  sock.write(`GET /api/v1/auth/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${lines.map((l) => `${l}\r\n`).join('')}\r\n`);
+  await new Promise((r) => sock.once('close', r));
+  const [head, body] = text.split('\r\n\r\n');
+  return { status: Number(head.split(' ')[1]), head, body: body ? JSON.parse(body) : null };
+}
+
+test('cookies: the session is found in a 3,000-byte Cookie header, among several Cookie headers', async () => {
+  const first = await me();
+  const token = tokenFrom(first.res);
+  const filler = Array.from({ length: 60 }, (_, i) => `tracker${i}=${'x'.repeat(40)}`).join('; ');
+  const long = `${filler}; place_session=${token}`;
+  assert.ok(long.length > 3000, `${long.length}`);
+  const a = await rawMe([`Cookie: ${long}`]);
+  assert.equal(a.status, 200, a.head);
+  assert.equal(a.body.userId, first.body.userId, 'the session last in a long Cookie header');
+  assert.doesNotMatch(a.head, /set-cookie/i, 'no new guest cookie over the player\'s session');
+  // twice as long: still under the 8 KiB of headers the server reads
+  const a2 = await rawMe([`Cookie: ${filler}; ${filler}; place_session=${token}`]);
+  assert.equal(a2.body?.userId, first.body.userId, a2.head);
+  const b = await rawMe(['Cookie: theme=dark', `Cookie: place_session=${token}`, 'Cookie: lang=fr']);
+  assert.equal(b.body.userId, first.body.userId, 'the session in the second of three Cookie headers');
+  // a stale session cookie of another path comes first: the live one is still found
+  const c = await rawMe([`Cookie: place_session=${'0'.repeat(64)}; place_session=${token}`]);
+  assert.equal(c.body.userId, first.body.userId);
+});
+
+test('cookies: a session the server cannot read is answered 400, never replaced by a new guest', async () => {
+  for (const cookie of [`place_session=${'a'.repeat(63)}`, `place_session=${'A'.repeat(64)}`, 'a=1; place_session=not-a-token']) {
+    const r = await rawMe([`Cookie: ${cookie}`]);
+    assert.equal(r.status, 400, cookie);
+    assert.equal(r.body.error, 'BAD_REQUEST');
+    assert.doesNotMatch(r.head, /set-cookie/i, `no Set-Cookie over "${cookie}"`);
+  }
+  const ws = new (await import('ws')).default(srv.wsUrl, { headers: { cookie: 'place_session=zzz' } });
+  const status = await new Promise((resolve) => {
+    ws.on('unexpected-response', (req, res) => resolve(res.statusCode));
+    ws.on('open', () => resolve('open'));
+    ws.on('error', () => {});
+  });
+  assert.equal(status, 400);
+  ws.terminate();
+  // an unknown (well-formed) token is a session that ended: a new guest, as before
+  const r = await rawMe([`Cookie: place_session=${'f'.repeat(64)}`]);
+  assert.equal(r.status, 200);
+  assert.match(r.head, /set-cookie: place_session=[0-9a-f]{64}/i);
+});
