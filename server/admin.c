@@ -2,6 +2,7 @@
 #include "admin.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,9 @@
 
 #include "cluster/cluster.h"
 #include "store_db.h"
+#include "util.h"
 
-#define LINE_MAX_ 256
+#define LINE_MAX_ 320
 
 typedef struct admin_client {
     uv_pipe_t pipe;
@@ -26,17 +28,45 @@ typedef struct admin_client {
     int waiting; /* an action is being stored: the answer (and the free) comes from done */
     int gone;    /* the client went away meanwhile */
     const char *word, *name;
+    char target[80];
 } admin_client;
 
+/* What the target of an act is. */
+enum { BY_NAME, BY_ID, BY_ADDR };
+
+/* The acts, in the order admin_run applies them; `flag` is the config field that asks for it.
+ * One line on the control socket: "<word> <target> <until_ms> <addr_window_ms> <reason>\n"
+ * (the reason may be empty and may hold spaces; it runs to the end of the line). */
 static const struct {
     const char *word;
     backend_admin_op op;
+    int by;
+    size_t flag;
 } ops[] = {
-    {"grant-admin", BACKEND_ADMIN_GRANT},
-    {"revoke-admin", BACKEND_ADMIN_REVOKE},
-    {"ban", BACKEND_ADMIN_BAN},
-    {"unban", BACKEND_ADMIN_UNBAN},
+    {"grant-admin", BACKEND_ADMIN_GRANT, BY_NAME, offsetof(place_config, grant_admin)},
+    {"revoke-admin", BACKEND_ADMIN_REVOKE, BY_NAME, offsetof(place_config, revoke_admin)},
+    {"ban", BACKEND_ADMIN_BAN, BY_NAME, offsetof(place_config, ban)},
+    {"ban-id", BACKEND_ADMIN_BAN, BY_ID, offsetof(place_config, ban_id)},
+    {"unban", BACKEND_ADMIN_UNBAN, BY_NAME, offsetof(place_config, unban)},
+    {"unban-id", BACKEND_ADMIN_UNBAN, BY_ID, offsetof(place_config, unban_id)},
+    {"ban-ip", BACKEND_ADMIN_BAN_ADDR, BY_ADDR, offsetof(place_config, ban_ip)},
+    {"unban-ip", BACKEND_ADMIN_UNBAN_ADDR, BY_ADDR, offsetof(place_config, unban_ip)},
 };
+
+/* The request for act i on target (the rest as on the control line). */
+static backend_admin_req make_req(size_t i, const char *target, int64_t until, int64_t window,
+                                  const char *reason)
+{
+    backend_admin_req q = {.op = ops[i].op, .until = until, .reason = reason,
+                           .addr_window_ms = window};
+    if (ops[i].by == BY_NAME)
+        q.name = target;
+    else if (ops[i].by == BY_ID)
+        q.id = target;
+    else
+        q.addr = target;
+    return q;
+}
 
 static struct {
     uv_pipe_t server;
@@ -117,28 +147,31 @@ static void admin_stored(void *arg, int rc)
 
 static void run_line(admin_client *c)
 {
-    char *sp = strchr(c->line, ' ');
-    if (!sp) {
-        answer(c, "error: expected \"<action> <user>\"\n");
+    char word[32], target[80];
+    long long until = 0, window = 0;
+    int used = 0;
+    if (sscanf(c->line, "%31s %79s %lld %lld %n", word, target, &until, &window, &used) < 4) {
+        answer(c, "error: expected \"<action> <target> <until> <window> <reason>\"\n");
         return;
     }
-    *sp = 0;
-    const char *name = sp + 1;
+    const char *reason = c->line + used;
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-        if (strcmp(ops[i].word, c->line))
+        if (strcmp(ops[i].word, word))
             continue;
         char err[200] = "", out[256];
         backend *b = c->srv->store;
+        snprintf(c->target, sizeof c->target, "%s", target);
         c->word = ops[i].word;
-        c->name = name;
+        c->name = c->target;
         c->waiting = 1;
-        int rc = b ? b->ops->admin(b, ops[i].op, name, err, sizeof err, admin_stored, c)
+        backend_admin_req q = make_req(i, c->target, until, window, reason);
+        int rc = b ? b->ops->admin(b, &q, err, sizeof err, admin_stored, c)
                    : PLACE_ERR_UNAVAILABLE;
         if (rc == PLACE_ERR_NONE)
             return; /* answered by admin_stored, once on disk */
         c->waiting = 0;
         snprintf(out, sizeof out, "error: %s\n", err[0] ? err : "the server is stopping");
-        fprintf(stderr, "placed: admin: %s %s: %s", ops[i].word, name, out);
+        fprintf(stderr, "placed: admin: %s %s: %s", word, target, out);
         answer(c, out);
         return;
     }
@@ -252,15 +285,29 @@ static int ask_server(const char *path, const char *line, char *reply, size_t ca
 
 int admin_run(const place_config *cfg)
 {
-    const char *values[] = {cfg->grant_admin, cfg->revoke_admin, cfg->ban, cfg->unban};
     int failed = 0;
+    int64_t until = 0, window = 0, length = 0;
+    if (cfg->ban_for[0] && config_duration_ms(cfg->ban_for, &length) == 0)
+        until = util_now_ms() + length;
+    config_duration_ms(cfg->ban_addresses_for, &window);
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-        const char *name = values[i];
+        const char *name = (const char *)cfg + ops[i].flag;
         if (!name[0])
             continue;
-        char path[600], line[LINE_MAX_], reply[512];
+        if (strchr(name, ' ') || strchr(name, '\n')) {
+            fprintf(stderr, "placed: %s \"%s\": no such user or address\n", ops[i].word, name);
+            failed = 1;
+            continue;
+        }
+        char path[600], line[LINE_MAX_], reply[512], reason[130];
+        /* the reason is one line of text on the control socket */
+        snprintf(reason, sizeof reason, "%s", cfg->ban_reason);
+        for (char *p = reason; *p; p++)
+            if (*p == '\n' || *p == '\r')
+                *p = ' ';
         sock_path(cfg->data_dir, path, sizeof path);
-        snprintf(line, sizeof line, "%s %s\n", ops[i].word, name);
+        snprintf(line, sizeof line, "%s %s %lld %lld %s\n", ops[i].word, name, (long long)until,
+                 (long long)window, reason);
         int rc = ask_server(path, line, reply, sizeof reply);
         if (rc == 0) {
             if (strncmp(reply, "ok", 2) == 0) {
@@ -281,10 +328,10 @@ int admin_run(const place_config *cfg)
             continue;
         }
         char err[256] = "";
+        backend_admin_req q = make_req(i, name, until, window, reason);
         /* cluster mode: the users live in Redis, not in this directory */
-        rc = cluster_enabled(cfg)
-                 ? cluster_admin_offline(cfg, ops[i].op, name, err, sizeof err)
-                 : store_sqlite_admin_offline(cfg->data_dir, ops[i].op, name, err, sizeof err);
+        rc = cluster_enabled(cfg) ? cluster_admin_offline(cfg, &q, err, sizeof err)
+                                  : store_sqlite_admin_offline(cfg->data_dir, &q, err, sizeof err);
         close(lock);
         if (rc == PLACE_ERR_NONE) {
             printf("placed: %s %s: done (no server running; database updated)\n", ops[i].word,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bans.h"
 #include "views.h"
 
 /* argon2id at the interactive limits takes 64 MiB and a core for a moment. At most
@@ -200,7 +201,7 @@ static void start_session(http_req *r, const backend_user *u)
 
 void auth_me(http_req *r)
 {
-    char buf[256];
+    char buf[VIEW_USER_MAX];
     int n = r->has_user ? view_user_json(&r->user, buf, sizeof buf) : -1;
     http_add_header(r, "Cache-Control", "no-store");
     if (n < 0)
@@ -265,6 +266,11 @@ static void register_after(uv_work_t *w, int status)
 
 void auth_register(http_req *r)
 {
+    /* a new account from a banned address would be a way around the ban */
+    if (bans_match(r->addr, 1, NULL)) {
+        http_reply_error(r, 403, PLACE_ERR_BANNED, NULL);
+        return;
+    }
     auth_job *job = read_credentials(r, 1);
     if (!job)
         return;
@@ -322,6 +328,11 @@ static void login_after(uv_work_t *w, int status)
 
 void auth_login(http_req *r)
 {
+    /* an address banned for everyone (not only for guests) starts no session */
+    if (bans_match(r->addr, 0, NULL)) {
+        http_reply_error(r, 403, PLACE_ERR_BANNED, NULL);
+        return;
+    }
     auth_job *job = read_credentials(r, 0);
     if (!job)
         return;

@@ -40,6 +40,9 @@
 #define BACKEND_NAME_MAX 32    /* usernames: 3..32 of A-Z a-z 0-9 _ - ; guests are "guest-xxxxxxxx" */
 #define BACKEND_HASH_MAX 128   /* an argon2id string from crypto_pwhash_str */
 #define BACKEND_HISTORY_MAX 50 /* most placements /api/v1/pixel returns */
+#define BACKEND_REASON_MAX 120 /* a ban's reason, as the admin wrote it */
+#define BACKEND_CIDR_MAX 64    /* an address block as text: "2001:db8::/64" */
+#define BACKEND_ADDRS_PER_USER 8 /* the addresses kept per account, most recent first */
 #define BACKEND_SESSION_TTL_MS (24LL * 3600 * 1000)
 #define BACKEND_BUDGET_WINDOW_MS (3600LL * 1000) /* the window of the per-address budgets */
 
@@ -62,9 +65,21 @@ typedef struct backend_user {
     char name[BACKEND_NAME_MAX + 1];
     int is_guest;
     int is_admin;
-    int is_banned;
+    int is_banned;          /* banned now (a timed ban that ran out is no ban) */
+    int64_t banned_until;   /* is_banned: ms since the epoch the ban ends; 0: never */
+    char ban_reason[BACKEND_REASON_MAX + 1]; /* is_banned: the admin's words, or "" */
     int64_t next_placement; /* ms since the epoch from which the user may place; 0: now */
 } backend_user;
+
+/* A banned address block. A ban that comes from an account's ban (the addresses it used)
+ * holds for guests only, so the registered players behind the same address go on. */
+typedef struct backend_addr_ban {
+    char cidr[BACKEND_CIDR_MAX];
+    int64_t until; /* ms since the epoch; 0: never */
+    int guests_only;
+    char user_id[BACKEND_ID_LEN + 1]; /* the banned account it comes from, or "" */
+    char reason[BACKEND_REASON_MAX + 1];
+} backend_addr_ban;
 
 typedef struct backend_place_result {
     place_err err;          /* PLACE_ERR_NONE: stored durably */
@@ -94,9 +109,17 @@ typedef struct backend_sink {
     void *arg;
     /* Committed placements in ascending seq, each exactly once. */
     void (*on_pixels)(void *arg, const place_pixel *px, size_t n);
-    /* A user was banned (their sessions are already revoked): the core refuses their sockets'
-     * next placement and closes them. May be NULL. */
+    /* A user was banned (sessions are kept, so that the user's clients come back as the same
+     * banned viewer rather than as a fresh guest): the core tells their sockets BANNED and
+     * closes them at once. In cluster mode every process hears it. */
     void (*on_banned)(void *arg, const char *user_id);
+    /* A session ended (logout, or replaced by a login): the core closes its sockets at once.
+     * In cluster mode every process hears it. */
+    void (*on_session_ended)(void *arg, const char *token);
+    /* The banned address blocks, all of them (after any change, and once at start): the core
+     * keeps this copy, refuses placements and new guests from them, and closes the sockets
+     * it now covers. */
+    void (*on_addr_bans)(void *arg, const backend_addr_ban *bans, size_t n);
 } backend_sink;
 
 typedef enum backend_admin_op {
@@ -104,7 +127,23 @@ typedef enum backend_admin_op {
     BACKEND_ADMIN_REVOKE,
     BACKEND_ADMIN_BAN,
     BACKEND_ADMIN_UNBAN,
+    BACKEND_ADMIN_BAN_ADDR,
+    BACKEND_ADMIN_UNBAN_ADDR,
 } backend_admin_op;
+
+/* One admin act. User acts name the user by exactly one of name (a registered username) and
+ * id (a user id): never guessed from one string, so a decoy account named like someone's id
+ * cannot redirect a ban. */
+typedef struct backend_admin_req {
+    backend_admin_op op;
+    const char *name;       /* or NULL */
+    const char *id;         /* or NULL */
+    const char *addr;       /* BAN_ADDR, UNBAN_ADDR: an address or block ("10.0.0.0/8") */
+    int64_t until;          /* BAN, BAN_ADDR: ms since the epoch the ban ends; 0: never */
+    const char *reason;     /* BAN, BAN_ADDR: or NULL */
+    int64_t addr_window_ms; /* BAN: also ban (for guests) the addresses the account used
+                             * within this long before now; 0: none */
+} backend_admin_req;
 
 typedef struct backend backend;
 
@@ -157,12 +196,18 @@ typedef struct backend_ops {
      * PLACE_ERR_BAD_CREDENTIALS when no such registered user exists. */
     int (*user_credentials)(backend *b, const char *name, backend_user *out,
                             char pwhash[BACKEND_HASH_MAX + 1]);
-    /* Grants/revokes admin, bans/unbans the registered user `name`. A ban revokes every session
-     * of the user and calls sink.on_banned. Returns PLACE_ERR_NONE (takes effect at once; done
-     * follows once it is durable), or PLACE_ERR_NOT_FOUND or another error with a sentence in
-     * err (done will not run). */
-    int (*admin)(backend *b, backend_admin_op op, const char *name, char *err, size_t errcap,
+    /* Applies an admin act (see backend_admin_req): it takes effect at once, and done follows
+     * once it is durable. A ban calls sink.on_banned (every process); an address ban or unban,
+     * and a ban with addr_window_ms, call sink.on_addr_bans. Returns PLACE_ERR_NONE, or
+     * PLACE_ERR_NOT_FOUND / PLACE_ERR_BAD_REQUEST / another error with a sentence in err (done
+     * will not run). */
+    int (*admin)(backend *b, const backend_admin_req *req, char *err, size_t errcap,
                  backend_done_cb done, void *arg);
+
+    /* Remembers that user_id came from the address bucket addr (at most
+     * BACKEND_ADDRS_PER_USER addresses per user, the most recent), for a later ban of the
+     * account's addresses. */
+    void (*addr_seen)(backend *b, const char *user_id, const char *addr);
 
     /* Counts one event of `kind` for the address bucket addr against `limit` per
      * BACKEND_BUDGET_WINDOW_MS (a window that starts with the address's first event). Returns

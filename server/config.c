@@ -84,8 +84,24 @@ static const cfg_row rows[] = {
     STR_ROW("web-root", web_root, PLACE_WEB_ROOT, "DIR", "the browser client's files, served at /"),
     STR_ONCE("grant-admin", grant_admin, "USER", "make USER an admin (running server or not), then exit"),
     STR_ONCE("revoke-admin", revoke_admin, "USER", "take admin away from USER, then exit"),
-    STR_ONCE("ban", ban, "USER", "ban USER: sessions revoked, next placement refused; then exit"),
-    STR_ONCE("unban", unban, "USER", "lift USER's ban, then exit"),
+    STR_ONCE("ban", ban, "NAME",
+             "ban the registered user NAME from placing (and, for guests, the addresses the "
+             "account used, see --ban-addresses-for); their sockets are told BANNED and closed; "
+             "viewing stays open; then exit"),
+    STR_ONCE("ban-id", ban_id, "ID", "the same as --ban for the user with this id (guests too)"),
+    STR_ONCE("unban", unban, "NAME", "lift NAME's ban (and its address bans), then exit"),
+    STR_ONCE("unban-id", unban_id, "ID", "lift the ban of the user with this id, then exit"),
+    STR_ONCE("ban-ip", ban_ip, "ADDR|CIDR",
+             "ban an address or block (10.0.0.0/8, 2001:db8::/48) from placing and from starting "
+             "sessions; viewing stays open; then exit"),
+    STR_ONCE("unban-ip", unban_ip, "ADDR|CIDR", "lift an address ban, then exit"),
+    STR_ONCE("for", ban_for, "DURATION",
+             "with --ban, --ban-id or --ban-ip: the ban ends after this long (30m, 24h, 7d); "
+             "default: until lifted"),
+    STR_ONCE("reason", ban_reason, "TEXT", "with a ban: the reason the banned player's client shows"),
+    STR_ROW("ban-addresses-for", ban_addresses_for, "24h", "DURATION",
+            "a ban of an account also bans, for guests, the addresses it used this far back "
+            "(0: none); also how long those addresses are remembered"),
     STR_ROW("redis", redis, "", "HOST:PORT",
             "cluster mode: keep canvas, cooldowns, sessions and users in this Redis"),
     STR_ROW("kafka", kafka, "", "BROKERS", "cluster mode: Kafka bootstrap servers for the placement events"),
@@ -359,6 +375,18 @@ int config_parse(place_config *cfg, int argc, char **argv, char *err, size_t err
         if (set_value(cfg, r, v, "--", err, errcap) < 0)
             return -1;
     }
+    int64_t ms;
+    if (cfg->ban_for[0] && (config_duration_ms(cfg->ban_for, &ms) < 0 || ms <= 0)) {
+        snprintf(err, errcap, "--for wants a duration such as 30m, 24h or 7d, not \"%s\"",
+                 cfg->ban_for);
+        return -1;
+    }
+    if (config_duration_ms(cfg->ban_addresses_for, &ms) < 0) {
+        snprintf(err, errcap,
+                 "--ban-addresses-for wants a duration such as 24h (or 0), not \"%s\"",
+                 cfg->ban_addresses_for);
+        return -1;
+    }
     if (config_cooldown_scope(cfg) < 0) {
         snprintf(err, errcap, "--cooldown-scope wants account, guests or address, not \"%s\"",
                  cfg->cooldown_scope);
@@ -372,8 +400,9 @@ void config_usage(FILE *out, const char *argv0)
     fprintf(out,
             "usage: %s [--config FILE] [flags]\n"
             "Place server: REST API, WebSocket and the browser client on one port.\n"
-            "Admin flags (--ban, --unban, --grant-admin, --revoke-admin) act on the server\n"
-            "running on --data-dir through its control socket, or on the database if none runs.\n\n",
+            "Admin flags (--ban, --ban-id, --ban-ip, --unban*, --grant-admin, --revoke-admin) act\n"
+            "on the server running on --data-dir through its control socket, or on the database\n"
+            "if none runs.\n\n",
             argv0);
     for (size_t i = 0; i < NROWS; i++) {
         const cfg_row *r = &rows[i];
@@ -539,7 +568,31 @@ int config_cooldown_scope(const place_config *cfg)
     return -1;
 }
 
+int config_duration_ms(const char *text, int64_t *ms)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(text, &end, 10);
+    if (errno || end == text || n < 0 || !(text[0] >= '0' && text[0] <= '9'))
+        return -1;
+    long long unit = 1000;
+    switch (*end) {
+    case 0: case 's': break;
+    case 'm': unit = 60LL * 1000; break;
+    case 'h': unit = 3600LL * 1000; break;
+    case 'd': unit = 86400LL * 1000; break;
+    default: return -1;
+    }
+    if (*end && end[1])
+        return -1;
+    if (n > 3650LL * 86400 * 1000 / unit) /* ten years is for ever enough */
+        return -1;
+    *ms = n * unit;
+    return 0;
+}
+
 int config_is_admin_action(const place_config *cfg)
 {
-    return cfg->grant_admin[0] || cfg->revoke_admin[0] || cfg->ban[0] || cfg->unban[0];
+    return cfg->grant_admin[0] || cfg->revoke_admin[0] || cfg->ban[0] || cfg->unban[0] ||
+           cfg->ban_id[0] || cfg->unban_id[0] || cfg->ban_ip[0] || cfg->unban_ip[0];
 }

@@ -32,6 +32,13 @@ typedef struct place_config {
     char revoke_admin[64];
     char ban[64];
     char unban[64];
+    char ban_id[64];
+    char unban_id[64];
+    char ban_ip[64];
+    char unban_ip[64];
+    char ban_for[32];     /* --for: a duration ("24h"); "" for ever */
+    char ban_reason[128]; /* --reason */
+    char ban_addresses_for[32]; /* how far back a banned account's addresses are banned too */
     /* cluster mode (server/cluster/, docs/deploy.md): on when redis is set */
     char redis[256];
     char kafka[512];
@@ -73,7 +80,12 @@ void config_man(FILE *out, const char *version);
  * if it is none of them. */
 int config_cooldown_scope(const place_config *cfg);
 
-/* 1 when cfg asks for an admin action (--ban, --unban, --grant-admin, --revoke-admin). */
+/* Parses a duration: a whole number with a unit s, m, h or d ("90s", "24h"; a bare number is
+ * seconds). Returns 0 with *ms, or -1. */
+int config_duration_ms(const char *text, int64_t *ms);
+
+/* 1 when cfg asks for an admin action (--ban, --ban-id, --ban-ip, their --unban*,
+ * --grant-admin, --revoke-admin). */
 int config_is_admin_action(const place_config *cfg);
 
 #endif

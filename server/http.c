@@ -420,7 +420,12 @@ static int on_http(place_server *srv, http_pss *pss, struct lws *wsi, const char
             http_set_cookie(r, r->token);
         /* a registration needs no guest first: its own budget is checked by the route */
         if (!r->has_user && route->session == S_CREATE && route->handler != auth_register) {
-            if (why.err == PLACE_ERR_BAD_REQUEST)
+            if (why.err == PLACE_ERR_BANNED) {
+                /* no session from a banned address, but who you are: a banned viewer */
+                view_banned_viewer(&why.ban, &r->user);
+                r->has_user = 1;
+                route->handler(r);
+            } else if (why.err == PLACE_ERR_BAD_REQUEST)
                 http_reply_error(r, 400, PLACE_ERR_BAD_REQUEST,
                                  "The session cookie cannot be read: log in again.");
             else if (why.err == PLACE_ERR_RATE_LIMITED)

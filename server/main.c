@@ -175,7 +175,7 @@ int main(int argc, char **argv)
     uv_loop_init(&g.loop);
     srv->loop = &g.loop;
 
-    backend_sink sink = {srv, on_pixels, ws_on_banned};
+    backend_sink sink = {srv, on_pixels, ws_on_banned, ws_on_session_ended, ws_on_addr_bans};
     srv->store = cluster_enabled(&srv->cfg)
                      ? backend_cluster_open(&srv->cfg, &g.loop, &sink, err, sizeof err)
                      : backend_embedded_open(&srv->cfg, &g.loop, &sink, err, sizeof err);

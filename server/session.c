@@ -5,6 +5,7 @@
 #include <string.h>
 
 #define MAX_TOKENS 4 /* session tokens tried from one request (a cookie per path, a Bearer) */
+#include "bans.h"
 
 static int is_token(const char *s, size_t len)
 {
@@ -98,7 +99,8 @@ int session_resolve(place_server *srv, struct lws *wsi, int create, const char *
     session_refusal none;
     if (!why)
         why = &none;
-    *why = (session_refusal){PLACE_ERR_INTERNAL, 0};
+    memset(why, 0, sizeof *why);
+    why->err = PLACE_ERR_INTERNAL;
     *created = 0;
     char found[MAX_TOKENS][BACKEND_TOKEN_LEN + 1];
     int malformed;
@@ -115,6 +117,10 @@ int session_resolve(place_server *srv, struct lws *wsi, int create, const char *
         /* a session we cannot read is not replaced by a new guest's cookie: the player's real
          * session may be behind it (a proxy that mangled it, a header cut short) */
         why->err = PLACE_ERR_BAD_REQUEST;
+        return -1;
+    }
+    if (bans_match(addr, 1, &why->ban)) {
+        why->err = PLACE_ERR_BANNED; /* no new guest from a banned address */
         return -1;
     }
     char bucket[PEER_ADDR_MAX];

@@ -15,6 +15,7 @@ typedef struct session_refusal {
     place_err err;    /* RATE_LIMITED (the address's guest budget), BANNED, BAD_REQUEST (the
                        * request carries a session that is not a well-formed token), or INTERNAL */
     int64_t retry_ms; /* RATE_LIMITED: until the budget allows one more */
+    backend_addr_ban ban; /* BANNED: the address's ban */
 } session_refusal;
 
 /* Finds the caller's session on wsi's request headers (a Bearer token, every place_session

@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "peer.h"
+#include "util.h"
+
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS canvas(id INTEGER PRIMARY KEY CHECK (id = 1), width INTEGER,"
     " height INTEGER, seq INTEGER, bits BLOB);"
@@ -14,7 +17,17 @@ static const char schema[] =
     " is_guest INTEGER, is_admin INTEGER, is_banned INTEGER, last_place INTEGER DEFAULT 0,"
     " created INTEGER);"
     "CREATE TABLE IF NOT EXISTS sessions(token TEXT PRIMARY KEY, user_id TEXT, expires INTEGER);"
-    "CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id);";
+    "CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id);"
+    "CREATE TABLE IF NOT EXISTS addr_bans(cidr TEXT PRIMARY KEY, until INTEGER, guests_only"
+    " INTEGER, user_id TEXT, reason TEXT, created INTEGER);"
+    "CREATE TABLE IF NOT EXISTS user_addrs(user_id TEXT, addr TEXT, seen INTEGER,"
+    " PRIMARY KEY(user_id, addr));";
+
+/* Columns added after the first release: added to an older database when missing. */
+static const char *const added_columns[] = {
+    "ALTER TABLE users ADD COLUMN banned_until INTEGER DEFAULT 0",
+    "ALTER TABLE users ADD COLUMN ban_reason TEXT",
+};
 
 int store_db_open(const char *data_dir, int flags, sqlite3 **db, char *err, size_t errcap)
 {
@@ -40,47 +53,106 @@ int store_db_init(sqlite3 *db, char *err, size_t errcap)
         sqlite3_free(msg);
         return -1;
     }
+    for (size_t i = 0; i < sizeof added_columns / sizeof added_columns[0]; i++) {
+        if (sqlite3_exec(db, added_columns[i], NULL, NULL, &msg) != SQLITE_OK &&
+            !(msg && strstr(msg, "duplicate column"))) {
+            snprintf(err, errcap, "database: %s", msg ? msg : "error");
+            sqlite3_free(msg);
+            return -1;
+        }
+        sqlite3_free(msg);
+        msg = NULL;
+    }
     return 0;
 }
 
-int store_sqlite_admin_offline(const char *data_dir, backend_admin_op op, const char *name,
-                               char *err, size_t errcap)
+/* Runs sql with the bound values (NULL: bound as NULL; ints as text are fine for SQLite). */
+static int exec_bound(sqlite3 *db, const char *sql, int n, const char *const *v, const int64_t *num)
 {
-    static const char *sql[] = {
-        [BACKEND_ADMIN_GRANT] = "UPDATE users SET is_admin = 1 WHERE name = ?1 OR id = ?1",
-        [BACKEND_ADMIN_REVOKE] = "UPDATE users SET is_admin = 0 WHERE name = ?1 OR id = ?1",
-        [BACKEND_ADMIN_BAN] = "UPDATE users SET is_banned = 1 WHERE name = ?1 OR id = ?1",
-        [BACKEND_ADMIN_UNBAN] = "UPDATE users SET is_banned = 0 WHERE name = ?1 OR id = ?1",
-    };
-    sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        if (num && v[i] == NULL)
+            sqlite3_bind_int64(st, i + 1, num[i]);
+        else
+            sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
+    }
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_sqlite_admin_offline(const char *data_dir, const backend_admin_req *q, char *err,
+                               size_t errcap)
+{
+    sqlite3 *db = NULL;
     int rc = -1;
+    char now[24], until[24], window[24];
+    int64_t t = util_now_ms();
+    snprintf(now, sizeof now, "%lld", (long long)t);
+    snprintf(until, sizeof until, "%lld", (long long)q->until);
+    snprintf(window, sizeof window, "%lld", (long long)(t - q->addr_window_ms));
+    const char *reason = q->reason ? q->reason : "";
     if (store_db_open(data_dir, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db, err, errcap) < 0)
         return -1;
     if (store_db_init(db, err, errcap) < 0)
         goto out;
     sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (sqlite3_prepare_v2(db, sql[op], -1, &st, NULL) != SQLITE_OK)
-        goto dberr;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        goto dberr;
-    if (sqlite3_changes(db) == 0) {
-        snprintf(err, errcap, "no user named \"%s\"", name);
-        rc = PLACE_ERR_NOT_FOUND;
-        goto out;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (op == BACKEND_ADMIN_BAN) {
-        if (sqlite3_prepare_v2(db,
-                               "DELETE FROM sessions WHERE user_id IN"
-                               " (SELECT id FROM users WHERE name = ?1 OR id = ?1)",
-                               -1, &st, NULL) != SQLITE_OK)
+    if (q->op == BACKEND_ADMIN_BAN_ADDR || q->op == BACKEND_ADMIN_UNBAN_ADDR) {
+        char block[BACKEND_CIDR_MAX];
+        if (!q->addr || store_db_block(q->addr, block, err, errcap) < 0) {
+            rc = PLACE_ERR_BAD_REQUEST;
+            goto out;
+        }
+        const char *v[] = {block, until, reason, now};
+        if (q->op == BACKEND_ADMIN_BAN_ADDR
+                ? exec_bound(db, "INSERT OR REPLACE INTO addr_bans(cidr, until, guests_only, user_id,"
+                                 " reason, created) VALUES(?1, ?2, 0, '', ?3, ?4)", 4, v, NULL)
+                : exec_bound(db, "DELETE FROM addr_bans WHERE cidr = ?1", 1, v, NULL))
             goto dberr;
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
+        if (q->op == BACKEND_ADMIN_UNBAN_ADDR && sqlite3_changes(db) == 0) {
+            snprintf(err, errcap, "%s is not banned", block);
+            rc = PLACE_ERR_NOT_FOUND;
+            goto out;
+        }
+    } else {
+        /* a user act names the user by exactly one of name and id: never guessed */
+        const char *who = q->name ? "name = ?1 AND is_guest = 0" : "id = ?1";
+        const char *target = q->name ? q->name : q->id ? q->id : "";
+        char sql[512];
+        static const char *const set[] = {
+            [BACKEND_ADMIN_GRANT] = "is_admin = 1",
+            [BACKEND_ADMIN_REVOKE] = "is_admin = 0",
+            [BACKEND_ADMIN_BAN] = "is_banned = 1, banned_until = ?2, ban_reason = ?3",
+            [BACKEND_ADMIN_UNBAN] = "is_banned = 0, banned_until = 0, ban_reason = NULL",
+        };
+        snprintf(sql, sizeof sql, "UPDATE users SET %s WHERE %s", set[q->op], who);
+        const char *v[] = {target, until, reason, now, window};
+        if (exec_bound(db, sql, q->op == BACKEND_ADMIN_BAN ? 3 : 1, v, NULL) < 0)
             goto dberr;
+        if (sqlite3_changes(db) == 0) {
+            if (q->name)
+                snprintf(err, errcap, "no user named \"%s\"", target);
+            else
+                snprintf(err, errcap, "no user with id \"%s\"", target);
+            rc = PLACE_ERR_NOT_FOUND;
+            goto out;
+        }
+        char uid_sql[192];
+        snprintf(uid_sql, sizeof uid_sql, "(SELECT id FROM users WHERE %s)", who);
+        if (q->op == BACKEND_ADMIN_BAN && q->addr_window_ms > 0) {
+            snprintf(sql, sizeof sql,
+                     "INSERT OR REPLACE INTO addr_bans(cidr, until, guests_only, user_id, reason,"
+                     " created) SELECT addr, ?2, 1, user_id, ?3, ?4 FROM user_addrs"
+                     " WHERE user_id = %s AND seen >= ?5", uid_sql);
+            if (exec_bound(db, sql, 5, v, NULL) < 0)
+                goto dberr;
+        } else if (q->op == BACKEND_ADMIN_UNBAN) {
+            snprintf(sql, sizeof sql, "DELETE FROM addr_bans WHERE user_id = %s", uid_sql);
+            if (exec_bound(db, sql, 1, v, NULL) < 0)
+                goto dberr;
+        }
     }
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         goto dberr;
@@ -89,11 +161,29 @@ int store_sqlite_admin_offline(const char *data_dir, backend_admin_op op, const 
 dberr:
     snprintf(err, errcap, "database: %s", sqlite3_errmsg(db));
 out:
-    sqlite3_finalize(st);
     if (rc != PLACE_ERR_NONE)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(db);
     return rc;
+}
+
+int store_db_block(const char *text, char out[BACKEND_CIDR_MAX], char *err, size_t errcap)
+{
+    peer_cidr c;
+    if (peer_cidr_parse(text, &c, err, errcap) < 0)
+        return -1;
+    char a[PEER_ADDR_MAX], norm[PEER_ADDR_MAX];
+    const char *slash = strchr(text, '/');
+    snprintf(a, sizeof a, "%.*s", slash ? (int)(slash - text) : (int)strlen(text), text);
+    if (peer_normalise(a, norm) < 0) {
+        snprintf(err, errcap, "\"%s\" is not an address", text);
+        return -1;
+    }
+    if (c.bits == (c.family == 4 ? 32 : 128))
+        snprintf(out, BACKEND_CIDR_MAX, "%s", norm);
+    else
+        snprintf(out, BACKEND_CIDR_MAX, "%s/%u", norm, c.bits);
+    return 0;
 }
 
 void store_db_guest_name(char out[BACKEND_NAME_MAX + 1], const char *id)

@@ -33,10 +33,14 @@ void store_db_guest_name(char out[BACKEND_NAME_MAX + 1], const char *id);
 int store_db_history(sqlite3 *db, uint32_t x, uint32_t y, int limit, backend_history_entry *e,
                      size_t *n);
 
-/* Applies an admin action to the database in data_dir, for when no server runs there (the
- * caller holds the data directory's lock). `name` is a username or a user id. Returns
- * PLACE_ERR_NONE, PLACE_ERR_NOT_FOUND or a negative number, with a sentence in err. */
-int store_sqlite_admin_offline(const char *data_dir, backend_admin_op op, const char *name,
-                               char *err, size_t errcap);
+/* Applies an admin act to the database in data_dir, for when no server runs there (the caller
+ * holds the data directory's lock). Returns PLACE_ERR_NONE, PLACE_ERR_NOT_FOUND,
+ * PLACE_ERR_BAD_REQUEST or a negative number, with a sentence in err. */
+int store_sqlite_admin_offline(const char *data_dir, const backend_admin_req *q, char *err,
+                               size_t errcap);
+
+/* The normal text of an address block an admin typed: "10.0.0.0/8", or one address as itself
+ * ("2001:db8::1"). Returns 0, or -1 with a sentence in err. */
+int store_db_block(const char *text, char out[BACKEND_CIDR_MAX], char *err, size_t errcap);
 
 #endif

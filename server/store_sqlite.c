@@ -62,6 +62,12 @@ typedef struct user_rec {
     uint8_t is_guest, is_admin, is_banned;
     uint8_t stored;         /* the users table has this user (else: a guest on the LRU list) */
     uint8_t unsaved;        /* a write of this record failed: write it again at the next chance */
+    int64_t banned_until;   /* 0: no end */
+    char *ban_reason;       /* NULL: none */
+    struct {
+        char addr[PEER_ADDR_MAX];
+        int64_t seen;
+    } addrs[BACKEND_ADDRS_PER_USER]; /* most recent first; "" unused */
     int64_t next_placement; /* cooldown reservation, ms */
     session_rec *guest_se;  /* an unstored guest's one session (NULL once it is gone) */
     struct user_rec *lru_prev, *lru_next; /* unstored guests, least recently used first */
@@ -77,7 +83,16 @@ struct session_rec {
     UT_hash_handle hh;
 };
 
-enum op_kind { OP_PLACE, OP_USER, OP_SESSION_PUT, OP_SESSION_DEL, OP_SESSION_DEL_USER };
+enum op_kind {
+    OP_PLACE,
+    OP_USER,
+    OP_SESSION_PUT,
+    OP_SESSION_DEL,
+    OP_SESSION_DEL_USER,
+    OP_ADDR_BAN_PUT,
+    OP_ADDR_BAN_DEL,
+    OP_USER_ADDR,
+};
 
 typedef struct wop {
     struct wop *next;
@@ -103,6 +118,9 @@ typedef struct wop {
     char name[BACKEND_NAME_MAX + 1];
     char *pwhash;
     uint8_t is_guest, is_admin, is_banned;
+    int64_t banned_until;
+    /* OP_USER (the ban's reason), OP_ADDR_BAN_* (the block, its reason), OP_USER_ADDR */
+    backend_addr_ban ban;
     /* OP_SESSION_* */
     char token[BACKEND_TOKEN_LEN + 1];
     int64_t expires;
@@ -121,6 +139,7 @@ typedef struct store {
     int timer_open;
     pthread_mutex_t rlock;
     sqlite3_stmt *st_place, *st_last, *st_user, *st_sput, *st_sdel, *st_sdelu, *st_canvas;
+    sqlite3_stmt *st_bput, *st_bdel, *st_uaddr, *st_uaddr_trim;
 
     pthread_t thread;
     int thread_started;
@@ -155,6 +174,8 @@ typedef struct store {
     size_t max_guests;
     int sweep_ticks;
     addr_rec *addrs;
+    backend_addr_ban *bans; /* the address bans, as stored */
+    size_t nbans;
 } store;
 
 /* ---------------------------------------------------------------- writer thread */
@@ -193,6 +214,33 @@ static int exec_op(store *s, wop *op)
         sqlite3_bind_int(st, 5, op->is_admin);
         sqlite3_bind_int(st, 6, op->is_banned);
         sqlite3_bind_int64(st, 7, op->time);
+        sqlite3_bind_int64(st, 8, op->banned_until);
+        sqlite3_bind_text(st, 9, op->ban.reason, -1, SQLITE_STATIC);
+        break;
+    case OP_ADDR_BAN_PUT:
+        st = s->st_bput;
+        sqlite3_bind_text(st, 1, op->ban.cidr, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, op->ban.until);
+        sqlite3_bind_int(st, 3, op->ban.guests_only);
+        sqlite3_bind_text(st, 4, op->ban.user_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, op->ban.reason, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, op->time);
+        break;
+    case OP_ADDR_BAN_DEL:
+        st = s->st_bdel;
+        sqlite3_bind_text(st, 1, op->ban.cidr, -1, SQLITE_STATIC);
+        break;
+    case OP_USER_ADDR:
+        st = s->st_uaddr;
+        sqlite3_bind_text(st, 1, op->user_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, op->ban.cidr, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, op->time);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            break;
+        sqlite3_reset(st);
+        st = s->st_uaddr_trim; /* the most recent BACKEND_ADDRS_PER_USER stay */
+        sqlite3_bind_text(st, 1, op->user_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, BACKEND_ADDRS_PER_USER);
         break;
     case OP_SESSION_PUT:
         st = s->st_sput;
@@ -521,7 +569,12 @@ static void user_out(const user_rec *u, backend_user *out)
         memcpy(out->name, u->name, sizeof out->name);
     out->is_guest = u->is_guest;
     out->is_admin = u->is_admin;
-    out->is_banned = u->is_banned;
+    int64_t now = util_now_ms();
+    out->is_banned = u->is_banned && (!u->banned_until || u->banned_until > now);
+    if (out->is_banned) {
+        out->banned_until = u->banned_until;
+        snprintf(out->ban_reason, sizeof out->ban_reason, "%s", u->ban_reason ? u->ban_reason : "");
+    }
     out->next_placement = u->next_placement > util_now_ms() ? u->next_placement : 0;
 }
 
@@ -540,6 +593,8 @@ static int queue_user(store *s, const user_rec *u)
     op->is_guest = u->is_guest;
     op->is_admin = u->is_admin;
     op->is_banned = u->is_banned;
+    op->banned_until = u->banned_until;
+    snprintf(op->ban.reason, sizeof op->ban.reason, "%s", u->ban_reason ? u->ban_reason : "");
     op->time = util_now_ms();
     enqueue(s, op);
     return 0;
@@ -610,6 +665,16 @@ static int save_user(store *s, user_rec *u)
     u->guest_se = NULL;
     if (se && queue_session(s, OP_SESSION_PUT, se->token, u->id, se->expires) == 0)
         se->persisted = se->expires;
+    for (int i = 0; i < BACKEND_ADDRS_PER_USER && u->addrs[i].addr[0]; i++) {
+        wop *op = calloc(1, sizeof *op);
+        if (!op)
+            break;
+        op->kind = OP_USER_ADDR;
+        memcpy(op->user_id, u->id, sizeof op->user_id);
+        snprintf(op->ban.cidr, sizeof op->ban.cidr, "%s", u->addrs[i].addr);
+        op->time = u->addrs[i].seen;
+        enqueue(s, op);
+    }
     return 0;
 }
 
@@ -629,6 +694,7 @@ static void forget_guest(store *s, user_rec *u)
     lru_unlink(s, u);
     HASH_DEL(s->users, u);
     free(u->pwhash);
+    free(u->ban_reason);
     free(u);
 }
 
@@ -718,7 +784,7 @@ static int st_place(backend *b, const char *user_id, const char *addr, uint32_t 
         r.err = PLACE_ERR_UNAVAILABLE;
     else if (!u)
         r.err = PLACE_ERR_NOT_ALLOWED;
-    else if (u->is_banned)
+    else if (u->is_banned && (!u->banned_until || u->banned_until > now))
         r.err = PLACE_ERR_BANNED;
     else if (wait > now) {
         r.err = PLACE_ERR_COOLDOWN;
@@ -844,6 +910,8 @@ static void st_session_revoke(backend *b, const char *token, backend_done_cb don
     if (se)
         forget_session(s, se);
     submit(s, done, arg);
+    if (s->sink.on_session_ended)
+        s->sink.on_session_ended(s->sink.arg, token); /* its sockets close at once */
 }
 
 static int st_user_get(backend *b, const char *user_id, backend_user *out)
@@ -920,17 +988,87 @@ static int st_user_credentials(backend *b, const char *name, backend_user *out,
     return PLACE_ERR_NONE;
 }
 
-static void apply_admin(user_rec *u, backend_admin_op op)
+/* Queues an address ban's write (put) or removal. */
+static int queue_ban(store *s, int kind, const backend_addr_ban *ban)
 {
-    switch (op) {
-    case BACKEND_ADMIN_GRANT: u->is_admin = 1; break;
-    case BACKEND_ADMIN_REVOKE: u->is_admin = 0; break;
-    case BACKEND_ADMIN_BAN: u->is_banned = 1; break;
-    case BACKEND_ADMIN_UNBAN: u->is_banned = 0; break;
-    }
+    wop *op = calloc(1, sizeof *op);
+    if (!op)
+        return -1;
+    op->kind = kind;
+    op->ban = *ban;
+    op->time = util_now_ms();
+    enqueue(s, op);
+    return 0;
 }
 
-static int st_admin(backend *b, backend_admin_op op, const char *name, char *err, size_t errcap,
+/* Adds (or replaces: one ban per block) an address ban in memory and on disk. */
+static int put_ban(store *s, const backend_addr_ban *ban)
+{
+    for (size_t i = 0; i < s->nbans; i++)
+        if (!strcmp(s->bans[i].cidr, ban->cidr)) {
+            s->bans[i] = *ban;
+            return queue_ban(s, OP_ADDR_BAN_PUT, ban);
+        }
+    backend_addr_ban *v = realloc(s->bans, (s->nbans + 1) * sizeof *v);
+    if (!v)
+        return -1;
+    s->bans = v;
+    s->bans[s->nbans++] = *ban;
+    return queue_ban(s, OP_ADDR_BAN_PUT, ban);
+}
+
+/* Removes the bans on block cidr (cidr NULL: those that came from the account user_id).
+ * Returns how many went. */
+static size_t drop_bans(store *s, const char *cidr, const char *user_id)
+{
+    size_t k = 0, gone = 0;
+    for (size_t i = 0; i < s->nbans; i++) {
+        int drop = cidr ? !strcmp(s->bans[i].cidr, cidr)
+                        : (s->bans[i].user_id[0] && !strcmp(s->bans[i].user_id, user_id));
+        if (drop) {
+            queue_ban(s, OP_ADDR_BAN_DEL, &s->bans[i]);
+            gone++;
+        } else {
+            s->bans[k++] = s->bans[i];
+        }
+    }
+    s->nbans = k;
+    return gone;
+}
+
+static void report_bans(store *s)
+{
+    if (s->sink.on_addr_bans)
+        s->sink.on_addr_bans(s->sink.arg, s->bans, s->nbans);
+}
+
+static int admin_addr(store *s, const backend_admin_req *q, char *err, size_t errcap,
+                      backend_done_cb done, void *arg)
+{
+    backend_addr_ban ban;
+    memset(&ban, 0, sizeof ban);
+    if (!q->addr || store_db_block(q->addr, ban.cidr, err, errcap) < 0)
+        return PLACE_ERR_BAD_REQUEST;
+    if (q->op == BACKEND_ADMIN_UNBAN_ADDR) {
+        if (!drop_bans(s, ban.cidr, NULL)) {
+            snprintf(err, errcap, "%s is not banned", ban.cidr);
+            return PLACE_ERR_NOT_FOUND;
+        }
+    } else {
+        ban.until = q->until;
+        snprintf(ban.reason, sizeof ban.reason, "%s", q->reason ? q->reason : "");
+        if (put_ban(s, &ban) < 0) {
+            submit(s, NULL, NULL);
+            snprintf(err, errcap, "out of memory");
+            return -1;
+        }
+    }
+    report_bans(s);
+    submit(s, done, arg);
+    return PLACE_ERR_NONE;
+}
+
+static int st_admin(backend *b, const backend_admin_req *q, char *err, size_t errcap,
                     backend_done_cb done, void *arg)
 {
     store *s = (store *)b;
@@ -938,30 +1076,107 @@ static int st_admin(backend *b, backend_admin_op op, const char *name, char *err
         snprintf(err, errcap, "the server is stopping");
         return PLACE_ERR_UNAVAILABLE;
     }
-    user_rec *u = find_name(s, name);
-    if (!u)
-        HASH_FIND_STR(s->users, name, u);
+    if (q->op == BACKEND_ADMIN_BAN_ADDR || q->op == BACKEND_ADMIN_UNBAN_ADDR)
+        return admin_addr(s, q, err, errcap, done, arg);
+    user_rec *u = NULL;
+    if (q->name)
+        u = find_name(s, q->name);
+    else if (q->id)
+        HASH_FIND_STR(s->users, q->id, u);
     if (!u) {
-        snprintf(err, errcap, "no user named \"%s\"", name);
+        if (q->name)
+            snprintf(err, errcap, "no user named \"%s\"", q->name);
+        else
+            snprintf(err, errcap, "no user with id \"%s\"", q->id ? q->id : "");
         return PLACE_ERR_NOT_FOUND;
     }
-    apply_admin(u, op);
+    int64_t now = util_now_ms();
+    switch (q->op) {
+    case BACKEND_ADMIN_GRANT: u->is_admin = 1; break;
+    case BACKEND_ADMIN_REVOKE: u->is_admin = 0; break;
+    case BACKEND_ADMIN_BAN: {
+        char *reason = q->reason && q->reason[0] ? strdup(q->reason) : NULL;
+        u->is_banned = 1;
+        u->banned_until = q->until;
+        free(u->ban_reason);
+        u->ban_reason = reason;
+        break;
+    }
+    case BACKEND_ADMIN_UNBAN:
+        u->is_banned = 0;
+        u->banned_until = 0;
+        free(u->ban_reason);
+        u->ban_reason = NULL;
+        break;
+    default: break;
+    }
     if (save_user(s, u) < 0) {
         submit(s, NULL, NULL);
         snprintf(err, errcap, "out of memory");
         return -1;
     }
-    if (op == BACKEND_ADMIN_BAN) {
-        session_rec *se, *tmp;
-        HASH_ITER(hh, s->sessions, se, tmp)
-            if (se->user == u)
-                drop_session(s, se);
-        queue_session(s, OP_SESSION_DEL_USER, NULL, u->id, 0);
+    if (q->op == BACKEND_ADMIN_BAN) {
+        /* the addresses the account used lately are banned for guests, so that starting over
+         * as a guest from there does not lift the ban */
+        int changed = 0;
+        for (int i = 0; q->addr_window_ms > 0 && i < BACKEND_ADDRS_PER_USER; i++) {
+            if (!u->addrs[i].addr[0] || u->addrs[i].seen < now - q->addr_window_ms)
+                continue;
+            backend_addr_ban ban;
+            memset(&ban, 0, sizeof ban);
+            snprintf(ban.cidr, sizeof ban.cidr, "%s", u->addrs[i].addr);
+            ban.until = q->until;
+            ban.guests_only = 1;
+            memcpy(ban.user_id, u->id, sizeof ban.user_id);
+            snprintf(ban.reason, sizeof ban.reason, "%s", q->reason ? q->reason : "");
+            changed |= put_ban(s, &ban) == 0;
+        }
         if (s->sink.on_banned)
             s->sink.on_banned(s->sink.arg, u->id);
+        if (changed)
+            report_bans(s);
+    } else if (q->op == BACKEND_ADMIN_UNBAN && drop_bans(s, NULL, u->id)) {
+        report_bans(s);
     }
     submit(s, done, arg);
     return PLACE_ERR_NONE;
+}
+
+/* Remembers addr for u in memory, most recent first; 1 when the stored list should be written
+ * (a new address, or one last written over an hour ago). */
+static int note_addr(user_rec *u, const char *addr, int64_t now)
+{
+    int i = 0;
+    while (i < BACKEND_ADDRS_PER_USER - 1 && u->addrs[i].addr[0] && strcmp(u->addrs[i].addr, addr))
+        i++;
+    int known = !strcmp(u->addrs[i].addr, addr);
+    int64_t seen = known ? u->addrs[i].seen : 0;
+    int fresh = !known || now - seen > 3600LL * 1000;
+    memmove(&u->addrs[1], &u->addrs[0], (size_t)i * sizeof u->addrs[0]);
+    snprintf(u->addrs[0].addr, sizeof u->addrs[0].addr, "%s", addr);
+    u->addrs[0].seen = fresh ? now : seen; /* as written: at most an hour old */
+    return fresh;
+}
+
+static void st_addr_seen(backend *b, const char *user_id, const char *addr)
+{
+    store *s = (store *)b;
+    user_rec *u;
+    HASH_FIND_STR(s->users, user_id, u);
+    if (!u || !addr || !addr[0])
+        return;
+    int64_t now = util_now_ms();
+    if (!note_addr(u, addr, now) || !u->stored)
+        return; /* an unstored guest's addresses live as long as it does, in memory */
+    wop *op = calloc(1, sizeof *op);
+    if (!op)
+        return;
+    op->kind = OP_USER_ADDR;
+    memcpy(op->user_id, u->id, sizeof op->user_id);
+    snprintf(op->ban.cidr, sizeof op->ban.cidr, "%s", addr);
+    op->time = now;
+    enqueue(s, op);
+    submit(s, NULL, NULL);
 }
 
 static int st_addr_budget(backend *b, backend_budget kind, const char *addr, int limit,
@@ -1068,16 +1283,19 @@ static void free_memory(store *s)
     {
         HASH_DEL(s->users, u);
         free(u->pwhash);
+        free(u->ban_reason);
         free(u);
     }
-    sqlite3_stmt *sts[] = {s->st_place, s->st_last, s->st_user, s->st_sput,
-                           s->st_sdel, s->st_sdelu, s->st_canvas};
+    sqlite3_stmt *sts[] = {s->st_place, s->st_last, s->st_user,   s->st_sput,
+                           s->st_sdel,  s->st_sdelu, s->st_canvas, s->st_bput,
+                           s->st_bdel,  s->st_uaddr, s->st_uaddr_trim};
     for (size_t i = 0; i < sizeof sts / sizeof sts[0]; i++)
         sqlite3_finalize(sts[i]);
     sqlite3_close(s->db);
     sqlite3_close(s->rdb);
     free(s->wbits);
     free(s->initial_bits);
+    free(s->bans);
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->rlock);
     pthread_cond_destroy(&s->cond);
@@ -1135,6 +1353,7 @@ static const backend_ops embedded_ops = {
     .user_credentials = st_user_credentials,
     .admin = st_admin,
     .addr_budget = st_addr_budget,
+    .addr_seen = st_addr_seen,
     .history = st_history,
     .close = st_close,
 };
@@ -1223,7 +1442,8 @@ static int load_people(store *s, char *err, size_t errcap)
     sqlite3_stmt *st = NULL;
     int64_t now = util_now_ms();
     sqlite3_prepare_v2(s->db,
-                       "SELECT id, name, pwhash, is_guest, is_admin, is_banned, last_place FROM users",
+                       "SELECT id, name, pwhash, is_guest, is_admin, is_banned, last_place,"
+                       " banned_until, ban_reason FROM users",
                        -1, &st, NULL);
     while (st && sqlite3_step(st) == SQLITE_ROW) {
         user_rec *u = calloc(1, sizeof *u);
@@ -1239,6 +1459,9 @@ static int load_people(store *s, char *err, size_t errcap)
         u->is_admin = (uint8_t)sqlite3_column_int(st, 4);
         u->is_banned = (uint8_t)sqlite3_column_int(st, 5);
         u->stored = 1;
+        u->banned_until = sqlite3_column_int64(st, 7);
+        const char *reason = (const char *)sqlite3_column_text(st, 8);
+        u->ban_reason = reason && reason[0] ? strdup(reason) : NULL;
         int64_t last = sqlite3_column_int64(st, 6);
         if (s->cooldown_ms > 0 && last > 0 && last + s->cooldown_ms > now)
             u->next_placement = last + s->cooldown_ms;
@@ -1274,6 +1497,53 @@ static int load_people(store *s, char *err, size_t errcap)
         HASH_ADD_STR(s->sessions, token, se);
     }
     sqlite3_finalize(st);
+
+    /* the addresses each user used, most recent first */
+    st = NULL;
+    sqlite3_prepare_v2(s->db, "SELECT user_id, addr, seen FROM user_addrs ORDER BY seen DESC",
+                       -1, &st, NULL);
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        const char *uid = (const char *)sqlite3_column_text(st, 0);
+        const char *addr = (const char *)sqlite3_column_text(st, 1);
+        user_rec *u = NULL;
+        if (uid)
+            HASH_FIND_STR(s->users, uid, u);
+        if (!u || !addr)
+            continue;
+        for (int i = 0; i < BACKEND_ADDRS_PER_USER; i++)
+            if (!u->addrs[i].addr[0]) {
+                snprintf(u->addrs[i].addr, sizeof u->addrs[i].addr, "%s", addr);
+                u->addrs[i].seen = sqlite3_column_int64(st, 2);
+                break;
+            }
+    }
+    sqlite3_finalize(st);
+
+    /* the address bans that have not run out */
+    st = NULL;
+    sqlite3_prepare_v2(s->db,
+                       "SELECT cidr, until, guests_only, user_id, reason FROM addr_bans"
+                       " WHERE until = 0 OR until > ?",
+                       -1, &st, NULL);
+    if (st)
+        sqlite3_bind_int64(st, 1, now);
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        backend_addr_ban *v = realloc(s->bans, (s->nbans + 1) * sizeof *v);
+        if (!v)
+            break;
+        s->bans = v;
+        backend_addr_ban *b = &s->bans[s->nbans++];
+        memset(b, 0, sizeof *b);
+        const char *cidr = (const char *)sqlite3_column_text(st, 0);
+        const char *uid = (const char *)sqlite3_column_text(st, 3);
+        const char *reason = (const char *)sqlite3_column_text(st, 4);
+        snprintf(b->cidr, sizeof b->cidr, "%s", cidr ? cidr : "");
+        b->until = sqlite3_column_int64(st, 1);
+        b->guests_only = sqlite3_column_int(st, 2);
+        snprintf(b->user_id, sizeof b->user_id, "%s", uid ? uid : "");
+        snprintf(b->reason, sizeof b->reason, "%s", reason ? reason : "");
+    }
+    sqlite3_finalize(st);
     (void)err;
     (void)errcap;
     return 0;
@@ -1287,10 +1557,20 @@ static int prepare_all(store *s, char *err, size_t errcap)
     } q[] = {
         {&s->st_place, "INSERT INTO placements(seq, x, y, color, user_id, time) VALUES(?,?,?,?,?,?)"},
         {&s->st_last, "UPDATE users SET last_place = ? WHERE id = ?"},
-        {&s->st_user, "INSERT INTO users(id, name, pwhash, is_guest, is_admin, is_banned, created)"
-                      " VALUES(?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET name = excluded.name,"
+        {&s->st_user, "INSERT INTO users(id, name, pwhash, is_guest, is_admin, is_banned, created,"
+                      " banned_until, ban_reason)"
+                      " VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET name = excluded.name,"
                       " pwhash = excluded.pwhash, is_guest = excluded.is_guest,"
-                      " is_admin = excluded.is_admin, is_banned = excluded.is_banned"},
+                      " is_admin = excluded.is_admin, is_banned = excluded.is_banned,"
+                      " banned_until = excluded.banned_until, ban_reason = excluded.ban_reason"},
+        {&s->st_bput, "INSERT OR REPLACE INTO addr_bans(cidr, until, guests_only, user_id, reason,"
+                      " created) VALUES(?,?,?,?,?,?)"},
+        {&s->st_bdel, "DELETE FROM addr_bans WHERE cidr = ?"},
+        {&s->st_uaddr, "INSERT INTO user_addrs(user_id, addr, seen) VALUES(?,?,?)"
+                       " ON CONFLICT(user_id, addr) DO UPDATE SET seen = excluded.seen"},
+        {&s->st_uaddr_trim, "DELETE FROM user_addrs WHERE user_id = ?1 AND addr NOT IN"
+                            " (SELECT addr FROM user_addrs WHERE user_id = ?1"
+                            " ORDER BY seen DESC LIMIT ?2)"},
         {&s->st_sput, "INSERT OR REPLACE INTO sessions(token, user_id, expires) VALUES(?,?,?)"},
         {&s->st_sdel, "DELETE FROM sessions WHERE token = ?"},
         {&s->st_sdelu, "DELETE FROM sessions WHERE user_id = ?"},
@@ -1343,6 +1623,7 @@ backend *backend_embedded_open(const place_config *cfg, uv_loop_t *loop, const b
         goto fail;
     }
     s->thread_started = 1;
+    report_bans(s);
     s->tick_timer.data = s;
     if (uv_timer_init(loop, &s->tick_timer) == 0) {
         s->timer_open = 1;

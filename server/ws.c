@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <uthash.h>
 
+#include "bans.h"
 #include "broadcast.h"
 #include "canvas.h"
 #include "session.h"
@@ -67,9 +68,12 @@ typedef struct ws_conn {
     int64_t last_resync;
     uint16_t refused; /* messages refused in a row by the flood limit */
     uint16_t close_code; /* nonzero: close once the queue is sent */
+    const char *close_reason; /* the close frame's words (static text) */
     uint16_t frag_len;
     uint16_t q_len;
-    uint8_t banned;
+    uint8_t viewer;   /* no user: a banned address's read-only viewer */
+    uint8_t is_guest; /* the user was a guest when the socket opened */
+    uint8_t told_banned; /* a `banned` message went out */
     uint8_t new_session;
     uint8_t close_sent;
     uint8_t established;
@@ -106,6 +110,14 @@ static void close_after(ws_conn *c, uint16_t code)
     if (!c->close_code)
         c->close_code = code;
     want_write(c);
+}
+
+/* Like close_after, with the close frame's reason. */
+static void close_with(ws_conn *c, uint16_t code, const char *reason)
+{
+    if (!c->close_code)
+        c->close_reason = reason;
+    close_after(c, code);
 }
 
 /* Whether a frame may go out at once instead of from the writable callback: nothing of ours is
@@ -190,8 +202,7 @@ static void place_done(void *arg, const backend_place_result *r)
                                 r->err == PLACE_ERR_COOLDOWN ? r->retry_after_ms : -1);
         if (n > 0)
             send_text_ack(c, buf, (size_t)n, 1);
-        if (r->err == PLACE_ERR_BANNED)
-            close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
+        /* BANNED too leaves the socket open: a banned player may go on viewing */
     }
     free(q);
 }
@@ -209,6 +220,10 @@ static void on_place(place_server *srv, ws_conn *c, const place_msg_place *m)
     }
     if (m->color < 0 || m->color >= 16) {
         send_error(c, PLACE_ERR_BAD_COLOR, &m->request_id, -1);
+        return;
+    }
+    if (c->viewer || bans_match(c->addr, c->is_guest, NULL)) {
+        send_error(c, PLACE_ERR_BANNED, &m->request_id, -1);
         return;
     }
     backend_user u;
@@ -334,11 +349,6 @@ static void on_message(place_server *srv, ws_conn *c, const char *in, size_t len
     place_err e = place_parse_client(in, len, &type, &m);
     if (flooded(c, &m.request_id))
         return;
-    if (e == PLACE_ERR_NONE && c->banned) {
-        send_error(c, PLACE_ERR_BANNED, &m.request_id, -1);
-        close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
-        return;
-    }
     if (e == PLACE_ERR_NONE && ((size_t)type >= sizeof handlers / sizeof handlers[0] ||
                                 !handlers[type]))
         e = PLACE_ERR_UNKNOWN_TYPE;
@@ -402,9 +412,15 @@ static int on_filter(place_server *srv, ws_conn *c, struct lws *wsi)
             return refuse_upgrade(wsi, 429, PLACE_ERR_RATE_LIMITED,
                                   "Too many new players from your address; try again later.",
                                   why.retry_ms);
-        return -1;
+        if (why.err != PLACE_ERR_BANNED)
+            return -1;
+        /* a banned address gets no session, but may watch the canvas */
+        c->viewer = 1;
+        u.id[0] = 0;
+        u.is_guest = 1;
     }
     memcpy(c->user_id, u.id, sizeof c->user_id);
+    c->is_guest = (uint8_t)u.is_guest;
     c->new_session = (uint8_t)created;
     if (!e) {
         if (!(e = calloc(1, sizeof *e)))
@@ -433,11 +449,23 @@ static void on_established(place_server *srv, ws_conn *c, struct lws *wsi)
 
     backend *b = srv->store;
     backend_user u;
-    if (!b || b->ops->user_get(b, c->user_id, &u) < 0) {
-        close_after(c, LWS_CLOSE_STATUS_GOINGAWAY);
+    backend_addr_ban ban;
+    int addr_banned = bans_match(c->addr, c->is_guest, &ban);
+    if (c->viewer && addr_banned) {
+        view_banned_viewer(&ban, &u);
+    } else if (c->viewer || !b || b->ops->user_get(b, c->user_id, &u) < 0) {
+        close_after(c, LWS_CLOSE_STATUS_GOINGAWAY); /* a viewer whose ban ended meanwhile too */
         return;
+    } else {
+        if (b->ops->addr_seen)
+            b->ops->addr_seen(b, c->user_id, c->ip ? c->ip->ip : "");
+        if (!u.is_banned && addr_banned) {
+            u.is_banned = 1;
+            u.banned_until = ban.until;
+            snprintf(u.ban_reason, sizeof u.ban_reason, "%s", ban.reason);
+        }
     }
-    char info[768], user[256], buf[1536];
+    char info[768], user[VIEW_USER_MAX], buf[2560];
     view_info_json(srv, info, sizeof info);
     view_user_json(&u, user, sizeof user);
     int64_t now = util_now_ms();
@@ -450,6 +478,10 @@ static void on_established(place_server *srv, ws_conn *c, struct lws *wsi)
                      now);
     if (n > 0 && (size_t)n < sizeof buf)
         send_text(c, buf, (size_t)n);
+    if (u.is_banned && (n = view_banned_json(u.ban_reason, u.banned_until, buf, sizeof buf)) > 0) {
+        send_text(c, buf, (size_t)n);
+        c->told_banned = 1;
+    }
 }
 
 static void on_closed(ws_conn *c)
@@ -581,7 +613,7 @@ static int on_writable(ws_conn *c)
         if (c->reqs)
             return 0; /* placements the store took are answered first: their answers wake us */
         if (!writes)
-            return send_close(c, c->close_code, "closing");
+            return send_close(c, c->close_code, c->close_reason ? c->close_reason : "closing");
         want_write(c); /* the close frame goes in a callback of its own */
         return 0;
     }
@@ -703,11 +735,49 @@ void ws_close(void)
     ws.round_next = NULL;
 }
 
-void ws_on_banned(void *srv, const char *user_id)
+/* Tells c it is banned (reason, until) and closes it at once. */
+static void ban_conn(ws_conn *c, const char *reason, int64_t until)
+{
+    char buf[VIEW_USER_MAX];
+    int n = view_banned_json(reason, until, buf, sizeof buf);
+    if (n > 0)
+        send_text(c, buf, (size_t)n);
+    c->told_banned = 1;
+    close_with(c, WS_CLOSE_BANNED, "banned");
+}
+
+void ws_on_banned(void *arg, const char *user_id)
+{
+    place_server *srv = arg;
+    backend *b = srv->store;
+    backend_user u;
+    int known = b && b->ops->user_get(b, user_id, &u) == 0 && u.is_banned;
+    for (ws_conn *c = ws.conns; c; c = c->next)
+        if (!c->viewer && !c->close_code && !c->close_sent && !strcmp(c->user_id, user_id))
+            ban_conn(c, known ? u.ban_reason : "", known ? u.banned_until : 0);
+}
+
+void ws_on_session_ended(void *srv, const char *token)
 {
     for (ws_conn *c = ws.conns; c; c = c->next)
-        if (!strcmp(c->user_id, user_id))
-            c->banned = 1;
+        if (!c->viewer && !c->close_code && !c->close_sent && !strcmp(c->token, token))
+            close_with(c, WS_CLOSE_SESSION_ENDED, "session ended");
+}
+
+void ws_on_addr_bans(void *srv, const backend_addr_ban *bans, size_t n)
+{
+    if (bans_replace(bans, n) < 0)
+        return;
+    for (ws_conn *c = ws.conns; c; c = c->next) {
+        if (c->close_code || c->close_sent)
+            continue;
+        backend_addr_ban ban;
+        int banned = bans_match(c->addr, c->is_guest, &ban);
+        if (c->viewer && !banned)
+            close_with(c, LWS_CLOSE_STATUS_GOINGAWAY, "unbanned"); /* back as a player */
+        else if (!c->viewer && banned && !c->told_banned)
+            ban_conn(c, ban.reason, ban.until);
+    }
 }
 
 size_t ws_count(void)

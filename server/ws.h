@@ -11,6 +11,8 @@
 #define WS_PROTOCOL_NAME "place"
 #define WS_PATH "/ws"
 #define WS_MAX_MSGS_PER_SEC 20
+#define WS_CLOSE_SESSION_ENDED 4001 /* the session was logged out: sign in again or reconnect */
+#define WS_CLOSE_BANNED 4003        /* banned: reconnect to view the canvas, read-only */
 
 /* The lws protocol entry for /ws (its name, callback, per-connection size, rx buffer). */
 const struct lws_protocols *ws_protocol(void);
@@ -24,8 +26,18 @@ void ws_close(void);
  * for a writable callback for the others. */
 void ws_on_frame(void);
 
-/* A user was banned: their connections get BANNED on their next placement and are closed. */
+/* A user was banned: their connections are told `banned` (reason, until) and closed at once
+ * (close code WS_CLOSE_BANNED); reconnecting with the same session they view, read-only. */
 void ws_on_banned(void *srv, const char *user_id);
+
+/* A session ended (logout, or replaced by a login): its connections are closed at once (close
+ * code WS_CLOSE_SESSION_ENDED). */
+void ws_on_session_ended(void *srv, const char *token);
+
+/* The banned address blocks changed (bans.h): the connections they now cover are told `banned`
+ * and closed; banned viewers whose address is free again are closed so that they reconnect as
+ * players. */
+void ws_on_addr_bans(void *srv, const backend_addr_ban *bans, size_t n);
 
 /* WebSocket connections open now. */
 size_t ws_count(void);

@@ -16,8 +16,10 @@
 
 #include "feed.h"
 #include "history.h"
+#include "notify.h"
 #include "placer.h"
 #include "rstore.h"
+#include "store_db.h"
 #include "util.h"
 
 #define LOOP_REDIS_TIMEOUT_MS 500 /* the loop thread's Redis calls wait at most this long */
@@ -46,6 +48,8 @@ typedef struct cluster {
     placer *pl;
     feed *fd;
     history *hist;
+    notify *nt;
+    int64_t addr_keep_ms; /* --ban-addresses-for */
     user_ent *users;
     sess_ent *sessions;
     unsigned n_users, n_sessions;
@@ -64,6 +68,8 @@ int cluster_check_config(const place_config *cfg, char *err, size_t errcap)
     }
     return 0;
 }
+
+static void publish(rstore *rs, const char *msg);
 
 /* ---------------------------------------------------------------- caches */
 
@@ -122,18 +128,6 @@ static void forget_session(cluster *c, const char *token)
     }
 }
 
-static void forget_user_sessions(cluster *c, const char *id)
-{
-    sess_ent *e, *tmp;
-    HASH_ITER(hh, c->sessions, e, tmp) {
-        if (!strcmp(e->id, id)) {
-            HASH_DEL(c->sessions, e);
-            free(e);
-            c->n_sessions--;
-        }
-    }
-}
-
 static int cached_user(cluster *c, const char *id, backend_user *out)
 {
     user_ent *e;
@@ -163,19 +157,26 @@ static long long num_at(const redisReply *r, size_t i)
     return e->type == REDIS_REPLY_STRING ? atoll(e->str) : 0;
 }
 
-/* {id, name, guest, admin, banned, cooldown} -> *u. Returns 0, or -1 for any other reply. */
+/* {id, name, guest, admin, banned, cooldown, until, reason} -> *u. Returns 0, or -1 for any
+ * other reply. */
 static int parse_user(const redisReply *r, backend_user *u)
 {
-    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 6)
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 8)
         return -1;
     memset(u, 0, sizeof *u);
+    int64_t now = util_now_ms();
     snprintf(u->id, sizeof u->id, "%s", str_at(r, 0));
     snprintf(u->name, sizeof u->name, "%s", str_at(r, 1));
     u->is_guest = num_at(r, 2) != 0;
     u->is_admin = num_at(r, 3) != 0;
-    u->is_banned = num_at(r, 4) != 0;
+    int64_t until = num_at(r, 6);
+    u->is_banned = num_at(r, 4) != 0 && (until == 0 || until > now);
+    if (u->is_banned) {
+        u->banned_until = until;
+        snprintf(u->ban_reason, sizeof u->ban_reason, "%s", str_at(r, 7));
+    }
     int64_t next = num_at(r, 5);
-    u->next_placement = next > util_now_ms() ? next : 0;
+    u->next_placement = next > now ? next : 0;
     return 0;
 }
 
@@ -484,6 +485,11 @@ static void cl_session_revoke(backend *b, const char *token, backend_done_cb don
         freeReplyObject(r);
     if (done)
         done(arg, r ? 0 : PLACE_ERR_UNAVAILABLE);
+    if (c->sink.on_session_ended)
+        c->sink.on_session_ended(c->sink.arg, token);
+    char msg[NOTIFY_LINE_MAX];
+    snprintf(msg, sizeof msg, "end %s", token);
+    publish(c->rs, msg); /* the other processes close its sockets too */
 }
 
 static int cl_user_register(backend *b, const char *guest_id, const char *name,
@@ -521,46 +527,66 @@ static int cl_user_credentials(backend *b, const char *name, backend_user *out,
     redisReply *r = rstore_script(c->rs, RS_CREDENTIALS, 1, 1, av, NULL);
     int rc = parse_user(r, out);
     if (rc == 0)
-        snprintf(pwhash, BACKEND_HASH_MAX + 1, "%s", str_at(r, 6));
+        snprintf(pwhash, BACKEND_HASH_MAX + 1, "%s", str_at(r, 8));
     if (r)
         freeReplyObject(r);
     return rc == 0 ? PLACE_ERR_NONE : PLACE_ERR_BAD_CREDENTIALS;
 }
 
-/* Applies an admin operation in Redis. Returns PLACE_ERR_NONE with the user's id in id,
- * PLACE_ERR_NOT_FOUND, or -1 when Redis cannot be reached; err says which. */
-static int apply_admin(rstore *rs, backend_admin_op op, const char *name,
-                       char id[BACKEND_ID_LEN + 1], char *err, size_t errcap)
+/* ---------------------------------------------------------------- bans and notifications */
+
+/* Tells every process (this one too, through its own subscription). */
+static void publish(rstore *rs, const char *msg)
 {
-    static const char *const field[] = {"admin", "admin", "banned", "banned"};
-    static const char *const value[] = {"1", "0", "1", "0"};
-    char key[96];
-    snprintf(key, sizeof key, RSTORE_PREFIX "name:%s", name);
-    const char *av[4] = {key, field[op], value[op], op == BACKEND_ADMIN_BAN ? "1" : "0"};
-    redisReply *r = rstore_script(rs, RS_ADMIN, 1, 4, av, NULL);
-    if (!r) {
-        snprintf(err, errcap, "cannot reach Redis");
-        return -1;
-    }
-    int rc = PLACE_ERR_NONE;
-    if (r->type == REDIS_REPLY_STRING) {
-        snprintf(id, BACKEND_ID_LEN + 1, "%s", r->str);
-    } else {
-        snprintf(err, errcap, "no user named \"%s\"", name); /* the embedded store's words */
-        rc = PLACE_ERR_NOT_FOUND;
-    }
-    freeReplyObject(r);
-    return rc;
+    const char *av[3] = {"PUBLISH", NOTIFY_CHANNEL, msg};
+    redisReply *r = rstore_cmd(rs, 3, av, NULL);
+    if (r)
+        freeReplyObject(r);
 }
 
-static int cl_admin(backend *b, backend_admin_op op, const char *name, char *err, size_t errcap,
-                    backend_done_cb done, void *arg)
+/* Reads every address ban from Redis and hands the list to the sink. */
+static void reload_bans(cluster *c)
 {
-    cluster *c = (cluster *)b;
-    char id[BACKEND_ID_LEN + 1];
-    int rc = apply_admin(c->rs, op, name, id, err, errcap);
-    if (rc != PLACE_ERR_NONE)
-        return rc;
+    const char *av[2] = {"HGETALL", RSTORE_PREFIX "addrbans"};
+    redisReply *r = rstore_cmd(c->rs, 2, av, NULL);
+    if (!r || r->type != REDIS_REPLY_ARRAY) {
+        if (r)
+            freeReplyObject(r);
+        return; /* Redis is down: the list we have stays; a resync follows the reconnection */
+    }
+    size_t n = r->elements / 2;
+    backend_addr_ban *v = calloc(n ? n : 1, sizeof *v);
+    if (!v) {
+        freeReplyObject(r);
+        return;
+    }
+    size_t k = 0;
+    int64_t now = util_now_ms();
+    for (size_t i = 0; i < n; i++) {
+        const char *cidr = str_at(r, 2 * i), *val = str_at(r, 2 * i + 1);
+        backend_addr_ban *b = &v[k];
+        char *end;
+        b->until = strtoll(val, &end, 10);
+        if (*end != '|' || (b->until && b->until <= now))
+            continue;
+        b->guests_only = end[1] == '1';
+        const char *id = strchr(end + 1, '|');
+        const char *reason = id ? strchr(id + 1, '|') : NULL;
+        if (!reason)
+            continue;
+        snprintf(b->cidr, sizeof b->cidr, "%s", cidr);
+        snprintf(b->user_id, sizeof b->user_id, "%.*s", (int)(reason - id - 1), id + 1);
+        snprintf(b->reason, sizeof b->reason, "%s", reason + 1);
+        k++;
+    }
+    freeReplyObject(r);
+    if (c->sink.on_addr_bans)
+        c->sink.on_addr_bans(c->sink.arg, v, k);
+    free(v);
+}
+
+static void drop_cached_user(cluster *c, const char *id)
+{
     user_ent *e;
     HASH_FIND_STR(c->users, id, e);
     if (e) {
@@ -568,13 +594,123 @@ static int cl_admin(backend *b, backend_admin_op op, const char *name, char *err
         free(e);
         c->n_users--;
     }
-    if (op == BACKEND_ADMIN_BAN) {
-        forget_user_sessions(c, id);
+}
+
+/* A message from some process of the cluster (notify.h), on the loop thread. */
+static void on_notify(void *arg, const char *msg)
+{
+    cluster *c = arg;
+    if (!strncmp(msg, "ban ", 4) && valid_hex(msg + 4, BACKEND_ID_LEN)) {
+        drop_cached_user(c, msg + 4);
         if (c->sink.on_banned)
-            c->sink.on_banned(c->sink.arg, id);
+            c->sink.on_banned(c->sink.arg, msg + 4);
+    } else if (!strncmp(msg, "user ", 5) && valid_hex(msg + 5, BACKEND_ID_LEN)) {
+        drop_cached_user(c, msg + 5);
+    } else if (!strncmp(msg, "end ", 4) && valid_hex(msg + 4, BACKEND_TOKEN_LEN)) {
+        forget_session(c, msg + 4);
+        if (c->sink.on_session_ended)
+            c->sink.on_session_ended(c->sink.arg, msg + 4);
+    } else if (!strcmp(msg, "addrbans") || !strcmp(msg, NOTIFY_RESYNC)) {
+        reload_bans(c);
     }
-    done(arg, 0);
+}
+
+/* Applies an admin act in Redis and tells every process. Returns PLACE_ERR_NONE,
+ * PLACE_ERR_NOT_FOUND / PLACE_ERR_BAD_REQUEST, or -1 when Redis cannot be reached; err says
+ * which. */
+static int apply_admin(rstore *rs, const backend_admin_req *q, char *err, size_t errcap)
+{
+    char key[128], msg[NOTIFY_LINE_MAX];
+    if (q->op == BACKEND_ADMIN_BAN_ADDR || q->op == BACKEND_ADMIN_UNBAN_ADDR) {
+        char block[BACKEND_CIDR_MAX], val[BACKEND_REASON_MAX + 64];
+        if (!q->addr || store_db_block(q->addr, block, err, errcap) < 0)
+            return PLACE_ERR_BAD_REQUEST;
+        snprintf(val, sizeof val, "%lld|0||%s", (long long)q->until, q->reason ? q->reason : "");
+        const char *set[4] = {"HSET", RSTORE_PREFIX "addrbans", block, val};
+        const char *del[3] = {"HDEL", RSTORE_PREFIX "addrbans", block};
+        redisReply *r = q->op == BACKEND_ADMIN_BAN_ADDR ? rstore_cmd(rs, 4, set, NULL)
+                                                        : rstore_cmd(rs, 3, del, NULL);
+        if (!r || r->type == REDIS_REPLY_ERROR) {
+            if (r)
+                freeReplyObject(r);
+            snprintf(err, errcap, "cannot reach Redis");
+            return -1;
+        }
+        int none = q->op == BACKEND_ADMIN_UNBAN_ADDR && r->type == REDIS_REPLY_INTEGER &&
+                   r->integer == 0;
+        freeReplyObject(r);
+        if (none) {
+            snprintf(err, errcap, "%s is not banned", block);
+            return PLACE_ERR_NOT_FOUND;
+        }
+        publish(rs, "addrbans");
+        return PLACE_ERR_NONE;
+    }
+    static const char *const act[] = {"grant", "revoke", "ban", "unban"};
+    const char *id = q->id ? q->id : "";
+    if (q->name)
+        snprintf(key, sizeof key, RSTORE_PREFIX "name:%s", q->name);
+    else
+        snprintf(key, sizeof key, RSTORE_PREFIX "user:%s", id);
+    char until[24], window[24];
+    snprintf(until, sizeof until, "%lld", (long long)q->until);
+    snprintf(window, sizeof window, "%lld", (long long)q->addr_window_ms);
+    const char *av[7] = {key, q->name ? "name" : "id", act[q->op], until,
+                         q->reason ? q->reason : "", id, window};
+    redisReply *r = (q->name || valid_hex(id, BACKEND_ID_LEN))
+                        ? rstore_script(rs, RS_ADMIN, 1, 7, av, NULL)
+                        : NULL;
+    if (!r && (q->name || valid_hex(id, BACKEND_ID_LEN))) {
+        snprintf(err, errcap, "cannot reach Redis");
+        return -1;
+    }
+    char uid[BACKEND_ID_LEN + 1] = "";
+    if (r && r->type == REDIS_REPLY_STRING)
+        snprintf(uid, sizeof uid, "%s", r->str);
+    if (r)
+        freeReplyObject(r);
+    if (!uid[0]) {
+        if (q->name) /* the embedded store's words */
+            snprintf(err, errcap, "no user named \"%s\"", q->name);
+        else
+            snprintf(err, errcap, "no user with id \"%s\"", id);
+        return PLACE_ERR_NOT_FOUND;
+    }
+    snprintf(msg, sizeof msg, "%s %s", q->op == BACKEND_ADMIN_BAN ? "ban" : "user", uid);
+    publish(rs, msg);
+    if (q->op == BACKEND_ADMIN_UNBAN || (q->op == BACKEND_ADMIN_BAN && q->addr_window_ms > 0))
+        publish(rs, "addrbans");
     return PLACE_ERR_NONE;
+}
+
+static int cl_admin(backend *b, const backend_admin_req *q, char *err, size_t errcap,
+                    backend_done_cb done, void *arg)
+{
+    cluster *c = (cluster *)b;
+    int rc = apply_admin(c->rs, q, err, errcap);
+    if (rc != PLACE_ERR_NONE)
+        return rc;
+    /* this process acts at once too (the same message through Redis follows, harmlessly) */
+    if (q->op == BACKEND_ADMIN_BAN_ADDR || q->op == BACKEND_ADMIN_UNBAN_ADDR ||
+        q->op == BACKEND_ADMIN_UNBAN || q->addr_window_ms > 0)
+        reload_bans(c);
+    done(arg, 0); /* Redis has applied it */
+    return PLACE_ERR_NONE;
+}
+
+static void cl_addr_seen(backend *b, const char *user_id, const char *addr)
+{
+    cluster *c = (cluster *)b;
+    if (c->addr_keep_ms <= 0 || !valid_hex(user_id, BACKEND_ID_LEN) || !addr || !addr[0])
+        return;
+    char key[96], keep[24], max[8];
+    snprintf(key, sizeof key, RSTORE_PREFIX "uaddr:%s", user_id);
+    snprintf(keep, sizeof keep, "%lld", (long long)c->addr_keep_ms);
+    snprintf(max, sizeof max, "%d", BACKEND_ADDRS_PER_USER);
+    const char *av[4] = {key, addr, keep, max};
+    redisReply *r = rstore_script(c->rs, RS_ADDR_SEEN, 1, 4, av, NULL);
+    if (r)
+        freeReplyObject(r);
 }
 
 static void cl_close(backend *b)
@@ -582,6 +718,7 @@ static void cl_close(backend *b)
     cluster *c = (cluster *)b;
     if (!c)
         return;
+    notify_stop(c->nt);
     placer_close(c->pl);
     feed_close(c->fd);
     history_close(c->hist);
@@ -612,6 +749,7 @@ static const backend_ops cluster_ops = {
     .user_credentials = cl_user_credentials,
     .admin = cl_admin,
     .addr_budget = cl_addr_budget,
+    .addr_seen = cl_addr_seen,
     .history = cl_history,
     .snapshot_source = cl_snapshot_source,
     .close = cl_close,
@@ -647,22 +785,27 @@ backend *backend_cluster_open(const place_config *cfg, uv_loop_t *loop, const ba
         snprintf(err, errcap, "out of memory");
         goto err;
     }
+    config_duration_ms(cfg->ban_addresses_for, &c->addr_keep_ms);
+    reload_bans(c);
+    if (!(c->nt = notify_start(loop, cfg->redis, on_notify, c))) {
+        snprintf(err, errcap, "out of memory");
+        goto err;
+    }
     return &c->base;
 err:
     cl_close(&c->base);
     return NULL;
 }
 
-int cluster_admin_offline(const place_config *cfg, backend_admin_op op, const char *name,
-                          char *err, size_t errcap)
+int cluster_admin_offline(const place_config *cfg, const backend_admin_req *q, char *err,
+                          size_t errcap)
 {
     rstore *rs = rstore_new(cfg->redis, 2000);
     if (!rs) {
         snprintf(err, errcap, "--redis %s: not HOST:PORT", cfg->redis);
         return -1;
     }
-    char id[BACKEND_ID_LEN + 1];
-    int rc = apply_admin(rs, op, name, id, err, errcap);
+    int rc = apply_admin(rs, q, err, errcap);
     rstore_free(rs);
     return rc;
 }

@@ -8,6 +8,7 @@ target_sources(placed PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/event.c
   ${CMAKE_CURRENT_LIST_DIR}/feed.c
   ${CMAKE_CURRENT_LIST_DIR}/history.c
+  ${CMAKE_CURRENT_LIST_DIR}/notify.c
   ${CMAKE_CURRENT_LIST_DIR}/placer.c
   ${CMAKE_CURRENT_LIST_DIR}/reuseport.c
   ${CMAKE_CURRENT_LIST_DIR}/rstore.c

@@ -23,12 +23,12 @@ int cluster_check_config(const place_config *cfg, char *err, size_t errcap);
 backend *backend_cluster_open(const place_config *cfg, uv_loop_t *loop, const backend_sink *sink,
                               char *err, size_t errcap);
 
-/* An admin operation applied in Redis directly, for `placed --ban NAME` when no server runs on
- * --data-dir (admin.c; a running server applies it through its control socket and closes the
- * user's sockets at once). Every placed sees it at the user's next request. Returns
- * PLACE_ERR_NONE, or PLACE_ERR_NOT_FOUND / a negative number with a sentence in err. */
-int cluster_admin_offline(const place_config *cfg, backend_admin_op op, const char *name,
-                          char *err, size_t errcap);
+/* An admin act applied in Redis directly, for `placed --ban NAME` when no server runs on
+ * --data-dir (admin.c). Every running placed is told at once (Redis pub/sub) and closes the
+ * banned user's sockets. Returns PLACE_ERR_NONE, or PLACE_ERR_NOT_FOUND / a negative number
+ * with a sentence in err. */
+int cluster_admin_offline(const place_config *cfg, const backend_admin_req *q, char *err,
+                          size_t errcap);
 
 /* placed --history-writer: copies events from Kafka to PostgreSQL until stopped. Returns the
  * exit status. */

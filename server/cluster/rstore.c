@@ -10,7 +10,8 @@
 
 #define P RSTORE_PREFIX
 
-/* Keys: the canvas bitfield, the sequence, the size hash, cd:<id> (cooldown: the ms from which
+/* Keys: addrbans (hash: banned block -> "until|guests_only|user_id|reason"), uaddr:<id> (sorted
+ * set: the addresses a user came from, by time), the canvas bitfield, the sequence, the size hash, cd:<id> (cooldown: the ms from which
  * the user may place again, expiring with it), acd:<addr> (the same for an address bucket),
  * bud:<kind>:<addr> (a per-address budget's count in its hour, expiring with it), user:<id> (hash: name guest admin banned hash),
  * name:<name> (-> id), sess:<token> (-> id, 24 h TTL), usess:<id> (set of the user's tokens). */
@@ -20,10 +21,11 @@ static const char *const scripts[RS_COUNT_] = {
          * -> {seq, now, next_placement, name} | {-1, next_placement} cooldown | {-2} banned.
          * scope (backend_cooldown_scope): 0 the account's cooldown only; 1 guests also wait for
          * the address's; 2 everyone does. Unless 0, a placement starts the address's too. */
-        "local u = redis.call('HMGET', KEYS[4], 'banned', 'name', 'guest')\n"
-        "if u[1] == '1' then return {-2, 0, 0, ''} end\n"
+        "local u = redis.call('HMGET', KEYS[4], 'banned', 'name', 'guest', 'until')\n"
         "local t = redis.call('TIME')\n"
         "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+        "local untl = tonumber(u[4] or '0') or 0\n"
+        "if u[1] == '1' and (untl == 0 or untl > now) then return {-2, 0, 0, ''} end\n"
         "local cd = tonumber(ARGV[3])\n"
         "local nextp = 0\n"
         "if cd > 0 then\n"
@@ -59,27 +61,33 @@ static const char *const scripts[RS_COUNT_] = {
         "redis.call('HSET', KEYS[3], 'width', ARGV[1], 'height', ARGV[2])\n"
         "return 1\n",
     [RS_SESSION_GET] =
-        /* KEYS sess:<token>; ARGV ttl_s -> {id, name, guest, admin, banned, cd} | nil */
+        /* KEYS sess:<token>; ARGV ttl_s
+         * -> {id, name, guest, admin, banned, cd, until, reason} | nil */
         "local id = redis.call('GETEX', KEYS[1], 'EX', ARGV[1])\n"
         "if not id then return false end\n"
-        "local u = redis.call('HMGET', '" P "user:' .. id, 'name', 'guest', 'admin', 'banned')\n"
+        "local u = redis.call('HMGET', '" P "user:' .. id, 'name', 'guest', 'admin', 'banned',\n"
+        "                     'until', 'reason')\n"
         "if not u[1] then return false end\n"
         "return {id, u[1], u[2] or '1', u[3] or '0', u[4] or '0',\n"
-        "        redis.call('GET', '" P "cd:' .. id) or '0'}\n",
+        "        redis.call('GET', '" P "cd:' .. id) or '0', u[5] or '0', u[6] or ''}\n",
     [RS_USER_GET] =
-        /* KEYS user:<id> cd:<id>; ARGV id -> {id, name, guest, admin, banned, cd} | nil */
-        "local u = redis.call('HMGET', KEYS[1], 'name', 'guest', 'admin', 'banned')\n"
+        /* KEYS user:<id> cd:<id>; ARGV id
+         * -> {id, name, guest, admin, banned, cd, until, reason} | nil */
+        "local u = redis.call('HMGET', KEYS[1], 'name', 'guest', 'admin', 'banned', 'until',\n"
+        "                     'reason')\n"
         "if not u[1] then return false end\n"
         "return {ARGV[1], u[1], u[2] or '1', u[3] or '0', u[4] or '0',\n"
-        "        redis.call('GET', KEYS[2]) or '0'}\n",
+        "        redis.call('GET', KEYS[2]) or '0', u[5] or '0', u[6] or ''}\n",
     [RS_CREDENTIALS] =
-        /* KEYS name:<name> -> {id, name, guest, admin, banned, cd, hash} | nil */
+        /* KEYS name:<name>
+         * -> {id, name, guest, admin, banned, cd, until, reason, hash} | nil */
         "local id = redis.call('GET', KEYS[1])\n"
         "if not id then return false end\n"
-        "local u = redis.call('HMGET', '" P "user:' .. id, 'name', 'guest', 'admin', 'banned', 'hash')\n"
+        "local u = redis.call('HMGET', '" P "user:' .. id, 'name', 'guest', 'admin', 'banned', 'hash',\n"
+        "                     'until', 'reason')\n"
         "if not u[1] or not u[5] then return false end\n"
         "return {id, u[1], u[2] or '0', u[3] or '0', u[4] or '0',\n"
-        "        redis.call('GET', '" P "cd:' .. id) or '0', u[5]}\n",
+        "        redis.call('GET', '" P "cd:' .. id) or '0', u[6] or '0', u[7] or '', u[5]}\n",
     [RS_REGISTER] =
         /* KEYS name:<name>; ARGV guest_id_or_empty new_id name hash -> id | nil (taken) */
         "local id = ARGV[2]\n"
@@ -93,17 +101,49 @@ static const char *const scripts[RS_COUNT_] = {
         "redis.call('HSETNX', k, 'banned', '0')\n"
         "return id\n",
     [RS_ADMIN] =
-        /* KEYS name:<name>; ARGV field value revoke_sessions -> id | nil (no such user) */
-        "local id = redis.call('GET', KEYS[1])\n"
-        "if not id then return false end\n"
-        "redis.call('HSET', '" P "user:' .. id, ARGV[1], ARGV[2])\n"
-        "if ARGV[3] == '1' then\n"
-        "  for _, t in ipairs(redis.call('SMEMBERS', '" P "usess:' .. id)) do\n"
-        "    redis.call('DEL', '" P "sess:' .. t)\n"
+        /* KEYS name:<name> (by name) or user:<id> (by id); ARGV by(name|id) act(grant|revoke|
+         * ban|unban) until_ms reason id window_ms -> id | nil (no such user). A ban with a
+         * window also bans, for guests, the addresses the user had within it (addrbans: block ->
+         * "until|guests_only|user_id|reason"); an unban lifts those. Sessions are kept. */
+        "local id = ARGV[5]\n"
+        "if ARGV[1] == 'name' then\n"
+        "  id = redis.call('GET', KEYS[1])\n"
+        "  if not id then return false end\n"
+        "elseif redis.call('EXISTS', KEYS[1]) == 0 then return false end\n"
+        "local k = '" P "user:' .. id\n"
+        "local act = ARGV[2]\n"
+        "if act == 'grant' then redis.call('HSET', k, 'admin', '1')\n"
+        "elseif act == 'revoke' then redis.call('HSET', k, 'admin', '0')\n"
+        "elseif act == 'ban' then\n"
+        "  redis.call('HSET', k, 'banned', '1', 'until', ARGV[3], 'reason', ARGV[4])\n"
+        "  local w = tonumber(ARGV[6])\n"
+        "  if w > 0 then\n"
+        "    local t = redis.call('TIME')\n"
+        "    local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+        "    for _, a in ipairs(redis.call('ZRANGEBYSCORE', '" P "uaddr:' .. id,\n"
+        "                                  string.format('%.0f', now - w), '+inf')) do\n"
+        "      redis.call('HSET', '" P "addrbans', a, ARGV[3] .. '|1|' .. id .. '|' .. ARGV[4])\n"
+        "    end\n"
         "  end\n"
-        "  redis.call('DEL', '" P "usess:' .. id)\n"
+        "elseif act == 'unban' then\n"
+        "  redis.call('HSET', k, 'banned', '0', 'until', '0', 'reason', '')\n"
+        "  local all = redis.call('HGETALL', '" P "addrbans')\n"
+        "  for i = 1, #all, 2 do\n"
+        "    if string.find(all[i + 1], '|' .. id .. '|', 1, true) then\n"
+        "      redis.call('HDEL', '" P "addrbans', all[i])\n"
+        "    end\n"
+        "  end\n"
         "end\n"
         "return id\n",
+    [RS_ADDR_SEEN] =
+        /* KEYS uaddr:<id>; ARGV addr keep_ms max: the user's addresses by when last seen, the
+         * most recent `max`, forgotten keep_ms after the last */
+        "local t = redis.call('TIME')\n"
+        "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+        "redis.call('ZADD', KEYS[1], now, ARGV[1])\n"
+        "redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -1 - tonumber(ARGV[3]))\n"
+        "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+        "return 1\n",
     [RS_REVOKE] =
         /* KEYS sess:<token>; ARGV token */
         "local id = redis.call('GET', KEYS[1])\n"

@@ -24,7 +24,8 @@ typedef enum rstore_sid {
     RS_USER_GET,    /* id -> user record */
     RS_CREDENTIALS, /* username -> user record + password hash */
     RS_REGISTER,    /* claims a username, turning a guest into the registered user */
-    RS_ADMIN,       /* sets a user flag by name; a ban also revokes every session */
+    RS_ADMIN,       /* an admin act on a user by name or id; a ban may ban its addresses */
+    RS_ADDR_SEEN,   /* remembers an address a user came from */
     RS_REVOKE,      /* drops one session */
     RS_NEW_SESSION, /* a session for a user, making the user first when it is a new guest */
     RS_BUDGET,      /* counts one event against a per-address budget per hour */

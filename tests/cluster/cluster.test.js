@@ -15,7 +15,10 @@ const placedSeqs = []; // every seq a client was told is stored
 const holes = []; // seqs used up in Redis on purpose, never produced
 
 before(async () => {
-  cl = await startCluster({ servers: 2, cooldown: 60, holeMs: 1500 });
+  // the many clients here stand for many players, all on 127.0.0.1: cooldowns per account only,
+  // no budget of new guests (tests/server/address.test.js covers those, in cluster mode too)
+  cl = await startCluster({ servers: 2, cooldown: 60, holeMs: 1500,
+    args: ['--cooldown-scope', 'account', '--guests-per-hour', '0'] });
 });
 
 after(async () => {
@@ -136,7 +139,7 @@ test('a session made on A works on B: guest, register, login, logout', async () 
   assert.notEqual(afterBody.username, name, 'a session revoked on A is gone on B');
 });
 
-test('a ban applied with placed --ban reaches every process', async () => {
+test('a ban applied with placed --ban reaches every process: sockets on A and B told and closed at once', async () => {
   const [A, B] = cl.servers;
   const name = `bad${Date.now() % 1e8}`;
   const reg = await fetch(`${A.url}/api/v1/auth/register`, {
@@ -145,10 +148,18 @@ test('a ban applied with placed --ban reaches every process', async () => {
   });
   assert.equal(reg.status, 200);
   const token = tokenFrom(reg);
+  const onA = await open(A.wsUrl, token);
+  const onB = await open(B.wsUrl, token);
   const out = cl.admin('ban', name);
   assert.equal(out.code, 0, out.stderr);
+  for (const c of [onA, onB]) {
+    await c.next('banned', {}, 3000);
+    assert.equal((await c.closedWith(3000)).code, 4003);
+  }
   const me = await (await fetch(`${B.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } })).json();
-  assert.notEqual(me.username, name, 'the banned user\'s session was revoked');
+  assert.equal(me.isBanned, true, 'B knows');
+  const again = await open(B.wsUrl, token);
+  assert.equal((await again.placeAndWait(40, 40, 1, 'banned-try', 15000)).code, 'BANNED');
   const login = await fetch(`${B.url}/api/v1/auth/login`, {
     method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username: name, password: 'a password here' }),
@@ -156,6 +167,22 @@ test('a ban applied with placed --ban reaches every process', async () => {
   assert.equal(login.status, 403);
   assert.equal((await login.json()).error, 'BANNED');
   assert.notEqual(cl.admin('ban', 'nobody-like-this').code, 0);
+  // unban: the same session places again, on either process
+  assert.equal(cl.admin('unban', name).code, 0);
+  const r = await again.placeAndWait(40, 40, 1, 'unbanned', 15000);
+  assert.equal(r.type, 'placed', JSON.stringify(r));
+  placedSeqs.push(r.seq);
+});
+
+test('logout on A closes the session\'s sockets on A and B at once', async () => {
+  const [A, B] = cl.servers;
+  const { token } = await guestToken(A.url);
+  const onA = await open(A.wsUrl, token);
+  const onB = await open(B.wsUrl, token);
+  const out = await fetch(`${A.url}/api/v1/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  assert.equal(out.status, 200);
+  assert.equal((await onA.closedWith(3000)).code, 4001);
+  assert.equal((await onB.closedWith(3000)).code, 4001);
 });
 
 test('placements from many clients on both processes: every process broadcasts all of them in seq order', async () => {

@@ -18,7 +18,7 @@ async function me(srv, token) {
   return (await fetch(`${srv.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } })).json();
 }
 
-test('ban on a running server: next place BANNED and closed, sessions revoked, login refused; unban', async () => {
+test('ban on a running server: told BANNED and closed at once, the same session views read-only, login refused; unban', async () => {
   const srv = await startServer({ args: ['--cooldown', '0'] });
   try {
     const alice = await register(srv, 'alice');
@@ -27,17 +27,27 @@ test('ban on a running server: next place BANNED and closed, sessions revoked, l
     const b = await connect(srv.wsUrl, bob.token);
     assert.equal((await a.placeAndWait(1, 1, 2, 'before')).type, 'placed');
 
-    const r = runPlaced(['--data-dir', srv.dataDir, '--ban', 'alice']);
+    const r = runPlaced(['--data-dir', srv.dataDir, '--ban', 'alice', '--reason', 'griefing "the flag"']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /running server/);
 
-    const e = await a.placeAndWait(2, 2, 2, 'after');
+    // at once, without her sending anything: told, then closed
+    const told = await a.next('banned');
+    assert.equal(told.reason, 'griefing "the flag"');
+    assert.equal(told.until, 0);
+    assert.equal((await a.closedWith()).code, 4003);
+    // her session still names her (so her clients come back as her, not as a fresh guest)...
+    const m = await me(srv, alice.token);
+    assert.equal(m.userId, alice.userId);
+    assert.equal(m.isBanned, true);
+    assert.equal(m.banReason, 'griefing "the flag"');
+    // ...who may view but not place
+    const a1 = await connect(srv.wsUrl, alice.token);
+    assert.equal(a1.messages[0].user.isBanned, true);
+    const e = await a1.placeAndWait(2, 2, 2, 'after');
     assert.equal(e.type, 'error');
     assert.equal(e.code, 'BANNED');
-    assert.equal((await a.closedWith()).code, 1008);
-    // her session is gone: the old token is a stranger now
-    const m = await me(srv, alice.token);
-    assert.notEqual(m.userId, alice.userId);
+    assert.equal(a1.closed, null, 'a banned viewer stays connected');
     const login = await fetch(`${srv.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'alice', password: 'password123' }) });
     assert.equal(login.status, 403);
     assert.equal((await login.json()).error, 'BANNED');
@@ -53,6 +63,8 @@ test('ban on a running server: next place BANNED and closed, sessions revoked, l
     assert.match(bad.stderr, /no user named/);
 
     assert.equal(runPlaced(['--data-dir', srv.dataDir, '--unban', 'alice']).code, 0);
+    // the session opened before the ban places again, and so does a new login
+    assert.equal((await a1.placeAndWait(5, 5, 5, 'old-session')).type, 'placed');
     const again = await fetch(`${srv.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'alice', password: 'password123' }) });
     assert.equal(again.status, 200);
     const a2 = await connect(srv.wsUrl, tokenFrom(again));
@@ -60,6 +72,7 @@ test('ban on a running server: next place BANNED and closed, sessions revoked, l
 
     assert.equal(runPlaced(['--data-dir', srv.dataDir, '--grant-admin', 'bob']).code, 0);
     assert.equal((await me(srv, bob.token)).isAdmin, true);
+    a1.close();
     a2.close();
     b.close();
   } finally {
@@ -81,7 +94,8 @@ test('admin flags on a stopped server change the database; the restarted server 
       const login = await fetch(`${s2.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'carol', password: 'password123' }) });
       assert.equal(login.status, 403);
       const m = await me(s2, carol.token);
-      assert.notEqual(m.userId, carol.userId, 'sessions were revoked');
+      assert.equal(m.userId, carol.userId, 'her session still names her');
+      assert.equal(m.isBanned, true, 'as banned');
     } finally {
       assert.equal((await s2.stop()).code, 0);
     }

@@ -49,7 +49,7 @@ test('register, login, me, logout; a revoked token no longer works', async () =>
   assert.equal(r.username, 'alice_1');
   const t1 = tokenFrom(reg);
   assert.ok(t1);
-  assert.deepEqual((await me(bearer(t1))).body, { userId: r.userId, username: 'alice_1', isGuest: false, isAdmin: false, nextPlacement: 0 });
+  assert.deepEqual((await me(bearer(t1))).body, { userId: r.userId, username: 'alice_1', isGuest: false, isAdmin: false, nextPlacement: 0, isBanned: false });
 
   const dup = await fetch(`${srv.url}/api/v1/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'alice_1', password: 'another one' }) });
   assert.equal(dup.status, 409);

@@ -3,7 +3,7 @@
 // ephemeral port and data directory. Everything is stopped by stop(), and killed at exit if a
 // test fails first.
 //
-//   const cl = await startCluster({ servers: 2 });
+//   const cl = await startCluster({ servers: 2, args: ['--cooldown-scope', 'account'] });
 //   cl.servers[0].url ...; await cl.stop();
 import fs from 'node:fs';
 import { Redis, Postgres, Kafka, tmpDir } from './services.js';
@@ -23,7 +23,8 @@ export async function startCluster(opts = {}) {
     await Promise.all([redis.start(), pg.start(), kafka.start()]);
     cl.flags = () => ['--redis', redis.url, '--kafka', kafka.brokers, '--kafka-topic', cl.topic,
       '--postgres', pg.conninfo, '--width', String(CANVAS), '--height', String(CANVAS),
-      '--cooldown', String(opts.cooldown ?? 0), '--batch-ms', '50', '--hole-ms', String(opts.holeMs ?? 5000)];
+      '--cooldown', String(opts.cooldown ?? 0), '--batch-ms', '50', '--hole-ms', String(opts.holeMs ?? 5000),
+      ...(opts.args || [])];
     cl.startWriter = async () => { cl.writer = await startWriter(cl.flags()); return cl.writer; };
     cl.addServer = async (extra = []) => {
       const s = await startServer({ args: [...cl.flags(), ...extra] });
