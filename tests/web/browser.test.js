@@ -132,7 +132,7 @@ test('the page loads: the snapshot is drawn, 16 colours, live connection, a gues
 
 test('a click selects and shows who placed the pixel without placing; the Place button commits', async () => {
   const srv = await server();
-  const bot = await connect(srv.wsUrl);
+  const bot = await connect(srv.wsUrl, null, { localAddress: '127.0.0.2' }); // another player
   await bot.next('init');
   const pre = await bot.placeAndWait(26, 17, 12, 'pre');
   assert.equal(pre.type, 'placed');
