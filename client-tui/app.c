@@ -24,7 +24,6 @@
 #include "terminal.h"
 #include "view.h"
 
-#define PALETTE_CELL 4 /* key, two swatch cells, a space */
 #define DRAG_MIN 1     /* cells the pointer must move before a press becomes a drag */
 
 typedef enum mode { MODE_NORMAL, MODE_PROMPT, MODE_HELP, MODE_INFO } mode;
@@ -70,6 +69,13 @@ static int message_row(void)
     return LINES - 1;
 }
 
+/* Columns of one palette entry: key, two swatch cells and a space; narrower terminals drop the
+ * space, then a swatch cell, so that all 16 colours stay on the bar. */
+static int palette_cell(void)
+{
+    return COLS >= 16 * 4 + 10 ? 4 : COLS >= 16 * 3 ? 3 : 2;
+}
+
 static void mark_cells(app *a, int c0, int r0, int c1, int r1)
 {
     if (!a->dirty) {
@@ -109,8 +115,9 @@ static void draw_palette(app *a)
     move(row, 0);
     clrtoeol();
     for (int i = 0; i < PLACE_COLORS; i++) {
-        int col = i * PALETTE_CELL;
-        if (col + 3 > COLS)
+        int cell = palette_cell();
+        int col = i * cell;
+        if (col + 2 > COLS)
             break;
         attr_t attr = i == a->selected ? (A_REVERSE | A_BOLD) : A_NORMAL;
         mvaddch(row, col, (chtype)("0123456789abcdef"[i]) | attr);
@@ -120,56 +127,107 @@ static void draw_palette(app *a)
         tcolor_look(i, &g, &pair); /* 8 or 16 colours: as the canvas draws it */
         setcchar(&cc, g, A_NORMAL, (short)pair, NULL);
         mvadd_wch(row, col + 1, &cc);
-        mvadd_wch(row, col + 2, &cc);
+        if (cell >= 4)
+            mvadd_wch(row, col + 2, &cc);
     }
-    int col = PLACE_COLORS * PALETTE_CELL;
+    int col = PLACE_COLORS * palette_cell();
     if (col < COLS)
         mvaddnstr(row, col, place_color_name(a->selected), COLS - col);
 }
 
+/* The status line at one level of brevity: 0 says everything in words; each level after is
+ * shorter (labels dropped, then short words, then colours by key and the name cut), every field
+ * kept. Writes into line and returns its length. */
+static int status_text(app *a, const place_client_status *st, int level, char *line, size_t cap)
+{
+    int64_t now = place_client_now_ms();
+    char conn[96], cool[48], who[80] = "", under[32] = "", paint[40], pos[48], zoom[24];
+    const char *sep = level >= 2 ? "|" : " | ";
+    if (st->conn == PLACE_CONN_DISCONNECTED) {
+        char t[24];
+        place_client_format_wait(st->retry_at > now ? st->retry_at - now : 0, t, sizeof t);
+        if (level == 0)
+            snprintf(conn, sizeof conn, "disconnected, retry in %s (stale)", t);
+        else if (level == 1)
+            snprintf(conn, sizeof conn, "offline, retry %s", t);
+        else
+            snprintf(conn, sizeof conn, "off %s", t);
+    } else if (st->stale && st->conn == PLACE_CONN_CONNECTED) {
+        snprintf(conn, sizeof conn, "%s", level == 0 ? "connected (catching up)"
+                                          : level == 1 ? "catching up" : "sync");
+    } else if (st->conn == PLACE_CONN_CONNECTED) {
+        snprintf(conn, sizeof conn, "%s", level <= 1 ? "connected" : "live");
+    } else {
+        snprintf(conn, sizeof conn, "%s", level <= 1 ? place_client_conn_name(st->conn) : "conn");
+    }
+    if (st->next_placement > now) {
+        char t[24];
+        place_client_format_wait(st->next_placement - now, t, sizeof t);
+        snprintf(cool, sizeof cool, level <= 1 ? "wait %s" : "%s", t);
+    } else {
+        snprintf(cool, sizeof cool, "ready");
+    }
+    if (st->pending)
+        snprintf(cool + strlen(cool), sizeof cool - strlen(cool), level <= 1 ? ", %d sending" : "+%d",
+                 st->pending);
+    if (st->have_user) {
+        const char *u = st->user.username;
+        if (level == 0)
+            snprintf(who, sizeof who, "%s%s%s", sep, u, st->user.is_guest ? " (guest)" : "");
+        else if (level < 3 || strlen(u) <= 12)
+            snprintf(who, sizeof who, "%s%s", sep, u);
+        else
+            snprintf(who, sizeof who, "%s%.11s~", sep, u);
+    }
+    place_client_canvas cv;
+    place_client_canvas_view(a->c, &cv);
+    if (cv.width && a->v.cx < (int)cv.width && a->v.cy < (int)cv.height) {
+        int c = cv.pixels[(size_t)a->v.cy * cv.width + (size_t)a->v.cx];
+        if (level >= 3)
+            snprintf(under, sizeof under, " #%c", "0123456789abcdef"[c & 15]);
+        else
+            snprintf(under, sizeof under, " %s", place_color_name(c));
+    }
+    if (level == 0)
+        snprintf(pos, sizeof pos, "x=%d y=%d%s", a->v.cx, a->v.cy, under);
+    else
+        snprintf(pos, sizeof pos, "%d,%d%s", a->v.cx, a->v.cy, under);
+    char key = "0123456789abcdef"[a->selected];
+    if (level <= 1)
+        snprintf(paint, sizeof paint, "paint %c %s", key, place_color_name(a->selected));
+    else if (level == 2)
+        snprintf(paint, sizeof paint, "%c %s", key, place_color_name(a->selected));
+    else
+        snprintf(paint, sizeof paint, "paint #%c", key);
+    const char *zl = level == 0 ? "zoom " : "";
+    if (a->v.zoom >= 1)
+        snprintf(zoom, sizeof zoom, "%s%dx", zl, a->v.zoom);
+    else
+        snprintf(zoom, sizeof zoom, "%s1/%d", zl, -a->v.zoom);
+    int n = snprintf(line, cap, " %s%s%s%s%s%s%s%s%s", conn, sep, pos, sep, paint, sep, cool, who,
+                     level >= 2 ? "|" : " | ");
+    if (n < 0 || (size_t)n >= cap)
+        return (int)cap - 1;
+    int z = snprintf(line + n, cap - (size_t)n, "%s", zoom);
+    return z < 0 || (size_t)(n + z) >= cap ? (int)cap - 1 : n + z;
+}
+
+/* Connection, cursor and the colour under it, the chosen colour, the cooldown, who, the zoom:
+ * in the fewest words that fit the width (80 columns hold them all). */
 static void draw_status(app *a)
 {
     place_client_status st;
     place_client_get_status(a->c, &st);
-    int64_t now = place_client_now_ms();
-    char conn[96], cool[48], who[80] = "", under[32] = "";
-    if (st.conn == PLACE_CONN_DISCONNECTED) {
-        char t[24];
-        place_client_format_wait(st.retry_at > now ? st.retry_at - now : 0, t, sizeof t);
-        snprintf(conn, sizeof conn, "disconnected, retry in %s (stale)", t);
-    } else {
-        snprintf(conn, sizeof conn, "%s%s", place_client_conn_name(st.conn),
-                 st.stale && st.conn == PLACE_CONN_CONNECTED ? " (catching up)" : "");
-    }
-    if (st.next_placement > now) {
-        char t[24];
-        place_client_format_wait(st.next_placement - now, t, sizeof t);
-        snprintf(cool, sizeof cool, "wait %s", t);
-    } else {
-        snprintf(cool, sizeof cool, "ready");
-    }
-    if (st.pending)
-        snprintf(cool + strlen(cool), sizeof cool - strlen(cool), ", %d sending", st.pending);
-    if (st.have_user)
-        snprintf(who, sizeof who, " | %s%s", st.user.username, st.user.is_guest ? " (guest)" : "");
-    place_client_canvas cv;
-    place_client_canvas_view(a->c, &cv);
-    if (cv.width && a->v.cx < (int)cv.width && a->v.cy < (int)cv.height)
-        snprintf(under, sizeof under, " %s",
-                 place_color_name(cv.pixels[(size_t)a->v.cy * cv.width + (size_t)a->v.cx]));
-    char zoom[24];
-    if (a->v.zoom >= 1)
-        snprintf(zoom, sizeof zoom, "zoom %dx", a->v.zoom);
-    else
-        snprintf(zoom, sizeof zoom, "zoom 1/%d", -a->v.zoom);
     char line[512];
-    snprintf(line, sizeof line, " %s | x=%d y=%d%s | paint %c %s | %s%s | %s", conn, a->v.cx,
-             a->v.cy, under, "0123456789abcdef"[a->selected], place_color_name(a->selected), cool,
-             who, zoom);
+    int len = 0;
+    for (int level = 0; level <= 3; level++) {
+        len = status_text(a, &st, level, line, sizeof line);
+        if (len <= COLS)
+            break;
+    }
     int row = status_row();
     attron(A_REVERSE);
     mvaddnstr(row, 0, line, COLS);
-    int len = (int)strlen(line);
     for (int x = len; x < COLS; x++)
         mvaddch(row, x, ' ');
     attroff(A_REVERSE);
@@ -230,6 +288,7 @@ static const char *const help_lines[] = {
     "Space, Enter       place the colour under the cursor",
     "g                  go to coordinates (x,y then Enter)",
     "i                  who placed the pixel under the cursor",
+    "r                  disconnected: reconnect now",
     "?                  this help",
     "Ctrl-L             redraw the screen",
     "q, Ctrl-C          quit",
@@ -458,8 +517,8 @@ static void on_mouse(app *a)
         a->dragged = 0;
         if (!click)
             return;
-        if (me.y == palette_row() && me.x / PALETTE_CELL < PLACE_COLORS) {
-            a->selected = me.x / PALETTE_CELL;
+        if (me.y == palette_row() && me.x / palette_cell() < PLACE_COLORS) {
+            a->selected = me.x / palette_cell();
             return;
         }
         if (me.y < canvas_rows()) {
@@ -537,6 +596,12 @@ static void on_key(app *a, wint_t ch, int is_key)
             say(a, 0, "Asking who placed %d,%d...", a->v.cx, a->v.cy);
         else
             say(a, 1, "There is no pixel history to ask for here.");
+        break;
+    case 'r':
+        if (place_client_reconnect_now(a->c) == 0)
+            say(a, 0, "Reconnecting now...");
+        else
+            say(a, 0, "Not disconnected: nothing to retry.");
         break;
     case '?': a->mode = MODE_HELP; break;
     case 12: clearok(curscr, TRUE); a->full = 1; break; /* Ctrl-L */

@@ -190,6 +190,17 @@ void place_client_free(place_client *c)
     free(c);
 }
 
+static void conn_event(place_client *c, place_client_conn conn, const char *why);
+
+int place_client_reconnect_now(place_client *c)
+{
+    if (c->offline || !c->ws || c->conn != PLACE_CONN_DISCONNECTED)
+        return PLACE_ERANGE;
+    conn_event(c, PLACE_CONN_CONNECTING, NULL);
+    client_ws_retry_now(c->ws);
+    return 0;
+}
+
 /* ---- turning network input into state ---- */
 
 static void want_snapshot(place_client *c, int64_t delay_ms)

@@ -99,6 +99,9 @@ void client_http_wake_at(client_http *h, int64_t at);
 int client_ws_start(struct place_client *c, client_ws **out);
 /* Closes the connection, stops the thread, frees everything. Accepts NULL. */
 void client_ws_stop(client_ws *w);
+
+/* Disconnected and waiting out a backoff step: try to connect now. Any thread. */
+void client_ws_retry_now(client_ws *w);
 /* Queues a text message for the current connection (dropped if there is none). Any thread. */
 void client_ws_send(client_ws *w, const char *text);
 

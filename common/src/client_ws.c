@@ -49,6 +49,7 @@ struct client_ws {
     pthread_mutex_t lock;
     outmsg *out_head, *out_tail;
     volatile int stop;
+    volatile int retry_now; /* the player asked to try again at once */
 };
 
 static int64_t now_ms(void)
@@ -304,6 +305,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             lost(w, "The connection to the server was lost.");
         break;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        if (w && w->retry_now) {
+            w->retry_now = 0;
+            /* waiting out a backoff step: the attempt starts now instead */
+            if (!w->attempt_live && !w->stop)
+                lws_sul_schedule(w->ctx, 0, &w->sul_connect, connect_cb, 1);
+        }
         if (w && w->wsi && w->established && out_pending(w))
             lws_callback_on_writable(w->wsi);
         break;
@@ -382,6 +389,14 @@ int client_ws_start(struct place_client *c, client_ws **out)
     w->started = 1;
     *out = w;
     return 0;
+}
+
+void client_ws_retry_now(client_ws *w)
+{
+    if (!w)
+        return;
+    w->retry_now = 1;
+    lws_cancel_service(w->ctx);
 }
 
 void client_ws_stop(client_ws *w)

@@ -70,6 +70,12 @@ async function history(url, x, y) {
   return (await fetch(`${url}/api/v1/pixel?x=${x}&y=${y}`)).json();
 }
 
+// The status line names the cursor as x=5 y=6, or 5,6 when it is short of room.
+function cursorAt(t, x, y) {
+  const line = t.statusLine();
+  return line.includes(`x=${x} y=${y}`) || new RegExp(`[ |]${x},${y}[ |]`).test(line);
+}
+
 function goTo(t, x, y) {
   t.keys('g', `${x},${y}`, 'Enter');
 }
@@ -82,11 +88,11 @@ test('placing a pixel shows it at once and the server stores it', async () => {
   assert.equal(t.pixel(5, 6), pal[0], 'a fresh canvas is white');
 
   goTo(t, 5, 6);
-  await t.waitFor((s) => s.statusLine().includes('x=5 y=6'), 'the cursor at 5,6');
+  await t.waitFor((s) => cursorAt(s, 5, 6), 'the cursor at 5,6');
   t.keys('c', 'Space'); // c = palette index 12, blue
   await t.waitFor((s) => s.messageLine().includes('Placed blue at 5,6.'), 'the placed message');
   goTo(t, 30, 30); // the cursor previews the chosen colour: move it off the pixel
-  await t.waitFor((s) => s.statusLine().includes('x=30 y=30'), 'the cursor at 30,30');
+  await t.waitFor((s) => cursorAt(s, 30, 30), 'the cursor at 30,30');
   assert.equal(t.pixel(5, 6), pal[12], 'the terminal shows blue at 5,6');
   assert.equal(t.pixel(5, 7), pal[0], 'the pixel below is still white');
 
@@ -128,13 +134,13 @@ test("another client's pixel appears, and a pixel refused for cooldown is rolled
   await t.waitFor((s) => s.pixel(20, 21) === pal[5], "the other client's red pixel at 20,21");
 
   goTo(t, 8, 9);
-  await t.waitFor((s) => s.statusLine().includes('x=8 y=9'), 'the cursor at 8,9');
+  await t.waitFor((s) => cursorAt(s, 8, 9), 'the cursor at 8,9');
   t.keys('d', 'Space'); // d = 13, dark blue
   await t.waitFor((s) => s.messageLine().includes('Pixel at 8,9 taken back: Too soon'),
     'the rollback message in words');
   assert.match(t.statusLine(), /\| wait (\d+:\d\d|\d+ s) \|/, 'the status line counts the cooldown down');
   goTo(t, 40, 40);
-  await t.waitFor((s) => s.statusLine().includes('x=40 y=40'), 'the cursor at 40,40');
+  await t.waitFor((s) => cursorAt(s, 40, 40), 'the cursor at 40,40');
   assert.equal(t.pixel(8, 9), pal[0], 'the refused pixel is white again');
   assert.deepEqual((await history(srv.url, 8, 9)).placements, [], 'the server did not store it');
   const snap = await snapshotShows(srv.url, 20, 21, 5);
@@ -157,17 +163,22 @@ test('the client reconnects by itself after the server restarts', async () => {
   await t.waitFor((s) => s.messageLine().includes('Placed red at 2,3.'), 'the first placement');
 
   await srv.kill9();
-  await t.waitFor((s) => /disconnected, retry in/.test(s.statusLine()), 'the status line to say disconnected');
-  assert.match(t.statusLine(), /\(stale\)/);
+  await t.waitFor((s) => /(disconnected, retry in|offline, retry) \d+ s/.test(s.statusLine()), 'the status line to say disconnected');
   goTo(t, 30, 30);
-  await t.waitFor((s) => s.statusLine().includes('x=30 y=30'), 'the cursor at 30,30');
+  await t.waitFor((s) => cursorAt(s, 30, 30), 'the cursor at 30,30');
   assert.equal(t.pixel(2, 3), pal[5], 'the canvas stays on screen while disconnected');
 
-  // Same port, same data directory.
+  // Same port, same data directory; the client notices within the backoff step it shows
   const again = await startServer({ dataDir: srv.dataDir, args: ['--cooldown', '0', '--port', String(srv.port)] });
   cleanups.push(async () => { await again.stop(); });
   assert.equal(again.port, srv.port);
+  const step = /retry(?: in)? (\d+) s/.exec(t.statusLine());
+  const backAt = Date.now();
   await t.waitFor(connected, 'the status line to say connected again', 20000);
+  if (step) {
+    const took = Date.now() - backAt;
+    assert.ok(took <= Number(step[1]) * 1000 + 1500, `reconnected ${took} ms after the server came back, the step was ${step[1]} s`);
+  }
 
   const other = await connect(again.wsUrl);
   cleanups.push(() => other.close());
@@ -181,6 +192,28 @@ test('the client reconnects by itself after the server restarts', async () => {
   const snap = await snapshotShows(again.url, 13, 14, 14);
   assert.equal(snap.get(13, 14), 14);
   assert.equal(snap.get(2, 3), 5);
+  await finish(t);
+});
+
+test('r reconnects at once instead of waiting out the backoff', async () => {
+  const srv = await server(['--cooldown', '0']);
+  const t = tui(srv.url);
+  await t.waitFor(connected, 'the status line to say connected');
+  t.keys('r');
+  await t.waitFor((s) => s.messageLine().includes('Not disconnected: nothing to retry.'), 'r while connected');
+  await srv.kill9();
+  // after a few failed attempts the wait is several seconds long
+  const wait = await t.waitFor((s) => {
+    const m = /retry(?: in)? (\d+) s/.exec(s.statusLine());
+    return m && Number(m[1]) >= 4 ? Number(m[1]) : null;
+  }, 'a backoff step of 4 s or more', 15000);
+  const again = await startServer({ dataDir: srv.dataDir, args: ['--cooldown', '0', '--port', String(srv.port)] });
+  cleanups.push(async () => { await again.stop(); });
+  const t0 = Date.now();
+  t.keys('r');
+  await t.waitFor(connected, 'connected again after r', 5000);
+  const took = Date.now() - t0;
+  assert.ok(took < (wait - 1) * 1000, `r took ${took} ms; the countdown said ${wait} s`);
   await finish(t);
 });
 
@@ -215,10 +248,31 @@ test('usable at 80x24, and a resize redraws the layout', async () => {
   t.keys('5', 'Space');
   await t.waitFor((s) => s.messageLine().includes('Placed red at 10,10.'), 'placing at 80x24');
   assert.match(t.text().split('\n')[21], /^0\u2588\u2588 1\u2588\u2588 /, 'the palette bar');
+  // every field of the status line at 80 columns: connection, cursor and the colour under it,
+  // the chosen colour, the cooldown, who, the zoom
+  const me = await t.waitFor((s) => /guest-[0-9a-f]+/.exec(s.statusLine()), 'the guest name');
+  const fields = (width, s) => {
+    const line = s.statusLine();
+    assert.ok(line.trimEnd().length <= width, `status line too long: ${line}`);
+    assert.match(line, /^ (connected|live) ?\|/, 'the connection');
+    assert.match(line, /\b10,10 red ?\|/, 'the cursor and the colour under it');
+    assert.match(line, /\| ?(paint )?5 red ?\|/, 'the chosen colour');
+    assert.match(line, /\| ?ready ?\|/, 'the cooldown');
+    assert.ok(line.includes(me[0]), `the name ${me[0]} in ${line}`);
+    assert.match(line, /\| ?1\/2 *$/, 'the zoom');
+  };
+  fields(80, t);
+  // and at 60 columns, where the palette keeps all 16 keys too
+  t.resize(60, 24);
+  await t.waitFor((s) => s.size().cols === 60 && /^ live\|/.test(s.statusLine()), 'the status line at 60 columns');
+  goTo(t, 10, 10);
+  await t.waitFor((s) => s.statusLine().includes('10,10 red'), 'the cursor at 10,10');
+  fields(60, t);
+  assert.match(t.text().split('\n')[21], /^0\u2588 1\u2588 .* f\u2588 /, 'all 16 colours on the palette bar');
   t.resize(100, 40);
   await t.waitFor((s) => s.size().rows === 40 && connected(s), 'the status line on the last-but-one row');
   goTo(t, 30, 30);
-  await t.waitFor((s) => s.statusLine().includes('x=30 y=30'), 'the cursor at 30,30');
+  await t.waitFor((s) => cursorAt(s, 30, 30), 'the cursor at 30,30');
   assert.equal(t.pixel(10, 10), pal[5], 'after the resize the canvas is whole at zoom 1');
   await finish(t);
 });
@@ -281,7 +335,7 @@ test('the mouse chooses colours, places, zooms, and a drag does not place', asyn
   await t.mouse(64, 30, 10); // wheel up
   await t.waitFor((s) => s.statusLine().includes('zoom 2x'), 'the wheel zooming in');
   goTo(t, 0, 0);
-  await t.waitFor((s) => s.statusLine().includes('x=0 y=0'), 'the cursor at 0,0');
+  await t.waitFor((s) => cursorAt(s, 0, 0), 'the cursor at 0,0');
   // Zoomed 2x with the canvas's corner at the screen's: pixel (10,10) is cells 20-21 of row 10,
   // both halves.
   const row = t.screen()[10];

@@ -164,6 +164,11 @@ void place_client_get_status(place_client *c, place_client_status *out);
  * again.", "Not connected to the server.") and nothing changed. */
 int place_client_place(place_client *c, int x, int y, int color, char *why, size_t whylen);
 
+/* Disconnected and waiting out a backoff step: tries to connect now (the player pressed
+ * "retry"). The status goes to CONNECTING; a failure starts the next, longer, step. Returns 0,
+ * or PLACE_ERANGE when not disconnected. */
+int place_client_reconnect_now(place_client *c);
+
 /* Asks who placed (x, y) and when; the answer comes as a PIXEL_INFO event. Returns 0, or a
  * negative code (offline, out of bounds). */
 int place_client_pixel_info(place_client *c, int x, int y);
