@@ -62,8 +62,29 @@ static const cfg_row rows[] = {
             "where GET /api/v1/canvas redirects; default: the server's own snapshot"),
     BOOL_ROW("guests-can-place", guests_can_place, "yes",
              "whether guests (not registered) may place pixels"),
-    INT_ROW("max-conns-per-ip", max_conns_per_ip, 0, 1000000, "64", "N",
-            "WebSocket connections one address may hold (0: no limit)"),
+    INT_ROW("max-conns-per-ip", max_conns_per_ip, 0, 1000000, "256", "N",
+            "TCP connections (HTTP and WebSocket together) one address may hold; an IPv6 "
+            "address counts as its /64 (0: no limit)"),
+    INT_ROW("max-conns", max_conns, 0, 10000000, "0", "N",
+            "connections the server holds in all; beyond it a new one is refused at once "
+            "(0: the descriptor limit less a reserve of 128)"),
+    INT_ROW("max-requests-per-ip", max_requests_per_ip, 0, 1000000, "256", "N",
+            "HTTP requests one address may have in flight (received, not yet answered; "
+            "0: no limit)"),
+    INT_ROW("max-unread-per-ip", max_unread_per_ip, 0, 4194304, "16384", "KIB",
+            "KiB of answers (e.g. snapshots) the server may hold unread for one address; "
+            "beyond it a request is answered 503 (0: no limit)"),
+    INT_ROW("max-hashes-per-ip", max_hashes_per_ip, 0, 1000, "4", "N",
+            "logins and registrations (password hashes) one address may have queued or "
+            "running; beyond it 429 RATE_LIMITED (0: no limit)"),
+    INT_ROW("request-timeout", request_timeout, 1, 3600, "10", "SEC",
+            "a request's headers and body must arrive within this (counted from the "
+            "connection or from the end of the previous answer), else the connection is closed"),
+    INT_ROW("response-timeout", response_timeout, 1, 3600, "60", "SEC",
+            "an answer the client has not read within this is dropped with its connection"),
+    STR_ROW("allowed-origin", allowed_origin, "", "ORIGIN[,ORIGIN...]",
+            "WebSocket Origins accepted besides the server's own (e.g. https://place.example); "
+            "a request without Origin (native clients) is accepted"),
     STR_ROW("trusted-proxy", trusted_proxy, "", "CIDR[,CIDR...]",
             "proxies (e.g. nginx) whose X-Forwarded-For / X-Real-IP name the client's address; "
             "requests from any other address are counted as that address, whatever they claim"),

@@ -20,7 +20,14 @@ typedef struct place_config {
     int batch_ms;
     char cdn_url[512];
     int guests_can_place;
-    int max_conns_per_ip;
+    int max_conns_per_ip;     /* TCP connections (HTTP and WebSocket) per address */
+    int max_conns;            /* all connections; 0: the descriptor limit less a reserve */
+    int max_requests_per_ip;  /* HTTP requests in flight per address */
+    int max_unread_per_ip;    /* KiB of answers held unread per address */
+    int max_hashes_per_ip;    /* password hashes queued or running per address */
+    int request_timeout;      /* s: a request's headers and body complete */
+    int response_timeout;     /* s: an answer read by the client */
+    char allowed_origin[1024]; /* WebSocket Origins allowed besides the server's own */
     char trusted_proxy[512]; /* comma-separated address blocks (peer.h) */
     int max_guests; /* guests that never placed, held in memory (the oldest idle one goes) */
     char cooldown_scope[16]; /* account | guests | address (backend.h: backend_cooldown_scope) */

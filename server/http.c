@@ -12,6 +12,7 @@
 
 #include "auth.h"
 #include "canvas.h"
+#include "conn.h"
 #include "session.h"
 #include "views.h"
 #include "ws.h"
@@ -46,6 +47,10 @@ static void req_free(http_req *r)
     free(r->body);
     free(r->resp);
     canvas_snap_unref(r->snap);
+    if (r->holds_request)
+        budget_give(r->budget, BUDGET_REQUESTS, 1);
+    budget_give(r->budget, BUDGET_UNREAD, r->holds_unread);
+    budget_unref(r->budget);
     free(r);
 }
 
@@ -287,6 +292,7 @@ static int transaction_done(struct lws *wsi)
 {
     if (lws_http_transaction_completed(wsi))
         return -1;
+    conn_phase_set(wsi, CONN_IDLE);
     lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, IDLE_SECS);
     return 0;
 }
@@ -325,6 +331,7 @@ static int serve_static(http_req *r, const char *uri)
                                                         : "application/octet-stream";
     }
     http_add_header(r, "Cache-Control", "no-cache");
+    conn_phase_set(wsi, CONN_SENDING);
     int n = lws_serve_http_file(wsi, file, mime, r->headers, (int)r->headers_len);
     /* lws owns the transaction from here */
     http_pss *pss = lws_wsi_user(wsi);
@@ -347,11 +354,19 @@ static int method_of(struct lws *wsi)
     return M_OTHER;
 }
 
+/* The request's Content-Length: 0 when absent, -1 when it is not one decimal number (a sign,
+ * a list, spaces inside, or too long to be a real body). */
 static long long content_length(struct lws *wsi)
 {
     char buf[32];
-    if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
+    int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+    if (n <= 0)
         return 0;
+    if (n > 15 || lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_CONTENT_LENGTH) != n)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (buf[i] < '0' || buf[i] > '9')
+            return -1;
     return atoll(buf);
 }
 
@@ -374,9 +389,39 @@ static int on_http(place_server *srv, http_pss *pss, struct lws *wsi, const char
     int method = method_of(wsi);
     long long clen = content_length(wsi);
     r->close_after = method != M_GET && clen > 0; /* until the body is read */
+    conn_phase_set(wsi, CONN_WORKING);
     if (!srv->store) {
         r->close_after = 1;
         http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, "The server is stopping.");
+        return 0;
+    }
+    /* what the request may hold: counted for its client's address */
+    int over;
+    r->budget = budget_hold(conn_attribute(wsi, r->addr, &over));
+    if (over) {
+        r->close_after = 1;
+        http_reply_error(r, 429, PLACE_ERR_TOO_MANY_CONNECTIONS, NULL);
+        return 0;
+    }
+    if (budget_take(r->budget, BUDGET_REQUESTS, 1) < 0) {
+        r->close_after = 1;
+        http_add_header(r, "Retry-After", "1");
+        http_reply_error(r, 429, PLACE_ERR_RATE_LIMITED,
+                         "Too many requests from your address at once; try again in a moment.");
+        return 0;
+    }
+    r->holds_request = 1;
+    /* what placed does not implement is refused plainly, and the connection closed, so that
+     * the rest of a body it cannot delimit is never read as the next request */
+    if (clen < 0) {
+        r->close_after = 1;
+        http_reply_error(r, 400, PLACE_ERR_BAD_REQUEST, "Content-Length must be one whole number.");
+        return 0;
+    }
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+        r->close_after = 1;
+        http_reply_error(r, 411, PLACE_ERR_BAD_REQUEST,
+                         "Send the body with a Content-Length; chunked bodies are not accepted.");
         return 0;
     }
 
@@ -443,8 +488,10 @@ static int on_http(place_server *srv, http_pss *pss, struct lws *wsi, const char
             http_reply_error(r, 413, PLACE_ERR_TOO_LARGE, "The request body is over 4 KiB.");
             return 0;
         }
-        if (clen > 0)
+        if (clen > 0) {
+            conn_phase_set(wsi, CONN_RECEIVING);
             return 0; /* the handler runs when the body is complete */
+        }
     }
     route->handler(r);
     return 0;
@@ -472,6 +519,8 @@ static void on_body_done(http_req *r)
 {
     if (r->ready || r->pending || !r->route)
         return;
+    if (r->wsi)
+        conn_phase_set(r->wsi, CONN_WORKING);
     r->close_after = 0;
     if (!r->srv->store) { /* the body came during a stop: the store is gone */
         r->close_after = 1;
@@ -486,12 +535,37 @@ static void on_body_done(http_req *r)
     r->route->handler(r);
 }
 
+/* An answer about to be written holds up to CHUNK bytes in lws while the client does not read
+ * (lws keeps what the socket did not take of each write): that is counted against the address's
+ * --max-unread-per-ip. Over it, the answer becomes a short 503 instead. Returns 0 or -1. */
+static int hold_unread(http_req *r)
+{
+    size_t n = r->resp_len < CHUNK ? r->resp_len : CHUNK;
+    if (n <= 1024 || !r->budget)
+        return 0;
+    if (budget_take(r->budget, BUDGET_UNREAD, n) == 0) {
+        r->holds_unread = n;
+        return 0;
+    }
+    canvas_snap_unref(r->snap);
+    r->snap = NULL;
+    r->headers_len = 0;
+    r->close_after = 1;
+    http_add_header(r, "Retry-After", "5");
+    http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE,
+                     "Too many answers to your address are still unread; try again in a moment.");
+    return 0;
+}
+
 static int on_writable(http_pss *pss, struct lws *wsi)
 {
     http_req *r = pss->req;
     if (!r || !r->ready)
         return 0;
     if (!r->headers_sent) {
+        if (hold_unread(r) < 0)
+            return -1;
+        conn_phase_set(wsi, CONN_SENDING);
         unsigned char buf[LWS_PRE + 1536], *start = buf + LWS_PRE, *p = start,
                                            *end = buf + sizeof buf - 1;
         if (lws_add_http_common_headers(wsi, (unsigned int)r->status, r->ctype,
@@ -554,6 +628,14 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 {
     http_pss *pss = user;
     switch (reason) {
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        return conn_filter(user);
+    case LWS_CALLBACK_WSI_CREATE:
+        conn_created(wsi);
+        return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+        conn_gone(wsi);
+        return 0;
     case LWS_CALLBACK_HTTP:
         return on_http(lws_context_user(lws_get_context(wsi)), pss, wsi, in);
     case LWS_CALLBACK_HTTP_BODY:

@@ -7,6 +7,7 @@
 #include <libwebsockets.h>
 #include <stddef.h>
 
+#include "budget.h"
 #include "server.h"
 
 #define HTTP_MAX_BODY 4096
@@ -41,6 +42,10 @@ typedef struct http_req {
     int headers_sent;
     int close_after;
     uint32_t qx, qy; /* /api/v1/pixel's coordinates */
+    /* what the request holds of its address's budgets (budget.h) */
+    budget_addr *budget; /* its address's entry, referenced; NULL: not counted */
+    int holds_request;
+    size_t holds_unread;
 } http_req;
 
 typedef void (*http_handler)(http_req *r);

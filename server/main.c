@@ -22,6 +22,7 @@
 #include "broadcast.h"
 #include "canvas.h"
 #include "config.h"
+#include "conn.h"
 #include "http.h"
 #include "server.h"
 #include "util.h"
@@ -247,7 +248,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "placed: %s\n", err);
         return 1;
     }
-    if (ws_init(&g.loop) < 0 || bcast_init(&g.loop, srv->cfg.batch_ms, seq, ws_on_frame) < 0 ||
+    budget_set_limit(BUDGET_REQUESTS, (size_t)srv->cfg.max_requests_per_ip);
+    budget_set_limit(BUDGET_UNREAD, (size_t)srv->cfg.max_unread_per_ip * 1024);
+    budget_set_limit(BUDGET_HASHES, (size_t)srv->cfg.max_hashes_per_ip);
+    if (conn_init(srv) < 0 || ws_init(&g.loop) < 0 || bcast_init(&g.loop, srv->cfg.batch_ms, seq, ws_on_frame) < 0 ||
         admin_listen(srv) < 0) {
         fprintf(stderr, "placed: cannot start (timers or control socket in %s)\n",
                 srv->cfg.data_dir);
@@ -268,6 +272,7 @@ int main(int argc, char **argv)
     uv_run(&g.loop, UV_RUN_DEFAULT);
 
     ws_close();
+    conn_close();
     bcast_close();
     canvas_close();
     lws_context_destroy(srv->ctx);

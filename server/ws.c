@@ -10,12 +10,13 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
-#include <uthash.h>
 
 #include "bans.h"
 #include "broadcast.h"
 #include "canvas.h"
+#include "conn.h"
 #include "session.h"
 #include "util.h"
 #include "views.h"
@@ -42,12 +43,6 @@ typedef struct tmsg {
     unsigned char buf[]; /* LWS_PRE + len */
 } tmsg;
 
-typedef struct ip_count {
-    char ip[PEER_ADDR_MAX];
-    int n;
-    UT_hash_handle hh;
-} ip_count;
-
 struct ws_conn;
 
 typedef struct place_req {
@@ -59,7 +54,6 @@ typedef struct place_req {
 typedef struct ws_conn {
     struct lws *wsi;
     struct ws_conn *prev, *next;
-    ip_count *ip;
     tmsg *q_head, *q_tail;
     place_req *reqs;
     char *frag; /* a text message arriving in pieces */
@@ -80,13 +74,12 @@ typedef struct ws_conn {
     uint8_t resync_due; /* skipped forward: a resync goes out before the next frame */
     char user_id[BACKEND_ID_LEN + 1];
     char token[BACKEND_TOKEN_LEN + 1];
-    char addr[PEER_ADDR_MAX]; /* the client's address (peer_of); ip->ip is its bucket */
+    char addr[PEER_ADDR_MAX]; /* the client's address (peer_of) */
 } ws_conn;
 
 static struct {
     ws_conn *conns;
     size_t count;
-    ip_count *ips;
     ws_conn *round_next; /* the next connection the current broadcast round visits */
     int round_again;     /* a frame came out during the round: another round follows */
     uv_timer_t round_timer;
@@ -248,7 +241,7 @@ static void on_place(place_server *srv, ws_conn *c, const place_msg_place *m)
     if (c->reqs)
         c->reqs->prev = q;
     c->reqs = q;
-    if (b->ops->place(b, c->user_id, c->ip ? c->ip->ip : "", (uint32_t)m->x, (uint32_t)m->y, (int)m->color, place_done,
+    if (b->ops->place(b, c->user_id, budget_key(conn_addr(c->wsi)), (uint32_t)m->x, (uint32_t)m->y, (int)m->color, place_done,
                       q) < 0) {
         q->conn = NULL;
         c->reqs = q->next;
@@ -387,6 +380,35 @@ static int refuse_upgrade(struct lws *wsi, int status, place_err code, const cha
     return -1;
 }
 
+/* The upgrade request's Origin: none (native clients), the server's own (scheme + Host) or one
+ * listed in --allowed-origin. A browser always sends it, so a page elsewhere cannot open a
+ * socket with the player's cookie. Returns 1 if acceptable. */
+static int origin_ok(place_server *srv, struct lws *wsi)
+{
+    char origin[256], host[256], own[300];
+    int n = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN);
+    if (n <= 0)
+        return 1;
+    if (n >= (int)sizeof origin || lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) < 0)
+        return 0;
+    if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) > 0) {
+        const char *scheme = strncmp(origin, "https://", 8) ? "http://" : "https://";
+        snprintf(own, sizeof own, "%s%s", scheme, host);
+        if (!strcasecmp(origin, own))
+            return 1;
+    }
+    size_t len = strlen(origin);
+    for (const char *p = srv->cfg.allowed_origin; *p;) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        size_t item = strcspn(p, ", ");
+        if (item && item == len && !strncasecmp(p, origin, len))
+            return 1;
+        p += item;
+    }
+    return 0;
+}
+
 static int on_filter(place_server *srv, ws_conn *c, struct lws *wsi)
 {
     char uri[64];
@@ -394,12 +416,16 @@ static int on_filter(place_server *srv, ws_conn *c, struct lws *wsi)
         return -1;
     if (srv->shutting_down || !c)
         return -1;
-    char ip[PEER_ADDR_MAX];
+    if (!origin_ok(srv, wsi))
+        return refuse_upgrade(wsi, 403, PLACE_ERR_NOT_ALLOWED,
+                              "This page's origin may not open a socket here (see --allowed-origin).",
+                              0);
+    /* counted with the connection at accept; one from a trusted proxy is counted here for the
+     * address it forwards */
+    int over;
     peer_of(&srv->proxies, wsi, c->addr);
-    peer_bucket(c->addr, ip);
-    ip_count *e;
-    HASH_FIND_STR(ws.ips, ip, e);
-    if (srv->cfg.max_conns_per_ip > 0 && e && e->n >= srv->cfg.max_conns_per_ip)
+    conn_attribute(wsi, c->addr, &over);
+    if (over)
         return refuse_upgrade(wsi, 429, PLACE_ERR_TOO_MANY_CONNECTIONS, NULL, 0);
     backend_user u;
     int created;
@@ -422,14 +448,6 @@ static int on_filter(place_server *srv, ws_conn *c, struct lws *wsi)
     memcpy(c->user_id, u.id, sizeof c->user_id);
     c->is_guest = (uint8_t)u.is_guest;
     c->new_session = (uint8_t)created;
-    if (!e) {
-        if (!(e = calloc(1, sizeof *e)))
-            return -1;
-        snprintf(e->ip, sizeof e->ip, "%s", ip);
-        HASH_ADD_STR(ws.ips, ip, e);
-    }
-    e->n++; /* counted from here so that simultaneous upgrades cannot overrun the limit */
-    c->ip = e;
     return 0;
 }
 
@@ -437,6 +455,7 @@ static void on_established(place_server *srv, ws_conn *c, struct lws *wsi)
 {
     int sndbuf = WS_SNDBUF;
     setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    conn_phase_set(wsi, CONN_WEBSOCKET);
     c->wsi = wsi;
     c->next = ws.conns;
     if (ws.conns)
@@ -458,7 +477,7 @@ static void on_established(place_server *srv, ws_conn *c, struct lws *wsi)
         return;
     } else {
         if (b->ops->addr_seen)
-            b->ops->addr_seen(b, c->user_id, c->ip ? c->ip->ip : "");
+            b->ops->addr_seen(b, c->user_id, budget_key(conn_addr(wsi)));
         if (!u.is_banned && addr_banned) {
             u.is_banned = 1;
             u.banned_until = ban.until;
@@ -486,13 +505,6 @@ static void on_established(place_server *srv, ws_conn *c, struct lws *wsi)
 
 static void on_closed(ws_conn *c)
 {
-    if (c->ip) {
-        if (--c->ip->n == 0) {
-            HASH_DEL(ws.ips, c->ip);
-            free(c->ip);
-        }
-        c->ip = NULL;
-    }
     if (c->wsi) {
         if (ws.round_next == c)
             ws.round_next = c->next;

@@ -1,6 +1,8 @@
 /* The shared listening socket (see reuseport.h). */
 #include "reuseport.h"
 
+#include "../conn.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -30,7 +32,9 @@ static void on_pause_over(uv_timer_t *t)
 static void on_readable(uv_poll_t *h, int status, int events)
 {
     for (int i = 0; i < ACCEPT_BURST; i++) {
-        int fd = accept4(rp.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct sockaddr_storage peer;
+        socklen_t plen = sizeof peer;
+        int fd = accept4(rp.fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
                 /* the connection stays queued in the kernel: try again a little later */
@@ -38,6 +42,10 @@ static void on_readable(uv_poll_t *h, int status, int events)
                 uv_timer_start(&rp.pause, on_pause_over, PAUSE_MS, 0);
             }
             return;
+        }
+        if (conn_admit(fd, &peer) < 0) { /* over a budget: refused at once */
+            close(fd);
+            continue;
         }
         if (!lws_adopt_socket_vhost(rp.vh, fd))
             close(fd); /* lws closes it itself on most failures; a NULL without that is rare */

@@ -1,9 +1,11 @@
-// Connection limits: --max-conns-per-ip refuses the extra WebSocket with HTTP 429 and JSON, the
-// others keep being served, and a slot frees when a connection closes.
+// Connection limits: --max-conns-per-ip counts an address's HTTP and WebSocket connections
+// together and refuses the extra one with HTTP 429 and JSON; other addresses and the held
+// connections keep being served, and a slot frees when a connection closes.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
 import { Client, connect } from './lib/client.js';
+import { request } from './lib/http.js';
 import { startServer } from './lib/server.js';
 
 // The raw answer to an upgrade request, so the 429 body can be read.
@@ -39,8 +41,14 @@ test('--max-conns-per-ip: the extra connection gets 429 TOO_MANY_CONNECTIONS', a
     // the held ones still work
     assert.equal((await held[0].placeAndWait(1, 1, 1, 'x')).type, 'placed');
     await held[1].pixel(1, 1, 1);
-    // plain HTTP is not counted
-    assert.equal((await fetch(`${srv.url}/api/v1/canvas/info`)).status, 200);
+    // plain HTTP counts too: refused from this address, served from another
+    const mine = await request(srv.port, '/api/v1/canvas/info');
+    assert.equal(mine.status, 429);
+    assert.equal(JSON.parse(mine.text).error, 'TOO_MANY_CONNECTIONS');
+    const other = await request(srv.port, '/api/v1/canvas/info', { from: '127.0.0.2' });
+    assert.equal(other.status, 200);
+    const otherWs = await connect(srv.wsUrl, undefined, { localAddress: '127.0.0.2' });
+    otherWs.close();
     held[2].close();
     await new Promise((res) => setTimeout(res, 200));
     const again = await connect(srv.wsUrl);

@@ -79,10 +79,13 @@ export function tokenFrom(res) {
 // A WebSocket client that records everything it receives and lets a test wait for a message.
 export class Client {
   // opts.localAddress: the loopback address to connect from (127.0.0.2 is another player);
-  // opts.headers: extra request headers (e.g. X-Forwarded-For).
+  // opts.headers: extra request headers (e.g. X-Forwarded-For); opts.origin: an Origin header.
   constructor(url, token, opts = {}) {
     const headers = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(opts.headers || {}) };
-    this.ws = new WebSocket(url, { headers, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
+    const wsOpts = { headers };
+    if (opts.localAddress) wsOpts.localAddress = opts.localAddress;
+    if (opts.origin) wsOpts.origin = opts.origin;
+    this.ws = new WebSocket(url, wsOpts);
     this.messages = []; // parsed JSON texts
     this.batches = [];  // decoded batch frames
     this.waiters = [];

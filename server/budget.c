@@ -1,0 +1,96 @@
+/* Per-address budgets (see budget.h). */
+#include "budget.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <uthash.h>
+
+#include "peer.h"
+
+struct budget_addr {
+    char key[PEER_ADDR_MAX];
+    size_t refs;
+    size_t held[BUDGET_KINDS];
+    UT_hash_handle hh;
+};
+
+static struct {
+    budget_addr *table;
+    size_t count;
+    size_t limit[BUDGET_KINDS];
+} bg;
+
+void budget_set_limit(budget_kind k, size_t limit)
+{
+    if (k < BUDGET_KINDS)
+        bg.limit[k] = limit;
+}
+
+budget_addr *budget_ref(const char *key)
+{
+    budget_addr *a;
+    HASH_FIND_STR(bg.table, key, a);
+    if (!a) {
+        if (!(a = calloc(1, sizeof *a)))
+            return NULL;
+        snprintf(a->key, sizeof a->key, "%s", key);
+        HASH_ADD_STR(bg.table, key, a);
+        bg.count++;
+    }
+    a->refs++;
+    return a;
+}
+
+budget_addr *budget_hold(budget_addr *a)
+{
+    if (a)
+        a->refs++;
+    return a;
+}
+
+void budget_unref(budget_addr *a)
+{
+    if (!a || --a->refs)
+        return;
+    HASH_DEL(bg.table, a);
+    bg.count--;
+    free(a);
+}
+
+int budget_take(budget_addr *a, budget_kind k, size_t n)
+{
+    if (!a)
+        return 0;
+    if (bg.limit[k] && a->held[k] + n > bg.limit[k])
+        return -1;
+    a->held[k] += n;
+    return 0;
+}
+
+int budget_fits(const char *key, budget_kind k, size_t n)
+{
+    budget_addr *a;
+    HASH_FIND_STR(bg.table, key, a);
+    return !bg.limit[k] || (a ? a->held[k] : 0) + n <= bg.limit[k];
+}
+
+void budget_give(budget_addr *a, budget_kind k, size_t n)
+{
+    if (a)
+        a->held[k] = a->held[k] > n ? a->held[k] - n : 0;
+}
+
+size_t budget_held(const budget_addr *a, budget_kind k)
+{
+    return a ? a->held[k] : 0;
+}
+
+const char *budget_key(const budget_addr *a)
+{
+    return a ? a->key : "";
+}
+
+size_t budget_count(void)
+{
+    return bg.count;
+}
