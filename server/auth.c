@@ -3,43 +3,105 @@
 
 #include <cjson/cJSON.h>
 #include <sodium.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "bans.h"
+#include "throttle.h"
+#include "util.h"
 #include "views.h"
 
 /* argon2id at the interactive limits takes 64 MiB and a core for a moment. At most
  * AUTH_RUNNING hashes run at once, so a login flood cannot take every thread-pool thread from
  * the snapshot, history reads and WAL checkpoints (libuv has 4) nor more than ~128 MiB; up to
- * AUTH_WAITING more wait their turn here, and beyond that a request is answered at once with
- * 503 UNAVAILABLE (and Retry-After). */
+ * AUTH_WAITING more wait their turn here.
+ *
+ * The line is shared fairly between addresses: one address may have at most
+ * --max-hashes-per-ip jobs queued or running (beyond: 429 RATE_LIMITED), and when the line is
+ * full a newcomer from an address holding fewer jobs than the greediest one takes the
+ * greediest address's last waiting place (that request is answered 503 UNAVAILABLE with
+ * Retry-After); only when every address holds as much as the newcomer's would is the newcomer
+ * itself turned away with 503. */
 #define AUTH_RUNNING 2
 #define AUTH_WAITING 32
+
+/* Failed logins: per address, 10 free then 1 s, 2 s, 4 s ... up to 5 min; per account, 5 free
+ * then 1 s doubling up to 60 s (short, because a stranger's failures lock the owner out too).
+ * Forgotten an hour after the last failure; a successful login clears its account. */
+#define FAIL_ADDR_FREE 10
+#define FAIL_ADDR_MAX_MS (5 * 60 * 1000)
+#define FAIL_USER_FREE 5
+#define FAIL_USER_MAX_MS (60 * 1000)
+#define FAIL_BASE_MS 1000
+#define FAIL_FORGET_MS (60 * 60 * 1000)
+#define FAIL_KEYS 100000
 
 typedef struct auth_job {
     uv_work_t work;
     uv_work_cb fn;
     uv_after_work_cb after;
-    struct auth_job *next; /* in the waiting line */
+    struct auth_job *prev, *next; /* in the waiting line */
     http_req *r;
+    budget_addr *who; /* the address it is counted for (referenced) */
     int ok;
+    int unknown; /* login: no such user; the dummy hash is checked instead */
     backend_user user; /* login: who the name belongs to */
     char name[BACKEND_NAME_MAX + 1];
     char password[AUTH_PASSWORD_MAX + 1];
     char hash[BACKEND_HASH_MAX + 1];
 } auth_job;
 
-static void job_free(auth_job *job)
-{
-    sodium_memzero(job->password, sizeof job->password);
-    free(job);
-}
-
 static struct {
     int running, waiting;
     auth_job *head, *tail;
+    throttle *fail_addr, *fail_user;
+    char dummy_hash[BACKEND_HASH_MAX + 1]; /* checked for unknown users: the same work */
 } line;
+
+static void job_free(auth_job *job)
+{
+    sodium_memzero(job->password, sizeof job->password);
+    budget_give(job->who, BUDGET_HASHES, 1);
+    budget_unref(job->who);
+    free(job);
+}
+
+int auth_init(void)
+{
+    char pw[33];
+    util_random_hex(pw, 16);
+    line.fail_addr = throttle_new(FAIL_KEYS, FAIL_ADDR_FREE, FAIL_BASE_MS, FAIL_ADDR_MAX_MS,
+                                  FAIL_FORGET_MS);
+    line.fail_user = throttle_new(FAIL_KEYS, FAIL_USER_FREE, FAIL_BASE_MS, FAIL_USER_MAX_MS,
+                                  FAIL_FORGET_MS);
+    int rc = crypto_pwhash_str(line.dummy_hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                               crypto_pwhash_MEMLIMIT_INTERACTIVE);
+    sodium_memzero(pw, sizeof pw);
+    return line.fail_addr && line.fail_user && rc == 0 ? 0 : -1;
+}
+
+void auth_close(void)
+{
+    throttle_free(line.fail_addr);
+    throttle_free(line.fail_user);
+    line.fail_addr = line.fail_user = NULL;
+}
+
+static void line_unlink(auth_job *job)
+{
+    if (job->prev)
+        job->prev->next = job->next;
+    else
+        line.head = job->next;
+    if (job->next)
+        job->next->prev = job->prev;
+    else
+        line.tail = job->prev;
+    job->prev = job->next = NULL;
+    line.waiting--;
+}
 
 static void job_done(uv_work_t *w, int status);
 
@@ -49,10 +111,7 @@ static void line_run(uv_loop_t *loop)
 {
     while (line.head && line.running < AUTH_RUNNING) {
         auth_job *job = line.head;
-        line.head = job->next;
-        if (!line.head)
-            line.tail = NULL;
-        line.waiting--;
+        line_unlink(job);
         if (!job->r->wsi || uv_queue_work(loop, &job->work, job->fn, job_done) < 0) {
             job->after(&job->work, UV_ECANCELED);
             continue;
@@ -70,20 +129,58 @@ static void job_done(uv_work_t *w, int status)
     line_run(loop);
 }
 
-/* Queues fn (on the thread pool) then after (on the loop) for job, or answers 503 and frees it
- * when AUTH_RUNNING + AUTH_WAITING jobs are already in hand. */
+static void reply_busy(http_req *r)
+{
+    http_add_header(r, "Retry-After", "1");
+    http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE,
+                     "Too many logins and registrations at once; try again in a moment.");
+}
+
+/* The line is full: makes room for a job of `who` by turning away the last waiting job of the
+ * address that holds the most, if that is more than `who` would hold. Returns 0 if room was
+ * made, -1 if not. */
+static int line_make_room(const budget_addr *who)
+{
+    auth_job *victim = NULL;
+    size_t most = budget_held(who, BUDGET_HASHES) + 1;
+    for (auth_job *j = line.tail; j; j = j->prev) {
+        size_t held = budget_held(j->who, BUDGET_HASHES);
+        if (held > most) {
+            most = held;
+            victim = j;
+        }
+    }
+    if (!victim)
+        return -1;
+    line_unlink(victim);
+    http_req *r = victim->r;
+    job_free(victim);
+    reply_busy(r); /* frees r if its connection is gone */
+    return 0;
+}
+
+/* Queues fn (on the thread pool) then after (on the loop) for job, counted for the request's
+ * address; answers (429 over the address's share, 503 when the line is full) and frees the
+ * job instead when there is no room for it. */
 static void job_submit(http_req *r, auth_job *job, uv_work_cb fn, uv_after_work_cb after)
 {
-    if (line.waiting >= AUTH_WAITING) {
+    if (budget_take(r->budget, BUDGET_HASHES, 1) < 0) {
         job_free(job);
-        http_add_header(r, "Retry-After", "1");
-        http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE,
-                         "Too many logins and registrations at once; try again in a moment.");
+        http_reply_rate_limited(r, 1000,
+                                "Too many logins and registrations from your address at once; "
+                                "try again in a moment.");
+        return;
+    }
+    job->who = budget_hold(r->budget);
+    if (line.waiting >= AUTH_WAITING && line_make_room(job->who) < 0) {
+        job_free(job);
+        reply_busy(r);
         return;
     }
     job->fn = fn;
     job->after = after;
     job->next = NULL;
+    job->prev = line.tail;
     if (line.tail)
         line.tail->next = job;
     else
@@ -92,6 +189,18 @@ static void job_submit(http_req *r, auth_job *job, uv_work_cb fn, uv_after_work_
     line.waiting++;
     r->pending = 1;
     line_run(r->srv->loop);
+}
+
+/* Login and registration take only JSON: a form on another site can post text/plain (or a
+ * form encoding) across origins without asking, and would log the visitor in as the attacker. */
+static int body_is_json(http_req *r)
+{
+    char ct[128];
+    if (!r->wsi || lws_hdr_copy(r->wsi, ct, sizeof ct, WSI_TOKEN_HTTP_CONTENT_TYPE) <= 0)
+        return 0;
+    size_t n = strlen("application/json");
+    return !strncasecmp(ct, "application/json", n) &&
+           (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
 static int valid_name(const char *s)
@@ -110,6 +219,10 @@ static int valid_name(const char *s)
  * body is not that. */
 static auth_job *read_credentials(http_req *r, int check_rules)
 {
+    if (!body_is_json(r)) {
+        http_reply_error(r, 415, PLACE_ERR_BAD_REQUEST, "The body must be sent as application/json.");
+        return NULL;
+    }
     cJSON *j = r->body ? cJSON_ParseWithLength(r->body, r->body_len) : NULL;
     const cJSON *u = cJSON_GetObjectItemCaseSensitive(j, "username");
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "password");
@@ -305,6 +418,26 @@ static void verify_work(uv_work_t *w)
     job->ok = crypto_pwhash_str_verify(job->hash, job->password, strlen(job->password)) == 0;
 }
 
+/* The account name as a throttle key: names are matched case-insensitively by some stores,
+ * so "Alice" and "alice" share one budget. */
+static void user_key(const char *name, char key[THROTTLE_KEY_MAX])
+{
+    size_t i = 0;
+    for (; name[i] && i < THROTTLE_KEY_MAX - 1; i++)
+        key[i] = (char)tolower((unsigned char)name[i]);
+    key[i] = '\0';
+}
+
+static void login_failed(http_req *r, const char *name)
+{
+    char key[THROTTLE_KEY_MAX];
+    int64_t now = util_mono_ms();
+    user_key(name, key);
+    throttle_fail(line.fail_addr, budget_key(r->budget), now);
+    throttle_fail(line.fail_user, key, now);
+    http_reply_error(r, 401, PLACE_ERR_BAD_CREDENTIALS, NULL);
+}
+
 static void login_after(uv_work_t *w, int status)
 {
     auth_job *job = w->data;
@@ -315,14 +448,18 @@ static void login_after(uv_work_t *w, int status)
         http_reply_error(r, 500, PLACE_ERR_INTERNAL, NULL);
     else if (!b)
         http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, NULL);
-    else if (!job->ok)
-        http_reply_error(r, 401, PLACE_ERR_BAD_CREDENTIALS, NULL);
+    else if (!job->ok || job->unknown)
+        login_failed(r, job->name);
     else if (b->ops->user_get(b, job->user.id, &u) < 0)
         http_reply_error(r, 401, PLACE_ERR_BAD_CREDENTIALS, NULL);
     else if (u.is_banned)
         http_reply_error(r, 403, PLACE_ERR_BANNED, NULL);
-    else
+    else {
+        char key[THROTTLE_KEY_MAX];
+        user_key(job->name, key);
+        throttle_clear(line.fail_user, key);
         start_session(r, &u);
+    }
     job_free(job);
 }
 
@@ -336,11 +473,24 @@ void auth_login(http_req *r)
     auth_job *job = read_credentials(r, 0);
     if (!job)
         return;
+    /* failed logins slow down per address and per account, before any work is done */
+    char key[THROTTLE_KEY_MAX];
+    int64_t now = util_mono_ms();
+    user_key(job->name, key);
+    int64_t wait = throttle_wait(line.fail_addr, budget_key(r->budget), now);
+    int64_t wait_user = throttle_wait(line.fail_user, key, now);
+    if (wait_user > wait)
+        wait = wait_user;
+    if (wait > 0) {
+        job_free(job);
+        http_reply_rate_limited(r, wait, "Too many failed logins; wait before trying again.");
+        return;
+    }
     backend *b = r->srv->store;
     if (b->ops->user_credentials(b, job->name, &job->user, job->hash) != PLACE_ERR_NONE) {
-        http_reply_error(r, 401, PLACE_ERR_BAD_CREDENTIALS, NULL);
-        job_free(job);
-        return;
+        /* an unknown name costs the same check as a wrong password: no timing tells them apart */
+        job->unknown = 1;
+        snprintf(job->hash, sizeof job->hash, "%s", line.dummy_hash);
     }
     job_submit(r, job, verify_work, login_after);
 }

@@ -8,6 +8,12 @@
 #define AUTH_PASSWORD_MIN 8
 #define AUTH_PASSWORD_MAX 256
 
+/* Prepares the failed-login throttles and the dummy hash unknown users are checked against
+ * (one argon2id hash: a moment at start-up). sodium_init() must have run. Returns 0 or -1. */
+int auth_init(void);
+/* Frees them (at exit). */
+void auth_close(void);
+
 void auth_me(http_req *r);
 void auth_register(http_req *r);
 void auth_login(http_req *r);

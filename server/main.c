@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "admin.h"
+#include "auth.h"
 #include "backend.h"
 #include "broadcast.h"
 #include "canvas.h"
@@ -171,6 +172,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "placed: %s\n", err);
         return 1;
     }
+    if (auth_init() < 0) {
+        fprintf(stderr, "placed: out of memory\n");
+        return 1;
+    }
     raise_nofile();
     signal(SIGPIPE, SIG_IGN);
     uv_loop_init(&g.loop);
@@ -273,6 +278,7 @@ int main(int argc, char **argv)
 
     ws_close();
     conn_close();
+    auth_close();
     bcast_close();
     canvas_close();
     lws_context_destroy(srv->ctx);

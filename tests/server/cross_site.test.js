@@ -35,3 +35,27 @@ test('a WebSocket from another origin is refused, even with the player\'s sessio
     srv.cleanup();
   }
 });
+
+test('login and registration take only application/json (no login CSRF from a form)', async () => {
+  const srv = await startServer();
+  try {
+    const body = JSON.stringify({ username: 'attacker', password: 'password123' });
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', undefined]) {
+      const headers = type ? { 'content-type': type } : { 'content-type': '' };
+      for (const path of ['/api/v1/auth/register', '/api/v1/auth/login']) {
+        const r = await request(srv.port, path, { method: 'POST', body, headers });
+        assert.equal(r.status, 415, `${path} as ${type}: ${r.text}`);
+        assert.equal(JSON.parse(r.text).error, 'BAD_REQUEST');
+      }
+    }
+    // nothing was registered: the name is still free
+    const ok = await request(srv.port, '/api/v1/auth/register', { method: 'POST', body, headers: { 'content-type': 'application/json; charset=utf-8' } });
+    assert.equal(ok.status, 200, ok.text);
+    const login = await request(srv.port, '/api/v1/auth/login', { method: 'POST', body, headers: { 'content-type': 'text/plain;charset=UTF-8' } });
+    assert.equal(login.status, 415);
+    assert.equal(login.headers['set-cookie'], undefined, 'no session set');
+  } finally {
+    assert.equal((await srv.stop()).code, 0);
+    srv.cleanup();
+  }
+});
