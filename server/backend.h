@@ -120,6 +120,11 @@ typedef struct backend_sink {
      * keeps this copy, refuses placements and new guests from them, and closes the sockets
      * it now covers. */
     void (*on_addr_bans)(void *arg, const backend_addr_ban *bans, size_t n);
+    /* Cluster mode: committed placements that reached this process after their seq had been
+     * given up as a hole (--hole-ms), so on_pixels never had them. Not in seq order; the core
+     * tells its viewers to resync (their next snapshot, read from the shared canvas, has them).
+     * May be NULL. */
+    void (*on_late)(void *arg, const place_pixel *px, size_t n);
 } backend_sink;
 
 typedef enum backend_admin_op {

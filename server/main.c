@@ -47,6 +47,14 @@ static void on_pixels(void *arg, const place_pixel *px, size_t n)
     bcast_add(px, n);
 }
 
+/* A late placement is not applied to this process's canvas (a newer one may have replaced that
+ * pixel since); in cluster mode snapshots are read from Redis, which has it in the right place,
+ * and every viewer is told to fetch one. */
+static void on_late(void *arg, const place_pixel *px, size_t n)
+{
+    ws_resync_all();
+}
+
 static void raise_nofile(void)
 {
     struct rlimit rl;
@@ -181,7 +189,8 @@ int main(int argc, char **argv)
     uv_loop_init(&g.loop);
     srv->loop = &g.loop;
 
-    backend_sink sink = {srv, on_pixels, ws_on_banned, ws_on_session_ended, ws_on_addr_bans};
+    backend_sink sink = {srv, on_pixels, ws_on_banned, ws_on_session_ended,
+                         ws_on_addr_bans, on_late};
     srv->store = cluster_enabled(&srv->cfg)
                      ? backend_cluster_open(&srv->cfg, &g.loop, &sink, err, sizeof err)
                      : backend_embedded_open(&srv->cfg, &g.loop, &sink, err, sizeof err);

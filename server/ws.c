@@ -72,6 +72,7 @@ typedef struct ws_conn {
     uint8_t close_sent;
     uint8_t established;
     uint8_t resync_due; /* skipped forward: a resync goes out before the next frame */
+    uint8_t resync_late; /* the due resync is for a late placement, not for falling behind */
     char user_id[BACKEND_ID_LEN + 1];
     char token[BACKEND_TOKEN_LEN + 1];
     char addr[PEER_ADDR_MAX]; /* the client's address (peer_of) */
@@ -574,7 +575,8 @@ static int deliver(ws_conn *c, int writes)
             c->resync_due = 0;
             unsigned char buf[LWS_PRE + 128];
             int n = place_fmt_resync((char *)buf + LWS_PRE, sizeof buf - LWS_PRE,
-                                     bcast_last_seq(), "behind");
+                                     bcast_last_seq(), c->resync_late ? "late" : "behind");
+            c->resync_late = 0;
             if (n < 0 || lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_TEXT) < 0)
                 return -1;
             writes++;
@@ -795,6 +797,16 @@ void ws_on_addr_bans(void *srv, const backend_addr_ban *bans, size_t n)
 size_t ws_count(void)
 {
     return ws.count;
+}
+
+void ws_resync_all(void)
+{
+    for (ws_conn *c = ws.conns; c; c = c->next) {
+        if (!c->resync_due)
+            c->resync_late = 1;
+        c->resync_due = 1;
+        want_write(c);
+    }
 }
 
 size_t ws_pending(void)

@@ -45,4 +45,8 @@ size_t ws_count(void);
 /* Connections that still have answers queued (shutdown waits for these to drain). */
 size_t ws_pending(void);
 
+/* Sends every connection a resync (reason "late") before its next frame: a placement reached
+ * this process after its seq was skipped as a hole, and only a fresh snapshot has it. */
+void ws_resync_all(void);
+
 #endif

@@ -16,6 +16,11 @@
 #define START_MARGIN_MS 5000 /* read from this long before the canvas, in case of clock steps */
 #define TICK_MS 100          /* how often waiting holes are checked */
 #define INBOX_BATCH 2048
+#define SKIPPED_MAX 256      /* skipped holes remembered, to tell a late placement from a copy */
+
+typedef struct seq_range {
+    uint64_t lo, hi; /* inclusive */
+} seq_range;
 
 struct feed {
     uv_loop_t *loop;
@@ -42,8 +47,48 @@ struct feed {
     int64_t hole_since;   /* monotonic ms since when `next` has been missing; 0: none */
     place_pixel *out;
     size_t out_cap;
-    uint64_t late;        /* placements dropped because their hole was skipped before they came */
+    uint64_t late;        /* placements that came after their hole was skipped */
+    seq_range skipped[SKIPPED_MAX]; /* the newest holes skipped (a ring), minus what came late */
+    size_t skipped_n, skipped_at;
 };
+
+static void remember_skip(feed *f, uint64_t lo, uint64_t hi)
+{
+    f->skipped[f->skipped_at] = (seq_range){lo, hi};
+    f->skipped_at = (f->skipped_at + 1) % SKIPPED_MAX;
+    if (f->skipped_n < SKIPPED_MAX)
+        f->skipped_n++;
+}
+
+/* Whether seq was skipped as a hole (and has not come late before): a late placement, not a
+ * second copy of a delivered one. Takes it out of its range. */
+static int take_skipped(feed *f, uint64_t seq)
+{
+    for (size_t i = 0; i < f->skipped_n; i++) {
+        seq_range *r = &f->skipped[i];
+        if (seq < r->lo || seq > r->hi)
+            continue;
+        if (seq == r->lo)
+            r->lo++;
+        else if (seq == r->hi)
+            r->hi--;
+        else if (f->skipped_n < SKIPPED_MAX) { /* split; the ring is not full, so no overwrite */
+            uint64_t hi = r->hi;
+            r->hi = seq - 1;
+            f->skipped[f->skipped_n++] = (seq_range){seq + 1, hi};
+            f->skipped_at = f->skipped_n % SKIPPED_MAX;
+        } else { /* full: keep the larger half */
+            if (seq - r->lo > r->hi - seq)
+                r->hi = seq - 1;
+            else
+                r->lo = seq + 1;
+        }
+        if (r->lo > r->hi)
+            *r = (seq_range){1, 0}; /* empty */
+        return 1;
+    }
+    return 0;
+}
 
 static int grow(place_pixel **a, size_t *cap, size_t need)
 {
@@ -113,6 +158,7 @@ static void deliver(feed *f)
                 break;
             fprintf(stderr, "placed: feed: seq %llu..%llu never arrived; skipped as a hole\n",
                     (unsigned long long)f->next, (unsigned long long)f->heap[0].seq - 1);
+            remember_skip(f, f->next, f->heap[0].seq - 1);
             f->next = f->heap[0].seq;
         }
         f->hole_since = 0;
@@ -134,14 +180,19 @@ static void on_async(uv_async_t *a)
     f->inbox = NULL;
     f->inbox_n = f->inbox_cap = 0;
     pthread_mutex_unlock(&f->mu);
+    size_t late = 0; /* the late ones are gathered at the front of `in` */
     for (size_t i = 0; i < n; i++) {
         if (in[i].seq < f->next) {
-            if (in[i].seq > f->start_seq)
-                f->late++; /* idempotent producers make this a late one, not a duplicate */
-            continue;
+            if (in[i].seq > f->start_seq && take_skipped(f, in[i].seq)) {
+                f->late++;
+                in[late++] = in[i];
+            }
+            continue; /* else a second copy of one already delivered */
         }
         heap_push(f, &in[i]);
     }
+    if (late && f->sink.on_late)
+        f->sink.on_late(f->sink.arg, in, late);
     free(in);
     deliver(f);
 }

@@ -5,7 +5,9 @@
  * so they wait in a heap until the next expected seq arrives. A seq that stays missing for
  * hole_ms while later ones are waiting is taken as a hole (numbered in Redis, its event never
  * produced: the placing process died, or its producer failed) and skipped; the protocol allows
- * holes in a batch's range. */
+ * holes in a batch's range. A placement whose event comes after its seq was skipped (a producer
+ * stalled past hole_ms) goes to sink->on_late, so the viewers can still get it (a resync); the
+ * feed remembers the last 256 skipped holes to tell such a placement from a second copy. */
 #ifndef PLACE_CLUSTER_FEED_H
 #define PLACE_CLUSTER_FEED_H
 

@@ -5,6 +5,7 @@
 // snapshot from there.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { startCluster, eventually, sleep, CANVAS } from './lib/cluster.js';
 import { connect, fetchSnapshot, tokenFrom } from '../server/lib/client.js';
 
@@ -254,6 +255,41 @@ test('a seq numbered in Redis but never produced is skipped as a hole after --ho
   const batch = b.batches.find((x) => x.pixels.some((p) => p.seq === r.seq));
   assert.ok(batch.prevSeq < hole && batch.lastSeq >= r.seq, `the batch covers the hole: ${JSON.stringify(batch)}`);
   assert.ok(!batch.pixels.some((p) => p.seq === hole));
+});
+
+test('a placement whose event comes after its hole was skipped still reaches every viewer', async () => {
+  const [A, B] = cl.servers;
+  const viewers = [await open(A.wsUrl), await open(B.wsUrl)];
+  const placer = await open(A.wsUrl);
+  // a placed that numbered seq S and set its pixel in Redis, then its producer stalled
+  const script = "redis.call('BITFIELD', KEYS[1], 'SET', 'u4', '#' .. ARGV[1], ARGV[2]) " +
+    "return redis.call('INCR', KEYS[2])";
+  const late = Number(cl.redis.cli('EVAL', script, '2', '{place}:canvas', '{place}:seq',
+    String(47 * CANVAS + 50), '9'));
+  const r = await placer.placeAndWait(51, 47, 10, 'after-late', 15000);
+  assert.equal(r.type, 'placed');
+  assert.equal(r.seq, late + 1);
+  placedSeqs.push(r.seq);
+  // every process gave up waiting for S (--hole-ms) and broadcast S+1
+  for (const v of viewers) assert.equal((await v.pixel(51, 47, 10, 15000)).seq, r.seq);
+  const from = viewers.map((v) => v.messages.length);
+  // now the stalled producer delivers S
+  const tool = process.env.PLACE_KAFKA_PRODUCE;
+  assert.ok(tool, 'PLACE_KAFKA_PRODUCE names the test producer (ctest sets it)');
+  const p = spawnSync(tool, [cl.kafka.brokers, cl.topic, String(late), '50', '47', '9',
+    'ab'.repeat(16), 'late_one'], { encoding: 'utf8', timeout: 25000 });
+  assert.equal(p.status, 0, p.stderr);
+  for (const [i, v] of viewers.entries()) {
+    const rs = await v.next('resync', { reason: 'late' }, 10000, from[i]);
+    assert.ok(rs.seq >= r.seq, `resync seq ${rs.seq}`);
+    const url = i === 0 ? A.url : B.url;
+    const snap = await eventually(async () => {
+      const { snap: sn } = await fetchSnapshot(url);
+      return sn.seq >= rs.seq && sn;
+    }, 'the snapshot the resync asks for', 10000);
+    assert.equal(snap.get(50, 47), 9, `the late pixel in the snapshot of ${url}`);
+    assert.equal(snap.get(51, 47), 10);
+  }
 });
 
 test('a third placed started later loads the canvas from Redis and joins the feed', async () => {
