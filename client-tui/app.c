@@ -26,7 +26,7 @@
 
 #define DRAG_MIN 1     /* cells the pointer must move before a press becomes a drag */
 
-typedef enum mode { MODE_NORMAL, MODE_PROMPT, MODE_HELP, MODE_INFO } mode;
+typedef enum mode { MODE_NORMAL, MODE_PROMPT, MODE_HELP, MODE_INFO, MODE_ACCOUNT } mode;
 
 typedef struct app {
     place_client *c;
@@ -45,6 +45,11 @@ typedef struct app {
     int quit;
     /* mouse */
     int pressed, dragged, press_col, press_row, last_col, last_row;
+    /* the log-in / registration prompt (u) */
+    int acct_reg, acct_step; /* register instead of log in; 0: username, 1: password */
+    char acct_user[40], acct_pass[300];
+    size_t acct_user_len, acct_pass_len;
+    int welcomed; /* the welcome stays on the message line past the new engine's "connected" */
 } app;
 
 /* ---- layout ---- */
@@ -233,6 +238,24 @@ static void draw_status(app *a)
     attroff(A_REVERSE);
 }
 
+/* The account prompt as the message line shows it; the password as stars. */
+static const char *account_line(app *a)
+{
+    static char line[200];
+    const char *what = a->acct_reg ? "Register" : "Log in";
+    if (a->acct_step == 0) {
+        snprintf(line, sizeof line, "%s (Tab: %s, Esc: cancel) username: %s", what,
+                 a->acct_reg ? "log in instead" : "register instead", a->acct_user);
+    } else {
+        char stars[64];
+        size_t n = a->acct_pass_len < sizeof stars - 1 ? a->acct_pass_len : sizeof stars - 1;
+        memset(stars, '*', n);
+        stars[n] = '\0';
+        snprintf(line, sizeof line, "%s as %s, password: %s", what, a->acct_user, stars);
+    }
+    return line;
+}
+
 static void draw_message(app *a)
 {
     int row = message_row();
@@ -242,6 +265,10 @@ static void draw_message(app *a)
         char line[96];
         snprintf(line, sizeof line, "Go to x,y: %s", a->prompt);
         mvaddnstr(row, 0, line, COLS);
+        return;
+    }
+    if (a->mode == MODE_ACCOUNT) {
+        mvaddnstr(row, 0, account_line(a), COLS);
         return;
     }
     int pair = a->message_error ? tcolor_pair(5, TCOLOR_DEFAULT) : 0;
@@ -289,6 +316,7 @@ static const char *const help_lines[] = {
     "g                  go to coordinates (x,y then Enter)",
     "i                  who placed the pixel under the cursor",
     "r                  disconnected: reconnect now",
+    "u                  log in or register (Tab switches)",
     "?                  this help",
     "Ctrl-L             redraw the screen",
     "q, Ctrl-C          quit",
@@ -350,6 +378,10 @@ static void render(app *a)
     if (a->mode == MODE_PROMPT) {
         move(message_row(), (int)(11 + a->prompt_len) < COLS ? (int)(11 + a->prompt_len) : COLS - 1);
         curs_set(1);
+    } else if (a->mode == MODE_ACCOUNT) {
+        int len = (int)strlen(account_line(a));
+        move(message_row(), len < COLS ? len : COLS - 1);
+        curs_set(1);
     } else if (cv.width && view_cells_of(&a->v, a->v.cx, a->v.cy, 1, 1, &c0, &r0, &c1, &r1)) {
         move(r0, c0);
         curs_set(1);
@@ -368,7 +400,9 @@ static void on_event(app *a, const place_client_event *ev)
     case PLACE_CEV_CONN: {
         place_client_status st;
         place_client_get_status(a->c, &st);
-        if (st.conn == PLACE_CONN_CONNECTED)
+        if (st.conn == PLACE_CONN_CONNECTED && a->welcomed)
+            a->welcomed = 0;
+        else if (st.conn == PLACE_CONN_CONNECTED)
             say(a, 0, "Connected to %s.", a->url);
         else if (st.conn == PLACE_CONN_DISCONNECTED)
             say(a, 1, "%s", ev->text[0] ? ev->text : "Disconnected.");
@@ -448,6 +482,88 @@ static void on_prompt_key(app *a, wint_t ch)
                a->prompt_len + 1 < sizeof a->prompt) {
         a->prompt[a->prompt_len++] = (char)ch;
         a->prompt[a->prompt_len] = '\0';
+    }
+}
+
+static void on_wake(void *user);
+
+/* Starts the engine on the session token (NULL: a guest session). */
+static int start_engine(app *a, const char *token, char *err, size_t errlen)
+{
+    place_client_config cfg = {.url = a->url, .token = token, .wake = on_wake,
+                               .wake_user = &a->wake_pipe[1]};
+    return place_client_new(&cfg, &a->c, err, errlen);
+}
+
+static void account_clear_password(app *a)
+{
+    memset(a->acct_pass, 0, sizeof a->acct_pass);
+    a->acct_pass_len = 0;
+}
+
+/* Enter on the password: the engine's log-in / registration flow, then a new engine on the new
+ * session (the old connection belongs to the old session). */
+static void account_submit(app *a)
+{
+    a->mode = MODE_NORMAL;
+    say(a, 0, "%s as %s...", a->acct_reg ? "Registering" : "Logging in", a->acct_user);
+    a->full = 1;
+    render(a); /* the request blocks for a moment: say so first */
+    char session[PLACE_CLIENT_TOKEN_MAX + 1], token[PLACE_CLIENT_TOKEN_MAX + 1], err[300];
+    place_client_session_token(a->c, session);
+    int rc = place_client_account(a->url, a->acct_reg, session, a->acct_user, a->acct_pass, token,
+                                  err, sizeof err);
+    account_clear_password(a);
+    if (rc < 0) {
+        say(a, 1, "%s", err);
+        return;
+    }
+    place_client *old = a->c;
+    a->c = NULL;
+    if (start_engine(a, token, err, sizeof err) < 0) {
+        a->c = old;
+        say(a, 1, "Logged in, but the client could not restart: %s", err);
+        return;
+    }
+    place_client_free(old);
+    a->welcomed = 1;
+    if (a->acct_reg)
+        say(a, 0, "Welcome to Place, %s!", a->acct_user);
+    else
+        say(a, 0, "Welcome back, %s.", a->acct_user);
+}
+
+static void on_account_key(app *a, wint_t ch, int is_key)
+{
+    int enter = ch == '\r' || ch == '\n' || (is_key && ch == KEY_ENTER);
+    int back = (is_key && ch == KEY_BACKSPACE) || (!is_key && (ch == 127 || ch == 8));
+    if (!is_key && ch == 27) {
+        account_clear_password(a);
+        a->mode = MODE_NORMAL;
+        say(a, 0, "No change to your session.");
+    } else if (!is_key && ch == '\t' && a->acct_step == 0) {
+        a->acct_reg = !a->acct_reg;
+    } else if (enter && a->acct_step == 0) {
+        if (a->acct_user_len)
+            a->acct_step = 1;
+    } else if (enter) {
+        account_submit(a);
+    } else if (back) {
+        if (a->acct_step == 0 && a->acct_user_len)
+            a->acct_user[--a->acct_user_len] = '\0';
+        else if (a->acct_step == 1 && a->acct_pass_len)
+            a->acct_pass[--a->acct_pass_len] = '\0';
+        else if (a->acct_step == 1)
+            a->acct_step = 0;
+    } else if (!is_key && ch >= 0x20 && ch < 0x7f) {
+        /* usernames are ASCII; the server judges the password, ASCII here too */
+        if (a->acct_step == 0 && a->acct_user_len + 1 < sizeof a->acct_user) {
+            a->acct_user[a->acct_user_len++] = (char)ch;
+            a->acct_user[a->acct_user_len] = '\0';
+        } else if (a->acct_step == 1 && a->acct_pass_len + 1 < sizeof a->acct_pass) {
+            a->acct_pass[a->acct_pass_len++] = (char)ch;
+            a->acct_pass[a->acct_pass_len] = '\0';
+        }
     }
 }
 
@@ -549,6 +665,15 @@ static void on_key(app *a, wint_t ch, int is_key)
         on_prompt_key(a, ch);
         return;
     }
+    if (a->mode == MODE_ACCOUNT) {
+        if (!(is_key && ch == KEY_MOUSE))
+            on_account_key(a, ch, is_key);
+        else {
+            MEVENT me;
+            getmouse(&me);
+        }
+        return;
+    }
     if (is_key) {
         switch (ch) {
         case KEY_LEFT: view_move_cursor(&a->v, -1, 0); break;
@@ -596,6 +721,14 @@ static void on_key(app *a, wint_t ch, int is_key)
             say(a, 0, "Asking who placed %d,%d...", a->v.cx, a->v.cy);
         else
             say(a, 1, "There is no pixel history to ask for here.");
+        break;
+    case 'u':
+        a->mode = MODE_ACCOUNT; /* log in; Tab: register */
+        a->acct_step = 0;
+        a->acct_reg = 0;
+        a->acct_user_len = 0;
+        a->acct_user[0] = '\0';
+        account_clear_password(a);
         break;
     case 'r':
         if (place_client_reconnect_now(a->c) == 0)
@@ -695,9 +828,7 @@ int app_run(const char *url, const char *token)
     }
     int unicode = unicode_ok();
     tcolor_mode cm = tcolor_init_looks(unicode);
-    place_client_config cfg = {.url = url, .token = token, .wake = on_wake,
-                               .wake_user = &a->wake_pipe[1]};
-    if (place_client_new(&cfg, &a->c, err, sizeof err) < 0)
+    if (start_engine(a, token, err, sizeof err) < 0)
         term_die("%s", err);
     /* 8 or 16 colours: some palette colours are drawn with shading glyphs, which take a cell */
     a->v.no_blocks = !unicode || cm == TCOLOR_8 || cm == TCOLOR_16;

@@ -105,6 +105,11 @@ void client_token_get(place_client *c, char out[PLACE_CLIENT_TOKEN_MAX + 1])
     pthread_mutex_unlock(&c->lock);
 }
 
+void place_client_session_token(place_client *c, char out[PLACE_CLIENT_TOKEN_MAX + 1])
+{
+    client_token_get(c, out);
+}
+
 void client_token_set(place_client *c, const char *token)
 {
     pthread_mutex_lock(&c->lock);

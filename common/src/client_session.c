@@ -114,8 +114,11 @@ int place_client_token_clear(void)
     return 0;
 }
 
-int place_client_login(const char *url, const char *username, const char *password,
-                       char token[PLACE_CLIENT_TOKEN_MAX + 1], char *err, size_t errlen)
+/* POSTs {username, password} to path with the session token (NULL: none) and puts the session
+ * the server hands out into token. */
+static int account_post(const char *url, const char *path, const char *session,
+                        const char *username, const char *password,
+                        char token[PLACE_CLIENT_TOKEN_MAX + 1], char *err, size_t errlen)
 {
     token[0] = '\0';
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -133,10 +136,11 @@ int place_client_login(const char *url, const char *username, const char *passwo
         return PLACE_ENOMEM;
     }
     char full[1024];
-    snprintf(full, sizeof full, "%s/api/v1/auth/login", url);
+    snprintf(full, sizeof full, "%s%s", url, path);
     http_resp resp;
     char neterr[256];
-    int rc = client_http_request("POST", full, NULL, body, 15000, NULL, &resp, neterr, sizeof neterr);
+    int rc = client_http_request("POST", full, session && session[0] ? session : NULL, body, 15000,
+                                 NULL, &resp, neterr, sizeof neterr);
     memset(body, 0, strlen(body)); /* the password should not linger in freed memory */
     cJSON_free(body);
     if (rc < 0) {
@@ -154,6 +158,45 @@ int place_client_login(const char *url, const char *username, const char *passwo
     }
     free(resp.body);
     return rc;
+}
+
+int place_client_login(const char *url, const char *username, const char *password,
+                       char token[PLACE_CLIENT_TOKEN_MAX + 1], char *err, size_t errlen)
+{
+    return account_post(url, "/api/v1/auth/login", NULL, username, password, token, err, errlen);
+}
+
+int place_client_account_check(const char *username, const char *password, char *err,
+                               size_t errlen)
+{
+    size_t n = strlen(username);
+    int name_ok = n >= 3 && n <= 32 && strspn(username, "abcdefghijklmnopqrstuvwxyz"
+                                                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                        "0123456789_-") == n;
+    int pass_ok = strlen(password) >= 8;
+    /* the browser's words (assets/web/js/protocol.js), every problem at once */
+    snprintf(err, errlen, "%s%s%s", name_ok ? "" : "Usernames are 3\u2013" "32 letters, digits, _ or -.",
+             !name_ok && !pass_ok ? " " : "", pass_ok ? "" : "Passwords need at least 8 characters.");
+    return name_ok && pass_ok ? 0 : PLACE_EFORMAT;
+}
+
+int place_client_account(const char *url, int reg, const char *session, const char *username,
+                         const char *password, char token[PLACE_CLIENT_TOKEN_MAX + 1], char *err,
+                         size_t errlen)
+{
+    token[0] = '\0';
+    int rc = place_client_account_check(username, password, err, errlen);
+    if (rc < 0)
+        return rc;
+    rc = account_post(url, reg ? "/api/v1/auth/register" : "/api/v1/auth/login", session,
+                      username, password, token, err, errlen);
+    if (rc < 0)
+        return rc;
+    if (place_client_token_save(token) < 0) {
+        snprintf(err, errlen, "Logged in, but the session could not be saved.");
+        return PLACE_EFORMAT;
+    }
+    return 0;
 }
 
 int place_client_logout(const char *url, const char *token, char *err, size_t errlen)

@@ -310,6 +310,54 @@ test('--login asks for the password without echo, keeps the session, --logout fo
   assert.notEqual(after.username, 'tuiuser', 'the server revoked the session');
 });
 
+test('u registers and logs in inside the client; the stored session is the user', async () => {
+  const srv = await server(['--cooldown', '0']);
+  const cfg = configDir();
+  const t = tui(srv.url, { XDG_CONFIG_HOME: cfg });
+  await t.waitFor(connected, 'the status line to say connected');
+  // bad input: every reason at once, in the browser's words, and nothing sent
+  t.keys('u', 'Tab');
+  await t.waitFor((s) => s.messageLine().startsWith('Register (Tab: log in instead'), 'the register prompt');
+  t.keys('ab', 'Enter', 'short', 'Enter');
+  await t.waitFor((s) => s.messageLine().includes('Usernames are 3–32 letters, digits, _ or -. Passwords need at least 8 characters.'),
+    'both input errors');
+  // register for real: the password is not shown
+  t.keys('u', 'Tab', 'tui_painter', 'Enter', 'a long password');
+  await t.waitFor((s) => s.messageLine().includes('password: ***************'), 'the password as stars');
+  assert.doesNotMatch(t.text(), /a long password/);
+  t.keys('Enter');
+  await t.waitFor((s) => s.messageLine().includes('Welcome to Place, tui_painter!'), 'the welcome');
+  await t.waitFor((s) => connected(s) && s.statusLine().includes('| tui_painter |'), 'the new name on the status line');
+  const file = path.join(cfg, 'place', 'session');
+  const token = fs.readFileSync(file, 'utf8').trim();
+  let me = await (await fetch(`${srv.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } })).json();
+  assert.equal(me.username, 'tui_painter');
+  assert.equal(me.isGuest, false);
+  // placing works as the new user
+  goTo(t, 4, 4);
+  t.keys('Space');
+  await t.waitFor((s) => /^Placed \w+ at 4,4\./.test(s.messageLine()), 'placing as the new user');
+  assert.equal((await history(srv.url, 4, 4)).placements[0].username, 'tui_painter');
+  await finish(t);
+
+  // another terminal, a guest: a wrong password is refused in words, the right one logs in
+  const cfg2 = configDir();
+  const t2 = tui(srv.url, { XDG_CONFIG_HOME: cfg2 });
+  await t2.waitFor(connected, 'the second client connected');
+  t2.keys('u', 'tui_painter', 'Enter', 'not the password', 'Enter');
+  await t2.waitFor((s) => /password/i.test(s.messageLine()) && !s.messageLine().startsWith('Log in'), 'the refusal');
+  assert.match(t2.messageLine(), /Wrong username or password/);
+  assert.match(t2.statusLine(), /\(guest\)|guest-/);
+  t2.keys('u', 'tui_painter', 'Enter', 'a long password', 'Enter');
+  await t2.waitFor((s) => s.messageLine().includes('Welcome back, tui_painter.'), 'welcome back');
+  await t2.waitFor((s) => connected(s) && s.statusLine().includes('| tui_painter |'), 'logged in on the status line');
+  me = await (await fetch(`${srv.url}/api/v1/auth/me`, {
+    headers: { authorization: `Bearer ${fs.readFileSync(path.join(cfg2, 'place', 'session'), 'utf8').trim()}` },
+  })).json();
+  assert.equal(me.username, 'tui_painter');
+  await finish(t2);
+});
+
 test('the mouse chooses colours, places, zooms, and a drag does not place', async () => {
   const srv = await server(['--cooldown', '0']);
   const pal = await palette(srv);

@@ -207,6 +207,25 @@ int place_client_token_clear(void);
 int place_client_login(const char *url, const char *username, const char *password,
                        char token[PLACE_CLIENT_TOKEN_MAX + 1], char *err, size_t errlen);
 
+/* Checks a username and password the way the browser does before sending them: every problem
+ * in err, in the browser's words. Returns 0, or PLACE_EFORMAT. */
+int place_client_account_check(const char *username, const char *password, char *err,
+                               size_t errlen);
+
+/* The one log-in / registration flow of the native clients (place-tui's prompt, place-sdl's
+ * form): checks the input (place_client_account_check), logs in (reg = 0) or registers
+ * (reg = 1) synchronously with the current session (so a guest who registers keeps their pixels
+ * and cooldown; NULL: none), stores the new session token (place_client_token_save) and puts it
+ * in token. The front-end then starts a new engine with it. Returns 0, or a negative code with
+ * the reason in err (the server's words for a refusal). */
+int place_client_account(const char *url, int reg, const char *session, const char *username,
+                         const char *password, char token[PLACE_CLIENT_TOKEN_MAX + 1], char *err,
+                         size_t errlen);
+
+/* The session token the engine uses now (the stored one, or the guest session the server
+ * handed out); empty if none yet. */
+void place_client_session_token(place_client *c, char out[PLACE_CLIENT_TOKEN_MAX + 1]);
+
 /* Revokes token on the server (POST /api/v1/auth/logout). Returns 0 or a negative code with
  * err filled. */
 int place_client_logout(const char *url, const char *token, char *err, size_t errlen);
