@@ -4,7 +4,7 @@ PORT ?= 8080
 DATA ?= data
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps deps-runtime build run test test-asan clean
+.PHONY: all deps deps-runtime build run test test-asan deb clean
 
 all: build
 
@@ -33,5 +33,9 @@ test-asan: deps
 	cmake --build $(BUILD)-asan -j $(JOBS)
 	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure --timeout 600 -L asan
 
+# Debian packages place-server, place-tui, place-sdl in $(BUILD)-deb/deb/ (docs/deploy.md).
+deb: deps-runtime
+	JOBS=$(JOBS) packaging/make-deb.sh $(BUILD)-deb
+
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-deb

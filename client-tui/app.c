@@ -851,6 +851,12 @@ int app_run(const char *url, const char *token)
         int n = poll(fds, 3, sleep_ms(a));
         if (n < 0 && errno != EINTR)
             term_die("poll: %s", strerror(errno));
+        if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+            /* the terminal is gone (an SSH connection dropped while another process led the
+             * session, so no SIGHUP came): stop, rather than spin on a dead descriptor */
+            status = 129;
+            break;
+        }
         if (fds[2].revents & POLLIN) {
             int sig = term_take_signal();
             if (sig) {

@@ -1,5 +1,6 @@
 /* place-tui: the terminal client of Place. Parses the command line, handles --login/--logout
  * (the session token file is shared with place-sdl through the engine), then runs the screen. */
+#include <arpa/inet.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,9 @@ static void usage(FILE *f)
             "  URL                  the Place server (default %s)\n"
             "  --login USER         log in as USER (asks for the password) and remember it\n"
             "  --logout             log out and forget the remembered session\n"
+            "  --forwarded-for ADDR tell the server the player is at ADDR (X-Forwarded-For);\n"
+            "                       it believes this only from an address in its --trusted-proxy\n"
+            "                       (the SSH gate, place-tui-ssh-setup, passes the SSH client's)\n"
             "  --bench-redraw N     benchmark: N full redraws of a 200x60 terminal showing a\n"
             "                       2000x2000 canvas at whole-canvas zoom; no server needed\n"
             "  --bench-size WxH     terminal size for --bench-redraw (default 200x60)\n"
@@ -41,6 +45,14 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--login") == 0 && i + 1 < argc) {
             login = argv[++i];
+        } else if (strcmp(a, "--forwarded-for") == 0 && i + 1 < argc) {
+            unsigned char bin[16];
+            const char *addr = argv[++i];
+            if (inet_pton(AF_INET, addr, bin) != 1 && inet_pton(AF_INET6, addr, bin) != 1) {
+                fprintf(stderr, "place-tui: --forwarded-for wants an IPv4 or IPv6 address\n");
+                return 2;
+            }
+            setenv("PLACE_FORWARDED_FOR", addr, 1); /* the engine adds it to every request */
         } else if (strcmp(a, "--logout") == 0) {
             logout = 1;
         } else if (strcmp(a, "--bench-redraw") == 0 && i + 1 < argc) {

@@ -20,6 +20,7 @@ test_pkgs=(
   default-jre-headless maven
   valgrind curl procps iproute2 imagemagick
   wrk linux-perf
+  dpkg-dev lintian desktop-file-utils appstream man-db systemd openssh-server openssh-client
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -1,6 +1,7 @@
 /* The HTTP side of the client engine: blocking libcurl requests, and one worker thread that
  * fetches snapshots (on demand and every 30-60 s), pixel histories, and wakes the front-end when
  * a placement's answer is overdue. The worker sleeps on a condition variable when idle. */
+#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <stdio.h>
@@ -99,6 +100,15 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
     return *cancel ? 1 : 0;
 }
 
+void client_forwarded_header(char *out, size_t cap)
+{
+    const char *a = getenv("PLACE_FORWARDED_FOR");
+    unsigned char bin[16];
+    out[0] = '\0';
+    if (a && (inet_pton(AF_INET, a, bin) == 1 || inet_pton(AF_INET6, a, bin) == 1))
+        snprintf(out, cap, "X-Forwarded-For: %s", a);
+}
+
 int client_http_request(const char *method, const char *url, const char *token,
                         const char *json_body, long timeout_ms, const volatile int *cancel,
                         http_resp *resp, char *err, size_t errlen)
@@ -117,6 +127,10 @@ int client_http_request(const char *method, const char *url, const char *token,
     }
     if (json_body)
         hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+    char fwd[96];
+    client_forwarded_header(fwd, sizeof fwd);
+    if (fwd[0])
+        hdrs = curl_slist_append(hdrs, fwd);
     char curl_err[CURL_ERROR_SIZE] = "";
     body_buf bb = {resp, 0, 0};
     curl_easy_setopt(h, CURLOPT_URL, url);

@@ -74,6 +74,12 @@ int client_http_request(const char *method, const char *url, const char *token,
                         const char *json_body, long timeout_ms, const volatile int *cancel,
                         http_resp *resp, char *err, size_t errlen);
 
+/* The address this client speaks for, from $PLACE_FORWARDED_FOR (place-tui --forwarded-for, set
+ * by the SSH gate to the SSH client's address), as an "X-Forwarded-For: ADDR" header line without
+ * line end; "" when unset or not an IPv4/IPv6 address. The server believes it only from a proxy
+ * it trusts (placed --trusted-proxy). */
+void client_forwarded_header(char *out, size_t cap);
+
 /* The player-readable reason of an error answer ({"error","message"}), or a generic sentence. */
 void client_http_error_text(const http_resp *resp, char *out, size_t cap, place_err *code);
 

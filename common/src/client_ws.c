@@ -240,11 +240,19 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     client_ws *w = lws_context_user(lws_get_context(wsi));
     switch (reason) {
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
-        char token[PLACE_CLIENT_TOKEN_MAX + 1];
+        char token[PLACE_CLIENT_TOKEN_MAX + 1], fwd[96];
+        char **p = (char **)in;
         client_token_get(w->c, token);
         if (token[0]) {
-            char **p = (char **)in;
             int n = snprintf(*p, len, "Authorization: Bearer %s\r\n", token);
+            if (n < 0 || (size_t)n >= len)
+                return -1;
+            *p += n;
+            len -= (size_t)n;
+        }
+        client_forwarded_header(fwd, sizeof fwd);
+        if (fwd[0]) {
+            int n = snprintf(*p, len, "%s\r\n", fwd);
             if (n < 0 || (size_t)n >= len)
                 return -1;
             *p += n;
