@@ -224,10 +224,10 @@ describe('Debian packages', { skip: isRoot ? false : 'needs root (installs packa
         throw new Error('an account "place" exists and is not Place\'s: not touching it');
       tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'place-ssh-'));
       sshCleanups.push(() => fs.rmSync(tmp, { recursive: true, force: true }));
-      // placed as packaged, counting one WebSocket per address, trusting loopback as a proxy
+      // placed as packaged (trusting loopback as a proxy), one new guest per address an hour
       const data = path.join(tmp, 'data');
       const p = spawn('/usr/bin/placed', ['--config', '/etc/place/placed.conf', '--port', '0', '--listen', '127.0.0.1',
-        '--data-dir', data, '--width', '64', '--height', '64', '--cooldown', '0', '--max-conns-per-ip', '1'],
+        '--data-dir', data, '--width', '64', '--height', '64', '--cooldown', '0', '--guests-per-hour', '1'],
       { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       p.stdout.on('data', (d) => { out += d; });
@@ -290,7 +290,7 @@ describe('Debian packages', { skip: isRoot ? false : 'needs root (installs packa
     const red = (c) => { const m = /^(\d+),(\d+),(\d+)$/.exec(c); return m && +m[1] >= 150 && +m[2] < 80 && +m[3] < 80; };
     const canvasShowsRed = (t) => t.screen().slice(0, t.rows - 3).some((row) => row.some((cell) =>
       (cell.ch === '\u2580' && (red(cell.fg) || red(cell.bg))) || (cell.ch === ' ' && red(cell.bg))));
-    const guestOf = (t) => (t.status().match(/(guest-[0-9a-f]+) \(guest\)/) || [])[1];
+    const guestOf = (t) => (t.status().match(/(guest-[0-9a-f]+)/) || [])[1];
 
     test('--keys-only: a player with a key lands in place-tui showing the server\'s canvas', async () => {
       const t = player('key', '127.0.0.2', ['-i', key]);
@@ -312,11 +312,13 @@ describe('Debian packages', { skip: isRoot ? false : 'needs root (installs packa
       await t.waitFor((x) => /^ ?connected \|/.test(x.status()) && guestOf(x), 'second player connected');
       assert.match(srv.sshdLog(), /Accepted none for place from 127\.0\.0\.3/);
       assert.notEqual(guestOf(t), guestOf(terms[0]), 'two SSH sessions share one guest');
-      // --max-conns-per-ip 1: a second session from 127.0.0.2 is refused by the server, which
-      // therefore counts SSH players by their SSH client's address, not as 127.0.0.1
+      // --guests-per-hour 1: a new session from 127.0.0.2 gets no new guest, the server
+      // therefore counts SSH players at their SSH client's address, not as 127.0.0.1
       const t3 = player('same', '127.0.0.2', ['-o', 'PubkeyAuthentication=no']);
-      await t3.waitFor((x) => /Cannot connect to the server/.test(x.text()) && /^ ?disconnected/.test(x.status()),
-        'the second session from 127.0.0.2 to be refused');
+      // (place-tui says "Too many new players..." or names the 429 of /api/v1/auth/me)
+      await t3.waitFor((x) => /Too many new players from your address|answered 429 to \/api\/v1\/auth\/me/.test(x.text()),
+        'the new guest from 127.0.0.2 to be refused');
+      assert.doesNotMatch(t3.status(), /guest-/);
       assert.match(terms[0].status(), /^ ?connected \|/);
       assert.match(t.status(), /^ ?connected \|/);
     });
