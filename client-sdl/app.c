@@ -209,10 +209,21 @@ static void on_engine_event(app *a, const place_client_event *ev)
     switch (ev->type) {
     case PLACE_CEV_CONN:
         place_client_get_status(a->c, &st);
-        if (st.conn == PLACE_CONN_CONNECTED)
+        if (st.banned) { /* the ban stays the message, whatever the connection does */
+            char ban[256];
+            place_client_format_ban(&st, ban, sizeof ban);
+            app_say(a, 1, "%s", ban);
+        } else if (st.conn == PLACE_CONN_CONNECTED) {
             app_say(a, 0, "Connected to %s.", a->opt->url);
-        else if (st.conn == PLACE_CONN_DISCONNECTED)
+        } else if (st.conn == PLACE_CONN_DISCONNECTED) {
             app_say(a, 1, "%s", ev->text[0] ? ev->text : "Disconnected.");
+        }
+        break;
+    case PLACE_CEV_BANNED:
+        if (ev->text[0])
+            app_say(a, 1, "%s", ev->text);
+        else
+            app_say(a, 0, "Your ban was lifted: you may place pixels again.");
         break;
     case PLACE_CEV_CANVAS_SIZE:
         set_canvas_size(a);

@@ -113,7 +113,11 @@ static void draw_banner(app *a)
     char line[400];
     int64_t now = place_client_now_ms();
     int red = 0;
-    if (st.conn == PLACE_CONN_DISCONNECTED) {
+    if (st.banned) {
+        /* a ban closes the socket; the client comes back at once to go on showing the canvas */
+        place_client_format_ban(&st, line, sizeof line);
+        red = 1;
+    } else if (st.conn == PLACE_CONN_DISCONNECTED) {
         char t[24];
         place_client_format_wait(st.retry_at > now ? st.retry_at - now : 0, t, sizeof t);
         snprintf(line, sizeof line, "Disconnected - retrying in %s. The canvas may be out of date.", t);
@@ -163,7 +167,9 @@ static void draw_bar(app *a)
     place_client_status st;
     place_client_get_status(a->c, &st);
     int64_t now = place_client_now_ms();
-    if (st.next_placement > now) {
+    if (st.banned) {
+        text_draw(a->font, "banned from placing pixels", x, y1, AMBER);
+    } else if (st.next_placement > now) {
         char t[24];
         place_client_format_wait(st.next_placement - now, t, sizeof t);
         snprintf(buf, sizeof buf, "next pixel in %s", t);

@@ -165,7 +165,11 @@ static int status_text(app *a, const place_client_status *st, int level, char *l
     } else {
         snprintf(conn, sizeof conn, "%s", level <= 1 ? place_client_conn_name(st->conn) : "conn");
     }
-    if (st->next_placement > now) {
+    if (st->banned) {
+        snprintf(cool, sizeof cool, "BANNED");
+        if (st->conn == PLACE_CONN_DISCONNECTED) /* closed by the ban: back in a moment */
+            snprintf(conn, sizeof conn, "%s", level == 0 ? "reconnecting to view" : "back soon");
+    } else if (st->next_placement > now) {
         char t[24];
         place_client_format_wait(st->next_placement - now, t, sizeof t);
         snprintf(cool, sizeof cool, level <= 1 ? "wait %s" : "%s", t);
@@ -400,14 +404,25 @@ static void on_event(app *a, const place_client_event *ev)
     case PLACE_CEV_CONN: {
         place_client_status st;
         place_client_get_status(a->c, &st);
-        if (st.conn == PLACE_CONN_CONNECTED && a->welcomed)
+        char ban[256];
+        if (st.banned) { /* the ban stays the message, whatever the connection does */
+            place_client_format_ban(&st, ban, sizeof ban);
+            say(a, 1, "%s", ban);
+        } else if (st.conn == PLACE_CONN_CONNECTED && a->welcomed) {
             a->welcomed = 0;
-        else if (st.conn == PLACE_CONN_CONNECTED)
+        } else if (st.conn == PLACE_CONN_CONNECTED) {
             say(a, 0, "Connected to %s.", a->url);
-        else if (st.conn == PLACE_CONN_DISCONNECTED)
+        } else if (st.conn == PLACE_CONN_DISCONNECTED) {
             say(a, 1, "%s", ev->text[0] ? ev->text : "Disconnected.");
+        }
         break;
     }
+    case PLACE_CEV_BANNED:
+        if (ev->text[0])
+            say(a, 1, "%s", ev->text);
+        else
+            say(a, 0, "Your ban was lifted: you may place pixels again.");
+        break;
     case PLACE_CEV_CANVAS_SIZE:
         place_client_canvas_view(a->c, &cv);
         view_set_canvas(&a->v, cv.width, cv.height);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "account.h"
 #include "bans.h"
 #include "throttle.h"
 #include "util.h"
@@ -24,6 +25,10 @@
  * greediest address's last waiting place (that request is answered 503 UNAVAILABLE with
  * Retry-After); only when every address holds as much as the newcomer's would is the newcomer
  * itself turned away with 503. */
+/* names count as one whatever their case and their look-alike letters (account.h) */
+#define NAME_TAKEN                                                                               \
+    "That name is taken (names are the same whatever their case, and I, l, 1 and O, 0 count as " \
+    "one letter); choose another."
 #define AUTH_RUNNING 2
 #define AUTH_WAITING 32
 
@@ -223,6 +228,7 @@ static auth_job *read_credentials(http_req *r, int check_rules)
         http_reply_error(r, 415, PLACE_ERR_BAD_REQUEST, "The body must be sent as application/json.");
         return NULL;
     }
+    const char *problem = NULL;
     cJSON *j = r->body ? cJSON_ParseWithLength(r->body, r->body_len) : NULL;
     const cJSON *u = cJSON_GetObjectItemCaseSensitive(j, "username");
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "password");
@@ -235,12 +241,14 @@ static auth_job *read_credentials(http_req *r, int check_rules)
         /* cJSON would cut "abc\u0000def" to "abc" without a word */
         http_reply_error(r, 400, PLACE_ERR_BAD_REQUEST,
                          "Text must be UTF-8 without NUL characters.");
-    } else if (check_rules && !valid_name(u->valuestring)) {
-        http_reply_error(r, 400, PLACE_ERR_BAD_USERNAME,
-                         "Usernames are 3 to 32 letters, digits, _ or -.");
+    } else if (check_rules && (problem = account_name_problem(u->valuestring))) {
+        http_reply_error(r, 400, PLACE_ERR_BAD_USERNAME, problem);
     } else if (check_rules && (strlen(p->valuestring) < AUTH_PASSWORD_MIN ||
                                strlen(p->valuestring) > AUTH_PASSWORD_MAX)) {
         http_reply_error(r, 400, PLACE_ERR_BAD_PASSWORD, "Passwords are 8 to 256 bytes long.");
+    } else if (check_rules &&
+               (problem = account_password_problem(p->valuestring, strlen(p->valuestring)))) {
+        http_reply_error(r, 400, PLACE_ERR_BAD_PASSWORD, problem);
     } else if (!check_rules && (!valid_name(u->valuestring) ||
                                 strlen(p->valuestring) > AUTH_PASSWORD_MAX)) {
         http_reply_error(r, 401, PLACE_ERR_BAD_CREDENTIALS, NULL);
@@ -368,7 +376,7 @@ static void register_after(uv_work_t *w, int status)
         if (rc != PLACE_ERR_NONE)
             free(rw);
         if (rc == PLACE_ERR_USERNAME_TAKEN)
-            http_reply_error(r, 409, PLACE_ERR_USERNAME_TAKEN, NULL);
+            http_reply_error(r, 409, PLACE_ERR_USERNAME_TAKEN, NAME_TAKEN);
         else if (rc == PLACE_ERR_UNAVAILABLE)
             http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, "The server is stopping.");
         else if (rc != PLACE_ERR_NONE)
@@ -391,7 +399,7 @@ void auth_register(http_req *r)
     backend_user u;
     char hash[BACKEND_HASH_MAX + 1];
     if (b->ops->user_credentials(b, job->name, &u, hash) == PLACE_ERR_NONE) {
-        http_reply_error(r, 409, PLACE_ERR_USERNAME_TAKEN, NULL);
+        http_reply_error(r, 409, PLACE_ERR_USERNAME_TAKEN, NAME_TAKEN);
         job_free(job);
         return;
     }

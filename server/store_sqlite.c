@@ -25,6 +25,7 @@
 
 #include "place/bitmap.h"
 
+#include "account.h"
 #include "peer.h"
 #include "util.h"
 
@@ -58,6 +59,7 @@ typedef struct addr_rec {
 typedef struct user_rec {
     char id[BACKEND_ID_LEN + 1];
     char name[BACKEND_NAME_MAX + 1]; /* "" for a guest */
+    char key[BACKEND_NAME_MAX + 1];  /* account_name_key(name): the name index's key */
     char *pwhash;                    /* NULL for a guest */
     uint8_t is_guest, is_admin, is_banned;
     uint8_t stored;         /* the users table has this user (else: a guest on the LRU list) */
@@ -928,7 +930,9 @@ static int st_user_get(backend *b, const char *user_id, backend_user *out)
 static user_rec *find_name(store *s, const char *name)
 {
     user_rec *u;
-    HASH_FIND(hh_name, s->users_by_name, name, strlen(name), u);
+    char key[BACKEND_NAME_MAX + 1];
+    account_name_key(name, key);
+    HASH_FIND(hh_name, s->users_by_name, key, strlen(key), u);
     return u;
 }
 
@@ -961,7 +965,8 @@ static int st_user_register(backend *b, const char *guest_id, const char *name, 
     u->is_guest = 0;
     if (fresh)
         HASH_ADD_STR(s->users, id, u);
-    HASH_ADD_KEYPTR(hh_name, s->users_by_name, u->name, strlen(u->name), u);
+    account_name_key(u->name, u->key);
+    HASH_ADD_KEYPTR(hh_name, s->users_by_name, u->key, strlen(u->key), u);
     wop *mark = s->stage_tail;
     if (save_user(s, u) < 0) {
         fprintf(stderr, "placed: store: out of memory saving user %s\n", u->name);
@@ -1466,8 +1471,10 @@ static int load_people(store *s, char *err, size_t errcap)
         if (s->cooldown_ms > 0 && last > 0 && last + s->cooldown_ms > now)
             u->next_placement = last + s->cooldown_ms;
         HASH_ADD_STR(s->users, id, u);
-        if (u->name[0] && !u->is_guest)
-            HASH_ADD_KEYPTR(hh_name, s->users_by_name, u->name, strlen(u->name), u);
+        if (u->name[0] && !u->is_guest) {
+            account_name_key(u->name, u->key);
+            HASH_ADD_KEYPTR(hh_name, s->users_by_name, u->key, strlen(u->key), u);
+        }
     }
     sqlite3_finalize(st);
 

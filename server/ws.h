@@ -11,8 +11,8 @@
 #define WS_PROTOCOL_NAME "place"
 #define WS_PATH "/ws"
 #define WS_MAX_MSGS_PER_SEC 20
-#define WS_CLOSE_SESSION_ENDED 4001 /* the session was logged out: sign in again or reconnect */
-#define WS_CLOSE_BANNED 4003        /* banned: reconnect to view the canvas, read-only */
+#define WS_CLOSE_SESSION_ENDED PLACE_CLOSE_SESSION_ENDED /* 4001: logged out */
+#define WS_CLOSE_BANNED PLACE_CLOSE_BANNED               /* 4003: banned, may view */
 
 /* The lws protocol entry for /ws (its name, callback, per-connection size, rx buffer). */
 const struct lws_protocols *ws_protocol(void);

@@ -25,6 +25,9 @@ struct place_client {
     int64_t retry_at;
     int have_user;
     place_user_info user;
+    int banned;             /* see place_client_status.banned */
+    int64_t banned_until;   /* local ms; 0: until lifted */
+    char ban_reason[128];
     int64_t clock_offset; /* server clock minus ours, ms */
     int have_snapshot_request;
     int64_t woken_for; /* the deadline the HTTP thread was last asked to wake us for */
@@ -229,6 +232,26 @@ static void conn_event(place_client *c, place_client_conn conn, const char *why)
     recon_push_event(c->rc, &ev);
 }
 
+/* The ban state changed (or was said again): remember it and tell the front-end. */
+static void ban_event(place_client *c, int banned, const char *reason, int64_t until_local)
+{
+    c->banned = banned;
+    c->banned_until = banned ? until_local : 0;
+    snprintf(c->ban_reason, sizeof c->ban_reason, "%s", banned && reason ? reason : "");
+    place_client_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = PLACE_CEV_BANNED;
+    if (banned) {
+        place_client_status st;
+        memset(&st, 0, sizeof st);
+        st.banned = 1;
+        st.banned_until = c->banned_until;
+        memcpy(st.ban_reason, c->ban_reason, sizeof st.ban_reason);
+        place_client_format_ban(&st, ev.text, sizeof ev.text);
+    }
+    recon_push_event(c->rc, &ev);
+}
+
 static void user_event(place_client *c, const place_user_info *user)
 {
     c->user = *user;
@@ -267,6 +290,9 @@ static void handle_text(place_client *c, const char *text, size_t len)
         recon_set_next_placement(c->rc, m->cooldown_ms > 0 ? now + m->cooldown_ms : 0);
         if (m->user.user_id[0])
             user_event(c, &m->user);
+        /* init says whether we are banned (a banned viewer has no user id) */
+        if (m->user.is_banned || c->banned)
+            ban_event(c, m->user.is_banned, m->user.ban_reason, to_local(c, m->user.banned_until));
         if (recon_connected(c->rc, m->seq) & RECON_WANT_SNAPSHOT)
             want_snapshot(c, 0);
         conn_event(c, PLACE_CONN_CONNECTED, NULL);
@@ -279,6 +305,11 @@ static void handle_text(place_client *c, const char *text, size_t len)
     case PLACE_MSG_ERROR:
         rid = rid_number(&m->request_id, &ok);
         recon_error(c->rc, ok, rid, m->code, m->message, m->retry_after_ms, now);
+        if (m->code == PLACE_ERR_BANNED && !c->banned)
+            ban_event(c, 1, "", 0);
+        break;
+    case PLACE_MSG_BANNED:
+        ban_event(c, 1, m->reason, to_local(c, m->until));
         break;
     case PLACE_MSG_RESYNC:
         if (recon_resync(c->rc, m->seq) & RECON_WANT_SNAPSHOT)
@@ -394,10 +425,21 @@ void place_client_get_status(place_client *c, place_client_status *out)
     out->user = c->user;
     out->pending = recon_pending(c->rc);
     out->seq = recon_seq(c->rc);
+    out->banned = c->banned && (!c->banned_until || c->banned_until > place_client_now_ms());
+    if (out->banned) {
+        out->banned_until = c->banned_until;
+        memcpy(out->ban_reason, c->ban_reason, sizeof out->ban_reason);
+    }
 }
 
 int place_client_place(place_client *c, int x, int y, int color, char *why, size_t whylen)
 {
+    place_client_status st;
+    place_client_get_status(c, &st);
+    if (st.banned) {
+        place_client_format_ban(&st, why, whylen);
+        return PLACE_ERANGE;
+    }
     if (c->conn != PLACE_CONN_CONNECTED) {
         if (c->conn == PLACE_CONN_DISCONNECTED) {
             int64_t s = (c->retry_at - place_client_now_ms() + 999) / 1000;
@@ -453,6 +495,23 @@ int place_client_inject_frame(place_client *c, const uint8_t *frame, size_t len)
     in->len = len;
     client_deliver(c, in);
     return 0;
+}
+
+void place_client_format_ban(const place_client_status *s, char *buf, size_t cap)
+{
+    char until[64] = "";
+    if (s->banned_until > 0) {
+        time_t t = (time_t)(s->banned_until / 1000), now = time(NULL);
+        struct tm tm, today;
+        char when[40];
+        localtime_r(&t, &tm);
+        localtime_r(&now, &today);
+        int same_day = tm.tm_year == today.tm_year && tm.tm_yday == today.tm_yday;
+        strftime(when, sizeof when, same_day ? "%H:%M" : "%Y-%m-%d %H:%M", &tm);
+        snprintf(until, sizeof until, " (until %s)", when);
+    }
+    snprintf(buf, cap, "You are banned from placing pixels%s%s%s.", s->ban_reason[0] ? ": " : "",
+             s->ban_reason, until);
 }
 
 void place_client_format_wait(int64_t ms, char *buf, size_t cap)

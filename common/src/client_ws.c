@@ -34,6 +34,7 @@ struct client_ws {
     struct lws *wsi;
     int attempt_live; /* an attempt or connection exists; lost() ends it exactly once */
     int established;
+    int peer_close; /* the close code the server sent, 0 if none */
     int64_t up_since;
     int64_t last_rx; /* when the last frame arrived */
     recon_backoff backoff;
@@ -174,6 +175,7 @@ static void connect_cb(lws_sorted_usec_list_t *sul)
     if (w->stop || w->attempt_live)
         return;
     w->attempt_live = 1;
+    w->peer_close = 0;
     char why[300];
     if (ask_me(w, why, sizeof why) < 0) {
         lost(w, why);
@@ -308,8 +310,18 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             lost(w, why);
         break;
     }
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        if (w && in && len >= 2)
+            w->peer_close = ((const unsigned char *)in)[0] << 8 | ((const unsigned char *)in)[1];
+        break;
     case LWS_CALLBACK_CLIENT_CLOSED:
-        if (w)
+        /* 4003: banned; the `banned` message said so, and reconnecting (same session) goes on
+         * showing the canvas: nothing was lost. 4001: the session was ended (logged out). */
+        if (w && w->peer_close == PLACE_CLOSE_BANNED)
+            lost(w, "");
+        else if (w && w->peer_close == PLACE_CLOSE_SESSION_ENDED)
+            lost(w, "Your session ended (logged out); reconnecting as a guest.");
+        else if (w)
             lost(w, "The connection to the server was lost.");
         break;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:

@@ -350,6 +350,9 @@ static void read_user(const cJSON *o, place_user_info *u)
     u->is_guest = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "isGuest"));
     u->is_admin = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "isAdmin"));
     u->next_placement = get_int(o, "nextPlacement", 0);
+    u->is_banned = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "isBanned"));
+    u->banned_until = get_int(o, "bannedUntil", 0);
+    get_str(o, "banReason", u->ban_reason, sizeof u->ban_reason);
 }
 
 int place_parse_server(const char *buf, size_t len, place_server_msg *out)
@@ -390,6 +393,11 @@ int place_parse_server(const char *buf, size_t len, place_server_msg *out)
     } else if (strcmp(type, "resync") == 0) {
         out->type = PLACE_MSG_RESYNC;
         get_str(root, "reason", out->message, sizeof out->message);
+    } else if (strcmp(type, "banned") == 0) {
+        out->type = PLACE_MSG_BANNED;
+        get_str(root, "message", out->message, sizeof out->message);
+        get_str(root, "reason", out->reason, sizeof out->reason);
+        out->until = get_int(root, "until", 0);
     } else {
         rc = PLACE_EFORMAT;
     }

@@ -14,6 +14,7 @@
 
 #include "place/bitmap.h"
 
+#include "account.h"
 #include "feed.h"
 #include "history.h"
 #include "notify.h"
@@ -497,7 +498,9 @@ static int cl_user_register(backend *b, const char *guest_id, const char *name,
 {
     cluster *c = (cluster *)b;
     char key[96], fresh[BACKEND_ID_LEN + 1];
-    snprintf(key, sizeof key, RSTORE_PREFIX "name:%s", name);
+    char nkey[BACKEND_NAME_MAX + 1];
+    account_name_key(name, nkey);
+    snprintf(key, sizeof key, RSTORE_PREFIX "name:%s", nkey);
     util_random_hex(fresh, BACKEND_ID_LEN / 2);
     const char *av[5] = {key, guest_id ? guest_id : "", fresh, name, pwhash};
     redisReply *r = rstore_script(c->rs, RS_REGISTER, 1, 5, av, NULL);
@@ -522,7 +525,9 @@ static int cl_user_credentials(backend *b, const char *name, backend_user *out,
 {
     cluster *c = (cluster *)b;
     char key[96];
-    snprintf(key, sizeof key, RSTORE_PREFIX "name:%s", name);
+    char nkey[BACKEND_NAME_MAX + 1];
+    account_name_key(name, nkey);
+    snprintf(key, sizeof key, RSTORE_PREFIX "name:%s", nkey);
     const char *av[1] = {key};
     redisReply *r = rstore_script(c->rs, RS_CREDENTIALS, 1, 1, av, NULL);
     int rc = parse_user(r, out);
@@ -648,8 +653,10 @@ static int apply_admin(rstore *rs, const backend_admin_req *q, char *err, size_t
     }
     static const char *const act[] = {"grant", "revoke", "ban", "unban"};
     const char *id = q->id ? q->id : "";
+    char nkey[BACKEND_NAME_MAX + 1];
+    account_name_key(q->name ? q->name : "", nkey);
     if (q->name)
-        snprintf(key, sizeof key, RSTORE_PREFIX "name:%s", q->name);
+        snprintf(key, sizeof key, RSTORE_PREFIX "name:%s", nkey);
     else
         snprintf(key, sizeof key, RSTORE_PREFIX "user:%s", id);
     char until[24], window[24];

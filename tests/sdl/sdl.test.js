@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { startServer } from '../server/lib/server.js';
+import { runPlaced, startServer } from '../server/lib/server.js';
 import { connect, fetchSnapshot, tokenFrom } from '../server/lib/client.js';
 import {
   startXvfb, runSdl, readBmp, rgb, tempDir, fitView, zoomAt, pan, centreOf, swatchCentre,
@@ -388,4 +388,43 @@ test('a canvas of several textures: pixels on tile edges land where they should'
   check(shots[0], ax, ay, [[255, 10, 5], [256, 10, 12], [257, 10, 0], [254, 10, 0], [256, 11, 0]]);
   check(shots[1], bx, by, [[256, 255, 10], [255, 256, 14], [255, 255, 0], [256, 256, 0]]);
   check(shots[2], cx, cy, [[599, 299, 7], [598, 299, 0], [599, 298, 0]], -200, -100);
+});
+
+test('banned while connected: the ban in words on screen, placing refused, no "connection lost"', async () => {
+  const srv = await server(['--cooldown', '0']);
+  const dir = workDir();
+  const res = await fetch(`${srv.url}/api/v1/auth/me`);
+  const token = tokenFrom(res);
+  const { userId } = await res.json();
+  fs.mkdirSync(path.join(dir, 'config', 'place'), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(dir, 'config', 'place', 'session'), `${token}\n`, { mode: 0o600 });
+  const v = fitView(WIN_W, WIN_H, 64, 64);
+  const [sx, sy] = centreOf(v, 12, 12);
+  const shot = path.join(dir, 'banned.bmp');
+  let banned;
+  const r = await runSdl({
+    url: srv.url, display: xvfb.display, dir,
+    script: [
+      'wait connected',
+      'echo ready',
+      'wait message You are banned from placing pixels: vandalism.',
+      'wait connected', // back, with the same session, to watch
+      'key 5',
+      `click ${Math.round(sx)} ${Math.round(sy)}`,
+      'wait message You are banned from placing pixels',
+      `shot ${shot}`,
+      'quit',
+    ],
+    onLine: (line) => {
+      if (line === 'script: ready') banned = runPlaced(['--data-dir', srv.dataDir, '--ban-id', userId, '--reason', 'vandalism']);
+    },
+  });
+  expectExit(r);
+  assert.equal(banned.code, 0, banned.stderr);
+  assert.doesNotMatch(r.stdout + r.stderr, /connection to the server was lost/i);
+  const img = readBmp(shot);
+  assertColour(img, sx, sy, 0, 'nothing was placed');
+  const msgY = v.areaH - 8 - 12;
+  assert.deepEqual(img.get(10, msgY), [176, 0, 32], 'the ban is on screen as an error message');
+  assert.equal(await snapshotAt(srv.url, 12, 12, 0), 0, 'the server has nothing there');
 });

@@ -9,7 +9,7 @@ import { runPlaced, startServer, tempDir } from './lib/server.js';
 const json = { 'content-type': 'application/json' };
 
 async function register(srv, username) {
-  const res = await fetch(`${srv.url}/api/v1/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ username, password: 'password123' }) });
+  const res = await fetch(`${srv.url}/api/v1/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ username, password: 'long passphrase 1' }) });
   assert.equal(res.status, 200);
   return { token: tokenFrom(res), ...(await res.json()) };
 }
@@ -48,7 +48,7 @@ test('ban on a running server: told BANNED and closed at once, the same session 
     assert.equal(e.type, 'error');
     assert.equal(e.code, 'BANNED');
     assert.equal(a1.closed, null, 'a banned viewer stays connected');
-    const login = await fetch(`${srv.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'alice', password: 'password123' }) });
+    const login = await fetch(`${srv.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'alice', password: 'long passphrase 1' }) });
     assert.equal(login.status, 403);
     assert.equal((await login.json()).error, 'BANNED');
     // bob is untouched
@@ -65,7 +65,7 @@ test('ban on a running server: told BANNED and closed at once, the same session 
     assert.equal(runPlaced(['--data-dir', srv.dataDir, '--unban', 'alice']).code, 0);
     // the session opened before the ban places again, and so does a new login
     assert.equal((await a1.placeAndWait(5, 5, 5, 'old-session')).type, 'placed');
-    const again = await fetch(`${srv.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'alice', password: 'password123' }) });
+    const again = await fetch(`${srv.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'alice', password: 'long passphrase 1' }) });
     assert.equal(again.status, 200);
     const a2 = await connect(srv.wsUrl, tokenFrom(again));
     assert.equal((await a2.placeAndWait(4, 4, 4, 'unbanned')).type, 'placed');
@@ -91,7 +91,7 @@ test('admin flags on a stopped server change the database; the restarted server 
     assert.match(r.stdout, /no server running/);
     const s2 = await startServer({ dataDir: srv.dataDir, args: ['--cooldown', '0'] });
     try {
-      const login = await fetch(`${s2.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'carol', password: 'password123' }) });
+      const login = await fetch(`${s2.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'carol', password: 'long passphrase 1' }) });
       assert.equal(login.status, 403);
       const m = await me(s2, carol.token);
       assert.equal(m.userId, carol.userId, 'her session still names her');

@@ -106,7 +106,7 @@ test('a guest who registers keeps their id and cooldown', async () => {
   const guestId = first.body.userId;
   const c = await connect(srv.wsUrl, token);
   assert.equal((await c.placeAndWait(8, 8, 4, 'g')).type, 'placed');
-  const reg = await fetch(`${srv.url}/api/v1/auth/register`, { method: 'POST', headers: { ...json, ...bearer(token) }, body: JSON.stringify({ username: 'was-guest', password: 'password123' }) });
+  const reg = await fetch(`${srv.url}/api/v1/auth/register`, { method: 'POST', headers: { ...json, ...bearer(token) }, body: JSON.stringify({ username: 'was-guest', password: 'long passphrase 1' }) });
   assert.equal(reg.status, 200);
   const r = await reg.json();
   assert.equal(r.userId, guestId);
@@ -132,7 +132,7 @@ test('--no-guests-can-place: guests get NOT_ALLOWED, registered users may place'
     const g = await connect(s2.wsUrl);
     const e = await g.placeAndWait(1, 1, 1, 'guest');
     assert.equal(e.code, 'NOT_ALLOWED');
-    const reg = await fetch(`${s2.url}/api/v1/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'member', password: 'password123' }) });
+    const reg = await fetch(`${s2.url}/api/v1/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'member', password: 'long passphrase 1' }) });
     const u = await connect(s2.wsUrl, tokenFrom(reg));
     assert.equal((await u.placeAndWait(1, 1, 1, 'member')).type, 'placed');
     g.close();

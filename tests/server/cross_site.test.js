@@ -8,7 +8,7 @@ import { request } from './lib/http.js';
 import { startServer } from './lib/server.js';
 
 async function registered(srv, name) {
-  const r = await request(srv.port, '/api/v1/auth/register', { method: 'POST', body: { username: name, password: 'password123' } });
+  const r = await request(srv.port, '/api/v1/auth/register', { method: 'POST', body: { username: name, password: 'long passphrase 1' } });
   assert.equal(r.status, 200, r.text);
   return /place_session=([0-9a-f]{64})/.exec(r.headers['set-cookie'].join(';'))[1];
 }
@@ -39,7 +39,7 @@ test('a WebSocket from another origin is refused, even with the player\'s sessio
 test('login and registration take only application/json (no login CSRF from a form)', async () => {
   const srv = await startServer();
   try {
-    const body = JSON.stringify({ username: 'attacker', password: 'password123' });
+    const body = JSON.stringify({ username: 'attacker', password: 'long passphrase 1' });
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', undefined]) {
       const headers = type ? { 'content-type': type } : { 'content-type': '' };
       for (const path of ['/api/v1/auth/register', '/api/v1/auth/login']) {

@@ -102,7 +102,7 @@ test('a guest that registers without placing is stored under the same id', async
     const g = await me(srv);
     const reg = await fetch(`${srv.url}/api/v1/auth/register`, {
       method: 'POST', headers: { ...json, ...bearer(tokenFrom(g.res)) },
-      body: JSON.stringify({ username: 'looker', password: 'password123' }),
+      body: JSON.stringify({ username: 'looker', password: 'long passphrase 1' }),
     });
     assert.equal(reg.status, 200);
     assert.equal((await reg.json()).userId, g.body.userId);
@@ -113,7 +113,7 @@ test('a guest that registers without placing is stored under the same id', async
     const back = (await me(restarted, bearer(token))).body;
     assert.equal(back.userId, g.body.userId);
     assert.equal(back.username, 'looker');
-    const login = await fetch(`${restarted.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'looker', password: 'password123' }) });
+    const login = await fetch(`${restarted.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'looker', password: 'long passphrase 1' }) });
     assert.equal((await login.json()).userId, g.body.userId);
   } finally {
     if (srv.proc.exitCode === null) await srv.stop();
@@ -125,7 +125,7 @@ test('a guest that registers without placing is stored under the same id', async
 test('a clean stop stores each session\'s exact expiry (it lasts 24 h from its last use)', embeddedOnly, async () => {
   const srv = await startServer();
   try {
-    const reg = await fetch(`${srv.url}/api/v1/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'expiry', password: 'password123' }) });
+    const reg = await fetch(`${srv.url}/api/v1/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'expiry', password: 'long passphrase 1' }) });
     assert.equal(reg.status, 200);
     const token = tokenFrom(reg);
     await new Promise((r) => setTimeout(r, 1500));

@@ -11,7 +11,7 @@ import { startServer } from './lib/server.js';
 const login = (srv, username, password, from) =>
   request(srv.port, '/api/v1/auth/login', { method: 'POST', body: { username, password }, from, timeoutMs: 20000 });
 const register = (srv, username, from) =>
-  request(srv.port, '/api/v1/auth/register', { method: 'POST', body: { username, password: 'password123' }, from, timeoutMs: 20000 });
+  request(srv.port, '/api/v1/auth/register', { method: 'POST', body: { username, password: 'long passphrase 1' }, from, timeoutMs: 20000 });
 
 test('a login flood from one address: others log in and register during it', async () => {
   const srv = await startServer();
@@ -38,7 +38,7 @@ test('a login flood from one address: others log in and register during it', asy
     const flood = Array.from({ length: 40 }, worker);
     await sleep(300);
     // meanwhile: a login and a registration from other addresses, and the rest of the API
-    const ok = await login(srv, 'player', 'password123', '127.0.0.2');
+    const ok = await login(srv, 'player', 'long passphrase 1', '127.0.0.2');
     assert.equal(ok.status, 200, ok.text);
     assert.equal(JSON.parse(ok.text).username, 'player');
     const reg = await register(srv, 'newcomer', '127.0.0.3');
@@ -63,24 +63,24 @@ test('failed logins slow down per account and per address', async () => {
     assert.equal((await register(srv, 'alice', '127.0.0.9')).status, 200);
     // per account: 5 failures are free, the 6th makes the next attempt wait
     for (let i = 0; i < 6; i++) assert.equal((await login(srv, 'alice', `wrong-${i}-pw`, '127.0.0.2')).status, 401);
-    const held = await login(srv, 'alice', 'password123', '127.0.0.3'); // even the right one, from elsewhere
+    const held = await login(srv, 'alice', 'long passphrase 1', '127.0.0.3'); // even the right one, from elsewhere
     assert.equal(held.status, 429, held.text);
     assert.equal(JSON.parse(held.text).error, 'RATE_LIMITED');
     assert.equal(held.headers['retry-after'], '1');
     await sleep(1100);
-    const ok = await login(srv, 'alice', 'password123', '127.0.0.3');
+    const ok = await login(srv, 'alice', 'long passphrase 1', '127.0.0.3');
     assert.equal(ok.status, 200, ok.text);
     // per address: 10 failures on any names are free, then the address waits, growing
     for (let i = 0; i < 11; i++) assert.equal((await login(srv, `nobody${i}`, 'whatever-pw', '127.0.0.4')).status, 401);
-    const slowed = await login(srv, 'alice', 'password123', '127.0.0.4');
+    const slowed = await login(srv, 'alice', 'long passphrase 1', '127.0.0.4');
     assert.equal(slowed.status, 429, slowed.text);
     await sleep(1100);
     assert.equal((await login(srv, 'nobody11', 'whatever-pw', '127.0.0.4')).status, 401);
-    const longer = await login(srv, 'alice', 'password123', '127.0.0.4');
+    const longer = await login(srv, 'alice', 'long passphrase 1', '127.0.0.4');
     assert.equal(longer.status, 429);
     assert.equal(longer.headers['retry-after'], '2', 'the second wait is twice the first');
     // another address is not slowed by it
-    assert.equal((await login(srv, 'alice', 'password123', '127.0.0.5')).status, 200);
+    assert.equal((await login(srv, 'alice', 'long passphrase 1', '127.0.0.5')).status, 200);
   } finally {
     assert.equal((await srv.stop()).code, 0);
     srv.cleanup();

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { startServer } from '../server/lib/server.js';
+import { runPlaced, startServer } from '../server/lib/server.js';
 import { connect, fetchSnapshot, tokenFrom } from '../server/lib/client.js';
 import { Tui, rgb, placeTuiPath } from './lib/tmux.js';
 
@@ -462,4 +462,32 @@ test('Ctrl-C and a fatal error restore the terminal as well', async () => {
   await bad.waitFor((s) => s.text().includes('place-tui exited 1'), 'place-tui to refuse the URL');
   assert.match(bad.stderr(), /place-tui: the server URL must start with http:\/\/ or https:\/\//);
   assert.doesNotMatch(bad.text(), /\u2580|connecting/);
+});
+
+test('banned while connected: the ban in the status area, no "connection lost", back as the same player to watch', async () => {
+  const srv = await server(['--cooldown', '0']);
+  // place-tui's session is a guest made here, so the test knows its id
+  const res = await fetch(`${srv.url}/api/v1/auth/me`);
+  const token = tokenFrom(res);
+  const { userId } = await res.json();
+  const cfg = configDir();
+  fs.mkdirSync(path.join(cfg, 'place'), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(cfg, 'place', 'session'), `${token}\n`, { mode: 0o600 });
+  const t = tui(srv.url, { XDG_CONFIG_HOME: cfg });
+  await t.waitFor(connected, 'connected');
+  const r = runPlaced(['--data-dir', srv.dataDir, '--ban-id', userId, '--reason', 'spam']);
+  assert.equal(r.code, 0, r.stderr);
+  await t.waitFor((s) => /You are banned from placing pixels: spam\./.test(s.messageLine()), 'the ban on screen');
+  assert.match(t.statusLine(), /BANNED/);
+  // the socket was closed by the ban: it comes back with the same session, still banned
+  await t.waitFor(connected, 'connected again to watch', 10000);
+  assert.match(t.statusLine(), /BANNED/);
+  assert.match(t.messageLine(), /You are banned from placing pixels: spam\./);
+  assert.doesNotMatch(t.text(), /connection to the server was lost|Disconnected/i);
+  // a placement is refused on the spot, in words
+  t.keys('Enter');
+  await t.waitFor((s) => /You are banned from placing pixels/.test(s.messageLine()), 'the refusal');
+  const me = await (await fetch(`${srv.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } })).json();
+  assert.equal(me.userId, userId, 'the same player');
+  await finish(t);
 });

@@ -599,3 +599,29 @@ test('the snapshot is fetched again within 60 s, and live deltas it covers are d
   noErrors(page);
   await context.close();
 });
+
+test('banned while on the page: the dock says so with the reason, the place button stops offering, no "Offline"', async () => {
+  const { runPlaced } = await import('../server/lib/server.js');
+  const srv = await server();
+  const { page } = await openClient(browser, srv.url + VIEW);
+  await page.waitForFunction(() => document.getElementById('conn').dataset.state === 'connected');
+  await watchPlaces(page);
+  const id = await page.evaluate(() => window.place.app.user.userId);
+  assert.match(id, /^[0-9a-f]{32}$/);
+  const r = runPlaced(['--data-dir', srv.dataDir, '--ban-id', id, '--reason', 'scribbling']);
+  assert.equal(r.code, 0, r.stderr);
+  await page.waitForFunction(() => !document.getElementById('ban-note').hidden);
+  assert.equal(await page.textContent('#ban-note'), 'You are banned from placing pixels: scribbling.');
+  assert.equal(await page.textContent('#place-label'), 'Banned');
+  // the server closed the socket; the page comes back as the same player, to watch
+  await page.waitForFunction(() => document.getElementById('conn').dataset.state === 'connected'
+    && window.place.conn.open, null, { timeout: 10000 });
+  assert.doesNotMatch(await page.textContent('#conn-text'), /Offline/);
+  assert.equal(await page.evaluate(() => window.place.app.user.userId), id, 'not someone else');
+  assert.equal(await page.textContent('#ban-note'), 'You are banned from placing pixels: scribbling.');
+  // the place button refuses, with the ban in words, and nothing is sent
+  await page.click('#place-btn');
+  assert.match(await page.textContent('#toast'), /You are banned from placing pixels/);
+  assert.equal(await placesSent(page), 0);
+  assert.equal(await page.textContent('#place-label'), 'Banned');
+});

@@ -24,7 +24,7 @@ const els = {
   authError: $('auth-error'), authSwitch: $('auth-switch'), authSubmit: $('auth-submit'),
   authCancel: $('auth-cancel'), gotoDialog: $('goto-dialog'), gotoForm: $('goto-form'),
   gotoInput: $('goto-input'), gotoError: $('goto-error'), helpDialog: $('help-dialog'),
-  oneClick: $('opt-one-click'),
+  oneClick: $('opt-one-click'), banNote: $('ban-note'),
 };
 
 const app = {
@@ -316,6 +316,10 @@ function showConnState(s, d) {
   } else if (s === 'connecting') {
     els.connText.textContent = 'Connecting…';
     els.conn.title = '';
+  } else if (s === 'waiting' && banned()) {
+    // a ban closes the socket; the page comes back at once, as the same player, to watch
+    els.connText.textContent = 'Banned · watching';
+    els.conn.title = banText(app.ban);
   } else if (s === 'waiting') {
     const tick = () => {
       const left = Math.max(0, Math.ceil((d.retryAt - Date.now()) / 1000));
@@ -333,6 +337,7 @@ function handleMessage(m) {
     case 'init': onInit(m); break;
     case 'placed': onPlaced(m); break;
     case 'error': onError(m); break;
+    case 'banned': setBan({ reason: String(m.reason || ''), until: Number(m.until) || 0 }); break;
     case 'resync':
       state.resync(Number(m.seq) || 0);
       fetchSnapshot();
@@ -348,6 +353,9 @@ function onInit(m) {
   if (typeof m.serverTime === 'number') app.clockSkew = m.serverTime - Date.now();
   if (m.canvasInfo) setInfo(m.canvasInfo);
   if (m.user) setUser(m.user);
+  // init says whether we are banned (a ban keeps the session: the same player, watching)
+  setBan(m.user && m.user.isBanned
+    ? { reason: String(m.user.banReason || ''), until: Number(m.user.bannedUntil) || 0 } : null);
   if (typeof m.cooldown === 'number') setCooldown(Date.now() + m.cooldown);
   state.streamStart(Number(m.seq) || 0);
   // after every (re)connect: a fresh snapshot (protocol rule 5), batches meanwhile are kept
@@ -374,6 +382,10 @@ function setInfo(info) {
 
 function placeAtReticle() {
   const { x, y } = app.reticle;
+  if (banned()) {
+    toast(banText(app.ban), 'error', 6000);
+    return;
+  }
   if (!state.ready) {
     toast('The canvas is still loading.', 'warn');
     return;
@@ -428,7 +440,36 @@ function onPlaced(m) {
   }
 }
 
+// ---------------------------------------------------------------- a ban
+
+// The ban in words, as every client says it: "You are banned from placing pixels: spam (until …)."
+function banText(b) {
+  let t = 'You are banned from placing pixels';
+  if (b.reason) t += `: ${b.reason}`;
+  if (b.until) t += ` (until ${new Date(serverToLocal(b.until)).toLocaleString()})`;
+  return `${t}.`;
+}
+
+function banned() {
+  return !!app.ban && (!app.ban.until || serverToLocal(app.ban.until) > Date.now());
+}
+
+// Shows (or takes away) the ban in the dock; the place button stops offering to place.
+function setBan(ban) {
+  app.ban = ban;
+  els.banNote.hidden = !ban;
+  els.banNote.textContent = ban ? banText(ban) : '';
+  clearTimeout(app.banTimer);
+  if (ban && ban.until) {
+    // a timed ban ends by itself: the page offers to place again then
+    const left = serverToLocal(ban.until) - Date.now();
+    app.banTimer = setTimeout(() => setBan(null), Math.max(0, Math.min(left, 2 ** 31 - 1)));
+  }
+  updatePlaceButton();
+}
+
 function onError(m) {
+  if (m.code === 'BANNED' && !banned()) setBan({ reason: '', until: 0 });
   if (m.requestId !== undefined && state.pending.has(m.requestId)) {
     failPlacement(m.requestId, m);
   } else {
@@ -495,6 +536,13 @@ function updatePlaceButton() {
   const left = app.cooldownEnd - Date.now();
   const b = els.placeBtn;
   refreshToast();
+  if (banned()) {
+    b.dataset.mode = 'banned';
+    els.placeLabel.textContent = 'Banned';
+    b.setAttribute('aria-label', banText(app.ban));
+    document.title = app.baseTitle;
+    return;
+  }
   if (left > 0) {
     b.dataset.mode = 'cooldown';
     app.cooldownTotal = Math.max(app.cooldownTotal || 0, left, cooldownMs());

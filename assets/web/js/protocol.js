@@ -123,7 +123,7 @@ export const ERROR_WORDS = {
   BAD_COLOR: 'That colour is not in the palette.',
   COOLDOWN: 'Too soon: wait for your cooldown to end.',
   NOT_ALLOWED: 'Guests may not place pixels here: log in or register.',
-  BANNED: 'Your account is banned from placing pixels.',
+  BANNED: 'You are banned from placing pixels.',
   RATE_LIMITED: 'Too many requests: slow down a little.',
   TOO_LARGE: 'That message was too large.',
   BINARY_NOT_ALLOWED: 'The server refused a binary message.',

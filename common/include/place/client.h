@@ -81,6 +81,8 @@ typedef enum place_client_event_type {
                               code/text when the request failed */
     PLACE_CEV_ERROR,       /* something the player should read that is not about one placement
                               (snapshot failed, server said error without a requestId); text */
+    PLACE_CEV_BANNED,      /* we are banned from placing, or no longer (status.banned); text:
+                              the ban in words (place_client_format_ban), "" when lifted */
 } place_client_event_type;
 
 /* One placement of a pixel's history (GET /api/v1/pixel). */
@@ -125,7 +127,18 @@ typedef struct place_client_status {
     place_user_info user;   /* who we are (valid when have_user) */
     int pending;            /* own placements waiting for an answer */
     uint64_t seq;           /* newest sequence number the canvas reflects */
+    int banned;             /* banned from placing: show place_client_format_ban, offer no
+                               placing (viewing goes on); kept across reconnects until the
+                               server says otherwise */
+    int64_t banned_until;   /* banned: local ms the ban ends; 0: until lifted */
+    char ban_reason[128];   /* banned: the admin's words, or "" */
 } place_client_status;
+
+/* The ban in status as a person reads it: "You are banned from placing pixels: spam (until
+ * 14:30)." (the reason and the end only when there are; the end in local time, with the date
+ * when it is not today). Writes at most cap bytes, NUL-terminated; every front-end's status
+ * area uses it. */
+void place_client_format_ban(const place_client_status *s, char *buf, size_t cap);
 
 typedef struct place_client_canvas {
     uint32_t width, height;  /* 0 x 0 until the size is known */

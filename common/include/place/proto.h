@@ -68,6 +68,10 @@ typedef struct place_request_id {
     int is_number; /* 1: echo as a JSON number */
 } place_request_id;
 
+/* WebSocket close codes of the server (docs/protocol.md) beyond the standard ones. */
+#define PLACE_CLOSE_SESSION_ENDED 4001 /* logged out: the session is gone */
+#define PLACE_CLOSE_BANNED 4003        /* banned: reconnect to view, read-only */
+
 typedef enum place_msg_type {
     PLACE_MSG_NONE = 0,
     /* client -> server */
@@ -79,6 +83,7 @@ typedef enum place_msg_type {
     PLACE_MSG_ERROR,
     PLACE_MSG_PONG,
     PLACE_MSG_RESYNC,
+    PLACE_MSG_BANNED, /* you are banned: message, reason, until */
 } place_msg_type;
 
 typedef struct place_msg_place {
@@ -138,6 +143,9 @@ typedef struct place_user_info {
     int is_guest;
     int is_admin;
     int64_t next_placement;
+    int is_banned;          /* banned from placing (may still view) */
+    int64_t banned_until;   /* is_banned: server ms the ban ends; 0: until lifted */
+    char ban_reason[128];   /* is_banned: the admin's words, or "" */
 } place_user_info;
 
 typedef struct place_server_msg {
@@ -156,6 +164,9 @@ typedef struct place_server_msg {
     place_err code;
     char message[256];
     int64_t retry_after_ms; /* -1 when absent */
+    /* banned */
+    char reason[128];
+    int64_t until; /* server ms the ban ends; 0: until lifted */
 } place_server_msg;
 
 /* Parses a server text frame. Returns 0, or PLACE_EFORMAT for anything that is not a known

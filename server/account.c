@@ -1,0 +1,65 @@
+/* Username and password rules (see account.h). */
+#include "account.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+void account_name_key(const char *name, char out[BACKEND_NAME_MAX + 1])
+{
+    size_t i = 0;
+    for (; name[i] && i < BACKEND_NAME_MAX; i++) {
+        char ch = (char)tolower((unsigned char)name[i]);
+        if (ch == 'i' || ch == '1')
+            ch = 'l';
+        else if (ch == '0')
+            ch = 'o';
+        out[i] = ch;
+    }
+    out[i] = 0;
+}
+
+const char *account_name_problem(const char *name)
+{
+    size_t n = strlen(name);
+    if (n < 3 || n > BACKEND_NAME_MAX)
+        return "Usernames are 3 to 32 letters, digits, _ or -.";
+    for (const char *s = name; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+            return "Usernames are 3 to 32 letters, digits, _ or -.";
+    if (!strncasecmp(name, "guest-", 6) || !strncasecmp(name, "guest_", 6))
+        return "Names starting with guest- belong to guests; choose another.";
+    return NULL;
+}
+
+/* Passwords so common that they are the first ones any attacker tries (lower case; compared
+ * without regard to case). A short list on purpose: it stops the worst, not every weak one. */
+static const char *const common[] = {
+    "password", "password1", "password12", "password123", "password1234", "passw0rd",
+    "12345678", "123456789", "1234567890", "87654321", "11111111", "00000000", "12341234",
+    "qwertyui", "qwertyuiop", "qwerty123", "qwerty12", "asdfghjk", "asdfasdf", "zxcvbnm1",
+    "1q2w3e4r", "1qaz2wsx", "abc12345", "abcd1234", "iloveyou", "sunshine", "princess",
+    "football", "baseball", "superman", "starwars", "trustno1", "letmein1", "welcome1",
+    "whatever", "changeme", "computer", "michelle", "internet", "aaaaaaaa",
+};
+
+const char *account_password_problem(const char *password, size_t len)
+{
+    size_t chars = 0, spaces = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)password[i];
+        if ((ch & 0xc0) != 0x80) /* count code points, not continuation bytes */
+            chars++;
+        if (isspace(ch))
+            spaces++;
+    }
+    if (chars < ACCOUNT_PASSWORD_MIN)
+        return "Passwords need at least 8 characters.";
+    if (spaces == len)
+        return "A password of only spaces is no password; choose one with letters or digits.";
+    for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
+        if (!strcasecmp(password, common[i]))
+            return "That password is one of the most common ones, tried first by anyone guessing; "
+                   "choose another.";
+    return NULL;
+}
