@@ -27,10 +27,20 @@ void peer_of(const peer_proxies *p, struct lws *wsi, char out[PEER_ADDR_MAX])
         return;
     }
     char *xff = header_dup(wsi, WSI_TOKEN_X_FORWARDED_FOR);
-    char xri[PEER_ADDR_MAX] = "";
+#if defined(LWS_WITH_HTTP_UNCOMMON_HEADERS) || defined(LWS_HTTP_HEADERS_ALL)
+    /* lws knows X-Real-IP as a header of its own (Debian builds it so): it is never a custom
+     * header there, and asking for "x-real-ip:" as one finds nothing */
+    char *xri = header_dup(wsi, WSI_TOKEN_HTTP_X_REAL_IP);
+#else
+    char *xri = NULL;
     int n = lws_hdr_custom_length(wsi, "x-real-ip:", 10);
-    if (n > 0 && n < (int)sizeof xri && lws_hdr_custom_copy(wsi, xri, sizeof xri, "x-real-ip:", 10) < 0)
-        xri[0] = '\0';
-    peer_pick(p, sock, xff, xri[0] ? xri : NULL, out);
+    if (n > 0 && (xri = malloc((size_t)n + 1)) &&
+        lws_hdr_custom_copy(wsi, xri, n + 1, "x-real-ip:", 10) < 0) {
+        free(xri);
+        xri = NULL;
+    }
+#endif
+    peer_pick(p, sock, xff, xri, out);
     free(xff);
+    free(xri);
 }

@@ -30,7 +30,7 @@ after(async () => {
 // here once it was seen to pass against a cluster (add it to this list), not by surprise in CI.
 // PLACE_SUITE_ONLY=address,admin runs only those (when working on them; ctest runs them all).
 const only = process.env.PLACE_SUITE_ONLY ? process.env.PLACE_SUITE_ONLY.split(',') : null;
-const files = ['accounts', 'acks', 'address', 'admin', 'bans', 'auth', 'bad_input', 'durability', 'guests', 'http_idle', 'limits',
+const files = ['accounts', 'acks', 'address', 'admin', 'bans', 'proxy', 'auth', 'bad_input', 'durability', 'guests', 'http_idle', 'limits',
   'login_flood', 'place', 'slow_client'].filter((n) => !only || only.includes(n)).map((n) => `${n}.test.js`)
   .filter((f) => fs.existsSync(path.join(serverTests, f)));
 

@@ -317,15 +317,23 @@ export class Kafka {
 
 /** nginx with tests/cluster/nginx/nginx.conf.in (the configuration of docs/deploy.md) in front
  * of the given placed ports. */
+// forward: which header tells placed the client's address: 'xff' (X-Forwarded-For, appended
+// to as docs/deploy.md does), 'real-ip' (X-Real-IP), or none.
+const FORWARD = {
+  xff: '            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+  'real-ip': '            proxy_set_header X-Real-IP $remote_addr;',
+};
+
 export class Nginx {
-  async start(upstreamPorts) {
+  async start(upstreamPorts, { forward } = {}) {
     this.port = await freePort();
     this.dir = tmpDir('nginx');
     fs.chmodSync(this.dir, 0o755); // the workers run as an unprivileged user when we are root
     const conf = fs.readFileSync(path.join(here, '..', 'nginx', 'nginx.conf.in'), 'utf8')
       .replaceAll('@PREFIX@', this.dir)
       .replaceAll('@LISTEN@', `127.0.0.1:${this.port}`)
-      .replaceAll('@UPSTREAMS@', upstreamPorts.map((p) => `        server 127.0.0.1:${p};`).join('\n'));
+      .replaceAll('@UPSTREAMS@', upstreamPorts.map((p) => `        server 127.0.0.1:${p};`).join('\n'))
+      .replaceAll('@FORWARD@', FORWARD[forward] || '');
     fs.writeFileSync(path.join(this.dir, 'nginx.conf'), conf);
     this.child = spawn(process.env.PLACE_NGINX || 'nginx', ['-p', this.dir, '-c', path.join(this.dir, 'nginx.conf')],
       { stdio: logStdio(path.join(this.dir, 'nginx.out')) });
