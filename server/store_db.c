@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "account.h"
 #include "peer.h"
 #include "util.h"
 
@@ -83,6 +84,28 @@ static int exec_bound(sqlite3 *db, const char *sql, int n, const char *const *v,
     return rc;
 }
 
+/* The id of the registered user whose name has the key of `name` ("" if none). */
+static void name_to_id(sqlite3 *db, const char *name, char id[BACKEND_ID_LEN + 1])
+{
+    char want[BACKEND_NAME_MAX + 1], key[BACKEND_NAME_MAX + 1];
+    sqlite3_stmt *st = NULL;
+    account_name_key(name, want);
+    id[0] = 0;
+    if (sqlite3_prepare_v2(db, "SELECT id, name FROM users WHERE is_guest = 0 AND name IS NOT NULL",
+                           -1, &st, NULL) != SQLITE_OK)
+        return;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *uid = (const char *)sqlite3_column_text(st, 0);
+        const char *n = (const char *)sqlite3_column_text(st, 1);
+        account_name_key(n ? n : "", key);
+        if (uid && !strcmp(key, want)) {
+            snprintf(id, BACKEND_ID_LEN + 1, "%s", uid);
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+}
+
 int store_sqlite_admin_offline(const char *data_dir, const backend_admin_req *q, char *err,
                                size_t errcap)
 {
@@ -118,8 +141,13 @@ int store_sqlite_admin_offline(const char *data_dir, const backend_admin_req *q,
         }
     } else {
         /* a user act names the user by exactly one of name and id: never guessed */
-        const char *who = q->name ? "name = ?1 AND is_guest = 0" : "id = ?1";
-        const char *target = q->name ? q->name : q->id ? q->id : "";
+        /* a name is matched as the running server matches it: by its key (account.h), so
+         * "--ban ALICE" finds alice with or without a server */
+        char by_name[BACKEND_ID_LEN + 1] = "";
+        if (q->name)
+            name_to_id(db, q->name, by_name);
+        const char *who = "id = ?1";
+        const char *target = q->name ? by_name : q->id ? q->id : "";
         char sql[512];
         static const char *const set[] = {
             [BACKEND_ADMIN_GRANT] = "is_admin = 1",
@@ -133,7 +161,7 @@ int store_sqlite_admin_offline(const char *data_dir, const backend_admin_req *q,
             goto dberr;
         if (sqlite3_changes(db) == 0) {
             if (q->name)
-                snprintf(err, errcap, "no user named \"%s\"", target);
+                snprintf(err, errcap, "no user named \"%s\"", q->name);
             else
                 snprintf(err, errcap, "no user with id \"%s\"", target);
             rc = PLACE_ERR_NOT_FOUND;
