@@ -186,6 +186,25 @@ test('logout on A closes the session\'s sockets on A and B at once', async () =>
   assert.equal((await onB.closedWith(3000)).code, 4001);
 });
 
+test('--ban-ip reaches every process: a socket from the address on B is told and closed; --unban-ip', async () => {
+  const [A, B] = cl.servers;
+  const from = { localAddress: '127.0.0.7' };
+  const onB = await connect(B.wsUrl, null, from);
+  clients.push(onB);
+  const out = cl.admin('ban-ip', '127.0.0.7');
+  assert.equal(out.code, 0, out.stderr);
+  await onB.next('banned', {}, 3000);
+  assert.equal((await onB.closedWith(3000)).code, 4003);
+  // a new visitor from there, on A: a banned viewer, refused
+  const onA = await connect(A.wsUrl, null, from);
+  clients.push(onA);
+  assert.equal(onA.messages[0].user.isBanned, true);
+  assert.equal((await onA.placeAndWait(41, 41, 2, 'ip-banned', 15000)).code, 'BANNED');
+  // lifted: the viewer is sent back to come again as a player
+  assert.equal(cl.admin('unban-ip', '127.0.0.7').code, 0);
+  assert.equal((await onA.closedWith(3000)).code, 1001);
+});
+
 test('placements from many clients on both processes: every process broadcasts all of them in seq order', async () => {
   const [A, B] = cl.servers;
   const watchA = await open(A.wsUrl);
