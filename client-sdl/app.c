@@ -213,6 +213,8 @@ static void on_engine_event(app *a, const place_client_event *ev)
             char ban[256];
             place_client_format_ban(&st, ban, sizeof ban);
             app_say(a, 1, "%s", ban);
+        } else if (st.conn == PLACE_CONN_CONNECTED && a->welcomed) {
+            a->welcomed = 0; /* the welcome after logging in stays the message */
         } else if (st.conn == PLACE_CONN_CONNECTED) {
             app_say(a, 0, "Connected to %s.", a->opt->url);
         } else if (st.conn == PLACE_CONN_DISCONNECTED) {
@@ -415,6 +417,85 @@ static void goto_done(app *a)
     view_pan(&a->v, a->v.area_w / 2.0 - sx, a->v.area_h / 2.0 - sy);
 }
 
+/* ---- the log-in / registration form ---- */
+
+static void account_open(app *a)
+{
+    a->mode = MODE_ACCOUNT;
+    a->acct_reg = 0;
+    a->acct_step = 0;
+    a->acct_user[0] = '\0';
+    memset(a->acct_pass, 0, sizeof a->acct_pass);
+}
+
+static void account_close(app *a)
+{
+    memset(a->acct_pass, 0, sizeof a->acct_pass);
+    a->mode = MODE_NORMAL;
+}
+
+/* Enter on the password: the engine's log-in / registration flow, then a new engine on the new
+ * session (the old connection belongs to the old session). */
+static void account_submit(app *a)
+{
+    char session[PLACE_CLIENT_TOKEN_MAX + 1], token[PLACE_CLIENT_TOKEN_MAX + 1], err[300];
+    place_client_session_token(a->c, session);
+    int rc = place_client_account(a->opt->url, a->acct_reg, session, a->acct_user, a->acct_pass,
+                                  token, err, sizeof err);
+    account_close(a);
+    if (rc < 0) {
+        app_say(a, 1, "%s", err);
+        return;
+    }
+    place_client *old = a->c;
+    place_client_config cfg = {.url = a->opt->url, .token = token, .wake = on_wake, .wake_user = a};
+    if (place_client_new(&cfg, &a->c, err, sizeof err) < 0) {
+        a->c = old;
+        app_say(a, 1, "Logged in, but the client could not restart: %s", err);
+        return;
+    }
+    place_client_free(old);
+    a->welcomed = 1;
+    if (a->acct_reg)
+        app_say(a, 0, "Welcome to Place, %s!", a->acct_user);
+    else
+        app_say(a, 0, "Welcome back, %s.", a->acct_user);
+}
+
+static void account_char(app *a, char ch)
+{
+    if (ch < 0x20 || ch >= 0x7f)
+        return; /* usernames are ASCII; the password too, here */
+    char *f = a->acct_step == 0 ? a->acct_user : a->acct_pass;
+    size_t cap = a->acct_step == 0 ? sizeof a->acct_user : sizeof a->acct_pass, n = strlen(f);
+    if (n + 1 < cap) {
+        f[n] = ch;
+        f[n + 1] = '\0';
+    }
+}
+
+static void account_key(app *a, SDL_Keycode sym)
+{
+    char *f = a->acct_step == 0 ? a->acct_user : a->acct_pass;
+    size_t n = strlen(f);
+    if (sym == SDLK_ESCAPE) {
+        account_close(a);
+        app_say(a, 0, "No change to your session.");
+    } else if (sym == SDLK_TAB && a->acct_step == 0) {
+        a->acct_reg = !a->acct_reg;
+    } else if ((sym == SDLK_RETURN || sym == SDLK_KP_ENTER) && a->acct_step == 0) {
+        if (a->acct_user[0])
+            a->acct_step = 1;
+    } else if (sym == SDLK_RETURN || sym == SDLK_KP_ENTER) {
+        account_submit(a);
+    } else if (sym == SDLK_BACKSPACE) {
+        if (n)
+            f[n - 1] = '\0';
+        else if (a->acct_step == 1)
+            a->acct_step = 0;
+    }
+}
+
 static int hex_value(char ch)
 {
     if (ch >= '0' && ch <= '9')
@@ -433,6 +514,10 @@ static void on_char(app *a, char ch)
             a->prompt[n] = ch;
             a->prompt[n + 1] = '\0';
         }
+        return;
+    }
+    if (a->mode == MODE_ACCOUNT) {
+        account_char(a, ch);
         return;
     }
     if (a->mode == MODE_HELP || a->mode == MODE_INFO) {
@@ -473,6 +558,13 @@ static void on_char(app *a, char ch)
         if (a->have_cursor)
             ask_info(a, a->cx, a->cy);
         break;
+    case 'u': account_open(a); break;
+    case 'r':
+        if (place_client_reconnect_now(a->c) == 0)
+            app_say(a, 0, "Reconnecting now...");
+        else
+            app_say(a, 0, "Not disconnected: nothing to retry.");
+        break;
     case '?': a->mode = MODE_HELP; break;
     case 'q': a->quit = 1; break;
     default: break;
@@ -499,6 +591,10 @@ static void on_key(app *a, const SDL_KeyboardEvent *k)
             goto_done(a);
         else if (sym == SDLK_BACKSPACE && n)
             a->prompt[n - 1] = '\0';
+        return;
+    }
+    if (a->mode == MODE_ACCOUNT) {
+        account_key(a, sym);
         return;
     }
     if (a->mode == MODE_HELP || a->mode == MODE_INFO) {

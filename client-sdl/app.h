@@ -41,7 +41,7 @@ typedef struct app_options {
     int bench_rate;          /* synthetic pixels per second during the benchmark */
 } app_options;
 
-typedef enum app_mode { MODE_NORMAL, MODE_HELP, MODE_INFO, MODE_GOTO } app_mode;
+typedef enum app_mode { MODE_NORMAL, MODE_HELP, MODE_INFO, MODE_GOTO, MODE_ACCOUNT } app_mode;
 
 /* A ring around a pixel the server refused, so the rollback is seen even zoomed out. */
 typedef struct app_mark {
@@ -68,6 +68,10 @@ typedef struct app {
     int pressed, dragging, press_button, press_ctrl, press_x, press_y;
     app_mode mode;
     char prompt[32];
+    /* the log-in / registration form (u) */
+    int acct_reg, acct_step; /* register instead of log in; 0: username, 1: password */
+    char acct_user[40], acct_pass[300];
+    int welcomed; /* the welcome stays past the new engine's "connected" */
     place_client_event info;
     char message[300];
     int message_error;

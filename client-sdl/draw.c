@@ -261,6 +261,8 @@ static const char *const help_lines[] = {
     "click, Space, Enter place the colour",
     "Ctrl+click, right   who placed this pixel (or i)",
     "g                   go to coordinates",
+    "u                   log in or register (Tab switches)",
+    "r                   disconnected: reconnect now",
     "?                   this help",
     "q, Ctrl+C           quit",
     "",
@@ -290,6 +292,34 @@ static void draw_info(app *a)
     char title[80];
     snprintf(title, sizeof title, "Pixel %d,%d, newest first", e->x, e->y);
     draw_box(a, title, lines, n);
+}
+
+/* The log-in / registration form: two fields, the focused one with a text cursor, the password
+ * as stars. */
+static void draw_account(app *a)
+{
+    char user[80], pass[80];
+    size_t n = strlen(a->acct_pass);
+    char stars[40];
+    if (n > sizeof stars - 1)
+        n = sizeof stars - 1;
+    memset(stars, '*', n);
+    stars[n] = '\0';
+    snprintf(user, sizeof user, "Username: %s%s", a->acct_user, a->acct_step == 0 ? "_" : "");
+    snprintf(pass, sizeof pass, "Password: %s%s", stars, a->acct_step == 1 ? "_" : "");
+    const char *lines[] = {
+        a->acct_reg ? "Your guest pixels and cooldown carry over." : "Keep your name and cooldown on every device.",
+        "",
+        user,
+        pass,
+        "",
+        a->acct_step == 0 ? (a->acct_reg ? "Enter: next   Tab: log in instead   Esc: cancel"
+                                         : "Enter: next   Tab: register instead   Esc: cancel")
+                          : (a->acct_reg ? "Enter: sign up   Backspace: edit   Esc: cancel"
+                                         : "Enter: log in   Backspace: edit   Esc: cancel"),
+    };
+    draw_box(a, a->acct_reg ? "Create an account" : "Log in", lines,
+             (int)(sizeof lines / sizeof lines[0]));
 }
 
 /* ---- the frame ---- */
@@ -329,6 +359,8 @@ void app_draw(app *a)
                  (int)(sizeof help_lines / sizeof help_lines[0]));
     else if (a->mode == MODE_INFO)
         draw_info(a);
+    else if (a->mode == MODE_ACCOUNT)
+        draw_account(a);
     SDL_RenderSetClipRect(a->ren, NULL);
     draw_bar(a);
     if (a->shot_path[0] && !a->zooming) { /* a screenshot shows where a zoom ends */

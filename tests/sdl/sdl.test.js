@@ -341,6 +341,61 @@ test('palette click, arrow keys and Space place at the reticle; Ctrl+click opens
   assert.notDeepEqual(img.get(v.areaW / 2, v.areaH / 2), [24, 24, 28], 'and was not before');
 });
 
+test('u registers and logs in inside the client (a small form); the stored session is the user', async () => {
+  const srv = await server(['--cooldown', '0']);
+  const dir = workDir();
+  const v = fitView(WIN_W, WIN_H, 64, 64);
+  const form = path.join(dir, 'form.bmp');
+  const r = await runSdl({
+    url: srv.url, display: xvfb.display, dir,
+    script: [
+      'wait connected',
+      // bad input: both reasons at once, in the browser's words, nothing sent
+      'key u', 'key Tab', 'type ab', 'key Return', 'type short', 'key Return',
+      'wait message Usernames are 3–32 letters, digits, _ or -. Passwords need at least 8 characters.',
+      // register for real
+      'key u', 'key Tab', 'type sdl_painter', 'key Return', 'type a long password',
+      `shot ${form}`,
+      'key Return',
+      'wait message Welcome to Place, sdl_painter!',
+      'wait connected',
+      'key 5',
+      `click ${Math.round(centreOf(v, 7, 8)[0])} ${Math.round(centreOf(v, 7, 8)[1])}`,
+      'wait message Placed red at 7,8',
+      'quit',
+    ],
+  });
+  expectExit(r);
+  const img = readBmp(form);
+  assert.deepEqual(img.get(v.areaW / 2, v.areaH / 2), [24, 24, 28], 'the form is shown');
+  const tokenFile = path.join(dir, 'config', 'place', 'session');
+  const token = fs.readFileSync(tokenFile, 'utf8').trim();
+  const me = await (await fetch(`${srv.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } })).json();
+  assert.equal(me.username, 'sdl_painter');
+  assert.equal(me.isGuest, false);
+  const hist = await (await fetch(`${srv.url}/api/v1/pixel?x=7&y=8`)).json();
+  assert.equal(hist.placements[0].username, 'sdl_painter', 'placed as the new user');
+
+  // a fresh client: a wrong password in words, then the right one
+  const dir2 = workDir();
+  const r2 = await runSdl({
+    url: srv.url, display: xvfb.display, dir: dir2,
+    script: [
+      'wait connected',
+      'key u', 'type sdl_painter', 'key Return', 'type not the password', 'key Return',
+      'wait message Wrong username or password',
+      'key u', 'type sdl_painter', 'key Return', 'type a long password', 'key Return',
+      'wait message Welcome back, sdl_painter.',
+      'wait connected',
+      'quit',
+    ],
+  });
+  expectExit(r2);
+  const token2 = fs.readFileSync(path.join(dir2, 'config', 'place', 'session'), 'utf8').trim();
+  const me2 = await (await fetch(`${srv.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token2}` } })).json();
+  assert.equal(me2.username, 'sdl_painter');
+});
+
 test('a canvas of several textures: pixels on tile edges land where they should', async () => {
   // 600 x 300 = 3 x 2 tiles of 256 px, the last column 88 wide and the last row 44 high.
   const srv = await server(['--cooldown', '0', '--width', '600', '--height', '300']);
