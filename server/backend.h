@@ -113,6 +113,9 @@ typedef struct backend_sink {
      * banned viewer rather than as a fresh guest): the core tells their sockets BANNED and
      * closes them at once. In cluster mode every process hears it. */
     void (*on_banned)(void *arg, const char *user_id);
+    /* A user's ban was lifted: the core sends the sockets it told `banned` away (1001) to come
+     * back as a player. In cluster mode every process hears it. */
+    void (*on_unbanned)(void *arg, const char *user_id);
     /* A session ended (logout, or replaced by a login): the core closes its sockets at once.
      * In cluster mode every process hears it. */
     void (*on_session_ended)(void *arg, const char *token);

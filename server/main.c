@@ -189,8 +189,13 @@ int main(int argc, char **argv)
     uv_loop_init(&g.loop);
     srv->loop = &g.loop;
 
-    backend_sink sink = {srv, on_pixels, ws_on_banned, ws_on_session_ended,
-                         ws_on_addr_bans, on_late};
+    backend_sink sink = {.arg = srv,
+                         .on_pixels = on_pixels,
+                         .on_banned = ws_on_banned,
+                         .on_unbanned = ws_on_unbanned,
+                         .on_session_ended = ws_on_session_ended,
+                         .on_addr_bans = ws_on_addr_bans,
+                         .on_late = on_late};
     srv->store = cluster_enabled(&srv->cfg)
                      ? backend_cluster_open(&srv->cfg, &g.loop, &sink, err, sizeof err)
                      : backend_embedded_open(&srv->cfg, &g.loop, &sink, err, sizeof err);

@@ -1140,8 +1140,11 @@ static int st_admin(backend *b, const backend_admin_req *q, char *err, size_t er
             s->sink.on_banned(s->sink.arg, u->id);
         if (changed)
             report_bans(s);
-    } else if (q->op == BACKEND_ADMIN_UNBAN && drop_bans(s, NULL, u->id)) {
-        report_bans(s);
+    } else if (q->op == BACKEND_ADMIN_UNBAN) {
+        if (drop_bans(s, NULL, u->id))
+            report_bans(s);
+        if (s->sink.on_unbanned)
+            s->sink.on_unbanned(s->sink.arg, u->id);
     }
     submit(s, done, arg);
     return PLACE_ERR_NONE;

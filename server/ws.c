@@ -771,6 +771,14 @@ void ws_on_banned(void *arg, const char *user_id)
             ban_conn(c, known ? u.ban_reason : "", known ? u.banned_until : 0);
 }
 
+void ws_on_unbanned(void *srv, const char *user_id)
+{
+    for (ws_conn *c = ws.conns; c; c = c->next)
+        if (!c->viewer && c->told_banned && !c->close_code && !c->close_sent &&
+            !strcmp(c->user_id, user_id) && !bans_match(c->addr, c->is_guest, NULL))
+            close_with(c, LWS_CLOSE_STATUS_GOINGAWAY, "unbanned");
+}
+
 void ws_on_session_ended(void *srv, const char *token)
 {
     for (ws_conn *c = ws.conns; c; c = c->next)
@@ -782,13 +790,18 @@ void ws_on_addr_bans(void *srv, const backend_addr_ban *bans, size_t n)
 {
     if (bans_replace(bans, n) < 0)
         return;
+    place_server *s = srv;
     for (ws_conn *c = ws.conns; c; c = c->next) {
         if (c->close_code || c->close_sent)
             continue;
         backend_addr_ban ban;
+        backend_user u;
         int banned = bans_match(c->addr, c->is_guest, &ban);
         if (c->viewer && !banned)
             close_with(c, LWS_CLOSE_STATUS_GOINGAWAY, "unbanned"); /* back as a player */
+        else if (!c->viewer && !banned && c->told_banned && s->store &&
+                 s->store->ops->user_get(s->store, c->user_id, &u) == 0 && !u.is_banned)
+            close_with(c, LWS_CLOSE_STATUS_GOINGAWAY, "unbanned"); /* its address was the ban */
         else if (!c->viewer && banned && !c->told_banned)
             ban_conn(c, ban.reason, ban.until);
     }

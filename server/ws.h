@@ -30,6 +30,10 @@ void ws_on_frame(void);
  * (close code WS_CLOSE_BANNED); reconnecting with the same session they view, read-only. */
 void ws_on_banned(void *srv, const char *user_id);
 
+/* A user's ban was lifted: the connections that were told `banned` are closed (1001) so that
+ * they come back as a player. */
+void ws_on_unbanned(void *srv, const char *user_id);
+
 /* A session ended (logout, or replaced by a login): its connections are closed at once (close
  * code WS_CLOSE_SESSION_ENDED). */
 void ws_on_session_ended(void *srv, const char *token);

@@ -609,6 +609,10 @@ static void on_notify(void *arg, const char *msg)
         drop_cached_user(c, msg + 4);
         if (c->sink.on_banned)
             c->sink.on_banned(c->sink.arg, msg + 4);
+    } else if (!strncmp(msg, "unban ", 6) && valid_hex(msg + 6, BACKEND_ID_LEN)) {
+        drop_cached_user(c, msg + 6);
+        if (c->sink.on_unbanned)
+            c->sink.on_unbanned(c->sink.arg, msg + 6);
     } else if (!strncmp(msg, "user ", 5) && valid_hex(msg + 5, BACKEND_ID_LEN)) {
         drop_cached_user(c, msg + 5);
     } else if (!strncmp(msg, "end ", 4) && valid_hex(msg + 4, BACKEND_TOKEN_LEN)) {
@@ -683,7 +687,11 @@ static int apply_admin(rstore *rs, const backend_admin_req *q, char *err, size_t
             snprintf(err, errcap, "no user with id \"%s\"", id);
         return PLACE_ERR_NOT_FOUND;
     }
-    snprintf(msg, sizeof msg, "%s %s", q->op == BACKEND_ADMIN_BAN ? "ban" : "user", uid);
+    snprintf(msg, sizeof msg, "%s %s",
+             q->op == BACKEND_ADMIN_BAN     ? "ban"
+             : q->op == BACKEND_ADMIN_UNBAN ? "unban"
+                                            : "user",
+             uid);
     publish(rs, msg);
     if (q->op == BACKEND_ADMIN_UNBAN || (q->op == BACKEND_ADMIN_BAN && q->addr_window_ms > 0))
         publish(rs, "addrbans");

@@ -168,9 +168,11 @@ test('a ban applied with placed --ban reaches every process: sockets on A and B 
   assert.equal(login.status, 403);
   assert.equal((await login.json()).error, 'BANNED');
   assert.notEqual(cl.admin('ban', 'nobody-like-this').code, 0);
-  // unban: the same session places again, on either process
+  // unban: the watching socket is sent away (1001) and the same session places again
   assert.equal(cl.admin('unban', name).code, 0);
-  const r = await again.placeAndWait(40, 40, 1, 'unbanned', 15000);
+  assert.equal((await again.closedWith(3000)).code, 1001);
+  const back = await open(A.wsUrl, token);
+  const r = await back.placeAndWait(40, 40, 1, 'unbanned', 15000);
   assert.equal(r.type, 'placed', JSON.stringify(r));
   placedSeqs.push(r.seq);
 });

@@ -63,8 +63,13 @@ test('ban on a running server: told BANNED and closed at once, the same session 
     assert.match(bad.stderr, /no user named/);
 
     assert.equal(runPlaced(['--data-dir', srv.dataDir, '--unban', 'alice']).code, 0);
-    // the session opened before the ban places again, and so does a new login
-    assert.equal((await a1.placeAndWait(5, 5, 5, 'old-session')).type, 'placed');
+    // her watching socket is sent away (1001) to come back as a player: the session opened
+    // before the ban places again, and so does a new login
+    assert.equal((await a1.closedWith()).code, 1001);
+    const a3 = await connect(srv.wsUrl, alice.token);
+    assert.equal(a3.messages[0].user.isBanned, false);
+    assert.equal((await a3.placeAndWait(5, 5, 5, 'old-session')).type, 'placed');
+    a3.close();
     const again = await fetch(`${srv.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'alice', password: 'long passphrase 1' }) });
     assert.equal(again.status, 200);
     const a2 = await connect(srv.wsUrl, tokenFrom(again));

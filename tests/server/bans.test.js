@@ -60,7 +60,11 @@ test('a banned player who starts over as a guest from the same address is still 
     assert.equal((await other.placeAndWait(3, 3, 9, 'other')).type, 'placed');
     await g.pixel(3, 3, 9);
 
+    const m1 = await connect(srv.wsUrl, mallory.token, { localAddress: G });
+    assert.equal(m1.messages[0].user.isBanned, true, 'back as herself, banned');
     admin(srv, '--unban', 'mallory');
+    // her socket is sent away to come back as a player
+    assert.equal((await m1.closedWith()).code, 1001);
     // the viewer is sent away to come back as a player; a new guest from the address places
     assert.equal((await g.closedWith()).code, 1001);
     const g2 = await connect(srv.wsUrl, null, { localAddress: G });
@@ -98,11 +102,15 @@ test('--ban-ip CIDR: every socket from the block is told and closed, nobody ther
     const bad = runPlaced(['--data-dir', srv.dataDir, '--ban-ip', '127.0.0.300']);
     assert.notEqual(bad.code, 0);
     admin(srv, '--unban-ip', '127.0.0.8/30');
-    assert.equal((await c2.placeAndWait(3, 3, 3, 'after')).type, 'placed');
+    // the socket told it was banned is sent away to come back as a player, and places
+    assert.equal((await c2.closedWith()).code, 1001);
+    const c3 = await connect(srv.wsUrl, carol.token, { localAddress: '127.0.0.10' });
+    assert.equal(c3.messages[0].user.isBanned, false);
+    assert.equal((await c3.placeAndWait(3, 3, 3, 'after')).type, 'placed');
     const notBanned = runPlaced(['--data-dir', srv.dataDir, '--unban-ip', '127.0.0.8/30']);
     assert.notEqual(notBanned.code, 0);
     assert.match(notBanned.stderr, /not banned/);
-    c2.close();
+    c3.close();
     outside.close();
   } finally {
     assert.equal((await srv.stop()).code, 0);
