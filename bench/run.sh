@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Place benchmark: every scenario of BENCHMARKS.md in one command, printing one markdown table.
 #
-#   bench/run.sh [--quick] [--build DIR] [--out FILE] [--only LIST] [--cluster]
+#   bench/run.sh [--quick] [--build DIR] [--out FILE] [--only LIST] [--cluster] [--baseline FILE]
 #
 #   --quick      small counts and short windows (about two minutes), to see that it all works
 #   --build DIR  the CMake build directory holding server/placed, bench/place-load, ... (default:
@@ -10,6 +10,9 @@
 #   --only LIST  comma-separated scenarios: limits,fanout,rate,snapshot,clients,cluster
 #   --cluster    also run the cluster fan-out (Redis + Kafka + PostgreSQL + several placed on one
 #                port; needs the packages of tests/cluster and a few minutes)
+#   --baseline FILE  another placed binary (e.g. built from an older commit): the durable-rate
+#                scenario runs it too, alternating with the one under test at each rate, so the two
+#                are compared in one run on the same (possibly shared) machine
 #
 # Every server is started here on 127.0.0.1 with an ephemeral port and a temporary data
 # directory, and every process started is stopped on exit, also on failure or Ctrl-C. Load goes
@@ -25,6 +28,7 @@ build="$root/build"
 quick=0
 only="limits,fanout,rate,snapshot,clients"
 out=""
+baseline=""
 while (($#)); do
   case "$1" in
     --quick) quick=1 ;;
@@ -32,6 +36,7 @@ while (($#)); do
     --out) out=$2; shift ;;
     --only) only=$2; shift ;;
     --cluster) only="$only,cluster" ;;
+    --baseline) baseline=$(realpath "$2"); shift ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -75,8 +80,15 @@ start_placed() {
   local name=$1; shift
   local dir="$work/data-$name"
   rm -rf "$dir"; mkdir -p "$dir"
-  "${nice_cmd[@]}" "$placed" --port 0 --listen 127.0.0.1 --data-dir "$dir" --cooldown 0 \
-    --max-conns-per-ip 0 "$@" >"$logs/$name.placed.out" 2>"$logs/$name.placed.err" &
+  local bin=${PLACED_BIN:-$placed} budget=() help flag
+  # the load generator's players all come from 127.0.0.1: no per-address budgets (each flag only
+  # if the binary has it, so that an older --baseline starts too)
+  help=$("$bin" --help 2>/dev/null)
+  for flag in --guests-per-hour --max-requests-per-ip --max-unread-per-ip; do
+    grep -q -- "$flag " <<<"$help" && budget+=("$flag" 0)
+  done
+  "${nice_cmd[@]}" "$bin" --port 0 --listen 127.0.0.1 --data-dir "$dir" --cooldown 0 \
+    --max-conns-per-ip 0 "${budget[@]}" "$@" >"$logs/$name.placed.out" 2>"$logs/$name.placed.err" &
   PID=$!
   pids+=("$PID")
   PORT=""
@@ -154,22 +166,29 @@ if want rate; then
   ((quick)) && { rates="1000 3000"; dur=4; }
   best=0; best_file=""
   for r in $rates; do
-    echo "run.sh: placement rate $r/s with 1,000 viewers" >&2
+   ok=0
+   for variant in ${baseline:+baseline} current; do
+    name="rate-$r"; label="durable rate"; PLACED_BIN=$placed
+    if [[ $variant == baseline ]]; then name="rate-baseline-$r"; label="durable rate (baseline)"; PLACED_BIN=$baseline; fi
+    echo "run.sh: placement rate $r/s with 1,000 viewers ($variant)" >&2
     la=$(loadavg)
-    start_placed "rate-$r" || continue
+    start_placed "$name" || continue
     # two workers: one process cannot send tens of thousands of placements a second here
-    run_load "rate-$r" --viewers 1000 --rate "$r" --duration "$dur" --warmup 2 --drain 2 --workers 2
+    run_load "$name" --viewers 1000 --rate "$r" --duration "$dur" --warmup 2 --drain 2 --workers 2
+    # the write-ahead log the run left behind (before the clean stop empties it)
+    wal=$(stat -c %s "$work/data-$name/place.db-wal" 2>/dev/null || echo 0)
     stop_placed
-    f="$logs/rate-$r.load"
+    f="$logs/$name.load"
     acked=$(kv "$f" acked_per_s); [[ -z $acked ]] && continue
     p99=$(kv "$f" ack_p99_ms)
     # sustained: at least 95 % of the offered rate acknowledged in the window, and the queue not
     # growing past a second (ack p99 under 1 s)
     ok=$(awk "BEGIN{print ($acked >= 0.95 * $r && $p99 < 1000 && $(kv "$f" refused) == 0) ? 1 : 0}")
     target="—"
-    [[ $r -eq 1000 ]] && target="ack p99 ≤10 ms: **$(awk "BEGIN{print ($p99 <= 10) ? \"met\" : \"missed\"}")**"
-    row "| durable rate | $(fmt "$r")/s offered, 1,000 viewers, $(kv "$f" placers) placers | acked $(fmt "$acked")/s ($( ((ok)) && echo sustained || echo "not sustained")); ack p50/p99/max $(kv "$f" ack_p50_ms)/$p99/$(kv "$f" ack_max_ms) ms; visible p99 $(kv "$f" vis_p99_ms) ms; server CPU $(kv "$f" server_cpu_pct)%; load generator CPU $(kv "$f" load_cpu_pct)%; refused $(kv "$f" refused), not sent $(kv "$f" unsent) | $target | | load avg $la |"
-    if ((ok)); then best=$r; best_file=$f; else break; fi
+    [[ $r -eq 1000 && $variant == current ]] && target="ack p99 ≤10 ms: **$(awk "BEGIN{print ($p99 <= 10) ? \"met\" : \"missed\"}")**"
+    row "| $label | $(fmt "$r")/s offered, 1,000 viewers, $(kv "$f" placers) placers | acked $(fmt "$acked")/s ($( ((ok)) && echo sustained || echo "not sustained")); ack p50/p99/max $(kv "$f" ack_p50_ms)/$p99/$(kv "$f" ack_max_ms) ms; visible p99 $(kv "$f" vis_p99_ms) ms; server CPU $(kv "$f" server_cpu_pct)%; load generator CPU $(kv "$f" load_cpu_pct)%; refused $(kv "$f" refused), not sent $(kv "$f" unsent); WAL at the end $(awk "BEGIN{printf \"%.1f\", $wal / 1048576}") MiB | $target | | load avg $la |"
+   done
+   if ((ok)); then best=$r; best_file=$f; else break; fi
   done
   verdict=$(awk "BEGIN{print ($best >= 20000) ? \"met\" : \"missed\"}")
   row "| durable rate | highest sustained rate (each placement committed to SQLite, synchronous=FULL, before \`placed\`) | $(fmt "$best")/s | ≥20,000/s: **$verdict** | | |"
