@@ -508,7 +508,8 @@ static int on_body(http_req *r, const char *in, size_t len)
     char *b = realloc(r->body, r->body_len + len + 1);
     if (!b)
         return -1;
-    memcpy(b + r->body_len, in, len);
+    if (len) /* lws may hand over an empty piece with no buffer */
+        memcpy(b + r->body_len, in, len);
     r->body = b;
     r->body_len += len;
     r->body[r->body_len] = 0;
