@@ -85,6 +85,13 @@ class Term {
   text() { return execFileSync('tmux', ['-L', this.sock, 'capture-pane', '-p'], { encoding: 'utf8' }); }
   screen() { return parseScreen(execFileSync('tmux', ['-L', this.sock, 'capture-pane', '-p', '-e'], { encoding: 'utf8' })); }
   status() { return this.text().split('\n')[this.rows - 2] || ''; }
+  // tmux key names ("Enter", "Tab") or literal text
+  keys(...ks) {
+    for (const k of ks) {
+      const args = /^[A-Z][A-Za-z]+$/.test(k) ? [k] : ['-l', k];
+      execFileSync('tmux', ['-L', this.sock, 'send-keys', ...args]);
+    }
+  }
   async waitFor(pred, what, ms = 15000) {
     try { return await waitUntil(() => { try { return pred(this); } catch { return null; } }, what, ms); }
     catch (e) { throw new Error(`${e.message}; screen:\n${this.text()}${this.log ? `\nsshd:\n${this.log()}` : ''}`); }
@@ -321,6 +328,22 @@ describe('Debian packages', { skip: isRoot ? false : 'needs root (installs packa
       assert.doesNotMatch(t3.status(), /guest-/);
       assert.match(terms[0].status(), /^ ?connected \|/);
       assert.match(t.status(), /^ ?connected \|/);
+
+      // a player registers inside place-tui (u, Tab: register); the login lives in that
+      // session's own directory and ends with it
+      t.keys('u', 'Tab', 'sshplayer7', 'Enter', 'orange-Lantern-42-tide', 'Enter');
+      await t.waitFor((x) => /sshplayer7/.test(x.status()), 'the registered name on the status line');
+      const sessions = '/var/lib/place-tui/sessions';
+      const mine = fs.readdirSync(sessions).filter((d) => fs.existsSync(path.join(sessions, d, 'place', 'session')));
+      assert.equal(mine.length, 1, `session directories with a token: ${mine}`);
+      t.kill();
+      // the directory is named by the session's process id; the next session to start after
+      // that process is gone removes it
+      await waitUntil(() => !fs.existsSync(`/proc/${mine[0]}`), 'the dropped session\'s place-tui to end');
+      const t4 = player('after', '127.0.0.4', ['-o', 'PubkeyAuthentication=no']);
+      await t4.waitFor((x) => /^ ?connected \|/.test(x.status()) && guestOf(x), 'a later player connected');
+      assert.doesNotMatch(t4.status(), /sshplayer7/);
+      await waitUntil(() => !fs.existsSync(path.join(sessions, mine[0])), 'the ended session\'s directory to go');
     });
 
     test('no shell and no commands', () => {
