@@ -8,7 +8,6 @@
 #include "place/palette.h"
 
 #define MAX_ZOOM_IN 32
-#define BLOCK_SAMPLES 8 /* a block is judged from at most 8 x 8 evenly spread pixels */
 
 static int floordiv(int a, int b)
 {
@@ -255,7 +254,9 @@ int view_cells_of(const view *v, int x, int y, int w, int h, int *c0, int *r0, i
     return 1;
 }
 
-/* The colour a unit shows: its pixel, or a block's most common colour; -1 outside the canvas. */
+/* The colour a unit shows: its pixel, or a block's colour by the overview rule every client
+ * shares (place_block_color: the most common colour, unless a thin line crosses the block);
+ * -1 outside the canvas. */
 static int unit_color(const view *v, const place_client_canvas *cv, int ux, int uy)
 {
     if (v->zoom >= 1) {
@@ -272,18 +273,7 @@ static int unit_color(const view *v, const place_client_canvas *cv, int ux, int 
     if (y1 > (int)cv->height) y1 = (int)cv->height;
     if (x0 >= x1 || y0 >= y1)
         return -1;
-    int sx = (x1 - x0 + BLOCK_SAMPLES - 1) / BLOCK_SAMPLES, sy = (y1 - y0 + BLOCK_SAMPLES - 1) / BLOCK_SAMPLES;
-    int hist[PLACE_COLORS] = {0};
-    for (int y = y0; y < y1; y += sy) {
-        const uint8_t *row = cv->pixels + (size_t)y * cv->width;
-        for (int x = x0; x < x1; x += sx)
-            hist[row[x] & 15]++;
-    }
-    int best = 0;
-    for (int i = 1; i < PLACE_COLORS; i++)
-        if (hist[i] > hist[best])
-            best = i;
-    return best;
+    return place_block_color(cv->pixels, cv->width, x0, y0, x1, y1);
 }
 
 static void put_cell(int row, int col, const wchar_t *glyph, attr_t attr, int pair)

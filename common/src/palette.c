@@ -48,3 +48,63 @@ int place_palette_nearest(uint8_t r, uint8_t g, uint8_t b)
     }
     return best;
 }
+
+/* How far apart two palette colours look: squared RGB distance weighted like the eye. */
+static long color_gap(int a, int b)
+{
+    long dr = place_palette[a].r - place_palette[b].r, dg = place_palette[a].g - place_palette[b].g,
+         db = place_palette[a].b - place_palette[b].b;
+    return 3 * dr * dr + 4 * dg * dg + 2 * db * db;
+}
+
+#define BLOCK_MAX_COLS 4096 /* columns judged for a full line; wider blocks judge their first */
+
+int place_block_color(const uint8_t *pixels, size_t stride, int x0, int y0, int x1, int y1)
+{
+    if (x0 >= x1 || y0 >= y1)
+        return -1;
+    long hist[PLACE_COLORS] = {0};
+    int row_line[PLACE_COLORS] = {0}; /* a colour fills at least one whole row */
+    uint8_t col_first[BLOCK_MAX_COLS];
+    uint8_t col_same[BLOCK_MAX_COLS];
+    int ncols = x1 - x0 < BLOCK_MAX_COLS ? x1 - x0 : BLOCK_MAX_COLS;
+    for (int y = y0; y < y1; y++) {
+        const uint8_t *row = pixels + (size_t)y * stride;
+        int first = row[x0] & 15, same = 1;
+        for (int x = x0; x < x1; x++) {
+            int c = row[x] & 15;
+            hist[c]++;
+            same &= c == first;
+            int k = x - x0;
+            if (k < ncols) {
+                if (y == y0) {
+                    col_first[k] = (uint8_t)c;
+                    col_same[k] = 1;
+                } else if (c != col_first[k]) {
+                    col_same[k] = 0;
+                }
+            }
+        }
+        if (same && x1 - x0 >= 2) /* a one-pixel-wide block has no lines to keep */
+            row_line[first] = 1;
+    }
+    int dominant = 0;
+    for (int i = 1; i < PLACE_COLORS; i++)
+        if (hist[i] > hist[dominant])
+            dominant = i;
+    for (int k = 0; k < ncols && y1 - y0 >= 2; k++)
+        if (col_same[k])
+            row_line[col_first[k]] = 1;
+    int best = dominant;
+    long best_gap = 0;
+    for (int i = 0; i < PLACE_COLORS; i++) {
+        if (i == dominant || !row_line[i])
+            continue;
+        long g = color_gap(i, dominant);
+        if (g > best_gap) {
+            best_gap = g;
+            best = i;
+        }
+    }
+    return best;
+}

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { runPlaced, startServer } from '../server/lib/server.js';
-import { connect, fetchSnapshot, tokenFrom } from '../server/lib/client.js';
+import { connect, fetchSnapshot, paintMany, squareOutline, tokenFrom } from '../server/lib/client.js';
 import { Tui, rgb, placeTuiPath } from './lib/tmux.js';
 
 const cleanups = [];
@@ -447,6 +447,37 @@ test('a fast drag whose press, motion and release come in one write pans and pla
   // a click whose press and release come together still places
   t.tmux('send-keys', '-l', ev(0, 40, 10) + ev(3, 40, 10));
   await t.waitFor((s) => /^Placed black at \d+,\d+\./.test(s.messageLine()), 'a one-read click placing');
+  await finish(t);
+});
+
+test('whole-canvas zoom keeps a 1-pixel square outline visible on all four sides', async () => {
+  const srv = await startServer({ args: ['--cooldown', '0', '--width', '2000', '--height', '2000'] });
+  cleanups.push(async () => { await srv.stop(); srv.cleanup(); });
+  const pal = await palette(srv);
+  const [x0, y0, x1, y1] = [900, 900, 1059, 1059];
+  await paintMany(srv.wsUrl, squareOutline(x0, y0, x1, y1, 3));
+  const t = tui(srv.url);
+  await t.waitFor(connected, 'the status line to say connected');
+  const z = Number((await t.waitFor((s) => /zoom 1\/(\d+)/.exec(s.statusLine()), 'a whole-canvas zoom'))[1]);
+  // unit (ux, uy) is the block of z x z pixels from (ux*z, uy*z); two units a cell, one above
+  // the other
+  const unit = (ux, uy) => {
+    const cell = t.screen()[Math.floor(uy / 2)][ux];
+    const top = uy % 2 === 0;
+    if (cell.ch === '\u2580') return top ? cell.fg : cell.bg;
+    if (cell.ch === '\u2584') return top ? cell.bg : cell.fg;
+    return cell.bg;
+  };
+  const mid = Math.floor((x0 + x1) / 2 / z);
+  const sides = {
+    top: [mid, Math.floor(y0 / z)], bottom: [mid, Math.floor(y1 / z)],
+    left: [Math.floor(x0 / z), mid], right: [Math.floor(x1 / z), mid],
+  };
+  await t.waitFor((s) => unit(...sides.top) === pal[3] || null, 'the outline on screen').catch(() => {});
+  for (const [name, [ux, uy]] of Object.entries(sides)) {
+    assert.equal(unit(ux, uy), pal[3], `the ${name} side at unit ${ux},${uy} (blocks of ${z})`);
+  }
+  assert.equal(unit(mid, mid), pal[0], 'inside the square stays white');
   await finish(t);
 });
 

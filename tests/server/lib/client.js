@@ -187,3 +187,36 @@ export function request(url, { method = 'GET', headers = {}, body, localAddress 
     else req.end();
   });
 }
+
+// Paints many pixels ([[x, y, colour], ...]) quickly for a test's set-up: spread over `bots`
+// players on loopback addresses 127.0.0.<base>.. (each address its own cooldown and budgets),
+// each sending within the per-connection flood limit (20 a second, a burst of 40). The server
+// must run with --cooldown 0. Resolves once every placement is answered `placed`.
+export async function paintMany(wsUrl, pixels, { bots = 8, base = 40 } = {}) {
+  const clients = [];
+  for (let i = 0; i < bots; i++) clients.push(await connect(wsUrl, null, { localAddress: `127.0.0.${base + i}` }));
+  try {
+    await Promise.all(clients.map(async (c, i) => {
+      const mine = pixels.filter((_, k) => k % bots === i);
+      for (let k = 0; k < mine.length; k += 30) {
+        const chunk = mine.slice(k, k + 30);
+        const started = Date.now();
+        const answers = await Promise.all(chunk.map(([x, y, col], j) => c.placeAndWait(x, y, col, `paint-${i}-${k + j}`, 10000)));
+        const refused = answers.find((m) => m.type !== 'placed');
+        if (refused) throw new Error(`paintMany: ${JSON.stringify(refused)}`);
+        const wait = 1600 - (Date.now() - started); // 30 in 1.6 s stays under 20 a second
+        if (k + 30 < mine.length && wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+    }));
+  } finally {
+    for (const c of clients) c.close();
+  }
+}
+
+// The pixels of a 1-pixel square outline with corners (x0, y0) and (x1, y1).
+export function squareOutline(x0, y0, x1, y1, colour) {
+  const px = [];
+  for (let x = x0; x <= x1; x++) px.push([x, y0, colour], [x, y1, colour]);
+  for (let y = y0 + 1; y < y1; y++) px.push([x0, y, colour], [x1, y, colour]);
+  return px;
+}
