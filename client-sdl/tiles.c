@@ -22,6 +22,12 @@ struct tiles {
     uint32_t argb[16]; /* palette in the textures' pixel format */
     tiles_stats stats;
     int next_upload; /* the tile tiles_upload takes first */
+    /* the overview, for scales below 1: one texel per k x k block, coloured by the shared rule
+     * (place_block_color) so that thin lines stay visible; k a power of two */
+    SDL_Texture *ov;
+    Uint32 format;
+    int ov_k, ov_w, ov_h;
+    int ov_dirty, ov_x0, ov_y0, ov_x1, ov_y1; /* canvas pixels changed since, [x0, x1) */
 };
 
 static void mark(tile *tl, int x0, int y0, int x1, int y1)
@@ -57,6 +63,7 @@ int tiles_new(SDL_Renderer *r, Uint32 format, uint32_t cw, uint32_t ch, tiles **
     if (SDL_BYTESPERPIXEL(format) != 4 || SDL_ISPIXELFORMAT_FOURCC(format) ||
         SDL_ISPIXELFORMAT_INDEXED(format))
         format = SDL_PIXELFORMAT_ARGB8888;
+    t->format = format;
     SDL_PixelFormat *pf = SDL_AllocFormat(format);
     if (!pf) {
         snprintf(err, errlen, "pixel format: %s", SDL_GetError());
@@ -102,9 +109,24 @@ void tiles_free(tiles *t)
         for (int i = 0; i < t->ntx * t->nty; i++)
             if (t->t[i].tex)
                 SDL_DestroyTexture(t->t[i].tex);
+    if (t->ov)
+        SDL_DestroyTexture(t->ov);
     free(t->t);
     free(t->copy);
     free(t);
+}
+
+static void ov_mark(tiles *t, int x0, int y0, int x1, int y1)
+{
+    if (!t->ov_dirty) {
+        t->ov_dirty = 1;
+        t->ov_x0 = x0, t->ov_y0 = y0, t->ov_x1 = x1, t->ov_y1 = y1;
+        return;
+    }
+    if (x0 < t->ov_x0) t->ov_x0 = x0;
+    if (y0 < t->ov_y0) t->ov_y0 = y0;
+    if (x1 > t->ov_x1) t->ov_x1 = x1;
+    if (y1 > t->ov_y1) t->ov_y1 = y1;
 }
 
 int tiles_mark(tiles *t, const uint8_t *pixels, int x, int y, int w, int h)
@@ -135,6 +157,7 @@ int tiles_mark(tiles *t, const uint8_t *pixels, int x, int y, int w, int h)
                 continue;
             memcpy(dst + a, src + a, (size_t)(b - a));
             mark(&t->t[ty * t->ntx + tx], a - tx * TILES_SIDE, ly, b - tx * TILES_SIDE, ly + 1);
+            ov_mark(t, a, yy, b, yy + 1);
         }
     }
     return rows;
@@ -184,8 +207,68 @@ int tiles_upload(tiles *t, long budget)
     return rc;
 }
 
+/* Brings the overview for blocks of k up to date: rebuilt whole when k changes, else only the
+ * blocks holding changed pixels. Returns 0, or -1 if it cannot be had (draw the tiles then). */
+static int ov_update(tiles *t, SDL_Renderer *r, int k)
+{
+    if (t->ov && t->ov_k != k) {
+        SDL_DestroyTexture(t->ov);
+        t->ov = NULL;
+    }
+    if (!t->ov) {
+        t->ov_k = k;
+        t->ov_w = (int)((t->cw + (uint32_t)k - 1) / (uint32_t)k);
+        t->ov_h = (int)((t->ch + (uint32_t)k - 1) / (uint32_t)k);
+        t->ov = SDL_CreateTexture(r, t->format, SDL_TEXTUREACCESS_STREAMING, t->ov_w, t->ov_h);
+        if (!t->ov)
+            return -1;
+        SDL_SetTextureBlendMode(t->ov, SDL_BLENDMODE_NONE);
+        SDL_SetTextureScaleMode(t->ov, SDL_ScaleModeNearest);
+        t->ov_dirty = 1;
+        t->ov_x0 = t->ov_y0 = 0;
+        t->ov_x1 = (int)t->cw;
+        t->ov_y1 = (int)t->ch;
+    }
+    if (!t->ov_dirty)
+        return 0;
+    int bx0 = t->ov_x0 / k, by0 = t->ov_y0 / k;
+    int bx1 = (t->ov_x1 + k - 1) / k, by1 = (t->ov_y1 + k - 1) / k;
+    SDL_Rect rect = {bx0, by0, bx1 - bx0, by1 - by0};
+    void *mem;
+    int pitch;
+    if (SDL_LockTexture(t->ov, &rect, &mem, &pitch) < 0)
+        return -1;
+    for (int by = by0; by < by1; by++) {
+        uint32_t *d = (uint32_t *)((uint8_t *)mem + (size_t)(by - by0) * pitch);
+        int y0 = by * k, y1 = y0 + k < (int)t->ch ? y0 + k : (int)t->ch;
+        for (int bx = bx0; bx < bx1; bx++) {
+            int x0 = bx * k, x1 = x0 + k < (int)t->cw ? x0 + k : (int)t->cw;
+            int c = place_block_color(t->copy, t->cw, x0, y0, x1, y1);
+            d[bx - bx0] = t->argb[c < 0 ? 0 : c];
+        }
+    }
+    SDL_UnlockTexture(t->ov);
+    t->ov_dirty = 0;
+    return 0;
+}
+
 int tiles_draw(tiles *t, SDL_Renderer *r, const view *v)
 {
+    if (v->scale < 1.0) {
+        /* Zoomed out: a screen pixel would stand for one arbitrary canvas pixel of several, and
+         * a thin line could vanish. Draw the overview of blocks of k (the power of two at least
+         * 1/scale), each texel one screen pixel or a little more. */
+        int k = 2;
+        while (k * v->scale < 1.0 && k < 1 << 14)
+            k *= 2;
+        if (ov_update(t, r, k) == 0) {
+            int x0, y0, x1, y1;
+            /* the last block may reach past the canvas's edge: texels stay k pixels wide */
+            view_rect_of(v, 0, 0, t->ov_w * k, t->ov_h * k, &x0, &y0, &x1, &y1);
+            SDL_Rect dst = {x0, y0, x1 - x0, y1 - y0};
+            return SDL_RenderCopy(r, t->ov, NULL, &dst) < 0 ? -1 : 0;
+        }
+    }
     int vx0, vy0, vx1, vy1;
     if (!view_visible(v, &vx0, &vy0, &vx1, &vy1))
         return 0;

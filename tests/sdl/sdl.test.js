@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { runPlaced, startServer } from '../server/lib/server.js';
-import { connect, fetchSnapshot, tokenFrom } from '../server/lib/client.js';
+import { connect, fetchSnapshot, paintMany, squareOutline, tokenFrom } from '../server/lib/client.js';
 import {
   startXvfb, runSdl, readBmp, rgb, tempDir, fitView, zoomAt, pan, centreOf, swatchCentre,
 } from './lib/sdl.js';
@@ -394,6 +394,35 @@ test('u registers and logs in inside the client (a small form); the stored sessi
   const token2 = fs.readFileSync(path.join(dir2, 'config', 'place', 'session'), 'utf8').trim();
   const me2 = await (await fetch(`${srv.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token2}` } })).json();
   assert.equal(me2.username, 'sdl_painter');
+});
+
+test('whole-canvas zoom keeps a 1-pixel square outline visible on all four sides', async () => {
+  const srv = await server(['--cooldown', '0', '--width', '2000', '--height', '2000']);
+  const [x0, y0, x1, y1] = [900, 900, 1059, 1059];
+  await paintMany(srv.wsUrl, squareOutline(x0, y0, x1, y1, 3));
+  const dir = workDir();
+  const shot = path.join(dir, 'overview.bmp');
+  const r = await runSdl({
+    url: srv.url, display: xvfb.display, dir,
+    script: ['wait connected', `wait pixel ${x1} ${y1} 3`, 'move 2 2', `shot ${shot}`, 'quit'],
+  });
+  expectExit(r);
+  const img = readBmp(shot);
+  const v = fitView(WIN_W, WIN_H, 2000, 2000);
+  assert.ok(v.scale < 0.25, `whole-canvas zoom: ${v.scale} screen pixels a canvas pixel`);
+  const black = palette[3];
+  const mid = (x0 + x1) / 2;
+  // a line is one screen pixel wide at most: look at the pixels across it
+  const across = (x, y, dx, dy) => [-1, 0, 1].some((k) => {
+    const [sx, sy] = centreOf(v, x, y);
+    const p = img.get(Math.round(sx + k * dx), Math.round(sy + k * dy));
+    return p[0] === black[0] && p[1] === black[1] && p[2] === black[2];
+  });
+  assert.ok(across(mid, y0, 0, 1), 'the top side is visible');
+  assert.ok(across(mid, y1, 0, 1), 'the bottom side is visible');
+  assert.ok(across(x0, mid, 1, 0), 'the left side is visible');
+  assert.ok(across(x1, mid, 1, 0), 'the right side is visible');
+  assertColour(img, ...centreOf(v, mid, mid), 0, 'inside the square');
 });
 
 test('a canvas of several textures: pixels on tile edges land where they should', async () => {
