@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startServer } from '../server/lib/server.js';
-import { connect, fetchSnapshot } from '../server/lib/client.js';
+import { connect, fetchSnapshot, paintMany, squareOutline } from '../server/lib/client.js';
 import { launch, openClient, pixelOnScreen, shotsDir, waitLive } from './lib/browser.js';
 import { decodePng, hexToRgb, sameColor } from './lib/png.js';
 
@@ -575,6 +575,34 @@ test('a burst from five players: what the page shows ends up equal to the server
     if (!sameColor(rgb, hexToRgb(PALETTE[snap.get(x, y)]))) off.push(`(${x},${y}) screen ${rgb} server ${PALETTE[snap.get(x, y)]}`);
   }
   assert.deepEqual(off.slice(0, 10), [], `${off.length} pixels on screen differ from the server`);
+  noErrors(page);
+  await context.close();
+});
+
+test('whole-canvas zoom keeps a 1-pixel square outline visible on all four sides', async () => {
+  const srv = await server({ args: ['--cooldown', '0', '--width', '2000', '--height', '2000'] });
+  const [x0, y0, x1, y1] = [900, 900, 1059, 1059];
+  await paintMany(srv.wsUrl, squareOutline(x0, y0, x1, y1, 3));
+  const { context, page } = await openClient(browser, srv.url);
+  await page.waitForFunction(() => window.place.state.colorAt(1059, 1059) === 3);
+  if (await page.isVisible('#toast')) await page.click('#toast');
+  const z = await page.evaluate(() => window.place.view.z);
+  assert.ok(z < 0.5, `whole canvas at ${z} screen pixels a canvas pixel`);
+  await page.waitForTimeout(150); // a frame
+  const png = decodePng(await page.screenshot({ path: path.join(shotsDir(), 'web-overview.png') }));
+  const black = hexToRgb(PALETTE[3]);
+  const mid = (x0 + x1) / 2;
+  // the line is a screen pixel wide at most: look at the pixels across it
+  const across = async (x, y, dx, dy) => {
+    const s = await pixelOnScreen(page, x, y);
+    return [-1, 0, 1].some((k) => sameColor(png.rgb(Math.round(s.x + k * dx), Math.round(s.y + k * dy)), black));
+  };
+  assert.ok(await across(mid, y0, 0, 1), 'the top side is visible');
+  assert.ok(await across(mid, y1, 0, 1), 'the bottom side is visible');
+  assert.ok(await across(x0, mid, 1, 0), 'the left side is visible');
+  assert.ok(await across(x1, mid, 1, 0), 'the right side is visible');
+  const inside = await pixelOnScreen(page, x0 + 30, y0 + 30); // away from the reticle at the centre
+  assert.ok(sameColor(png.rgb(Math.round(inside.x), Math.round(inside.y)), hexToRgb(PALETTE[0])), 'inside stays white');
   noErrors(page);
   await context.close();
 });

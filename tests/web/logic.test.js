@@ -304,3 +304,23 @@ test('reconciliation: a canvas that grew keeps no deltas under stale indices', (
   s.applySnapshot(decodeSnapshot(snapshotBytes(8, 4, 1)));
   assert.equal(s.colorAt(5, 0), 0, 'index 5, which was (1,1) at width 4, is not painted at (5,0)');
 });
+
+test('overview: a block shows its most common colour unless a 1-pixel line crosses it', async () => {
+  const { blockColor } = await import('../../assets/web/js/overview.js');
+  const { DEFAULT_PALETTE } = await import('../../assets/web/js/protocol.js');
+  const rgb = DEFAULT_PALETTE.map(parseHexColor);
+  const W = 40;
+  const px = new Uint8Array(W * W); // white
+  assert.equal(blockColor(px, W, 0, 0, 10, 10, rgb), 0);
+  assert.equal(blockColor(px, W, 5, 5, 5, 9, rgb), -1);
+  px[2 * W + 3] = 5; // scattered red: still white
+  px[7 * W + 8] = 5;
+  assert.equal(blockColor(px, W, 0, 0, 10, 10, rgb), 0);
+  for (let x = 0; x < W; x++) px[4 * W + x] = 3; // a black row across
+  assert.equal(blockColor(px, W, 0, 0, 10, 10, rgb), 3);
+  for (let y = 10; y < W; y++) px[y * W + 20] = 1; // a light grey column
+  assert.equal(blockColor(px, W, 20, 10, 30, 20, rgb), 1);
+  px.fill(0);
+  for (let x = 0; x < 9; x++) px[3 * W + x] = 3; // stops short of the block's edge
+  assert.equal(blockColor(px, W, 0, 0, 10, 10, rgb), 0);
+});

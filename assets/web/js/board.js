@@ -3,6 +3,7 @@
 // it is drawn scaled with smoothing off, so pixels stay crisp, then the reticle on top.
 
 import { parseHexColor } from './protocol.js';
+import { blockColor } from './overview.js';
 
 const TAP_SLOP = 6; // CSS px a pointer may move and still count as a tap
 const LONG_PRESS_MS = 500; // a touch held this long without moving is a long press
@@ -21,6 +22,10 @@ export class Board {
     this.image = null;
     this.words = null;        // Uint32Array over image data
     this.colors = new Uint32Array(16);
+    this.rgb = [];            // [r, g, b] of each palette colour
+    this.idx = null;          // Uint8Array: the palette index each image pixel shows
+    // zoomed out below one screen pixel a canvas pixel: an image of k x k blocks (overview.js)
+    this.ov = null;           // { k, w, h, canvas, ctx, image, words, all, x0, y0, x1, y1 }
     this.dirtyAll = true;
     this.dirty = new Set();
     this.frameQueued = false;
@@ -39,6 +44,7 @@ export class Board {
     const little = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
     for (let i = 0; i < 16; i++) {
       const rgb = (hexes && parseHexColor(hexes[i])) || [255, 255, 255];
+      this.rgb[i] = rgb;
       this.colors[i] = little
         ? ((255 << 24) | (rgb[2] << 16) | (rgb[1] << 8) | rgb[0]) >>> 0
         : ((rgb[0] << 24) | (rgb[1] << 16) | (rgb[2] << 8) | 255) >>> 0;
@@ -82,12 +88,15 @@ export class Board {
       this.off.height = h;
       this.image = this.offCtx.createImageData(w, h);
       this.words = new Uint32Array(this.image.data.buffer);
+      this.idx = new Uint8Array(w * h);
       this.dirtyAll = true;
     }
     if (this.dirtyAll) {
       const shown = s.shown;
-      for (let i = 0; i < shown.length; i++) this.words[i] = this.colors[shown[i]];
-      for (const p of s.pending.values()) this.words[p.index] = this.colors[p.color];
+      this.idx.set(shown);
+      for (const p of s.pending.values()) this.idx[p.index] = p.color;
+      for (let i = 0; i < shown.length; i++) this.words[i] = this.colors[this.idx[i]];
+      if (this.ov) this.ov.all = true;
       this.offCtx.putImageData(this.image, 0, 0);
       this.dirtyAll = false;
       this.dirty.clear();
@@ -99,6 +108,7 @@ export class Board {
       const c = s.displayed(i);
       if (c < 0) continue;
       this.words[i] = this.colors[c];
+      this.idx[i] = c;
       const x = i % w;
       const y = (i - x) / w;
       if (x < x0) x0 = x;
@@ -107,7 +117,54 @@ export class Board {
       if (y > y1) y1 = y;
     }
     this.dirty.clear();
-    if (x1 >= 0) this.offCtx.putImageData(this.image, 0, 0, x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+    if (x1 >= 0) {
+      this.offCtx.putImageData(this.image, 0, 0, x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+      const o = this.ov;
+      if (o && !o.all) {
+        o.x0 = Math.min(o.x0, x0); o.y0 = Math.min(o.y0, y0);
+        o.x1 = Math.max(o.x1, x1 + 1); o.y1 = Math.max(o.y1, y1 + 1);
+      }
+    }
+  }
+
+  // The overview image for blocks of k (a power of two): made anew when k or the canvas size
+  // changes, else only the blocks holding changed pixels are recomputed.
+  overview(k) {
+    const w = this.image.width;
+    const h = this.image.height;
+    let o = this.ov;
+    if (!o || o.k !== k || o.cw !== w || o.ch !== h) {
+      const canvas = document.createElement('canvas');
+      canvas.width = Math.ceil(w / k);
+      canvas.height = Math.ceil(h / k);
+      const ctx = canvas.getContext('2d');
+      const image = ctx.createImageData(canvas.width, canvas.height);
+      o = { k, cw: w, ch: h, w: canvas.width, h: canvas.height, canvas, ctx, image,
+        words: new Uint32Array(image.data.buffer), all: true };
+      this.ov = o;
+    }
+    let bx0, by0, bx1, by1;
+    if (o.all) {
+      [bx0, by0, bx1, by1] = [0, 0, o.w, o.h];
+    } else if (o.x1 > o.x0) {
+      [bx0, by0, bx1, by1] = [Math.floor(o.x0 / k), Math.floor(o.y0 / k), Math.ceil(o.x1 / k), Math.ceil(o.y1 / k)];
+    } else {
+      return o;
+    }
+    for (let by = by0; by < by1; by++) {
+      const y0 = by * k;
+      const y1 = Math.min(h, y0 + k);
+      for (let bx = bx0; bx < bx1; bx++) {
+        const x0 = bx * k;
+        const c = blockColor(this.idx, w, x0, y0, Math.min(w, x0 + k), y1, this.rgb);
+        o.words[by * o.w + bx] = this.colors[c < 0 ? 0 : c];
+      }
+    }
+    o.ctx.putImageData(o.image, 0, 0, bx0, by0, bx1 - bx0, by1 - by0);
+    o.all = false;
+    o.x0 = o.y0 = Infinity;
+    o.x1 = o.y1 = -Infinity;
+    return o;
   }
 
   draw() {
@@ -131,7 +188,15 @@ export class Board {
     ctx.shadowColor = 'transparent';
     ctx.shadowBlur = 0;
     ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(this.off, 0, 0);
+    if (k < 1) {
+      // zoomed out: drawn from k x k blocks, so that a 1-pixel line is not skipped over
+      let b = 2;
+      while (b * k < 1 && b < 1 << 14) b *= 2;
+      const o = this.overview(b);
+      ctx.drawImage(o.canvas, 0, 0, o.w, o.h, 0, 0, o.w * b, o.h * b);
+    } else {
+      ctx.drawImage(this.off, 0, 0);
+    }
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     if (v.z >= 14) this.drawGrid(dpr);
     if (this.hover && (!this.reticle || this.hover.x !== this.reticle.x || this.hover.y !== this.reticle.y)) {
