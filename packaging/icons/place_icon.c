@@ -69,7 +69,7 @@ static int chunk(FILE *f, const char *type, const uint8_t *data, uint32_t len)
         crc = crc32(crc, data, len);
     uint8_t tail[4];
     put32(tail, (uint32_t)crc);
-    return fwrite(hdr, 1, 8, f) == 8 && fwrite(data, 1, len, f) == len &&
+    return fwrite(hdr, 1, 8, f) == 8 && (len == 0 || fwrite(data, 1, len, f) == len) &&
                    fwrite(tail, 1, 4, f) == 4
                ? 0
                : -1;

@@ -339,6 +339,12 @@ describe('Debian packages', { skip: isRoot ? false : 'needs root (installs packa
       const sessions = '/var/lib/place-tui/sessions';
       const mine = fs.readdirSync(sessions).filter((d) => fs.existsSync(path.join(sessions, d, 'place', 'session')));
       assert.equal(mine.length, 1, `session directories with a token: ${mine}`);
+      // the session's process is place-tui itself, under the per-connection limits
+      assert.match(fs.readFileSync(`/proc/${mine[0]}/cmdline`, 'utf8'), /place-tui\x00--forwarded-for\x00127\.0\.0\.3\x00/);
+      const limits = fs.readFileSync(`/proc/${mine[0]}/limits`, 'utf8');
+      assert.match(limits, /^Max address space\s+1073741824\s/m);
+      assert.match(limits, /^Max open files\s+256\s/m);
+      assert.match(limits, /^Max cpu time\s+86400\s/m);
       t.kill();
       // the directory is named by the session's process id; the next session to start after
       // that process is gone removes it
