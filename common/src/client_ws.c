@@ -35,6 +35,7 @@ struct client_ws {
     int attempt_live; /* an attempt or connection exists; lost() ends it exactly once */
     int established;
     int peer_close; /* the close code the server sent, 0 if none */
+    char peer_reason[32]; /* and its reason text */
     int64_t up_since;
     int64_t last_rx; /* when the last frame arrived */
     recon_backoff backoff;
@@ -176,6 +177,7 @@ static void connect_cb(lws_sorted_usec_list_t *sul)
         return;
     w->attempt_live = 1;
     w->peer_close = 0;
+    w->peer_reason[0] = 0;
     char why[300];
     if (ask_me(w, why, sizeof why) < 0) {
         lost(w, why);
@@ -311,14 +313,19 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         break;
     }
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-        if (w && in && len >= 2)
+        if (w && in && len >= 2) {
             w->peer_close = ((const unsigned char *)in)[0] << 8 | ((const unsigned char *)in)[1];
+            size_t n = len - 2 < sizeof w->peer_reason - 1 ? len - 2 : sizeof w->peer_reason - 1;
+            memcpy(w->peer_reason, (const char *)in + 2, n);
+            w->peer_reason[n] = 0;
+        }
         break;
     case LWS_CALLBACK_CLIENT_CLOSED:
         /* 4003: banned; the `banned` message said so, and reconnecting (same session) goes on
          * showing the canvas: nothing was lost. 4001: the session was ended (logged out). */
-        if (w && w->peer_close == PLACE_CLOSE_BANNED)
-            lost(w, "");
+        if (w && (w->peer_close == PLACE_CLOSE_BANNED ||
+                  (w->peer_close == 1001 && !strcmp(w->peer_reason, "unbanned"))))
+            lost(w, ""); /* back in a moment, as the same player: nothing was lost */
         else if (w && w->peer_close == PLACE_CLOSE_SESSION_ENDED)
             lost(w, "Your session ended (logged out); reconnecting as a guest.");
         else if (w)
