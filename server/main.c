@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "admin.h"
+#include "bans.h"
 #include "auth.h"
 #include "backend.h"
 #include "broadcast.h"
@@ -295,6 +296,7 @@ int main(int argc, char **argv)
     auth_close();
     bcast_close();
     canvas_close();
+    bans_free();
     lws_context_destroy(srv->ctx);
     uv_run(&g.loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&g.loop) == UV_EBUSY) {
