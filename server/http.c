@@ -8,16 +8,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "canvas.h"
 #include "conn.h"
 #include "session.h"
+#include "util.h"
 #include "views.h"
 #include "ws.h"
 
 #define CHUNK (256 * 1024) /* body bytes written per writable callback */
+#define BODY_LOOP_MS 250   /* see LWS_CALLBACK_HTTP_BODY_COMPLETION below */
 #define IDLE_SECS 30       /* how long an idle keep-alive connection is kept */
 
 enum { M_GET = 1, M_POST = 2, M_OTHER = 3 };
@@ -274,15 +280,57 @@ static const char builtin_page[] =
     "root; the API is at <a href=\"/api/v1/canvas/info\">/api/v1/canvas/info</a>.</p>"
     "</body></html>";
 
+/* A path the static files may be asked for: absolute, short, of letters, digits and "/._-",
+ * with no segment starting with a dot (no "..", no dotfiles such as /.env or /.git/). */
 static int safe_path(const char *p)
 {
-    if (p[0] != '/' || strstr(p, "..") || strstr(p, "//") || strlen(p) > 200)
+    if (p[0] != '/' || strstr(p, "//") || strstr(p, "/.") || strlen(p) > 200)
         return 0;
     for (; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
               strchr("/._-", *p)))
             return 0;
     return 1;
+}
+
+#define STATIC_MAX (4 * 1024 * 1024) /* the largest static file served */
+
+/* Reads the static file at web_root + path into r's answer if it is a regular file whose real
+ * path lies under the web root's (a symbolic link may point within it, never out of it).
+ * Returns 0, or -1 if there is no such file to serve. */
+static int read_static(http_req *r, const char *path)
+{
+    char root[PATH_MAX], file[PATH_MAX + 256], real[PATH_MAX];
+    if (!realpath(r->srv->cfg.web_root, root))
+        return -1;
+    snprintf(file, sizeof file, "%s%s", root, path);
+    size_t rl = strlen(root);
+    if (!realpath(file, real) || strncmp(real, root, rl) || real[rl] != '/')
+        return -1;
+    int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    struct stat st;
+    char *buf = NULL;
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > STATIC_MAX ||
+        !(buf = malloc(st.st_size ? (size_t)st.st_size : 1)))
+        goto fail;
+    size_t got = 0;
+    while (got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n <= 0)
+            goto fail;
+        got += (size_t)n;
+    }
+    close(fd);
+    free(r->resp);
+    r->resp = buf;
+    r->resp_len = got;
+    r->data = (const unsigned char *)buf;
+    return 0;
+fail:
+    free(buf);
+    if (fd >= 0)
+        close(fd);
+    return -1;
 }
 
 /* Ends an answered request: returns -1 to close the connection, else 0 with the connection kept
@@ -297,21 +345,14 @@ static int transaction_done(struct lws *wsi)
     return 0;
 }
 
-/* Returns what the lws callback returns. */
-static int serve_static(http_req *r, const char *uri)
+/* Static files are answered like the API (read whole, written from the writable callback),
+ * not through lws_serve_http_file: lws 4.1.6 misreads a request pipelined behind a file it
+ * served itself (a 403 for a well-formed GET). */
+static void serve_static(http_req *r, const char *uri)
 {
-    struct lws *wsi = r->wsi;
     const char *p = strcmp(uri, "/") ? uri : "/index.html";
-    if (!safe_path(p)) {
-        http_reply_error(r, 404, PLACE_ERR_NOT_FOUND, NULL);
-        return 0;
-    }
-    char file[1024];
-    struct stat st;
-    snprintf(file, sizeof file, "%s%s", r->srv->cfg.web_root, p);
-    int is_index = !strcmp(p, "/index.html");
-    if (stat(file, &st) < 0 || !S_ISREG(st.st_mode)) {
-        if (is_index) {
+    if (!safe_path(p) || read_static(r, p) < 0) {
+        if (!strcmp(p, "/index.html")) {
             r->status = 200;
             r->ctype = "text/html; charset=utf-8";
             r->data = (const unsigned char *)builtin_page;
@@ -320,27 +361,20 @@ static int serve_static(http_req *r, const char *uri)
         } else {
             http_reply_error(r, 404, PLACE_ERR_NOT_FOUND, NULL);
         }
-        return 0;
+        return;
     }
-    const char *mime = lws_get_mimetype(file, NULL);
+    const char *mime = lws_get_mimetype(p, NULL);
     if (!mime) {
-        size_t l = strlen(file);
-        mime = l > 3 && !strcmp(file + l - 3, ".js")    ? "text/javascript"
-               : l > 4 && !strcmp(file + l - 4, ".mjs") ? "text/javascript"
-               : l > 5 && !strcmp(file + l - 5, ".json") ? "application/json"
-                                                        : "application/octet-stream";
+        size_t l = strlen(p);
+        mime = l > 3 && !strcmp(p + l - 3, ".js")    ? "text/javascript"
+               : l > 4 && !strcmp(p + l - 4, ".mjs") ? "text/javascript"
+               : l > 5 && !strcmp(p + l - 5, ".json") ? "application/json"
+                                                     : "application/octet-stream";
     }
     http_add_header(r, "Cache-Control", "no-cache");
-    conn_phase_set(wsi, CONN_SENDING);
-    int n = lws_serve_http_file(wsi, file, mime, r->headers, (int)r->headers_len);
-    /* lws owns the transaction from here */
-    http_pss *pss = lws_wsi_user(wsi);
-    if (pss)
-        pss->req = NULL;
-    req_free(r);
-    if (n < 0 || (n > 0 && transaction_done(wsi) < 0))
-        return -1;
-    return 0;
+    r->status = 200;
+    r->ctype = mime;
+    reply_ready(r);
 }
 
 /* ---------------------------------------------------------------- the callback */
@@ -441,7 +475,8 @@ static int on_http(place_server *srv, http_pss *pss, struct lws *wsi, const char
                 created)
                 http_set_cookie(r, r->token);
         }
-        return serve_static(r, uri);
+        serve_static(r, uri);
+        return 0;
     }
     const http_route *route = NULL;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
@@ -639,11 +674,25 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         return 0;
     case LWS_CALLBACK_HTTP:
         return on_http(lws_context_user(lws_get_context(wsi)), pss, wsi, in);
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        return http_confirm_upgrade(in);
     case LWS_CALLBACK_HTTP_BODY:
         return pss->req ? on_body(pss->req, in, len) : 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        if (pss->req)
-            on_body_done(pss->req);
+        if (!pss->req)
+            return 0;
+        /* lws 4.1.6 completes a body followed by pipelined bytes again and again, without
+         * consuming them, until the answer is written; after a GET answered on the same
+         * connection the answer never gets out and the loop would take a core for good. A
+         * body still being completed after BODY_LOOP_MS closes its connection (the client
+         * sends again what was not answered, as HTTP/1.1 clients do when a connection closes). */
+        if (pss->req->body_done_ms) {
+            if (util_mono_ms() - pss->req->body_done_ms > BODY_LOOP_MS)
+                return -1;
+            return 0;
+        }
+        pss->req->body_done_ms = util_mono_ms();
+        on_body_done(pss->req);
         return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return on_writable(pss, wsi);
@@ -664,6 +713,17 @@ static const struct lws_protocols protocol = {
     .per_session_data_size = sizeof(http_pss),
     .tx_packet_size = CHUNK, /* else lws may cut each send() to its default buffer size */
 };
+
+int http_confirm_upgrade(void *in)
+{
+    /* placed does not speak HTTP/2: "Upgrade: h2c" is ignored and the request answered as
+     * HTTP/1.1 (RFC 7540 3.2). lws 4.1.6 would switch protocols (101) and then answer nothing;
+     * it decides by the header text it hands over here, and an emptied text is neither
+     * "websocket" nor "h2c", which it takes as no upgrade. */
+    if (in && !strcasecmp(in, "h2c"))
+        *(char *)in = '\0';
+    return 0;
+}
 
 const struct lws_protocols *http_protocol(void)
 {

@@ -30,6 +30,7 @@ typedef struct http_req {
     char *body;
     size_t body_len;
     int body_too_large;
+    int64_t body_done_ms; /* when the body was complete (util_mono_ms; 0: not yet) */
     /* the answer */
     int status;
     const char *ctype;
@@ -53,6 +54,11 @@ typedef void (*http_handler)(http_req *r);
 /* Requests begun and not yet answered: a stop waits for them (a while), so that work that
  * cannot finish is answered 503 rather than cut off. */
 size_t http_pending(void);
+
+/* LWS_CALLBACK_HTTP_CONFIRM_UPGRADE (delivered to whichever protocol the connection is bound
+ * to): lets a WebSocket upgrade through and turns an h2c upgrade into a plain HTTP/1.1
+ * request. Returns what the callback returns. */
+int http_confirm_upgrade(void *in);
 
 /* The lws protocol entry for HTTP (protocols[0]). */
 const struct lws_protocols *http_protocol(void);

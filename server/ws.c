@@ -17,6 +17,7 @@
 #include "broadcast.h"
 #include "canvas.h"
 #include "conn.h"
+#include "http.h"
 #include "session.h"
 #include "util.h"
 #include "views.h"
@@ -640,6 +641,8 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
     ws_conn *c = user;
     place_server *srv = server_of(wsi);
     switch (reason) {
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        return http_confirm_upgrade(in);
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         return on_filter(srv, c, wsi);
     case LWS_CALLBACK_ADD_HEADERS: {
