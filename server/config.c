@@ -91,6 +91,9 @@ static const cfg_row rows[] = {
     INT_ROW("max-guests", max_guests, 10, 10000000, "100000", "N",
             "guest sessions that never placed a pixel kept in memory; beyond it the least "
             "recently used one is forgotten (guests are stored only once they place)"),
+    INT_ROW("max-guests-per-ip", max_guests_per_ip, 0, 10000000, "1000", "N",
+            "of those, how many one address may hold: its new guest pushes out its own least "
+            "recently used one, never another address's (0: --max-guests)"),
     STR_ROW("cooldown-scope", cooldown_scope, "guests", "account|guests|address",
             "whose cooldown a placement waits for: account (its own only: a player who logs out "
             "or drops the cookie starts over as a new guest), guests (a placement also starts its "

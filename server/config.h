@@ -30,6 +30,7 @@ typedef struct place_config {
     char allowed_origin[1024]; /* WebSocket Origins allowed besides the server's own */
     char trusted_proxy[512]; /* comma-separated address blocks (peer.h) */
     int max_guests; /* guests that never placed, held in memory (the oldest idle one goes) */
+    int max_guests_per_ip; /* of those, one address's (its own oldest goes beyond it) */
     char cooldown_scope[16]; /* account | guests | address (backend.h: backend_cooldown_scope) */
     int guests_per_hour;     /* new guests one address may make per hour */
     int registrations_per_hour; /* registrations from one address per hour */

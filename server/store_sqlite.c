@@ -42,6 +42,7 @@
 #define WAL_RESTART_PAGES 4096
 #define BATCH_MAX 4096 /* operations in one transaction (cut between two calls' operations) */
 #define SESSION_PERSIST_MS (3600LL * 1000) /* how stale a stored session expiry may get */
+#define GUEST_SCAN 64 /* oldest guests looked at for one of a greedy address (see below) */
 #define SWEEP_TICKS 30 /* expired sessions are swept every SWEEP_TICKS ticks (a minute) */
 
 typedef struct session_rec session_rec;
@@ -53,6 +54,11 @@ typedef struct addr_rec {
     int64_t next_placement;
     int64_t window_end[2]; /* per backend_budget */
     int count[2];
+    /* its unstored guests, least recently used first: when it holds more than
+     * --max-guests-per-ip, or the whole store more than --max-guests, an address's new guest
+     * pushes out its own oldest one, never another address's */
+    struct user_rec *g_head, *g_tail;
+    size_t guests;
     UT_hash_handle hh;
 } addr_rec;
 
@@ -73,6 +79,8 @@ typedef struct user_rec {
     int64_t next_placement; /* cooldown reservation, ms */
     session_rec *guest_se;  /* an unstored guest's one session (NULL once it is gone) */
     struct user_rec *lru_prev, *lru_next; /* unstored guests, least recently used first */
+    addr_rec *gaddr;                      /* an unstored guest's address (NULL: unknown) */
+    struct user_rec *ga_prev, *ga_next;   /* on gaddr's list, least recently used first */
     UT_hash_handle hh;      /* by id */
     UT_hash_handle hh_name; /* by name, registered users only */
 } user_rec;
@@ -174,6 +182,7 @@ typedef struct store {
     user_rec *lru_head, *lru_tail; /* unstored guests */
     size_t nguests;
     size_t max_guests;
+    size_t max_guests_per_addr;
     int sweep_ticks;
     addr_rec *addrs;
     backend_addr_ban *bans; /* the address bans, as stored */
@@ -628,6 +637,17 @@ static void lru_append(store *s, user_rec *u)
         s->lru_head = u;
     s->lru_tail = u;
     s->nguests++;
+    addr_rec *a = u->gaddr;
+    if (a) {
+        u->ga_prev = a->g_tail;
+        u->ga_next = NULL;
+        if (a->g_tail)
+            a->g_tail->ga_next = u;
+        else
+            a->g_head = u;
+        a->g_tail = u;
+        a->guests++;
+    }
 }
 
 static void lru_unlink(store *s, user_rec *u)
@@ -642,6 +662,19 @@ static void lru_unlink(store *s, user_rec *u)
         s->lru_tail = u->lru_prev;
     u->lru_prev = u->lru_next = NULL;
     s->nguests--;
+    addr_rec *a = u->gaddr;
+    if (a) {
+        if (u->ga_prev)
+            u->ga_prev->ga_next = u->ga_next;
+        else
+            a->g_head = u->ga_next;
+        if (u->ga_next)
+            u->ga_next->ga_prev = u->ga_prev;
+        else
+            a->g_tail = u->ga_prev;
+        u->ga_prev = u->ga_next = NULL;
+        a->guests--;
+    }
 }
 
 /* Queues the user's record; an unstored guest becomes stored (leaves the LRU list) and its
@@ -663,6 +696,7 @@ static int save_user(store *s, user_rec *u)
         return 0;
     u->stored = 1;
     lru_unlink(s, u);
+    u->gaddr = NULL;
     session_rec *se = u->guest_se;
     u->guest_se = NULL;
     if (se && queue_session(s, OP_SESSION_PUT, se->token, u->id, se->expires) == 0)
@@ -722,7 +756,8 @@ static void sweep_sessions(store *s)
             forget_session(s, se);
     addr_rec *a, *atmp;
     HASH_ITER(hh, s->addrs, a, atmp)
-        if (a->next_placement <= now && a->window_end[0] <= now && a->window_end[1] <= now) {
+        if (a->next_placement <= now && a->window_end[0] <= now && a->window_end[1] <= now &&
+            !a->guests) {
             HASH_DEL(s->addrs, a);
             free(a);
         }
@@ -894,13 +929,29 @@ static int st_session_new_guest(backend *b, const char *addr, char token[BACKEND
     se->user = u;
     se->expires = se->persisted = util_now_ms() + BACKEND_SESSION_TTL_MS;
     u->guest_se = se;
+    u->gaddr = addr && addr[0] ? find_addr(s, addr, 1) : NULL;
     HASH_ADD_STR(s->users, id, u);
     HASH_ADD_STR(s->sessions, token, se);
     lru_append(s, u);
     memcpy(token, se->token, BACKEND_TOKEN_LEN + 1);
     user_out(u, out);
-    while (s->nguests > s->max_guests && s->lru_head != u)
-        forget_guest(s, s->lru_head);
+    /* room is made from the new guest's own address: its oldest unplaced guest goes. Only an
+     * address holding no other guest pushes out another's: the least recently used guest of an
+     * address holding several, if one is among the oldest GUEST_SCAN, else the oldest. */
+    addr_rec *a = u->gaddr;
+    while (a && a->guests > s->max_guests_per_addr && a->g_head != u)
+        forget_guest(s, a->g_head);
+    int scanned = 0;
+    while (s->nguests > s->max_guests && s->lru_head != u) {
+        user_rec *victim = a && a->g_head != u ? a->g_head : NULL;
+        for (user_rec *g = s->lru_head; !victim && g && g != u; g = g->lru_next) {
+            if (g->gaddr && g->gaddr->guests > 1)
+                victim = g;
+            if (++scanned >= GUEST_SCAN)
+                break;
+        }
+        forget_guest(s, victim ? victim : s->lru_head);
+    }
     return 0;
 }
 
@@ -1608,6 +1659,8 @@ backend *backend_embedded_open(const place_config *cfg, uv_loop_t *loop, const b
     s->cooldown_ms = cfg->cooldown_sec * 1000;
     s->scope = (backend_cooldown_scope)config_cooldown_scope(cfg);
     s->max_guests = cfg->max_guests > 0 ? (size_t)cfg->max_guests : 100000;
+    s->max_guests_per_addr = cfg->max_guests_per_ip > 0 ? (size_t)cfg->max_guests_per_ip
+                                                        : s->max_guests;
     s->loop = loop;
     s->sink = *sink;
     pthread_mutex_init(&s->lock, NULL);

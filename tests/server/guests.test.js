@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import { connect, tokenFrom } from './lib/client.js';
+import { request } from './lib/http.js';
 import { startServer } from './lib/server.js';
 
 // These look into the embedded store's SQLite file; the cluster suite (PLACE_TEST_SERVER_HOOK)
@@ -136,6 +137,28 @@ test('a clean stop stores each session\'s exact expiry (it lasts 24 h from its l
     assert.ok(expires >= usedAt + 24 * 3600 * 1000, `stored expiry ${expires} is 24 h after the last use ${usedAt}`);
   } finally {
     if (srv.proc.exitCode === null) await srv.stop();
+    srv.cleanup();
+  }
+});
+
+test('a guest flood from one address never pushes out another address\'s unplaced guest', embeddedOnly, async () => {
+  const srv = await startServer({ args: ['--cooldown', '0', '--max-guests', '20', '--max-guests-per-ip', '10', '--guests-per-hour', '0', '--max-conns-per-ip', '0'] });
+  try {
+    // a player at 127.0.0.2 who has not placed yet, with a socket open
+    const mine = await request(srv.port, '/api/v1/auth/me', { from: '127.0.0.2' });
+    const token = /place_session=([0-9a-f]{64})/.exec(mine.headers['set-cookie'].join(';'))[1];
+    const userId = JSON.parse(mine.text).userId;
+    const player = await connect(srv.wsUrl, token, { localAddress: '127.0.0.2' });
+    // 100 new guests from 127.0.0.1, and a few from other addresses
+    for (let i = 0; i < 100; i++) assert.equal((await request(srv.port, '/api/v1/auth/me')).status, 200);
+    for (let i = 3; i < 8; i++) assert.equal((await request(srv.port, '/api/v1/auth/me', { from: `127.0.0.${i}` })).status, 200);
+    // the player is still who they were, and places
+    const again = await request(srv.port, '/api/v1/auth/me', { from: '127.0.0.2', headers: bearer(token) });
+    assert.equal(JSON.parse(again.text).userId, userId, 'the unplaced guest of 127.0.0.2 survived');
+    assert.equal((await player.placeAndWait(1, 1, 4, 'p')).type, 'placed');
+    player.close();
+  } finally {
+    assert.equal((await srv.stop()).code, 0);
     srv.cleanup();
   }
 });
