@@ -82,10 +82,10 @@ static void on_sweep(uv_timer_t *t)
     conn_rec *c = cn.timed;
     while (c) {
         conn_rec *next = c->next;
-        if (c->deadline <= now) {
-            unlink_timed(c);
+        /* kept on the list until it is gone: lws restarts a connection's timeout when body
+         * bytes arrive, which can undo a kill asked for before lws got to it */
+        if (c->deadline <= now)
             lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
-        }
         c = next;
     }
 }
