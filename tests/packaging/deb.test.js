@@ -230,7 +230,7 @@ describe('Debian packages', { skip: isRoot ? false : 'needs root (installs packa
 
     before(async () => {
       const owner = run('getent', ['passwd', 'place']);
-      if (owner.code === 0 && !owner.out.includes('/usr/lib/place-tui/ssh-session'))
+      if (owner.code === 0 && !owner.out.includes('/usr/lib/place-tui/ssh-session') && !owner.out.includes(':Place players over SSH:'))
         throw new Error('an account "place" exists and is not Place\'s: not touching it');
       tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'place-ssh-'));
       sshCleanups.push(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -247,7 +247,11 @@ describe('Debian packages', { skip: isRoot ? false : 'needs root (installs packa
 
       // the gate, as an admin turns it on: first for keys only (the open gate comes later)
       const en = must('/usr/sbin/place-tui-ssh-setup', ['enable', '--keys-only', '--server', `http://127.0.0.1:${port}`]);
-      sshCleanups.push(() => run('/usr/sbin/place-tui-ssh-setup', ['disable', '--remove-user']));
+      sshCleanups.push(() => {
+        const d = run('/usr/sbin/place-tui-ssh-setup', ['disable', '--remove-user']);
+        if (d.code !== 0 || run('getent', ['passwd', 'place']).code === 0)
+          throw new Error(`the place account was not removed: ${d.out}${d.err}`);
+      });
       assert.match(en.out, /wrote \/etc\/ssh\/sshd_config\.d\/place-tui\.conf/);
 
       // a real sshd on a loopback port: its own host key and pid file, the packaged rules
