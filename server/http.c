@@ -534,7 +534,7 @@ static int on_http(place_server *srv, http_pss *pss, struct lws *wsi, const char
 
 static int on_body(http_req *r, const char *in, size_t len)
 {
-    if (r->body_too_large || r->ready)
+    if (r->body_too_large || r->ready || !len) /* lws may hand over an empty piece (in NULL) */
         return 0;
     if (r->body_len + len > HTTP_MAX_BODY) {
         r->body_too_large = 1;
