@@ -135,8 +135,9 @@ static void admin_stored(void *arg, int rc)
 {
     admin_client *c = arg;
     c->waiting = 0;
-    const char *out = rc ? "error: the change could not be saved (the disk is full or failing); "
-                           "it holds only until the server stops\n"
+    const char *out = rc ? "error: the change could not be saved (the disk is full or failing): "
+                           "it is in effect in the running server but may be lost at a restart; "
+                           "run the command again once the disk has space\n"
                          : "ok\n";
     fprintf(stderr, "placed: admin: %s %s: %s", c->word, c->name, out);
     if (c->gone)

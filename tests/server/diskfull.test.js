@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { connect, fetchSnapshot, tokenFrom } from './lib/client.js';
-import { startServer, tempDir } from './lib/server.js';
+import { runPlaced, startServer, tempDir } from './lib/server.js';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const json = { 'content-type': 'application/json' };
@@ -54,6 +54,7 @@ test('a full disk: UNAVAILABLE, recovery when space returns, nothing acknowledge
     const reg = await register(srv.url, 'before_full');
     assert.equal(reg.status, 200);
     const token = tokenFrom(reg);
+    assert.equal((await register(srv.url, 'ban_target')).status, 200);
     const c = await connect(srv.wsUrl, token);
     const acked = [];
     for (let i = 0; i < 20; i++) {
@@ -76,6 +77,10 @@ test('a full disk: UNAVAILABLE, recovery when space returns, nothing acknowledge
     const t2 = tokenFrom(r2); // at most the guest session a cookie-less request gets
     if (t2) assert.equal((await (await fetch(`${srv.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${t2}` } })).json()).isGuest, true);
     assert.match(srv.stderr(), /cannot write place\.db .*the disk is full/);
+    // an admin act is not answered "ok" when it could not be stored
+    const ban = runPlaced(['--data-dir', dataDir, '--ban', 'ban_target']);
+    assert.equal(ban.code, 1, ban.stdout + ban.stderr);
+    assert.match(ban.stderr, /could not be saved/);
 
     // space returns: the next placement works, numbered right after the last stored one
     fs.rmSync(filler);
@@ -95,12 +100,16 @@ test('a full disk: UNAVAILABLE, recovery when space returns, nothing acknowledge
       for (const a of acked) assert.equal(snap.get(a.x, a.y), a.color, `(${a.x},${a.y}) seq ${a.seq}`);
       assert.equal(snap.get(30, 2), 0, 'the refused placement is not on the canvas');
       assert.equal(snap.seq, back.seq);
-      for (const name of ['before_full', 'during_full']) {
+      for (const name of ['before_full', 'during_full', 'ban_target']) {
         const login = await fetch(`${again.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: name, password: 'correct horse' }) });
         assert.equal(login.status, 200, `${name} can log in after the restart`);
       }
       const me = await (await fetch(`${again.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } })).json();
       assert.equal(me.username, 'before_full', 'the session answered before the disk filled survives');
+      const target = await fetch(`${again.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'ban_target', password: 'correct horse' }) });
+      const tc = await connect(again.wsUrl, tokenFrom(target));
+      assert.equal((await tc.placeAndWait(40, 40, 3, 'not-banned')).type, 'placed', 'the ban that was not stored did not come back');
+      tc.close();
     } finally {
       assert.equal((await again.stop()).code, 0);
     }
