@@ -788,7 +788,7 @@ int app_run(const app_options *o)
     if (!a)
         return 1;
     a->opt = o;
-    a->selected = 3; /* black: visible on the white canvas a fresh server starts with */
+    a->selected = 5; /* red, as the browser starts: visible on the white of a fresh canvas */
     int status = 1;
     char err[512];
     if (o->script_path && script_load(o->script_path, &a->script, err, sizeof err) < 0) {

@@ -120,6 +120,10 @@ SDL_Rect app_swatch_rect(const app *a, int i);
 /* Draws a frame (draw.c); writes a pending screenshot before presenting. */
 void app_draw(app *a);
 
+/* The banner's text now (disconnected, connecting, catching up, banned) and whether it is red.
+ * Returns 1, or 0 when there is no banner. */
+int app_banner_text(app *a, char *line, size_t cap, int *red);
+
 /* Writes the current frame (call before SDL_RenderPresent) to a 24-bit BMP. Returns 0 or -1. */
 int app_screenshot(app *a, const char *path);
 

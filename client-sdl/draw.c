@@ -104,29 +104,43 @@ static void draw_marks(app *a)
     }
 }
 
-static void draw_banner(app *a)
+int app_banner_text(app *a, char *line, size_t cap, int *red_out)
 {
     place_client_status st;
     place_client_get_status(a->c, &st);
     if (!st.stale && st.conn != PLACE_CONN_CONNECTING)
-        return;
-    char line[400];
+        return 0;
     int64_t now = place_client_now_ms();
     int red = 0;
     if (st.banned) {
         /* a ban closes the socket; the client comes back at once to go on showing the canvas */
-        place_client_format_ban(&st, line, sizeof line);
+        place_client_format_ban(&st, line, cap);
         red = 1;
     } else if (st.conn == PLACE_CONN_DISCONNECTED) {
         char t[24];
         place_client_format_wait(st.retry_at > now ? st.retry_at - now : 0, t, sizeof t);
-        snprintf(line, sizeof line, "Disconnected - retrying in %s. The canvas may be out of date.", t);
+        if (a->cw)
+            snprintf(line, cap, "Disconnected - retrying in %s. The canvas may be out of date.", t);
+        else
+            snprintf(line, cap, "Cannot reach the server - retrying in %s. No canvas loaded yet.", t);
         red = 1;
     } else if (st.conn == PLACE_CONN_CONNECTING) {
-        snprintf(line, sizeof line, "Connecting to %s ...", a->opt->url);
+        snprintf(line, cap, "Connecting to %s ...", a->opt->url);
+    } else if (!a->cw) {
+        snprintf(line, cap, "Loading the canvas ...");
     } else {
-        snprintf(line, sizeof line, "Catching up: the canvas may be a moment out of date.");
+        snprintf(line, cap, "Catching up: the canvas may be a moment out of date.");
     }
+    *red_out = red;
+    return 1;
+}
+
+static void draw_banner(app *a)
+{
+    char line[400];
+    int red;
+    if (!app_banner_text(a, line, sizeof line, &red))
+        return;
     int h = text_line_height(a->font) + px(a, 8);
     SDL_Rect r = {0, 0, a->out_w, h};
     if (red)

@@ -227,6 +227,12 @@ static int wait_met(app *a, const char *args, int *timeout)
             return -1;
         return cond_pixel(a, x, y, color);
     }
+    if (strcmp(what, "banner") == 0) {
+        char line[400];
+        int red;
+        args += strspn(args, " \t");
+        return app_banner_text(a, line, sizeof line, &red) && strstr(line, args) != NULL;
+    }
     if (strcmp(what, "message") == 0) {
         args += strspn(args, " \t");
         return a->message_until && strstr(a->message, args) != NULL;

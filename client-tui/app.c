@@ -151,8 +151,11 @@ static int status_text(app *a, const place_client_status *st, int level, char *l
     if (st->conn == PLACE_CONN_DISCONNECTED) {
         char t[24];
         place_client_format_wait(st->retry_at > now ? st->retry_at - now : 0, t, sizeof t);
+        place_client_canvas have;
+        place_client_canvas_view(a->c, &have);
         if (level == 0)
-            snprintf(conn, sizeof conn, "disconnected, retry in %s (stale)", t);
+            snprintf(conn, sizeof conn, "disconnected, retry in %s (%s)", t,
+                     have.width ? "stale" : "no canvas yet");
         else if (level == 1)
             snprintf(conn, sizeof conn, "offline, retry %s", t);
         else
@@ -829,7 +832,7 @@ int app_run(const char *url, const char *token)
     if (!a)
         return 1;
     a->url = url;
-    a->selected = 3; /* black: visible on the white canvas a fresh server starts with */
+    a->selected = 5; /* red, as the browser starts: visible on the white of a fresh canvas */
     if (pipe2(a->wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
         fprintf(stderr, "place-tui: pipe: %s\n", strerror(errno));
         free(a);

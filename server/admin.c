@@ -320,6 +320,19 @@ int admin_run(const place_config *cfg)
             }
             continue;
         }
+        if (!cluster_enabled(cfg)) {
+            char db[600];
+            struct stat sb;
+            snprintf(db, sizeof db, "%s/%s", cfg->data_dir, STORE_DB_FILE);
+            if (stat(db, &sb) < 0) {
+                fprintf(stderr,
+                        "placed: %s %s: nothing runs on %s and it holds no database (%s): is "
+                        "--data-dir right? Nothing was changed.\n",
+                        ops[i].word, name, cfg->data_dir, STORE_DB_FILE);
+                failed = 1;
+                continue;
+            }
+        }
         int lock = admin_lock(cfg->data_dir);
         if (lock < 0) {
             fprintf(stderr,

@@ -166,7 +166,12 @@ int main(int argc, char **argv)
     }
     if (srv->cfg.history_writer) /* cluster mode's Kafka -> PostgreSQL copier: no data dir */
         return cluster_writer_run(&srv->cfg);
-    if (mkdir(srv->cfg.data_dir, 0700) < 0 && errno != EEXIST) {
+    /* An act (--ban...) on a directory holding nothing must not make one: a mistyped --data-dir
+     * would get an empty database instead of an error (admin_run says so). Cluster mode's acts
+     * only lock the directory. */
+    int act = config_is_admin_action(&srv->cfg);
+    if ((!act || cluster_enabled(&srv->cfg)) && mkdir(srv->cfg.data_dir, 0700) < 0 &&
+        errno != EEXIST) {
         fprintf(stderr, "placed: cannot create %s: %s\n", srv->cfg.data_dir, strerror(errno));
         return 1;
     }

@@ -442,9 +442,10 @@ int place_client_place(place_client *c, int x, int y, int color, char *why, size
     }
     if (c->conn != PLACE_CONN_CONNECTED) {
         if (c->conn == PLACE_CONN_DISCONNECTED) {
-            int64_t s = (c->retry_at - place_client_now_ms() + 999) / 1000;
-            snprintf(why, whylen, "Not connected to the server; retrying in %lld s.",
-                     (long long)(s > 0 ? s : 0));
+            /* no countdown here: the client's own countdown is on screen and keeps ticking,
+             * a second one frozen in a message would disagree with it */
+            snprintf(why, whylen, "Not connected to the server: the pixel was not placed. The "
+                                  "client reconnects by itself (r: now).");
         } else if (c->conn == PLACE_CONN_OFFLINE) {
             snprintf(why, whylen, "Offline: there is no server to send the pixel to.");
         } else {

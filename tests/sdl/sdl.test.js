@@ -255,7 +255,12 @@ test('a banner says so while the server is gone; it reconnects by itself when it
       `shot ${before}`,
       'echo ready',
       'wait disconnected',
+      'wait banner Disconnected - retrying in',
       `shot ${gone}`,
+      // placing while down: refused in words, without a second countdown beside the banner's
+      `move ${Math.round(ex)} ${Math.round(ey)}`,
+      'key Space',
+      'wait message Not connected to the server: the pixel was not placed. The client reconnects by itself (r: now).',
       'echo down',
       'wait connected 20000', // the engine retries with backoff
       'echo back',
@@ -423,6 +428,30 @@ test('whole-canvas zoom keeps a 1-pixel square outline visible on all four sides
   assert.ok(across(x0, mid, 1, 0), 'the left side is visible');
   assert.ok(across(x1, mid, 1, 0), 'the right side is visible');
   assertColour(img, ...centreOf(v, mid, mid), 0, 'inside the square');
+});
+
+test('with no canvas at all the banner does not speak of an out-of-date canvas; red is the first colour', async () => {
+  const srv = await server();
+  const url = srv.url;
+  await srv.stop(); // nothing listens on this port now
+  const dir = workDir();
+  const shot = path.join(dir, 'nocanvas.bmp');
+  const r = await runSdl({
+    url, display: xvfb.display, dir,
+    script: ['wait disconnected', 'wait banner Cannot reach the server - retrying in', 'wait banner No canvas loaded yet.', `shot ${shot}`, 'quit'],
+  });
+  expectExit(r);
+  const img = readBmp(shot);
+  assert.deepEqual(img.get(5, 5), [176, 0, 32], 'the red banner');
+  // the colour a new player starts with is the browser's, red: its swatch has the white frame
+  // (2 px, 3 px out from the 22 px swatch), black's (the old start) has none
+  const v = fitView(WIN_W, WIN_H, 64, 64);
+  const frame = (i) => {
+    const [cx, cy] = swatchCentre(v, i);
+    return img.get(Math.round(cx) - 13, Math.round(cy)).join(',');
+  };
+  assert.equal(frame(5), '255,255,255', 'red is the chosen colour');
+  assert.notEqual(frame(3), '255,255,255', 'black is not');
 });
 
 test('a canvas of several textures: pixels on tile edges land where they should', async () => {

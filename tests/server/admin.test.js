@@ -109,6 +109,23 @@ test('admin flags on a stopped server change the database; the restarted server 
   }
 });
 
+test('an act on a directory where nothing runs and no database is says so, and creates nothing', () => {
+  const parent = tempDir();
+  try {
+    const wrong = `${parent}/mistyped`;
+    const r = runPlaced(['--data-dir', wrong, '--ban', 'alice']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /nothing runs on .*mistyped and it holds no database \(place\.db\): is --data-dir right\? Nothing was changed\./);
+    assert.equal(fs.existsSync(wrong), false, 'the mistyped directory was created');
+    // an existing but empty directory stays empty
+    fs.mkdirSync(wrong);
+    assert.equal(runPlaced(['--data-dir', wrong, '--unban', 'alice']).code, 1);
+    assert.deepEqual(fs.readdirSync(wrong), []);
+  } finally {
+    fs.rmSync(parent, { recursive: true, force: true });
+  }
+});
+
 test('--width/--height: growing keeps every pixel; shrinking is refused with a clear message', async () => {
   const srv = await startServer({ args: ['--cooldown', '0'] });
   const c = await connect(srv.wsUrl);

@@ -85,6 +85,7 @@ test('placing a pixel shows it at once and the server stores it', async () => {
   const pal = await palette(srv);
   const t = tui(srv.url);
   await t.waitFor(connected, 'the status line to say connected');
+  assert.match(t.statusLine(), /\| paint 5 red \|/, 'red to start with, as in the browser');
   assert.equal(t.pixel(5, 6), pal[0], 'a fresh canvas is white');
 
   goTo(t, 5, 6);
@@ -214,6 +215,15 @@ test('r reconnects at once instead of waiting out the backoff', async () => {
   await t.waitFor(connected, 'connected again after r', 5000);
   const took = Date.now() - t0;
   assert.ok(took < (wait - 1) * 1000, `r took ${took} ms; the countdown said ${wait} s`);
+  await finish(t);
+});
+
+test('with no canvas at all the status line does not call it stale', async () => {
+  const srv = await server(['--cooldown', '0']);
+  await srv.stop(); // nothing listens there now
+  const t = tui(srv.url);
+  await t.waitFor((s) => /disconnected, retry in \d+ s \(no canvas yet\)/.test(s.statusLine()), 'the status without a canvas');
+  assert.doesNotMatch(t.statusLine(), /stale/);
   await finish(t);
 });
 
@@ -446,7 +456,7 @@ test('a fast drag whose press, motion and release come in one write pans and pla
   assert.equal((await fetchSnapshot(srv.url)).snap.seq, seq0, 'the drag placed a pixel');
   // a click whose press and release come together still places
   t.tmux('send-keys', '-l', ev(0, 40, 10) + ev(3, 40, 10));
-  await t.waitFor((s) => /^Placed black at \d+,\d+\./.test(s.messageLine()), 'a one-read click placing');
+  await t.waitFor((s) => /^Placed red at \d+,\d+\./.test(s.messageLine()), 'a one-read click placing (red: the colour every client starts with)');
   await finish(t);
 });
 
