@@ -10,6 +10,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -95,6 +96,27 @@ static int check_listen(place_config *cfg, char *err, size_t errcap)
     return rc < 0 ? -1 : 0;
 }
 
+/* root working in a data directory that belongs to another user (the packaged service's
+ * /var/lib/place belongs to "placed") would leave root-owned database files there that the
+ * owner can no longer open: refuse, and say how to do it instead. Returns 0 or -1. */
+static int check_owner(const char *dir)
+{
+    struct stat st;
+    if (geteuid() != 0 || stat(dir, &st) < 0 || st.st_uid == 0)
+        return 0;
+    struct passwd *pw = getpwuid(st.st_uid);
+    char who[64];
+    if (pw)
+        snprintf(who, sizeof who, "%s", pw->pw_name);
+    else
+        snprintf(who, sizeof who, "#%u", (unsigned)st.st_uid);
+    fprintf(stderr,
+            "placed: %s belongs to %s: run placed as %s (sudo -u %s placed ...); files root made "
+            "there would lock %s out\n",
+            dir, who, who, who, who);
+    return -1;
+}
+
 static void on_drain_tick(uv_timer_t *t)
 {
     if ((ws_pending() || http_pending()) && util_now_ms() - g.drain_start < DRAIN_MS)
@@ -175,6 +197,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "placed: cannot create %s: %s\n", srv->cfg.data_dir, strerror(errno));
         return 1;
     }
+    if (check_owner(srv->cfg.data_dir) < 0)
+        return 1;
     if (config_is_admin_action(&srv->cfg))
         return admin_run(&srv->cfg);
     if (admin_lock(srv->cfg.data_dir) < 0) {

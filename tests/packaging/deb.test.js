@@ -202,6 +202,12 @@ describe('Debian packages', { skip: isRoot ? false : 'needs root (installs packa
     proc.kill('SIGTERM');
     assert.deepEqual(await exited, { code: 0, sig: null });
     assert.ok(fs.readdirSync('/var/lib/place').some((f) => f.endsWith('.db')), 'no database in /var/lib/place');
+    // root acting on the service's data directory is sent to the right user instead of leaving
+    // root-owned files there; as that user the act works
+    const asRoot = run('/usr/bin/placed', ['--config', '/etc/place/placed.conf', '--grant-admin', 'nobody1']);
+    assert.equal(asRoot.code, 1);
+    assert.match(asRoot.err, /\/var\/lib\/place belongs to placed: run placed as placed \(sudo -u placed placed/);
+    assert.deepEqual(fs.readdirSync('/var/lib/place').filter((f) => fs.statSync(path.join('/var/lib/place', f)).uid !== uid), []);
   });
 
   test('systemd-analyze accepts the units, and rates placed.service well', () => {
