@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 const place_rgb place_palette[PLACE_COLORS] = {
     {0xFF, 0xFF, 0xFF}, {0xE4, 0xE4, 0xE4}, {0x88, 0x88, 0x88}, {0x22, 0x22, 0x22},
@@ -63,42 +64,41 @@ int place_block_color(const uint8_t *pixels, size_t stride, int x0, int y0, int 
 {
     if (x0 >= x1 || y0 >= y1)
         return -1;
-    long hist[PLACE_COLORS] = {0};
-    int row_line[PLACE_COLORS] = {0}; /* a colour fills at least one whole row */
-    uint8_t col_first[BLOCK_MAX_COLS];
-    uint8_t col_same[BLOCK_MAX_COLS];
-    int ncols = x1 - x0 < BLOCK_MAX_COLS ? x1 - x0 : BLOCK_MAX_COLS;
-    for (int y = y0; y < y1; y++) {
+    int w = x1 - x0, h = y1 - y0;
+    /* The most common colour, judged from at most 8 x 8 evenly spread pixels. */
+    int hist[PLACE_COLORS] = {0};
+    int sx = (w + 7) / 8, sy = (h + 7) / 8;
+    for (int y = y0; y < y1; y += sy) {
         const uint8_t *row = pixels + (size_t)y * stride;
-        int first = row[x0] & 15, same = 1;
-        for (int x = x0; x < x1; x++) {
-            int c = row[x] & 15;
-            hist[c]++;
-            same &= c == first;
-            int k = x - x0;
-            if (k < ncols) {
-                if (y == y0) {
-                    col_first[k] = (uint8_t)c;
-                    col_same[k] = 1;
-                } else if (c != col_first[k]) {
-                    col_same[k] = 0;
-                }
-            }
-        }
-        if (same && x1 - x0 >= 2) /* a one-pixel-wide block has no lines to keep */
-            row_line[first] = 1;
+        for (int x = x0; x < x1; x += sx)
+            hist[row[x] & 15]++;
     }
     int dominant = 0;
     for (int i = 1; i < PLACE_COLORS; i++)
         if (hist[i] > hist[dominant])
             dominant = i;
-    for (int k = 0; k < ncols && y1 - y0 >= 2; k++)
+    /* Lines: every row, every column, judged whole (a 1-pixel line is never sampled away).
+     * A row is a line when all its bytes equal the first; a column when every row agrees with
+     * the first row there. Both loops are plain byte compares the compiler vectorises. */
+    int line[PLACE_COLORS] = {0};
+    uint8_t col_same[BLOCK_MAX_COLS];
+    int ncols = w < BLOCK_MAX_COLS ? w : BLOCK_MAX_COLS;
+    const uint8_t *first = pixels + (size_t)y0 * stride + x0;
+    memset(col_same, 1, (size_t)ncols);
+    for (int y = y0; y < y1; y++) {
+        const uint8_t *row = pixels + (size_t)y * stride + x0;
+        if (w >= 2 && memcmp(row, row + 1, (size_t)w - 1) == 0) /* a one-pixel-wide block has no lines */
+            line[row[0] & 15] = 1;
+        for (int k = 0; k < ncols; k++)
+            col_same[k] &= (uint8_t)(row[k] == first[k]);
+    }
+    for (int k = 0; k < ncols && h >= 2; k++)
         if (col_same[k])
-            row_line[col_first[k]] = 1;
+            line[first[k] & 15] = 1;
     int best = dominant;
     long best_gap = 0;
     for (int i = 0; i < PLACE_COLORS; i++) {
-        if (i == dominant || !row_line[i])
+        if (i == dominant || !line[i])
             continue;
         long g = color_gap(i, dominant);
         if (g > best_gap) {

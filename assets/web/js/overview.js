@@ -1,8 +1,9 @@
 // The overview rule every Place client shares (common/src/palette.c, place_block_color): the one
 // colour to draw for a block of pixels shown as one when zoomed out. The block's most common
-// colour, unless another colour fills at least one whole row or column of it (a 1-pixel line
-// crossing the block), then the line colour that differs most from the most common one, so
-// thin lines on a uniform ground stay visible at whole-canvas zoom.
+// colour (from at most 8 x 8 evenly spread pixels), unless another colour fills at least one
+// whole row or column of it (a 1-pixel line crossing the block), then the line colour that
+// differs most from the most common one, so thin lines on a uniform ground stay visible at
+// whole-canvas zoom.
 
 // rgb: 16 [r, g, b]; idx: palette indices, `stride` a row. Returns -1 for an empty block.
 export function blockColor(idx, stride, x0, y0, x1, y1, rgb) {
@@ -10,6 +11,10 @@ export function blockColor(idx, stride, x0, y0, x1, y1, rgb) {
   const hist = new Array(16).fill(0);
   const line = new Array(16).fill(false);
   const w = x1 - x0;
+  // the most common colour, judged from at most 8 x 8 evenly spread pixels (as in C)
+  const sx = Math.ceil(w / 8);
+  const sy = Math.ceil((y1 - y0) / 8);
+  for (let y = y0; y < y1; y += sy) for (let x = x0; x < x1; x += sx) hist[idx[y * stride + x] & 15]++;
   const colFirst = new Uint8Array(w);
   const colSame = new Uint8Array(w);
   for (let y = y0; y < y1; y++) {
@@ -18,7 +23,6 @@ export function blockColor(idx, stride, x0, y0, x1, y1, rgb) {
     let same = true;
     for (let x = x0; x < x1; x++) {
       const c = idx[row + x] & 15;
-      hist[c]++;
       if (c !== first) same = false;
       const k = x - x0;
       if (y === y0) {

@@ -25,7 +25,8 @@ int place_color_hex(int idx, char out[8]);
 int place_palette_nearest(uint8_t r, uint8_t g, uint8_t b);
 
 /* The one colour to draw for the block [x0, x1) x [y0, y1) of a canvas (palette indices, stride
- * bytes a row) when it is shown as one unit, zoomed out: its most common colour, unless another
+ * bytes a row) when it is shown as one unit, zoomed out: its most common colour (judged from at most 8 x 8
+ * evenly spread pixels), unless another
  * colour fills at least one whole row or column of the block (a 1-pixel line crossing it), in
  * which case the line's colour that differs most from the most common one, so that thin lines
  * on a uniform ground stay visible in the overview. Every client's overview uses this rule.
