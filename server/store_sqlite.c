@@ -505,6 +505,11 @@ static void undo_failed(store *s, wop *op)
         if (op->is_register && find_name(s, op->name) == u) {
             HASH_DELETE(hh_name, s->users_by_name, u);
             if (op->reg_fresh) {
+                /* a login that raced the failed commit may hold a session of it */
+                session_rec *se2, *tmp;
+                HASH_ITER(hh, s->sessions, se2, tmp)
+                    if (se2->user == u)
+                        drop_session(s, se2);
                 HASH_DEL(s->users, u);
                 free(u->pwhash);
                 free(u);
