@@ -325,6 +325,11 @@ test('u registers and logs in inside the client; the stored session is the user'
   const cfg = configDir();
   const t = tui(srv.url, { XDG_CONFIG_HOME: cfg });
   await t.waitFor(connected, 'the status line to say connected');
+  // a pixel as a guest first: registering keeps the guest's account (pixels, cooldown)
+  goTo(t, 3, 3);
+  t.keys('Space');
+  await t.waitFor((s) => s.messageLine().includes('Placed red at 3,3.'), 'placing as a guest');
+  const guestId = (await history(srv.url, 3, 3)).placements[0].userId;
   // bad input: every reason at once, in the browser's words, and nothing sent
   t.keys('u', 'Tab');
   await t.waitFor((s) => s.messageLine().startsWith('Register (Tab: log in instead'), 'the register prompt');
@@ -343,6 +348,7 @@ test('u registers and logs in inside the client; the stored session is the user'
   let me = await (await fetch(`${srv.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } })).json();
   assert.equal(me.username, 'tui_painter');
   assert.equal(me.isGuest, false);
+  assert.equal(me.userId, guestId, 'the guest became the account');
   // placing works as the new user
   goTo(t, 4, 4);
   t.keys('Space');
