@@ -84,7 +84,7 @@ start_placed() {
   # the load generator's players all come from 127.0.0.1: no per-address budgets (each flag only
   # if the binary has it, so that an older --baseline starts too)
   help=$("$bin" --help 2>/dev/null)
-  for flag in --guests-per-hour --max-requests-per-ip --max-unread-per-ip; do
+  for flag in --guests-per-hour --max-requests-per-ip --max-unread-per-ip --max-guests-per-ip; do
     grep -q -- "$flag " <<<"$help" && budget+=("$flag" 0)
   done
   "${nice_cmd[@]}" "$bin" --port 0 --listen 127.0.0.1 --data-dir "$dir" --cooldown 0 \

@@ -69,6 +69,7 @@ echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 edir="$work/embedded"
 mkdir -p "$edir"
 "$placed" --port 0 --listen 127.0.0.1 --data-dir "$edir" --cooldown 0 --max-conns-per-ip 0 \
+  --guests-per-hour 0 --max-requests-per-ip 0 --max-unread-per-ip 0 --max-guests-per-ip 0 \
   >"$work/embedded.out" 2>"$work/embedded.err" &
 epid=$!
 pids+=("$epid")
