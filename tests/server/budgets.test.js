@@ -108,3 +108,32 @@ test('unread snapshots: memory held per address is bounded and the readers are d
     srv.cleanup();
   }
 });
+
+test('out of descriptors: the server keeps accepting and refusing, and serves again once they go', async () => {
+  // 320 descriptors, 128 kept in reserve: about 190 connections in all
+  const srv = await startServer({ nofile: 320, args: ['--max-conns-per-ip', '0'] });
+  try {
+    const socks = [];
+    for (let i = 0; i < 260; i++) socks.push(await rawConnect(srv.port));
+    await sleep(500);
+    const refused = socks.filter((s) => s.ended);
+    assert.ok(refused.length >= 260 - 192, `refused ${refused.length} of 260`);
+    assert.ok(refused.some((s) => /^HTTP\/1\.1 503/.test(s.received) && /UNAVAILABLE/.test(s.received)),
+      'a refused connection is told 503 UNAVAILABLE');
+    // refused at once, also from another address, rather than left waiting
+    const t0 = Date.now();
+    const other = await rawConnect(srv.port, '127.0.0.2');
+    other.write('GET /api/v1/canvas/info HTTP/1.1\r\nHost: x\r\n\r\n');
+    while (!other.ended && Date.now() - t0 < 1000) await sleep(20);
+    assert.ok(other.ended && / 503 /.test(other.received), `answered ${JSON.stringify(other.received.slice(0, 40))}`);
+    // the held connections go: the server serves again
+    for (const s of socks) s.destroy();
+    await sleep(300);
+    const r = await request(srv.port, '/api/v1/canvas/info', { from: '127.0.0.2' });
+    assert.equal(r.status, 200);
+    assert.ok(r.ms < 1000, `${r.ms} ms`);
+  } finally {
+    assert.equal((await srv.stop()).code, 0);
+    srv.cleanup();
+  }
+});

@@ -42,14 +42,18 @@ export function sanitizerReport(text) {
   return m ? m[0] : null;
 }
 
-// Starts placed. opts.args: extra flags; opts.dataDir: reuse a directory (restart tests).
+// Starts placed. opts.args: extra flags; opts.dataDir: reuse a directory (restart tests);
+// opts.nofile: its descriptor limit.
 export async function startServer(opts = {}) {
   const dataDir = opts.dataDir || tempDir();
   const args = ['--port', '0', '--listen', '127.0.0.1', '--data-dir', dataDir,
     '--width', '64', '--height', '64', ...(opts.args || [])];
   const extra = hook ? await hook.prepare({ dataDir, restart: !!opts.dataDir }) : null;
   if (extra) args.push(...extra.args);
-  const proc = spawn(placedPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // opts.nofile: run placed with this descriptor limit (through prlimit)
+  const proc = opts.nofile
+    ? spawn('prlimit', [`--nofile=${opts.nofile}:${opts.nofile}`, placedPath(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(placedPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   let stderr = '';
   let stdout = '';
