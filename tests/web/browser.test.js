@@ -584,7 +584,14 @@ test('whole-canvas zoom keeps a 1-pixel square outline visible on all four sides
   const [x0, y0, x1, y1] = [900, 900, 1059, 1059];
   await paintMany(srv.wsUrl, squareOutline(x0, y0, x1, y1, 3));
   const { context, page } = await openClient(browser, srv.url);
-  await page.waitForFunction(() => window.place.state.colorAt(1059, 1059) === 3);
+  // the first snapshot may be up to a second behind the painting: wait for the whole outline
+  await page.waitForFunction(([a, b, c, d]) => {
+    const s = window.place.state;
+    for (let i = a; i <= c; i++) {
+      if (s.colorAt(i, b) !== 3 || s.colorAt(i, d) !== 3 || s.colorAt(a, i) !== 3 || s.colorAt(c, i) !== 3) return false;
+    }
+    return true;
+  }, [x0, y0, x1, y1], { timeout: 10000 });
   if (await page.isVisible('#toast')) await page.click('#toast');
   const z = await page.evaluate(() => window.place.view.z);
   assert.ok(z < 0.5, `whole canvas at ${z} screen pixels a canvas pixel`);
