@@ -45,9 +45,11 @@ static int start_server(const char *cooldown)
         close(out[0]);
         int devnull = open("/dev/null", O_WRONLY);
         dup2(devnull, 2);
+        /* the engines of this process stand for different players from one address: each
+         * session keeps its own cooldown (the per-address rule has its own tests) */
         execl(bin, bin, "--port", "0", "--listen", "127.0.0.1", "--data-dir", data_dir,
               "--width", "32", "--height", "16", "--cooldown", cooldown, "--batch-ms", "20",
-              (char *)NULL);
+              "--cooldown-scope", "account", (char *)NULL);
         _exit(127);
     }
     close(out[1]);
