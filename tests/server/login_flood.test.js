@@ -15,11 +15,11 @@ const register = (srv, username, from) =>
 
 test('a login flood from one address: others log in and register during it', async () => {
   const srv = await startServer();
+  let running = true;
   try {
     assert.equal((await register(srv, 'victim', '127.0.0.9')).status, 200);
     assert.equal((await register(srv, 'player', '127.0.0.9')).status, 200);
     // 40 requests kept in flight from 127.0.0.1, guessing victim's password
-    let running = true;
     const byStatus = {};
     let guesses = 0;
     const worker = async () => {
@@ -52,6 +52,7 @@ test('a login flood from one address: others log in and register during it', asy
     const rss = rssKiB(srv.proc.pid);
     assert.ok(rss < 1024 * 1024, `placed RSS ${rss} KiB`);
   } finally {
+    running = false;
     assert.equal((await srv.stop()).code, 0);
     srv.cleanup();
   }
