@@ -1,11 +1,11 @@
-/* place-sdl's window, loop, engine events and input (app.h). One thread: it sleeps in
- * SDL_WaitEvent until input arrives or the engine pushes a wake event, with a timeout only while
+/* place-sdl's window, loop and input (app.h); what a key does, what an engine event says and the
+ * prompts are the shared controller's (place/front.h), answered here through its hooks.
+ * One thread: it sleeps in SDL_WaitEvent until input arrives or the engine pushes a wake event, with a timeout only while
  * something on screen counts down, so an idle client uses no CPU; it draws a frame only when
  * something changed, and a vsynced present paces drags and zooms at the display's rate. */
 #include "app.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +17,10 @@
 #define GOTO_SCALE 20.0 /* output px per canvas pixel after "go to", at least (x ui) */
 #define ZOOM_TAU_MS 35.0 /* time constant of the zoom glide: 95% of the way in about 0.1 s */
 
-void app_say(app *a, int error, const char *fmt, ...)
+/* The controller's message shows for APP_MESSAGE_MS. */
+static void on_said(void *user)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(a->message, sizeof a->message, fmt, ap);
-    va_end(ap);
-    a->message_error = error;
+    app *a = user;
     a->message_until = place_client_now_ms() + APP_MESSAGE_MS;
     a->redraw = 1;
 }
@@ -163,7 +160,7 @@ void app_close_window(app *a)
 static void set_canvas_size(app *a)
 {
     place_client_canvas cv;
-    place_client_canvas_view(a->c, &cv);
+    place_client_canvas_view(a->f.c, &cv);
     if (!cv.width || !cv.height)
         return;
     if (cv.width != a->cw || cv.height != a->ch || !a->tiles) {
@@ -173,7 +170,7 @@ static void set_canvas_size(app *a)
         if (tiles_new(a->ren, SDL_GetWindowPixelFormat(a->win), cv.width, cv.height, &a->tiles,
                       err, sizeof err) < 0) {
             fprintf(stderr, "place-sdl: %s\n", err);
-            a->quit = 1;
+            a->f.quit = 1;
             return;
         }
         a->cw = cv.width;
@@ -194,87 +191,68 @@ static void mark_pixels(app *a, int x, int y, int w, int h)
     if (!a->tiles)
         return;
     place_client_canvas cv;
-    place_client_canvas_view(a->c, &cv);
+    place_client_canvas_view(a->f.c, &cv);
     if (cv.width != a->cw || cv.height != a->ch)
         return;
     if (tiles_mark(a->tiles, cv.pixels, x, y, w, h) > 0)
         a->redraw = 1;
 }
 
-/* ---- engine events ---- */
+/* ---- the controller's hooks (place/front.h) ---- */
 
-static void on_engine_event(app *a, const place_client_event *ev)
+static void on_pixels(void *user, int x, int y, int w, int h)
 {
-    place_client_status st;
-    switch (ev->type) {
-    case PLACE_CEV_CONN:
-        place_client_get_status(a->c, &st);
-        if (st.banned) { /* the ban stays the message, whatever the connection does */
-            char ban[256];
-            place_client_format_ban(&st, ban, sizeof ban);
-            app_say(a, 1, "%s", ban);
-        } else if (st.conn == PLACE_CONN_CONNECTED && a->welcomed) {
-            a->welcomed = 0; /* the welcome after logging in stays the message */
-        } else if (st.conn == PLACE_CONN_CONNECTED) {
-            app_say(a, 0, "Connected to %s.", a->opt->url);
-        } else if (st.conn == PLACE_CONN_DISCONNECTED) {
-            app_say(a, 1, "%s", ev->text[0] ? ev->text : "Disconnected.");
-        }
-        break;
-    case PLACE_CEV_BANNED:
-        if (ev->text[0])
-            app_say(a, 1, "%s", ev->text);
-        else
-            app_say(a, 0, "Your ban was lifted: you may place pixels again.");
-        break;
-    case PLACE_CEV_CANVAS_SIZE:
+    app *a = user;
+    if (!a->tiles)
         set_canvas_size(a);
-        break;
-    case PLACE_CEV_PIXELS:
-        if (!a->tiles)
-            set_canvas_size(a);
-        else
-            mark_pixels(a, ev->x, ev->y, ev->w, ev->h);
-        break;
-    case PLACE_CEV_PLACED:
-        app_say(a, 0, "Placed %s at %d,%d.", place_color_name(ev->color), ev->x, ev->y);
-        break;
-    case PLACE_CEV_ROLLBACK: {
-        app_say(a, 1, "Pixel at %d,%d taken back: %s", ev->x, ev->y, ev->text);
-        mark_pixels(a, ev->x, ev->y, 1, 1);
-        app_mark *m = &a->marks[0];
-        for (int i = 1; i < APP_MARKS; i++)
-            if (a->marks[i].until < m->until)
-                m = &a->marks[i];
-        m->x = ev->x;
-        m->y = ev->y;
-        m->until = place_client_now_ms() + APP_MARK_MS;
-        break;
-    }
-    case PLACE_CEV_PIXEL_INFO:
-        if (ev->code != PLACE_ERR_NONE) {
-            app_say(a, 1, "No history for %d,%d: %s", ev->x, ev->y, ev->text);
-        } else {
-            a->info = *ev;
-            a->mode = MODE_INFO;
-            a->message_until = 0;
-        }
-        break;
-    case PLACE_CEV_ERROR:
-        app_say(a, 1, "%s", ev->text);
-        break;
-    default:
-        break; /* COOLDOWN, USER: the bar reads them on every frame */
-    }
-    a->redraw = 1;
+    else
+        mark_pixels(a, x, y, w, h);
 }
+
+/* A ring around the pixel, so the rollback is seen even zoomed out. */
+static void on_rolled_back(void *user, int x, int y)
+{
+    app *a = user;
+    app_mark *m = &a->marks[0];
+    for (int i = 1; i < APP_MARKS; i++)
+        if (a->marks[i].until < m->until)
+            m = &a->marks[i];
+    m->x = x;
+    m->y = y;
+    m->until = place_client_now_ms() + APP_MARK_MS;
+}
+
+static void on_canvas_size(void *user)
+{
+    set_canvas_size(user);
+}
+
+static int on_cursor(void *user, int *x, int *y)
+{
+    app *a = user;
+    *x = a->cx;
+    *y = a->cy;
+    return a->have_cursor;
+}
+
+static void go_to(void *user, int x, int y);
+static void on_act(void *user, place_front_action act);
+
+static const place_front_ops front_ops = {
+    .said = on_said,
+    .canvas_size = on_canvas_size,
+    .pixels = on_pixels,
+    .rolled_back = on_rolled_back,
+    .cursor = on_cursor,
+    .go_to = go_to,
+    .act = on_act,
+};
 
 void app_drain_engine(app *a)
 {
     SDL_AtomicSet(&a->wake_pending, 0);
-    place_client_event ev;
-    while (place_client_poll(a->c, &ev))
-        on_engine_event(a, &ev);
+    if (place_front_drain(&a->f))
+        a->redraw = 1;
 }
 
 /* Called on the engine's threads: one wake event in the queue at a time is enough. */
@@ -291,29 +269,11 @@ static void on_wake(void *user)
 
 /* ---- actions ---- */
 
-static void place_at(app *a, int x, int y)
-{
-    char why[200];
-    a->have_cursor = 1;
-    a->cx = x;
-    a->cy = y;
-    if (place_client_place(a->c, x, y, a->selected, why, sizeof why) < 0) {
-        app_say(a, 1, "%s", why);
-        return;
-    }
-    app_say(a, 0, "Placing %s at %d,%d...", place_color_name(a->selected), x, y);
-    mark_pixels(a, x, y, 1, 1);
-}
-
-static void ask_info(app *a, int x, int y)
+static void set_cursor(app *a, int x, int y)
 {
     a->have_cursor = 1;
     a->cx = x;
     a->cy = y;
-    if (place_client_pixel_info(a->c, x, y) == 0)
-        app_say(a, 0, "Asking who placed %d,%d...", x, y);
-    else
-        app_say(a, 1, "There is no pixel history to ask for here.");
 }
 
 static void move_cursor(app *a, int dx, int dy)
@@ -390,22 +350,11 @@ static void zoom_keys(app *a, double factor)
     zoom_towards(a, factor, px, py);
 }
 
-static void goto_done(app *a)
+/* The go-to prompt's answer, inside the canvas. */
+static void go_to(void *user, int x, int y)
 {
-    int x, y;
-    char sep[2];
-    a->mode = MODE_NORMAL;
-    if (sscanf(a->prompt, "%d%1[, ]%d", &x, sep, &y) != 3 && sscanf(a->prompt, "%d %d", &x, &y) != 2) {
-        app_say(a, 1, "Type the coordinates as x,y (for example 10,20).");
-        return;
-    }
-    if (x < 0 || y < 0 || (uint32_t)x >= a->cw || (uint32_t)y >= a->ch) {
-        app_say(a, 1, "%d,%d is outside the canvas (%ux%u).", x, y, a->cw, a->ch);
-        return;
-    }
-    a->have_cursor = 1;
-    a->cx = x;
-    a->cy = y;
+    app *a = user;
+    set_cursor(a, x, y);
     /* Going somewhere means looking at it closely: zoom in to where single pixels are easy to
      * hit, then centre it. */
     double want = GOTO_SCALE * a->ui;
@@ -417,207 +366,54 @@ static void goto_done(app *a)
     view_pan(&a->v, a->v.area_w / 2.0 - sx, a->v.area_h / 2.0 - sy);
 }
 
-/* ---- the log-in / registration form ---- */
-
-static void account_open(app *a)
+static void on_act(void *user, place_front_action act)
 {
-    a->mode = MODE_ACCOUNT;
-    a->acct_reg = 0;
-    a->acct_step = 0;
-    a->acct_user[0] = '\0';
-    memset(a->acct_pass, 0, sizeof a->acct_pass);
-}
-
-static void account_close(app *a)
-{
-    memset(a->acct_pass, 0, sizeof a->acct_pass);
-    a->mode = MODE_NORMAL;
-}
-
-/* Enter on the password: the engine's log-in / registration flow, then a new engine on the new
- * session (the old connection belongs to the old session). */
-static void account_submit(app *a)
-{
-    char session[PLACE_CLIENT_TOKEN_MAX + 1], token[PLACE_CLIENT_TOKEN_MAX + 1], err[300];
-    place_client_session_token(a->c, session);
-    int rc = place_client_account(a->opt->url, a->acct_reg, session, a->acct_user, a->acct_pass,
-                                  token, err, sizeof err);
-    account_close(a);
-    if (rc < 0) {
-        app_say(a, 1, "%s", err);
-        return;
-    }
-    place_client *old = a->c;
-    place_client_config cfg = {.url = a->opt->url, .token = token, .wake = on_wake, .wake_user = a};
-    if (place_client_new(&cfg, &a->c, err, sizeof err) < 0) {
-        a->c = old;
-        app_say(a, 1, "Logged in, but the client could not restart: %s", err);
-        return;
-    }
-    place_client_free(old);
-    a->welcomed = 1;
-    if (a->acct_reg)
-        app_say(a, 0, "Welcome to Place, %s!", a->acct_user);
-    else
-        app_say(a, 0, "Welcome back, %s.", a->acct_user);
-}
-
-static void account_char(app *a, char ch)
-{
-    if (ch < 0x20 || ch >= 0x7f)
-        return; /* usernames are ASCII; the password too, here */
-    char *f = a->acct_step == 0 ? a->acct_user : a->acct_pass;
-    size_t cap = a->acct_step == 0 ? sizeof a->acct_user : sizeof a->acct_pass, n = strlen(f);
-    if (n + 1 < cap) {
-        f[n] = ch;
-        f[n + 1] = '\0';
-    }
-}
-
-static void account_key(app *a, SDL_Keycode sym)
-{
-    char *f = a->acct_step == 0 ? a->acct_user : a->acct_pass;
-    size_t n = strlen(f);
-    if (sym == SDLK_ESCAPE) {
-        account_close(a);
-        app_say(a, 0, "No change to your session.");
-    } else if (sym == SDLK_TAB && a->acct_step == 0) {
-        a->acct_reg = !a->acct_reg;
-    } else if ((sym == SDLK_RETURN || sym == SDLK_KP_ENTER) && a->acct_step == 0) {
-        if (a->acct_user[0])
-            a->acct_step = 1;
-    } else if (sym == SDLK_RETURN || sym == SDLK_KP_ENTER) {
-        account_submit(a);
-    } else if (sym == SDLK_BACKSPACE) {
-        if (n)
-            f[n - 1] = '\0';
-        else if (a->acct_step == 1)
-            a->acct_step = 0;
-    }
-}
-
-static int hex_value(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    return -1;
-}
-
-/* A typed character (SDL_TEXTINPUT): the letter keys of docs/keys.md. */
-static void on_char(app *a, char ch)
-{
-    if (a->mode == MODE_GOTO) {
-        size_t n = strlen(a->prompt);
-        if (((ch >= '0' && ch <= '9') || ch == ',' || ch == ' ') && n + 1 < sizeof a->prompt) {
-            a->prompt[n] = ch;
-            a->prompt[n + 1] = '\0';
-        }
-        return;
-    }
-    if (a->mode == MODE_ACCOUNT) {
-        account_char(a, ch);
-        return;
-    }
-    if (a->mode == MODE_HELP || a->mode == MODE_INFO) {
-        a->mode = MODE_NORMAL;
-        return;
-    }
-    int hex = hex_value(ch);
-    if (hex >= 0) {
-        a->selected = hex;
-        return;
-    }
-    switch (ch) {
-    case 'h': move_cursor(a, -1, 0); break;
-    case 'l': move_cursor(a, 1, 0); break;
-    case 'k': move_cursor(a, 0, -1); break;
-    case 'j': move_cursor(a, 0, 1); break;
-    case 'H': move_cursor(a, -8, 0); break;
-    case 'L': move_cursor(a, 8, 0); break;
-    case 'K': move_cursor(a, 0, -8); break;
-    case 'J': move_cursor(a, 0, 8); break;
-    case '+': case '=': zoom_keys(a, VIEW_KEY_STEP); break;
-    case '-': zoom_keys(a, 1.0 / VIEW_KEY_STEP); break;
-    case 'z':
+    app *a = user;
+    switch (act) {
+    case PLACE_ACT_LEFT: move_cursor(a, -1, 0); break;
+    case PLACE_ACT_RIGHT: move_cursor(a, 1, 0); break;
+    case PLACE_ACT_UP: move_cursor(a, 0, -1); break;
+    case PLACE_ACT_DOWN: move_cursor(a, 0, 1); break;
+    case PLACE_ACT_LEFT8: move_cursor(a, -8, 0); break;
+    case PLACE_ACT_RIGHT8: move_cursor(a, 8, 0); break;
+    case PLACE_ACT_UP8: move_cursor(a, 0, -8); break;
+    case PLACE_ACT_DOWN8: move_cursor(a, 0, 8); break;
+    case PLACE_ACT_ZOOM_IN: zoom_keys(a, VIEW_KEY_STEP); break;
+    case PLACE_ACT_ZOOM_OUT: zoom_keys(a, 1.0 / VIEW_KEY_STEP); break;
+    case PLACE_ACT_FIT:
         a->zooming = 0;
         view_fit(&a->v);
         break;
-    case '[': a->selected = (a->selected + PLACE_COLORS - 1) % PLACE_COLORS; break;
-    case ']': a->selected = (a->selected + 1) % PLACE_COLORS; break;
-    case ' ':
-        if (a->have_cursor)
-            place_at(a, a->cx, a->cy);
-        break;
-    case 'g':
-        a->mode = MODE_GOTO;
-        a->prompt[0] = '\0';
-        break;
-    case 'i':
-        if (a->have_cursor)
-            ask_info(a, a->cx, a->cy);
-        break;
-    case 'u': account_open(a); break;
-    case 'r':
-        if (place_client_reconnect_now(a->c) == 0)
-            app_say(a, 0, "Reconnecting now...");
-        else
-            app_say(a, 0, "Not disconnected: nothing to retry.");
-        break;
-    case '?': a->mode = MODE_HELP; break;
-    case 'q': a->quit = 1; break;
+    case PLACE_ACT_REDRAW: a->redraw = 1; break;
     default: break;
     }
 }
 
+/* A key without text (SDL_KEYDOWN); keys with text come as SDL_TEXTINPUT (place_front_char). */
 static void on_key(app *a, const SDL_KeyboardEvent *k)
 {
     SDL_Keycode sym = k->keysym.sym;
     int ctrl = (k->keysym.mod & KMOD_CTRL) != 0, shift = (k->keysym.mod & KMOD_SHIFT) != 0;
-    if (ctrl && (sym == SDLK_c || sym == SDLK_q)) {
-        a->quit = 1;
-        return;
+    int name = -1;
+    if (ctrl && (sym == SDLK_c || sym == SDLK_q))
+        name = PLACE_KEY_CTRL_C;
+    else if (ctrl && sym == SDLK_l)
+        name = PLACE_KEY_CTRL_L;
+    else {
+        switch (sym) {
+        case SDLK_LEFT: name = shift ? PLACE_KEY_SLEFT : PLACE_KEY_LEFT; break;
+        case SDLK_RIGHT: name = shift ? PLACE_KEY_SRIGHT : PLACE_KEY_RIGHT; break;
+        case SDLK_UP: name = shift ? PLACE_KEY_SUP : PLACE_KEY_UP; break;
+        case SDLK_DOWN: name = shift ? PLACE_KEY_SDOWN : PLACE_KEY_DOWN; break;
+        case SDLK_RETURN: case SDLK_KP_ENTER: name = PLACE_KEY_ENTER; break;
+        case SDLK_TAB: name = shift ? PLACE_KEY_BACKTAB : PLACE_KEY_TAB; break;
+        case SDLK_ESCAPE: name = PLACE_KEY_ESCAPE; break;
+        case SDLK_BACKSPACE: name = PLACE_KEY_BACKSPACE; break;
+        default: break;
+        }
     }
-    if (ctrl && sym == SDLK_l) {
-        a->redraw = 1;
-        return;
-    }
-    if (a->mode == MODE_GOTO) {
-        size_t n = strlen(a->prompt);
-        if (sym == SDLK_ESCAPE)
-            a->mode = MODE_NORMAL;
-        else if (sym == SDLK_RETURN || sym == SDLK_KP_ENTER)
-            goto_done(a);
-        else if (sym == SDLK_BACKSPACE && n)
-            a->prompt[n - 1] = '\0';
-        return;
-    }
-    if (a->mode == MODE_ACCOUNT) {
-        account_key(a, sym);
-        return;
-    }
-    if (a->mode == MODE_HELP || a->mode == MODE_INFO) {
-        /* Keys with text (letters, Space) close the box through on_char (SDL_TEXTINPUT). */
-        if (sym == SDLK_ESCAPE || sym == SDLK_RETURN || sym == SDLK_KP_ENTER)
-            a->mode = MODE_NORMAL;
-        return;
-    }
-    int n = shift ? 8 : 1;
-    switch (sym) {
-    case SDLK_LEFT: move_cursor(a, -n, 0); break;
-    case SDLK_RIGHT: move_cursor(a, n, 0); break;
-    case SDLK_UP: move_cursor(a, 0, -n); break;
-    case SDLK_DOWN: move_cursor(a, 0, n); break;
-    case SDLK_RETURN: case SDLK_KP_ENTER:
-        if (a->have_cursor)
-            place_at(a, a->cx, a->cy);
-        break;
-    case SDLK_TAB:
-        a->selected = (a->selected + (shift ? PLACE_COLORS - 1 : 1)) % PLACE_COLORS;
-        break;
-    default: break;
-    }
+    if (name >= 0)
+        place_front_key(&a->f, (place_front_key_name)name);
 }
 
 /* The mouse position of an event in output pixels. */
@@ -648,26 +444,27 @@ static void on_button_up(app *a)
     a->dragging = 0;
     if (was_drag)
         return;
-    if (a->mode == MODE_HELP || a->mode == MODE_INFO) {
-        a->mode = MODE_NORMAL;
+    if (place_front_dismiss(&a->f))
         return;
-    }
     int mx = a->mouse_x, my = a->mouse_y;
     if (my >= app_area_h(a)) {
         for (int i = 0; i < PLACE_COLORS; i++) {
             SDL_Rect r = app_swatch_rect(a, i);
             if (mx >= r.x && mx < r.x + r.w && my >= r.y && my < r.y + r.h)
-                a->selected = i;
+                a->f.selected = i;
         }
         return;
     }
     int x, y;
     if (!view_pixel_at(&a->v, mx + 0.5, my + 0.5, &x, &y))
         return;
-    if (a->press_ctrl || a->press_button == SDL_BUTTON_RIGHT)
-        ask_info(a, x, y);
-    else if (a->press_button == SDL_BUTTON_LEFT)
-        place_at(a, x, y);
+    if (a->press_ctrl || a->press_button == SDL_BUTTON_RIGHT) {
+        set_cursor(a, x, y);
+        place_front_ask_info(&a->f, x, y);
+    } else if (a->press_button == SDL_BUTTON_LEFT) {
+        set_cursor(a, x, y);
+        place_front_place_at(&a->f, x, y);
+    }
 }
 
 void app_handle_event(app *a, const SDL_Event *e)
@@ -678,7 +475,7 @@ void app_handle_event(app *a, const SDL_Event *e)
     }
     switch (e->type) {
     case SDL_QUIT:
-        a->quit = 1;
+        a->f.quit = 1;
         break;
     case SDL_WINDOWEVENT:
         if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
@@ -689,7 +486,7 @@ void app_handle_event(app *a, const SDL_Event *e)
         break;
     case SDL_TEXTINPUT:
         for (const char *p = e->text.text; *p; p++)
-            on_char(a, *p);
+            place_front_char(&a->f, (unsigned char)*p);
         a->redraw = 1;
         break;
     case SDL_KEYDOWN:
@@ -751,6 +548,15 @@ void app_handle_event(app *a, const SDL_Event *e)
     }
 }
 
+void app_front_init(app *a)
+{
+    a->f.url = a->opt->url;
+    a->f.ops = &front_ops;
+    a->f.user = a;
+    a->f.wake = on_wake;
+    a->f.wake_user = a;
+}
+
 /* ---- the loop ---- */
 
 /* How long the loop may sleep: until the engine needs it, the next second of a countdown on
@@ -761,9 +567,9 @@ static int sleep_ms(app *a)
         return 0; /* uploads left for the next frame */
     if (a->script)
         return 10; /* a script's waits are checked between events */
-    int t = place_client_timeout_ms(a->c);
+    int t = place_client_timeout_ms(a->f.c);
     place_client_status st;
-    place_client_get_status(a->c, &st);
+    place_client_get_status(a->f.c, &st);
     int64_t now = place_client_now_ms();
     int64_t until[3 + APP_MARKS] = {st.next_placement,
                                     st.conn == PLACE_CONN_DISCONNECTED ? st.retry_at : 0,
@@ -788,7 +594,7 @@ int app_run(const app_options *o)
     if (!a)
         return 1;
     a->opt = o;
-    a->selected = 5; /* red, as the browser starts: visible on the white of a fresh canvas */
+    app_front_init(a);
     int status = 1;
     char err[512];
     if (o->script_path && script_load(o->script_path, &a->script, err, sizeof err) < 0) {
@@ -801,8 +607,7 @@ int app_run(const app_options *o)
         goto out;
     }
     a->wake_event = SDL_RegisterEvents(1);
-    place_client_config cfg = {.url = o->url, .token = o->token, .wake = on_wake, .wake_user = a};
-    if (place_client_new(&cfg, &a->c, err, sizeof err) < 0) {
+    if (place_front_start(&a->f, o->token, err, sizeof err) < 0) {
         fprintf(stderr, "place-sdl: %s\n", err);
         goto out;
     }
@@ -812,9 +617,9 @@ int app_run(const app_options *o)
     if (a->script)
         printf("place-sdl: renderer %s, window %dx%d, output %dx%d\n", a->renderer_name,
                a->win_w, a->win_h, a->out_w, a->out_h);
-    app_say(a, 0, "Connecting to %s ... press ? for help.", o->url);
+    place_front_say(&a->f, 0, "Connecting to %s ... press ? for help.", o->url);
     status = 0;
-    while (!a->quit) {
+    while (!a->f.quit) {
         app_zoom_step(a);
         if (a->redraw || a->shot_path[0]) {
             a->redraw = 0;
@@ -827,7 +632,7 @@ int app_run(const app_options *o)
             app_handle_event(a, &e);
         else
             a->redraw = 1; /* a countdown ticked or a message ended */
-        while (!a->quit && SDL_PollEvent(&e))
+        while (!a->f.quit && SDL_PollEvent(&e))
             app_handle_event(a, &e);
         app_drain_engine(a);
         int64_t now = place_client_now_ms();
@@ -849,7 +654,7 @@ int app_run(const app_options *o)
         }
     }
 out:
-    place_client_free(a->c);
+    place_front_stop(&a->f);
     script_free(a->script);
     app_close_window(a);
     free(a);

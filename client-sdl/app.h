@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "place/client.h"
+#include "place/front.h"
 #include "text.h"
 #include "tiles.h"
 #include "view.h"
@@ -41,8 +42,6 @@ typedef struct app_options {
     int bench_rate;          /* synthetic pixels per second during the benchmark */
 } app_options;
 
-typedef enum app_mode { MODE_NORMAL, MODE_HELP, MODE_INFO, MODE_GOTO, MODE_ACCOUNT } app_mode;
-
 /* A ring around a pixel the server refused, so the rollback is seen even zoomed out. */
 typedef struct app_mark {
     int x, y;
@@ -51,7 +50,7 @@ typedef struct app_mark {
 
 typedef struct app {
     const app_options *opt;
-    place_client *c;
+    place_front f; /* the controller: engine, mode, message, prompts (place/front.h) */
     SDL_Window *win;
     SDL_Renderer *ren;
     char renderer_name[32];
@@ -62,20 +61,10 @@ typedef struct app {
     tiles *tiles;
     uint32_t cw, ch;
     view v;
-    int selected;       /* palette index */
     int have_cursor, cx, cy;
     int mouse_x, mouse_y, mouse_in; /* pointer in output pixels */
     int pressed, dragging, press_button, press_ctrl, press_x, press_y;
-    app_mode mode;
-    char prompt[32];
-    /* the log-in / registration form (u) */
-    int acct_reg, acct_step; /* register instead of log in; 0: username, 1: password */
-    char acct_user[40], acct_pass[300];
-    int welcomed; /* the welcome stays past the new engine's "connected" */
-    place_client_event info;
-    char message[300];
-    int message_error;
-    int64_t message_until;
+    int64_t message_until; /* the controller's message shows until then */
     app_mark marks[APP_MARKS];
     int redraw;
     int zooming;         /* a zoom is gliding to zoom_target around (zoom_px, zoom_py) */
@@ -83,12 +72,14 @@ typedef struct app {
     int64_t zoom_last_ms;
     Uint32 wake_event;
     SDL_atomic_t wake_pending;
-    int quit;
     script *script;
     char shot_path[512]; /* a screenshot to write at the next frame, "" for none */
     int shot_rc;
     uint64_t frames;
 } app;
+
+/* Hands a->f (the controller) the url, the hooks and the wake function (a->opt set). */
+void app_front_init(app *a);
 
 /* Runs the client until the player quits. Returns the process exit status. */
 int app_run(const app_options *o);
@@ -107,9 +98,6 @@ void app_zoom_step(app *a);
 
 /* Applies everything the engine has (events, pixels). */
 void app_drain_engine(app *a);
-
-/* Shows a message in the toast for APP_MESSAGE_MS. */
-void app_say(app *a, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Canvas area height and the bar's top, in output pixels. */
 int app_area_h(const app *a);

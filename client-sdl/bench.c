@@ -137,7 +137,8 @@ int app_bench(const app_options *o)
     if (!a)
         return 1;
     a->opt = o;
-    a->selected = 3;
+    app_front_init(a);
+    a->f.selected = 3;
     char err[512];
     int status = 1;
     feeder f = {.side = o->bench_side, .rnd = 12345, .cap = 100000};
@@ -148,11 +149,11 @@ int app_bench(const app_options *o)
     if (!f.px || !f.frame)
         goto out;
     if (app_open_window(a, err, sizeof err) < 0 ||
-        place_client_new(&cfg, &a->c, err, sizeof err) < 0) {
+        place_client_new(&cfg, &a->f.c, err, sizeof err) < 0) {
         fprintf(stderr, "place-sdl: %s\n", err);
         goto out;
     }
-    f.c = a->c;
+    f.c = a->f.c;
     /* One stripe of pixels makes the engine report the canvas. The canvas is not filled first:
      * offline, the engine keeps every delta in its overlay (no snapshot ever folds them into
      * the base), and millions of them would measure a hash table no real client grows. */
@@ -173,7 +174,7 @@ int app_bench(const app_options *o)
     run_phase(a, &f, "high-zoom", o->bench_frames, o->bench_rate);
     status = 0;
 out:
-    place_client_free(a->c);
+    place_front_stop(&a->f);
     app_close_window(a);
     free(f.px);
     free(f.frame);

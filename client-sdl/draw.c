@@ -63,7 +63,7 @@ static void draw_grid(app *a)
  * never smaller than a few screen pixels, so it can be found at whole-canvas zoom. */
 static void draw_reticle(app *a)
 {
-    if (!a->have_cursor || !a->cw || a->mode == MODE_INFO)
+    if (!a->have_cursor || !a->cw || a->f.mode == PLACE_FRONT_INFO)
         return;
     int x0, y0, x1, y1;
     view_rect_of(&a->v, a->cx, a->cy, 1, 1, &x0, &y0, &x1, &y1);
@@ -107,7 +107,7 @@ static void draw_marks(app *a)
 int app_banner_text(app *a, char *line, size_t cap, int *red_out)
 {
     place_client_status st;
-    place_client_get_status(a->c, &st);
+    place_client_get_status(a->f.c, &st);
     if (!st.stale && st.conn != PLACE_CONN_CONNECTING)
         return 0;
     int64_t now = place_client_now_ms();
@@ -163,7 +163,7 @@ static void draw_bar(app *a)
         SDL_Rect r = app_swatch_rect(a, i);
         place_rgb c = place_palette[i];
         fill(a, r, c.r, c.g, c.b, 255);
-        if (i == a->selected) {
+        if (i == a->f.selected) {
             SDL_Rect o = {r.x - px(a, 3), r.y - px(a, 3), r.w + px(a, 6), r.h + px(a, 6)};
             outline(a, o, px(a, 2), 255, 255, 255, 255);
         } else {
@@ -175,11 +175,11 @@ static void draw_bar(app *a)
     int lh = text_line_height(a->font);
     int y1 = top + (px(a, 34) - lh) / 2;
     char buf[300];
-    snprintf(buf, sizeof buf, "%c %s", "0123456789abcdef"[a->selected], place_color_name(a->selected));
+    snprintf(buf, sizeof buf, "%c %s", "0123456789abcdef"[a->f.selected], place_color_name(a->f.selected));
     x += text_draw(a->font, buf, x, y1, WHITE) + px(a, 14);
 
     place_client_status st;
-    place_client_get_status(a->c, &st);
+    place_client_get_status(a->f.c, &st);
     int64_t now = place_client_now_ms();
     if (st.banned) {
         text_draw(a->font, "banned from placing pixels", x, y1, AMBER);
@@ -203,7 +203,7 @@ static void draw_bar(app *a)
     char where[64] = "";
     if (a->have_cursor && a->cw) {
         place_client_canvas cv;
-        place_client_canvas_view(a->c, &cv);
+        place_client_canvas_view(a->f.c, &cv);
         int color = cv.width == a->cw ? cv.pixels[(size_t)a->cy * cv.width + (size_t)a->cx] : 0;
         snprintf(where, sizeof where, "x=%d y=%d %s", a->cx, a->cy, place_color_name(color));
     }
@@ -221,12 +221,12 @@ static void draw_bar(app *a)
 static void draw_message(app *a)
 {
     char line[340];
-    int error = a->message_error;
-    if (a->mode == MODE_GOTO) {
-        snprintf(line, sizeof line, "Go to x,y: %s_   (Enter to go, Esc to cancel)", a->prompt);
+    int error = a->f.message_error;
+    if (a->f.mode == PLACE_FRONT_GOTO) {
+        place_front_goto_line(&a->f, 1, line, sizeof line);
         error = 0;
-    } else if (a->message_until && a->message[0]) {
-        snprintf(line, sizeof line, "%s", a->message);
+    } else if (a->message_until && a->f.message[0]) {
+        snprintf(line, sizeof line, "%s", a->f.message);
     } else {
         return;
     }
@@ -244,7 +244,7 @@ static void draw_message(app *a)
     text_draw_wrapped(a->font, line, r.x + pad, r.y + pad, WHITE, wrap, 1, NULL, NULL);
 }
 
-static void draw_box(app *a, const char *title, const char *const *lines, int n)
+static void draw_box(app *a, const char *title, char (*lines)[PLACE_FRONT_LINE_MAX], int n)
 {
     int lh = text_line_height(a->font), pad = px(a, 10);
     int w, h, maxw;
@@ -264,76 +264,13 @@ static void draw_box(app *a, const char *title, const char *const *lines, int n)
         text_draw(a->font, lines[i], r.x + pad, r.y + pad + px(a, 6) + (i + 1) * lh, WHITE);
 }
 
-static const char *const help_lines[] = {
-    "arrows, h j k l     move the cursor (shift / H J K L: eight)",
-    "+ or =, -           zoom in, zoom out (around the cursor)",
-    "wheel               zoom around the pointer",
-    "drag                pan the view",
-    "z                   fit the whole canvas",
-    "0-9, a-f            choose a colour by its index (hex)",
-    "[ ], Tab            previous / next colour",
-    "click, Space, Enter place the colour",
-    "Ctrl+click, right   who placed this pixel (or i)",
-    "g                   go to coordinates",
-    "u                   log in or register (Tab switches)",
-    "r                   disconnected: reconnect now",
-    "?                   this help",
-    "q, Ctrl+C           quit",
-    "",
-    "Any key closes this help.",
-};
-
-static void draw_info(app *a)
+/* The help, info or log-in box, as the controller words them. */
+static void draw_boxes(app *a)
 {
-    char buf[PLACE_CLIENT_HISTORY_MAX + 2][160];
-    const char *lines[PLACE_CLIENT_HISTORY_MAX + 2];
-    int n = 0;
-    const place_client_event *e = &a->info;
-    if (e->history_count == 0) {
-        snprintf(buf[n], sizeof buf[n], "Nobody has placed a pixel here yet.");
-        lines[n] = buf[n];
-        n++;
-    }
-    int64_t now = place_client_now_ms();
-    for (int i = 0; i < e->history_count && i < PLACE_CLIENT_HISTORY_MAX; i++) {
-        place_client_describe_placement(&e->history[i], now, buf[n], sizeof buf[n]);
-        lines[n] = buf[n];
-        n++;
-    }
-    snprintf(buf[n], sizeof buf[n], "Any key or click closes this box.");
-    lines[n] = buf[n];
-    n++;
-    char title[80];
-    snprintf(title, sizeof title, "Pixel %d,%d, newest first", e->x, e->y);
-    draw_box(a, title, lines, n);
-}
-
-/* The log-in / registration form: two fields, the focused one with a text cursor, the password
- * as stars. */
-static void draw_account(app *a)
-{
-    char user[80], pass[80];
-    size_t n = strlen(a->acct_pass);
-    char stars[40];
-    if (n > sizeof stars - 1)
-        n = sizeof stars - 1;
-    memset(stars, '*', n);
-    stars[n] = '\0';
-    snprintf(user, sizeof user, "Username: %s%s", a->acct_user, a->acct_step == 0 ? "_" : "");
-    snprintf(pass, sizeof pass, "Password: %s%s", stars, a->acct_step == 1 ? "_" : "");
-    const char *lines[] = {
-        a->acct_reg ? "Your guest pixels and cooldown carry over." : "Keep your name and cooldown on every device.",
-        "",
-        user,
-        pass,
-        "",
-        a->acct_step == 0 ? (a->acct_reg ? "Enter: next   Tab: log in instead   Esc: cancel"
-                                         : "Enter: next   Tab: register instead   Esc: cancel")
-                          : (a->acct_reg ? "Enter: sign up   Backspace: edit   Esc: cancel"
-                                         : "Enter: log in   Backspace: edit   Esc: cancel"),
-    };
-    draw_box(a, a->acct_reg ? "Create an account" : "Log in", lines,
-             (int)(sizeof lines / sizeof lines[0]));
+    char title[80], lines[40][PLACE_FRONT_LINE_MAX];
+    int n = place_front_box(&a->f, PLACE_FRONT_SDL, title, sizeof title, lines, 40);
+    if (n > 0)
+        draw_box(a, title, lines, n);
 }
 
 /* ---- the frame ---- */
@@ -368,13 +305,7 @@ void app_draw(app *a)
     }
     draw_banner(a);
     draw_message(a);
-    if (a->mode == MODE_HELP)
-        draw_box(a, "place-sdl keys (docs/keys.md)", help_lines,
-                 (int)(sizeof help_lines / sizeof help_lines[0]));
-    else if (a->mode == MODE_INFO)
-        draw_info(a);
-    else if (a->mode == MODE_ACCOUNT)
-        draw_account(a);
+    draw_boxes(a);
     SDL_RenderSetClipRect(a->ren, NULL);
     draw_bar(a);
     if (a->shot_path[0] && !a->zooming) { /* a screenshot shows where a zoom ends */

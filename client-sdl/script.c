@@ -176,14 +176,14 @@ static int push_key(app *a, const char *name)
 static int cond_connected(app *a)
 {
     place_client_status st;
-    place_client_get_status(a->c, &st);
+    place_client_get_status(a->f.c, &st);
     return st.conn == PLACE_CONN_CONNECTED && !st.stale && a->tiles && a->cw > 0;
 }
 
 static int cond_pixel(app *a, int x, int y, int color)
 {
     place_client_canvas cv;
-    place_client_canvas_view(a->c, &cv);
+    place_client_canvas_view(a->f.c, &cv);
     return cv.width && x >= 0 && y >= 0 && (uint32_t)x < cv.width && (uint32_t)y < cv.height &&
            cv.pixels[(size_t)y * cv.width + (size_t)x] == color;
 }
@@ -191,7 +191,7 @@ static int cond_pixel(app *a, int x, int y, int color)
 static int cond_cooldown(app *a)
 {
     place_client_status st;
-    place_client_get_status(a->c, &st);
+    place_client_get_status(a->f.c, &st);
     return st.next_placement > place_client_now_ms();
 }
 
@@ -209,12 +209,12 @@ static int wait_met(app *a, const char *args, int *timeout)
     }
     if (strcmp(what, "info") == 0) {
         sscanf(args, "%d", timeout);
-        return a->mode == MODE_INFO;
+        return a->f.mode == PLACE_FRONT_INFO;
     }
     if (strcmp(what, "disconnected") == 0) {
         place_client_status st;
         sscanf(args, "%d", timeout);
-        place_client_get_status(a->c, &st);
+        place_client_get_status(a->f.c, &st);
         return st.conn == PLACE_CONN_DISCONNECTED;
     }
     if (strcmp(what, "cooldown") == 0) {
@@ -235,7 +235,7 @@ static int wait_met(app *a, const char *args, int *timeout)
     }
     if (strcmp(what, "message") == 0) {
         args += strspn(args, " \t");
-        return a->message_until && strstr(a->message, args) != NULL;
+        return a->message_until && strstr(a->f.message, args) != NULL;
     }
     return -1;
 }

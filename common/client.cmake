@@ -1,4 +1,5 @@
-# place_client: the client engine place-tui and place-sdl share (place/client.h). Links libcurl
+# place_client: the client engine place-tui and place-sdl share (place/client.h), and their
+# controller (place/front.h: keys, event texts, prompts). Links libcurl
 # (snapshot, REST) and libwebsockets (the /ws connection); place_common stays pure.
 pkg_check_modules(PLACE_CLIENT_DEPS REQUIRED IMPORTED_TARGET libwebsockets libcurl)
 
@@ -8,6 +9,7 @@ add_library(place_client STATIC
   src/client_ws.c
   src/client_http.c
   src/client_session.c
+  src/front.c
 )
 target_include_directories(place_client PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
 target_link_libraries(place_client PUBLIC place_common PkgConfig::PLACE_CLIENT_DEPS Threads::Threads)

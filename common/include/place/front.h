@@ -1,0 +1,181 @@
+/* The native clients' controller, shared by place-tui and place-sdl: what a key does, what the
+ * engine's events say, the help and info boxes' lines, the go-to and log-in prompts. A front-end
+ * keeps only drawing and input: it turns its terminal's or window's input into the calls below
+ * (place_front_char for typed characters, place_front_key for the named keys) and answers the
+ * hooks in place_front_ops with its own view (cursor, zoom, marks, redraws).
+ *
+ * The key table (place_front_keys) is the one list of keys: each client's help box is made from
+ * it, and docs/keys.md's key table is checked against it by a test (engine.test_front_keys).
+ *
+ * Everything here runs on the front-end's one thread; the engine's own threads only call the
+ * wake function handed to place_front_start. */
+#ifndef PLACE_FRONT_H
+#define PLACE_FRONT_H
+
+#include <stddef.h>
+
+#include "place/client.h"
+
+/* The front-ends, as bits: which of them a key table row is shown by. */
+#define PLACE_FRONT_TUI 1u
+#define PLACE_FRONT_SDL 2u
+#define PLACE_FRONT_ALL (PLACE_FRONT_TUI | PLACE_FRONT_SDL)
+
+typedef enum place_front_mode {
+    PLACE_FRONT_NORMAL,
+    PLACE_FRONT_HELP,    /* the help box: any key or click closes it */
+    PLACE_FRONT_INFO,    /* who placed a pixel (info): any key or click closes it */
+    PLACE_FRONT_GOTO,    /* the go-to prompt */
+    PLACE_FRONT_ACCOUNT, /* the log-in / registration prompt */
+} place_front_mode;
+
+/* What a key does in the normal mode. */
+typedef enum place_front_action {
+    PLACE_ACT_NONE,
+    PLACE_ACT_LEFT, PLACE_ACT_RIGHT, PLACE_ACT_UP, PLACE_ACT_DOWN,       /* one cell or pixel */
+    PLACE_ACT_LEFT8, PLACE_ACT_RIGHT8, PLACE_ACT_UP8, PLACE_ACT_DOWN8,   /* eight */
+    PLACE_ACT_ZOOM_IN, PLACE_ACT_ZOOM_OUT, PLACE_ACT_FIT,
+    PLACE_ACT_COLOR,     /* the colour of the key's hexadecimal digit */
+    PLACE_ACT_PREV_COLOR, PLACE_ACT_NEXT_COLOR,
+    PLACE_ACT_PLACE, PLACE_ACT_GOTO, PLACE_ACT_INFO, PLACE_ACT_RECONNECT, PLACE_ACT_ACCOUNT,
+    PLACE_ACT_HELP, PLACE_ACT_REDRAW, PLACE_ACT_QUIT,
+} place_front_action;
+
+/* The keys without a character of their own, as each front-end names them to the controller. */
+typedef enum place_front_key_name {
+    PLACE_KEY_ENTER, PLACE_KEY_ESCAPE, PLACE_KEY_BACKSPACE, PLACE_KEY_TAB, PLACE_KEY_BACKTAB,
+    PLACE_KEY_LEFT, PLACE_KEY_RIGHT, PLACE_KEY_UP, PLACE_KEY_DOWN,
+    PLACE_KEY_SLEFT, PLACE_KEY_SRIGHT, PLACE_KEY_SUP, PLACE_KEY_SDOWN,
+    PLACE_KEY_CTRL_L, PLACE_KEY_CTRL_C,
+} place_front_key_name;
+
+/* One row of the key table. */
+typedef struct place_front_keyrow {
+    unsigned shown_by;  /* PLACE_FRONT_* bits: the help boxes showing this row */
+    const char *chars;  /* the typed characters the row is about ("" for none): each must do
+                         * what the row says, and every character that does something is in a row */
+    const char *keys;   /* as the help box shows the keys: "arrows, h j k l" */
+    const char *help;   /* as the help box says what they do */
+    const char *md_keys;/* as docs/keys.md shows the keys (markdown); NULL: not in docs/keys.md */
+    const char *md;     /* as docs/keys.md says what they do */
+} place_front_keyrow;
+
+extern const place_front_keyrow place_front_keys[];
+extern const int place_front_nkeys;
+
+/* The mouse rows, the same way (chars unused). */
+extern const place_front_keyrow place_front_mouse[];
+extern const int place_front_nmouse;
+
+/* The action of a typed character in the normal mode (PLACE_ACT_NONE: none). */
+place_front_action place_front_action_of_char(int ch);
+
+/* The action of a named key in the normal mode. */
+place_front_action place_front_action_of_key(place_front_key_name k);
+
+/* What a front-end does for the controller. user is place_front.user. Any may be NULL. */
+typedef struct place_front_ops {
+    void (*said)(void *user);                      /* place_front.message changed */
+    void (*canvas_size)(void *user);               /* the canvas has (new) dimensions */
+    void (*pixels)(void *user, int x, int y, int w, int h); /* these pixels changed */
+    void (*rolled_back)(void *user, int x, int y); /* the server refused this pixel */
+    /* The cursor's pixel; returns 0 when there is none yet. */
+    int (*cursor)(void *user, int *x, int *y);
+    void (*set_cursor)(void *user, int x, int y);  /* a click or a place/info at x,y */
+    void (*go_to)(void *user, int x, int y);       /* the go-to prompt's answer (inside) */
+    void (*act)(void *user, place_front_action act); /* moves, zooms, fit, redraw */
+    void (*busy)(void *user);  /* about to block for a moment (log-in): show the message now */
+} place_front_ops;
+
+#define PLACE_FRONT_MESSAGE_MAX 300
+#define PLACE_FRONT_LINE_MAX 160
+
+typedef struct place_front {
+    /* set by the front-end before place_front_start */
+    const char *url;
+    const place_front_ops *ops;
+    void *user;
+    void (*wake)(void *wake_user); /* handed to every engine started (place/client.h) */
+    void *wake_user;
+    /* the controller's state, read by the front-end's drawing */
+    place_client *c;
+    place_front_mode mode;
+    int selected; /* the chosen palette index */
+    char message[PLACE_FRONT_MESSAGE_MAX];
+    int message_error;
+    place_client_event info; /* what the info box shows */
+    char prompt[32];         /* the go-to prompt's text */
+    int acct_reg, acct_step; /* register instead of log in; 0: username, 1: password */
+    char acct_user[40], acct_pass[300];
+    int welcomed; /* the welcome stays the message past the new engine's "connected" */
+    int quit;
+} place_front;
+
+/* Sets f's defaults (the colour red) and starts the engine on the session token (NULL: a guest
+ * session). Returns 0, or -1 with a sentence in err. */
+int place_front_start(place_front *f, const char *token, char *err, size_t errlen);
+
+/* Stops the engine. */
+void place_front_stop(place_front *f);
+
+/* Handles everything the engine has. Returns how many events there were. */
+int place_front_drain(place_front *f);
+
+/* One engine event: its words in the message, the info box, the hooks. */
+void place_front_event(place_front *f, const place_client_event *ev);
+
+/* A typed character (printable ASCII; others are ignored). */
+void place_front_char(place_front *f, int ch);
+
+/* A named key. */
+void place_front_key(place_front *f, place_front_key_name k);
+
+/* Does what the action does in the normal mode (ch: the key, for PLACE_ACT_COLOR). */
+void place_front_act(place_front *f, place_front_action act, int ch);
+
+/* Places the chosen colour at x,y (a click, or the cursor). */
+void place_front_place_at(place_front *f, int x, int y);
+
+/* Asks who placed x,y; the info box opens when the answer comes. */
+void place_front_ask_info(place_front *f, int x, int y);
+
+/* A click while a box is open closes it: returns 1 then, else 0. */
+int place_front_dismiss(place_front *f);
+
+/* Sets the message (and calls ops->said). */
+void place_front_say(place_front *f, int error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The help box of one front-end (PLACE_FRONT_TUI or _SDL): its title in title, up to max lines
+ * of PLACE_FRONT_LINE_MAX in lines. Returns the number of lines. */
+int place_front_help(unsigned who, char *title, size_t title_cap,
+                     char (*lines)[PLACE_FRONT_LINE_MAX], int max);
+
+/* The info box (mode PLACE_FRONT_INFO): title and lines, as place_front_help. */
+int place_front_info(const place_front *f, char *title, size_t title_cap,
+                     char (*lines)[PLACE_FRONT_LINE_MAX], int max);
+
+/* The go-to prompt as one line: "Go to x,y: 10,2"; with hints, the text cursor and the keys. */
+void place_front_goto_line(const place_front *f, int hints, char *line, size_t cap);
+
+/* How far into place_front_goto_line's text (without hints) the text cursor stands. */
+int place_front_goto_cursor(const place_front *f);
+
+/* The log-in / registration prompt as one line (the password as stars). */
+void place_front_account_line(const place_front *f, char *line, size_t cap);
+
+/* The same prompt as a box: title and lines, as place_front_help. */
+int place_front_account_box(const place_front *f, char *title, size_t title_cap,
+                            char (*lines)[PLACE_FRONT_LINE_MAX], int max);
+
+/* The box the mode shows in front-end `who` (PLACE_FRONT_TUI or _SDL): the help, the info box,
+ * and in place-sdl the log-in form (place-tui asks on its message line). Title and lines as
+ * place_front_help; returns the number of lines, 0 when the mode shows no box. */
+int place_front_box(const place_front *f, unsigned who, char *title, size_t title_cap,
+                    char (*lines)[PLACE_FRONT_LINE_MAX], int max);
+
+/* docs/keys.md's two tables (keys, then mouse) as markdown, into out. Returns the length, or the
+ * length it needs when cap is too small. */
+size_t place_front_keys_markdown(char *out, size_t cap);
+
+#endif

@@ -1,0 +1,601 @@
+/* The native clients' controller (place/front.h): the key table, what each key does, the
+ * engine's events in words, and the boxes' and prompts' texts. */
+#include "place/front.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "place/palette.h"
+
+/* ---- the key table (docs/keys.md is checked against it) ---- */
+
+const place_front_keyrow place_front_keys[] = {
+    {PLACE_FRONT_ALL, "hjkl", "arrows, h j k l", "move the cursor (one cell; one pixel zoomed in)",
+     "arrows, `h` `j` `k` `l`",
+     "move the cursor one cell (one pixel when zoomed in); the view follows the cursor"},
+    {PLACE_FRONT_ALL, "HJKL", "H J K L, shift+arrows", "move the cursor eight cells",
+     "`H` `J` `K` `L`, shift+arrows", "move the cursor eight cells"},
+    {PLACE_FRONT_ALL, "+=", "+ or =", "zoom in (around the cursor)", "`+` or `=`",
+     "zoom in (around the cursor)"},
+    {PLACE_FRONT_ALL, "-", "-", "zoom out", "`-`", "zoom out"},
+    {PLACE_FRONT_ALL, "z", "z", "fit the whole canvas", "`z`", "fit the whole canvas in the window"},
+    {PLACE_FRONT_ALL, "0123456789abcdef", "0-9, a-f", "choose a colour by its palette index (hex)",
+     "`0`–`9`, `a`–`f`",
+     "choose a colour by its palette index in hexadecimal (`0` white … `3` black, `5` red, "
+     "`c` blue, `f` purple)"},
+    {PLACE_FRONT_ALL, "[]", "[ ], shift+Tab Tab", "previous / next colour",
+     "`[` / `]`, shift+Tab / Tab", "previous / next colour"},
+    {PLACE_FRONT_ALL, " ", "Space, Enter", "place the colour under the cursor", "Space, Enter",
+     "place the chosen colour under the cursor (browser: on the selected pixel)"},
+    {PLACE_FRONT_ALL, "g", "g", "go to coordinates (x,y then Enter)", "`g`",
+     "go to coordinates (type `x,y` or `x y`, Enter)"},
+    {PLACE_FRONT_ALL, "i", "i", "who placed the pixel under the cursor", "`i`",
+     "who placed the pixel under the cursor, and when"},
+    {PLACE_FRONT_ALL, "r", "r", "disconnected: reconnect now", "`r`",
+     "disconnected: try to reconnect now instead of waiting out the countdown"},
+    {PLACE_FRONT_ALL, "u", "u", "log in or register (Tab switches)", "`u`",
+     "log in (Tab: register instead) inside the native clients; the browser has its buttons"},
+    {PLACE_FRONT_ALL, "?", "?", "this help", "`?`", "help: this list"},
+    {PLACE_FRONT_ALL, "", "Ctrl-L", "redraw the screen", "Ctrl-L", "redraw the screen"},
+    {PLACE_FRONT_ALL, "q", "q, Ctrl-C", "quit", "`q`, Ctrl-C", "quit"},
+    {PLACE_FRONT_SDL, "", "Ctrl-Q", "quit", "Ctrl-Q", "quit (place-sdl)"},
+    {PLACE_FRONT_ALL, "", "Esc", "close a prompt, the help or the info box", "Esc",
+     "close a prompt, the help or the info box"},
+};
+const int place_front_nkeys = (int)(sizeof place_front_keys / sizeof place_front_keys[0]);
+
+const place_front_keyrow place_front_mouse[] = {
+    {PLACE_FRONT_ALL, "", "click", "place the colour there", "left click on the canvas",
+     "move the cursor there and place the chosen colour (browser: select the pixel and show who "
+     "placed it; see below)"},
+    {PLACE_FRONT_ALL, "", "click the palette", "choose that colour", "left click on the palette",
+     "choose that colour"},
+    {PLACE_FRONT_SDL, "", "right or Ctrl+click", "who placed that pixel (or i)",
+     "right click, Ctrl+click", "who placed that pixel, and when (place-sdl)"},
+    {PLACE_FRONT_ALL, "", "drag", "pan the view", "drag with the left button held",
+     "pan the view (a drag does not place)"},
+    {PLACE_FRONT_ALL, "", "wheel", "zoom around the pointer", "wheel", "zoom in / out"},
+};
+const int place_front_nmouse = (int)(sizeof place_front_mouse / sizeof place_front_mouse[0]);
+
+static int hex_value(int ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    return -1;
+}
+
+place_front_action place_front_action_of_char(int ch)
+{
+    if (hex_value(ch) >= 0)
+        return PLACE_ACT_COLOR;
+    switch (ch) {
+    case 'h': return PLACE_ACT_LEFT;
+    case 'l': return PLACE_ACT_RIGHT;
+    case 'k': return PLACE_ACT_UP;
+    case 'j': return PLACE_ACT_DOWN;
+    case 'H': return PLACE_ACT_LEFT8;
+    case 'L': return PLACE_ACT_RIGHT8;
+    case 'K': return PLACE_ACT_UP8;
+    case 'J': return PLACE_ACT_DOWN8;
+    case '+': case '=': return PLACE_ACT_ZOOM_IN;
+    case '-': return PLACE_ACT_ZOOM_OUT;
+    case 'z': return PLACE_ACT_FIT;
+    case '[': return PLACE_ACT_PREV_COLOR;
+    case ']': return PLACE_ACT_NEXT_COLOR;
+    case ' ': return PLACE_ACT_PLACE;
+    case 'g': return PLACE_ACT_GOTO;
+    case 'i': return PLACE_ACT_INFO;
+    case 'r': return PLACE_ACT_RECONNECT;
+    case 'u': return PLACE_ACT_ACCOUNT;
+    case '?': return PLACE_ACT_HELP;
+    case 'q': return PLACE_ACT_QUIT;
+    default: return PLACE_ACT_NONE;
+    }
+}
+
+place_front_action place_front_action_of_key(place_front_key_name k)
+{
+    switch (k) {
+    case PLACE_KEY_ENTER: return PLACE_ACT_PLACE;
+    case PLACE_KEY_TAB: return PLACE_ACT_NEXT_COLOR;
+    case PLACE_KEY_BACKTAB: return PLACE_ACT_PREV_COLOR;
+    case PLACE_KEY_LEFT: return PLACE_ACT_LEFT;
+    case PLACE_KEY_RIGHT: return PLACE_ACT_RIGHT;
+    case PLACE_KEY_UP: return PLACE_ACT_UP;
+    case PLACE_KEY_DOWN: return PLACE_ACT_DOWN;
+    case PLACE_KEY_SLEFT: return PLACE_ACT_LEFT8;
+    case PLACE_KEY_SRIGHT: return PLACE_ACT_RIGHT8;
+    case PLACE_KEY_SUP: return PLACE_ACT_UP8;
+    case PLACE_KEY_SDOWN: return PLACE_ACT_DOWN8;
+    case PLACE_KEY_CTRL_L: return PLACE_ACT_REDRAW;
+    case PLACE_KEY_CTRL_C: return PLACE_ACT_QUIT;
+    default: return PLACE_ACT_NONE; /* Esc, Backspace: only in prompts and boxes */
+    }
+}
+
+/* ---- messages ---- */
+
+static void said(place_front *f)
+{
+    if (f->ops && f->ops->said)
+        f->ops->said(f->user);
+}
+
+void place_front_say(place_front *f, int error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->message, sizeof f->message, fmt, ap);
+    va_end(ap);
+    f->message_error = error;
+    said(f);
+}
+
+/* ---- the engine ---- */
+
+int place_front_start(place_front *f, const char *token, char *err, size_t errlen)
+{
+    f->selected = 5; /* red, as the browser starts: visible on the white of a fresh canvas */
+    place_client_config cfg = {.url = f->url, .token = token, .wake = f->wake,
+                               .wake_user = f->wake_user};
+    return place_client_new(&cfg, &f->c, err, errlen);
+}
+
+void place_front_stop(place_front *f)
+{
+    place_client_free(f->c);
+    f->c = NULL;
+}
+
+void place_front_event(place_front *f, const place_client_event *ev)
+{
+    const place_front_ops *o = f->ops;
+    switch (ev->type) {
+    case PLACE_CEV_CONN: {
+        place_client_status st;
+        place_client_get_status(f->c, &st);
+        if (st.banned) { /* the ban stays the message, whatever the connection does */
+            char ban[256];
+            place_client_format_ban(&st, ban, sizeof ban);
+            place_front_say(f, 1, "%s", ban);
+        } else if (st.conn == PLACE_CONN_CONNECTED && f->welcomed) {
+            f->welcomed = 0; /* the welcome after logging in stays the message */
+        } else if (st.conn == PLACE_CONN_CONNECTED) {
+            place_front_say(f, 0, "Connected to %s.", f->url);
+        } else if (st.conn == PLACE_CONN_DISCONNECTED) {
+            place_front_say(f, 1, "%s", ev->text[0] ? ev->text : "Disconnected.");
+        }
+        break;
+    }
+    case PLACE_CEV_BANNED:
+        if (ev->text[0])
+            place_front_say(f, 1, "%s", ev->text);
+        else
+            place_front_say(f, 0, "Your ban was lifted: you may place pixels again.");
+        break;
+    case PLACE_CEV_CANVAS_SIZE:
+        if (o && o->canvas_size)
+            o->canvas_size(f->user);
+        break;
+    case PLACE_CEV_PIXELS:
+        if (o && o->pixels)
+            o->pixels(f->user, ev->x, ev->y, ev->w, ev->h);
+        break;
+    case PLACE_CEV_PLACED:
+        place_front_say(f, 0, "Placed %s at %d,%d.", place_color_name(ev->color), ev->x, ev->y);
+        break;
+    case PLACE_CEV_ROLLBACK:
+        place_front_say(f, 1, "Pixel at %d,%d taken back: %s", ev->x, ev->y, ev->text);
+        if (o && o->pixels)
+            o->pixels(f->user, ev->x, ev->y, 1, 1);
+        if (o && o->rolled_back)
+            o->rolled_back(f->user, ev->x, ev->y);
+        break;
+    case PLACE_CEV_PIXEL_INFO:
+        if (ev->code != PLACE_ERR_NONE) {
+            place_front_say(f, 1, "No history for %d,%d: %s", ev->x, ev->y, ev->text);
+        } else {
+            f->info = *ev;
+            f->mode = PLACE_FRONT_INFO;
+            f->message[0] = '\0'; /* the box says it */
+        }
+        break;
+    case PLACE_CEV_ERROR:
+        place_front_say(f, 1, "%s", ev->text);
+        break;
+    default:
+        break; /* COOLDOWN, USER: the status line reads them on every redraw */
+    }
+}
+
+int place_front_drain(place_front *f)
+{
+    int n = 0;
+    place_client_event ev;
+    while (place_client_poll(f->c, &ev)) {
+        place_front_event(f, &ev);
+        n++;
+    }
+    return n;
+}
+
+/* ---- actions ---- */
+
+void place_front_place_at(place_front *f, int x, int y)
+{
+    char why[200];
+    if (place_client_place(f->c, x, y, f->selected, why, sizeof why) < 0) {
+        place_front_say(f, 1, "%s", why);
+        return;
+    }
+    place_front_say(f, 0, "Placing %s at %d,%d...", place_color_name(f->selected), x, y);
+    if (f->ops && f->ops->pixels)
+        f->ops->pixels(f->user, x, y, 1, 1);
+}
+
+void place_front_ask_info(place_front *f, int x, int y)
+{
+    if (place_client_pixel_info(f->c, x, y) == 0)
+        place_front_say(f, 0, "Asking who placed %d,%d...", x, y);
+    else
+        place_front_say(f, 1, "There is no pixel history to ask for here.");
+}
+
+static int cursor(place_front *f, int *x, int *y)
+{
+    return f->ops && f->ops->cursor && f->ops->cursor(f->user, x, y);
+}
+
+static void clear_password(place_front *f)
+{
+    memset(f->acct_pass, 0, sizeof f->acct_pass);
+}
+
+void place_front_act(place_front *f, place_front_action act, int ch)
+{
+    int x, y;
+    switch (act) {
+    case PLACE_ACT_NONE:
+        break;
+    case PLACE_ACT_COLOR:
+        if (hex_value(ch) >= 0)
+            f->selected = hex_value(ch);
+        break;
+    case PLACE_ACT_PREV_COLOR: f->selected = (f->selected + PLACE_COLORS - 1) % PLACE_COLORS; break;
+    case PLACE_ACT_NEXT_COLOR: f->selected = (f->selected + 1) % PLACE_COLORS; break;
+    case PLACE_ACT_PLACE:
+        if (cursor(f, &x, &y))
+            place_front_place_at(f, x, y);
+        break;
+    case PLACE_ACT_INFO:
+        if (cursor(f, &x, &y))
+            place_front_ask_info(f, x, y);
+        break;
+    case PLACE_ACT_GOTO:
+        f->mode = PLACE_FRONT_GOTO;
+        f->prompt[0] = '\0';
+        break;
+    case PLACE_ACT_ACCOUNT:
+        f->mode = PLACE_FRONT_ACCOUNT; /* log in; Tab: register */
+        f->acct_reg = 0;
+        f->acct_step = 0;
+        f->acct_user[0] = '\0';
+        clear_password(f);
+        break;
+    case PLACE_ACT_RECONNECT:
+        if (place_client_reconnect_now(f->c) == 0)
+            place_front_say(f, 0, "Reconnecting now...");
+        else
+            place_front_say(f, 0, "Not disconnected: nothing to retry.");
+        break;
+    case PLACE_ACT_HELP: f->mode = PLACE_FRONT_HELP; break;
+    case PLACE_ACT_QUIT: f->quit = 1; break;
+    default: /* moves, zooms, fit, redraw: the front-end's view */
+        if (f->ops && f->ops->act)
+            f->ops->act(f->user, act);
+        break;
+    }
+}
+
+int place_front_dismiss(place_front *f)
+{
+    if (f->mode != PLACE_FRONT_HELP && f->mode != PLACE_FRONT_INFO)
+        return 0;
+    f->mode = PLACE_FRONT_NORMAL;
+    return 1;
+}
+
+/* ---- the go-to prompt ---- */
+
+#define GOTO_LABEL "Go to x,y: "
+
+static void goto_done(place_front *f)
+{
+    int x, y;
+    char sep[2];
+    f->mode = PLACE_FRONT_NORMAL;
+    if (sscanf(f->prompt, "%d%1[, ]%d", &x, sep, &y) != 3 && sscanf(f->prompt, "%d %d", &x, &y) != 2) {
+        place_front_say(f, 1, "Type the coordinates as x,y (for example 10,20).");
+        return;
+    }
+    place_client_canvas cv;
+    place_client_canvas_view(f->c, &cv);
+    if (x < 0 || y < 0 || (uint32_t)x >= cv.width || (uint32_t)y >= cv.height) {
+        place_front_say(f, 1, "%d,%d is outside the canvas (%ux%u).", x, y, cv.width, cv.height);
+        return;
+    }
+    if (f->ops && f->ops->go_to)
+        f->ops->go_to(f->user, x, y);
+}
+
+void place_front_goto_line(const place_front *f, int hints, char *line, size_t cap)
+{
+    snprintf(line, cap, GOTO_LABEL "%s%s", f->prompt, hints ? "_   (Enter to go, Esc to cancel)" : "");
+}
+
+int place_front_goto_cursor(const place_front *f)
+{
+    return (int)(strlen(GOTO_LABEL) + strlen(f->prompt));
+}
+
+/* ---- the log-in / registration prompt ---- */
+
+/* Enter on the password: the engine's log-in / registration flow, then a new engine on the new
+ * session (the old connection belongs to the old session). */
+static void account_submit(place_front *f)
+{
+    f->mode = PLACE_FRONT_NORMAL;
+    place_front_say(f, 0, "%s as %s...", f->acct_reg ? "Registering" : "Logging in", f->acct_user);
+    if (f->ops && f->ops->busy)
+        f->ops->busy(f->user); /* the request blocks for a moment: say so first */
+    char session[PLACE_CLIENT_TOKEN_MAX + 1], token[PLACE_CLIENT_TOKEN_MAX + 1], err[300];
+    place_client_session_token(f->c, session);
+    int rc = place_client_account(f->url, f->acct_reg, session, f->acct_user, f->acct_pass, token,
+                                  err, sizeof err);
+    clear_password(f);
+    if (rc < 0) {
+        place_front_say(f, 1, "%s", err);
+        return;
+    }
+    place_client *old = f->c;
+    place_client_config cfg = {.url = f->url, .token = token, .wake = f->wake,
+                               .wake_user = f->wake_user};
+    if (place_client_new(&cfg, &f->c, err, sizeof err) < 0) {
+        f->c = old;
+        place_front_say(f, 1, "Logged in, but the client could not restart: %s", err);
+        return;
+    }
+    place_client_free(old);
+    f->welcomed = 1;
+    if (f->acct_reg)
+        place_front_say(f, 0, "Welcome to Place, %s!", f->acct_user);
+    else
+        place_front_say(f, 0, "Welcome back, %s.", f->acct_user);
+}
+
+static void account_char(place_front *f, int ch)
+{
+    if (ch < 0x20 || ch >= 0x7f)
+        return; /* usernames are ASCII; the server judges the password, ASCII here too */
+    char *s = f->acct_step == 0 ? f->acct_user : f->acct_pass;
+    size_t cap = f->acct_step == 0 ? sizeof f->acct_user : sizeof f->acct_pass, n = strlen(s);
+    if (n + 1 < cap) {
+        s[n] = (char)ch;
+        s[n + 1] = '\0';
+    }
+}
+
+static void account_key(place_front *f, place_front_key_name k)
+{
+    char *s = f->acct_step == 0 ? f->acct_user : f->acct_pass;
+    size_t n = strlen(s);
+    if (k == PLACE_KEY_ESCAPE) {
+        clear_password(f);
+        f->mode = PLACE_FRONT_NORMAL;
+        place_front_say(f, 0, "No change to your session.");
+    } else if (k == PLACE_KEY_TAB && f->acct_step == 0) {
+        f->acct_reg = !f->acct_reg;
+    } else if (k == PLACE_KEY_ENTER && f->acct_step == 0) {
+        if (f->acct_user[0])
+            f->acct_step = 1;
+    } else if (k == PLACE_KEY_ENTER) {
+        account_submit(f);
+    } else if (k == PLACE_KEY_BACKSPACE) {
+        if (n)
+            s[n - 1] = '\0';
+        else if (f->acct_step == 1)
+            f->acct_step = 0;
+    }
+}
+
+void place_front_account_line(const place_front *f, char *line, size_t cap)
+{
+    const char *what = f->acct_reg ? "Register" : "Log in";
+    if (f->acct_step == 0) {
+        snprintf(line, cap, "%s (Tab: %s, Esc: cancel) username: %s", what,
+                 f->acct_reg ? "log in instead" : "register instead", f->acct_user);
+    } else {
+        char stars[64];
+        size_t n = strlen(f->acct_pass);
+        if (n > sizeof stars - 1)
+            n = sizeof stars - 1;
+        memset(stars, '*', n);
+        stars[n] = '\0';
+        snprintf(line, cap, "%s as %s, password: %s", what, f->acct_user, stars);
+    }
+}
+
+int place_front_account_box(const place_front *f, char *title, size_t title_cap,
+                            char (*lines)[PLACE_FRONT_LINE_MAX], int max)
+{
+    char stars[40];
+    size_t n = strlen(f->acct_pass);
+    if (n > sizeof stars - 1)
+        n = sizeof stars - 1;
+    memset(stars, '*', n);
+    stars[n] = '\0';
+    char user[PLACE_FRONT_LINE_MAX], pass[PLACE_FRONT_LINE_MAX];
+    snprintf(user, sizeof user, "Username: %s%s", f->acct_user, f->acct_step == 0 ? "_" : "");
+    snprintf(pass, sizeof pass, "Password: %s%s", stars, f->acct_step == 1 ? "_" : "");
+    const char *text[] = {
+        f->acct_reg ? "Your guest pixels and cooldown carry over."
+                    : "Keep your name and cooldown on every device.",
+        "",
+        user,
+        pass,
+        "",
+        f->acct_step == 0 ? (f->acct_reg ? "Enter: next   Tab: log in instead   Esc: cancel"
+                                         : "Enter: next   Tab: register instead   Esc: cancel")
+                          : (f->acct_reg ? "Enter: sign up   Backspace: edit   Esc: cancel"
+                                         : "Enter: log in   Backspace: edit   Esc: cancel"),
+    };
+    snprintf(title, title_cap, "%s", f->acct_reg ? "Create an account" : "Log in");
+    int k = 0;
+    for (size_t i = 0; i < sizeof text / sizeof text[0] && k < max; i++)
+        snprintf(lines[k++], PLACE_FRONT_LINE_MAX, "%s", text[i]);
+    return k;
+}
+
+/* ---- input ---- */
+
+void place_front_char(place_front *f, int ch)
+{
+    switch (f->mode) {
+    case PLACE_FRONT_GOTO: {
+        size_t n = strlen(f->prompt);
+        if (((ch >= '0' && ch <= '9') || ch == ',' || ch == ' ') && n + 1 < sizeof f->prompt) {
+            f->prompt[n] = (char)ch;
+            f->prompt[n + 1] = '\0';
+        }
+        return;
+    }
+    case PLACE_FRONT_ACCOUNT:
+        account_char(f, ch);
+        return;
+    case PLACE_FRONT_HELP:
+    case PLACE_FRONT_INFO:
+        f->mode = PLACE_FRONT_NORMAL; /* any key closes the box */
+        return;
+    case PLACE_FRONT_NORMAL:
+        place_front_act(f, place_front_action_of_char(ch), ch);
+        return;
+    }
+}
+
+void place_front_key(place_front *f, place_front_key_name k)
+{
+    if (k == PLACE_KEY_CTRL_C || k == PLACE_KEY_CTRL_L) { /* in every mode */
+        place_front_act(f, place_front_action_of_key(k), 0);
+        return;
+    }
+    switch (f->mode) {
+    case PLACE_FRONT_GOTO: {
+        size_t n = strlen(f->prompt);
+        if (k == PLACE_KEY_ESCAPE)
+            f->mode = PLACE_FRONT_NORMAL;
+        else if (k == PLACE_KEY_ENTER)
+            goto_done(f);
+        else if (k == PLACE_KEY_BACKSPACE && n)
+            f->prompt[n - 1] = '\0';
+        return;
+    }
+    case PLACE_FRONT_ACCOUNT:
+        account_key(f, k);
+        return;
+    case PLACE_FRONT_HELP:
+    case PLACE_FRONT_INFO:
+        f->mode = PLACE_FRONT_NORMAL;
+        return;
+    case PLACE_FRONT_NORMAL:
+        place_front_act(f, place_front_action_of_key(k), 0);
+        return;
+    }
+}
+
+/* ---- boxes ---- */
+
+int place_front_help(unsigned who, char *title, size_t title_cap,
+                     char (*lines)[PLACE_FRONT_LINE_MAX], int max)
+{
+    snprintf(title, title_cap, "place-%s keys (docs/keys.md)", who == PLACE_FRONT_SDL ? "sdl" : "tui");
+    int w = 0;
+    for (int t = 0; t < 2; t++) {
+        const place_front_keyrow *rows = t ? place_front_mouse : place_front_keys;
+        int n = t ? place_front_nmouse : place_front_nkeys;
+        for (int i = 0; i < n; i++)
+            if ((rows[i].shown_by & who) && (int)strlen(rows[i].keys) > w)
+                w = (int)strlen(rows[i].keys);
+    }
+    int k = 0;
+    for (int t = 0; t < 2; t++) {
+        const place_front_keyrow *rows = t ? place_front_mouse : place_front_keys;
+        int n = t ? place_front_nmouse : place_front_nkeys;
+        for (int i = 0; i < n && k < max; i++)
+            if (rows[i].shown_by & who)
+                snprintf(lines[k++], PLACE_FRONT_LINE_MAX, "%-*s  %s", w, rows[i].keys,
+                         rows[i].help);
+    }
+    if (k < max)
+        lines[k++][0] = '\0';
+    if (k < max)
+        snprintf(lines[k++], PLACE_FRONT_LINE_MAX, "Any key closes this help.");
+    return k;
+}
+
+int place_front_info(const place_front *f, char *title, size_t title_cap,
+                     char (*lines)[PLACE_FRONT_LINE_MAX], int max)
+{
+    const place_client_event *e = &f->info;
+    int k = 0;
+    snprintf(title, title_cap, "Pixel %d,%d, newest first", e->x, e->y);
+    if (e->history_count == 0 && k < max)
+        snprintf(lines[k++], PLACE_FRONT_LINE_MAX, "Nobody has placed a pixel here yet.");
+    int64_t now = place_client_now_ms();
+    for (int i = 0; i < e->history_count && i < PLACE_CLIENT_HISTORY_MAX && k < max; i++)
+        place_client_describe_placement(&e->history[i], now, lines[k++], PLACE_FRONT_LINE_MAX);
+    if (k < max)
+        snprintf(lines[k++], PLACE_FRONT_LINE_MAX, "Any key or click closes this box.");
+    return k;
+}
+
+int place_front_box(const place_front *f, unsigned who, char *title, size_t title_cap,
+                    char (*lines)[PLACE_FRONT_LINE_MAX], int max)
+{
+    switch (f->mode) {
+    case PLACE_FRONT_HELP: return place_front_help(who, title, title_cap, lines, max);
+    case PLACE_FRONT_INFO: return place_front_info(f, title, title_cap, lines, max);
+    case PLACE_FRONT_ACCOUNT:
+        if (who == PLACE_FRONT_SDL)
+            return place_front_account_box(f, title, title_cap, lines, max);
+        return 0;
+    default: return 0;
+    }
+}
+
+/* ---- docs/keys.md ---- */
+
+size_t place_front_keys_markdown(char *out, size_t cap)
+{
+    size_t len = 0;
+#define PUT(...)                                                                  \
+    do {                                                                          \
+        int m_ = snprintf(len < cap ? out + len : NULL, len < cap ? cap - len : 0, \
+                          __VA_ARGS__);                                           \
+        if (m_ > 0)                                                               \
+            len += (size_t)m_;                                                    \
+    } while (0)
+    for (int t = 0; t < 2; t++) {
+        const place_front_keyrow *rows = t ? place_front_mouse : place_front_keys;
+        int n = t ? place_front_nmouse : place_front_nkeys;
+        PUT("%s| %s | action |\n| --- | --- |\n", t ? "\n" : "", t ? "mouse" : "key");
+        for (int i = 0; i < n; i++)
+            if (rows[i].md_keys)
+                PUT("| %s | %s |\n", rows[i].md_keys, rows[i].md);
+    }
+#undef PUT
+    return len;
+}
