@@ -10,21 +10,24 @@
 
 /* ---- the key table (docs/keys.md is checked against it) ---- */
 
+#define PLACE_FRONT_HELP_WRAP 48 /* the mouse line's text wraps after this many characters */
+
 const place_front_keyrow place_front_keys[] = {
     {PLACE_FRONT_ALL, "hjkl", "arrows, h j k l", "move the cursor (one cell; one pixel zoomed in)",
      "arrows, `h` `j` `k` `l`",
      "move the cursor one cell (one pixel when zoomed in); the view follows the cursor"},
     {PLACE_FRONT_ALL, "HJKL", "H J K L, shift+arrows", "move the cursor eight cells",
      "`H` `J` `K` `L`, shift+arrows", "move the cursor eight cells"},
-    {PLACE_FRONT_ALL, "+=", "+ or =", "zoom in (around the cursor)", "`+` or `=`",
-     "zoom in (around the cursor)"},
-    {PLACE_FRONT_ALL, "-", "-", "zoom out", "`-`", "zoom out"},
+    /* the help box says zoom in one line, docs/keys.md in two */
+    {PLACE_FRONT_ALL, "+=-", "+ or =, -", "zoom in, zoom out (around the cursor)", NULL, NULL},
+    {0, "+=", "+ or =", NULL, "`+` or `=`", "zoom in (around the cursor)"},
+    {0, "-", "-", NULL, "`-`", "zoom out"},
     {PLACE_FRONT_ALL, "z", "z", "fit the whole canvas", "`z`", "fit the whole canvas in the window"},
     {PLACE_FRONT_ALL, "0123456789abcdef", "0-9, a-f", "choose a colour by its palette index (hex)",
      "`0`–`9`, `a`–`f`",
      "choose a colour by its palette index in hexadecimal (`0` white … `3` black, `5` red, "
      "`c` blue, `f` purple)"},
-    {PLACE_FRONT_ALL, "[]", "[ ], shift+Tab Tab", "previous / next colour",
+    {PLACE_FRONT_ALL, "[]", "[ ], shift+Tab/Tab", "previous / next colour",
      "`[` / `]`, shift+Tab / Tab", "previous / next colour"},
     {PLACE_FRONT_ALL, " ", "Space, Enter", "place the colour under the cursor", "Space, Enter",
      "place the chosen colour under the cursor (browser: on the selected pixel)"},
@@ -40,22 +43,22 @@ const place_front_keyrow place_front_keys[] = {
     {PLACE_FRONT_ALL, "", "Ctrl-L", "redraw the screen", "Ctrl-L", "redraw the screen"},
     {PLACE_FRONT_ALL, "q", "q, Ctrl-C", "quit", "`q`, Ctrl-C", "quit"},
     {PLACE_FRONT_SDL, "", "Ctrl-Q", "quit", "Ctrl-Q", "quit (place-sdl)"},
-    {PLACE_FRONT_ALL, "", "Esc", "close a prompt, the help or the info box", "Esc",
-     "close a prompt, the help or the info box"},
+    /* not in the help box: its last line and each prompt say it */
+    {0, "", "Esc", NULL, "Esc", "close a prompt, the help or the info box"},
 };
 const int place_front_nkeys = (int)(sizeof place_front_keys / sizeof place_front_keys[0]);
 
+/* The help box joins these into "mouse: click places ..., drag pans, wheel zooms". */
 const place_front_keyrow place_front_mouse[] = {
-    {PLACE_FRONT_ALL, "", "click", "place the colour there", "left click on the canvas",
+    {PLACE_FRONT_ALL, "", "click", "places (on the palette: chooses)", "left click on the canvas",
      "move the cursor there and place the chosen colour (browser: select the pixel and show who "
      "placed it; see below)"},
-    {PLACE_FRONT_ALL, "", "click the palette", "choose that colour", "left click on the palette",
-     "choose that colour"},
-    {PLACE_FRONT_SDL, "", "right or Ctrl+click", "who placed that pixel (or i)",
+    {0, "", "click the palette", NULL, "left click on the palette", "choose that colour"},
+    {PLACE_FRONT_SDL, "", "right or Ctrl+click", "shows who placed it",
      "right click, Ctrl+click", "who placed that pixel, and when (place-sdl)"},
-    {PLACE_FRONT_ALL, "", "drag", "pan the view", "drag with the left button held",
+    {PLACE_FRONT_ALL, "", "drag", "pans", "drag with the left button held",
      "pan the view (a drag does not place)"},
-    {PLACE_FRONT_ALL, "", "wheel", "zoom around the pointer", "wheel", "zoom in / out"},
+    {PLACE_FRONT_ALL, "", "wheel", "zooms", "wheel", "zoom in / out"},
 };
 const int place_front_nmouse = (int)(sizeof place_front_mouse / sizeof place_front_mouse[0]);
 
@@ -522,22 +525,36 @@ int place_front_help(unsigned who, char *title, size_t title_cap,
                      char (*lines)[PLACE_FRONT_LINE_MAX], int max)
 {
     snprintf(title, title_cap, "place-%s keys (docs/keys.md)", who == PLACE_FRONT_SDL ? "sdl" : "tui");
-    int w = 0;
-    for (int t = 0; t < 2; t++) {
-        const place_front_keyrow *rows = t ? place_front_mouse : place_front_keys;
-        int n = t ? place_front_nmouse : place_front_nkeys;
-        for (int i = 0; i < n; i++)
-            if ((rows[i].shown_by & who) && (int)strlen(rows[i].keys) > w)
-                w = (int)strlen(rows[i].keys);
-    }
+    int w = (int)strlen("mouse");
+    for (int i = 0; i < place_front_nkeys; i++)
+        if ((place_front_keys[i].shown_by & who) && place_front_keys[i].help &&
+            (int)strlen(place_front_keys[i].keys) > w)
+            w = (int)strlen(place_front_keys[i].keys);
     int k = 0;
-    for (int t = 0; t < 2; t++) {
-        const place_front_keyrow *rows = t ? place_front_mouse : place_front_keys;
-        int n = t ? place_front_nmouse : place_front_nkeys;
-        for (int i = 0; i < n && k < max; i++)
-            if (rows[i].shown_by & who)
-                snprintf(lines[k++], PLACE_FRONT_LINE_MAX, "%-*s  %s", w, rows[i].keys,
-                         rows[i].help);
+    for (int i = 0; i < place_front_nkeys && k < max; i++) {
+        const place_front_keyrow *r = &place_front_keys[i];
+        if ((r->shown_by & who) && r->help)
+            snprintf(lines[k++], PLACE_FRONT_LINE_MAX, "%-*s  %s", w, r->keys, r->help);
+    }
+    /* the mouse in as few lines as fit beside the keys: "click places ..., drag pans, ..." */
+    char line[100] = "";
+    const char *label = "mouse";
+    for (int i = 0; i <= place_front_nmouse && k < max; i++) {
+        const place_front_keyrow *r = i < place_front_nmouse ? &place_front_mouse[i] : NULL;
+        if (r && (!(r->shown_by & who) || !r->help))
+            continue;
+        char item[60] = "";
+        if (r)
+            snprintf(item, sizeof item, "%s %s", r->keys, r->help);
+        if (line[0] && (!r || strlen(line) + 2 + strlen(item) > PLACE_FRONT_HELP_WRAP)) {
+            snprintf(lines[k++], PLACE_FRONT_LINE_MAX, "%-*s  %s%s", w, label, line, r ? "," : "");
+            label = "";
+            line[0] = '\0';
+        }
+        if (r && line[0])
+            snprintf(line + strlen(line), sizeof line - strlen(line), ", %s", item);
+        else if (r)
+            snprintf(line, sizeof line, "%s", item);
     }
     if (k < max)
         lines[k++][0] = '\0';

@@ -81,28 +81,52 @@ static int help_has(unsigned who, const char *keys, const char *what)
     return 0;
 }
 
-/* Each help box shows every row meant for it, Ctrl-L in both. */
+/* The help box's lines as one text. */
+static void help_text(unsigned who, char *out, size_t cap)
+{
+    char title[80], lines[40][PLACE_FRONT_LINE_MAX];
+    int n = place_front_help(who, title, sizeof title, lines, 40);
+    out[0] = '\0';
+    for (int i = 0; i < n; i++)
+        snprintf(out + strlen(out), cap - strlen(out), "%s\n", lines[i]);
+}
+
+/* Each help box shows every row meant for it (the mouse's joined on "mouse" lines), Ctrl-L in
+ * both, and fits a 24-line terminal's canvas area (21 rows, less the box's frame). */
 static void both_helps_come_from_the_table(void)
 {
-    for (int t = 0; t < 2; t++) {
-        const place_front_keyrow *rows = t ? place_front_mouse : place_front_keys;
-        int n = t ? place_front_nmouse : place_front_nkeys;
-        for (int i = 0; i < n; i++) {
-            CHECK_INT(help_has(PLACE_FRONT_TUI, rows[i].keys, rows[i].help),
-                      (rows[i].shown_by & PLACE_FRONT_TUI) != 0);
-            CHECK_INT(help_has(PLACE_FRONT_SDL, rows[i].keys, rows[i].help),
-                      (rows[i].shown_by & PLACE_FRONT_SDL) != 0);
-        }
+    for (int i = 0; i < place_front_nkeys; i++) {
+        const place_front_keyrow *r = &place_front_keys[i];
+        CHECK_INT(help_has(PLACE_FRONT_TUI, r->keys, r->help ? r->help : "\1"),
+                  r->help && (r->shown_by & PLACE_FRONT_TUI));
+        CHECK_INT(help_has(PLACE_FRONT_SDL, r->keys, r->help ? r->help : "\1"),
+                  r->help && (r->shown_by & PLACE_FRONT_SDL));
     }
+    char tui[4000], sdl[4000];
+    help_text(PLACE_FRONT_TUI, tui, sizeof tui);
+    help_text(PLACE_FRONT_SDL, sdl, sizeof sdl);
+    for (int i = 0; i < place_front_nmouse; i++) {
+        const place_front_keyrow *r = &place_front_mouse[i];
+        if (!r->help)
+            continue;
+        char item[200];
+        snprintf(item, sizeof item, "%s %s", r->keys, r->help);
+        CHECK_INT(strstr(tui, item) != NULL, (r->shown_by & PLACE_FRONT_TUI) != 0);
+        CHECK_INT(strstr(sdl, item) != NULL, (r->shown_by & PLACE_FRONT_SDL) != 0);
+    }
+    CHECK(strstr(tui, "\nmouse  ") != NULL);
     CHECK(help_has(PLACE_FRONT_TUI, "Ctrl-L", "redraw the screen"));
     CHECK(help_has(PLACE_FRONT_SDL, "Ctrl-L", "redraw the screen"));
     CHECK(help_has(PLACE_FRONT_SDL, "Ctrl-Q", "quit"));
     CHECK(!help_has(PLACE_FRONT_TUI, "Ctrl-Q", "quit"));
     char title[80], lines[40][PLACE_FRONT_LINE_MAX];
+    int n = place_front_help(PLACE_FRONT_TUI, title, sizeof title, lines, 40);
+    CHECK_STR(title, "place-tui keys (docs/keys.md)");
+    CHECK(n + 2 <= 21);
+    for (int i = 0; i < n; i++)
+        CHECK(strlen(lines[i]) + 4 <= 80);
     place_front_help(PLACE_FRONT_SDL, title, sizeof title, lines, 40);
     CHECK_STR(title, "place-sdl keys (docs/keys.md)");
-    place_front_help(PLACE_FRONT_TUI, title, sizeof title, lines, 40);
-    CHECK_STR(title, "place-tui keys (docs/keys.md)");
 }
 
 /* ---- the controller on an offline engine ---- */

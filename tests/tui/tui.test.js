@@ -238,6 +238,30 @@ test('q quits and restores the terminal', async () => {
   await finish(t);
 });
 
+test('? shows the shared key table (Ctrl-L too) whole at 80x24; any key closes it; shift+Tab and Tab step the colour', async () => {
+  const srv = await server(['--cooldown', '0']);
+  const t = tui(srv.url, {}, { cols: 80, rows: 24 });
+  await t.waitFor(connected, 'the status line to say connected');
+  t.keys('?');
+  await t.waitFor((s) => s.text().includes('place-tui keys (docs/keys.md)'), 'the help box');
+  const text = t.text();
+  for (const line of [/arrows, h j k l +move the cursor/, /Ctrl-L +redraw the screen/,
+    /\[ \], shift\+Tab\/Tab +previous \/ next colour/, /u +log in or register/,
+    /mouse +click places/, /drag pans, wheel zooms/, /Any key closes this help\./]) {
+    assert.match(text, line);
+  }
+  t.keys('x'); // any key: closes the help and does nothing else
+  await t.waitFor((s) => !s.text().includes('place-tui keys'), 'the help to close');
+  assert.match(t.statusLine(), /paint 5 red/);
+  t.keys('BTab');
+  await t.waitFor((s) => /paint 4 /.test(s.statusLine()), 'shift+Tab: the previous colour');
+  t.keys('Tab', 'Tab');
+  await t.waitFor((s) => /paint 6 /.test(s.statusLine()), 'Tab: the next colour');
+  t.keys('C-l');
+  await t.waitFor((s) => /paint 6 /.test(s.statusLine()) && connected(s), 'the screen after Ctrl-L');
+  await finish(t);
+});
+
 test('SIGTERM restores the terminal too', async () => {
   const srv = await server(['--cooldown', '0']);
   const t = tui(srv.url);

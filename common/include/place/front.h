@@ -55,7 +55,7 @@ typedef struct place_front_keyrow {
     const char *chars;  /* the typed characters the row is about ("" for none): each must do
                          * what the row says, and every character that does something is in a row */
     const char *keys;   /* as the help box shows the keys: "arrows, h j k l" */
-    const char *help;   /* as the help box says what they do */
+    const char *help;   /* as the help box says what they do; NULL: not in the help box */
     const char *md_keys;/* as docs/keys.md shows the keys (markdown); NULL: not in docs/keys.md */
     const char *md;     /* as docs/keys.md says what they do */
 } place_front_keyrow;
