@@ -22,6 +22,7 @@ typedef struct conn_rec {
     int64_t deadline;  /* util_mono_ms; 0: none */
     uint8_t phase;
     uint8_t proxied; /* from a trusted proxy: counted for the address its requests name */
+    uint32_t answered; /* requests answered on it so far */
     UT_hash_handle hh; /* in cn.by_wsi, keyed by the wsi pointer */
 } conn_rec;
 
@@ -276,6 +277,8 @@ void conn_phase_set(struct lws *wsi, conn_phase phase)
         break;
     case CONN_IDLE:
         c->since = 0;
+        if (c->answered < UINT32_MAX)
+            c->answered++;
         set_deadline(c, 0);
         break;
     case CONN_WORKING:
@@ -283,6 +286,12 @@ void conn_phase_set(struct lws *wsi, conn_phase phase)
         set_deadline(c, 0);
         break;
     }
+}
+
+unsigned conn_answered(struct lws *wsi)
+{
+    conn_rec *c = rec_of(wsi);
+    return c ? c->answered : 0;
 }
 
 size_t conn_count(void)

@@ -75,6 +75,9 @@ budget_addr *conn_addr(struct lws *wsi);
 /* wsi starts `phase`; its deadline follows from it (above). */
 void conn_phase_set(struct lws *wsi, conn_phase phase);
 
+/* Requests answered on wsi's connection so far (keep-alive). */
+unsigned conn_answered(struct lws *wsi);
+
 /* Connections open now, and the cap on them. */
 size_t conn_count(void);
 size_t conn_cap(void);

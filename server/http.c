@@ -682,12 +682,14 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         if (!pss->req)
             return 0;
         /* lws 4.1.6 completes a body followed by pipelined bytes again and again, without
-         * consuming them, until the answer is written; after a GET answered on the same
-         * connection the answer never gets out and the loop would take a core for good. A
-         * body still being completed after BODY_LOOP_MS closes its connection (the client
-         * sends again what was not answered, as HTTP/1.1 clients do when a connection closes). */
+         * consuming them, until the answer is written. Behind an earlier request on the same
+         * connection the answer never gets out and the loop would take a core: there the second
+         * completion closes the connection at once (the client sends again what was not
+         * answered, as HTTP/1.1 clients do when a connection closes). On a connection's first
+         * request the loop ends when the answer is written, a commit later; BODY_LOOP_MS bounds
+         * it all the same. */
         if (pss->req->body_done_ms) {
-            if (util_mono_ms() - pss->req->body_done_ms > BODY_LOOP_MS)
+            if (conn_answered(wsi) > 0 || util_mono_ms() - pss->req->body_done_ms > BODY_LOOP_MS)
                 return -1;
             return 0;
         }
