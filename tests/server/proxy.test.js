@@ -13,8 +13,8 @@ async function withNginx(forward, fn) {
   const srv = await startServer({ args: ['--cooldown', '300', '--trusted-proxy', '127.0.0.1'] });
   const nginx = await new Nginx().start([srv.port], { forward });
   const open = [];
-  const via = async (from, headers = {}) => {
-    const c = await connect(`${nginx.url.replace('http', 'ws')}/ws`, null, { localAddress: from, headers });
+  const via = async (from, headers = {}, origin = undefined) => {
+    const c = await connect(`${nginx.url.replace('http', 'ws')}/ws`, null, { localAddress: from, headers, origin });
     open.push(c);
     return c;
   };
@@ -24,7 +24,7 @@ async function withNginx(forward, fn) {
     return c;
   };
   try {
-    await fn({ srv, via, direct });
+    await fn({ srv, via, direct, nginx });
   } finally {
     for (const c of open) c.close();
     await nginx.destroy();
@@ -69,5 +69,14 @@ test('nginx with X-Real-IP: the address it names is the one counted', async () =
     assert.equal((await again.placeAndWait(2, 2, 6, 'p1-again')).code, 'COOLDOWN');
     const p2 = await via('127.0.0.4');
     assert.equal((await p2.placeAndWait(3, 2, 6, 'p2')).type, 'placed', 'not one player: nginx named each');
+  });
+});
+
+test('through nginx, the page nginx serves may open the socket, another site may not', async () => {
+  await withNginx('xff', async ({ via, nginx }) => {
+    // a browser sends the page's origin: nginx's address, which placed sees as Host
+    const page = await via('127.0.0.3', {}, nginx.url);
+    assert.equal((await page.placeAndWait(1, 3, 7, 'page')).type, 'placed');
+    await assert.rejects(via('127.0.0.4', {}, 'http://evil.example'), (e) => e.status === 403);
   });
 });
