@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "place/proto.h"
+
 void account_name_key(const char *name, char out[BACKEND_NAME_MAX + 1])
 {
     size_t i = 0;
@@ -23,10 +25,10 @@ const char *account_name_problem(const char *name)
 {
     size_t n = strlen(name);
     if (n < 3 || n > BACKEND_NAME_MAX)
-        return "Usernames are 3 to 32 letters, digits, _ or -.";
+        return place_err_message(PLACE_ERR_BAD_USERNAME);
     for (const char *s = name; *s; s++)
         if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
-            return "Usernames are 3 to 32 letters, digits, _ or -.";
+            return place_err_message(PLACE_ERR_BAD_USERNAME);
     if (!strncasecmp(name, "guest-", 6) || !strncasecmp(name, "guest_", 6))
         return "Names starting with guest- belong to guests; choose another.";
     return NULL;
@@ -54,7 +56,7 @@ const char *account_password_problem(const char *password, size_t len)
             spaces++;
     }
     if (chars < ACCOUNT_PASSWORD_MIN)
-        return "Passwords need at least 8 characters.";
+        return place_err_message(PLACE_ERR_BAD_PASSWORD);
     if (spaces == len)
         return "A password of only spaces is no password; choose one with letters or digits.";
     for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)

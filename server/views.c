@@ -11,7 +11,7 @@
 
 int view_info_json(const place_server *srv, char *buf, size_t cap)
 {
-    char pal[16 * 11 + 2];
+    char pal[PLACE_COLORS * 11 + 2];
     size_t o = 0;
     pal[o++] = '[';
     for (int i = 0; i < PLACE_COLORS; i++) {

@@ -213,7 +213,7 @@ static void on_place(place_server *srv, ws_conn *c, const place_msg_place *m)
         send_error(c, PLACE_ERR_OUT_OF_BOUNDS, &m->request_id, -1);
         return;
     }
-    if (m->color < 0 || m->color >= 16) {
+    if (m->color < 0 || m->color >= PLACE_COLORS) {
         send_error(c, PLACE_ERR_BAD_COLOR, &m->request_id, -1);
         return;
     }

@@ -515,15 +515,6 @@ void place_client_format_ban(const place_client_status *s, char *buf, size_t cap
              s->ban_reason, until);
 }
 
-void place_client_format_wait(int64_t ms, char *buf, size_t cap)
-{
-    int64_t s = (ms + 999) / 1000;
-    if (s >= 60)
-        snprintf(buf, cap, "%lld:%02lld", (long long)(s / 60), (long long)(s % 60));
-    else
-        snprintf(buf, cap, "%lld s", (long long)s);
-}
-
 void place_client_describe_placement(const place_client_placement *p, int64_t now_ms, char *buf,
                                      size_t cap)
 {

@@ -451,8 +451,9 @@ int recon_place(recon *r, int x, int y, int color, int64_t now, int64_t *rid, ch
         return PLACE_ERANGE;
     }
     if (r->next_placement > now) {
-        int64_t s = (r->next_placement - now + 999) / 1000;
-        snprintf(why, whylen, "Wait %lld s before placing again.", (long long)s);
+        char wait[24];
+        place_client_format_wait(r->next_placement - now, wait, sizeof wait);
+        snprintf(why, whylen, "Wait %s before placing again.", wait);
         return PLACE_ERANGE;
     }
     if (r->npend == RECON_MAX_PENDING) {
@@ -654,4 +655,14 @@ int64_t recon_refresh_delay(int jitter_ms)
     if (jitter_ms > 30000)
         jitter_ms = 30000;
     return 30000 + jitter_ms;
+}
+
+/* Here rather than in client.c: the local cooldown refusal above says the wait as the timers do. */
+void place_client_format_wait(int64_t ms, char *buf, size_t cap)
+{
+    int64_t s = (ms + 999) / 1000;
+    if (s >= 60)
+        snprintf(buf, cap, "%lld:%02lld", (long long)(s / 60), (long long)(s % 60));
+    else
+        snprintf(buf, cap, "%lld s", (long long)s);
 }

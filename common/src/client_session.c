@@ -174,9 +174,9 @@ int place_client_account_check(const char *username, const char *password, char 
                                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                                         "0123456789_-") == n;
     int pass_ok = strlen(password) >= 8;
-    /* the browser's words (assets/web/js/protocol.js), every problem at once */
-    snprintf(err, errlen, "%s%s%s", name_ok ? "" : "Usernames are 3\u2013" "32 letters, digits, _ or -.",
-             !name_ok && !pass_ok ? " " : "", pass_ok ? "" : "Passwords need at least 8 characters.");
+    /* the error table's words (common/src/proto.c, the browser's too), every problem at once */
+    snprintf(err, errlen, "%s%s%s", name_ok ? "" : place_err_message(PLACE_ERR_BAD_USERNAME),
+             !name_ok && !pass_ok ? " " : "", pass_ok ? "" : place_err_message(PLACE_ERR_BAD_PASSWORD));
     return name_ok && pass_ok ? 0 : PLACE_EFORMAT;
 }
 

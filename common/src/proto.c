@@ -1,4 +1,6 @@
-/* Error codes and the binary batch frame (docs/protocol.md). */
+/* Error codes and the binary batch frame (docs/protocol.md). The error table is the one home of
+ * the words every program shows: assets/web/js/protocol.js holds a copy that
+ * tests/web/logic.test.js checks against this table (through tests/unit/proto_tables.c). */
 #include "place/proto.h"
 
 #include <string.h>
@@ -16,7 +18,7 @@ static const struct {
     [PLACE_ERR_OUT_OF_BOUNDS] = {"OUT_OF_BOUNDS", "That spot is outside the canvas."},
     [PLACE_ERR_BAD_COLOR] = {"BAD_COLOR", "That colour is not in the palette."},
     [PLACE_ERR_COOLDOWN] = {"COOLDOWN", "Too soon: you can place another pixel when your cooldown ends."},
-    [PLACE_ERR_NOT_ALLOWED] = {"NOT_ALLOWED", "Guests cannot place pixels here: log in or register."},
+    [PLACE_ERR_NOT_ALLOWED] = {"NOT_ALLOWED", "Guests may not place pixels here: log in or register."},
     [PLACE_ERR_BANNED] = {"BANNED", "You are banned from placing pixels."},
     [PLACE_ERR_RATE_LIMITED] = {"RATE_LIMITED", "Too many messages: slow down."},
     [PLACE_ERR_TOO_LARGE] = {"TOO_LARGE", "The message is too large."},
@@ -24,14 +26,14 @@ static const struct {
     [PLACE_ERR_TOO_MANY_CONNECTIONS] = {"TOO_MANY_CONNECTIONS", "Too many connections from your address."},
     [PLACE_ERR_UNAVAILABLE] = {"UNAVAILABLE", "The server cannot take pixels right now: try again in a moment."},
     [PLACE_ERR_BAD_REQUEST] = {"BAD_REQUEST", "The request is malformed."},
-    [PLACE_ERR_BAD_USERNAME] = {"BAD_USERNAME", "Usernames are 3 to 32 letters, digits, '_' or '-'."},
-    [PLACE_ERR_BAD_PASSWORD] = {"BAD_PASSWORD", "Passwords are 8 to 256 characters."},
+    [PLACE_ERR_BAD_USERNAME] = {"BAD_USERNAME", "Usernames are 3\u2013" "32 letters, digits, _ or -."},
+    [PLACE_ERR_BAD_PASSWORD] = {"BAD_PASSWORD", "Passwords need at least 8 characters."},
     [PLACE_ERR_USERNAME_TAKEN] = {"USERNAME_TAKEN", "That username is taken."},
     [PLACE_ERR_BAD_CREDENTIALS] = {"BAD_CREDENTIALS", "Wrong username or password."},
     [PLACE_ERR_NOT_FOUND] = {"NOT_FOUND", "There is nothing here."},
     [PLACE_ERR_METHOD_NOT_ALLOWED] = {"METHOD_NOT_ALLOWED", "That method is not allowed here."},
     [PLACE_ERR_INTERNAL] = {"INTERNAL", "The server had a problem; nothing was changed."},
-    [PLACE_ERR_TIMEOUT] = {"TIMEOUT", "The server did not answer in time; your pixel was not placed."},
+    [PLACE_ERR_TIMEOUT] = {"TIMEOUT", "No answer from the server: your pixel was not placed."},
 };
 
 const char *place_err_code(place_err e)

@@ -296,7 +296,7 @@ static void local_checks_refuse_without_change(void)
     CHECK(recon_place(r, 0, 0, 16, 0, &rid, why, sizeof why) < 0);
     CHECK_INT(recon_place(r, 0, 0, 5, 1000, &rid, why, sizeof why), 0);
     CHECK(recon_place(r, 1, 0, 5, 2000, &rid, why, sizeof why) < 0);
-    CHECK_STR(why, "Wait 299 s before placing again.");
+    CHECK_STR(why, "Wait 4:59 before placing again."); /* as the cooldown timer shows it */
     CHECK_INT(shown(r, 1, 0), 0);
     CHECK_INT(recon_pending(r), 1);
     recon_free(r);

@@ -150,7 +150,7 @@ test("another client's pixel appears, and a pixel refused for cooldown is rolled
 
   // Now the TUI knows the cooldown: a second try is refused locally, nothing is sent.
   t.keys('Space');
-  await t.waitFor((s) => /Wait \d+ s before placing again\./.test(s.messageLine()), 'the local cooldown refusal');
+  await t.waitFor((s) => /Wait (\d+:\d\d|\d+ s) before placing again\./.test(s.messageLine()), 'the local cooldown refusal (the wait as the timers write it)');
   await finish(t);
 });
 

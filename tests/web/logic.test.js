@@ -3,7 +3,11 @@
 // reconnect backoff and the view/URL hash maths.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeSnapshot, decodeBatch, parseHexColor, errorText } from '../../assets/web/js/protocol.js';
+import { execFileSync } from 'node:child_process';
+import {
+  decodeSnapshot, decodeBatch, parseHexColor, errorText, ERROR_WORDS, CLIENT_ONLY_ERRORS,
+  DEFAULT_PALETTE, COLOR_NAMES, COLORS, BATCH_KIND, BATCH_VERSION, BATCH_HEADER, BATCH_RECORD,
+} from '../../assets/web/js/protocol.js';
 import { CanvasState } from '../../assets/web/js/canvas-state.js';
 import { Backoff, STABLE_AFTER_MS, jitter } from '../../assets/web/js/backoff.js';
 import { View, parseHash } from '../../assets/web/js/view.js';
@@ -145,6 +149,36 @@ test('palette hex and error words', () => {
   assert.equal(parseHexColor('red'), null);
   assert.equal(errorText({ code: 'COOLDOWN', message: 'Wait a bit.' }), 'Wait a bit.');
   assert.match(errorText({ code: 'OUT_OF_BOUNDS' }), /outside the canvas/);
+});
+
+// common/'s tables as the C programs have them, printed by tests/unit/proto_tables.c (ctest
+// passes its path; run by hand: PLACE_PROTO_TABLES=build/tests/unit/place_proto_tables).
+function cTables() {
+  const exe = process.env.PLACE_PROTO_TABLES;
+  assert.ok(exe, 'PLACE_PROTO_TABLES names the place_proto_tables program (ctest sets it)');
+  return JSON.parse(execFileSync(exe, { encoding: 'utf8', timeout: 10000 }));
+}
+
+test('the browser says every error as the C table does (common/src/proto.c)', () => {
+  const c = cTables();
+  const own = Object.fromEntries(Object.entries(ERROR_WORDS).filter(([k]) => !CLIENT_ONLY_ERRORS.includes(k)));
+  assert.deepEqual(own, c.errors, 'ERROR_WORDS of assets/web/js/protocol.js differ from the C table');
+  for (const k of CLIENT_ONLY_ERRORS) {
+    assert.ok(!(k in c.errors), `${k} is the browser's own, not a protocol code`);
+    assert.ok(ERROR_WORDS[k], `${k} has words`);
+  }
+  for (const [code, words] of Object.entries(c.errors)) assert.equal(errorText({ code }), words, code);
+});
+
+test('the browser\'s palette and wire constants are the C ones', () => {
+  const c = cTables();
+  assert.equal(COLORS, c.colors);
+  assert.deepEqual(DEFAULT_PALETTE, c.palette);
+  assert.deepEqual(COLOR_NAMES, c.colorNames);
+  assert.equal(BATCH_KIND, c.batchKind);
+  assert.equal(BATCH_VERSION, c.batchVersion);
+  assert.equal(BATCH_HEADER, c.batchHeader);
+  assert.equal(BATCH_RECORD, c.batchRecord);
 });
 
 function fresh(changes = []) {

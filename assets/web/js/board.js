@@ -2,7 +2,7 @@
 // The canvas image lives in an offscreen canvas (one canvas pixel = one image pixel); each frame
 // it is drawn scaled with smoothing off, so pixels stay crisp, then the reticle on top.
 
-import { parseHexColor } from './protocol.js';
+import { parseHexColor, COLORS } from './protocol.js';
 import { blockColor } from './overview.js';
 
 const TAP_SLOP = 6; // CSS px a pointer may move and still count as a tap
@@ -21,7 +21,7 @@ export class Board {
     this.offCtx = this.off.getContext('2d');
     this.image = null;
     this.words = null;        // Uint32Array over image data
-    this.colors = new Uint32Array(16);
+    this.colors = new Uint32Array(COLORS);
     this.rgb = [];            // [r, g, b] of each palette colour
     this.idx = null;          // Uint8Array: the palette index each image pixel shows
     // zoomed out below one screen pixel a canvas pixel: an image of k x k blocks (overview.js)
@@ -42,7 +42,7 @@ export class Board {
 
   setPalette(hexes) {
     const little = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-    for (let i = 0; i < 16; i++) {
+    for (let i = 0; i < COLORS; i++) {
       const rgb = (hexes && parseHexColor(hexes[i])) || [255, 255, 255];
       this.rgb[i] = rgb;
       this.colors[i] = little

@@ -6,7 +6,7 @@ import { View, parseHash } from './view.js';
 import { Board } from './board.js';
 import { jitter } from './backoff.js';
 import {
-  decodeSnapshot, decodeBatch, DEFAULT_PALETTE, COLOR_NAMES, ERROR_WORDS, errorText,
+  decodeSnapshot, decodeBatch, DEFAULT_PALETTE, COLOR_NAMES, COLORS, ERROR_WORDS, errorText,
 } from './protocol.js';
 
 const TAP_ZOOM_BELOW = 3; // CSS px per canvas pixel
@@ -57,7 +57,7 @@ function stored(key, value) {
 }
 
 function clampColor(c) {
-  return Number.isInteger(c) && c >= 0 && c < 16 ? c : 5;
+  return Number.isInteger(c) && c >= 0 && c < COLORS ? c : 5;
 }
 
 // ---------------------------------------------------------------- canvas, view, board
@@ -178,7 +178,7 @@ els.palette.addEventListener('keydown', (ev) => {
   if (d === undefined) return;
   ev.preventDefault();
   ev.stopPropagation();
-  chooseColor((app.color + d + 16) % 16);
+  chooseColor((app.color + d + COLORS) % COLORS);
   els.palette.children[app.color].focus();
 });
 
@@ -366,7 +366,7 @@ function onInit(m) {
 
 function setInfo(info) {
   app.info = info;
-  if (Array.isArray(info.palette) && info.palette.length === 16
+  if (Array.isArray(info.palette) && info.palette.length === COLORS
       && info.palette.every((c) => /^#[0-9a-f]{6}$/i.test(c))) {
     const changed = info.palette.some((c, i) => c !== app.palette[i]);
     app.palette = info.palette.slice();
@@ -842,7 +842,7 @@ document.addEventListener('keydown', (ev) => {
   } else if (/^[0-9a-f]$/.test(k)) {
     chooseColor(parseInt(k, 16));
   } else if (k === '[' || k === ']') {
-    chooseColor((app.color + (k === ']' ? 1 : 15)) % 16);
+    chooseColor((app.color + (k === ']' ? 1 : COLORS - 1)) % COLORS);
   } else if ((k === 'Enter' || k === ' ') && !onButton) {
     placeAtReticle();
   } else if (k === '+' || k === '=') {

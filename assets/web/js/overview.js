@@ -5,11 +5,13 @@
 // differs most from the most common one, so thin lines on a uniform ground stay visible at
 // whole-canvas zoom.
 
-// rgb: 16 [r, g, b]; idx: palette indices, `stride` a row. Returns -1 for an empty block.
+import { COLORS } from './protocol.js';
+
+// rgb: COLORS [r, g, b]; idx: palette indices, `stride` a row. Returns -1 for an empty block.
 export function blockColor(idx, stride, x0, y0, x1, y1, rgb) {
   if (x0 >= x1 || y0 >= y1) return -1;
-  const hist = new Array(16).fill(0);
-  const line = new Array(16).fill(false);
+  const hist = new Array(COLORS).fill(0);
+  const line = new Array(COLORS).fill(false);
   const w = x1 - x0;
   // the most common colour, judged from at most 8 x 8 evenly spread pixels (as in C)
   const sx = Math.ceil(w / 8);
@@ -36,11 +38,11 @@ export function blockColor(idx, stride, x0, y0, x1, y1, rgb) {
   }
   if (y1 - y0 >= 2) for (let k = 0; k < w; k++) if (colSame[k]) line[colFirst[k]] = true;
   let dominant = 0;
-  for (let i = 1; i < 16; i++) if (hist[i] > hist[dominant]) dominant = i;
+  for (let i = 1; i < COLORS; i++) if (hist[i] > hist[dominant]) dominant = i;
   let best = dominant;
   let bestGap = 0;
   const [dr, dg, db] = rgb[dominant];
-  for (let i = 0; i < 16; i++) {
+  for (let i = 0; i < COLORS; i++) {
     if (i === dominant || !line[i]) continue;
     const [r, g, b] = rgb[i];
     const gap = 3 * (r - dr) ** 2 + 4 * (g - dg) ** 2 + 2 * (b - db) ** 2;

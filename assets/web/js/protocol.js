@@ -4,9 +4,10 @@
 export const SNAPSHOT_MAGIC = 'PLCS';
 export const BATCH_KIND = 0x01;
 export const BATCH_VERSION = 2;
+export const BATCH_HEADER = 32;
+export const BATCH_RECORD = 5;
+export const COLORS = 16; // palette size (PLACE_COLORS)
 const SNAPSHOT_HEADER = 24;
-const BATCH_HEADER = 32;
-const BATCH_RECORD = 5;
 const RECORD_PIXEL = 0; // record kinds: the high nibble of a record's byte 4
 const RECORD_SKIP = 1;
 
@@ -113,33 +114,36 @@ export const COLOR_NAMES = [
   'yellow', 'lime', 'green', 'cyan', 'blue', 'dark blue', 'magenta', 'purple',
 ];
 
-// Words a player understands for each error code of docs/protocol.md. The server's own message
-// is shown when it sends one; these are the fallback and the short titles.
+// The words for each error code of docs/protocol.md: the same table as common/src/proto.c's
+// (tests/web/logic.test.js fails when they differ), so the browser, the native clients and the
+// server say one thing. The server's own message is shown when it sends one; these are the
+// fallback. OFFLINE is the browser's own (no socket to send on) and has no C counterpart.
 export const ERROR_WORDS = {
-  BAD_JSON: 'The server could not read that message.',
-  BAD_MESSAGE: 'The server could not read that message.',
-  UNKNOWN_TYPE: 'The server did not understand that request.',
+  BAD_JSON: 'The message is not valid JSON.',
+  BAD_MESSAGE: 'The message is missing a field or has one of the wrong type.',
+  UNKNOWN_TYPE: 'The server does not know that kind of message.',
   OUT_OF_BOUNDS: 'That spot is outside the canvas.',
   BAD_COLOR: 'That colour is not in the palette.',
-  COOLDOWN: 'Too soon: wait for your cooldown to end.',
+  COOLDOWN: 'Too soon: you can place another pixel when your cooldown ends.',
   NOT_ALLOWED: 'Guests may not place pixels here: log in or register.',
   BANNED: 'You are banned from placing pixels.',
-  RATE_LIMITED: 'Too many requests: slow down a little.',
-  TOO_LARGE: 'That message was too large.',
-  BINARY_NOT_ALLOWED: 'The server refused a binary message.',
+  RATE_LIMITED: 'Too many messages: slow down.',
+  TOO_LARGE: 'The message is too large.',
+  BINARY_NOT_ALLOWED: 'Clients may not send binary messages.',
   TOO_MANY_CONNECTIONS: 'Too many connections from your address.',
-  UNAVAILABLE: 'The canvas cannot take pixels right now: try again in a moment.',
-  BAD_REQUEST: 'The request was malformed.',
+  UNAVAILABLE: 'The server cannot take pixels right now: try again in a moment.',
+  BAD_REQUEST: 'The request is malformed.',
   BAD_USERNAME: 'Usernames are 3–32 letters, digits, _ or -.',
   BAD_PASSWORD: 'Passwords need at least 8 characters.',
   USERNAME_TAKEN: 'That username is taken.',
   BAD_CREDENTIALS: 'Wrong username or password.',
-  NOT_FOUND: 'Not found.',
-  METHOD_NOT_ALLOWED: 'Not allowed.',
-  INTERNAL: 'The server failed; nothing was changed. Try again.',
+  NOT_FOUND: 'There is nothing here.',
+  METHOD_NOT_ALLOWED: 'That method is not allowed here.',
+  INTERNAL: 'The server had a problem; nothing was changed.',
   TIMEOUT: 'No answer from the server: your pixel was not placed.',
   OFFLINE: 'Not connected: your pixel was not placed.',
 };
+export const CLIENT_ONLY_ERRORS = ['OFFLINE'];
 
 // The words to show for an error message object { code, message }.
 export function errorText(err) {

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "place/palette.h"
+
 #define PLACE_PROTO_VERSION 2
 
 #define PLACE_MAX_TEXT_FRAME 1024  /* largest text frame a client may send */
@@ -133,7 +135,7 @@ typedef struct place_canvas_info {
     int batch_ms;
     int guests_can_place;
     uint64_t seq;
-    uint8_t palette[16][3];
+    uint8_t palette[PLACE_COLORS][3];
     int has_palette;
 } place_canvas_info;
 
