@@ -567,22 +567,16 @@ static int sleep_ms(app *a)
         return 0; /* uploads left for the next frame */
     if (a->script)
         return 10; /* a script's waits are checked between events */
-    int t = place_client_timeout_ms(a->f.c);
-    place_client_status st;
-    place_client_get_status(a->f.c, &st);
     int64_t now = place_client_now_ms();
-    int64_t until[3 + APP_MARKS] = {st.next_placement,
-                                    st.conn == PLACE_CONN_DISCONNECTED ? st.retry_at : 0,
-                                    a->message_until};
+    int t = place_front_sleep_ms(&a->f, now); /* the engine, the countdowns */
+    int64_t until[1 + APP_MARKS] = {a->message_until};
     for (int i = 0; i < APP_MARKS; i++)
-        until[3 + i] = a->marks[i].until;
-    for (int i = 0; i < 3 + APP_MARKS; i++) {
-        if (until[i] > now) {
-            /* countdowns tick each second; messages and rings end once */
-            int tick = i >= 2 ? (int)(until[i] - now) : (int)((until[i] - now) % 1000);
-            tick = tick ? tick + 1 : 1000;
-            if (t < 0 || tick < t)
-                t = tick;
+        until[1 + i] = a->marks[i].until;
+    for (int i = 0; i < 1 + APP_MARKS; i++) {
+        if (until[i] > now) { /* messages and rings end once */
+            int end = (int)(until[i] - now) + 1;
+            if (t < 0 || end < t)
+                t = end;
         }
     }
     return t;

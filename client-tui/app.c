@@ -549,26 +549,6 @@ static void on_wake(void *user)
     }
 }
 
-/* How long poll may sleep: until the engine needs us, or the next second of a countdown on
- * screen; forever when nothing is counting. */
-static int sleep_ms(app *a)
-{
-    int t = place_client_timeout_ms(a->f.c);
-    place_client_status st;
-    place_client_get_status(a->f.c, &st);
-    int64_t now = place_client_now_ms();
-    int64_t until[2] = {st.next_placement, st.conn == PLACE_CONN_DISCONNECTED ? st.retry_at : 0};
-    for (int i = 0; i < 2; i++) {
-        if (until[i] > now) {
-            int tick = (int)((until[i] - now) % 1000);
-            tick = tick ? tick + 1 : 1000;
-            if (t < 0 || tick < t)
-                t = tick;
-        }
-    }
-    return t;
-}
-
 int app_run(const char *url, const char *token)
 {
     app *a = calloc(1, sizeof *a);
@@ -612,7 +592,7 @@ int app_run(const char *url, const char *token)
             {a->wake_pipe[0], POLLIN, 0},
             {term_signal_fd(), POLLIN, 0},
         };
-        int n = poll(fds, 3, sleep_ms(a));
+        int n = poll(fds, 3, place_front_sleep_ms(&a->f, place_client_now_ms()));
         if (n < 0 && errno != EINTR)
             term_die("poll: %s", strerror(errno));
         if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {

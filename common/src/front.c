@@ -226,6 +226,30 @@ int place_front_drain(place_front *f)
     return n;
 }
 
+/* The first millisecond after `until` - now that a whole second of it has passed (a countdown's
+ * next tick), or 1000 when it falls on the second. */
+static int next_tick(int64_t left)
+{
+    int tick = (int)(left % 1000);
+    return tick ? tick + 1 : 1000;
+}
+
+int place_front_sleep_ms(const place_front *f, int64_t now)
+{
+    int t = place_client_timeout_ms(f->c);
+    place_client_status st;
+    place_client_get_status(f->c, &st);
+    int64_t until[2] = {st.next_placement, st.conn == PLACE_CONN_DISCONNECTED ? st.retry_at : 0};
+    for (int i = 0; i < 2; i++) {
+        if (until[i] > now) {
+            int tick = next_tick(until[i] - now);
+            if (t < 0 || tick < t)
+                t = tick;
+        }
+    }
+    return t;
+}
+
 /* ---- actions ---- */
 
 void place_front_place_at(place_front *f, int x, int y)
@@ -415,6 +439,16 @@ static void account_key(place_front *f, place_front_key_name k)
     }
 }
 
+/* The password as stars (at most cap - 1 of them). */
+static void stars(const char *pass, char *out, size_t cap)
+{
+    size_t n = strlen(pass);
+    if (n > cap - 1)
+        n = cap - 1;
+    memset(out, '*', n);
+    out[n] = '\0';
+}
+
 void place_front_account_line(const place_front *f, char *line, size_t cap)
 {
     const char *what = f->acct_reg ? "Register" : "Log in";
@@ -422,28 +456,20 @@ void place_front_account_line(const place_front *f, char *line, size_t cap)
         snprintf(line, cap, "%s (Tab: %s, Esc: cancel) username: %s", what,
                  f->acct_reg ? "log in instead" : "register instead", f->acct_user);
     } else {
-        char stars[64];
-        size_t n = strlen(f->acct_pass);
-        if (n > sizeof stars - 1)
-            n = sizeof stars - 1;
-        memset(stars, '*', n);
-        stars[n] = '\0';
-        snprintf(line, cap, "%s as %s, password: %s", what, f->acct_user, stars);
+        char hidden[64];
+        stars(f->acct_pass, hidden, sizeof hidden);
+        snprintf(line, cap, "%s as %s, password: %s", what, f->acct_user, hidden);
     }
 }
 
 int place_front_account_box(const place_front *f, char *title, size_t title_cap,
                             char (*lines)[PLACE_FRONT_LINE_MAX], int max)
 {
-    char stars[40];
-    size_t n = strlen(f->acct_pass);
-    if (n > sizeof stars - 1)
-        n = sizeof stars - 1;
-    memset(stars, '*', n);
-    stars[n] = '\0';
+    char hidden[40];
+    stars(f->acct_pass, hidden, sizeof hidden);
     char user[PLACE_FRONT_LINE_MAX], pass[PLACE_FRONT_LINE_MAX];
     snprintf(user, sizeof user, "Username: %s%s", f->acct_user, f->acct_step == 0 ? "_" : "");
-    snprintf(pass, sizeof pass, "Password: %s%s", stars, f->acct_step == 1 ? "_" : "");
+    snprintf(pass, sizeof pass, "Password: %s%s", hidden, f->acct_step == 1 ? "_" : "");
     const char *text[] = {
         f->acct_reg ? "Your guest pixels and cooldown carry over."
                     : "Keep your name and cooldown on every device.",

@@ -121,6 +121,10 @@ void place_front_stop(place_front *f);
 /* Handles everything the engine has. Returns how many events there were. */
 int place_front_drain(place_front *f);
 
+/* How long the front-end's loop may sleep (ms, -1: until woken): until the engine needs a turn,
+ * or the next second of a countdown the status shows (the cooldown, the retry). */
+int place_front_sleep_ms(const place_front *f, int64_t now);
+
 /* One engine event: its words in the message, the info box, the hooks. */
 void place_front_event(place_front *f, const place_client_event *ev);
 
