@@ -13,7 +13,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "cluster/cluster.h"
 #include "store_db.h"
 #include "util.h"
 
@@ -320,7 +319,7 @@ int admin_run(const place_config *cfg)
             }
             continue;
         }
-        if (!cluster_enabled(cfg)) {
+        if (!backend_is_cluster(cfg)) {
             char db[600];
             struct stat sb;
             snprintf(db, sizeof db, "%s/%s", cfg->data_dir, STORE_DB_FILE);
@@ -343,9 +342,7 @@ int admin_run(const place_config *cfg)
         }
         char err[256] = "";
         backend_admin_req q = make_req(i, name, until, window, reason);
-        /* cluster mode: the users live in Redis, not in this directory */
-        rc = cluster_enabled(cfg) ? cluster_admin_offline(cfg, &q, err, sizeof err)
-                                  : store_sqlite_admin_offline(cfg->data_dir, &q, err, sizeof err);
+        rc = backend_admin_offline(cfg, &q, err, sizeof err);
         close(lock);
         if (rc == PLACE_ERR_NONE) {
             printf("placed: %s %s: done (no server running; database updated)\n", ops[i].word,

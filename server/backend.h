@@ -251,4 +251,29 @@ struct backend {
 backend *backend_embedded_open(const place_config *cfg, uv_loop_t *loop, const backend_sink *sink,
                                char *err, size_t errcap);
 
+/* Choosing the backend (backend.c): the only code that asks whether placed runs in cluster mode
+ * and whether this build has it (PLACE_BUILD_CLUSTER). */
+
+/* 1 when cfg selects cluster mode (--redis is set). */
+int backend_is_cluster(const place_config *cfg);
+
+/* 0, or -1 with a sentence in err when cfg asks for cluster mode (--redis, --kafka, --postgres,
+ * --history-writer) and this placed was built without it. */
+int backend_check_build(const place_config *cfg, char *err, size_t errcap);
+
+/* The backend cfg selects: the cluster's (cluster/cluster.h) with --redis, else the embedded
+ * store. Returns NULL with a sentence in err (backend_check_build's among them). */
+backend *backend_open(const place_config *cfg, uv_loop_t *loop, const backend_sink *sink,
+                      char *err, size_t errcap);
+
+/* An admin act for when no server runs on cfg->data_dir (the caller holds its lock): applied in
+ * the database there, or in cluster mode in Redis. Returns PLACE_ERR_NONE, PLACE_ERR_NOT_FOUND,
+ * PLACE_ERR_BAD_REQUEST or a negative number, with a sentence in err. */
+int backend_admin_offline(const place_config *cfg, const backend_admin_req *q, char *err,
+                          size_t errcap);
+
+/* placed --history-writer (cluster mode's Kafka -> PostgreSQL copier): runs until stopped and
+ * returns the exit status; 2 with a sentence on stderr in a build without cluster mode. */
+int backend_history_writer_run(const place_config *cfg);
+
 #endif

@@ -27,11 +27,10 @@
 #include "config.h"
 #include "conn.h"
 #include "http.h"
+#include "reuseport.h"
 #include "server.h"
 #include "util.h"
 #include "ws.h"
-#include "cluster/cluster.h"
-#include "cluster/reuseport.h"
 
 #define DRAIN_MS 2000 /* how long a stop waits for answers to reach the clients */
 
@@ -186,13 +185,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "placed: libsodium failed to start\n");
         return 1;
     }
+    if (backend_check_build(&srv->cfg, err, sizeof err) < 0) {
+        fprintf(stderr, "placed: %s\n", err);
+        return 2;
+    }
     if (srv->cfg.history_writer) /* cluster mode's Kafka -> PostgreSQL copier: no data dir */
-        return cluster_writer_run(&srv->cfg);
+        return backend_history_writer_run(&srv->cfg);
     /* An act (--ban...) on a directory holding nothing must not make one: a mistyped --data-dir
      * would get an empty database instead of an error (admin_run says so). Cluster mode's acts
      * only lock the directory. */
     int act = config_is_admin_action(&srv->cfg);
-    if ((!act || cluster_enabled(&srv->cfg)) && mkdir(srv->cfg.data_dir, 0700) < 0 &&
+    if ((!act || backend_is_cluster(&srv->cfg)) && mkdir(srv->cfg.data_dir, 0700) < 0 &&
         errno != EEXIST) {
         fprintf(stderr, "placed: cannot create %s: %s\n", srv->cfg.data_dir, strerror(errno));
         return 1;
@@ -226,9 +229,7 @@ int main(int argc, char **argv)
                          .on_session_ended = ws_on_session_ended,
                          .on_addr_bans = ws_on_addr_bans,
                          .on_late = on_late};
-    srv->store = cluster_enabled(&srv->cfg)
-                     ? backend_cluster_open(&srv->cfg, &g.loop, &sink, err, sizeof err)
-                     : backend_embedded_open(&srv->cfg, &g.loop, &sink, err, sizeof err);
+    srv->store = backend_open(&srv->cfg, &g.loop, &sink, err, sizeof err);
     if (!srv->store) {
         fprintf(stderr, "placed: %s\n", err);
         return 1;
@@ -264,7 +265,7 @@ int main(int argc, char **argv)
     void *loops[1] = {&g.loop};
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
-    /* with --reuse-port placed makes the shared socket itself (cluster/reuseport.h) */
+    /* with --reuse-port placed makes the shared socket itself (reuseport.h) */
     info.port = srv->cfg.reuse_port ? CONTEXT_PORT_NO_LISTEN_SERVER : srv->cfg.port;
     info.iface = srv->cfg.listen;
     info.protocols = protocols;

@@ -56,11 +56,6 @@ typedef struct cluster {
     unsigned n_users, n_sessions;
 } cluster;
 
-int cluster_enabled(const place_config *cfg)
-{
-    return cfg->redis[0] != 0;
-}
-
 int cluster_check_config(const place_config *cfg, char *err, size_t errcap)
 {
     if (!cfg->redis[0] || !cfg->kafka[0]) {

@@ -1,4 +1,5 @@
-# Cluster mode (server/cluster/): included by server/CMakeLists.txt after the placed target.
+# Cluster mode (server/cluster/): included by server/CMakeLists.txt after the placed target when
+# PLACE_BUILD_CLUSTER is on (the top CMakeLists.txt). backend.c chooses it at run time.
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
@@ -10,9 +11,8 @@ target_sources(placed PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/history.c
   ${CMAKE_CURRENT_LIST_DIR}/notify.c
   ${CMAKE_CURRENT_LIST_DIR}/placer.c
-  ${CMAKE_CURRENT_LIST_DIR}/reuseport.c
   ${CMAKE_CURRENT_LIST_DIR}/rstore.c
 )
 target_include_directories(placed PRIVATE ${CMAKE_CURRENT_LIST_DIR}/.. ${CMAKE_CURRENT_LIST_DIR})
-target_compile_definitions(placed PRIVATE PLACE_CLUSTER=1)
+target_compile_definitions(placed PRIVATE PLACE_BUILD_CLUSTER=1)
 target_link_libraries(placed PRIVATE PkgConfig::HIREDIS PkgConfig::RDKAFKA PkgConfig::LIBPQ)

@@ -1,7 +1,8 @@
 /* Cluster mode: placed as one of many stateless processes sharing one canvas through Redis
  * (canvas bitfield, sequence, cooldowns, sessions, users, bans), Kafka (every placement event,
  * consumed by every process for its broadcast) and PostgreSQL (history). docs/deploy.md says
- * how to run it. */
+ * how to run it. backend.c (backend_open) is what chooses it; this directory is built only when
+ * PLACE_BUILD_CLUSTER is on. */
 #ifndef PLACE_CLUSTER_H
 #define PLACE_CLUSTER_H
 
@@ -10,9 +11,6 @@
 
 #include "backend.h"
 #include "config.h"
-
-/* 1 when cfg selects cluster mode (--redis is set). */
-int cluster_enabled(const place_config *cfg);
 
 /* Checks that cfg names every service cluster mode needs. Returns 0, or -1 with a sentence. */
 int cluster_check_config(const place_config *cfg, char *err, size_t errcap);

@@ -4,8 +4,8 @@
  * libwebsockets 4.1.6 sets SO_REUSEPORT only when it runs several service threads, so with
  * --reuse-port placed makes the socket itself and hands every accepted connection to lws with
  * lws_adopt_socket_vhost(), exactly as if lws had accepted it. */
-#ifndef PLACE_CLUSTER_REUSEPORT_H
-#define PLACE_CLUSTER_REUSEPORT_H
+#ifndef PLACE_SERVER_REUSEPORT_H
+#define PLACE_SERVER_REUSEPORT_H
 
 #include <libwebsockets.h>
 #include <uv.h>

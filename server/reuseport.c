@@ -1,7 +1,7 @@
 /* The shared listening socket (see reuseport.h). */
 #include "reuseport.h"
 
-#include "../conn.h"
+#include "conn.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,0 +1,77 @@
+/* Which backend placed runs on (backend.h): the one place that chooses between the embedded
+ * store (store_sqlite.c) and cluster mode (server/cluster/, built when PLACE_BUILD_CLUSTER is
+ * on). */
+#include "backend.h"
+
+#include <stdio.h>
+
+#include "store_db.h"
+#if PLACE_BUILD_CLUSTER
+#include "cluster/cluster.h"
+#endif
+
+int backend_is_cluster(const place_config *cfg)
+{
+    return cfg->redis[0] != 0;
+}
+
+int backend_check_build(const place_config *cfg, char *err, size_t errcap)
+{
+#if !PLACE_BUILD_CLUSTER
+    const char *flag = cfg->redis[0]      ? "--redis"
+                       : cfg->kafka[0]    ? "--kafka"
+                       : cfg->postgres[0] ? "--postgres"
+                       : cfg->history_writer ? "--history-writer"
+                                             : NULL;
+    if (flag) {
+        snprintf(err, errcap,
+                 "%s: this placed was built without cluster mode (build it with cmake "
+                 "-DPLACE_BUILD_CLUSTER=ON, which needs hiredis, librdkafka and libpq)",
+                 flag);
+        return -1;
+    }
+#endif
+    (void)cfg;
+    (void)err;
+    (void)errcap;
+    return 0;
+}
+
+backend *backend_open(const place_config *cfg, uv_loop_t *loop, const backend_sink *sink,
+                      char *err, size_t errcap)
+{
+    if (backend_check_build(cfg, err, errcap) < 0)
+        return NULL;
+#if PLACE_BUILD_CLUSTER
+    if (backend_is_cluster(cfg))
+        return backend_cluster_open(cfg, loop, sink, err, errcap);
+#endif
+    return backend_embedded_open(cfg, loop, sink, err, errcap);
+}
+
+int backend_admin_offline(const place_config *cfg, const backend_admin_req *q, char *err,
+                          size_t errcap)
+{
+    if (backend_check_build(cfg, err, errcap) < 0)
+        return -1;
+#if PLACE_BUILD_CLUSTER
+    /* cluster mode: the users live in Redis, not in the data directory */
+    if (backend_is_cluster(cfg))
+        return cluster_admin_offline(cfg, q, err, errcap);
+#endif
+    return store_sqlite_admin_offline(cfg->data_dir, q, err, errcap);
+}
+
+int backend_history_writer_run(const place_config *cfg)
+{
+    char err[256];
+    if (backend_check_build(cfg, err, sizeof err) < 0) {
+        fprintf(stderr, "placed: %s\n", err);
+        return 2;
+    }
+#if PLACE_BUILD_CLUSTER
+    return cluster_writer_run(cfg);
+#else
+    return 2; /* not reached: --history-writer fails the check above */
+#endif
+}
