@@ -58,6 +58,9 @@ static const cfg_row rows[] = {
             "one pixel per user per this many seconds (0: no cooldown, for benchmarks)"),
     INT_ROW("batch-ms", batch_ms, 10, 5000, "100", "MS",
             "how often placements are broadcast as one batch frame"),
+    INT_ROW("resync-drop-ms", resync_drop_ms, 100, 3600000, "30000", "MS",
+            "a WebSocket client that falls behind the broadcast is skipped forward (a resync); "
+            "falling behind again within this drops its connection"),
     STR_ROW("cdn-url", cdn_url, "", "URL",
             "where GET /api/v1/canvas redirects; default: the server's own snapshot"),
     BOOL_ROW("guests-can-place", guests_can_place, "yes",
@@ -82,6 +85,8 @@ static const cfg_row rows[] = {
             "connection or from the end of the previous answer), else the connection is closed"),
     INT_ROW("response-timeout", response_timeout, 1, 3600, "60", "SEC",
             "an answer the client has not read within this is dropped with its connection"),
+    INT_ROW("keepalive-timeout", keepalive_timeout, 1, 3600, "30", "SEC",
+            "an HTTP keep-alive connection that sends no new request within this is closed"),
     STR_ROW("allowed-origin", allowed_origin, "", "ORIGIN[,ORIGIN...]",
             "WebSocket Origins accepted besides the server's own (e.g. https://place.example); "
             "a request without Origin (native clients) is accepted"),

@@ -24,7 +24,6 @@
 
 #define CHUNK (256 * 1024) /* body bytes written per writable callback */
 #define BODY_LOOP_MS 250   /* see LWS_CALLBACK_HTTP_BODY_COMPLETION below */
-#define IDLE_SECS 30       /* how long an idle keep-alive connection is kept */
 
 enum { M_GET = 1, M_POST = 2, M_OTHER = 3 };
 enum { S_NONE, S_RESOLVE, S_CREATE }; /* what a route needs of the session */
@@ -334,14 +333,15 @@ fail:
 }
 
 /* Ends an answered request: returns -1 to close the connection, else 0 with the connection kept
- * for the next request, at most IDLE_SECS (lws 4.1 would keep an idle keep-alive connection, and
+ * for the next request, at most --keepalive-timeout (lws 4.1 would keep an idle keep-alive connection, and
  * its memory, for ever). */
 static int transaction_done(struct lws *wsi)
 {
     if (lws_http_transaction_completed(wsi))
         return -1;
     conn_phase_set(wsi, CONN_IDLE);
-    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, IDLE_SECS);
+    place_server *srv = lws_context_user(lws_get_context(wsi));
+    lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, srv->cfg.keepalive_timeout);
     return 0;
 }
 

@@ -27,7 +27,6 @@
 #define RATE_INTERVAL_MS (1000 / WS_MAX_MSGS_PER_SEC)
 #define RATE_BURST_MS 2000        /* a burst of 2 s worth of messages (40) is let through */
 #define FLOOD_CLOSE_REFUSED 60    /* refused messages in a row that close the connection */
-#define RESYNC_DROP_MS 30000      /* falling behind twice within this drops the connection */
 #define ROUND_CHUNK 1024          /* connections handed a new frame per loop iteration */
 #define WS_MAX_SEND (1024 * 1024) /* largest single send(): a whole batch frame at once */
 /* The kernel's send buffer per WebSocket (Linux doubles it for its bookkeeping). Left alone,
@@ -553,11 +552,11 @@ static int send_close(ws_conn *c, uint16_t code, const char *reason)
 }
 
 /* c was skipped forward in the ring. Returns 1 if that is the second time within
- * RESYNC_DROP_MS (drop it), else 0 with a resync due. */
+ * --resync-drop-ms (drop it), else 0 with a resync due. */
 static int fell_behind(ws_conn *c)
 {
     int64_t now = util_now_ms();
-    if (c->last_resync && now - c->last_resync < RESYNC_DROP_MS)
+    if (c->last_resync && now - c->last_resync < server_of(c->wsi)->cfg.resync_drop_ms)
         return 1;
     c->last_resync = now;
     c->resync_due = 1;

@@ -7,7 +7,12 @@ import { test } from 'node:test';
 import { startServer } from './lib/server.js';
 
 const GET_INFO = 'GET /api/v1/canvas/info HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
-const WAIT_MS = 150000; // generous: the server's idle limits are seconds to tens of seconds
+// The server's limits, set short so the test takes seconds (the defaults are 30 s and 10 s):
+// an idle keep-alive connection is closed after KEEPALIVE_S, a request that does not arrive
+// whole within REQUEST_S (and a connection that sends nothing) too.
+const KEEPALIVE_S = 3;
+const REQUEST_S = 2;
+const WAIT_MS = 15000; // generous: each limit is a few seconds
 
 // A raw connection that records what comes back and whether the server closed it.
 function raw(port, first) {
@@ -29,7 +34,8 @@ function raw(port, first) {
 }
 
 test('idle and stalled HTTP connections are closed; a busy keep-alive one is not', async () => {
-  const srv = await startServer();
+  const srv = await startServer({ args: ['--keepalive-timeout', String(KEEPALIVE_S),
+    '--request-timeout', String(REQUEST_S)] });
   try {
     const idle = raw(srv.port, GET_INFO);
     const busy = raw(srv.port, GET_INFO);
@@ -39,9 +45,10 @@ test('idle and stalled HTTP connections are closed; a busy keep-alive one is not
     const silent = raw(srv.port);
 
     await idle.until(() => idle.answers() === 1, 'the first answer');
-    // the busy one asks again every 10 s, over a span longer than the idle limit
+    // the busy one asks again every second (a third of the idle limit), over a span longer
+    // than the idle limit
     for (let i = 2; i <= 5; i++) {
-      await new Promise((r) => setTimeout(r, 10000));
+      await new Promise((r) => setTimeout(r, 1000));
       assert.equal(busy.closed, false, `the busy connection is open before request ${i}`);
       busy.s.write(GET_INFO);
       await busy.until(() => busy.answers() === i || busy.closed, `answer ${i}`);
