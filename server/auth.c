@@ -287,10 +287,11 @@ static void session_stored(void *arg, int rc)
         r->headers_len = 0; /* drop a guest cookie set earlier in this request */
         http_set_cookie(r, sw->token);
         char buf[256];
-        int n = snprintf(buf, sizeof buf,
-                         "{\"success\":true,\"userId\":\"%s\",\"username\":\"%s\"}",
-                         sw->user.id, sw->user.name);
-        http_reply_json(r, 200, buf, (size_t)n);
+        int n = place_fmt_auth_ok(buf, sizeof buf, sw->user.id, sw->user.name);
+        if (n < 0)
+            http_reply_error(r, 500, PLACE_ERR_INTERNAL, NULL);
+        else
+            http_reply_json(r, 200, buf, (size_t)n);
     }
     sodium_memzero(sw->token, sizeof sw->token);
     free(sw);
@@ -511,8 +512,9 @@ static void logout_stored(void *arg, int rc)
         return;
     }
     http_set_cookie(r, NULL);
-    static const char ok[] = "{\"success\":true}";
-    http_reply_json(r, 200, ok, sizeof ok - 1);
+    char ok[32];
+    int n = place_fmt_auth_ok(ok, sizeof ok, NULL, NULL);
+    http_reply_json(r, 200, ok, n > 0 ? (size_t)n : 0);
 }
 
 /* The logout is answered once the revocation is on disk, so a logged-out session cannot come

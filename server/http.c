@@ -85,8 +85,7 @@ void http_reply_json(http_req *r, int status, const char *json, size_t len)
 void http_reply_error(http_req *r, int status, place_err code, const char *message)
 {
     char buf[512];
-    int n = snprintf(buf, sizeof buf, "{\"error\":\"%s\",\"message\":\"%s\"}", place_err_code(code),
-                     message ? message : place_err_message(code));
+    int n = place_fmt_rest_error(buf, sizeof buf, code, message);
     http_reply_json(r, status, buf, n > 0 && (size_t)n < sizeof buf ? (size_t)n : 0);
 }
 
@@ -221,22 +220,27 @@ static void pixel_done(void *arg, int rc, const backend_history_entry *e, size_t
                          "The pixel's history cannot be read right now: try again in a moment.");
         return;
     }
-    size_t cap = 128 + n * 200, o = 0;
+    if (n > BACKEND_HISTORY_MAX)
+        n = BACKEND_HISTORY_MAX;
+    place_placement list[BACKEND_HISTORY_MAX];
+    for (size_t i = 0; i < n; i++) {
+        memset(&list[i], 0, sizeof list[i]);
+        list[i].seq = e[i].seq;
+        snprintf(list[i].user_id, sizeof list[i].user_id, "%s", e[i].user_id);
+        snprintf(list[i].username, sizeof list[i].username, "%s", e[i].username);
+        list[i].color = e[i].color;
+        list[i].time_ms = e[i].time_ms;
+    }
+    size_t cap = PLACE_HISTORY_TEXT_MAX(n);
     char *buf = malloc(cap);
-    if (!buf) {
+    int len = buf ? place_fmt_history(buf, cap, r->qx, r->qy, list, n) : -1;
+    if (len < 0) {
+        free(buf);
         http_reply_error(r, 500, PLACE_ERR_INTERNAL, NULL);
         return;
     }
-    o += (size_t)snprintf(buf + o, cap - o, "{\"x\":%u,\"y\":%u,\"placements\":[", r->qx, r->qy);
-    for (size_t i = 0; i < n; i++)
-        o += (size_t)snprintf(buf + o, cap - o,
-                              "%s{\"seq\":%" PRIu64 ",\"userId\":\"%s\",\"username\":\"%s\","
-                              "\"color\":%d,\"time\":%" PRId64 "}",
-                              i ? "," : "", e[i].seq, e[i].user_id, e[i].username, e[i].color,
-                              e[i].time_ms);
-    o += (size_t)snprintf(buf + o, cap - o, "]}");
     http_add_header(r, "Cache-Control", "no-cache");
-    http_reply_json(r, 200, buf, o);
+    http_reply_json(r, 200, buf, (size_t)len);
     free(buf);
 }
 

@@ -365,9 +365,7 @@ static int refuse_upgrade(struct lws *wsi, int status, place_err code, const cha
     unsigned char body[LWS_PRE + 256];
     char secs[24];
     int sn = snprintf(secs, sizeof secs, "%lld", (long long)((retry_ms + 999) / 1000));
-    int n = snprintf((char *)body + LWS_PRE, sizeof body - LWS_PRE,
-                     "{\"error\":\"%s\",\"message\":\"%s\"}", place_err_code(code),
-                     message ? message : place_err_message(code));
+    int n = place_fmt_rest_error((char *)body + LWS_PRE, sizeof body - LWS_PRE, code, message);
     if (n < 0 || lws_add_http_common_headers(wsi, (unsigned)status, "application/json",
                                              (lws_filepos_t)n, &p, end) ||
         (retry_ms > 0 &&
@@ -485,20 +483,21 @@ static void on_established(place_server *srv, ws_conn *c, struct lws *wsi)
             snprintf(u.ban_reason, sizeof u.ban_reason, "%s", ban.reason);
         }
     }
-    char info[768], user[VIEW_USER_MAX], buf[2560];
-    view_info_json(srv, info, sizeof info);
-    view_user_json(&u, user, sizeof user);
+    static place_server_msg init; /* loop thread only; too big to want on the stack */
+    memset(&init, 0, sizeof init);
     int64_t now = util_now_ms();
-    int64_t left = u.next_placement > now ? u.next_placement - now : 0;
-    int n = snprintf(buf, sizeof buf,
-                     "{\"type\":\"init\",\"canvasUrl\":\"%s\",\"cooldown\":%" PRId64
-                     ",\"nextPlacement\":%" PRId64 ",\"canvasInfo\":%s,\"seq\":%" PRIu64
-                     ",\"user\":%s,\"serverTime\":%" PRId64 "}",
-                     view_canvas_url(srv), left, u.next_placement, info, bcast_last_seq(), user,
-                     now);
-    if (n > 0 && (size_t)n < sizeof buf)
+    snprintf(init.canvas_url, sizeof init.canvas_url, "%s", view_canvas_url(srv));
+    init.cooldown_ms = u.next_placement > now ? u.next_placement - now : 0;
+    init.next_placement = u.next_placement;
+    view_canvas_info(srv, &init.info);
+    init.seq = bcast_last_seq();
+    view_user(&u, &init.user);
+    init.server_time = now;
+    char buf[2560];
+    int n = place_fmt_init(buf, sizeof buf, &init);
+    if (n > 0)
         send_text(c, buf, (size_t)n);
-    if (u.is_banned && (n = view_banned_json(u.ban_reason, u.banned_until, buf, sizeof buf)) > 0) {
+    if (u.is_banned && (n = place_fmt_banned(buf, sizeof buf, u.ban_reason, u.banned_until)) > 0) {
         send_text(c, buf, (size_t)n);
         c->told_banned = 1;
     }
@@ -755,7 +754,7 @@ void ws_close(void)
 static void ban_conn(ws_conn *c, const char *reason, int64_t until)
 {
     char buf[VIEW_USER_MAX];
-    int n = view_banned_json(reason, until, buf, sizeof buf);
+    int n = place_fmt_banned(buf, sizeof buf, reason, until);
     if (n > 0)
         send_text(c, buf, (size_t)n);
     c->told_banned = 1;

@@ -2,7 +2,6 @@
  * fetches snapshots (on demand and every 30-60 s), pixel histories, and wakes the front-end when
  * a placement's answer is overdue. The worker sleeps on a condition variable when idle. */
 #include <arpa/inet.h>
-#include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,53 +176,22 @@ int client_http_request(const char *method, const char *url, const char *token,
 
 void client_http_error_text(const http_resp *resp, char *out, size_t cap, place_err *code)
 {
-    place_err e = PLACE_ERR_INTERNAL;
-    const char *msg = NULL;
-    cJSON *root = resp->body ? cJSON_ParseWithLength(resp->body, resp->len) : NULL;
-    const cJSON *jc = cJSON_GetObjectItemCaseSensitive(root, "error");
-    const cJSON *jm = cJSON_GetObjectItemCaseSensitive(root, "message");
-    if (cJSON_IsString(jc))
-        e = place_err_from_code(jc->valuestring);
-    if (cJSON_IsString(jm) && jm->valuestring[0])
-        msg = jm->valuestring;
-    if (msg)
-        snprintf(out, cap, "%s", msg);
-    else if (cJSON_IsString(jc))
+    place_err e;
+    int rc = place_parse_rest_error(resp->body, resp->body ? resp->len : 0, &e, out, cap);
+    if (cap && out[0])
+        ; /* the server's own words */
+    else if (rc == 0)
         snprintf(out, cap, "%s", place_err_message(e));
     else
         snprintf(out, cap, "The server answered HTTP %ld.", resp->status);
     if (code)
         *code = e;
-    cJSON_Delete(root);
-}
-
-static int64_t json_int(const cJSON *o, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
-}
-
-static void json_str(const cJSON *o, const char *name, char *out, size_t cap)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    snprintf(out, cap, "%s", cJSON_IsString(v) ? v->valuestring : "");
 }
 
 int client_http_parse_user(const char *body, place_user_info *user)
 {
     memset(user, 0, sizeof *user);
-    cJSON *root = cJSON_Parse(body);
-    if (!cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        return PLACE_EFORMAT;
-    }
-    json_str(root, "userId", user->user_id, sizeof user->user_id);
-    json_str(root, "username", user->username, sizeof user->username);
-    user->is_guest = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "isGuest"));
-    user->is_admin = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "isAdmin"));
-    user->next_placement = json_int(root, "nextPlacement");
-    cJSON_Delete(root);
-    return 0;
+    return body ? place_parse_user(body, strlen(body), user) : PLACE_EFORMAT;
 }
 
 /* ---- the worker's jobs ---- */
@@ -290,25 +258,22 @@ static void fetch_pixel(client_http *h, int x, int y)
     if (resp.status != 200) {
         client_http_error_text(&resp, ev->text, sizeof ev->text, &ev->code);
     } else {
-        cJSON *root = cJSON_ParseWithLength(resp.body, resp.len);
-        const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "placements");
-        if (!cJSON_IsArray(list)) {
+        place_placement list[PLACE_CLIENT_HISTORY_MAX];
+        size_t n = 0;
+        if (!resp.body ||
+            place_parse_history(resp.body, resp.len, NULL, NULL, list, PLACE_CLIENT_HISTORY_MAX,
+                                &n) < 0) {
             ev->code = PLACE_ERR_INTERNAL;
             snprintf(ev->text, sizeof ev->text, "The server's answer could not be read.");
         }
-        const cJSON *it;
-        cJSON_ArrayForEach(it, list)
-        {
-            if (ev->history_count == PLACE_CLIENT_HISTORY_MAX)
-                break;
+        for (size_t i = 0; i < n; i++) {
             place_client_placement *p = &ev->history[ev->history_count++];
-            p->seq = (uint64_t)json_int(it, "seq");
-            json_str(it, "userId", p->user_id, sizeof p->user_id);
-            json_str(it, "username", p->username, sizeof p->username);
-            p->color = (int)json_int(it, "color");
-            p->time_ms = json_int(it, "time");
+            p->seq = list[i].seq;
+            snprintf(p->user_id, sizeof p->user_id, "%s", list[i].user_id);
+            snprintf(p->username, sizeof p->username, "%s", list[i].username);
+            p->color = list[i].color;
+            p->time_ms = list[i].time_ms;
         }
-        cJSON_Delete(root);
     }
     free(resp.body);
     client_deliver(h->c, in);

@@ -274,6 +274,125 @@ int place_fmt_resync(char *buf, size_t cap, uint64_t seq, const char *reason)
     return finish(pos, cap);
 }
 
+/* ---- the server's JSON bodies (views shared by REST and WebSocket, REST errors, auth) ---- */
+
+static const char *jbool(int v)
+{
+    return v ? "true" : "false";
+}
+
+static void put_canvas_info(char *buf, size_t cap, size_t *pos, const place_canvas_info *info)
+{
+    put(buf, cap, pos,
+        "{\"width\":%" PRIu32 ",\"height\":%" PRIu32 ",\"colors\":%d,\"cooldownSec\":%d,"
+        "\"palette\":[",
+        info->width, info->height, info->colors, info->cooldown_sec);
+    for (int i = 0; i < PLACE_COLORS; i++) {
+        char hex[8];
+        if (info->has_palette)
+            snprintf(hex, sizeof hex, "#%02X%02X%02X", info->palette[i][0], info->palette[i][1],
+                     info->palette[i][2]);
+        else
+            place_color_hex(i, hex);
+        put(buf, cap, pos, "%s\"%s\"", i ? "," : "", hex);
+    }
+    put(buf, cap, pos, "],\"seq\":%" PRIu64 ",\"batchMs\":%d,\"guestsCanPlace\":%s}", info->seq,
+        info->batch_ms, jbool(info->guests_can_place));
+}
+
+static void put_user(char *buf, size_t cap, size_t *pos, const place_user_info *u)
+{
+    put(buf, cap, pos, "{\"userId\":");
+    put_str(buf, cap, pos, u->user_id);
+    put(buf, cap, pos, ",\"username\":");
+    put_str(buf, cap, pos, u->username);
+    put(buf, cap, pos, ",\"isGuest\":%s,\"isAdmin\":%s,\"nextPlacement\":%" PRId64 ",\"isBanned\":%s",
+        jbool(u->is_guest), jbool(u->is_admin), u->next_placement, jbool(u->is_banned));
+    if (u->is_banned) {
+        put(buf, cap, pos, ",\"bannedUntil\":%" PRId64 ",\"banReason\":", u->banned_until);
+        put_str(buf, cap, pos, u->ban_reason);
+    }
+    put(buf, cap, pos, "}");
+}
+
+int place_fmt_canvas_info(char *buf, size_t cap, const place_canvas_info *info)
+{
+    size_t pos = 0;
+    put_canvas_info(buf, cap, &pos, info);
+    return finish(pos, cap);
+}
+
+int place_fmt_user(char *buf, size_t cap, const place_user_info *u)
+{
+    size_t pos = 0;
+    put_user(buf, cap, &pos, u);
+    return finish(pos, cap);
+}
+
+int place_fmt_init(char *buf, size_t cap, const place_server_msg *m)
+{
+    size_t pos = 0;
+    put(buf, cap, &pos, "{\"type\":\"init\",\"canvasUrl\":");
+    put_str(buf, cap, &pos, m->canvas_url);
+    put(buf, cap, &pos, ",\"cooldown\":%" PRId64 ",\"nextPlacement\":%" PRId64 ",\"canvasInfo\":",
+        m->cooldown_ms, m->next_placement);
+    put_canvas_info(buf, cap, &pos, &m->info);
+    put(buf, cap, &pos, ",\"seq\":%" PRIu64 ",\"user\":", m->seq);
+    put_user(buf, cap, &pos, &m->user);
+    put(buf, cap, &pos, ",\"serverTime\":%" PRId64 "}", m->server_time);
+    return finish(pos, cap);
+}
+
+int place_fmt_banned(char *buf, size_t cap, const char *reason, int64_t until)
+{
+    size_t pos = 0;
+    put(buf, cap, &pos, "{\"type\":\"banned\",\"message\":");
+    put_str(buf, cap, &pos, place_err_message(PLACE_ERR_BANNED));
+    put(buf, cap, &pos, ",\"reason\":");
+    put_str(buf, cap, &pos, reason ? reason : "");
+    put(buf, cap, &pos, ",\"until\":%" PRId64 "}", until);
+    return finish(pos, cap);
+}
+
+int place_fmt_rest_error(char *buf, size_t cap, place_err code, const char *message)
+{
+    size_t pos = 0;
+    put(buf, cap, &pos, "{\"error\":\"%s\",\"message\":", place_err_code(code));
+    put_str(buf, cap, &pos, message ? message : place_err_message(code));
+    put(buf, cap, &pos, "}");
+    return finish(pos, cap);
+}
+
+int place_fmt_auth_ok(char *buf, size_t cap, const char *user_id, const char *username)
+{
+    size_t pos = 0;
+    put(buf, cap, &pos, "{\"success\":true");
+    if (user_id) {
+        put(buf, cap, &pos, ",\"userId\":");
+        put_str(buf, cap, &pos, user_id);
+        put(buf, cap, &pos, ",\"username\":");
+        put_str(buf, cap, &pos, username ? username : "");
+    }
+    put(buf, cap, &pos, "}");
+    return finish(pos, cap);
+}
+
+int place_fmt_history(char *buf, size_t cap, uint32_t x, uint32_t y, const place_placement *e,
+                      size_t n)
+{
+    size_t pos = 0;
+    put(buf, cap, &pos, "{\"x\":%" PRIu32 ",\"y\":%" PRIu32 ",\"placements\":[", x, y);
+    for (size_t i = 0; i < n; i++) {
+        put(buf, cap, &pos, "%s{\"seq\":%" PRIu64 ",\"userId\":", i ? "," : "", e[i].seq);
+        put_str(buf, cap, &pos, e[i].user_id);
+        put(buf, cap, &pos, ",\"username\":");
+        put_str(buf, cap, &pos, e[i].username);
+        put(buf, cap, &pos, ",\"color\":%d,\"time\":%" PRId64 "}", e[i].color, e[i].time_ms);
+    }
+    put(buf, cap, &pos, "]}");
+    return finish(pos, cap);
+}
+
 /* ---- parsing what the server sends (clients) ---- */
 
 static int64_t get_int(const cJSON *obj, const char *name, int64_t dflt)
@@ -404,4 +523,76 @@ int place_parse_server(const char *buf, size_t len, place_server_msg *out)
 out:
     cJSON_Delete(root);
     return rc;
+}
+
+int place_parse_user(const char *buf, size_t len, place_user_info *out)
+{
+    cJSON *root = cJSON_ParseWithLength(buf, len);
+    int rc = cJSON_IsObject(root) ? 0 : PLACE_EFORMAT;
+    read_user(root, out); /* zeroes *out, whatever root is */
+    cJSON_Delete(root);
+    return rc;
+}
+
+int place_parse_rest_error(const char *buf, size_t len, place_err *code, char *message,
+                           size_t cap)
+{
+    cJSON *root = buf ? cJSON_ParseWithLength(buf, len) : NULL;
+    const cJSON *jc = cJSON_GetObjectItemCaseSensitive(root, "error");
+    *code = place_err_from_code(cJSON_IsString(jc) ? jc->valuestring : NULL);
+    if (cap) {
+        message[0] = 0;
+        get_str(root, "message", message, cap);
+    }
+    int rc = cJSON_IsString(jc) ? 0 : PLACE_EFORMAT;
+    cJSON_Delete(root);
+    return rc;
+}
+
+int place_parse_auth_ok(const char *buf, size_t len, char *user_id, size_t id_cap,
+                        char *username, size_t name_cap)
+{
+    cJSON *root = cJSON_ParseWithLength(buf, len);
+    if (user_id && id_cap) {
+        user_id[0] = 0;
+        get_str(root, "userId", user_id, id_cap);
+    }
+    if (username && name_cap) {
+        username[0] = 0;
+        get_str(root, "username", username, name_cap);
+    }
+    int rc = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "success")) ? 0 : PLACE_EFORMAT;
+    cJSON_Delete(root);
+    return rc;
+}
+
+int place_parse_history(const char *buf, size_t len, uint32_t *x, uint32_t *y, place_placement *e,
+                        size_t cap, size_t *n)
+{
+    *n = 0;
+    cJSON *root = cJSON_ParseWithLength(buf, len);
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "placements");
+    if (!cJSON_IsObject(root) || !cJSON_IsArray(list)) {
+        cJSON_Delete(root);
+        return PLACE_EFORMAT;
+    }
+    if (x)
+        *x = (uint32_t)get_int(root, "x", 0);
+    if (y)
+        *y = (uint32_t)get_int(root, "y", 0);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, list)
+    {
+        if (*n == cap)
+            break;
+        place_placement *p = &e[(*n)++];
+        memset(p, 0, sizeof *p);
+        p->seq = (uint64_t)get_int(it, "seq", 0);
+        get_str(it, "userId", p->user_id, sizeof p->user_id);
+        get_str(it, "username", p->username, sizeof p->username);
+        p->color = (int)get_int(it, "color", 0);
+        p->time_ms = get_int(it, "time", 0);
+    }
+    cJSON_Delete(root);
+    return 0;
 }

@@ -205,6 +205,244 @@ static void request_id_worst_case(void)
     CHECK(strstr(buf, "\\ufffd") != NULL);
 }
 
-TEST_MAIN(TEST(parse_place), TEST(utf8_and_nul), TEST(request_id_worst_case), TEST(parse_numeric_request_id), TEST(parse_ping), TEST(parse_errors),
+/* The server's JSON writers (common/src/proto_json.c): the exact text the server has always sent,
+ * and each parsed back by the parser clients use. */
+#define PALETTE_JSON                                                                               \
+    "[\"#FFFFFF\",\"#E4E4E4\",\"#888888\",\"#222222\",\"#FFA7D1\",\"#E50000\",\"#E59500\","     \
+    "\"#A06A42\",\"#E5D900\",\"#94E044\",\"#02BE01\",\"#00D3DD\",\"#0083C7\",\"#0000EA\","      \
+    "\"#CF6EE4\",\"#820080\"]"
+
+static place_canvas_info sample_info(void)
+{
+    place_canvas_info info = {.width = 100, .height = 50, .colors = PLACE_COLORS,
+                              .cooldown_sec = 300, .batch_ms = 100, .guests_can_place = 1,
+                              .seq = 7};
+    return info;
+}
+
+static place_user_info sample_user(int banned)
+{
+    place_user_info u = {.user_id = "0123456789abcdef0123456789abcdef", .username = "alice_1",
+                         .is_guest = 0, .is_admin = 1, .next_placement = 1700000000123};
+    if (banned) {
+        u.is_banned = 1;
+        u.banned_until = 1800000000000;
+        snprintf(u.ban_reason, sizeof u.ban_reason, "%s", "said \"hi\"\\ \n\x01 caf\xc3\xa9");
+    }
+    return u;
+}
+
+static void format_canvas_info_roundtrip(void)
+{
+    char buf[1024];
+    place_canvas_info info = sample_info(), back;
+    int n = place_fmt_canvas_info(buf, sizeof buf, &info);
+    CHECK_STR(buf, "{\"width\":100,\"height\":50,\"colors\":16,\"cooldownSec\":300,\"palette\":" PALETTE_JSON
+                   ",\"seq\":7,\"batchMs\":100,\"guestsCanPlace\":true}");
+    CHECK_INT(n, strlen(buf));
+    CHECK_INT(place_parse_canvas_info(buf, (size_t)n, &back), 0);
+    CHECK_INT(back.width, 100);
+    CHECK_INT(back.height, 50);
+    CHECK_INT(back.colors, PLACE_COLORS);
+    CHECK_INT(back.cooldown_sec, 300);
+    CHECK_INT(back.batch_ms, 100);
+    CHECK_INT(back.guests_can_place, 1);
+    CHECK_INT(back.seq, 7);
+    CHECK_INT(back.has_palette, 1);
+    for (int i = 0; i < PLACE_COLORS; i++) {
+        CHECK_INT(back.palette[i][0], place_palette[i].r);
+        CHECK_INT(back.palette[i][1], place_palette[i].g);
+        CHECK_INT(back.palette[i][2], place_palette[i].b);
+    }
+    /* a palette of its own is written as given, and read back */
+    back.palette[5][0] = 0x12;
+    back.guests_can_place = 0;
+    char again[1024];
+    n = place_fmt_canvas_info(again, sizeof again, &back);
+    CHECK(strstr(again, "\"#1200") != NULL);
+    CHECK(strstr(again, "\"guestsCanPlace\":false") != NULL);
+    place_canvas_info third;
+    CHECK_INT(place_parse_canvas_info(again, (size_t)n, &third), 0);
+    CHECK_INT(third.palette[5][0], 0x12);
+    CHECK_INT(third.guests_can_place, 0);
+    CHECK_INT(place_fmt_canvas_info(buf, 40, &info), PLACE_ESHORT);
+}
+
+static void format_user_roundtrip(void)
+{
+    char buf[1024];
+    place_user_info u = sample_user(0), back;
+    int n = place_fmt_user(buf, sizeof buf, &u);
+    CHECK_STR(buf, "{\"userId\":\"0123456789abcdef0123456789abcdef\",\"username\":\"alice_1\","
+                   "\"isGuest\":false,\"isAdmin\":true,\"nextPlacement\":1700000000123,"
+                   "\"isBanned\":false}");
+    CHECK_INT(place_parse_user(buf, (size_t)n, &back), 0);
+    CHECK_STR(back.user_id, u.user_id);
+    CHECK_STR(back.username, "alice_1");
+    CHECK_INT(back.is_guest, 0);
+    CHECK_INT(back.is_admin, 1);
+    CHECK_INT(back.next_placement, 1700000000123);
+    CHECK_INT(back.is_banned, 0);
+
+    /* a ban: its reason is an admin's text, escaped so that it reads back as written */
+    u = sample_user(1);
+    n = place_fmt_user(buf, sizeof buf, &u);
+    CHECK(n > 0);
+    CHECK(place_utf8_valid(buf, (size_t)n));
+    CHECK(strstr(buf, ",\"isBanned\":true,\"bannedUntil\":1800000000000,\"banReason\":\"said \\\"hi\\\"\\\\ \\n\\u0001 caf\xc3\xa9\"}") != NULL);
+    CHECK_INT(place_parse_user(buf, (size_t)n, &back), 0);
+    CHECK_INT(back.is_banned, 1);
+    CHECK_INT(back.banned_until, 1800000000000);
+    CHECK_STR(back.ban_reason, u.ban_reason);
+    CHECK_INT(place_parse_user("[1]", 3, &back), PLACE_EFORMAT);
+
+    /* the worst reason (every byte escaped to 6) still fits the server's user buffer (1024) */
+    memset(u.ban_reason, 1, 120);
+    u.ban_reason[120] = 0;
+    CHECK(place_fmt_user(buf, sizeof buf, &u) > 0);
+}
+
+static void format_init_roundtrip(void)
+{
+    static place_server_msg m, back;
+    memset(&m, 0, sizeof m);
+    snprintf(m.canvas_url, sizeof m.canvas_url, "%s", "/api/v1/canvas/snapshot");
+    m.cooldown_ms = 4200;
+    m.next_placement = 1700000000123;
+    m.info = sample_info();
+    m.seq = 9;
+    m.user = sample_user(0);
+    m.server_time = 1699999995923;
+    char buf[2560];
+    int n = place_fmt_init(buf, sizeof buf, &m);
+    CHECK_STR(buf, "{\"type\":\"init\",\"canvasUrl\":\"/api/v1/canvas/snapshot\",\"cooldown\":4200,"
+                   "\"nextPlacement\":1700000000123,\"canvasInfo\":{\"width\":100,\"height\":50,"
+                   "\"colors\":16,\"cooldownSec\":300,\"palette\":" PALETTE_JSON ",\"seq\":7,"
+                   "\"batchMs\":100,\"guestsCanPlace\":true},\"seq\":9,\"user\":{\"userId\":"
+                   "\"0123456789abcdef0123456789abcdef\",\"username\":\"alice_1\",\"isGuest\":false,"
+                   "\"isAdmin\":true,\"nextPlacement\":1700000000123,\"isBanned\":false},"
+                   "\"serverTime\":1699999995923}");
+    CHECK_INT(place_parse_server(buf, (size_t)n, &back), 0);
+    CHECK_INT(back.type, PLACE_MSG_INIT);
+    CHECK_STR(back.canvas_url, m.canvas_url);
+    CHECK_INT(back.cooldown_ms, 4200);
+    CHECK_INT(back.next_placement, m.next_placement);
+    CHECK_INT(back.info.width, 100);
+    CHECK_INT(back.info.seq, 7);
+    CHECK_INT(back.seq, 9);
+    CHECK_STR(back.user.user_id, m.user.user_id);
+    CHECK_INT(back.user.is_admin, 1);
+    CHECK_INT(back.server_time, m.server_time);
+    CHECK_INT(place_fmt_init(buf, 100, &m), PLACE_ESHORT);
+}
+
+static void format_banned_roundtrip(void)
+{
+    char buf[1024];
+    int n = place_fmt_banned(buf, sizeof buf, "spam", 0);
+    CHECK_STR(buf, "{\"type\":\"banned\",\"message\":\"You are banned from placing pixels.\","
+                   "\"reason\":\"spam\",\"until\":0}");
+    place_server_msg back;
+    CHECK_INT(place_parse_server(buf, (size_t)n, &back), 0);
+    CHECK_INT(back.type, PLACE_MSG_BANNED);
+    CHECK_STR(back.message, place_err_message(PLACE_ERR_BANNED));
+    CHECK_STR(back.reason, "spam");
+    CHECK_INT(back.until, 0);
+    n = place_fmt_banned(buf, sizeof buf, "a \"b\"\n", 1800000000000);
+    CHECK_INT(place_parse_server(buf, (size_t)n, &back), 0);
+    CHECK_STR(back.reason, "a \"b\"\n");
+    CHECK_INT(back.until, 1800000000000);
+}
+
+static void format_rest_error_roundtrip(void)
+{
+    char buf[512], msg[256];
+    place_err code;
+    int n = place_fmt_rest_error(buf, sizeof buf, PLACE_ERR_OUT_OF_BOUNDS, NULL);
+    CHECK_STR(buf, "{\"error\":\"OUT_OF_BOUNDS\",\"message\":\"That spot is outside the canvas.\"}");
+    CHECK_INT(place_parse_rest_error(buf, (size_t)n, &code, msg, sizeof msg), 0);
+    CHECK_INT(code, PLACE_ERR_OUT_OF_BOUNDS);
+    CHECK_STR(msg, place_err_message(PLACE_ERR_OUT_OF_BOUNDS));
+    for (int e = PLACE_ERR_NONE + 1; e < PLACE_ERR_COUNT_; e++) {
+        n = place_fmt_rest_error(buf, sizeof buf, (place_err)e, "x and y must be \"whole\".");
+        CHECK_INT(place_parse_rest_error(buf, (size_t)n, &code, msg, sizeof msg), 0);
+        CHECK_INT(code, e);
+        CHECK_STR(msg, "x and y must be \"whole\".");
+    }
+    CHECK_INT(place_parse_rest_error("<html>", 6, &code, msg, sizeof msg), PLACE_EFORMAT);
+    CHECK_INT(code, PLACE_ERR_INTERNAL);
+    CHECK_STR(msg, "");
+    CHECK_INT(place_parse_rest_error("{\"message\":\"m\"}", 15, &code, msg, sizeof msg), PLACE_EFORMAT);
+    CHECK_STR(msg, "m");
+}
+
+static void format_auth_ok_roundtrip(void)
+{
+    char buf[256], id[65], name[65];
+    int n = place_fmt_auth_ok(buf, sizeof buf, "0123456789abcdef0123456789abcdef", "bob");
+    CHECK_STR(buf, "{\"success\":true,\"userId\":\"0123456789abcdef0123456789abcdef\",\"username\":\"bob\"}");
+    CHECK_INT(place_parse_auth_ok(buf, (size_t)n, id, sizeof id, name, sizeof name), 0);
+    CHECK_STR(id, "0123456789abcdef0123456789abcdef");
+    CHECK_STR(name, "bob");
+    n = place_fmt_auth_ok(buf, sizeof buf, NULL, NULL);
+    CHECK_STR(buf, "{\"success\":true}");
+    CHECK_INT(place_parse_auth_ok(buf, (size_t)n, id, sizeof id, NULL, 0), 0);
+    CHECK_STR(id, "");
+    CHECK_INT(place_parse_auth_ok("{\"success\":false}", 17, NULL, 0, NULL, 0), PLACE_EFORMAT);
+}
+
+static void format_history_roundtrip(void)
+{
+    place_placement e[2] = {
+        {.seq = 12, .user_id = "0123456789abcdef0123456789abcdef", .username = "bob", .color = 5,
+         .time_ms = 1700000000999},
+        {.seq = 3, .user_id = "ffffffffffffffffffffffffffffffff", .username = "guest-1a2b3c4d",
+         .color = 0, .time_ms = 1700000000000},
+    };
+    char buf[PLACE_HISTORY_TEXT_MAX(2)];
+    int n = place_fmt_history(buf, sizeof buf, 26, 17, e, 2);
+    CHECK_STR(buf, "{\"x\":26,\"y\":17,\"placements\":[{\"seq\":12,\"userId\":"
+                   "\"0123456789abcdef0123456789abcdef\",\"username\":\"bob\",\"color\":5,"
+                   "\"time\":1700000000999},{\"seq\":3,\"userId\":\"ffffffffffffffffffffffffffffffff\","
+                   "\"username\":\"guest-1a2b3c4d\",\"color\":0,\"time\":1700000000000}]}");
+    place_placement back[4];
+    size_t count;
+    uint32_t x, y;
+    CHECK_INT(place_parse_history(buf, (size_t)n, &x, &y, back, 4, &count), 0);
+    CHECK_INT(x, 26);
+    CHECK_INT(y, 17);
+    CHECK_INT(count, 2);
+    for (size_t i = 0; i < 2 && i < count; i++) {
+        CHECK_INT(back[i].seq, e[i].seq);
+        CHECK_STR(back[i].user_id, e[i].user_id);
+        CHECK_STR(back[i].username, e[i].username);
+        CHECK_INT(back[i].color, e[i].color);
+        CHECK_INT(back[i].time_ms, e[i].time_ms);
+    }
+    CHECK_INT(place_parse_history(buf, (size_t)n, NULL, NULL, back, 1, &count), 0);
+    CHECK_INT(count, 1); /* no more than asked for */
+    n = place_fmt_history(buf, sizeof buf, 1, 2, NULL, 0);
+    CHECK_STR(buf, "{\"x\":1,\"y\":2,\"placements\":[]}");
+    CHECK_INT(place_parse_history(buf, (size_t)n, NULL, NULL, back, 4, &count), 0);
+    CHECK_INT(count, 0);
+    CHECK_INT(place_parse_history("{\"x\":1}", 7, NULL, NULL, back, 4, &count), PLACE_EFORMAT);
+
+    /* the most the server sends (50 placements, the longest ids and values) fits the bound */
+    static place_placement many[50];
+    for (int i = 0; i < 50; i++) {
+        many[i].seq = UINT64_MAX;
+        memset(many[i].user_id, 'f', 32);
+        memset(many[i].username, 'z', 32);
+        many[i].color = 15;
+        many[i].time_ms = INT64_MIN;
+    }
+    static char big[PLACE_HISTORY_TEXT_MAX(50)];
+    CHECK(place_fmt_history(big, sizeof big, UINT32_MAX, UINT32_MAX, many, 50) > 0);
+    CHECK_INT(place_fmt_history(big, 64, 0, 0, many, 50), PLACE_ESHORT);
+}
+
+TEST_MAIN(TEST(format_canvas_info_roundtrip), TEST(format_user_roundtrip), TEST(format_init_roundtrip),
+          TEST(format_banned_roundtrip), TEST(format_rest_error_roundtrip), TEST(format_auth_ok_roundtrip),
+          TEST(format_history_roundtrip), TEST(parse_place), TEST(utf8_and_nul), TEST(request_id_worst_case), TEST(parse_numeric_request_id), TEST(parse_ping), TEST(parse_errors),
           TEST(parse_too_large), TEST(format_server_messages), TEST(format_client_messages_roundtrip),
           TEST(parse_server_messages), TEST(error_codes_roundtrip))

@@ -171,6 +171,56 @@ typedef struct place_server_msg {
     int64_t until; /* server ms the ban ends; 0: until lifted */
 } place_server_msg;
 
+/* One placement of a pixel's history (/api/v1/pixel). */
+typedef struct place_placement {
+    uint64_t seq;
+    char user_id[65];
+    char username[65];
+    int color;
+    int64_t time_ms; /* ms since the epoch */
+} place_placement;
+
+/* ---- the server's JSON writers (docs/protocol.md), each with its parser below ----
+ * Same contract as the formatters above: a NUL-terminated text, its length or PLACE_ESHORT.
+ * Strings are escaped (and invalid UTF-8 written as U+FFFD), so any input gives valid JSON. */
+
+/* The canvas info object: /api/v1/canvas/info and init's canvasInfo. The palette written is
+ * info->palette when info->has_palette, else the shared one (palette.h). */
+int place_fmt_canvas_info(char *buf, size_t cap, const place_canvas_info *info);
+/* The user object: /api/v1/auth/me and init's user; bannedUntil and banReason only when
+ * u->is_banned. */
+int place_fmt_user(char *buf, size_t cap, const place_user_info *u);
+/* The init message from m's canvas_url, cooldown_ms, next_placement, info, seq, user and
+ * server_time (m->type is not read). */
+int place_fmt_init(char *buf, size_t cap, const place_server_msg *m);
+/* The banned message: {"type":"banned","message","reason","until"} (until 0: no end). */
+int place_fmt_banned(char *buf, size_t cap, const char *reason, int64_t until);
+/* A REST error body {"error":CODE,"message":...}; message NULL: place_err_message(code). */
+int place_fmt_rest_error(char *buf, size_t cap, place_err code, const char *message);
+/* An auth reply: {"success":true,"userId","username"} (login, register), or {"success":true}
+ * when user_id is NULL (logout). */
+int place_fmt_auth_ok(char *buf, size_t cap, const char *user_id, const char *username);
+/* The /api/v1/pixel answer for pixel (x, y): e[0..n), newest first. */
+int place_fmt_history(char *buf, size_t cap, uint32_t x, uint32_t y, const place_placement *e,
+                      size_t n);
+/* The most bytes place_fmt_history writes for n placements (ids and names as the server keeps
+ * them: hex and [A-Za-z0-9_-], nothing to escape). */
+#define PLACE_HISTORY_TEXT_MAX(n) (64 + (size_t)(n) * 240)
+
+/* Parsers of those bodies (clients and tests). Each returns 0 or PLACE_EFORMAT. */
+int place_parse_user(const char *buf, size_t len, place_user_info *out);
+/* A REST error body: 0 when it holds an "error" code (*code set, else PLACE_ERR_INTERNAL);
+ * message gets its "message" ("" when none) either way. */
+int place_parse_rest_error(const char *buf, size_t len, place_err *code, char *message,
+                           size_t cap);
+/* An auth reply: 0 when "success" is true; user_id and username ("" when absent) may be NULL. */
+int place_parse_auth_ok(const char *buf, size_t len, char *user_id, size_t id_cap,
+                        char *username, size_t name_cap);
+/* A history answer: the pixel into *x, *y (may be NULL) and at most cap placements into e,
+ * their number into *n. */
+int place_parse_history(const char *buf, size_t len, uint32_t *x, uint32_t *y, place_placement *e,
+                        size_t cap, size_t *n);
+
 /* Parses a server text frame. Returns 0, or PLACE_EFORMAT for anything that is not a known
  * server message. Unknown fields are ignored. */
 int place_parse_server(const char *buf, size_t len, place_server_msg *out);
