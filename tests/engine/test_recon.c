@@ -1,6 +1,7 @@
 /* Unit tests of the client engine's pure core (common/src/client_recon.c): reconciliation of
  * snapshot and deltas by sequence number, optimistic placement and rollback, reconnect backoff.
  * Each case drives the state the way the network would and checks what the player would see. */
+#include <cJSON.h>
 #include <stdlib.h>
 
 #include "../unit/test.h"
@@ -418,7 +419,164 @@ static void backoff_jitter_bounds(void)
     CHECK_INT(recon_refresh_delay(99999), 60000);
 }
 
-TEST_MAIN(TEST(stale_snapshot_keeps_newer_deltas), TEST(older_delta_does_not_revert_pixel),
+/* ---- the shared scenarios of tests/vectors/recon.json (the browser's logic tests run them too) */
+
+static long long jint(const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+}
+
+static long long item(const cJSON *arr, int i)
+{
+    const cJSON *v = cJSON_GetArrayItem(arr, i);
+    return cJSON_IsNumber(v) ? (long long)v->valuedouble : -1;
+}
+
+/* The rid recon gave the placement named `id` (a short table: scenarios place a few). */
+typedef struct named_rid {
+    char id[16];
+    int64_t rid;
+} named_rid;
+
+static int64_t *rid_of(named_rid *t, int *n, const char *id)
+{
+    for (int i = 0; i < *n; i++)
+        if (!strcmp(t[i].id, id))
+            return &t[i].rid;
+    if (*n == 16)
+        return NULL;
+    snprintf(t[*n].id, sizeof t[*n].id, "%s", id);
+    return &t[(*n)++].rid;
+}
+
+#define VCHECK(cond, fmt, ...)                                                                 \
+    do {                                                                                       \
+        if (!(cond)) {                                                                         \
+            fprintf(stderr, "recon.json: %s, step %d: " fmt "\n", name, si, __VA_ARGS__);      \
+            test_failures++;                                                                   \
+        }                                                                                      \
+    } while (0)
+
+static void run_scenario(const cJSON *sc, uint32_t w, uint32_t h)
+{
+    const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sc, "name"));
+    if (!name)
+        name = "?";
+    recon *r = recon_new();
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    CHECK_INT(recon_set_size(r, w, h), 0);
+    named_rid rids[16];
+    int nrids = 0;
+    int si = 0;
+    const cJSON *st;
+    cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(sc, "steps"))
+    {
+        const char *op = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st, "op"));
+        op = op ? op : "";
+        const cJSON *gap = cJSON_GetObjectItemCaseSensitive(st, "gap");
+        const cJSON *stale = cJSON_GetObjectItemCaseSensitive(st, "stale");
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(st, "id");
+        if (!strcmp(op, "connect")) {
+            recon_connected(r, (uint64_t)jint(st, "seq"));
+        } else if (!strcmp(op, "batch")) {
+            place_pixel px[16];
+            uint32_t n = 0;
+            const cJSON *p;
+            cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(st, "pixels"))
+            {
+                if (n == 16)
+                    break;
+                px[n++] = (place_pixel){(uint64_t)item(p, 0), (uint16_t)item(p, 1),
+                                        (uint16_t)item(p, 2), (uint8_t)item(p, 3)};
+            }
+            int rc = batch(r, (uint64_t)jint(st, "prev"), (uint64_t)jint(st, "last"), px, n);
+            VCHECK(rc >= 0, "batch refused (%d)", rc);
+            if (gap)
+                VCHECK((rc == RECON_WANT_SNAPSHOT) == cJSON_IsTrue(gap), "gap %d, wanted %d",
+                       rc == RECON_WANT_SNAPSHOT, cJSON_IsTrue(gap));
+        } else if (!strcmp(op, "snapshot")) {
+            uint8_t *pix = plain((int)jint(st, "fill"));
+            const cJSON *p;
+            cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(st, "pixels"))
+                pix[item(p, 1) * W + item(p, 0)] = (uint8_t)item(p, 2);
+            int rc = recon_snapshot(r, w, h, (uint64_t)jint(st, "seq"), pix);
+            VCHECK(rc >= 0, "snapshot refused (%d)", rc);
+            if (stale)
+                VCHECK((rc == RECON_WANT_SNAPSHOT_LATER) == cJSON_IsTrue(stale),
+                       "stale %d, wanted %d", rc == RECON_WANT_SNAPSHOT_LATER, cJSON_IsTrue(stale));
+        } else if (!strcmp(op, "resync")) {
+            recon_resync(r, (uint64_t)jint(st, "seq"));
+        } else if (!strcmp(op, "place")) {
+            int64_t *rid = rid_of(rids, &nrids, cJSON_GetStringValue(id) ? id->valuestring : "");
+            char why[128] = "";
+            int rc = rid ? recon_place(r, (int)jint(st, "x"), (int)jint(st, "y"),
+                                       (int)jint(st, "color"), jint(st, "at"), rid, why, sizeof why)
+                         : -1;
+            VCHECK(rc == 0, "place refused: %s", why);
+        } else if (!strcmp(op, "placed")) {
+            int64_t *rid = rid_of(rids, &nrids, cJSON_GetStringValue(id) ? id->valuestring : "");
+            VCHECK(rid && recon_placed(r, *rid, (uint64_t)jint(st, "seq"), 0) == 0, "%s",
+                   "placed: unknown placement");
+        } else if (!strcmp(op, "refused")) {
+            int64_t *rid = rid_of(rids, &nrids, cJSON_GetStringValue(id) ? id->valuestring : "");
+            const char *code = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st, "code"));
+            if (rid)
+                recon_error(r, 1, *rid, place_err_from_code(code), NULL, -1, jint(st, "at"));
+        } else if (!strcmp(op, "tick")) {
+            recon_tick(r, jint(st, "at"));
+        } else if (!strcmp(op, "expect")) {
+            const cJSON *p;
+            cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(st, "shown"))
+            {
+                int got = shown(r, (int)item(p, 0), (int)item(p, 1));
+                VCHECK(got == item(p, 2), "(%lld, %lld) shows %d, wanted %lld", item(p, 0),
+                       item(p, 1), got, item(p, 2));
+            }
+            cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(st, "seqs"))
+            {
+                uint64_t seq = 0;
+                recon_underlying(r, (int)item(p, 0), (int)item(p, 1), &seq);
+                VCHECK((long long)seq == item(p, 2), "(%lld, %lld) has seq %llu, wanted %lld",
+                       item(p, 0), item(p, 1), (unsigned long long)seq, item(p, 2));
+            }
+        } else {
+            VCHECK(0, "unknown op '%s'", op);
+        }
+        si++;
+    }
+    recon_free(r);
+}
+
+static void shared_vectors(void)
+{
+    FILE *f = fopen(PLACE_RECON_VECTORS, "rb");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    static char text[1 << 16];
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    CHECK(len < sizeof text - 1);
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    CHECK(root != NULL);
+    int w = (int)jint(root, "width"), h = (int)jint(root, "height");
+    CHECK_INT(w, W); /* the runner's helpers draw W x H canvases */
+    CHECK_INT(h, H);
+    int count = 0;
+    const cJSON *sc;
+    cJSON_ArrayForEach(sc, cJSON_GetObjectItemCaseSensitive(root, "scenarios"))
+    {
+        run_scenario(sc, W, H);
+        count++;
+    }
+    CHECK(count >= 9);
+    cJSON_Delete(root);
+}
+
+TEST_MAIN(TEST(shared_vectors), TEST(stale_snapshot_keeps_newer_deltas), TEST(older_delta_does_not_revert_pixel),
           TEST(gap_needs_snapshot_that_covers_it), TEST(connect_needs_snapshot_at_init_seq),
           TEST(server_with_new_history_is_believed), TEST(placed_becomes_delta), TEST(rollback_on_error),
           TEST(rollback_shows_what_arrived_meanwhile), TEST(rollback_on_timeout),

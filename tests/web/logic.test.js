@@ -1,9 +1,11 @@
 // The browser client's pure modules (assets/web/js/), run in Node: the snapshot and batch
-// decoders against bytes built here from docs/protocol.md, the reconciliation rules, the
+// decoders against bytes built here from docs/protocol.md, the reconciliation rules (with the
+// scenarios of tests/vectors/recon.json that the C engine's tests run too), the
 // reconnect backoff and the view/URL hash maths.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import {
   decodeSnapshot, decodeBatch, parseHexColor, errorText, ERROR_WORDS, CLIENT_ONLY_ERRORS,
   DEFAULT_PALETTE, COLOR_NAMES, COLORS, BATCH_KIND, BATCH_VERSION, BATCH_HEADER, BATCH_RECORD,
@@ -247,6 +249,51 @@ test('reconciliation: a server whose seq went backwards (new canvas) resets ever
   s.applyBatch(decodeBatch(batchBytes(2, 3, [{ seq: 3, x: 0, y: 0, color: 9 }])));
   assert.equal(s.colorAt(0, 0), 9);
 });
+
+// The reconciliation scenarios every client plays alike: tests/vectors/recon.json, which
+// tests/engine/test_recon.c runs against the native clients' engine too.
+const recon = JSON.parse(readFileSync(new URL('../vectors/recon.json', import.meta.url), 'utf8'));
+
+// A vector's snapshot step as the bytes the server sends, decoded as the page decodes them.
+function snapshotFromStep(w, h, step) {
+  const pixels = {};
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) pixels[`${x},${y}`] = step.fill || 0;
+  for (const [x, y, c] of step.pixels || []) pixels[`${x},${y}`] = c;
+  return decodeSnapshot(snapshotBytes(w, h, step.seq, pixels));
+}
+
+for (const sc of recon.scenarios) {
+  test(`shared reconciliation vector: ${sc.name}`, () => {
+    const s = fresh();
+    sc.steps.forEach((st, i) => {
+      const where = `${sc.name}, step ${i} (${st.op})`;
+      switch (st.op) {
+        case 'connect': s.streamStart(st.seq); break;
+        case 'batch': {
+          const records = st.pixels.map(([seq, x, y, color]) => ({ seq, x, y, color }));
+          const { gap } = s.applyBatch(decodeBatch(batchBytes(st.prev, st.last, records)));
+          if ('gap' in st) assert.equal(gap, st.gap, `${where}: gap`);
+          break;
+        }
+        case 'snapshot': {
+          const r = s.applySnapshot(snapshotFromStep(recon.width, recon.height, st));
+          if ('stale' in st) assert.equal(r.stale, st.stale, `${where}: stale`);
+          break;
+        }
+        case 'resync': s.resync(st.seq); break;
+        case 'place': s.addPending(st.id, st.x, st.y, st.color, st.at); break;
+        case 'placed': assert.ok(s.confirm(st.id, st.seq), `${where}: a pending placement`); break;
+        case 'refused': s.reject(st.id); break;
+        case 'tick': for (const id of s.expired(st.at)) s.reject(id); break;
+        case 'expect':
+          for (const [x, y, c] of st.shown || []) assert.equal(s.colorAt(x, y), c, `${where}: colour at (${x}, ${y})`);
+          for (const [x, y, q] of st.seqs || []) assert.equal(s.seqAt(x, y), q, `${where}: seq at (${x}, ${y})`);
+          break;
+        default: assert.fail(`${where}: unknown op`);
+      }
+    });
+  });
+}
 
 test('optimistic: shown at once above everything, confirmed as a delta, rolled back on error', () => {
   const changes = [];
