@@ -3,6 +3,7 @@
  * browser's copies (assets/web/js/protocol.js) with this, so the two cannot drift apart. */
 #include <stdio.h>
 
+#include "place/bitmap.h"
 #include "place/palette.h"
 #include "place/proto.h"
 
@@ -28,6 +29,9 @@ int main(void)
            "\"batchRecord\":%d,\"maxTextFrame\":%d,\"maxRequestId\":%d,\"colors\":%d,",
            PLACE_PROTO_VERSION, PLACE_BATCH_KIND, PLACE_BATCH_VERSION, PLACE_BATCH_HEADER_SIZE,
            PLACE_BATCH_RECORD_SIZE, PLACE_MAX_TEXT_FRAME, PLACE_MAX_REQUEST_ID, PLACE_COLORS);
+    printf("\"snapshotMagic\":\"%s\",\"snapshotVersion\":%d,\"snapshotHeader\":%d,"
+           "\"maxSide\":%u,",
+           PLACE_SNAPSHOT_MAGIC, PLACE_SNAPSHOT_VERSION, PLACE_SNAPSHOT_HEADER_SIZE, PLACE_MAX_SIDE);
     printf("\"closeCodes\":{\"SESSION_ENDED\":%d,\"BANNED\":%d},", PLACE_CLOSE_SESSION_ENDED,
            PLACE_CLOSE_BANNED);
     printf("\"palette\":[");

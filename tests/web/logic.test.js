@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import {
   decodeSnapshot, decodeBatch, parseHexColor, errorText, ERROR_WORDS, CLIENT_ONLY_ERRORS,
   DEFAULT_PALETTE, COLOR_NAMES, COLORS, BATCH_KIND, BATCH_VERSION, BATCH_HEADER, BATCH_RECORD,
+  SNAPSHOT_MAGIC, SNAPSHOT_VERSION, SNAPSHOT_HEADER, MAX_SIDE,
 } from '../../assets/web/js/protocol.js';
 import { CanvasState } from '../../assets/web/js/canvas-state.js';
 import { Backoff, STABLE_AFTER_MS, jitter } from '../../assets/web/js/backoff.js';
@@ -181,6 +182,13 @@ test('the browser\'s palette and wire constants are the C ones', () => {
   assert.equal(BATCH_VERSION, c.batchVersion);
   assert.equal(BATCH_HEADER, c.batchHeader);
   assert.equal(BATCH_RECORD, c.batchRecord);
+  assert.equal(SNAPSHOT_MAGIC, c.snapshotMagic);
+  assert.equal(SNAPSHOT_VERSION, c.snapshotVersion);
+  assert.equal(SNAPSHOT_HEADER, c.snapshotHeader);
+  assert.equal(MAX_SIDE, c.maxSide);
+  // the largest side is read, one more is refused as the C reader refuses it
+  assert.equal(decodeSnapshot(snapshotBytes(MAX_SIDE, 1, 1)).width, MAX_SIDE);
+  assert.throws(() => decodeSnapshot(snapshotBytes(MAX_SIDE + 1, 1, 1)), /bad snapshot size/);
 });
 
 function fresh(changes = []) {

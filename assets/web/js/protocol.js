@@ -7,7 +7,9 @@ export const BATCH_VERSION = 2;
 export const BATCH_HEADER = 32;
 export const BATCH_RECORD = 5;
 export const COLORS = 16; // palette size (PLACE_COLORS)
-const SNAPSHOT_HEADER = 24;
+export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_HEADER = 24;
+export const MAX_SIDE = 16384; // widest and tallest canvas any Place program reads
 const RECORD_PIXEL = 0; // record kinds: the high nibble of a record's byte 4
 const RECORD_SKIP = 1;
 
@@ -30,12 +32,12 @@ export function decodeSnapshot(buf) {
   if (v.byteLength < SNAPSHOT_HEADER) throw new Error('snapshot too short');
   const magic = String.fromCharCode(v.getUint8(0), v.getUint8(1), v.getUint8(2), v.getUint8(3));
   if (magic !== SNAPSHOT_MAGIC) throw new Error('not a Place snapshot');
-  if (v.getUint8(4) !== 1) throw new Error(`unknown snapshot version ${v.getUint8(4)}`);
+  if (v.getUint8(4) !== SNAPSHOT_VERSION) throw new Error(`unknown snapshot version ${v.getUint8(4)}`);
   if (v.getUint8(5) !== 4) throw new Error(`unsupported bits per pixel ${v.getUint8(5)}`);
   const width = v.getUint32(8, true);
   const height = v.getUint32(12, true);
   const seq = u64(v, 16);
-  if (width === 0 || height === 0 || width > 65535 || height > 65535) {
+  if (width === 0 || height === 0 || width > MAX_SIDE || height > MAX_SIDE) {
     throw new Error(`bad snapshot size ${width}x${height}`);
   }
   const n = width * height;
