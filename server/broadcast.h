@@ -1,12 +1,9 @@
-/* The broadcast path: committed placements are gathered for --batch-ms, encoded once as one
- * batch frame (with LWS_PRE headroom) and put in a ring every connection reads from with its own
- * cursor. A connection that falls more than BCAST_MAX_BEHIND frames or BCAST_MAX_BYTES behind is
- * skipped forward (ws.c then tells it to resync), so memory never grows with slow readers.
- *
- * With many connections, writing one frame to all of them can take longer than --batch-ms (one
- * send() each). Then the next frame waits until nearly all connections (BCAST_QUORUM) have taken
- * the last one, or BCAST_MAX_WAIT_MS passed: batches grow instead of piling up, and the loop
- * keeps time for placements. */
+/* The broadcast path on the loop: committed placements are gathered for --batch-ms, encoded once
+ * as one batch frame (with LWS_PRE headroom) and put in a ring every connection reads from with
+ * its own cursor. The ring, the cursors and the rules that bound them (skip forward and resync,
+ * drop, the quorum that lets batches grow when writing a frame to everyone takes longer than
+ * --batch-ms) are the pure core in bcast_core.h; this module owns its one instance, the batch
+ * timer and the hand-over of each new frame to ws.c. */
 #ifndef PLACE_SERVER_BROADCAST_H
 #define PLACE_SERVER_BROADCAST_H
 
@@ -15,13 +12,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "bcast_core.h"
 #include "place/proto.h"
-
-#define BCAST_RING 128
-#define BCAST_MAX_BEHIND 64
-#define BCAST_MAX_BYTES (1024 * 1024)
-#define BCAST_QUORUM 0.95
-#define BCAST_MAX_WAIT_MS 400
 
 /* Starts the batch timer. start_seq is the last seq before any batch (the canvas's seq).
  * on_publish runs after each frame is published, to hand it to the connections. Returns 0 or

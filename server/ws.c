@@ -554,10 +554,8 @@ static int send_close(ws_conn *c, uint16_t code, const char *reason)
  * --resync-drop-ms (drop it), else 0 with a resync due. */
 static int fell_behind(ws_conn *c)
 {
-    int64_t now = util_now_ms();
-    if (c->last_resync && now - c->last_resync < server_of(c->wsi)->cfg.resync_drop_ms)
+    if (bcast_core_lagging(&c->last_resync, util_now_ms(), server_of(c->wsi)->cfg.resync_drop_ms))
         return 1;
-    c->last_resync = now;
     c->resync_due = 1;
     return 0;
 }
