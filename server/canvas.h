@@ -1,17 +1,14 @@
-/* The live canvas and its shared snapshot.
+/* The live canvas and the snapshot bytes made from it.
  *
- * The canvas is what every committed placement has been applied to. The snapshot (the bytes of
- * GET /api/v1/canvas/snapshot, plain and gzipped) is rebuilt at most once a second and only when
- * the canvas changed, gzip on a worker thread; every request shares the same refcounted bytes.
- * In cluster mode the snapshot is read instead from the shared store (a canvas_source) when a
- * request finds the cached one older than a second, so that every process serves the canvas as
- * the store has it, with the seq read in the same step. */
+ * The canvas is what every committed placement has been applied to. A snapshot (the bytes of
+ * GET /api/v1/canvas/snapshot, plain and gzipped) is refcounted and shared by every request that
+ * serves it. Which snapshot a request gets, and when one is rebuilt, is decided by the snapshot
+ * source (snapshot.h): of this canvas in the embedded mode, read from Redis in cluster mode. */
 #ifndef PLACE_SERVER_CANVAS_H
 #define PLACE_SERVER_CANVAS_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <uv.h>
 
 #include "place/proto.h"
 
@@ -26,9 +23,8 @@ typedef struct canvas_snap {
     char etag[64]; /* "\"<seq>-<w>x<h>\"" with the quotes */
 } canvas_snap;
 
-/* Takes ownership of bits (packed, w x h, malloc'd) and builds the first snapshot. Returns 0 or
- * -1 (out of memory). */
-int canvas_init(uv_loop_t *loop, uint8_t *bits, uint32_t w, uint32_t h, uint64_t seq);
+/* Takes ownership of bits (packed, w x h, malloc'd). */
+void canvas_init(uint8_t *bits, uint32_t w, uint32_t h, uint64_t seq);
 
 /* Applies committed placements (ascending seq). */
 void canvas_apply(const place_pixel *px, size_t n);
@@ -38,33 +34,22 @@ uint32_t canvas_height(void);
 /* The last placement applied. */
 uint64_t canvas_seq(void);
 
-/* The current snapshot with a reference the caller drops with canvas_snap_unref. */
-canvas_snap *canvas_snapshot(void);
+/* A snapshot of (bits, w, h, seq) with one reference and the plain bytes only (gz NULL). Safe
+ * on any thread. NULL when out of memory. */
+canvas_snap *canvas_snap_make(const uint8_t *bits, uint32_t w, uint32_t h, uint64_t seq);
+
+/* A snapshot of the live canvas as it is now (loop thread), plain bytes only. NULL when out of
+ * memory. */
+canvas_snap *canvas_snap_now(void);
+
+/* Fills s->gz with the gzip (RFC 1952) of its plain bytes; on failure gz stays NULL and
+ * requests get the plain bytes. Safe on any thread for a snapshot no one else holds yet. */
+void canvas_snap_gzip(canvas_snap *s);
+
+/* Drops a reference; the last one frees s. Accepts NULL. */
 void canvas_snap_unref(canvas_snap *s);
 
-/* Where snapshots come from when the canvas lives elsewhere (cluster mode: Redis). */
-typedef struct canvas_source {
-    /* Reads the whole canvas and the seq it contains, together: *bits gets a malloc'd packed
-     * bitmap of w x h. Runs on a worker thread, never two calls at once. Returns 0, or -1 when
-     * the source cannot be read (the snapshot is then built from the local canvas). */
-    int (*read)(void *arg, uint32_t w, uint32_t h, uint8_t **bits, uint64_t *seq);
-    void (*free)(void *arg); /* releases arg; called by canvas_close */
-    void *arg;
-} canvas_source;
-
-/* From now on snapshots are read from src on demand, each served for at most
- * CANVAS_SOURCE_MAX_AGE_MS after it was read. Takes ownership of src->arg. */
-#define CANVAS_SOURCE_MAX_AGE_MS 1000
-void canvas_use_source(const canvas_source *src);
-
-/* Calls cb(arg, snap) once with a referenced snapshot that is fresh enough to serve (with a
- * source: read at most CANVAS_SOURCE_MAX_AGE_MS ago), at once when the cached one is, else on the
- * loop thread when a fresh one has been read. snap is NULL when none can be had (out of memory,
- * or the server is stopping). */
-typedef void (*canvas_snap_cb)(void *arg, canvas_snap *snap);
-void canvas_snapshot_fresh(canvas_snap_cb cb, void *arg);
-
-/* Stops the rebuild timer and drops the canvas (waits for a rebuild in flight). */
+/* Drops the canvas. The snapshot source must be closed first. */
 void canvas_close(void);
 
 #endif

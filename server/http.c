@@ -180,7 +180,7 @@ static void snapshot_ready(void *arg, canvas_snap *s)
 static void h_snapshot(http_req *r)
 {
     r->pending = 1;
-    canvas_snapshot_fresh(snapshot_ready, r);
+    snap_source_fresh(r->srv->snaps, snapshot_ready, r);
 }
 
 static void h_info(http_req *r)

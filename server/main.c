@@ -237,18 +237,17 @@ int main(int argc, char **argv)
     uint8_t *bits;
     uint32_t w, h;
     uint64_t seq;
-    if (srv->store->ops->load_canvas(srv->store, &bits, &w, &h, &seq, err, sizeof err) < 0 ||
-        canvas_init(&g.loop, bits, w, h, seq) < 0) {
+    if (srv->store->ops->load_canvas(srv->store, &bits, &w, &h, &seq, err, sizeof err) < 0) {
         fprintf(stderr, "placed: %s\n", err[0] ? err : "out of memory");
         return 1;
     }
-    canvas_source src;
-    if (srv->store->ops->snapshot_source) {
-        if (srv->store->ops->snapshot_source(srv->store, &src) < 0) {
-            fprintf(stderr, "placed: out of memory\n");
-            return 1;
-        }
-        canvas_use_source(&src);
+    canvas_init(bits, w, h, seq);
+    srv->snaps = srv->store->ops->snapshot_source
+                     ? srv->store->ops->snapshot_source(srv->store, &g.loop)
+                     : snap_source_local(&g.loop);
+    if (!srv->snaps) {
+        fprintf(stderr, "placed: out of memory\n");
+        return 1;
     }
 
     /* PLACED_LWS_LOG=<lws log bitmask> shows libwebsockets' own log when debugging */
@@ -325,6 +324,8 @@ int main(int argc, char **argv)
     conn_close();
     auth_close();
     bcast_close();
+    snap_source_close(srv->snaps);
+    srv->snaps = NULL;
     canvas_close();
     bans_free();
     lws_context_destroy(srv->ctx);

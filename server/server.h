@@ -9,6 +9,7 @@
 #include "backend.h"
 #include "config.h"
 #include "peer.h"
+#include "snapshot.h"
 
 typedef struct place_server {
     place_config cfg;
@@ -17,6 +18,7 @@ typedef struct place_server {
     struct lws_context *ctx;
     struct lws_vhost *vhost;
     backend *store;
+    snap_source *snaps; /* where snapshots come from (snapshot.h) */
     int shutting_down; /* no new placements are taken */
 } place_server;
 

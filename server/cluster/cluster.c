@@ -20,6 +20,7 @@
 #include "notify.h"
 #include "placer.h"
 #include "rstore.h"
+#include "snapshot_redis.h"
 #include "store_db.h"
 #include "util.h"
 
@@ -314,14 +315,11 @@ static void snap_source_free(void *arg)
     rstore_free(arg);
 }
 
-static int cl_snapshot_source(backend *b, canvas_source *out)
+static snap_source *cl_snapshot_source(backend *b, uv_loop_t *loop)
 {
     cluster *c = (cluster *)b;
     rstore *rs = rstore_new(c->cfg.redis, SNAPSHOT_REDIS_TIMEOUT_MS);
-    if (!rs)
-        return -1;
-    *out = (canvas_source){snap_read, snap_source_free, rs};
-    return 0;
+    return rs ? cluster_snap_source(loop, snap_read, snap_source_free, rs) : NULL;
 }
 
 /* ---------------------------------------------------------------- placements and history */

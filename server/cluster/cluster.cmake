@@ -12,6 +12,7 @@ target_sources(placed PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/notify.c
   ${CMAKE_CURRENT_LIST_DIR}/placer.c
   ${CMAKE_CURRENT_LIST_DIR}/rstore.c
+  ${CMAKE_CURRENT_LIST_DIR}/snapshot_redis.c
 )
 target_include_directories(placed PRIVATE ${CMAKE_CURRENT_LIST_DIR}/.. ${CMAKE_CURRENT_LIST_DIR})
 target_compile_definitions(placed PRIVATE PLACE_BUILD_CLUSTER=1)
