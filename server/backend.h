@@ -230,11 +230,11 @@ typedef struct backend_ops {
     int (*history)(backend *b, uint32_t x, uint32_t y, int limit, backend_history_cb cb,
                    void *arg);
 
-    /* Optional (NULL: snap_source_local, snapshots of the canvas this process keeps). Where
+    /* Optional (NULL: snap_source_local, snapshots of cv, the canvas this process keeps). Where
      * snapshots are read from instead (snapshot.h): the shared canvas and its seq, read
      * together. The source lives apart from b (it is closed after b) and is read on a worker
      * thread. Returns NULL when out of memory. */
-    snap_source *(*snapshot_source)(backend *b, uv_loop_t *loop);
+    snap_source *(*snapshot_source)(backend *b, uv_loop_t *loop, const canvas *cv);
 
     /* Stops taking placements, finishes those in flight (their callbacks run before it
      * returns), flushes, and releases the backend: it frees itself once its loop handles and

@@ -10,11 +10,11 @@
 
 #include "place/bitmap.h"
 
-static struct {
+struct canvas {
     uint8_t *bits;
     uint32_t w, h;
     uint64_t seq;
-} cv;
+};
 
 static void snap_free(canvas_snap *s)
 {
@@ -49,9 +49,9 @@ canvas_snap *canvas_snap_make(const uint8_t *bits, uint32_t w, uint32_t h, uint6
     return s;
 }
 
-canvas_snap *canvas_snap_now(void)
+canvas_snap *canvas_snap_now(const canvas *cv)
 {
-    return canvas_snap_make(cv.bits, cv.w, cv.h, cv.seq);
+    return canvas_snap_make(cv->bits, cv->w, cv->h, cv->seq);
 }
 
 void canvas_snap_gzip(canvas_snap *s)
@@ -77,41 +77,49 @@ void canvas_snap_gzip(canvas_snap *s)
     deflateEnd(&z);
 }
 
-void canvas_init(uint8_t *bits, uint32_t w, uint32_t h, uint64_t seq)
+canvas *canvas_new(uint8_t *bits, uint32_t w, uint32_t h, uint64_t seq)
 {
-    cv.bits = bits;
-    cv.w = w;
-    cv.h = h;
-    cv.seq = seq;
+    canvas *cv = malloc(sizeof *cv);
+    if (!cv) {
+        free(bits);
+        return NULL;
+    }
+    cv->bits = bits;
+    cv->w = w;
+    cv->h = h;
+    cv->seq = seq;
+    return cv;
 }
 
-void canvas_apply(const place_pixel *px, size_t n)
+void canvas_apply(canvas *cv, const place_pixel *px, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (px[i].x < cv.w && px[i].y < cv.h)
-            place_bitmap_set(cv.bits, cv.w, px[i].x, px[i].y, px[i].color);
-        if (px[i].seq > cv.seq)
-            cv.seq = px[i].seq;
+        if (px[i].x < cv->w && px[i].y < cv->h)
+            place_bitmap_set(cv->bits, cv->w, px[i].x, px[i].y, px[i].color);
+        if (px[i].seq > cv->seq)
+            cv->seq = px[i].seq;
     }
 }
 
-uint32_t canvas_width(void)
+uint32_t canvas_width(const canvas *cv)
 {
-    return cv.w;
+    return cv->w;
 }
 
-uint32_t canvas_height(void)
+uint32_t canvas_height(const canvas *cv)
 {
-    return cv.h;
+    return cv->h;
 }
 
-uint64_t canvas_seq(void)
+uint64_t canvas_seq(const canvas *cv)
 {
-    return cv.seq;
+    return cv->seq;
 }
 
-void canvas_close(void)
+void canvas_free(canvas *cv)
 {
-    free(cv.bits);
-    cv.bits = NULL;
+    if (!cv)
+        return;
+    free(cv->bits);
+    free(cv);
 }

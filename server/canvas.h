@@ -23,16 +23,20 @@ typedef struct canvas_snap {
     char etag[64]; /* "\"<seq>-<w>x<h>\"" with the quotes */
 } canvas_snap;
 
-/* Takes ownership of bits (packed, w x h, malloc'd). */
-void canvas_init(uint8_t *bits, uint32_t w, uint32_t h, uint64_t seq);
+/* The live canvas, owned by the server object (server.h); used on the loop thread only. */
+typedef struct canvas canvas;
+
+/* A canvas of w x h holding bits (packed, malloc'd; owned from now on, also when this fails) up
+ * to seq. NULL when out of memory. */
+canvas *canvas_new(uint8_t *bits, uint32_t w, uint32_t h, uint64_t seq);
 
 /* Applies committed placements (ascending seq). */
-void canvas_apply(const place_pixel *px, size_t n);
+void canvas_apply(canvas *cv, const place_pixel *px, size_t n);
 
-uint32_t canvas_width(void);
-uint32_t canvas_height(void);
+uint32_t canvas_width(const canvas *cv);
+uint32_t canvas_height(const canvas *cv);
 /* The last placement applied. */
-uint64_t canvas_seq(void);
+uint64_t canvas_seq(const canvas *cv);
 
 /* A snapshot of (bits, w, h, seq) with one reference and the plain bytes only (gz NULL). Safe
  * on any thread. NULL when out of memory. */
@@ -40,7 +44,7 @@ canvas_snap *canvas_snap_make(const uint8_t *bits, uint32_t w, uint32_t h, uint6
 
 /* A snapshot of the live canvas as it is now (loop thread), plain bytes only. NULL when out of
  * memory. */
-canvas_snap *canvas_snap_now(void);
+canvas_snap *canvas_snap_now(const canvas *cv);
 
 /* Fills s->gz with the gzip (RFC 1952) of its plain bytes; on failure gz stays NULL and
  * requests get the plain bytes. Safe on any thread for a snapshot no one else holds yet. */
@@ -49,7 +53,7 @@ void canvas_snap_gzip(canvas_snap *s);
 /* Drops a reference; the last one frees s. Accepts NULL. */
 void canvas_snap_unref(canvas_snap *s);
 
-/* Drops the canvas. The snapshot source must be closed first. */
-void canvas_close(void);
+/* Frees the canvas; accepts NULL. The snapshot source must be closed first. */
+void canvas_free(canvas *cv);
 
 #endif

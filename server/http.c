@@ -251,7 +251,8 @@ static void h_pixel(http_req *r)
         http_reply_error(r, 400, PLACE_ERR_BAD_REQUEST, "x and y must be whole numbers.");
         return;
     }
-    if (x < 0 || y < 0 || x >= canvas_width() || y >= canvas_height()) {
+    const canvas *cv = r->srv->canvas;
+    if (x < 0 || y < 0 || x >= canvas_width(cv) || y >= canvas_height(cv)) {
         http_reply_error(r, 400, PLACE_ERR_OUT_OF_BOUNDS, NULL);
         return;
     }

@@ -44,7 +44,9 @@ static struct {
 
 static void on_pixels(void *arg, const place_pixel *px, size_t n)
 {
-    canvas_apply(px, n);
+    place_server *srv = arg;
+    if (srv->canvas)
+        canvas_apply(srv->canvas, px, n);
     bcast_add(px, n);
 }
 
@@ -241,10 +243,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "placed: %s\n", err[0] ? err : "out of memory");
         return 1;
     }
-    canvas_init(bits, w, h, seq);
-    srv->snaps = srv->store->ops->snapshot_source
-                     ? srv->store->ops->snapshot_source(srv->store, &g.loop)
-                     : snap_source_local(&g.loop);
+    if ((srv->canvas = canvas_new(bits, w, h, seq)))
+        srv->snaps = srv->store->ops->snapshot_source
+                         ? srv->store->ops->snapshot_source(srv->store, &g.loop, srv->canvas)
+                         : snap_source_local(&g.loop, srv->canvas);
     if (!srv->snaps) {
         fprintf(stderr, "placed: out of memory\n");
         return 1;
@@ -326,7 +328,8 @@ int main(int argc, char **argv)
     bcast_close();
     snap_source_close(srv->snaps);
     srv->snaps = NULL;
-    canvas_close();
+    canvas_free(srv->canvas);
+    srv->canvas = NULL;
     bans_free();
     lws_context_destroy(srv->ctx);
     uv_run(&g.loop, UV_RUN_DEFAULT);

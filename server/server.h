@@ -18,6 +18,7 @@ typedef struct place_server {
     struct lws_context *ctx;
     struct lws_vhost *vhost;
     backend *store;
+    canvas *canvas;     /* the live canvas (canvas.h) */
     snap_source *snaps; /* where snapshots come from (snapshot.h) */
     int shutting_down; /* no new placements are taken */
 } place_server;

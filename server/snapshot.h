@@ -41,9 +41,9 @@ struct snap_source {
     const snap_source_ops *ops;
 };
 
-/* The local source: snapshots of the live canvas (canvas_init must have run). Builds the first
- * one at once. Returns NULL when out of memory. */
-snap_source *snap_source_local(uv_loop_t *loop);
+/* The local source: snapshots of cv, which must outlive it. Builds the first one at once.
+ * Returns NULL when out of memory. */
+snap_source *snap_source_local(uv_loop_t *loop, const canvas *cv);
 
 /* The two calls, for readability at the call sites; snap_source_close accepts NULL. */
 static inline void snap_source_fresh(snap_source *s, snap_source_cb cb, void *arg)

@@ -8,6 +8,7 @@
 typedef struct local_source {
     snap_source base;
     uv_loop_t *loop;
+    const canvas *cv;
     canvas_snap *current;
     canvas_snap *building; /* being gzipped on the thread pool */
     uv_work_t work;
@@ -38,9 +39,9 @@ static void gzip_after(uv_work_t *w, int status)
 static void on_tick(uv_timer_t *t)
 {
     local_source *ls = t->data;
-    if (ls->building || ls->current->seq == canvas_seq())
+    if (ls->building || ls->current->seq == canvas_seq(ls->cv))
         return;
-    if (!(ls->building = canvas_snap_now()))
+    if (!(ls->building = canvas_snap_now(ls->cv)))
         return;
     ls->work.data = ls;
     if (uv_queue_work(ls->loop, &ls->work, gzip_work, gzip_after) < 0) {
@@ -77,14 +78,15 @@ static void local_close(snap_source *s)
 
 static const snap_source_ops local_ops = {.fresh = local_fresh, .close = local_close};
 
-snap_source *snap_source_local(uv_loop_t *loop)
+snap_source *snap_source_local(uv_loop_t *loop, const canvas *cv)
 {
     local_source *ls = calloc(1, sizeof *ls);
     if (!ls)
         return NULL;
     ls->base.ops = &local_ops;
     ls->loop = loop;
-    if (!(ls->current = canvas_snap_now()) || uv_timer_init(loop, &ls->timer) < 0) {
+    ls->cv = cv;
+    if (!(ls->current = canvas_snap_now(cv)) || uv_timer_init(loop, &ls->timer) < 0) {
         canvas_snap_unref(ls->current);
         free(ls);
         return NULL;

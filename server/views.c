@@ -11,13 +11,13 @@
 void view_canvas_info(const place_server *srv, place_canvas_info *out)
 {
     memset(out, 0, sizeof *out); /* has_palette 0: the shared palette */
-    out->width = canvas_width();
-    out->height = canvas_height();
+    out->width = canvas_width(srv->canvas);
+    out->height = canvas_height(srv->canvas);
     out->colors = PLACE_COLORS;
     out->cooldown_sec = srv->cfg.cooldown_sec;
     out->batch_ms = srv->cfg.batch_ms;
     out->guests_can_place = srv->cfg.guests_can_place;
-    out->seq = canvas_seq();
+    out->seq = canvas_seq(srv->canvas);
 }
 
 int view_info_json(const place_server *srv, char *buf, size_t cap)

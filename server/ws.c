@@ -208,7 +208,8 @@ static void on_place(place_server *srv, ws_conn *c, const place_msg_place *m)
         send_error(c, PLACE_ERR_UNAVAILABLE, &m->request_id, -1);
         return;
     }
-    if (m->x < 0 || m->y < 0 || m->x >= canvas_width() || m->y >= canvas_height()) {
+    const canvas *cv = srv->canvas;
+    if (m->x < 0 || m->y < 0 || m->x >= canvas_width(cv) || m->y >= canvas_height(cv)) {
         send_error(c, PLACE_ERR_OUT_OF_BOUNDS, &m->request_id, -1);
         return;
     }

@@ -315,11 +315,11 @@ static void snap_source_free(void *arg)
     rstore_free(arg);
 }
 
-static snap_source *cl_snapshot_source(backend *b, uv_loop_t *loop)
+static snap_source *cl_snapshot_source(backend *b, uv_loop_t *loop, const canvas *cv)
 {
     cluster *c = (cluster *)b;
     rstore *rs = rstore_new(c->cfg.redis, SNAPSHOT_REDIS_TIMEOUT_MS);
-    return rs ? cluster_snap_source(loop, snap_read, snap_source_free, rs) : NULL;
+    return rs ? cluster_snap_source(loop, cv, snap_read, snap_source_free, rs) : NULL;
 }
 
 /* ---------------------------------------------------------------- placements and history */

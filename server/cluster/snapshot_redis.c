@@ -23,6 +23,7 @@ typedef struct snap_waiter {
 typedef struct cluster_source {
     snap_source base;
     uv_loop_t *loop;
+    const canvas *cv; /* the fallback */
     cluster_snap_read_fn read;
     void (*free_arg)(void *);
     void *arg;
@@ -83,13 +84,13 @@ static void build_after(uv_work_t *w, int status)
          * current) is the canvas; the seq a client sees never goes back */
         j->from_store = 0;
         j->started = util_mono_ms();
-        if (cs->current && cs->current->seq >= canvas_seq()) {
+        if (cs->current && cs->current->seq >= canvas_seq(cs->cv)) {
             cs->current_at = j->started;
             free(j);
             wake_waiters(cs, cs->current);
             return;
         }
-        if ((j->s = canvas_snap_now()) && start_build(cs, j) == 0)
+        if ((j->s = canvas_snap_now(cs->cv)) && start_build(cs, j) == 0)
             return;
         canvas_snap_unref(j->s);
         free(j);
@@ -170,12 +171,12 @@ static void cluster_close(snap_source *s)
 
 static const snap_source_ops cluster_ops = {.fresh = cluster_fresh, .close = cluster_close};
 
-snap_source *cluster_snap_source(uv_loop_t *loop, cluster_snap_read_fn read,
+snap_source *cluster_snap_source(uv_loop_t *loop, const canvas *cv, cluster_snap_read_fn read,
                                  void (*free_arg)(void *), void *arg)
 {
     cluster_source *cs = calloc(1, sizeof *cs);
     /* until the first read, the local canvas as loaded at start (served only if Redis is down) */
-    canvas_snap *first = cs ? canvas_snap_now() : NULL;
+    canvas_snap *first = cs ? canvas_snap_now(cv) : NULL;
     if (!first) {
         free(cs);
         if (free_arg)
@@ -185,11 +186,12 @@ snap_source *cluster_snap_source(uv_loop_t *loop, cluster_snap_read_fn read,
     canvas_snap_gzip(first);
     cs->base.ops = &cluster_ops;
     cs->loop = loop;
+    cs->cv = cv;
     cs->read = read;
     cs->free_arg = free_arg;
     cs->arg = arg;
-    cs->w = canvas_width();
-    cs->h = canvas_height();
+    cs->w = canvas_width(cv);
+    cs->h = canvas_height(cv);
     cs->current = first;
     cs->current_at = INT64_MIN / 2; /* not read from the store: the first request reads */
     return &cs->base;

@@ -16,9 +16,10 @@
 typedef int (*cluster_snap_read_fn)(void *arg, uint32_t w, uint32_t h, uint8_t **bits,
                                     uint64_t *seq);
 
-/* A source reading snapshots of the live canvas's size with read(arg); free(arg) runs when the
- * source is closed (also when this fails). Returns NULL when out of memory. */
-snap_source *cluster_snap_source(uv_loop_t *loop, cluster_snap_read_fn read, void (*free)(void *),
-                                 void *arg);
+/* A source reading snapshots of cv's size with read(arg), falling back to cv (which must outlive
+ * it); free(arg) runs when the source is closed (also when this fails). Returns NULL when out of
+ * memory. */
+snap_source *cluster_snap_source(uv_loop_t *loop, const canvas *cv, cluster_snap_read_fn read,
+                                 void (*free)(void *), void *arg);
 
 #endif
