@@ -2,83 +2,96 @@
  * frame to the connections (see broadcast.h). */
 #include "broadcast.h"
 
+#include <stdlib.h>
+
 #include "util.h"
 
-static struct {
+struct bcast {
     uv_timer_t timer;
-    int timer_open;
     void (*on_publish)(void);
     bcast_core *core;
-} bc;
+};
 
-void bcast_add(const place_pixel *px, size_t n)
+void bcast_add(bcast *b, const place_pixel *px, size_t n)
 {
     /* out of memory: these pixels reach clients through the snapshot */
-    if (bc.core)
-        bcast_core_add(bc.core, px, n);
+    if (b)
+        bcast_core_add(b->core, px, n);
 }
 
-void bcast_flush(void)
+void bcast_flush(bcast *b)
 {
-    if (bc.core && bcast_core_publish(bc.core, util_now_ms()) == 1)
-        bc.on_publish();
+    if (b && bcast_core_publish(b->core, util_now_ms()) == 1)
+        b->on_publish();
 }
 
 static void on_tick(uv_timer_t *t)
 {
-    if (bcast_core_due(bc.core, util_now_ms()))
-        bcast_flush();
+    bcast *b = t->data;
+    if (bcast_core_due(b->core, util_now_ms()))
+        bcast_flush(b);
 }
 
-void bcast_join(void)
+void bcast_join(bcast *b)
 {
-    if (bc.core)
-        bcast_core_join(bc.core);
+    if (b)
+        bcast_core_join(b->core);
 }
 
-void bcast_leave(void)
+void bcast_leave(bcast *b)
 {
-    if (bc.core) /* connections also close after bcast_close, as lws is destroyed */
-        bcast_core_leave(bc.core);
+    if (b)
+        bcast_core_leave(b->core);
 }
 
-int bcast_init(uv_loop_t *loop, int batch_ms, uint64_t start_seq, void (*on_publish)(void))
+bcast *bcast_new(uv_loop_t *loop, int batch_ms, uint64_t start_seq, void (*on_publish)(void))
 {
-    bc.on_publish = on_publish;
-    bc.core = bcast_core_new(LWS_PRE, start_seq);
-    if (!bc.core || uv_timer_init(loop, &bc.timer) < 0)
-        return -1;
-    bc.timer_open = 1;
-    return uv_timer_start(&bc.timer, on_tick, (uint64_t)batch_ms, (uint64_t)batch_ms) < 0 ? -1 : 0;
-}
-
-uint64_t bcast_head(void)
-{
-    return bc.core ? bcast_core_head(bc.core) : 0;
-}
-
-uint64_t bcast_last_seq(void)
-{
-    return bc.core ? bcast_core_last_seq(bc.core) : 0;
-}
-
-int bcast_next(uint64_t *cursor, uint8_t **frame, size_t *len)
-{
-    return bc.core ? bcast_core_next(bc.core, cursor, frame, len) : 0;
-}
-
-int bcast_skip_if_behind(uint64_t *cursor)
-{
-    return bc.core ? bcast_core_skip_if_behind(bc.core, cursor) : 0;
-}
-
-void bcast_close(void)
-{
-    if (bc.timer_open) {
-        uv_timer_stop(&bc.timer);
-        uv_close((uv_handle_t *)&bc.timer, NULL);
-        bc.timer_open = 0;
+    bcast *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->on_publish = on_publish;
+    if (!(b->core = bcast_core_new(LWS_PRE, start_seq)) || uv_timer_init(loop, &b->timer) < 0) {
+        bcast_core_free(b->core);
+        free(b);
+        return NULL;
     }
-    bcast_core_free(bc.core);
-    bc.core = NULL;
+    b->timer.data = b;
+    /* a repeating timer started on a loop that has not failed cannot fail to start */
+    uv_timer_start(&b->timer, on_tick, (uint64_t)batch_ms, (uint64_t)batch_ms);
+    return b;
+}
+
+uint64_t bcast_head(const bcast *b)
+{
+    return b ? bcast_core_head(b->core) : 0;
+}
+
+uint64_t bcast_last_seq(const bcast *b)
+{
+    return b ? bcast_core_last_seq(b->core) : 0;
+}
+
+int bcast_next(bcast *b, uint64_t *cursor, uint8_t **frame, size_t *len)
+{
+    return b ? bcast_core_next(b->core, cursor, frame, len) : 0;
+}
+
+int bcast_skip_if_behind(bcast *b, uint64_t *cursor)
+{
+    return b ? bcast_core_skip_if_behind(b->core, cursor) : 0;
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+void bcast_close(bcast *b)
+{
+    if (!b)
+        return;
+    uv_timer_stop(&b->timer);
+    bcast_core_free(b->core);
+    b->core = NULL;
+    uv_close((uv_handle_t *)&b->timer, on_timer_closed);
 }

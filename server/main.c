@@ -47,7 +47,7 @@ static void on_pixels(void *arg, const place_pixel *px, size_t n)
     place_server *srv = arg;
     if (srv->canvas)
         canvas_apply(srv->canvas, px, n);
-    bcast_add(px, n);
+    bcast_add(srv->bcast, px, n);
 }
 
 /* A late placement is not applied to this process's canvas (a newer one may have replaced that
@@ -145,7 +145,7 @@ static void on_signal(uv_signal_t *h, int signum)
     backend *b = srv->store;
     srv->store = NULL;
     b->ops->close(b);
-    bcast_flush();
+    bcast_flush(srv->bcast);
     g.drain_start = util_now_ms();
     uv_timer_init(&g.loop, &g.drain);
     uv_timer_start(&g.drain, on_drain_tick, 0, 20);
@@ -302,7 +302,8 @@ int main(int argc, char **argv)
     budget_set_limit(BUDGET_REQUESTS, (size_t)srv->cfg.max_requests_per_ip);
     budget_set_limit(BUDGET_UNREAD, (size_t)srv->cfg.max_unread_per_ip * 1024);
     budget_set_limit(BUDGET_HASHES, (size_t)srv->cfg.max_hashes_per_ip);
-    if (conn_init(srv) < 0 || ws_init(&g.loop) < 0 || bcast_init(&g.loop, srv->cfg.batch_ms, seq, ws_on_frame) < 0 ||
+    if (conn_init(srv) < 0 || ws_init(&g.loop) < 0 ||
+        !(srv->bcast = bcast_new(&g.loop, srv->cfg.batch_ms, seq, ws_on_frame)) ||
         admin_listen(srv) < 0) {
         fprintf(stderr, "placed: cannot start (timers or control socket in %s)\n",
                 srv->cfg.data_dir);
@@ -325,7 +326,8 @@ int main(int argc, char **argv)
     ws_close();
     conn_close();
     auth_close();
-    bcast_close();
+    bcast_close(srv->bcast);
+    srv->bcast = NULL;
     snap_source_close(srv->snaps);
     srv->snaps = NULL;
     canvas_free(srv->canvas);

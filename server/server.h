@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include "backend.h"
+#include "broadcast.h"
 #include "config.h"
 #include "peer.h"
 #include "snapshot.h"
@@ -20,6 +21,7 @@ typedef struct place_server {
     backend *store;
     canvas *canvas;     /* the live canvas (canvas.h) */
     snap_source *snaps; /* where snapshots come from (snapshot.h) */
+    bcast *bcast;       /* the broadcast ring and its batch timer (broadcast.h) */
     int shutting_down; /* no new placements are taken */
 } place_server;
 

@@ -462,9 +462,9 @@ static void on_established(place_server *srv, ws_conn *c, struct lws *wsi)
         ws.conns->prev = c;
     ws.conns = c;
     ws.count++;
-    c->cursor = bcast_head();
+    c->cursor = bcast_head(srv->bcast);
     c->established = 1;
-    bcast_join();
+    bcast_join(srv->bcast);
 
     backend *b = srv->store;
     backend_user u;
@@ -491,7 +491,7 @@ static void on_established(place_server *srv, ws_conn *c, struct lws *wsi)
     init.cooldown_ms = u.next_placement > now ? u.next_placement - now : 0;
     init.next_placement = u.next_placement;
     view_canvas_info(srv, &init.info);
-    init.seq = bcast_last_seq();
+    init.seq = bcast_last_seq(srv->bcast);
     view_user(&u, &init.user);
     init.server_time = now;
     char buf[2560];
@@ -504,7 +504,7 @@ static void on_established(place_server *srv, ws_conn *c, struct lws *wsi)
     }
 }
 
-static void on_closed(ws_conn *c)
+static void on_closed(place_server *srv, ws_conn *c)
 {
     if (c->wsi) {
         if (ws.round_next == c)
@@ -516,7 +516,7 @@ static void on_closed(ws_conn *c)
         if (c->next)
             c->next->prev = c->prev;
         ws.count--;
-        bcast_leave();
+        bcast_leave(srv->bcast);
         c->wsi = NULL;
     }
     while (c->q_head) {
@@ -566,6 +566,7 @@ static int fell_behind(ws_conn *c)
 static int deliver(ws_conn *c, int writes)
 {
     struct lws *wsi = c->wsi;
+    bcast *b = server_of(wsi)->bcast;
     while (writes < WRITES_PER_CALLBACK && !lws_partial_buffered(wsi)) {
         uint8_t *frame;
         size_t len;
@@ -573,14 +574,14 @@ static int deliver(ws_conn *c, int writes)
             c->resync_due = 0;
             unsigned char buf[LWS_PRE + 128];
             int n = place_fmt_resync((char *)buf + LWS_PRE, sizeof buf - LWS_PRE,
-                                     bcast_last_seq(), c->resync_late ? "late" : "behind");
+                                     bcast_last_seq(b), c->resync_late ? "late" : "behind");
             c->resync_late = 0;
             if (n < 0 || lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_TEXT) < 0)
                 return -1;
             writes++;
             continue;
         }
-        int r = bcast_next(&c->cursor, &frame, &len);
+        int r = bcast_next(b, &c->cursor, &frame, &len);
         if (r == 0)
             break;
         if (r < 0) {
@@ -592,7 +593,7 @@ static int deliver(ws_conn *c, int writes)
             return -1;
         writes++;
     }
-    if (c->cursor < bcast_head() || c->resync_due)
+    if (c->cursor < bcast_head(b) || c->resync_due)
         want_write(c);
     return 0;
 }
@@ -665,7 +666,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
     case LWS_CALLBACK_CLOSED:
     case LWS_CALLBACK_WSI_DESTROY:
         if (c)
-            on_closed(c);
+            on_closed(srv, c);
         return 0;
     default:
         return 0;
@@ -697,8 +698,8 @@ static void round_step(void)
             /* a socket that has not taken its last write yet is not reading: once it is too
              * far behind it is skipped forward (resync when it can be written again), and
              * dropped if that happens twice, though it cannot be written to */
-            if (c->wsi && lws_partial_buffered(c->wsi) && bcast_skip_if_behind(&c->cursor) &&
-                fell_behind(c)) {
+            if (c->wsi && lws_partial_buffered(c->wsi) &&
+                bcast_skip_if_behind(server_of(c->wsi)->bcast, &c->cursor) && fell_behind(c)) {
                 lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
                 continue;
             }
@@ -826,6 +827,7 @@ size_t ws_pending(void)
 {
     size_t n = 0;
     for (ws_conn *c = ws.conns; c; c = c->next)
-        n += c->q_head != NULL || (c->cursor < bcast_head() && !c->close_sent);
+        n += c->q_head != NULL ||
+             (c->cursor < bcast_head(server_of(c->wsi)->bcast) && !c->close_sent);
     return n;
 }
