@@ -65,3 +65,11 @@ const char *account_password_problem(const char *password, size_t len)
                    "choose another.";
     return NULL;
 }
+
+void account_guest_name(char out[BACKEND_NAME_MAX + 1], const char *id)
+{
+    size_t n = strnlen(id, 8);
+    memcpy(out, "guest-", 6);
+    memcpy(out + 6, id, n);
+    out[6 + n] = 0;
+}

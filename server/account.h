@@ -19,6 +19,9 @@
 /* Writes the key of name (at most BACKEND_NAME_MAX characters) into out. */
 void account_name_key(const char *name, char out[BACKEND_NAME_MAX + 1]);
 
+/* A guest's shown name: "guest-" and the first 8 characters of its id. */
+void account_guest_name(char out[BACKEND_NAME_MAX + 1], const char *id);
+
 /* NULL if name may be registered, else a sentence for the player saying why not. */
 const char *account_name_problem(const char *name);
 

@@ -1,8 +1,9 @@
 /* The store behind placed: where placements, users, sessions and bans live.
  *
  * The server core (ws.c, http.c, auth.c) talks only to this interface, so the embedded store
- * (store_sqlite.c: SQLite + in-memory cooldowns and sessions) and cluster mode (server/cluster/:
- * Redis + Kafka + PostgreSQL) are interchangeable. A backend is opened with the loop it runs on
+ * (store_sqlite.c: SQLite, its writer thread in store_writer.c, cooldowns and sessions in memory
+ * in people.c) and cluster mode (server/cluster/: Redis + Kafka + PostgreSQL) are
+ * interchangeable. A backend is opened with the loop it runs on
  * and a sink through which it reports committed placements; every callback and sink call happens
  * on that loop's thread.
  *

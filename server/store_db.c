@@ -214,13 +214,6 @@ int store_db_block(const char *text, char out[BACKEND_CIDR_MAX], char *err, size
     return 0;
 }
 
-void store_db_guest_name(char out[BACKEND_NAME_MAX + 1], const char *id)
-{
-    size_t n = strnlen(id, 8);
-    memcpy(out, "guest-", 6);
-    memcpy(out + 6, id, n);
-    out[6 + n] = 0;
-}
 
 int store_db_history(sqlite3 *db, uint32_t x, uint32_t y, int limit, backend_history_entry *e,
                      size_t *n)
@@ -246,7 +239,7 @@ int store_db_history(sqlite3 *db, uint32_t x, uint32_t y, int limit, backend_his
         if (name && !sqlite3_column_int(st, 3))
             snprintf(h->username, sizeof h->username, "%s", name);
         else
-            store_db_guest_name(h->username, h->user_id);
+            account_guest_name(h->username, h->user_id);
         h->color = sqlite3_column_int(st, 4);
         h->time_ms = sqlite3_column_int64(st, 5);
     }

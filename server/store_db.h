@@ -25,9 +25,6 @@ int store_db_open(const char *data_dir, int flags, sqlite3 **db, char *err, size
 /* Sets WAL and synchronous=FULL and creates any missing table. Returns 0 or -1 with err. */
 int store_db_init(sqlite3 *db, char *err, size_t errcap);
 
-/* Guests are shown as "guest-" and the first 8 characters of their id. */
-void store_db_guest_name(char out[BACKEND_NAME_MAX + 1], const char *id);
-
 /* Reads the newest `limit` (at most BACKEND_HISTORY_MAX) placements at (x, y) into e, newest
  * first, *n of them. Returns 0 or -1. Runs on any thread that owns db for the call. */
 int store_db_history(sqlite3 *db, uint32_t x, uint32_t y, int limit, backend_history_entry *e,
