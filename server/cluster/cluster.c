@@ -1,16 +1,15 @@
 /* The cluster backend (see cluster.h and backend.h).
  *
  * The quick calls (sessions, users, admin) are loopback round trips to Redis on the loop
- * thread, as backend.h allows. Users and sessions this process has seen are remembered, so that
- * while Redis is down the connected players keep their identity: their placements are then
- * refused with UNAVAILABLE (not INTERNAL), and viewing and broadcasts go on. */
+ * thread, as backend.h allows. Users and sessions this process has seen are remembered
+ * (people_cache.c), so that while Redis is down the connected players keep their identity: their
+ * placements are then refused with UNAVAILABLE (not INTERNAL), and viewing and broadcasts go on. */
 #include "cluster.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uthash.h>
 
 #include "place/bitmap.h"
 
@@ -18,6 +17,7 @@
 #include "feed.h"
 #include "history.h"
 #include "notify.h"
+#include "people_cache.h"
 #include "placer.h"
 #include "rstore.h"
 #include "snapshot_redis.h"
@@ -28,18 +28,6 @@
 #define CACHE_MAX 200000          /* remembered users or sessions; past it the memory starts over */
 #define TOPIC_TIMEOUT_MS 10000
 #define SNAPSHOT_REDIS_TIMEOUT_MS 2000 /* a worker thread reads the 2 MB canvas */
-
-typedef struct user_ent {
-    char id[BACKEND_ID_LEN + 1];
-    backend_user u;
-    UT_hash_handle hh;
-} user_ent;
-
-typedef struct sess_ent {
-    char token[BACKEND_TOKEN_LEN + 1];
-    char id[BACKEND_ID_LEN + 1];
-    UT_hash_handle hh;
-} sess_ent;
 
 typedef struct cluster {
     backend base;
@@ -52,9 +40,7 @@ typedef struct cluster {
     history *hist;
     notify *nt;
     int64_t addr_keep_ms; /* --ban-addresses-for */
-    user_ent *users;
-    sess_ent *sessions;
-    unsigned n_users, n_sessions;
+    people_cache *people; /* the users and sessions this process has seen */
 } cluster;
 
 int cluster_check_config(const place_config *cfg, char *err, size_t errcap)
@@ -67,73 +53,6 @@ int cluster_check_config(const place_config *cfg, char *err, size_t errcap)
 }
 
 static void publish(rstore *rs, const char *msg);
-
-/* ---------------------------------------------------------------- caches */
-
-static void remember_user(cluster *c, const backend_user *u)
-{
-    user_ent *e;
-    HASH_FIND_STR(c->users, u->id, e);
-    if (!e) {
-        if (c->n_users >= CACHE_MAX) {
-            user_ent *tmp;
-            HASH_ITER(hh, c->users, e, tmp) {
-                HASH_DEL(c->users, e);
-                free(e);
-            }
-            c->n_users = 0;
-        }
-        if (!(e = calloc(1, sizeof *e)))
-            return;
-        memcpy(e->id, u->id, sizeof e->id);
-        HASH_ADD_STR(c->users, id, e);
-        c->n_users++;
-    }
-    e->u = *u;
-}
-
-static void remember_session(cluster *c, const char *token, const char *id)
-{
-    sess_ent *e;
-    HASH_FIND_STR(c->sessions, token, e);
-    if (!e) {
-        if (c->n_sessions >= CACHE_MAX) {
-            sess_ent *tmp;
-            HASH_ITER(hh, c->sessions, e, tmp) {
-                HASH_DEL(c->sessions, e);
-                free(e);
-            }
-            c->n_sessions = 0;
-        }
-        if (!(e = calloc(1, sizeof *e)))
-            return;
-        snprintf(e->token, sizeof e->token, "%s", token);
-        HASH_ADD_STR(c->sessions, token, e);
-        c->n_sessions++;
-    }
-    snprintf(e->id, sizeof e->id, "%s", id);
-}
-
-static void forget_session(cluster *c, const char *token)
-{
-    sess_ent *e;
-    HASH_FIND_STR(c->sessions, token, e);
-    if (e) {
-        HASH_DEL(c->sessions, e);
-        free(e);
-        c->n_sessions--;
-    }
-}
-
-static int cached_user(cluster *c, const char *id, backend_user *out)
-{
-    user_ent *e;
-    HASH_FIND_STR(c->users, id, e);
-    if (!e)
-        return -1;
-    *out = e->u;
-    return 0;
-}
 
 /* ---------------------------------------------------------------- replies */
 
@@ -354,11 +273,11 @@ static int cl_user_get(backend *b, const char *user_id, backend_user *out)
     const char *av[3] = {k1, k2, user_id};
     redisReply *r = rstore_script(c->rs, RS_USER_GET, 2, 3, av, NULL);
     if (!r)
-        return cached_user(c, user_id, out);
+        return people_cache_user(c->people, user_id, out);
     int rc = parse_user(r, out);
     freeReplyObject(r);
     if (rc == 0)
-        remember_user(c, out);
+        people_cache_put_user(c->people, out);
     return rc;
 }
 
@@ -372,18 +291,16 @@ static int cl_session_get(backend *b, const char *token, backend_user *out)
     const char *av[2] = {key, "86400"};
     redisReply *r = rstore_script(c->rs, RS_SESSION_GET, 1, 2, av, NULL);
     if (!r) {
-        sess_ent *e;
-        HASH_FIND_STR(c->sessions, token, e);
-        return e ? cached_user(c, e->id, out) : -1;
+        return people_cache_session_user(c->people, token, out);
     }
     int rc = parse_user(r, out);
     freeReplyObject(r);
     if (rc < 0) {
-        forget_session(c, token);
+        people_cache_drop_session(c->people, token);
         return -1;
     }
-    remember_user(c, out);
-    remember_session(c, token, out->id);
+    people_cache_put_user(c->people, out);
+    people_cache_put_session(c->people, token, out->id);
     return 0;
 }
 
@@ -409,7 +326,7 @@ static int new_session(cluster *c, const char *id, const char *guest_name, const
         freeReplyObject(r);
     if (!ok)
         return -1;
-    remember_session(c, token, id);
+    people_cache_put_session(c->people, token, id);
     return 0;
 }
 
@@ -419,11 +336,11 @@ static int cl_session_new_guest(backend *b, const char *addr, char token[BACKEND
     cluster *c = (cluster *)b;
     memset(out, 0, sizeof *out);
     util_random_hex(out->id, BACKEND_ID_LEN / 2);
-    snprintf(out->name, sizeof out->name, "guest-%.8s", out->id);
+    account_guest_name(out->name, out->id);
     out->is_guest = 1;
     if (new_session(c, out->id, out->name, addr, token, &out->next_placement) < 0)
         return -1;
-    remember_user(c, out);
+    people_cache_put_user(c->people, out);
     return 0;
 }
 
@@ -470,7 +387,7 @@ static void cl_session_revoke(backend *b, const char *token, backend_done_cb don
             done(arg, 0);
         return;
     }
-    forget_session(c, token);
+    people_cache_drop_session(c->people, token);
     char key[96];
     snprintf(key, sizeof key, RSTORE_PREFIX "sess:%s", token);
     const char *av[2] = {key, token};
@@ -583,33 +500,22 @@ static void reload_bans(cluster *c)
     free(v);
 }
 
-static void drop_cached_user(cluster *c, const char *id)
-{
-    user_ent *e;
-    HASH_FIND_STR(c->users, id, e);
-    if (e) {
-        HASH_DEL(c->users, e);
-        free(e);
-        c->n_users--;
-    }
-}
-
 /* A message from some process of the cluster (notify.h), on the loop thread. */
 static void on_notify(void *arg, const char *msg)
 {
     cluster *c = arg;
     if (!strncmp(msg, "ban ", 4) && valid_hex(msg + 4, BACKEND_ID_LEN)) {
-        drop_cached_user(c, msg + 4);
+        people_cache_drop_user(c->people, msg + 4);
         if (c->sink.on_banned)
             c->sink.on_banned(c->sink.arg, msg + 4);
     } else if (!strncmp(msg, "unban ", 6) && valid_hex(msg + 6, BACKEND_ID_LEN)) {
-        drop_cached_user(c, msg + 6);
+        people_cache_drop_user(c->people, msg + 6);
         if (c->sink.on_unbanned)
             c->sink.on_unbanned(c->sink.arg, msg + 6);
     } else if (!strncmp(msg, "user ", 5) && valid_hex(msg + 5, BACKEND_ID_LEN)) {
-        drop_cached_user(c, msg + 5);
+        people_cache_drop_user(c->people, msg + 5);
     } else if (!strncmp(msg, "end ", 4) && valid_hex(msg + 4, BACKEND_TOKEN_LEN)) {
-        forget_session(c, msg + 4);
+        people_cache_drop_session(c->people, msg + 4);
         if (c->sink.on_session_ended)
             c->sink.on_session_ended(c->sink.arg, msg + 4);
     } else if (!strcmp(msg, "addrbans") || !strcmp(msg, NOTIFY_RESYNC)) {
@@ -731,16 +637,7 @@ static void cl_close(backend *b)
     feed_close(c->fd);
     history_close(c->hist);
     rstore_free(c->rs);
-    user_ent *u, *ut;
-    HASH_ITER(hh, c->users, u, ut) {
-        HASH_DEL(c->users, u);
-        free(u);
-    }
-    sess_ent *s, *st;
-    HASH_ITER(hh, c->sessions, s, st) {
-        HASH_DEL(c->sessions, s);
-        free(s);
-    }
+    people_cache_free(c->people);
     free(c);
 }
 
@@ -777,6 +674,10 @@ backend *backend_cluster_open(const place_config *cfg, uv_loop_t *loop, const ba
     c->cfg = *cfg;
     c->loop = loop;
     c->sink = *sink;
+    if (!(c->people = people_cache_new(CACHE_MAX))) {
+        snprintf(err, errcap, "out of memory");
+        goto err;
+    }
     if (!(c->rs = rstore_new(cfg->redis, LOOP_REDIS_TIMEOUT_MS))) {
         snprintf(err, errcap, "--redis %s: not HOST:PORT", cfg->redis);
         goto err;

@@ -10,6 +10,7 @@ target_sources(placed PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/feed.c
   ${CMAKE_CURRENT_LIST_DIR}/history.c
   ${CMAKE_CURRENT_LIST_DIR}/notify.c
+  ${CMAKE_CURRENT_LIST_DIR}/people_cache.c
   ${CMAKE_CURRENT_LIST_DIR}/placer.c
   ${CMAKE_CURRENT_LIST_DIR}/rstore.c
   ${CMAKE_CURRENT_LIST_DIR}/snapshot_redis.c
