@@ -91,12 +91,16 @@ test('failed logins slow down per account and per address', async () => {
 test('an unknown user costs the same as a wrong password', async () => {
   const srv = await startServer();
   try {
+    // two accounts, so that no account reaches its five free failures
     assert.equal((await register(srv, 'known', '127.0.0.9')).status, 200);
+    assert.equal((await register(srv, 'knowntoo', '127.0.0.9')).status, 200);
     const median = (a) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)];
     const wrong = [];
     const unknown = [];
-    for (let i = 0; i < 4; i++) {
-      const w = await login(srv, 'known', `wrong-${i}-pw`, `127.0.1.${i + 1}`);
+    // interleaved and seven of each, so that a moment of load on a shared machine moves the
+    // median of neither; the gap this guards against was 0.5 ms against 115 ms
+    for (let i = 0; i < 7; i++) {
+      const w = await login(srv, i % 2 ? 'knowntoo' : 'known', `wrong-${i}-pw`, `127.0.1.${i + 1}`);
       assert.equal(w.status, 401);
       wrong.push(w.ms);
       const u = await login(srv, `unknown${i}`, `wrong-${i}-pw`, `127.0.2.${i + 1}`);
@@ -107,7 +111,7 @@ test('an unknown user costs the same as a wrong password', async () => {
     const mw = median(wrong);
     const mu = median(unknown);
     assert.ok(mw >= 20, `a wrong password takes a real check (${mw} ms)`);
-    assert.ok(mu > mw / 2 && mu < mw * 2, `unknown ${mu} ms vs wrong password ${mw} ms`);
+    assert.ok(mu > mw / 3 && mu < mw * 3, `unknown ${mu} ms vs wrong password ${mw} ms`);
   } finally {
     assert.equal((await srv.stop()).code, 0);
     srv.cleanup();
