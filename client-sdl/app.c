@@ -23,6 +23,7 @@ static void on_said(void *user)
     app *a = user;
     a->message_until = place_client_now_ms() + APP_MESSAGE_MS;
     a->redraw = 1;
+    snprintf(a->said_log[a->said_n++ % APP_SAID_LOG], PLACE_FRONT_MESSAGE_MAX, "%s", a->f.message);
 }
 
 int app_area_h(const app *a)

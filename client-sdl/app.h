@@ -26,6 +26,7 @@
 #define APP_GRID_SCALE 8.0  /* pixel grid from this many output pixels per canvas pixel (x u) */
 #define APP_UPLOAD_BUDGET (1L << 20) /* canvas pixels uploaded to textures per frame, at most */
 #define APP_MARKS 8         /* rings shown at once around pixels just refused */
+#define APP_SAID_LOG 8 /* messages kept for the test script */
 #define APP_MARK_MS 2500    /* how long such a ring stays */
 
 typedef struct script script;
@@ -65,6 +66,10 @@ typedef struct app {
     int mouse_x, mouse_y, mouse_in; /* pointer in output pixels */
     int pressed, dragging, press_button, press_ctrl, press_x, press_y;
     int64_t message_until; /* the controller's message shows until then */
+    /* the last messages said, for the script's "wait message": one can be replaced by the
+     * next within a turn of the loop, before the script looks (said_n counts them all) */
+    char said_log[APP_SAID_LOG][PLACE_FRONT_MESSAGE_MAX];
+    unsigned said_n;
     app_mark marks[APP_MARKS];
     int redraw;
     int zooming;         /* a zoom is gliding to zoom_target around (zoom_px, zoom_py) */

@@ -17,6 +17,7 @@ struct script {
     int n, next;
     int started;      /* the current step has begun (waits, sleep, shot) */
     int64_t deadline; /* for waits and sleep */
+    unsigned said_mark; /* the app's said_n when the previous step ended */
 };
 
 void script_free(script *s)
@@ -196,7 +197,7 @@ static int cond_cooldown(app *a)
 }
 
 /* Evaluates a wait: 1 met, 0 not yet, -1 bad arguments. */
-static int wait_met(app *a, const char *args, int *timeout)
+static int wait_met(const script *s, app *a, const char *args, int *timeout)
 {
     char what[16];
     int n = 0;
@@ -234,8 +235,15 @@ static int wait_met(app *a, const char *args, int *timeout)
         return app_banner_text(a, line, sizeof line, &red) && strstr(line, args) != NULL;
     }
     if (strcmp(what, "message") == 0) {
+        /* shown now, or said since the previous step (and replaced before this turn) */
         args += strspn(args, " \t");
-        return a->message_until && strstr(a->f.message, args) != NULL;
+        if (a->message_until && strstr(a->f.message, args))
+            return 1;
+        unsigned from = a->said_n - s->said_mark > APP_SAID_LOG ? a->said_n - APP_SAID_LOG : s->said_mark;
+        for (unsigned i = from; i != a->said_n; i++)
+            if (strstr(a->said_log[i % APP_SAID_LOG], args))
+                return 1;
+        return 0;
     }
     return -1;
 }
@@ -263,7 +271,7 @@ static int run(script *s, app *a)
     char word[64] = "";
     if (strcmp(cmd, "wait") == 0) {
         int timeout = DEFAULT_TIMEOUT_MS;
-        int met = wait_met(a, args, &timeout);
+        int met = wait_met(s, a, args, &timeout);
         if (met < 0)
             return fail(s, "bad wait");
         if (met)
@@ -386,6 +394,7 @@ int script_step(script *s, app *a)
     if (rc == 1) {
         s->next++;
         s->started = 0;
+        s->said_mark = a->said_n;
     }
     return s->next >= s->n ? 1 : 0;
 }

@@ -4,7 +4,8 @@
  *
  *   wait connected [MS]          connected, canvas known and not stale (default timeout 10000)
  *   wait pixel X Y COLOR [MS]    the canvas shows palette index COLOR at (X, Y)
- *   wait message TEXT            the message line contains TEXT
+ *   wait message TEXT            the message line contains TEXT, or a message said since
+ *                                the previous step did (one may replace another in a turn)
  *   wait banner TEXT             the banner (disconnected, connecting...) contains TEXT
  *   wait cooldown [MS]           the cooldown is running
  *   wait disconnected [MS]       the connection is lost (the engine is retrying)

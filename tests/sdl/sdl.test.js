@@ -440,7 +440,7 @@ test('with no canvas at all the banner does not speak of an out-of-date canvas; 
     url, display: xvfb.display, dir,
     script: ['wait disconnected', 'wait banner Cannot reach the server - retrying in', 'wait banner No canvas loaded yet.', `shot ${shot}`,
       // r tries at once (the engine's reconnect_now, timed in place-tui's tests)
-      'key r', 'wait message Reconnecting now...', 'wait disconnected', 'quit'],
+      'wait disconnected', 'key r', 'wait message Reconnecting now...', 'wait disconnected', 'quit'],
   });
   expectExit(r);
   const img = readBmp(shot);
