@@ -11,8 +11,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "store_db.h"
 #include "util.h"
 
@@ -28,6 +30,9 @@ typedef struct admin_client {
     int gone;    /* the client went away meanwhile */
     const char *word, *name;
     char target[80];
+    char who[BACKEND_AUDIT_WHO_MAX + 1]; /* the OS user on the other end (SO_PEERCRED) */
+    char what[BACKEND_AUDIT_WHAT_MAX + 1]; /* the act as the audit log says it */
+    const char *act;
 } admin_client;
 
 /* What the target of an act is. */
@@ -41,16 +46,37 @@ static const struct {
     backend_admin_op op;
     int by;
     size_t flag;
+    const char *act; /* as the audit log names it */
 } ops[] = {
-    {"grant-admin", BACKEND_ADMIN_GRANT, BY_NAME, offsetof(place_config, grant_admin)},
-    {"revoke-admin", BACKEND_ADMIN_REVOKE, BY_NAME, offsetof(place_config, revoke_admin)},
-    {"ban", BACKEND_ADMIN_BAN, BY_NAME, offsetof(place_config, ban)},
-    {"ban-id", BACKEND_ADMIN_BAN, BY_ID, offsetof(place_config, ban_id)},
-    {"unban", BACKEND_ADMIN_UNBAN, BY_NAME, offsetof(place_config, unban)},
-    {"unban-id", BACKEND_ADMIN_UNBAN, BY_ID, offsetof(place_config, unban_id)},
-    {"ban-ip", BACKEND_ADMIN_BAN_ADDR, BY_ADDR, offsetof(place_config, ban_ip)},
-    {"unban-ip", BACKEND_ADMIN_UNBAN_ADDR, BY_ADDR, offsetof(place_config, unban_ip)},
+    {"grant-admin", BACKEND_ADMIN_GRANT, BY_NAME, offsetof(place_config, grant_admin), "grant"},
+    {"revoke-admin", BACKEND_ADMIN_REVOKE, BY_NAME, offsetof(place_config, revoke_admin),
+     "revoke"},
+    {"ban", BACKEND_ADMIN_BAN, BY_NAME, offsetof(place_config, ban), "ban"},
+    {"ban-id", BACKEND_ADMIN_BAN, BY_ID, offsetof(place_config, ban_id), "ban"},
+    {"unban", BACKEND_ADMIN_UNBAN, BY_NAME, offsetof(place_config, unban), "unban"},
+    {"unban-id", BACKEND_ADMIN_UNBAN, BY_ID, offsetof(place_config, unban_id), "unban"},
+    {"ban-ip", BACKEND_ADMIN_BAN_ADDR, BY_ADDR, offsetof(place_config, ban_ip), "ban-ip"},
+    {"unban-ip", BACKEND_ADMIN_UNBAN_ADDR, BY_ADDR, offsetof(place_config, unban_ip), "unban-ip"},
 };
+
+/* What the audit log says of act i on target: "user alice, until 2026-11-30T10:00:00Z,
+ * reason: spam". */
+static void describe(size_t i, const char *target, int64_t until, const char *reason, char *out,
+                     size_t cap)
+{
+    const char *kind = ops[i].by == BY_NAME ? "user " : ops[i].by == BY_ID ? "user id " : "";
+    int n = snprintf(out, cap, "%s%s", kind, target);
+    if (until > 0 && n >= 0 && (size_t)n < cap) {
+        time_t t = (time_t)(until / 1000);
+        struct tm tm;
+        char when[32];
+        gmtime_r(&t, &tm);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        n += snprintf(out + n, cap - (size_t)n, ", until %s", when);
+    }
+    if (reason && reason[0] && n >= 0 && (size_t)n < cap)
+        snprintf(out + n, cap - (size_t)n, ", reason: %s", reason);
+}
 
 /* The request for act i on target (the rest as on the control line). */
 static backend_admin_req make_req(size_t i, const char *target, int64_t until, int64_t window,
@@ -129,8 +155,8 @@ static void answer(admin_client *c, const char *text)
     }
 }
 
-/* An admin action is answered "ok" only once it is durable. */
-static void admin_stored(void *arg, int rc)
+/* An admin action is answered "ok" only once it is durable, and its audit row too. */
+static void admin_audited(void *arg, int rc)
 {
     admin_client *c = arg;
     c->waiting = 0;
@@ -143,6 +169,14 @@ static void admin_stored(void *arg, int rc)
         free(c);
     else
         answer(c, out);
+}
+
+static void admin_stored(void *arg, int rc)
+{
+    admin_client *c = arg;
+    if (rc == 0 && audit_record(c->srv->store, c->who, c->act, c->what, -1, admin_audited, c) == 0)
+        return;
+    admin_audited(c, rc ? rc : PLACE_ERR_UNAVAILABLE);
 }
 
 static void run_line(admin_client *c)
@@ -163,6 +197,8 @@ static void run_line(admin_client *c)
         snprintf(c->target, sizeof c->target, "%s", target);
         c->word = ops[i].word;
         c->name = c->target;
+        c->act = ops[i].act;
+        describe(i, c->target, until, reason, c->what, sizeof c->what);
         c->waiting = 1;
         backend_admin_req q = make_req(i, c->target, until, window, reason);
         int rc = b ? b->ops->admin(b, &q, err, sizeof err, admin_stored, c)
@@ -219,8 +255,20 @@ static void on_connection(uv_stream_t *server, int status)
     c->srv = server->data;
     uv_pipe_init(server->loop, &c->pipe, 0);
     c->pipe.data = c;
-    if (uv_accept(server, (uv_stream_t *)&c->pipe) < 0 ||
-        uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) < 0)
+    if (uv_accept(server, (uv_stream_t *)&c->pipe) < 0) {
+        uv_close((uv_handle_t *)&c->pipe, on_client_closed);
+        return;
+    }
+    /* who is on the other end: the audit log names the OS user */
+    uv_os_fd_t fd;
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0 &&
+        getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+        audit_os_who(cred.uid, c->who);
+    else
+        snprintf(c->who, sizeof c->who, "os:unknown");
+    if (uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) < 0)
         uv_close((uv_handle_t *)&c->pipe, on_client_closed);
 }
 
@@ -283,8 +331,43 @@ static int ask_server(const char *path, const char *line, char *reply, size_t ca
     return 0;
 }
 
+/* placed --audit [--since TIME]: read from the store itself (a running server may hold it). */
+static int print_audit(const place_config *cfg)
+{
+    int64_t since = 0;
+    if (cfg->since[0] && config_time_ms(cfg->since, util_now_ms(), &since) < 0) {
+        fprintf(stderr,
+                "placed: --since \"%s\": not a time (2026-11-29T15:00:00Z, or -2h for two hours "
+                "ago)\n",
+                cfg->since);
+        return 2;
+    }
+    if (!backend_is_cluster(cfg)) {
+        char db[600];
+        struct stat sb;
+        snprintf(db, sizeof db, "%s/%s", cfg->data_dir, STORE_DB_FILE);
+        if (stat(db, &sb) < 0) {
+            fprintf(stderr, "placed: --audit: %s holds no database (%s): is --data-dir right?\n",
+                    cfg->data_dir, STORE_DB_FILE);
+            return 1;
+        }
+    }
+    backend_audit_row *rows = NULL;
+    size_t n = 0;
+    char err[256] = "";
+    if (backend_audit_list(cfg, since, (size_t)-1, &rows, &n, err, sizeof err) < 0) {
+        fprintf(stderr, "placed: --audit: %s\n", err);
+        return 1;
+    }
+    audit_print(stdout, rows, n);
+    free(rows);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int admin_run(const place_config *cfg)
 {
+    if (cfg->audit)
+        return print_audit(cfg);
     int failed = 0;
     int64_t until = 0, window = 0, length = 0;
     if (cfg->ban_for[0] && config_duration_ms(cfg->ban_for, &length) == 0)
@@ -343,6 +426,16 @@ int admin_run(const place_config *cfg)
         char err[256] = "";
         backend_admin_req q = make_req(i, name, until, window, reason);
         rc = backend_admin_offline(cfg, &q, err, sizeof err);
+        if (rc == PLACE_ERR_NONE) {
+            backend_audit_row row;
+            char who[BACKEND_AUDIT_WHO_MAX + 1], what[BACKEND_AUDIT_WHAT_MAX + 1];
+            audit_os_who(getuid(), who);
+            describe(i, name, until, reason, what, sizeof what);
+            audit_row_make(&row, who, ops[i].act, what, -1);
+            if (backend_audit_offline(cfg, &row, err, sizeof err) < 0)
+                fprintf(stderr, "placed: %s %s: done, but its audit row could not be written: %s\n",
+                        ops[i].word, name, err);
+        }
         close(lock);
         if (rc == PLACE_ERR_NONE) {
             printf("placed: %s %s: done (no server running; database updated)\n", ops[i].word,

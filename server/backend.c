@@ -62,6 +62,30 @@ int backend_admin_offline(const place_config *cfg, const backend_admin_req *q, c
     return store_sqlite_admin_offline(cfg->data_dir, q, err, errcap);
 }
 
+int backend_audit_list(const place_config *cfg, int64_t since_ms, size_t max,
+                       backend_audit_row **rows, size_t *n, char *err, size_t errcap)
+{
+    if (backend_check_build(cfg, err, errcap) < 0)
+        return -1;
+#if PLACE_BUILD_CLUSTER
+    if (backend_is_cluster(cfg))
+        return cluster_audit_list(cfg, since_ms, max, rows, n, err, errcap);
+#endif
+    return store_sqlite_audit_list(cfg->data_dir, since_ms, max, rows, n, err, errcap);
+}
+
+int backend_audit_offline(const place_config *cfg, const backend_audit_row *row, char *err,
+                          size_t errcap)
+{
+    if (backend_check_build(cfg, err, errcap) < 0)
+        return -1;
+#if PLACE_BUILD_CLUSTER
+    if (backend_is_cluster(cfg))
+        return cluster_audit_offline(cfg, row, err, errcap);
+#endif
+    return store_sqlite_audit_offline(cfg->data_dir, row, err, errcap);
+}
+
 int backend_history_writer_run(const place_config *cfg)
 {
     char err[256];

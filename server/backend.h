@@ -155,6 +155,23 @@ typedef struct backend_admin_req {
                              * within this long before now; 0: none */
 } backend_admin_req;
 
+/* One row of the audit log: an admin act, kept in the store (embedded: the audit table of
+ * place.db; cluster: the Redis list {place}:audit), never lost with a restart. */
+#define BACKEND_AUDIT_WHO_MAX 64
+#define BACKEND_AUDIT_ACT_MAX 16
+#define BACKEND_AUDIT_WHAT_MAX 240
+typedef struct backend_audit_row {
+    int64_t time_ms; /* when, ms since the epoch */
+    /* which admin: "os:NAME" (the OS user on the control socket, SO_PEERCRED, or running the
+     * command when no server runs) or "account:NAME" (an admin account, e.g. the browser) */
+    char who[BACKEND_AUDIT_WHO_MAX + 1];
+    /* the act: ban, unban, grant, revoke, ban-ip, unban-ip, revert, wipe, restore, freeze,
+     * unfreeze, set */
+    char act[BACKEND_AUDIT_ACT_MAX + 1];
+    char what[BACKEND_AUDIT_WHAT_MAX + 1]; /* the target and arguments, as a person reads them */
+    int64_t pixels; /* pixels the act changed; -1 for an act on no pixel */
+} backend_audit_row;
+
 typedef struct backend backend;
 
 typedef struct backend_ops {
@@ -214,6 +231,10 @@ typedef struct backend_ops {
     int (*admin)(backend *b, const backend_admin_req *req, char *err, size_t errcap,
                  backend_done_cb done, void *arg);
 
+    /* Appends a row to the audit log; done follows once it is durable (the same rules as any
+     * change). Returns 0, or < 0 (done will not run). Callers use audit_record (audit.h). */
+    int (*audit_add)(backend *b, const backend_audit_row *row, backend_done_cb done, void *arg);
+
     /* Remembers that user_id came from the address bucket addr (at most
      * BACKEND_ADDRS_PER_USER addresses per user, the most recent), for a later ban of the
      * account's addresses. */
@@ -272,6 +293,18 @@ backend *backend_open(const place_config *cfg, uv_loop_t *loop, const backend_si
  * the database there, or in cluster mode in Redis. Returns PLACE_ERR_NONE, PLACE_ERR_NOT_FOUND,
  * PLACE_ERR_BAD_REQUEST or a negative number, with a sentence in err. */
 int backend_admin_offline(const place_config *cfg, const backend_admin_req *q, char *err,
+                          size_t errcap);
+
+/* The audit log for the command line (placed --audit), read from the store directly (a running
+ * server may hold it: SQLite's WAL lets a reader in, Redis is shared): the rows with time >=
+ * since_ms, oldest first, at most `max`, into a malloc'd *rows the caller frees. Returns 0, or
+ * -1 with a sentence in err. */
+int backend_audit_list(const place_config *cfg, int64_t since_ms, size_t max,
+                       backend_audit_row **rows, size_t *n, char *err, size_t errcap);
+
+/* Appends an audit row when no server runs on cfg->data_dir (the caller holds its lock).
+ * Returns 0, or -1 with a sentence in err. */
+int backend_audit_offline(const place_config *cfg, const backend_audit_row *row, char *err,
                           size_t errcap);
 
 /* placed --history-writer (cluster mode's Kafka -> PostgreSQL copier): runs until stopped and

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include <sys/stat.h>
+#include <time.h>
 
 /* Where the browser client is installed (CMake: <datadir>/place/web, following the install
  * prefix). A build run from its tree, where nothing is installed, falls back to the source tree's
@@ -128,6 +129,11 @@ static const cfg_row rows[] = {
              "with --ban, --ban-id or --ban-ip: the ban ends after this long (30m, 24h, 7d); "
              "default: until lifted"),
     STR_ONCE("reason", ban_reason, "TEXT", "with a ban: the reason the banned player's client shows"),
+    STR_ONCE("since", since, "TIME",
+             "with --audit: only acts from TIME on (ISO-8601 like 2026-11-29T15:00:00Z, or "
+             "relative like -2h)"),
+    BOOL_ONCE("audit", audit,
+              "print the audit log (every admin act: when, who, what, pixels changed), then exit"),
     STR_ROW("ban-addresses-for", ban_addresses_for, "24h", "DURATION",
             "a ban of an account also bans, for guests, the addresses it used this far back "
             "(0: none); also how long those addresses are remembered"),
@@ -625,5 +631,69 @@ int config_duration_ms(const char *text, int64_t *ms)
 int config_is_admin_action(const place_config *cfg)
 {
     return cfg->grant_admin[0] || cfg->revoke_admin[0] || cfg->ban[0] || cfg->unban[0] ||
-           cfg->ban_id[0] || cfg->unban_id[0] || cfg->ban_ip[0] || cfg->unban_ip[0];
+           cfg->ban_id[0] || cfg->unban_id[0] || cfg->ban_ip[0] || cfg->unban_ip[0] ||
+           cfg->audit;
+}
+
+int config_time_ms(const char *text, int64_t now_ms, int64_t *ms)
+{
+    if (text[0] == '-') { /* relative: -2h */
+        int64_t d;
+        if (config_duration_ms(text + 1, &d) < 0)
+            return -1;
+        *ms = now_ms - d;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    long long n = strtoll(text, &end, 10);
+    if (!errno && end != text && !*end && n > 100000000000LL) { /* ms since the epoch */
+        *ms = n;
+        return 0;
+    }
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *p = strptime(text, "%Y-%m-%d", &tm);
+    if (!p)
+        return -1;
+    long frac_ms = 0;
+    if (*p == 'T' || *p == 't' || *p == ' ') {
+        const char *q = strptime(p + 1, "%H:%M", &tm);
+        if (!q)
+            return -1;
+        p = q;
+        if (*p == ':') {
+            if (!(q = strptime(p + 1, "%S", &tm)))
+                return -1;
+            p = q;
+            if (*p == '.') {
+                long scale = 100;
+                for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+                    frac_ms += (*p - '0') * scale;
+            }
+        }
+    }
+    long offset = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p == '-' ? -1 : 1, hh = 0, mm = 0, used = 0;
+        if (sscanf(p + 1, "%2d%n", &hh, &used) != 1 || used != 2)
+            return -1;
+        p += 3;
+        if (*p == ':')
+            p++;
+        if (*p && (sscanf(p, "%2d%n", &mm, &used) != 1 || used != 2))
+            return -1;
+        if (*p)
+            p += 2;
+        offset = sign * (hh * 3600L + mm * 60L);
+    }
+    if (*p)
+        return -1;
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1)
+        return -1;
+    *ms = ((int64_t)t - offset) * 1000 + frac_ms;
+    return 0;
 }

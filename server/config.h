@@ -49,6 +49,9 @@ typedef struct place_config {
     char ban_for[32];     /* --for: a duration ("24h"); "" for ever */
     char ban_reason[128]; /* --reason */
     char ban_addresses_for[32]; /* how far back a banned account's addresses are banned too */
+    /* moderation of pixels and the audit log (admin.c, moderate.c) */
+    char since[48];       /* --since TIME: with --audit */
+    int audit;            /* --audit */
     /* cluster mode (server/cluster/, docs/deploy.md): on when redis is set */
     char redis[256];
     char kafka[512];
@@ -93,6 +96,12 @@ int config_cooldown_scope(const place_config *cfg);
 /* Parses a duration: a whole number with a unit s, m, h or d ("90s", "24h"; a bare number is
  * seconds). Returns 0 with *ms, or -1. */
 int config_duration_ms(const char *text, int64_t *ms);
+
+/* Parses a point in time as an admin types it: ISO-8601 ("2026-11-29T15:30:00Z", a date, a
+ * time with an offset such as +02:00; without a zone it is UTC), milliseconds since the epoch,
+ * or relative to now ("-2h", "-90m", "-30s", "-1d"). Returns 0 with *ms (since the epoch), or
+ * -1. */
+int config_time_ms(const char *text, int64_t now_ms, int64_t *ms);
 
 /* 1 when cfg asks for an admin action (--ban, --ban-id, --ban-ip, their --unban*,
  * --grant-admin, --revoke-admin). */

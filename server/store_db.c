@@ -2,6 +2,7 @@
 #include "store_db.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "account.h"
@@ -22,7 +23,9 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS addr_bans(cidr TEXT PRIMARY KEY, until INTEGER, guests_only"
     " INTEGER, user_id TEXT, reason TEXT, created INTEGER);"
     "CREATE TABLE IF NOT EXISTS user_addrs(user_id TEXT, addr TEXT, seen INTEGER,"
-    " PRIMARY KEY(user_id, addr));";
+    " PRIMARY KEY(user_id, addr));"
+    "CREATE TABLE IF NOT EXISTS audit(id INTEGER PRIMARY KEY, time INTEGER, who TEXT, act TEXT,"
+    " what TEXT, pixels INTEGER);";
 
 /* Columns added after the first release: added to an older database when missing. */
 static const char *const added_columns[] = {
@@ -245,4 +248,105 @@ int store_db_history(sqlite3 *db, uint32_t x, uint32_t y, int limit, backend_his
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+int store_db_audit_add(sqlite3 *db, const backend_audit_row *row)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, STORE_DB_AUDIT_INSERT, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    store_db_audit_bind(st, row);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+void store_db_audit_bind(sqlite3_stmt *st, const backend_audit_row *row)
+{
+    sqlite3_bind_int64(st, 1, row->time_ms);
+    sqlite3_bind_text(st, 2, row->who, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, row->act, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, row->what, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, row->pixels);
+}
+
+int store_db_audit_list(sqlite3 *db, int64_t since_ms, size_t max, backend_audit_row **rows,
+                        size_t *n)
+{
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    *rows = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT time, who, act, what, pixels FROM audit WHERE time >= ?"
+                           " ORDER BY id LIMIT ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, since_ms);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            backend_audit_row *v = realloc(*rows, ncap * sizeof *v);
+            if (!v) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            *rows = v;
+            cap = ncap;
+        }
+        backend_audit_row *r = &(*rows)[(*n)++];
+        const char *who = (const char *)sqlite3_column_text(st, 1);
+        const char *act = (const char *)sqlite3_column_text(st, 2);
+        const char *what = (const char *)sqlite3_column_text(st, 3);
+        r->time_ms = sqlite3_column_int64(st, 0);
+        snprintf(r->who, sizeof r->who, "%s", who ? who : "");
+        snprintf(r->act, sizeof r->act, "%s", act ? act : "");
+        snprintf(r->what, sizeof r->what, "%s", what ? what : "");
+        r->pixels = sqlite3_column_int64(st, 4);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+        return -1;
+    }
+    return 0;
+}
+
+int store_sqlite_audit_offline(const char *data_dir, const backend_audit_row *row, char *err,
+                               size_t errcap)
+{
+    sqlite3 *db = NULL;
+    if (store_db_open(data_dir, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db, err, errcap) < 0)
+        return -1;
+    int rc = store_db_init(db, err, errcap);
+    if (rc == 0 && (rc = store_db_audit_add(db, row)) < 0)
+        snprintf(err, errcap, "database: %s", sqlite3_errmsg(db));
+    sqlite3_close(db);
+    return rc;
+}
+
+int store_sqlite_audit_list(const char *data_dir, int64_t since_ms, size_t max,
+                            backend_audit_row **rows, size_t *n, char *err, size_t errcap)
+{
+    sqlite3 *db = NULL;
+    *rows = NULL;
+    *n = 0;
+    if (store_db_open(data_dir, SQLITE_OPEN_READONLY, &db, err, errcap) < 0)
+        return -1;
+    int rc = 0;
+    /* a database from before the audit log has no table: no act was recorded */
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE name = 'audit'", -1, &st,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && store_db_audit_list(db, since_ms, max, rows, n) < 0) {
+        snprintf(err, errcap, "database: %s", sqlite3_errmsg(db));
+        rc = -1;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rc;
 }

@@ -40,4 +40,25 @@ int store_sqlite_admin_offline(const char *data_dir, const backend_admin_req *q,
  * ("2001:db8::1"). Returns 0, or -1 with a sentence in err. */
 int store_db_block(const char *text, char out[BACKEND_CIDR_MAX], char *err, size_t errcap);
 
+/* The audit log (backend_audit_row): its insert, with the row's five values bound in order by
+ * store_db_audit_bind (the writer prepares it once). */
+#define STORE_DB_AUDIT_INSERT "INSERT INTO audit(time, who, act, what, pixels) VALUES(?,?,?,?,?)"
+void store_db_audit_bind(sqlite3_stmt *st, const backend_audit_row *row);
+
+/* Appends one audit row on db (no transaction of its own). Returns 0 or -1. */
+int store_db_audit_add(sqlite3 *db, const backend_audit_row *row);
+
+/* The audit rows with time >= since_ms, oldest first, at most max, into a malloc'd *rows.
+ * Returns 0 or -1. */
+int store_db_audit_list(sqlite3 *db, int64_t since_ms, size_t max, backend_audit_row **rows,
+                        size_t *n);
+
+/* The same, for the command line: an audit row appended to the database in data_dir when no
+ * server runs there, and the rows read (a running server may hold the database). Return 0, or -1
+ * with a sentence in err. */
+int store_sqlite_audit_offline(const char *data_dir, const backend_audit_row *row, char *err,
+                               size_t errcap);
+int store_sqlite_audit_list(const char *data_dir, int64_t since_ms, size_t max,
+                            backend_audit_row **rows, size_t *n, char *err, size_t errcap);
+
 #endif

@@ -355,6 +355,25 @@ static int st_admin(backend *b, const backend_admin_req *q, char *err, size_t er
     return PLACE_ERR_NONE;
 }
 
+static int st_audit_add(backend *b, const backend_audit_row *row, backend_done_cb done,
+                        void *arg)
+{
+    store *s = (store *)b;
+    if (s->closing)
+        return PLACE_ERR_UNAVAILABLE;
+    backend_audit_row *copy = malloc(sizeof *copy);
+    wop *op = copy ? new_op(s, OP_AUDIT, NULL) : NULL;
+    if (!op) {
+        free(copy);
+        submit(s, NULL, NULL);
+        return -1;
+    }
+    *copy = *row;
+    op->audit = copy;
+    submit(s, done, arg);
+    return 0;
+}
+
 static void st_addr_seen(backend *b, const char *user_id, const char *addr)
 {
     store *s = (store *)b;
@@ -482,6 +501,7 @@ static const backend_ops embedded_ops = {
     .user_register = st_user_register,
     .user_credentials = st_user_credentials,
     .admin = st_admin,
+    .audit_add = st_audit_add,
     .addr_budget = st_addr_budget,
     .addr_seen = st_addr_seen,
     .history = st_history,

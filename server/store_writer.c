@@ -34,7 +34,7 @@ struct store_writer {
     /* the writer thread's (set up by writer_open before the thread starts) */
     sqlite3 *db;
     sqlite3_stmt *st_place, *st_last, *st_user, *st_sput, *st_sdel, *st_sdelu, *st_canvas;
-    sqlite3_stmt *st_bput, *st_bdel, *st_uaddr, *st_uaddr_trim;
+    sqlite3_stmt *st_bput, *st_bdel, *st_uaddr, *st_uaddr_trim, *st_audit;
     uint8_t *wbits; /* the writer's copy of the canvas, for checkpoints */
     uint32_t w, h;
     uint64_t wseq; /* the last committed placement */
@@ -57,6 +57,7 @@ struct store_writer {
 void wop_free(wop *op)
 {
     free(op->pwhash);
+    free(op->audit);
     free(op);
 }
 
@@ -137,6 +138,10 @@ static int exec_op(store_writer *wr, wop *op)
     case OP_SESSION_DEL_USER:
         st = wr->st_sdelu;
         sqlite3_bind_text(st, 1, op->user_id, -1, SQLITE_STATIC);
+        break;
+    case OP_AUDIT:
+        st = wr->st_audit;
+        store_db_audit_bind(st, op->audit);
         break;
     }
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
@@ -396,6 +401,7 @@ static int prepare_all(store_writer *wr, char *err, size_t errcap)
         {&wr->st_sdelu, "DELETE FROM sessions WHERE user_id = ?"},
         {&wr->st_canvas, "INSERT OR REPLACE INTO canvas(id, width, height, seq, bits)"
                          " VALUES(1,?,?,?,?)"},
+        {&wr->st_audit, STORE_DB_AUDIT_INSERT},
     };
     for (size_t i = 0; i < sizeof q / sizeof q[0]; i++)
         if (sqlite3_prepare_v3(wr->db, q[i].sql, -1, SQLITE_PREPARE_PERSISTENT, q[i].st, NULL)) {
@@ -409,7 +415,7 @@ static void finalize_all(store_writer *wr)
 {
     sqlite3_stmt *sts[] = {wr->st_place, wr->st_last,   wr->st_user,  wr->st_sput,
                            wr->st_sdel,  wr->st_sdelu,  wr->st_canvas, wr->st_bput,
-                           wr->st_bdel,  wr->st_uaddr,  wr->st_uaddr_trim};
+                           wr->st_bdel,  wr->st_uaddr,  wr->st_uaddr_trim, wr->st_audit};
     for (size_t i = 0; i < sizeof sts / sizeof sts[0]; i++)
         sqlite3_finalize(sts[i]);
 }

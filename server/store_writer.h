@@ -31,6 +31,7 @@ enum wop_kind {
     OP_ADDR_BAN_PUT,
     OP_ADDR_BAN_DEL,
     OP_USER_ADDR,
+    OP_AUDIT, /* a row of the audit log (*audit) */
 };
 
 /* One write operation, made on the loop thread, owned by the writer from writer_submit until it
@@ -65,6 +66,8 @@ typedef struct wop {
     /* OP_SESSION_* */
     char token[BACKEND_TOKEN_LEN + 1];
     int64_t expires;
+    /* OP_AUDIT: malloc'd, freed with the operation */
+    backend_audit_row *audit;
 } wop;
 
 void wop_free(wop *op);

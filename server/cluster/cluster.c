@@ -612,6 +612,100 @@ static int cl_admin(backend *b, const backend_admin_req *q, char *err, size_t er
     return PLACE_ERR_NONE;
 }
 
+/* ---------------------------------------------------------------- the audit log */
+
+/* The audit log is the Redis list AUDIT_KEY, one entry per act, oldest first:
+ * "time<TAB>pixels<TAB>who<TAB>act<TAB>what" (audit_record keeps tabs and newlines out of the
+ * text). Redis keeps it as it keeps the users and bans. */
+#define AUDIT_KEY RSTORE_PREFIX "audit"
+
+static int audit_push(rstore *rs, const backend_audit_row *row)
+{
+    char line[BACKEND_AUDIT_WHO_MAX + BACKEND_AUDIT_ACT_MAX + BACKEND_AUDIT_WHAT_MAX + 64];
+    snprintf(line, sizeof line, "%lld\t%lld\t%s\t%s\t%s", (long long)row->time_ms,
+             (long long)row->pixels, row->who, row->act, row->what);
+    const char *av[3] = {"RPUSH", AUDIT_KEY, line};
+    redisReply *r = rstore_cmd(rs, 3, av, NULL);
+    int ok = r && r->type == REDIS_REPLY_INTEGER;
+    if (r)
+        freeReplyObject(r);
+    return ok ? 0 : -1;
+}
+
+static int cl_audit_add(backend *b, const backend_audit_row *row, backend_done_cb done, void *arg)
+{
+    cluster *c = (cluster *)b;
+    if (audit_push(c->rs, row) < 0)
+        return -1;
+    done(arg, 0); /* Redis has applied it */
+    return 0;
+}
+
+int cluster_audit_offline(const place_config *cfg, const backend_audit_row *row, char *err,
+                          size_t errcap)
+{
+    rstore *rs = rstore_new(cfg->redis, 2000);
+    if (!rs) {
+        snprintf(err, errcap, "--redis %s: not HOST:PORT", cfg->redis);
+        return -1;
+    }
+    int rc = audit_push(rs, row);
+    if (rc < 0)
+        snprintf(err, errcap, "cannot reach Redis at %s", cfg->redis);
+    rstore_free(rs);
+    return rc;
+}
+
+int cluster_audit_list(const place_config *cfg, int64_t since_ms, size_t max,
+                       backend_audit_row **rows, size_t *n, char *err, size_t errcap)
+{
+    *rows = NULL;
+    *n = 0;
+    rstore *rs = rstore_new(cfg->redis, 2000);
+    if (!rs) {
+        snprintf(err, errcap, "--redis %s: not HOST:PORT", cfg->redis);
+        return -1;
+    }
+    const char *av[4] = {"LRANGE", AUDIT_KEY, "0", "-1"};
+    redisReply *r = rstore_cmd(rs, 4, av, NULL);
+    rstore_free(rs);
+    if (!r || r->type != REDIS_REPLY_ARRAY) {
+        if (r)
+            freeReplyObject(r);
+        snprintf(err, errcap, "cannot read the audit log from Redis at %s", cfg->redis);
+        return -1;
+    }
+    backend_audit_row *v = calloc(r->elements ? r->elements : 1, sizeof *v);
+    if (!v) {
+        freeReplyObject(r);
+        snprintf(err, errcap, "out of memory");
+        return -1;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < r->elements && k < max; i++) {
+        backend_audit_row *a = &v[k];
+        char *end;
+        const char *line = str_at(r, i);
+        a->time_ms = strtoll(line, &end, 10);
+        if (*end != '\t' || a->time_ms < since_ms)
+            continue;
+        a->pixels = strtoll(end + 1, &end, 10);
+        const char *who = *end == '\t' ? end + 1 : NULL;
+        const char *act = who ? strchr(who, '\t') : NULL;
+        const char *what = act ? strchr(act + 1, '\t') : NULL;
+        if (!what)
+            continue;
+        snprintf(a->who, sizeof a->who, "%.*s", (int)(act - who), who);
+        snprintf(a->act, sizeof a->act, "%.*s", (int)(what - act - 1), act + 1);
+        snprintf(a->what, sizeof a->what, "%s", what + 1);
+        k++;
+    }
+    freeReplyObject(r);
+    *rows = v;
+    *n = k;
+    return 0;
+}
+
 static void cl_addr_seen(backend *b, const char *user_id, const char *addr)
 {
     cluster *c = (cluster *)b;
@@ -653,6 +747,7 @@ static const backend_ops cluster_ops = {
     .user_register = cl_user_register,
     .user_credentials = cl_user_credentials,
     .admin = cl_admin,
+    .audit_add = cl_audit_add,
     .addr_budget = cl_addr_budget,
     .addr_seen = cl_addr_seen,
     .history = cl_history,

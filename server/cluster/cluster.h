@@ -28,6 +28,13 @@ backend *backend_cluster_open(const place_config *cfg, uv_loop_t *loop, const ba
 int cluster_admin_offline(const place_config *cfg, const backend_admin_req *q, char *err,
                           size_t errcap);
 
+/* The audit log in Redis (backend.h: backend_audit_offline, backend_audit_list). Return 0, or
+ * -1 with a sentence in err. */
+int cluster_audit_offline(const place_config *cfg, const backend_audit_row *row, char *err,
+                          size_t errcap);
+int cluster_audit_list(const place_config *cfg, int64_t since_ms, size_t max,
+                       backend_audit_row **rows, size_t *n, char *err, size_t errcap);
+
 /* placed --history-writer: copies events from Kafka to PostgreSQL until stopped. Returns the
  * exit status. */
 int cluster_writer_run(const place_config *cfg);

@@ -229,6 +229,33 @@ static void man_page_lists_every_flag(void)
     free(man);
 }
 
+/* --since / --at: ISO-8601 (zone Z, an offset, or none = UTC), ms since the epoch, or relative. */
+static void times_iso_relative_and_refused(void)
+{
+    const int64_t now = 1796000000000LL; /* 2026-11-29T...Z */
+    int64_t ms = 0;
+    CHECK_INT(config_time_ms("2026-11-29T15:00:00Z", now, &ms), 0);
+    CHECK_INT(ms, 1795964400000LL);
+    CHECK_INT(config_time_ms("2026-11-29T17:00:00+02:00", now, &ms), 0);
+    CHECK_INT(ms, 1795964400000LL);
+    CHECK_INT(config_time_ms("2026-11-29T15:00:00.250Z", now, &ms), 0);
+    CHECK_INT(ms, 1795964400250LL);
+    CHECK_INT(config_time_ms("2026-11-29 15:00", now, &ms), 0);
+    CHECK_INT(ms, 1795964400000LL);
+    CHECK_INT(config_time_ms("2026-11-29", now, &ms), 0);
+    CHECK_INT(ms, 1795964400000LL - 15 * 3600 * 1000LL);
+    CHECK_INT(config_time_ms("-2h", now, &ms), 0);
+    CHECK_INT(ms, now - 2 * 3600 * 1000LL);
+    CHECK_INT(config_time_ms("-90s", now, &ms), 0);
+    CHECK_INT(ms, now - 90 * 1000LL);
+    CHECK_INT(config_time_ms("1795964400000", now, &ms), 0);
+    CHECK_INT(ms, 1795964400000LL);
+    const char *bad[] = {"", "yesterday", "-2x", "2026-11-29T15:00:00Q", "2026-13-40", "-",
+                         "2026-11-29T15:00:00+2"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_INT(config_time_ms(bad[i], now, &ms), -1);
+}
+
 static void cleanup(void)
 {
     char cmd[300];
@@ -249,6 +276,6 @@ int main(int argc, char **argv)
         TEST(file_sets_values_and_skips_comments), TEST(flags_win_over_the_file_wherever_they_stand),
         TEST(bad_lines_name_file_and_line), TEST(nul_bytes_and_huge_lines_refused),
         TEST(missing_file_and_missing_value), TEST(sample_config_uncommented_is_the_defaults),
-        TEST(man_page_lists_every_flag)};
+        TEST(man_page_lists_every_flag), TEST(times_iso_relative_and_refused)};
     return test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
 }
