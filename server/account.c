@@ -2,6 +2,7 @@
 #include "account.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -31,6 +32,8 @@ const char *account_name_problem(const char *name)
             return place_err_message(PLACE_ERR_BAD_USERNAME);
     if (!strncasecmp(name, "guest-", 6) || !strncasecmp(name, "guest_", 6))
         return "Names starting with guest- belong to guests; choose another.";
+    if (!strncasecmp(name, "admin-", 6) || !strncasecmp(name, "admin_", 6))
+        return "Names starting with admin- mark the changes of admins; choose another.";
     return NULL;
 }
 
@@ -72,4 +75,31 @@ void account_guest_name(char out[BACKEND_NAME_MAX + 1], const char *id)
     memcpy(out, "guest-", 6);
     memcpy(out + 6, id, n);
     out[6 + n] = 0;
+}
+
+static const char *const act_kinds[] = {[BACKEND_ACT_REVERT] = "revert",
+                                        [BACKEND_ACT_WIPE] = "wipe",
+                                        [BACKEND_ACT_RESTORE] = "restore"};
+
+void account_act_id(char out[BACKEND_ID_LEN + 1], int kind, const char number[9])
+{
+    snprintf(out, BACKEND_ID_LEN + 1, "%s%02x%.8s", BACKEND_ACT_ID_PREFIX, kind & 0xff, number);
+}
+
+int account_act_name(const char *id, char out[BACKEND_NAME_MAX + 1])
+{
+    size_t plen = sizeof BACKEND_ACT_ID_PREFIX - 1;
+    if (strlen(id) != BACKEND_ID_LEN || strncmp(id, BACKEND_ACT_ID_PREFIX, plen))
+        return 0;
+    int kind = (id[plen] - '0') * 16 + (id[plen + 1] - '0');
+    if (id[plen] != '0' || kind < BACKEND_ACT_REVERT || kind > BACKEND_ACT_RESTORE)
+        return 0;
+    snprintf(out, BACKEND_NAME_MAX + 1, "admin-%s-%.8s", act_kinds[kind], id + plen + 2);
+    return 1;
+}
+
+void account_shown_name(char out[BACKEND_NAME_MAX + 1], const char *id)
+{
+    if (!account_act_name(id, out))
+        account_guest_name(out, id);
 }

@@ -22,6 +22,17 @@ void account_name_key(const char *name, char out[BACKEND_NAME_MAX + 1]);
 /* A guest's shown name: "guest-" and the first 8 characters of its id. */
 void account_guest_name(char out[BACKEND_NAME_MAX + 1], const char *id);
 
+/* The user id marking the placements of an admin act (backend.h, BACKEND_ACT_ID_PREFIX): kind
+ * is BACKEND_ACT_*, number eight hex digits. */
+void account_act_id(char out[BACKEND_ID_LEN + 1], int kind, const char number[9]);
+
+/* 1 and the act's shown name in out ("admin-revert-1a2b3c4d") when id marks an admin act, else
+ * 0. */
+int account_act_name(const char *id, char out[BACKEND_NAME_MAX + 1]);
+
+/* The name shown for a user id with no registered name: an admin act's, else a guest's. */
+void account_shown_name(char out[BACKEND_NAME_MAX + 1], const char *id);
+
 /* NULL if name may be registered, else a sentence for the player saying why not. */
 const char *account_name_problem(const char *name);
 

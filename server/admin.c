@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "moderate.h"
 #include "store_db.h"
 #include "util.h"
 
@@ -33,6 +34,7 @@ typedef struct admin_client {
     char who[BACKEND_AUDIT_WHO_MAX + 1]; /* the OS user on the other end (SO_PEERCRED) */
     char what[BACKEND_AUDIT_WHAT_MAX + 1]; /* the act as the audit log says it */
     const char *act;
+    int64_t said_ms; /* a pixel act: when progress was last said */
 } admin_client;
 
 /* What the target of an act is. */
@@ -179,6 +181,112 @@ static void admin_stored(void *arg, int rc)
     admin_audited(c, rc ? rc : PLACE_ERR_UNAVAILABLE);
 }
 
+static void on_said(uv_write_t *w, int status)
+{
+    (void)status;
+    free(w);
+}
+
+/* Writes a line and keeps the connection (a pixel act's progress). */
+static void say(admin_client *c, const char *text)
+{
+    if (c->gone || uv_is_closing((uv_handle_t *)&c->pipe))
+        return;
+    uv_write_t *w = malloc(sizeof *w + strlen(text) + 1);
+    if (!w)
+        return;
+    char *copy = (char *)(w + 1);
+    strcpy(copy, text);
+    uv_buf_t b = uv_buf_init(copy, (unsigned)strlen(copy));
+    if (uv_write(w, (uv_stream_t *)&c->pipe, &b, 1, on_said) < 0)
+        free(w);
+}
+
+/* ---------------------------------------------------------------- pixel acts (moderate.h) */
+
+/* The pixel acts on the control socket: "<word> <target> <number> 0 \n" where the target is the
+ * user (revert-user) or the rectangle X,Y,W,H, and the number the since time in ms (0: all),
+ * the colour, or the at time in ms. The answer is "progress DONE TOTAL" lines, at most four a
+ * second, then "ok CHANGED" once every change is durable and on record, or "error: ...". */
+static const struct {
+    const char *word;
+    int kind;
+} mod_ops[] = {
+    {"revert-user", BACKEND_ACT_REVERT},
+    {"wipe", BACKEND_ACT_WIPE},
+    {"restore", BACKEND_ACT_RESTORE},
+};
+
+static void mod_progress(void *arg, size_t done, size_t total)
+{
+    admin_client *c = arg;
+    int64_t now = util_mono_ms();
+    if (now - c->said_ms < 250 && done < total)
+        return;
+    c->said_ms = now;
+    char line[64];
+    snprintf(line, sizeof line, "progress %zu %zu\n", done, total);
+    say(c, line);
+}
+
+static void mod_finish(void *arg, int rc, size_t changed, const char *err)
+{
+    admin_client *c = arg;
+    char out[320];
+    c->waiting = 0;
+    if (rc)
+        snprintf(out, sizeof out, "error: %s (%zu pixels changed)\n", err ? err : "failed",
+                 changed);
+    else
+        snprintf(out, sizeof out, "ok %zu\n", changed);
+    fprintf(stderr, "placed: admin: %s %s: %s", c->word, c->target, out);
+    if (c->gone)
+        free(c);
+    else
+        answer(c, out);
+}
+
+/* 1 if the line was a pixel act (answered or under way). */
+static int run_mod(admin_client *c, const char *word, const char *target, long long number)
+{
+    for (size_t i = 0; i < sizeof mod_ops / sizeof mod_ops[0]; i++) {
+        if (strcmp(word, mod_ops[i].word))
+            continue;
+        moderate_req q = {.kind = mod_ops[i].kind};
+        char err[256] = "", out[300];
+        if (q.kind == BACKEND_ACT_REVERT) {
+            if (strlen(target) >= sizeof q.user) {
+                answer(c, "error: no such user\n");
+                return 1;
+            }
+            memcpy(q.user, target, strlen(target) + 1);
+            q.since_ms = number;
+        } else if (moderate_parse_rect(target, &q) < 0) {
+            answer(c, "error: the rectangle is X,Y,W,H (whole numbers, W and H at least 1)\n");
+            return 1;
+        } else if (q.kind == BACKEND_ACT_WIPE) {
+            q.color = (int)number;
+        } else {
+            q.at_ms = number;
+        }
+        snprintf(c->target, sizeof c->target, "%s", target);
+        c->word = mod_ops[i].word;
+        c->waiting = 1;
+        int rc = c->srv->store && c->srv->canvas
+                     ? moderate_start(c->srv->store, c->srv->canvas, c->srv->loop, &q, c->who,
+                                      mod_progress, mod_finish, c, err, sizeof err)
+                     : PLACE_ERR_UNAVAILABLE;
+        if (rc == 0)
+            return 1; /* answered by mod_finish */
+        c->waiting = 0;
+        snprintf(out, sizeof out, "error: %s\n", err[0] ? err : "the server is stopping");
+        fprintf(stderr, "placed: admin: %s %s: %s", word, target, out);
+        answer(c, out);
+        return 1;
+    }
+    return 0;
+}
+
 static void run_line(admin_client *c)
 {
     char word[32], target[80];
@@ -189,6 +297,8 @@ static void run_line(admin_client *c)
         return;
     }
     const char *reason = c->line + used;
+    if (run_mod(c, word, target, until))
+        return;
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         if (strcmp(ops[i].word, word))
             continue;
@@ -331,6 +441,202 @@ static int ask_server(const char *path, const char *line, char *reply, size_t ca
     return 0;
 }
 
+/* ---------------------------------------------------------------- pixel acts, the command side */
+
+typedef struct cli_act {
+    const char *word, *target;
+    canvas *cv;
+    int done, rc;
+    size_t changed;
+    char err[300];
+} cli_act;
+
+static void cli_progress(void *arg, size_t done, size_t total)
+{
+    cli_act *a = arg;
+    printf("placed: %s %s: %zu of %zu pixels looked at\n", a->word, a->target, done, total);
+    fflush(stdout);
+}
+
+static void cli_finish(void *arg, int rc, size_t changed, const char *err)
+{
+    cli_act *a = arg;
+    a->done = 1;
+    a->rc = rc;
+    a->changed = changed;
+    snprintf(a->err, sizeof a->err, "%s", err ? err : "");
+}
+
+static void cli_pixels(void *arg, const place_pixel *px, size_t n)
+{
+    cli_act *a = arg;
+    if (a->cv)
+        canvas_apply(a->cv, px, n);
+}
+
+/* The act on the store itself, no server running (the caller holds the directory's lock): the
+ * same code as a running server's, on a loop of its own. Returns the exit status. */
+static int pixel_act_offline(const place_config *cfg, const moderate_req *q, cli_act *a)
+{
+    char err[300] = "", who[BACKEND_AUDIT_WHO_MAX + 1];
+    place_config c = *cfg;
+    uint32_t w, h;
+    if (backend_is_cluster(cfg)) {
+        fprintf(stderr, "placed: %s %s: in cluster mode, run it against a running placed (its "
+                        "--data-dir)\n", a->word, a->target);
+        return 1;
+    }
+    if (store_db_canvas_size(cfg->data_dir, &w, &h, err, sizeof err) < 0) {
+        fprintf(stderr, "placed: %s %s: %s\n", a->word, a->target, err);
+        return 1;
+    }
+    c.width = (int)w; /* the stored size: never grown by an act */
+    c.height = (int)h;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    backend_sink sink = {.arg = a, .on_pixels = cli_pixels};
+    backend *b = backend_open(&c, &loop, &sink, err, sizeof err);
+    uint8_t *bits = NULL;
+    uint64_t seq = 0;
+    int rc = 1;
+    if (b && b->ops->load_canvas(b, &bits, &w, &h, &seq, err, sizeof err) == 0 &&
+        !(a->cv = canvas_new(bits, w, h, seq)))
+        snprintf(err, sizeof err, "out of memory");
+    audit_os_who(getuid(), who);
+    if (a->cv && moderate_start(b, a->cv, &loop, q, who, cli_progress, cli_finish, a, err,
+                                sizeof err) == 0) {
+        while (!a->done)
+            uv_run(&loop, UV_RUN_ONCE);
+        if (a->rc == 0) {
+            printf("placed: %s %s: done, %zu pixels changed (no server running; database "
+                   "updated)\n", a->word, a->target, a->changed);
+            rc = 0;
+        } else {
+            fprintf(stderr, "placed: %s %s: %s (%zu pixels changed)\n", a->word, a->target,
+                    a->err, a->changed);
+        }
+    } else {
+        fprintf(stderr, "placed: %s %s: %s\n", a->word, a->target, err[0] ? err : "failed");
+    }
+    if (b)
+        b->ops->close(b);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    canvas_free(a->cv);
+    return rc;
+}
+
+/* placed --revert-user / --wipe / --restore: through the running server's control socket,
+ * printing its progress, or on the store. Returns the exit status. */
+static int run_pixel_act(const place_config *cfg)
+{
+    moderate_req q;
+    memset(&q, 0, sizeof q);
+    cli_act a = {0};
+    long long number = 0;
+    int64_t now = util_now_ms(), t;
+    if (!!cfg->revert_user[0] + !!cfg->wipe[0] + !!cfg->restore[0] > 1) {
+        fprintf(stderr, "placed: one of --revert-user, --wipe, --restore at a time\n");
+        return 2;
+    }
+    if (cfg->revert_user[0]) {
+        a.word = "revert-user";
+        a.target = cfg->revert_user;
+        q.kind = BACKEND_ACT_REVERT;
+        if (strlen(a.target) >= sizeof q.user || strchr(a.target, ' ')) {
+            fprintf(stderr, "placed: revert-user %s: no such user\n", a.target);
+            return 1;
+        }
+        snprintf(q.user, sizeof q.user, "%s", a.target);
+        if (cfg->since[0]) {
+            if (config_time_ms(cfg->since, now, &t) < 0) {
+                fprintf(stderr, "placed: --since \"%s\": not a time (2026-11-29T15:00:00Z, or "
+                                "-2h for two hours ago)\n", cfg->since);
+                return 2;
+            }
+            q.since_ms = number = t;
+        }
+    } else {
+        a.word = cfg->wipe[0] ? "wipe" : "restore";
+        a.target = cfg->wipe[0] ? cfg->wipe : cfg->restore;
+        q.kind = cfg->wipe[0] ? BACKEND_ACT_WIPE : BACKEND_ACT_RESTORE;
+        if (moderate_parse_rect(a.target, &q) < 0) {
+            fprintf(stderr, "placed: --%s \"%s\": the rectangle is X,Y,W,H (whole numbers, W "
+                            "and H at least 1)\n", a.word, a.target);
+            return 2;
+        }
+        if (q.kind == BACKEND_ACT_WIPE) {
+            q.color = cfg->color;
+            number = cfg->color;
+        } else if (!cfg->at[0] || config_time_ms(cfg->at, now, &t) < 0) {
+            fprintf(stderr, "placed: --restore wants --at TIME (2026-11-29T15:00:00Z, or -2h for "
+                            "two hours ago)%s%s%s\n", cfg->at[0] ? ", not \"" : "", cfg->at,
+                    cfg->at[0] ? "\"" : "");
+            return 2;
+        } else {
+            q.at_ms = number = t;
+        }
+    }
+    char path[600], line[LINE_MAX_];
+    sock_path(cfg->data_dir, path, sizeof path);
+    snprintf(line, sizeof line, "%s %s %lld 0 \n", a.word, a.target, number);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (fd >= 0 && strlen(path) < sizeof sa.sun_path) {
+        memcpy(sa.sun_path, path, strlen(path) + 1);
+        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+            FILE *f = fdopen(fd, "r+");
+            if (!f) {
+                close(fd);
+                return 1;
+            }
+            fputs(line, f);
+            fflush(f);
+            char reply[512];
+            while (fgets(reply, sizeof reply, f)) {
+                size_t done, total, changed;
+                if (sscanf(reply, "progress %zu %zu", &done, &total) == 2) {
+                    cli_progress(&a, done, total);
+                    continue;
+                }
+                fclose(f);
+                if (sscanf(reply, "ok %zu", &changed) == 1) {
+                    printf("placed: %s %s: done, %zu pixels changed (running server)\n", a.word,
+                           a.target, changed);
+                    return 0;
+                }
+                fprintf(stderr, "placed: %s %s: %s", a.word, a.target, reply);
+                return 1;
+            }
+            fclose(f);
+            fprintf(stderr, "placed: %s %s: the server stopped answering; its own log says "
+                            "how far it got (placed --audit once it is done)\n", a.word,
+                    a.target);
+            return 1;
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    char db[600];
+    struct stat sb;
+    snprintf(db, sizeof db, "%s/%s", cfg->data_dir, STORE_DB_FILE);
+    if (!backend_is_cluster(cfg) && stat(db, &sb) < 0) {
+        fprintf(stderr, "placed: %s %s: nothing runs on %s and it holds no database (%s): is "
+                        "--data-dir right? Nothing was changed.\n",
+                a.word, a.target, cfg->data_dir, STORE_DB_FILE);
+        return 1;
+    }
+    int lock = admin_lock(cfg->data_dir);
+    if (lock < 0) {
+        fprintf(stderr, "placed: %s %s: a server holds %s but its control socket does not "
+                        "answer\n", a.word, a.target, cfg->data_dir);
+        return 1;
+    }
+    int rc = pixel_act_offline(cfg, &q, &a);
+    close(lock);
+    return rc;
+}
+
 /* placed --audit [--since TIME]: read from the store itself (a running server may hold it). */
 static int print_audit(const place_config *cfg)
 {
@@ -445,5 +751,8 @@ int admin_run(const place_config *cfg)
             failed = 1;
         }
     }
+    /* after a ban, so that "--ban griefer --revert-user griefer" stops them first */
+    if ((cfg->revert_user[0] || cfg->wipe[0] || cfg->restore[0]) && !failed)
+        return run_pixel_act(cfg);
     return failed ? 1 : 0;
 }

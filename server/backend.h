@@ -172,6 +172,43 @@ typedef struct backend_audit_row {
     int64_t pixels; /* pixels the act changed; -1 for an act on no pixel */
 } backend_audit_row;
 
+/* Pixel acts of admins (moderate.h): what the history says a set of pixels is to become. */
+typedef enum backend_plan_kind {
+    BACKEND_PLAN_REVERT,  /* every pixel whose current placement is user_id's (since since_ms) */
+    BACKEND_PLAN_RESTORE, /* the rectangle as it was at at_ms */
+} backend_plan_kind;
+
+typedef struct backend_plan_req {
+    backend_plan_kind kind;
+    char user_id[BACKEND_ID_LEN + 1]; /* REVERT */
+    int64_t since_ms;                 /* REVERT: placements before it are not reverted */
+    uint32_t x, y, w, h;              /* RESTORE: the rectangle (inside the canvas) */
+    int64_t at_ms;                    /* RESTORE */
+} backend_plan_req;
+
+/* One pixel of a plan: the colour (x, y) is to get. */
+typedef struct backend_plan_px {
+    uint16_t x, y;
+    uint8_t color;
+} backend_plan_px;
+
+/* rc 0 and px[0..n) (malloc'd, the callee frees it; may be NULL when n is 0), or rc < 0 when the
+ * history could not be read. REVERT: the colour each pixel had before the user's placements
+ * (the latest placement at it by anyone else, or by the user before since_ms; white if none).
+ * RESTORE: each pixel of the rectangle, the colour of its latest placement with time <= at_ms
+ * (white if none). */
+typedef void (*backend_plan_cb)(void *arg, int rc, backend_plan_px *px, size_t n);
+
+/* A chunk of admin placements: rc 0 once durable (then `placed` pixels of it were placed; the
+ * others were skipped because a player placed there since mod_begin), or PLACE_ERR_UNAVAILABLE. */
+typedef void (*backend_mod_cb)(void *arg, int rc, size_t placed);
+
+/* The user id that marks the placements of one admin act: BACKEND_ACT_ID_PREFIX, two hex
+ * digits of the kind (BACKEND_ACT_*) and eight of the act's number; its shown name is
+ * "admin-<kind>-<number>" (account_act_name). */
+#define BACKEND_ACT_ID_PREFIX "0000000000000000000000"
+enum { BACKEND_ACT_REVERT = 1, BACKEND_ACT_WIPE = 2, BACKEND_ACT_RESTORE = 3 };
+
 typedef struct backend backend;
 
 typedef struct backend_ops {
@@ -251,6 +288,21 @@ typedef struct backend_ops {
      * thread. Returns 0, or < 0 if not submitted. */
     int (*history)(backend *b, uint32_t x, uint32_t y, int limit, backend_history_cb cb,
                    void *arg);
+
+    /* Pixel acts (moderate.h), one at a time. plan() reads what the pixels are to become from
+     * the history (a worker thread; cb once on the loop thread). Returns 0, or < 0 if not
+     * submitted. */
+    int (*plan)(backend *b, const backend_plan_req *q, backend_plan_cb cb, void *arg);
+    /* From mod_begin to mod_end, every pixel a player's placement is submitted for (or
+     * committed at, if it was in flight) is marked; mod_place() places px[0..n) as act_id,
+     * skipping the marked pixels (a player painted there after the act began: theirs stays),
+     * without cooldowns or bans and counting against nobody: ordinary placements otherwise (new
+     * seqs, in the history, sink.on_pixels). cb follows exactly once. Return 0, or < 0 (cb will
+     * not run). */
+    int (*mod_begin)(backend *b);
+    int (*mod_place)(backend *b, const char *act_id, const backend_plan_px *px, size_t n,
+                     backend_mod_cb cb, void *arg);
+    void (*mod_end)(backend *b);
 
     /* Optional (NULL: snap_source_local, snapshots of cv, the canvas this process keeps). Where
      * snapshots are read from instead (snapshot.h): the shared canvas and its seq, read

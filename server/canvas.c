@@ -123,3 +123,10 @@ void canvas_free(canvas *cv)
     free(cv->bits);
     free(cv);
 }
+
+int canvas_get(const canvas *cv, uint32_t x, uint32_t y)
+{
+    if (x >= cv->w || y >= cv->h)
+        return -1;
+    return place_bitmap_get(cv->bits, cv->w, x, y);
+}

@@ -35,6 +35,8 @@ void canvas_apply(canvas *cv, const place_pixel *px, size_t n);
 
 uint32_t canvas_width(const canvas *cv);
 uint32_t canvas_height(const canvas *cv);
+/* The colour of (x, y), or -1 outside the canvas. */
+int canvas_get(const canvas *cv, uint32_t x, uint32_t y);
 /* The last placement applied. */
 uint64_t canvas_seq(const canvas *cv);
 

@@ -129,9 +129,19 @@ static const cfg_row rows[] = {
              "with --ban, --ban-id or --ban-ip: the ban ends after this long (30m, 24h, 7d); "
              "default: until lifted"),
     STR_ONCE("reason", ban_reason, "TEXT", "with a ban: the reason the banned player's client shows"),
+    STR_ONCE("revert-user", revert_user, "NAME",
+             "put back every pixel whose colour NAME (a username, or a guest's id) placed, as it "
+             "was before (from the history); a pixel someone painted later keeps its colour; "
+             "applied in chunks while players go on placing; then exit"),
+    STR_ONCE("wipe", wipe, "X,Y,W,H", "fill the rectangle with --color (default white), then exit"),
+    STR_ONCE("restore", restore, "X,Y,W,H",
+             "put the rectangle back as it was at --at TIME (from the history), then exit"),
     STR_ONCE("since", since, "TIME",
-             "with --audit: only acts from TIME on (ISO-8601 like 2026-11-29T15:00:00Z, or "
-             "relative like -2h)"),
+             "with --revert-user: only placements from TIME on; with --audit: only acts from "
+             "TIME on (ISO-8601 like 2026-11-29T15:00:00Z, or relative like -2h)"),
+    STR_ONCE("at", at, "TIME", "with --restore: the time to go back to (as --since)"),
+    {"color", CFG_INT, offsetof(place_config, color), 0, 0, 15, "0", "C",
+     "with --wipe: the palette index to fill with (0 is white)", ONCE},
     BOOL_ONCE("audit", audit,
               "print the audit log (every admin act: when, who, what, pixels changed), then exit"),
     STR_ROW("ban-addresses-for", ban_addresses_for, "24h", "DURATION",
@@ -632,7 +642,7 @@ int config_is_admin_action(const place_config *cfg)
 {
     return cfg->grant_admin[0] || cfg->revoke_admin[0] || cfg->ban[0] || cfg->unban[0] ||
            cfg->ban_id[0] || cfg->unban_id[0] || cfg->ban_ip[0] || cfg->unban_ip[0] ||
-           cfg->audit;
+           cfg->revert_user[0] || cfg->wipe[0] || cfg->restore[0] || cfg->audit;
 }
 
 int config_time_ms(const char *text, int64_t now_ms, int64_t *ms)

@@ -50,7 +50,12 @@ typedef struct place_config {
     char ban_reason[128]; /* --reason */
     char ban_addresses_for[32]; /* how far back a banned account's addresses are banned too */
     /* moderation of pixels and the audit log (admin.c, moderate.c) */
-    char since[48];       /* --since TIME: with --audit */
+    char revert_user[64]; /* --revert-user NAME */
+    char wipe[64];        /* --wipe X,Y,W,H */
+    char restore[64];     /* --restore X,Y,W,H */
+    char since[48];       /* --since TIME: with --revert-user and --audit */
+    char at[48];          /* --at TIME: with --restore */
+    int color;            /* --color C: with --wipe */
     int audit;            /* --audit */
     /* cluster mode (server/cluster/, docs/deploy.md): on when redis is set */
     char redis[256];

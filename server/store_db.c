@@ -242,7 +242,7 @@ int store_db_history(sqlite3 *db, uint32_t x, uint32_t y, int limit, backend_his
         if (name && !sqlite3_column_int(st, 3))
             snprintf(h->username, sizeof h->username, "%s", name);
         else
-            account_guest_name(h->username, h->user_id);
+            account_shown_name(h->username, h->user_id);
         h->color = sqlite3_column_int(st, 4);
         h->time_ms = sqlite3_column_int64(st, 5);
     }
@@ -345,6 +345,27 @@ int store_sqlite_audit_list(const char *data_dir, int64_t since_ms, size_t max,
         sqlite3_step(st) == SQLITE_ROW && store_db_audit_list(db, since_ms, max, rows, n) < 0) {
         snprintf(err, errcap, "database: %s", sqlite3_errmsg(db));
         rc = -1;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rc;
+}
+
+int store_db_canvas_size(const char *data_dir, uint32_t *w, uint32_t *h, char *err, size_t errcap)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    if (store_db_open(data_dir, SQLITE_OPEN_READONLY, &db, err, errcap) < 0)
+        return -1;
+    int rc = -1;
+    if (sqlite3_prepare_v2(db, "SELECT width, height FROM canvas WHERE id = 1", -1, &st, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        *w = (uint32_t)sqlite3_column_int64(st, 0);
+        *h = (uint32_t)sqlite3_column_int64(st, 1);
+        rc = 0;
+    } else {
+        snprintf(err, errcap, "%s/%s holds no canvas", data_dir, STORE_DB_FILE);
     }
     sqlite3_finalize(st);
     sqlite3_close(db);

@@ -40,6 +40,16 @@ int store_sqlite_admin_offline(const char *data_dir, const backend_admin_req *q,
  * ("2001:db8::1"). Returns 0, or -1 with a sentence in err. */
 int store_db_block(const char *text, char out[BACKEND_CIDR_MAX], char *err, size_t errcap);
 
+/* The size of the canvas stored in data_dir. Returns 0, or -1 with a sentence in err. */
+int store_db_canvas_size(const char *data_dir, uint32_t *w, uint32_t *h, char *err,
+                         size_t errcap);
+
+/* What an admin pixel act makes of the pixels (backend_plan_req, backend_plan_cb say what), read
+ * from the placements of db (store_plan.c) for a canvas of w x h: *out malloc'd (the caller
+ * frees it), *n pixels. Returns 0 or -1. Runs on any thread that owns db for the call. */
+int store_db_plan(sqlite3 *db, const backend_plan_req *q, uint32_t w, uint32_t h,
+                  backend_plan_px **out, size_t *n);
+
 /* The audit log (backend_audit_row): its insert, with the row's five values bound in order by
  * store_db_audit_bind (the writer prepares it once). */
 #define STORE_DB_AUDIT_INSERT "INSERT INTO audit(time, who, act, what, pixels) VALUES(?,?,?,?,?)"

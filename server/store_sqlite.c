@@ -51,7 +51,31 @@ typedef struct store {
     int closing;
     int closed; /* the writer's handle is closed: free once no thread-pool work is in flight */
     int pending_work;
+    /* an admin pixel act under way (mod_begin..mod_end): the pixels players placed since, one
+     * bit each, that the act leaves alone */
+    uint8_t *mod_marks;
 } store;
+
+static void mod_mark(store *s, uint32_t x, uint32_t y)
+{
+    if (s->mod_marks && x < s->w && y < s->h) {
+        size_t i = (size_t)y * s->w + x;
+        s->mod_marks[i >> 3] |= (uint8_t)(1u << (i & 7));
+    }
+}
+
+static int mod_marked(const store *s, uint32_t x, uint32_t y)
+{
+    size_t i = (size_t)y * s->w + x;
+    return (s->mod_marks[i >> 3] >> (i & 7)) & 1;
+}
+
+/* The result callback of an admin act's placements: the act's chunk is answered as a whole. */
+static void mod_place_cb(void *arg, const backend_place_result *r)
+{
+    (void)arg;
+    (void)r;
+}
 
 /* ---------------------------------------------------------------- what the people write */
 
@@ -169,6 +193,8 @@ static void on_done(void *arg, wop *list)
     for (wop *op = list; op; op = op->next) {
         if (op->kind != OP_PLACE || op->rc != 0)
             continue;
+        if (op->cb != mod_place_cb)
+            mod_mark(s, op->x, op->y); /* it was in flight when an act began */
         px[n++] = (place_pixel){op->seq, op->x, op->y, op->color};
         if (n == sizeof px / sizeof px[0]) {
             s->sink.on_pixels(s->sink.arg, px, n);
@@ -238,6 +264,7 @@ static int st_place(backend *b, const char *user_id, const char *addr, uint32_t 
     op->y = (uint16_t)y;
     op->color = (uint8_t)color;
     op->time = now;
+    mod_mark(s, x, y);
     op->prev_next = prev;
     op->next_placement = r.next_placement;
     op->cb = cb;
@@ -412,6 +439,7 @@ static void history_work(uv_work_t *w)
 
 static void free_memory(store *s)
 {
+    free(s->mod_marks);
     people_free(s->people);
     sqlite3_close(s->rdb);
     free(s->initial_bits);
@@ -449,6 +477,119 @@ static int st_history(backend *b, uint32_t x, uint32_t y, int limit, backend_his
         return -1;
     }
     s->pending_work++;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- admin pixel acts */
+
+typedef struct plan_job {
+    uv_work_t work;
+    store *s;
+    backend_plan_req q;
+    int rc;
+    backend_plan_px *px;
+    size_t n;
+    backend_plan_cb cb;
+    void *arg;
+} plan_job;
+
+static void plan_work(uv_work_t *w)
+{
+    plan_job *j = w->data;
+    pthread_mutex_lock(&j->s->rlock);
+    j->rc = store_db_plan(j->s->rdb, &j->q, j->s->w, j->s->h, &j->px, &j->n);
+    pthread_mutex_unlock(&j->s->rlock);
+}
+
+static void plan_after(uv_work_t *w, int status)
+{
+    plan_job *j = w->data;
+    store *s = j->s;
+    s->pending_work--;
+    if (status) {
+        free(j->px);
+        j->cb(j->arg, -1, NULL, 0);
+    } else {
+        j->cb(j->arg, j->rc, j->px, j->n);
+    }
+    free(j);
+    if (s->closed && s->pending_work == 0)
+        free_memory(s);
+}
+
+static int st_plan(backend *b, const backend_plan_req *q, backend_plan_cb cb, void *arg)
+{
+    store *s = (store *)b;
+    plan_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return -1;
+    j->work.data = j;
+    j->s = s;
+    j->q = *q;
+    j->cb = cb;
+    j->arg = arg;
+    if (uv_queue_work(s->loop, &j->work, plan_work, plan_after) < 0) {
+        free(j);
+        return -1;
+    }
+    s->pending_work++;
+    return 0;
+}
+
+static int st_mod_begin(backend *b)
+{
+    store *s = (store *)b;
+    free(s->mod_marks);
+    s->mod_marks = calloc(1, ((size_t)s->w * s->h + 7) / 8);
+    return s->mod_marks ? 0 : -1;
+}
+
+static void st_mod_end(backend *b)
+{
+    store *s = (store *)b;
+    free(s->mod_marks);
+    s->mod_marks = NULL;
+}
+
+typedef struct mod_chunk {
+    backend_mod_cb cb;
+    void *arg;
+    size_t placed;
+} mod_chunk;
+
+static void mod_chunk_done(void *arg, int rc)
+{
+    mod_chunk *c = arg;
+    c->cb(c->arg, rc, rc ? 0 : c->placed);
+    free(c);
+}
+
+static int st_mod_place(backend *b, const char *act_id, const backend_plan_px *px, size_t n,
+                        backend_mod_cb cb, void *arg)
+{
+    store *s = (store *)b;
+    mod_chunk *c = calloc(1, sizeof *c);
+    if (s->closing || !s->mod_marks || !c) {
+        free(c);
+        return -1;
+    }
+    c->cb = cb;
+    c->arg = arg;
+    int64_t now = util_now_ms();
+    for (size_t i = 0; i < n; i++) {
+        if (px[i].x >= s->w || px[i].y >= s->h || mod_marked(s, px[i].x, px[i].y))
+            continue;
+        wop *op = new_op(s, OP_PLACE, act_id);
+        if (!op)
+            break; /* out of memory: the chunk places what it has */
+        op->x = px[i].x;
+        op->y = px[i].y;
+        op->color = px[i].color & 0x0f;
+        op->time = now;
+        op->cb = mod_place_cb;
+        c->placed++;
+    }
+    submit(s, mod_chunk_done, c);
     return 0;
 }
 
@@ -505,6 +646,10 @@ static const backend_ops embedded_ops = {
     .addr_budget = st_addr_budget,
     .addr_seen = st_addr_seen,
     .history = st_history,
+    .plan = st_plan,
+    .mod_begin = st_mod_begin,
+    .mod_place = st_mod_place,
+    .mod_end = st_mod_end,
     .close = st_close,
 };
 

@@ -4,10 +4,14 @@
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import { test } from 'node:test';
-import { tokenFrom } from './lib/client.js';
-import { runPlaced, startServer } from './lib/server.js';
+import { connect, fetchSnapshot, tokenFrom } from './lib/client.js';
+import { spawn } from 'node:child_process';
+import { placedPath, runPlaced, startServer } from './lib/server.js';
 
 const json = { 'content-type': 'application/json' };
+// Pixel acts are not built for cluster mode yet (the audit log is): those tests run embedded only.
+const pixelActs = process.env.PLACE_TEST_CLUSTER ? { skip: 'pixel acts: embedded mode only so far' } : {};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const me = `os:${os.userInfo().username}`;
 
 async function register(srv, username) {
@@ -63,6 +67,258 @@ test('ban, unban and grant are on record with who did them, after a restart too'
     const bad = runPlaced(['--data-dir', srv.dataDir, '--audit', '--since', 'yesterday-ish']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /not a time/);
+  } finally {
+    await srv.stop();
+    srv.cleanup();
+  }
+});
+
+
+// The snapshot once it holds everything the server has applied (a snapshot is rebuilt after a
+// short while, so one fetched at once may be older than the live canvas).
+async function settled(srv) {
+  const { seq } = await (await fetch(`${srv.url}/api/v1/canvas/info`)).json();
+  for (let i = 0; i < 100; i++) {
+    const { snap } = await fetchSnapshot(srv.url);
+    if (snap.seq >= seq) return snap;
+    await sleep(50);
+  }
+  throw new Error(`the snapshot never reached seq ${seq}`);
+}
+
+// A viewer that keeps its own canvas as a client does: the snapshot when it connected, then
+// every batch after it, in seq order.
+async function viewer(srv, token) {
+  const { snap } = await fetchSnapshot(srv.url);
+  const c = await connect(srv.wsUrl, token);
+  c.canvasAt = async (seq) => {
+    await c.waitFor((cc) => cc.batches.some((b) => b.lastSeq >= seq), `batches up to seq ${seq}`, 10000);
+    const px = new Map();
+    for (const b of c.batches) {
+      for (const p of b.pixels) if (p.seq > snap.seq && p.seq <= seq) px.set(`${p.x},${p.y}`, p.color);
+    }
+    return (x, y) => (px.has(`${x},${y}`) ? px.get(`${x},${y}`) : snap.get(x, y));
+  };
+  return c;
+}
+
+// Asserts that every viewer's canvas equals the server's snapshot, pixel for pixel.
+async function converged(srv, viewers) {
+  const snap = await settled(srv);
+  for (const v of viewers) {
+    const get = await v.canvasAt(snap.seq);
+    for (let y = 0; y < snap.height; y++) {
+      for (let x = 0; x < snap.width; x++) assert.equal(get(x, y), snap.get(x, y), `viewer's (${x},${y})`);
+    }
+  }
+  return snap;
+}
+
+async function pixelInfo(srv, x, y) {
+  return (await fetch(`${srv.url}/api/v1/pixel?x=${x}&y=${y}`)).json();
+}
+
+test('--revert-user puts back what the griefer covered, keeps what others painted after, and every client converges', pixelActs, async () => {
+  const srv = await startServer({ args: ['--cooldown', '0'] });
+  try {
+    const [alice, bob, griefer, carol] = [await register(srv, 'alice'), await register(srv, 'bob'), await register(srv, 'griefer'), await register(srv, 'carol')];
+    const a = await connect(srv.wsUrl, alice.token);
+    const b = await connect(srv.wsUrl, bob.token);
+    const g = await connect(srv.wsUrl, griefer.token);
+    const watchers = [await viewer(srv, null), await viewer(srv, alice.token)];
+    const put = async (cl, x, y, color) => assert.equal((await cl.placeAndWait(x, y, color, `${x},${y},${color},${Math.random()}`)).type, 'placed');
+    // alice and bob paint; the griefer covers both, twice in one place, and empty pixels
+    for (let x = 1; x <= 5; x++) await put(a, x, 1, 2);
+    for (let x = 1; x <= 5; x++) await put(b, x, 2, 3);
+    await put(a, 7, 7, 4);
+    await put(b, 7, 7, 5); // bob over alice: the griefer's revert goes back to bob's 5
+    for (let x = 1; x <= 5; x++) await put(g, x, 1, 13);
+    for (let x = 1; x <= 5; x++) await put(g, x, 2, 13);
+    await put(g, 7, 7, 13);
+    await put(g, 7, 7, 12);
+    for (let x = 10; x <= 14; x++) await put(g, x, 10, 13);
+    // carol paints over one of the griefer's pixels afterwards: hers stays
+    const c = await connect(srv.wsUrl, carol.token);
+    await put(c, 3, 1, 9);
+    // a griefer's pixel already covered by someone is not the griefer's any more
+    const before = await settled(srv);
+    assert.equal(before.get(1, 1), 13);
+
+    const r = runPlaced(['--data-dir', srv.dataDir, '--revert-user', 'griefer']);
+    assert.equal(r.code, 0, r.stderr);
+    // 4 of row 1 (carol has the 5th), 5 of row 2, (7,7), 5 empty ones
+    assert.match(r.stdout, /revert-user griefer: done, 15 pixels changed \(running server\)/);
+
+    const snap = await converged(srv, watchers);
+    for (const x of [1, 2, 4, 5]) assert.equal(snap.get(x, 1), 2, `alice's (${x},1)`);
+    assert.equal(snap.get(3, 1), 9, "carol's pixel, painted after the griefer, keeps its colour");
+    for (let x = 1; x <= 5; x++) assert.equal(snap.get(x, 2), 3, `bob's (${x},2)`);
+    assert.equal(snap.get(7, 7), 5, 'back to the colour before the griefer\'s first placement there');
+    for (let x = 10; x <= 14; x++) assert.equal(snap.get(x, 10), 0, `empty (${x},10) white again`);
+    // the players' own connections saw it too
+    await converged(srv, []);
+    await a.pixel(1, 1, 2, 5000);
+    await g.pixel(10, 10, 0, 5000);
+
+    // ordinary placements, attributed to the act
+    const info = await pixelInfo(srv, 1, 1);
+    assert.match(info.placements[0].username, /^admin-revert-[0-9a-f]{8}$/);
+    assert.equal(info.placements[0].color, 2);
+    assert.equal(info.placements[1].username, 'griefer');
+    assert.ok(info.placements[0].seq > info.placements[1].seq);
+    // the act did not touch anyone's cooldown: the admin is nobody, players go on
+    assert.equal((await c.placeAndWait(20, 20, 1, 'after')).type, 'placed');
+
+    // on record, with the count and the act's name
+    const rows = audit(srv.dataDir);
+    const rev = rows.find((row) => row.act === 'revert');
+    assert.equal(rev.pixels, 15);
+    assert.equal(rev.who, me);
+    assert.equal(rev.what, `user griefer as ${info.placements[0].username}`);
+
+    // a second revert finds nothing left to change
+    const again = runPlaced(['--data-dir', srv.dataDir, '--revert-user', 'griefer']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /done, 0 pixels changed/);
+    // an unknown user is refused and changes nothing
+    const bad = runPlaced(['--data-dir', srv.dataDir, '--revert-user', 'nobody-here']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /no user named "nobody-here"/);
+    // a registration cannot pose as an act
+    const res = await fetch(`${srv.url}/api/v1/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'admin-revert-12345678', password: 'long passphrase 1' }) });
+    assert.equal(res.status, 400);
+    for (const cl of [a, b, g, c, ...watchers]) cl.close();
+  } finally {
+    await srv.stop();
+    srv.cleanup();
+  }
+});
+
+test('--revert-user --since reverts only the later placements', pixelActs, async () => {
+  const srv = await startServer({ args: ['--cooldown', '0'] });
+  try {
+    const g = await connect(srv.wsUrl, (await register(srv, 'griefer')).token);
+    assert.equal((await g.placeAndWait(2, 2, 6, 'old')).type, 'placed');
+    await sleep(30);
+    const since = new Date().toISOString();
+    await sleep(30);
+    assert.equal((await g.placeAndWait(2, 2, 13, 'new1')).type, 'placed');
+    assert.equal((await g.placeAndWait(3, 3, 13, 'new2')).type, 'placed');
+    const r = runPlaced(['--data-dir', srv.dataDir, '--revert-user', 'griefer', '--since', since]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /done, 2 pixels changed/);
+    const snap = await settled(srv);
+    assert.equal(snap.get(2, 2), 6, 'their placement from before --since stays');
+    assert.equal(snap.get(3, 3), 0);
+    g.close();
+  } finally {
+    await srv.stop();
+    srv.cleanup();
+  }
+});
+
+test('--wipe and --restore --at on a region, running and stopped; viewers converge; all on record after a restart', pixelActs, async () => {
+  let srv = await startServer({ args: ['--cooldown', '0'] });
+  try {
+    const p = await connect(srv.wsUrl, null);
+    const watchers = [await viewer(srv, null), await viewer(srv, null)];
+    const put = async (x, y, color) => assert.equal((await p.placeAndWait(x, y, color, `${x},${y},${color},${Math.random()}`)).type, 'placed');
+    // a 4x4 picture at (8,8); (9,8) is already colour 3, so a wipe with 3 changes 63 pixels, and
+    // the restore 62 ((8,9) was 3 too at --at)
+    for (let y = 8; y < 12; y++) for (let x = 8; x < 12; x++) await put(x, y, (x + y) % 15 + 1);
+    await sleep(30);
+    const at = new Date().toISOString();
+    await sleep(30);
+    // scribbled over afterwards
+    for (let x = 8; x < 12; x++) await put(x, 9, 14);
+
+    const w = runPlaced(['--data-dir', srv.dataDir, '--wipe', '6,6,8,8', '--color', '3']);
+    assert.equal(w.code, 0, w.stderr);
+    assert.match(w.stdout, /wipe 6,6,8,8: done, 63 pixels changed \(running server\)/);
+    let snap = await converged(srv, watchers);
+    for (let y = 6; y < 14; y++) for (let x = 6; x < 14; x++) assert.equal(snap.get(x, y), 3);
+    assert.equal(snap.get(5, 5), 0, 'outside the rectangle: untouched');
+    assert.match((await pixelInfo(srv, 6, 6)).placements[0].username, /^admin-wipe-[0-9a-f]{8}$/);
+
+    const r = runPlaced(['--data-dir', srv.dataDir, '--restore', '6,6,8,8', '--at', at]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /restore 6,6,8,8: done, 62 pixels changed/);
+    snap = await converged(srv, watchers);
+    for (let y = 6; y < 14; y++) {
+      for (let x = 6; x < 14; x++) {
+        const want = x >= 8 && x < 12 && y >= 8 && y < 12 ? (x + y) % 15 + 1 : 0;
+        assert.equal(snap.get(x, y), want, `(${x},${y}) as it was at --at`);
+      }
+    }
+    // bad input harms nothing
+    for (const [args, re] of [[['--wipe', '60,60,10,10'], /not inside the 64x64 canvas/], [['--wipe', '1,2,3'], /X,Y,W,H/],
+      [['--restore', '0,0,2,2'], /wants --at/], [['--restore', '0,0,2,2', '--at', 'soon'], /wants --at/], [['--wipe', '0,0,2,2', '--color', '16'], /color/]]) {
+      const bad = runPlaced(['--data-dir', srv.dataDir, ...args]);
+      assert.notEqual(bad.code, 0, args.join(' '));
+      assert.match(bad.stderr, re);
+    }
+    assert.equal((await settled(srv)).seq, snap.seq, 'nothing was placed by the refused acts');
+    for (const cl of [p, ...watchers]) cl.close();
+
+    // no server running: the same acts on the store
+    await srv.stop();
+    const w2 = runPlaced(['--data-dir', srv.dataDir, '--wipe', '8,8,2,2', '--color', '5']);
+    assert.equal(w2.code, 0, w2.stderr);
+    assert.match(w2.stdout, /done, 4 pixels changed \(no server running; database updated\)/);
+    srv = await startServer({ dataDir: srv.dataDir, args: ['--cooldown', '0'] });
+    snap = await settled(srv);
+    assert.equal(snap.get(8, 8), 5);
+    assert.equal(snap.get(9, 9), 5);
+    assert.equal(snap.get(10, 10), (10 + 10) % 15 + 1);
+
+    const rows = audit(srv.dataDir);
+    assert.deepEqual(rows.map((row) => [row.act, row.pixels]), [['wipe', 63], ['restore', 62], ['wipe', 4]]);
+    assert.match(rows[0].what, /^6,6,8x8 color 3 as admin-wipe-[0-9a-f]{8}$/);
+    assert.match(rows[1].what, /^6,6,8x8 as at \d{4}-\d\d-\d\dT[\d:]+Z as admin-restore-[0-9a-f]{8}$/);
+  } finally {
+    await srv.stop();
+    srv.cleanup();
+  }
+});
+
+// Runs placed without waiting, calling onLine for each line of its stdout.
+function runPlacedLive(args, onLine) {
+  const proc = spawn(placedPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout.on('data', (d) => {
+    const lines = (out + d).split('\n');
+    out = lines.pop();
+    for (const l of lines) onLine(l);
+  });
+  proc.stderr.on('data', (d) => { err += d; });
+  return new Promise((resolve) => proc.on('exit', (code) => resolve({ code, stderr: err })));
+}
+
+test('a wipe larger than a chunk shows progress; a player placing meanwhile keeps their pixel', pixelActs, async () => {
+  const srv = await startServer({ args: ['--cooldown', '0', '--width', '400', '--height', '400'] });
+  try {
+    const p = await connect(srv.wsUrl, null);
+    const watcher = await viewer(srv, null);
+    const lines = [];
+    let mine = null;
+    const done = runPlacedLive(['--data-dir', srv.dataDir, '--wipe', '0,0,400,400', '--color', '7'], (l) => {
+      lines.push(l);
+      // the act has begun: what a player places from now on stays
+      if (!mine && / of 160000 pixels looked at/.test(l)) mine = p.placeAndWait(399, 399, 2, 'during');
+    });
+    const r = await done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(mine, `a progress line came: ${lines.join('\n')}`);
+    assert.equal((await mine).type, 'placed', 'a player is answered during the act');
+    assert.match(lines.at(-1), /wipe 0,0,400,400: done, (159999|160000) pixels changed/);
+    assert.ok(lines.some((l) => / 160000 of 160000 pixels looked at/.test(l)), lines.join('\n'));
+    const snap = await converged(srv, [watcher]);
+    assert.equal(snap.get(399, 399), 2, "the player's pixel, placed after the wipe began, stays");
+    assert.equal(snap.get(0, 0), 7);
+    assert.equal(snap.get(398, 399), 7);
+    p.close();
+    watcher.close();
   } finally {
     await srv.stop();
     srv.cleanup();

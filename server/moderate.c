@@ -1,0 +1,261 @@
+/* Admin pixel acts (see moderate.h). */
+#include "moderate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "account.h"
+#include "audit.h"
+#include "util.h"
+
+typedef struct act {
+    backend *b;
+    canvas *cv;
+    moderate_req q;
+    char who[BACKEND_AUDIT_WHO_MAX + 1];
+    char id[BACKEND_ID_LEN + 1];     /* the user id marking its placements */
+    char name[BACKEND_NAME_MAX + 1]; /* its shown name */
+    char target[BACKEND_ID_LEN + 1]; /* REVERT: the user's id */
+    backend_plan_px *plan;
+    size_t n, next, changed;
+    int failed;
+    uv_timer_t timer;
+    moderate_progress_fn progress;
+    moderate_finish_fn finish;
+    void *arg;
+    backend_plan_px chunk[MODERATE_CHUNK];
+} act;
+
+static const char *const act_words[] = {[BACKEND_ACT_REVERT] = "revert",
+                                        [BACKEND_ACT_WIPE] = "wipe",
+                                        [BACKEND_ACT_RESTORE] = "restore"};
+
+int moderate_parse_rect(const char *text, moderate_req *q)
+{
+    long long v[4];
+    int used = 0;
+    if (sscanf(text, "%lld,%lld,%lld,%lld%n", &v[0], &v[1], &v[2], &v[3], &used) != 4 ||
+        text[used] || v[0] < 0 || v[1] < 0 || v[2] < 1 || v[3] < 1 || v[0] > 65535 ||
+        v[1] > 65535 || v[2] > 65536 || v[3] > 65536)
+        return -1;
+    q->x = (uint32_t)v[0];
+    q->y = (uint32_t)v[1];
+    q->w = (uint32_t)v[2];
+    q->h = (uint32_t)v[3];
+    return 0;
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    act *a = h->data;
+    free(a->plan);
+    free(a);
+}
+
+static void when_text(int64_t ms, char *out, size_t cap)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* What the audit log says of the act. */
+static void describe(const act *a, char *out, size_t cap)
+{
+    char when[32];
+    const moderate_req *q = &a->q;
+    int n;
+    if (q->kind == BACKEND_ACT_REVERT) {
+        n = snprintf(out, cap, "user %s", q->user);
+        if (q->since_ms > 0 && n >= 0 && (size_t)n < cap) {
+            when_text(q->since_ms, when, sizeof when);
+            n += snprintf(out + n, cap - (size_t)n, " since %s", when);
+        }
+    } else {
+        n = snprintf(out, cap, "%u,%u,%ux%u", q->x, q->y, q->w, q->h);
+        if (n >= 0 && (size_t)n < cap) {
+            if (q->kind == BACKEND_ACT_WIPE) {
+                n += snprintf(out + n, cap - (size_t)n, " color %d", q->color);
+            } else {
+                when_text(q->at_ms, when, sizeof when);
+                n += snprintf(out + n, cap - (size_t)n, " as at %s", when);
+            }
+        }
+    }
+    if (n >= 0 && (size_t)n < cap)
+        snprintf(out + n, cap - (size_t)n, "%s as %s", a->failed ? " (stopped: the store could "
+                                                                   "not be written)" : "",
+                 a->name);
+}
+
+static void audited(void *arg, int rc)
+{
+    act *a = arg;
+    const char *err = a->failed ? "the store could not be written (the disk is full or failing); "
+                                  "the pixels changed before it stopped are kept"
+                      : rc   ? "the pixels were changed, but the audit row could not be written"
+                             : NULL;
+    a->finish(a->arg, a->failed || rc ? PLACE_ERR_UNAVAILABLE : 0, a->changed, err);
+    uv_close((uv_handle_t *)&a->timer, on_timer_closed);
+}
+
+static void end_act(act *a)
+{
+    char what[BACKEND_AUDIT_WHAT_MAX + 1];
+    a->b->ops->mod_end(a->b);
+    describe(a, what, sizeof what);
+    if (audit_record(a->b, a->who, act_words[a->q.kind], what, (int64_t)a->changed, audited,
+                     a) < 0)
+        audited(a, PLACE_ERR_UNAVAILABLE);
+}
+
+static void next_chunk(act *a);
+
+static void on_timer(uv_timer_t *t)
+{
+    next_chunk(t->data);
+}
+
+static void chunk_done(void *arg, int rc, size_t placed)
+{
+    act *a = arg;
+    a->changed += placed;
+    if (rc) {
+        a->failed = 1;
+        end_act(a);
+        return;
+    }
+    if (a->progress)
+        a->progress(a->arg, a->next, a->n);
+    if (a->next >= a->n)
+        end_act(a);
+    else
+        uv_timer_start(&a->timer, on_timer, 0, 0); /* players get a turn first */
+}
+
+/* Submits the next pixels that differ from the live canvas. */
+static void next_chunk(act *a)
+{
+    size_t k = 0;
+    while (a->next < a->n && k < MODERATE_CHUNK) {
+        const backend_plan_px *p = &a->plan[a->next++];
+        if (canvas_get(a->cv, p->x, p->y) != p->color)
+            a->chunk[k++] = *p;
+    }
+    if (a->b->ops->mod_place(a->b, a->id, a->chunk, k, chunk_done, a) < 0) {
+        a->failed = 1;
+        end_act(a);
+    }
+}
+
+static void on_plan(void *arg, int rc, backend_plan_px *px, size_t n)
+{
+    act *a = arg;
+    if (rc < 0) {
+        free(px);
+        a->b->ops->mod_end(a->b);
+        a->finish(a->arg, PLACE_ERR_UNAVAILABLE, 0,
+                  "the history cannot be read right now; nothing was changed");
+        uv_close((uv_handle_t *)&a->timer, on_timer_closed);
+        return;
+    }
+    a->plan = px;
+    a->n = n;
+    next_chunk(a);
+}
+
+/* The id of the user an admin names: a registered name, or a user id (guests too). */
+static int find_user(backend *b, const char *user, char id[BACKEND_ID_LEN + 1], char *err,
+                     size_t errcap)
+{
+    backend_user u;
+    char hash[BACKEND_HASH_MAX + 1];
+    if (b->ops->user_credentials(b, user, &u, hash) == PLACE_ERR_NONE ||
+        b->ops->user_get(b, user, &u) == 0) {
+        snprintf(id, BACKEND_ID_LEN + 1, "%s", u.id);
+        return 0;
+    }
+    snprintf(err, errcap, "no user named \"%s\" (a registered name, or a user id)", user);
+    return PLACE_ERR_NOT_FOUND;
+}
+
+int moderate_start(backend *b, canvas *cv, uv_loop_t *loop, const moderate_req *q,
+                   const char *who, moderate_progress_fn progress, moderate_finish_fn finish,
+                   void *arg, char *err, size_t errcap)
+{
+    if (!b->ops->mod_begin || !b->ops->plan) {
+        snprintf(err, errcap, "this store cannot change pixels as an admin");
+        return PLACE_ERR_UNAVAILABLE;
+    }
+    if (q->kind < BACKEND_ACT_REVERT || q->kind > BACKEND_ACT_RESTORE) {
+        snprintf(err, errcap, "unknown act");
+        return PLACE_ERR_BAD_REQUEST;
+    }
+    uint32_t w = canvas_width(cv), h = canvas_height(cv);
+    if (q->kind != BACKEND_ACT_REVERT &&
+        ((uint64_t)q->x + q->w > w || (uint64_t)q->y + q->h > h)) {
+        snprintf(err, errcap, "the rectangle %u,%u,%u,%u is not inside the %ux%u canvas", q->x,
+                 q->y, q->w, q->h, w, h);
+        return PLACE_ERR_OUT_OF_BOUNDS;
+    }
+    if (q->kind == BACKEND_ACT_WIPE && (q->color < 0 || q->color >= PLACE_COLORS)) {
+        snprintf(err, errcap, "colour %d is not in the palette (0..%d)", q->color,
+                 PLACE_COLORS - 1);
+        return PLACE_ERR_BAD_REQUEST;
+    }
+    act *a = calloc(1, sizeof *a);
+    if (!a) {
+        snprintf(err, errcap, "out of memory");
+        return -1;
+    }
+    a->b = b;
+    a->cv = cv;
+    a->q = *q;
+    a->progress = progress;
+    a->finish = finish;
+    a->arg = arg;
+    snprintf(a->who, sizeof a->who, "%s", who);
+    int rc;
+    if (q->kind == BACKEND_ACT_REVERT &&
+        (rc = find_user(b, q->user, a->target, err, errcap)) != 0) {
+        free(a);
+        return rc;
+    }
+    char number[9];
+    util_random_hex(number, 4);
+    account_act_id(a->id, q->kind, number);
+    account_act_name(a->id, a->name);
+    if (b->ops->mod_begin(b) < 0) {
+        snprintf(err, errcap, "another revert, wipe or restore is under way; try again once it "
+                              "has finished");
+        free(a);
+        return PLACE_ERR_UNAVAILABLE;
+    }
+    uv_timer_init(loop, &a->timer);
+    a->timer.data = a;
+    if (q->kind == BACKEND_ACT_WIPE) {
+        size_t n = (size_t)q->w * q->h;
+        backend_plan_px *px = malloc(n * sizeof *px);
+        if (px)
+            for (size_t i = 0; i < n; i++)
+                px[i] = (backend_plan_px){(uint16_t)(q->x + i % q->w),
+                                          (uint16_t)(q->y + i / q->w), (uint8_t)q->color};
+        on_plan(a, px ? 0 : -1, px, px ? n : 0);
+        return 0;
+    }
+    backend_plan_req pq = {.kind = q->kind == BACKEND_ACT_REVERT ? BACKEND_PLAN_REVERT
+                                                                 : BACKEND_PLAN_RESTORE,
+                           .since_ms = q->since_ms, .x = q->x, .y = q->y, .w = q->w, .h = q->h,
+                           .at_ms = q->at_ms};
+    snprintf(pq.user_id, sizeof pq.user_id, "%s", a->target);
+    if (b->ops->plan(b, &pq, on_plan, a) < 0) {
+        b->ops->mod_end(b);
+        snprintf(err, errcap, "out of memory");
+        uv_close((uv_handle_t *)&a->timer, on_timer_closed);
+        return -1;
+    }
+    return 0;
+}
