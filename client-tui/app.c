@@ -34,6 +34,8 @@ typedef struct app {
     int full; /* redraw the whole screen */
     int dirty, dc0, dr0, dc1, dr1;
     int wake_pipe[2];
+    int unicode;      /* the locale can show the template's dot glyph */
+    unsigned tmpl_drawn; /* the template's overlay state at the last full redraw */
     /* mouse */
     int pressed, dragged, press_col, press_row, last_col, last_row;
 } app;
@@ -191,8 +193,15 @@ static int status_text(app *a, const place_client_status *st, int level, char *l
         snprintf(zoom, sizeof zoom, "%s%dx", zl, a->v.zoom);
     else
         snprintf(zoom, sizeof zoom, "%s1/%d", zl, -a->v.zoom);
-    int n = snprintf(line, cap, " %s%s%s%s%s%s%s%s%s", conn, sep, pos, sep, paint, sep, cool, who,
-                     level >= 2 ? "|" : " | ");
+    char tmpl[80] = "";
+    if (place_front_template_line(&a->f, tmpl + strlen(sep), sizeof tmpl - strlen(sep))) {
+        memcpy(tmpl, sep, strlen(sep));
+        if (level >= 1 && a->f.tmpl_ready) /* "3412/5000 match", then "3412/5000" */
+            snprintf(tmpl, sizeof tmpl, "%s%u/%u%s", sep, a->f.tmpl.match, a->f.tmpl.cared,
+                     level == 1 ? " match" : "");
+    }
+    int n = snprintf(line, cap, " %s%s%s%s%s%s%s%s%s%s", conn, sep, pos, sep, paint, sep, cool, who,
+                     tmpl, level >= 2 ? "|" : " | ");
     if (n < 0 || (size_t)n >= cap)
         return (int)cap - 1;
     int z = snprintf(line + n, cap - (size_t)n, "%s", zoom);
@@ -277,11 +286,27 @@ static void draw_boxes(app *a)
         draw_box(title, lines, n);
 }
 
+/* The template overlay the view draws (docs/templates.md); a change redraws everything. */
+static void set_template(app *a)
+{
+    int on = a->f.tmpl_shown && a->f.tmpl_ready;
+    const place_front_tmpl_style *st = place_front_template_style(&a->f);
+    a->v.tmpl = on ? &a->f.tmpl : NULL;
+    a->v.tmpl_dots = st->dots;
+    a->v.tmpl_dot = a->unicode ? L"\u2022" : L"*";
+    unsigned sig = (unsigned)on | (unsigned)st->dots << 1 | 1u << 2;
+    if (sig != a->tmpl_drawn) {
+        a->tmpl_drawn = sig;
+        a->full = 1;
+    }
+}
+
 static void render(app *a)
 {
     place_client_canvas cv;
     place_client_canvas_view(a->f.c, &cv);
     int rows = canvas_rows();
+    set_template(a);
     if (a->full) {
         view_draw(&a->v, &cv, 0, 0, COLS - 1, rows - 1, a->f.selected);
         a->full = 0;
@@ -549,7 +574,7 @@ static void on_wake(void *user)
     }
 }
 
-int app_run(const char *url, const char *token)
+int app_run(const char *url, const char *token, place_template *tmpl)
 {
     app *a = calloc(1, sizeof *a);
     if (!a)
@@ -571,9 +596,12 @@ int app_run(const char *url, const char *token)
         return 1;
     }
     int unicode = unicode_ok();
+    a->unicode = unicode;
     tcolor_mode cm = tcolor_init_looks(unicode);
     if (place_front_start(&a->f, token, err, sizeof err) < 0)
         term_die("%s", err);
+    if (tmpl)
+        place_front_set_template(&a->f, tmpl);
     /* 8 or 16 colours: some palette colours are drawn with shading glyphs, which take a cell */
     a->v.no_blocks = !unicode || cm == TCOLOR_8 || cm == TCOLOR_16;
     view_set_area(&a->v, COLS, canvas_rows());

@@ -3,8 +3,11 @@
 #ifndef PLACE_TUI_APP_H
 #define PLACE_TUI_APP_H
 
+#include "place/template.h"
+
 /* Runs the client against url with the session token (NULL: a guest session) until the player
- * quits or a signal arrives. The terminal is set up and restored here. Returns the exit status. */
-int app_run(const char *url, const char *token);
+ * quits or a signal arrives, showing the template tmpl (NULL: none; taken over and freed). The
+ * terminal is set up and restored here. Returns the exit status. */
+int app_run(const char *url, const char *token, place_template *tmpl);
 
 #endif

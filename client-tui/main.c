@@ -9,6 +9,7 @@
 #include "app.h"
 #include "bench.h"
 #include "place/client.h"
+#include "place/template.h"
 
 static void usage(FILE *f)
 {
@@ -20,6 +21,8 @@ static void usage(FILE *f)
             "  --forwarded-for ADDR tell the server the player is at ADDR (X-Forwarded-For);\n"
             "                       it believes this only from an address in its --trusted-proxy\n"
             "                       (the SSH gate, place-tui-ssh-setup, passes the SSH client's)\n"
+            "  --template FILE|URL  show this PNG as a template (o, O, n keys; docs/templates.md)\n"
+            "  --at X,Y             the canvas pixel under the template's top-left (default 0,0)\n"
             "  --bench-redraw N     benchmark: N full redraws of a 200x60 terminal showing a\n"
             "                       2000x2000 canvas at whole-canvas zoom; no server needed\n"
             "  --bench-size WxH     terminal size for --bench-redraw (default 200x60)\n"
@@ -35,7 +38,8 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, ""); /* ncursesw needs the locale to draw half blocks in UTF-8 */
-    const char *url = NULL, *login = NULL;
+    const char *url = NULL, *login = NULL, *tmpl_src = NULL;
+    int tx = 0, ty = 0;
     int logout = 0, bench = 0, bench_idle_s = 0, bench_cols = 200, bench_rows = 60;
     long bench_side = 2000;
     for (int i = 1; i < argc; i++) {
@@ -53,6 +57,13 @@ int main(int argc, char **argv)
                 return 2;
             }
             setenv("PLACE_FORWARDED_FOR", addr, 1); /* the engine adds it to every request */
+        } else if (strcmp(a, "--template") == 0 && i + 1 < argc) {
+            tmpl_src = argv[++i];
+        } else if (strcmp(a, "--at") == 0 && i + 1 < argc) {
+            if (place_template_parse_xy(argv[++i], &tx, &ty) < 0) {
+                fprintf(stderr, "place-tui: --at wants X,Y (two whole numbers, 0 or more)\n");
+                return 2;
+            }
         } else if (strcmp(a, "--logout") == 0) {
             logout = 1;
         } else if (strcmp(a, "--bench-redraw") == 0 && i + 1 < argc) {
@@ -93,7 +104,18 @@ int main(int argc, char **argv)
         return bench_idle(url, NULL, bench_idle_s);
     if (login && place_client_login_interactive("place-tui", url, login) < 0)
         return 1;
+    place_template tmpl;
+    memset(&tmpl, 0, sizeof tmpl);
+    if (tmpl_src) {
+        char err[400];
+        if (place_template_load(&tmpl, tmpl_src, err, sizeof err) < 0) {
+            fprintf(stderr, "place-tui: template: %s\n", err);
+            return 1;
+        }
+        tmpl.x = tx;
+        tmpl.y = ty;
+    }
     char token[PLACE_CLIENT_TOKEN_MAX + 1];
     int have = place_client_token_load(token) == 1;
-    return app_run(url, have ? token : NULL);
+    return app_run(url, have ? token : NULL, tmpl_src ? &tmpl : NULL);
 }

@@ -276,6 +276,43 @@ static int unit_color(const view *v, const place_client_canvas *cv, int ux, int 
     return place_block_color(cv->pixels, cv->width, x0, y0, x1, y1);
 }
 
+/* The template's colour at a unit where it differs from the canvas there, else -1 (zoomed out:
+ * judged at the block's middle pixel). */
+static int unit_template(const view *v, const place_client_canvas *cv, int ux, int uy)
+{
+    if (!v->tmpl || !cv->width)
+        return -1;
+    int px, py;
+    if (v->zoom >= 1) {
+        px = v->ox + floordiv(ux, v->zoom);
+        py = v->oy + floordiv(uy, v->zoom);
+    } else {
+        px = v->ox + ux * -v->zoom + -v->zoom / 2;
+        py = v->oy + uy * -v->zoom + -v->zoom / 2;
+    }
+    if (px < 0 || py < 0 || px >= (int)cv->width || py >= (int)cv->height)
+        return -1;
+    int t = place_template_color_at(v->tmpl, px, py);
+    return t >= 0 && t != cv->pixels[(size_t)py * cv->width + (size_t)px] ? t : -1;
+}
+
+/* Whether the dots style draws dots at this zoom: a pixel covers whole cells. */
+static int dots_here(const view *v)
+{
+    return v->tmpl && v->tmpl_dots && v->zoom >= per_cell(v);
+}
+
+/* With dots: the template colour of the pixel whose middle cell (col, row) is, when that pixel
+ * differs from the canvas; else -1. */
+static int dot_at(const view *v, const place_client_canvas *cv, int col, int row)
+{
+    int z = v->zoom, pc = per_cell(v), zr = z / pc; /* cells a pixel covers across, down */
+    int pxo = floordiv(col, z), pyo = floordiv(row, zr);
+    if (col - pxo * z != (z - 1) / 2 || row - pyo * zr != (zr - 1) / 2)
+        return -1;
+    return unit_template(v, cv, col, row * pc);
+}
+
 static void put_cell(int row, int col, const wchar_t *glyph, attr_t attr, int pair)
 {
     cchar_t cc;
@@ -301,12 +338,26 @@ void view_draw(const view *v, const place_client_canvas *cv, int c0, int r0, int
     if (cv->width)
         pixel_to_unit(v, v->cx, v->cy, &cux, &cuy);
     int mono = tcolor_mode_get() == TCOLOR_NONE;
+    int dots = dots_here(v);
     for (int row = r0; row <= r1; row++) {
         for (int col = c0; col <= c1; col++) {
             int top = -1, bot = -1;
+            int dot = dots ? dot_at(v, cv, col, row) : -1;
+            if (dot >= 0) {
+                int in_x = col >= cux && col < cux + span;
+                int cur = in_x && row * per_cell(v) >= cuy && row * per_cell(v) < cuy + span;
+                int under = unit_color(v, cv, col, row * per_cell(v));
+                attr_t attr = cur ? (mono ? A_REVERSE : A_BLINK) : A_NORMAL;
+                put_cell(row, col, v->tmpl_dot ? v->tmpl_dot : L"*", attr,
+                         mono ? 0 : tcolor_pair(cur ? selected : dot, under < 0 ? 0 : under));
+                continue;
+            }
             if (v->no_blocks) {
                 /* one unit per cell */
                 int c = cv->width ? unit_color(v, cv, col, row) : -1;
+                int t = dots ? -1 : unit_template(v, cv, col, row);
+                if (t >= 0)
+                    c = t;
                 int cur = col >= cux && col < cux + span && row >= cuy && row < cuy + span;
                 attr_t attr = cur ? (mono ? A_REVERSE : A_BLINK) : A_NORMAL;
                 if (cur)
@@ -324,6 +375,10 @@ void view_draw(const view *v, const place_client_canvas *cv, int c0, int r0, int
             if (cv->width) {
                 top = unit_color(v, cv, col, row * 2);
                 bot = unit_color(v, cv, col, row * 2 + 1);
+                int tt = dots ? -1 : unit_template(v, cv, col, row * 2);
+                int tb = dots ? -1 : unit_template(v, cv, col, row * 2 + 1);
+                if (tt >= 0) top = tt;
+                if (tb >= 0) bot = tb;
             }
             int in_x = col >= cux && col < cux + span;
             int cur_top = in_x && row * 2 >= cuy && row * 2 < cuy + span;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "place/client.h"
+#include "place/template.h"
 
 typedef struct view {
     int cols, rows;   /* canvas area in cells, at the screen's top-left */
@@ -17,6 +18,14 @@ typedef struct view {
     int no_blocks;    /* one unit per cell, drawn whole: the locale cannot show half blocks,
                          or the terminal has 8 or 16 colours and draws some palette colours
                          with shading glyphs (colors.h, tcolor_look) */
+    /* The template overlay (docs/templates.md), set by the app before drawing; NULL: none.
+     * A terminal cell cannot be translucent, so where the canvas differs from the template
+     * the template's colour is drawn instead (the picture as it should end up); with tmpl_dots,
+     * once a pixel covers whole cells, the canvas is drawn as it is and the middle cell of each
+     * differing pixel holds tmpl_dot in the template's colour. */
+    const place_template *tmpl;
+    int tmpl_dots;
+    const wchar_t *tmpl_dot;
 } view;
 
 /* Sets the canvas area (after a resize). Keeps zoom, origin and cursor. */

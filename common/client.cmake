@@ -1,7 +1,8 @@
 # place_client: the client engine place-tui and place-sdl share (place/client.h), and their
 # controller (place/front.h: keys, event texts, prompts). Links libcurl
-# (snapshot, REST) and libwebsockets (the /ws connection); place_common stays pure.
-pkg_check_modules(PLACE_CLIENT_DEPS REQUIRED IMPORTED_TARGET libwebsockets libcurl)
+# (snapshot, REST, template downloads), libwebsockets (the /ws connection) and libpng (templates);
+# place_common stays pure.
+pkg_check_modules(PLACE_CLIENT_DEPS REQUIRED IMPORTED_TARGET libwebsockets libcurl libpng)
 
 add_library(place_client STATIC
   src/client.c
@@ -10,6 +11,7 @@ add_library(place_client STATIC
   src/client_http.c
   src/client_session.c
   src/front.c
+  src/template_load.c
 )
 target_include_directories(place_client PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
 target_link_libraries(place_client PUBLIC place_common PkgConfig::PLACE_CLIENT_DEPS Threads::Threads)

@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build_pkgs=(
   build-essential cmake pkg-config
   libwebsockets-dev libwebsockets-evlib-uv libuv1-dev
-  libcjson-dev libsqlite3-dev sqlite3 libsodium-dev zlib1g-dev libcurl4-openssl-dev
+  libcjson-dev libsqlite3-dev sqlite3 libsodium-dev zlib1g-dev libcurl4-openssl-dev libpng-dev
   libncurses-dev ncurses-term libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
   libhiredis-dev librdkafka-dev libpq-dev uthash-dev
 )

@@ -39,6 +39,15 @@ const place_front_keyrow place_front_keys[] = {
      "disconnected: try to reconnect now instead of waiting out the countdown"},
     {PLACE_FRONT_ALL, "u", "u", "log in or register (Tab switches)", "`u`",
      "log in (Tab: register instead) inside the native clients; the browser has its buttons"},
+    /* the help box says the template keys in one line (it must fit a 24-line terminal) */
+    {PLACE_FRONT_ALL, "oOn", "o, O, n", "template: on/off, style, next wrong pixel", NULL, NULL},
+    {0, "o", "o", NULL, "`o`",
+     "template overlay on / off (load one with `--template FILE|URL --at X,Y`, browser: the "
+     "Template button or `#template=URL&tx=X&ty=Y`)"},
+    {0, "O", "O", NULL, "`O`",
+     "template style: the next opacity (50%, 80%, 25%), then a dot in each pixel's middle"},
+    {0, "n", "n", NULL, "`n`",
+     "move the cursor to the nearest pixel that differs from the template and choose its colour"},
     {PLACE_FRONT_ALL, "?", "?", "this help", "`?`", "help: this list"},
     {PLACE_FRONT_ALL, "", "Ctrl-L", "redraw the screen", "Ctrl-L", "redraw the screen"},
     {PLACE_FRONT_ALL, "q", "q, Ctrl-C", "quit", "`q`, Ctrl-C", "quit"},
@@ -94,6 +103,9 @@ place_front_action place_front_action_of_char(int ch)
     case 'i': return PLACE_ACT_INFO;
     case 'r': return PLACE_ACT_RECONNECT;
     case 'u': return PLACE_ACT_ACCOUNT;
+    case 'o': return PLACE_ACT_TEMPLATE;
+    case 'O': return PLACE_ACT_TEMPLATE_STYLE;
+    case 'n': return PLACE_ACT_NEXT_WRONG;
     case '?': return PLACE_ACT_HELP;
     case 'q': return PLACE_ACT_QUIT;
     default: return PLACE_ACT_NONE;
@@ -152,6 +164,118 @@ void place_front_stop(place_front *f)
 {
     place_client_free(f->c);
     f->c = NULL;
+    place_template_free(&f->tmpl);
+    f->tmpl_ready = 0;
+}
+
+/* ---- the template ---- */
+
+static const place_front_tmpl_style tmpl_styles[] = {
+    {50, 0, "overlay 50%"},
+    {80, 0, "overlay 80%"},
+    {25, 0, "overlay 25%"},
+    {0, 1, "dots"},
+};
+#define TMPL_STYLES ((int)(sizeof tmpl_styles / sizeof tmpl_styles[0]))
+
+void place_front_set_template(place_front *f, place_template *t)
+{
+    place_template_free(&f->tmpl);
+    f->tmpl = *t;
+    memset(t, 0, sizeof *t);
+    f->tmpl_ready = 0;
+    f->tmpl_shown = f->tmpl.px != NULL;
+}
+
+const place_front_tmpl_style *place_front_template_style(const place_front *f)
+{
+    return &tmpl_styles[f->tmpl_style >= 0 && f->tmpl_style < TMPL_STYLES ? f->tmpl_style : 0];
+}
+
+int place_front_template_at(const place_front *f, int x, int y)
+{
+    if (!f->tmpl_shown || !f->tmpl_ready)
+        return -1;
+    return place_template_color_at(&f->tmpl, x, y);
+}
+
+int place_front_template_line(const place_front *f, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (!f->tmpl.px)
+        return 0;
+    if (!f->tmpl_ready)
+        snprintf(out, cap, "template waits for the canvas");
+    else
+        place_template_progress(&f->tmpl, out, cap);
+    return 1;
+}
+
+/* The canvas has (new) dimensions or pixels: the template is checked against it once, then
+ * kept counted. */
+static void tmpl_pixels(place_front *f, int x, int y, int w, int h, int all)
+{
+    if (!f->tmpl.px || !f->c)
+        return;
+    place_client_canvas cv;
+    place_client_canvas_view(f->c, &cv);
+    if (!cv.width || !cv.height)
+        return;
+    if (!f->tmpl_ready || all) {
+        char why[256];
+        if (place_template_check(&f->tmpl, cv.width, cv.height, why, sizeof why) < 0) {
+            snprintf(f->tmpl_note, sizeof f->tmpl_note, "Template dropped: %s.", why);
+            place_front_say(f, 1, "%s", f->tmpl_note);
+            place_template_free(&f->tmpl);
+            f->tmpl_ready = f->tmpl_shown = 0;
+            return;
+        }
+        place_template_recount(&f->tmpl, cv.pixels, cv.width, cv.height);
+        f->tmpl_ready = 1;
+        return;
+    }
+    place_template_update(&f->tmpl, cv.pixels, cv.width, cv.height, x, y, w, h);
+}
+
+static int no_template(place_front *f)
+{
+    if (f->tmpl.px && f->tmpl_ready)
+        return 0;
+    if (f->tmpl.px)
+        place_front_say(f, 0, "The template waits for the canvas to load.");
+    else
+        place_front_say(f, 1, "No template loaded: start with --template FILE|URL --at X,Y.");
+    return 1;
+}
+
+static int cursor(place_front *f, int *x, int *y);
+
+/* `n`: the nearest pixel that differs, from the cursor; its colour becomes the chosen one. */
+static void next_wrong(place_front *f)
+{
+    if (no_template(f))
+        return;
+    int cx, cy, x, y;
+    if (!cursor(f, &cx, &cy)) {
+        cx = f->tmpl.x + (int)f->tmpl.w / 2;
+        cy = f->tmpl.y + (int)f->tmpl.h / 2;
+    }
+    char line[80];
+    place_template_progress(&f->tmpl, line, sizeof line);
+    if (!place_template_next_wrong(&f->tmpl, cx, cy, &x, &y)) {
+        place_front_say(f, 0, "The template is complete: %s.", line);
+        return;
+    }
+    int want = place_template_color_at(&f->tmpl, x, y);
+    place_client_canvas cv;
+    place_client_canvas_view(f->c, &cv);
+    int is = cv.pixels[(size_t)y * cv.width + (size_t)x];
+    f->selected = want;
+    f->tmpl_shown = 1;
+    if (f->ops && f->ops->go_to)
+        f->ops->go_to(f->user, x, y);
+    place_front_say(f, 0, "%d,%d should be %s (it is %s); %s.", x, y, place_color_name(want),
+                    place_color_name(is), line);
 }
 
 void place_front_event(place_front *f, const place_client_event *ev)
@@ -167,6 +291,9 @@ void place_front_event(place_front *f, const place_client_event *ev)
             place_front_say(f, 1, "%s", ban);
         } else if (st.conn == PLACE_CONN_CONNECTED && f->welcomed) {
             f->welcomed = 0; /* the welcome after logging in stays the message */
+        } else if (st.conn == PLACE_CONN_CONNECTED && f->tmpl_note[0]) {
+            place_front_say(f, 1, "%s", f->tmpl_note); /* outlasts "connected" */
+            f->tmpl_note[0] = '\0';
         } else if (st.conn == PLACE_CONN_CONNECTED) {
             place_front_say(f, 0, "Connected to %s.", f->url);
         } else if (st.conn == PLACE_CONN_DISCONNECTED) {
@@ -181,10 +308,12 @@ void place_front_event(place_front *f, const place_client_event *ev)
             place_front_say(f, 0, "Your ban was lifted: you may place pixels again.");
         break;
     case PLACE_CEV_CANVAS_SIZE:
+        tmpl_pixels(f, 0, 0, 0, 0, 1);
         if (o && o->canvas_size)
             o->canvas_size(f->user);
         break;
     case PLACE_CEV_PIXELS:
+        tmpl_pixels(f, ev->x, ev->y, ev->w, ev->h, 0);
         if (o && o->pixels)
             o->pixels(f->user, ev->x, ev->y, ev->w, ev->h);
         break;
@@ -193,6 +322,7 @@ void place_front_event(place_front *f, const place_client_event *ev)
         break;
     case PLACE_CEV_ROLLBACK:
         place_front_say(f, 1, "Pixel at %d,%d taken back: %s", ev->x, ev->y, ev->text);
+        tmpl_pixels(f, ev->x, ev->y, 1, 1, 0);
         if (o && o->pixels)
             o->pixels(f->user, ev->x, ev->y, 1, 1);
         if (o && o->rolled_back)
@@ -260,6 +390,7 @@ void place_front_place_at(place_front *f, int x, int y)
         return;
     }
     place_front_say(f, 0, "Placing %s at %d,%d...", place_color_name(f->selected), x, y);
+    tmpl_pixels(f, x, y, 1, 1, 0);
     if (f->ops && f->ops->pixels)
         f->ops->pixels(f->user, x, y, 1, 1);
 }
@@ -319,6 +450,20 @@ void place_front_act(place_front *f, place_front_action act, int ch)
         else
             place_front_say(f, 0, "Not disconnected: nothing to retry.");
         break;
+    case PLACE_ACT_TEMPLATE:
+        if (no_template(f))
+            break;
+        f->tmpl_shown = !f->tmpl_shown;
+        place_front_say(f, 0, "Template %s.", f->tmpl_shown ? "shown" : "hidden");
+        break;
+    case PLACE_ACT_TEMPLATE_STYLE:
+        if (no_template(f))
+            break;
+        f->tmpl_style = f->tmpl_shown ? (f->tmpl_style + 1) % TMPL_STYLES : f->tmpl_style;
+        f->tmpl_shown = 1;
+        place_front_say(f, 0, "Template style: %s.", place_front_template_style(f)->name);
+        break;
+    case PLACE_ACT_NEXT_WRONG: next_wrong(f); break;
     case PLACE_ACT_HELP: f->mode = PLACE_FRONT_HELP; break;
     case PLACE_ACT_QUIT: f->quit = 1; break;
     default: /* moves, zooms, fit, redraw: the front-end's view */

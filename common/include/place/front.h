@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "place/client.h"
+#include "place/template.h"
 
 /* The front-ends, as bits: which of them a key table row is shown by. */
 #define PLACE_FRONT_TUI 1u
@@ -39,6 +40,9 @@ typedef enum place_front_action {
     PLACE_ACT_PREV_COLOR, PLACE_ACT_NEXT_COLOR,
     PLACE_ACT_PLACE, PLACE_ACT_GOTO, PLACE_ACT_INFO, PLACE_ACT_RECONNECT, PLACE_ACT_ACCOUNT,
     PLACE_ACT_HELP, PLACE_ACT_REDRAW, PLACE_ACT_QUIT,
+    PLACE_ACT_TEMPLATE,       /* the template overlay on / off */
+    PLACE_ACT_TEMPLATE_STYLE, /* the next overlay style (opacities, dots) */
+    PLACE_ACT_NEXT_WRONG,     /* to the nearest pixel differing from the template */
 } place_front_action;
 
 /* The keys without a character of their own, as each front-end names them to the controller. */
@@ -87,6 +91,17 @@ typedef struct place_front_ops {
     void (*busy)(void *user);  /* about to block for a moment (log-in): show the message now */
 } place_front_ops;
 
+/* The overlay styles `O` steps through: a translucent picture at an opacity, or a dot in the
+ * middle of each template pixel (drawn once a pixel is large enough; smaller, the picture at
+ * dot_fallback percent). place-tui has no opacity: see docs/templates.md. */
+typedef struct place_front_tmpl_style {
+    int opacity;    /* percent, for the translucent styles; 0 for dots */
+    int dots;
+    const char *name;
+} place_front_tmpl_style;
+
+#define PLACE_FRONT_DOT_FALLBACK 50 /* the dots style's opacity where dots would be too small */
+
 #define PLACE_FRONT_MESSAGE_MAX 300
 #define PLACE_FRONT_LINE_MAX 160
 
@@ -108,6 +123,13 @@ typedef struct place_front {
     int acct_reg, acct_step; /* register instead of log in; 0: username, 1: password */
     char acct_user[40], acct_pass[300];
     int welcomed; /* the welcome stays the message past the new engine's "connected" */
+    /* the template (place/template.h), loaded by the front-end before place_front_start with
+     * place_front_set_template; tmpl.px NULL: none */
+    place_template tmpl;
+    int tmpl_ready; /* checked against the canvas and counted: tmpl.match is true */
+    int tmpl_shown; /* the overlay is on (`o`) */
+    int tmpl_style; /* index into the styles `O` steps through */
+    char tmpl_note[PLACE_FRONT_MESSAGE_MAX]; /* why the template was dropped, until said last */
     int quit;
 } place_front;
 
@@ -115,8 +137,24 @@ typedef struct place_front {
  * session). Returns 0, or -1 with a sentence in err. */
 int place_front_start(place_front *f, const char *token, char *err, size_t errlen);
 
-/* Stops the engine. */
+/* Stops the engine and frees the template. */
 void place_front_stop(place_front *f);
+
+/* Takes t (loaded: place_template_load, with its position set) as f's template, shown at once;
+ * it is checked against the canvas and counted when the canvas arrives (a template larger than
+ * the canvas or reaching past it is dropped with a message). f owns t's memory from here. */
+void place_front_set_template(place_front *f, place_template *t);
+
+/* The overlay style now (`O`). */
+const place_front_tmpl_style *place_front_template_style(const place_front *f);
+
+/* The template's colour at canvas pixel (x, y) when the overlay is on: a palette index, or -1
+ * (overlay off, no template, outside it, don't care). */
+int place_front_template_at(const place_front *f, int x, int y);
+
+/* "3,412 of 5,000 pixels match" (or why not yet) into out. Returns 0 when there is no
+ * template (out is then ""). */
+int place_front_template_line(const place_front *f, char *out, size_t cap);
 
 /* Handles everything the engine has. Returns how many events there were. */
 int place_front_drain(place_front *f);
