@@ -143,6 +143,9 @@ int app_open_window(app *a, char *err, size_t errlen)
 
 void app_close_window(app *a)
 {
+    if (a->tmpl_tex)
+        SDL_DestroyTexture(a->tmpl_tex);
+    a->tmpl_tex = NULL;
     tiles_free(a->tiles);
     a->tiles = NULL;
     text_free(a->font);
@@ -606,6 +609,8 @@ int app_run(const app_options *o)
         fprintf(stderr, "place-sdl: %s\n", err);
         goto out;
     }
+    if (o->tmpl)
+        place_front_set_template(&a->f, o->tmpl);
     char title[300];
     snprintf(title, sizeof title, "Place - %s", o->url);
     SDL_SetWindowTitle(a->win, title);

@@ -28,6 +28,7 @@
 #define APP_MARKS 8         /* rings shown at once around pixels just refused */
 #define APP_SAID_LOG 8 /* messages kept for the test script */
 #define APP_MARK_MS 2500    /* how long such a ring stays */
+#define APP_DOT_SCALE 6.0   /* template dots from this many output px per canvas pixel (x u) */
 
 typedef struct script script;
 
@@ -41,6 +42,8 @@ typedef struct app_options {
     int bench_frames;        /* benchmark: frames per phase (bench.c) */
     uint32_t bench_side;
     int bench_rate;          /* synthetic pixels per second during the benchmark */
+    place_template *tmpl;    /* --template, loaded and placed (--at); NULL: none. app_run hands
+                                it to the controller, which frees it */
 } app_options;
 
 /* A ring around a pixel the server refused, so the rollback is seen even zoomed out. */
@@ -77,6 +80,10 @@ typedef struct app {
     int64_t zoom_last_ms;
     Uint32 wake_event;
     SDL_atomic_t wake_pending;
+    /* the template overlay's texture (draw.c), made from tmpl_src's pixels */
+    SDL_Texture *tmpl_tex;
+    const uint8_t *tmpl_src;
+    int tmpl_tex_failed;
     script *script;
     char shot_path[512]; /* a screenshot to write at the next frame, "" for none */
     int shot_rc;
@@ -116,6 +123,9 @@ void app_draw(app *a);
 /* The banner's text now (disconnected, connecting, catching up, banned) and whether it is red.
  * Returns 1, or 0 when there is no banner. */
 int app_banner_text(app *a, char *line, size_t cap, int *red);
+
+/* The bar's second row: the cursor, the connection, who, the zoom and the template's progress. */
+void app_status_text(app *a, char *line, size_t cap);
 
 /* Writes the current frame (call before SDL_RenderPresent) to a 24-bit BMP. Returns 0 or -1. */
 int app_screenshot(app *a, const char *path);

@@ -3,6 +3,7 @@
  * cooldown, coordinates, connection), the message, and the help, info or go-to boxes. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -57,6 +58,98 @@ static void draw_grid(app *a)
         view_rect_of(&a->v, x0, y, 0, 0, &tmp, &sy, &tmp, &tmp);
         SDL_RenderDrawLine(a->ren, left, sy, right - 1, sy);
     }
+}
+
+/* ---- the template (docs/templates.md) ---- */
+
+/* The overlay's texture: the template's palette colours, don't-care pixels transparent; made
+ * again only when the controller holds another template. */
+static SDL_Texture *template_texture(app *a)
+{
+    const place_template *t = &a->f.tmpl;
+    if (t->px == a->tmpl_src && (a->tmpl_tex || a->tmpl_tex_failed))
+        return a->tmpl_tex;
+    if (a->tmpl_tex)
+        SDL_DestroyTexture(a->tmpl_tex);
+    a->tmpl_tex = NULL;
+    a->tmpl_src = t->px;
+    a->tmpl_tex_failed = 0;
+    if (!t->px)
+        return NULL;
+    SDL_Texture *tex = SDL_CreateTexture(a->ren, SDL_PIXELFORMAT_ABGR8888,
+                                         SDL_TEXTUREACCESS_STATIC, (int)t->w, (int)t->h);
+    uint32_t *rgba = tex ? malloc((size_t)t->w * t->h * 4) : NULL;
+    if (!tex || !rgba) {
+        /* wider than the renderer's textures: the dots still work */
+        fprintf(stderr, "place-sdl: the template cannot be drawn as an overlay: %s\n",
+                tex ? "out of memory" : SDL_GetError());
+        if (tex)
+            SDL_DestroyTexture(tex);
+        free(rgba);
+        a->tmpl_tex_failed = 1;
+        return NULL;
+    }
+    for (size_t i = 0; i < (size_t)t->w * t->h; i++) {
+        uint8_t c = t->px[i];
+        if (c == PLACE_TEMPLATE_NONE) {
+            rgba[i] = 0;
+            continue;
+        }
+        place_rgb p = place_palette[c];
+        rgba[i] = (uint32_t)p.r | (uint32_t)p.g << 8 | (uint32_t)p.b << 16 | 0xFF000000u;
+    }
+    SDL_UpdateTexture(tex, NULL, rgba, (int)t->w * 4);
+    free(rgba);
+    SDL_SetTextureBlendMode(tex, SDL_BLENDMODE_BLEND);
+    a->tmpl_tex = tex;
+    return tex;
+}
+
+/* A square dot of the template's colour in the middle of each visible template pixel. */
+static void draw_template_dots(app *a)
+{
+    const place_template *t = &a->f.tmpl;
+    int x0, y0, x1, y1;
+    if (!view_visible(&a->v, &x0, &y0, &x1, &y1))
+        return;
+    if (x0 < t->x) x0 = t->x;
+    if (y0 < t->y) y0 = t->y;
+    if (x1 > t->x + (int)t->w) x1 = t->x + (int)t->w;
+    if (y1 > t->y + (int)t->h) y1 = t->y + (int)t->h;
+    for (int y = y0; y < y1; y++) {
+        for (int x = x0; x < x1; x++) {
+            int c = place_template_color_at(t, x, y);
+            if (c < 0)
+                continue;
+            int l, tp, r, b;
+            view_rect_of(&a->v, x, y, 1, 1, &l, &tp, &r, &b);
+            int side = (r - l) / 3 > 1 ? (r - l) / 3 : 1;
+            SDL_Rect d = {l + (r - l - side) / 2, tp + (b - tp - side) / 2, side, side};
+            place_rgb p = place_palette[c];
+            fill(a, d, p.r, p.g, p.b, 255);
+        }
+    }
+}
+
+static void draw_template(app *a)
+{
+    SDL_Texture *tex = template_texture(a);
+    if (!a->f.tmpl_shown || !a->f.tmpl_ready)
+        return;
+    const place_front_tmpl_style *st = place_front_template_style(&a->f);
+    if (st->dots && a->v.scale >= APP_DOT_SCALE * a->ui) {
+        draw_template_dots(a);
+        return;
+    }
+    if (!tex)
+        return;
+    int opacity = st->dots ? PLACE_FRONT_DOT_FALLBACK : st->opacity;
+    const place_template *t = &a->f.tmpl;
+    int l, tp, r, b;
+    view_rect_of(&a->v, t->x, t->y, (int)t->w, (int)t->h, &l, &tp, &r, &b);
+    SDL_Rect dst = {l, tp, r - l, b - tp};
+    SDL_SetTextureAlphaMod(tex, (Uint8)(opacity * 255 / 100));
+    SDL_RenderCopy(a->ren, tex, NULL, &dst);
 }
 
 /* A frame around the cursor's pixel: black outside, white inside, so it shows on any colour;
@@ -200,6 +293,14 @@ static void draw_bar(app *a)
         text_draw(a->font, st.pending ? "sending..." : "ready to place", x, y1, GREEN);
     }
 
+    app_status_text(a, buf, sizeof buf);
+    text_draw(a->font, buf, px(a, APP_MARGIN), top + px(a, 34), DIM);
+}
+
+void app_status_text(app *a, char *line, size_t cap)
+{
+    place_client_status st;
+    place_client_get_status(a->f.c, &st);
     char where[64] = "";
     if (a->have_cursor && a->cw) {
         place_client_canvas cv;
@@ -210,9 +311,11 @@ static void draw_bar(app *a)
     char who[100] = "";
     if (st.have_user)
         snprintf(who, sizeof who, "  %s%s", st.user.username, st.user.is_guest ? " (guest)" : "");
-    snprintf(buf, sizeof buf, "%s   %s%s   %.0f%%", where, place_client_conn_name(st.conn), who,
-             a->v.scale * 100.0 / a->ui);
-    text_draw(a->font, buf, px(a, APP_MARGIN), top + px(a, 34), DIM);
+    char tmpl[80] = "";
+    if (place_front_template_line(&a->f, tmpl + 3, sizeof tmpl - 3))
+        memcpy(tmpl, "   ", 3);
+    snprintf(line, cap, "%s   %s%s   %.0f%%%s", where, place_client_conn_name(st.conn), who,
+             a->v.scale * 100.0 / a->ui, tmpl);
 }
 
 /* ---- boxes ---- */
@@ -299,6 +402,7 @@ void app_draw(app *a)
         if (tiles_upload(a->tiles, a->shot_path[0] ? 0 : APP_UPLOAD_BUDGET) == 1)
             a->redraw = 1;
         tiles_draw(a->tiles, a->ren, &a->v);
+        draw_template(a);
         draw_grid(a);
         draw_marks(a);
         draw_reticle(a);

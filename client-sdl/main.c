@@ -7,6 +7,7 @@
 
 #include "app.h"
 #include "place/client.h"
+#include "place/template.h"
 
 static void usage(FILE *f)
 {
@@ -19,6 +20,8 @@ static void usage(FILE *f)
             "  --renderer NAME      SDL render driver: software, opengl, opengles2 ... (default:\n"
             "                       an accelerated one with vsync, else software)\n"
             "  --no-vsync           do not wait for the display's refresh when presenting\n"
+            "  --template FILE|URL  show this PNG as a template (o, O, n keys; docs/templates.md)\n"
+            "  --at X,Y             the canvas pixel under the template's top-left (default 0,0)\n"
             "  -h, --help           this help\n"
             "Test mode and benchmark:\n"
             "  --script FILE        run FILE's synthetic input and checks (client-sdl/script.h\n"
@@ -38,8 +41,8 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     app_options o = {.win_w = 1024, .win_h = 768, .bench_side = 2000, .bench_rate = 10000};
-    const char *login = NULL;
-    int logout = 0;
+    const char *login = NULL, *tmpl_src = NULL;
+    int logout = 0, tx = 0, ty = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -59,6 +62,13 @@ int main(int argc, char **argv)
             }
         } else if (strcmp(a, "--renderer") == 0 && next) {
             o.renderer = argv[++i];
+        } else if (strcmp(a, "--template") == 0 && next) {
+            tmpl_src = argv[++i];
+        } else if (strcmp(a, "--at") == 0 && next) {
+            if (place_template_parse_xy(argv[++i], &tx, &ty) < 0) {
+                fprintf(stderr, "place-sdl: --at wants X,Y (two whole numbers, 0 or more)\n");
+                return 2;
+            }
         } else if (strcmp(a, "--no-vsync") == 0) {
             o.no_vsync = 1;
         } else if (strcmp(a, "--script") == 0 && next) {
@@ -103,8 +113,22 @@ int main(int argc, char **argv)
         return place_client_logout_stored("place-sdl", o.url);
     if (login && place_client_login_interactive("place-sdl", o.url, login) < 0)
         return 1;
+    place_template tmpl;
+    memset(&tmpl, 0, sizeof tmpl);
+    if (tmpl_src) {
+        char err[400];
+        if (place_template_load(&tmpl, tmpl_src, err, sizeof err) < 0) {
+            fprintf(stderr, "place-sdl: template: %s\n", err);
+            return 1;
+        }
+        tmpl.x = tx;
+        tmpl.y = ty;
+        o.tmpl = &tmpl;
+    }
     char token[PLACE_CLIENT_TOKEN_MAX + 1];
     int have = place_client_token_load(token) == 1;
     o.token = have ? token : NULL;
-    return app_run(&o);
+    int rc = app_run(&o);
+    place_template_free(&tmpl); /* app_run took it over, unless it failed first */
+    return rc;
 }

@@ -234,6 +234,12 @@ static int wait_met(const script *s, app *a, const char *args, int *timeout)
         args += strspn(args, " \t");
         return app_banner_text(a, line, sizeof line, &red) && strstr(line, args) != NULL;
     }
+    if (strcmp(what, "status") == 0) {
+        char line[400];
+        args += strspn(args, " \t");
+        app_status_text(a, line, sizeof line);
+        return strstr(line, args) != NULL;
+    }
     if (strcmp(what, "message") == 0) {
         /* shown now, or said since the previous step (and replaced before this turn) */
         args += strspn(args, " \t");

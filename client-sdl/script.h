@@ -7,6 +7,8 @@
  *   wait message TEXT            the message line contains TEXT, or a message said since
  *                                the previous step did (one may replace another in a turn)
  *   wait banner TEXT             the banner (disconnected, connecting...) contains TEXT
+ *   wait status TEXT             the bar's second row (cursor, connection, zoom, template
+ *                                progress) contains TEXT
  *   wait cooldown [MS]           the cooldown is running
  *   wait disconnected [MS]       the connection is lost (the engine is retrying)
  *   wait info [MS]               the pixel history box is open

@@ -62,13 +62,14 @@ export function tempDir(prefix) {
 
 // Runs place-sdl with `script` (an array of lines) against url. Resolves with {code, stdout,
 // stderr} when it exits; onLine(line) sees each stdout line as it comes (to drive the test).
+// args: more options before the URL (--template ...).
 export function runSdl({ url, display, script, dir, window = '640x480', onLine, env = {},
-  timeoutMs = 60000 }) {
+  timeoutMs = 60000, args = [] }) {
   const scriptPath = path.join(dir, 'script.txt');
   fs.writeFileSync(scriptPath, script.join('\n') + '\n');
   const proc = spawn(placeSdlPath(),
     ['--window', window, '--renderer', process.env.PLACE_SDL_RENDERER || 'software', '--script',
-      scriptPath, url],
+      scriptPath, ...args, url],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
