@@ -4,6 +4,7 @@
 
 import { parseHexColor, COLORS } from './protocol.js';
 import { blockColor } from './overview.js';
+import { DOT_FALLBACK, DOT_MIN_ZOOM } from './template.js';
 
 const TAP_SLOP = 6; // CSS px a pointer may move and still count as a tap
 const LONG_PRESS_MS = 500; // a touch held this long without moving is a long press
@@ -34,6 +35,7 @@ export class Board {
     this.hover = null;
     this.pointers = new Map();
     this.gesture = null;
+    this.tmpl = null;         // the template shown: { t (template.js), style, image (a canvas) }
     this.setPalette(null);
     this.bindInput();
     new ResizeObserver(() => this.resize()).observe(el);
@@ -50,7 +52,60 @@ export class Board {
         : ((rgb[0] << 24) | (rgb[1] << 16) | (rgb[2] << 8) | 255) >>> 0;
     }
     this.dirtyAll = true;
+    if (this.tmpl) this.tmpl.image = null;
     this.requestFrame();
+  }
+
+  // Shows template t (template.js) in style { opacity, dots } (null: none).
+  setTemplate(t, style) {
+    const same = this.tmpl && this.tmpl.t === t;
+    this.tmpl = t ? { t, style, image: same ? this.tmpl.image : null } : null;
+    this.requestFrame();
+  }
+
+  // The template as an image: its colours, don't-care pixels transparent.
+  templateImage() {
+    const m = this.tmpl;
+    if (m.image) return m.image;
+    const { t } = m;
+    const c = document.createElement('canvas');
+    c.width = t.w;
+    c.height = t.h;
+    const ctx = c.getContext('2d');
+    const img = ctx.createImageData(t.w, t.h);
+    const words = new Uint32Array(img.data.buffer);
+    for (let i = 0; i < t.px.length; i++) words[i] = t.px[i] < COLORS ? this.colors[t.px[i]] : 0;
+    ctx.putImageData(img, 0, 0);
+    m.image = c;
+    return c;
+  }
+
+  // Drawn in canvas coordinates (the transform is set): the picture at the style's opacity, or
+  // from DOT_MIN_ZOOM a dot a third of a pixel wide in the middle of each template pixel.
+  drawTemplate(ctx) {
+    const { t, style } = this.tmpl;
+    const v = this.view;
+    if (style.dots && v.z >= DOT_MIN_ZOOM) {
+      const a = v.screenToCanvas(0, 0);
+      const b = v.screenToCanvas(v.vw, v.vh);
+      const x0 = Math.max(t.x, Math.floor(a.x));
+      const y0 = Math.max(t.y, Math.floor(a.y));
+      const x1 = Math.min(t.x + t.w, Math.ceil(b.x));
+      const y1 = Math.min(t.y + t.h, Math.ceil(b.y));
+      for (let y = y0; y < y1; y++) {
+        for (let x = x0; x < x1; x++) {
+          const c = t.colorAt(x, y);
+          if (c < 0) continue;
+          const [r, g, bl] = this.rgb[c];
+          ctx.fillStyle = `rgb(${r},${g},${bl})`;
+          ctx.fillRect(x + 1 / 3, y + 1 / 3, 1 / 3, 1 / 3);
+        }
+      }
+      return;
+    }
+    ctx.globalAlpha = style.dots ? DOT_FALLBACK : style.opacity;
+    ctx.drawImage(this.templateImage(), t.x, t.y);
+    ctx.globalAlpha = 1;
   }
 
   // Called by CanvasState: pixel i (or -1: all) may show a new colour.
@@ -197,6 +252,7 @@ export class Board {
     } else {
       ctx.drawImage(this.off, 0, 0);
     }
+    if (this.tmpl) this.drawTemplate(ctx);
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     if (v.z >= 14) this.drawGrid(dpr);
     if (this.hover && (!this.reticle || this.hover.x !== this.reticle.x || this.hover.y !== this.reticle.y)) {

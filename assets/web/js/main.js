@@ -5,6 +5,7 @@ import { Connection } from './connection.js';
 import { View, parseHash } from './view.js';
 import { Board } from './board.js';
 import { jitter } from './backoff.js';
+import { Template, STYLES, loadTemplateImage } from './template.js';
 import {
   decodeSnapshot, decodeBatch, DEFAULT_PALETTE, COLOR_NAMES, COLORS, ERROR_WORDS, errorText,
 } from './protocol.js';
@@ -25,6 +26,9 @@ const els = {
   authCancel: $('auth-cancel'), gotoDialog: $('goto-dialog'), gotoForm: $('goto-form'),
   gotoInput: $('goto-input'), gotoError: $('goto-error'), helpDialog: $('help-dialog'),
   oneClick: $('opt-one-click'), banNote: $('ban-note'),
+  tmplBar: $('template-bar'), tmplText: $('template-text'), tmplBtn: $('btn-template'),
+  tmplDialog: $('template-dialog'), tmplForm: $('template-form'), tmplUrl: $('template-url'),
+  tmplAt: $('template-at'), tmplError: $('template-error'), tmplRemove: $('template-remove'),
 };
 
 const app = {
@@ -46,6 +50,8 @@ const app = {
   // a click or tap selects a pixel and shows who placed it; the Place button (Space, Enter)
   // commits. Players who want the old way can place with one click (a setting in the help).
   oneClick: stored('place.oneClick') === '1',
+  // the template (docs/templates.md): its address and position, as the page's hash shares them
+  tmpl: { t: null, url: '', x: 0, y: 0, ready: false, shown: true, style: 0, loading: 0 },
 };
 
 function stored(key, value) {
@@ -64,7 +70,10 @@ function clampColor(c) {
 
 const view = new View();
 let board = null;
-const state = new CanvasState((i) => board && board.pixelChanged(i));
+const state = new CanvasState((i) => {
+  if (board) board.pixelChanged(i);
+  templatePixel(i);
+});
 board = new Board(els.board, state, view, {
   onTap: (x, y, sx, sy) => {
     setReticle(x, y, false, 0);
@@ -90,9 +99,135 @@ function viewChanged() {
   showCoords(board.hover);
   clearTimeout(hashTimer);
   hashTimer = setTimeout(() => {
-    const h = view.toHash();
+    const h = fullHash();
     if (location.hash !== h) history.replaceState(null, '', h);
   }, 150);
+}
+
+// The view's part of the hash, then the template's: #x=..&y=..&z=..&template=URL&tx=X&ty=Y
+function fullHash() {
+  const m = app.tmpl;
+  return view.toHash() + (m.url ? `&template=${encodeURIComponent(m.url)}&tx=${m.x}&ty=${m.y}` : '');
+}
+
+// ---------------------------------------------------------------- the template
+
+// Canvas pixel i (-1: all) may show a new colour: the match count follows.
+function templatePixel(i) {
+  const m = app.tmpl;
+  if (!m.t || !state.ready) return;
+  if (i < 0 || !m.ready) {
+    templateCheck();
+  } else {
+    const x = i % state.width;
+    m.t.updateAt((k) => state.displayed(k), state.width, x, (i - x) / state.width);
+  }
+  showTemplateProgress();
+}
+
+// Once the canvas and the template are both here: does it fit, and how much of it matches.
+function templateCheck() {
+  const m = app.tmpl;
+  const why = m.t.check(state.width, state.height);
+  if (why) {
+    dropTemplate();
+    toast(`Template not shown: ${why}.`, 'error', 8000);
+    return;
+  }
+  m.t.recount((k) => state.displayed(k), state.width);
+  m.ready = true;
+  showTemplate();
+}
+
+function dropTemplate() {
+  Object.assign(app.tmpl, { t: null, url: '', ready: false });
+  showTemplate();
+  viewChanged();
+}
+
+let progressTimer = null;
+function showTemplateProgress() {
+  if (progressTimer) return;
+  progressTimer = setTimeout(() => {
+    progressTimer = null;
+    const m = app.tmpl;
+    if (m.t && m.ready) els.tmplText.textContent = `Template: ${m.t.progress()}`;
+  }, 30);
+}
+
+function showTemplate() {
+  const m = app.tmpl;
+  const on = !!(m.t && m.ready);
+  board.setTemplate(on && m.shown ? m.t : null, STYLES[m.style]);
+  els.tmplBar.hidden = !m.t;
+  els.tmplBar.dataset.shown = on && m.shown ? 'yes' : 'no';
+  if (!m.t) els.tmplText.textContent = '';
+  else if (!on) els.tmplText.textContent = 'Template: waiting for the canvas…';
+  else els.tmplText.textContent = `Template: ${m.t.progress()}`;
+}
+
+// Loads the PNG at url and places it at (x, y); a later call wins over an earlier one.
+async function loadTemplate(url, x, y) {
+  const m = app.tmpl;
+  const ticket = ++m.loading;
+  Object.assign(m, { url, x, y, ready: false, shown: true });
+  els.tmplBar.hidden = false;
+  els.tmplText.textContent = 'Template: loading…';
+  try {
+    const img = await loadTemplateImage(new URL(url, location.href).href);
+    if (ticket !== m.loading) return;
+    m.t = new Template(img.rgba, img.w, img.h, board.rgb, x, y);
+    showTemplate();
+    if (state.ready) templatePixel(-1);
+  } catch (e) {
+    if (ticket !== m.loading) return;
+    dropTemplate();
+    toast(`Template not loaded: ${e.message}`, 'error', 8000);
+  }
+  viewChanged();
+}
+
+// The hash's template (on page open, or a pasted address): loaded when it is another one.
+function templateFromHash() {
+  const p = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const url = p.get('template');
+  if (!url) return;
+  const x = Math.max(0, Math.floor(Number(p.get('tx')) || 0));
+  const y = Math.max(0, Math.floor(Number(p.get('ty')) || 0));
+  const m = app.tmpl;
+  if (url !== m.url || x !== m.x || y !== m.y || !m.t) loadTemplate(url, x, y);
+}
+
+function noTemplate() {
+  const m = app.tmpl;
+  if (m.t && m.ready) return false;
+  toast(m.t || m.loading && m.url ? 'The template is still loading.'
+    : 'No template: press the Template button to load one.', 'info');
+  return true;
+}
+
+// n: the nearest pixel that differs from the template, its colour chosen.
+function nextWrongPixel() {
+  if (noTemplate()) return;
+  const { t } = app.tmpl;
+  const p = t.nextWrong(app.reticle.x, app.reticle.y);
+  if (!p) {
+    toast(`The template is complete: ${t.progress()}.`, 'good');
+    return;
+  }
+  const want = t.colorAt(p.x, p.y);
+  const is = state.colorAt(p.x, p.y);
+  app.tmpl.shown = true;
+  showTemplate();
+  chooseColor(want, true);
+  if (view.z < 8) view.z = 8;
+  view.centerOn(p.x, p.y);
+  setReticle(p.x, p.y, false);
+  board.requestFrame();
+  viewChanged();
+  const text = `${p.x},${p.y} should be ${COLOR_NAMES[want]} (it is ${COLOR_NAMES[is]}); ${t.progress()}.`;
+  toast(text, 'info', 5000);
+  announce(text);
 }
 
 function showCoords(p) {
@@ -123,10 +258,11 @@ function applyHash(initial) {
   view.clamp();
   board.requestFrame();
   viewChanged();
+  templateFromHash();
 }
 
 window.addEventListener('hashchange', () => {
-  if (location.hash !== view.toHash()) applyHash(false);
+  if (location.hash !== fullHash()) applyHash(false);
 });
 
 // Selects pixel (x, y): the reticle moves there and the info line follows it (after `infoDelay`
@@ -754,7 +890,7 @@ els.logout.addEventListener('click', async () => {
 
 // ---------------------------------------------------------------- dialogs, buttons, keys
 
-for (const d of [els.authDialog, els.gotoDialog, els.helpDialog]) {
+for (const d of [els.authDialog, els.gotoDialog, els.helpDialog, els.tmplDialog]) {
   d.addEventListener('click', (ev) => {
     if (ev.target.hasAttribute('data-close')) {
       d.close();
@@ -788,6 +924,34 @@ els.gotoForm.addEventListener('submit', (ev) => {
   setReticle(+m[1], +m[2], false);
   board.requestFrame();
   viewChanged();
+});
+
+els.tmplBtn.addEventListener('click', () => {
+  const m = app.tmpl;
+  els.tmplUrl.value = m.url;
+  els.tmplAt.value = m.url ? `${m.x}, ${m.y}` : `${app.reticle.x}, ${app.reticle.y}`;
+  els.tmplError.textContent = '';
+  els.tmplRemove.hidden = !m.url;
+  els.tmplDialog.showModal();
+  els.tmplUrl.focus();
+});
+
+els.tmplForm.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const url = els.tmplUrl.value.trim();
+  const at = /^\s*(\d+)\s*[, ]\s*(\d+)\s*$/.exec(els.tmplAt.value);
+  if (!url || !at) {
+    els.tmplError.textContent = 'Type the PNG\'s address and where its top-left pixel goes (x, y).';
+    return;
+  }
+  els.tmplDialog.close();
+  loadTemplate(url, +at[1], +at[2]);
+});
+
+els.tmplRemove.addEventListener('click', () => {
+  els.tmplDialog.close();
+  app.tmpl.loading++;
+  dropTemplate();
 });
 
 function fitView() {
@@ -856,6 +1020,21 @@ document.addEventListener('keydown', (ev) => {
   } else if (k === 'i') {
     clearTimeout(infoTimer);
     loadPixelInfo().then(() => announce(els.info.textContent));
+  } else if (k === 'o') {
+    if (!noTemplate()) {
+      app.tmpl.shown = !app.tmpl.shown;
+      showTemplate();
+      toast(`Template ${app.tmpl.shown ? 'shown' : 'hidden'}.`, 'info', 2000);
+    }
+  } else if (k === 'O') {
+    if (!noTemplate()) {
+      if (app.tmpl.shown) app.tmpl.style = (app.tmpl.style + 1) % STYLES.length;
+      app.tmpl.shown = true;
+      showTemplate();
+      toast(`Template style: ${STYLES[app.tmpl.style].name}.`, 'info', 2000);
+    }
+  } else if (k === 'n') {
+    nextWrongPixel();
   } else if (k === '?') {
     els.helpDialog.showModal();
   } else {
@@ -892,4 +1071,4 @@ setInterval(() => { if (els.info.querySelector('time')) schedulePixelInfo(0); },
 })();
 
 // For the end-to-end tests and the curious: read-only handles on the client's state.
-window.place = { state, view, app, conn, board, refresh: fetchSnapshot };
+window.place = { state, view, app, conn, board, refresh: fetchSnapshot, loadTemplate };
