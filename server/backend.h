@@ -47,6 +47,7 @@
 #define BACKEND_ADDRS_PER_USER 8 /* the addresses kept per account, most recent first */
 #define BACKEND_SESSION_TTL_MS (24LL * 3600 * 1000)
 #define BACKEND_BUDGET_WINDOW_MS (3600LL * 1000) /* the window of the per-address budgets */
+#define BACKEND_ONLINE_UNKNOWN (-2) /* online_sync: the store does not know this process */
 
 /* Whose cooldown a placement from an address also waits for (--cooldown-scope). Every
  * placement starts its account's cooldown and, unless ACCOUNT, its address's too. */
@@ -309,6 +310,17 @@ typedef struct backend_ops {
      * together. The source lives apart from b (it is closed after b) and is read on a worker
      * thread. Returns NULL when out of memory. */
     snap_source *(*snapshot_source)(backend *b, uv_loop_t *loop, const canvas *cv);
+
+    /* Optional (NULL: the players online are this process's; online.h). Cluster mode: tells
+     * the shared store which players came to this process (add) and which left it (del) since
+     * the previous call -- with full, add is every player here and del is empty -- keeps this
+     * process's entry alive for ttl_ms, and drops the players of every process whose entry ran
+     * out. Returns the number of distinct players across the live processes, or
+     * BACKEND_ONLINE_UNKNOWN when the store does not know this process (its entry ran out, or
+     * the store lost its data: call again with full), or -1 when the store cannot be reached.
+     * A loopback round trip on the loop thread, once per ONLINE_PERIOD_MS. */
+    int64_t (*online_sync)(backend *b, const char *const *add, size_t nadd,
+                           const char *const *del, size_t ndel, int full, int64_t ttl_ms);
 
     /* Stops taking placements, finishes those in flight (their callbacks run before it
      * returns), flushes, and releases the backend: it frees itself once its loop handles and

@@ -27,6 +27,7 @@
 #include "config.h"
 #include "conn.h"
 #include "http.h"
+#include "online.h"
 #include "reuseport.h"
 #include "server.h"
 #include "util.h"
@@ -304,6 +305,7 @@ int main(int argc, char **argv)
     budget_set_limit(BUDGET_HASHES, (size_t)srv->cfg.max_hashes_per_ip);
     if (conn_init(srv) < 0 || ws_init(&g.loop) < 0 ||
         !(srv->bcast = bcast_new(&g.loop, srv->cfg.batch_ms, seq, ws_on_frame)) ||
+        !(srv->online = online_new(&g.loop, srv, ws_tell_online, srv)) ||
         admin_listen(srv) < 0) {
         fprintf(stderr, "placed: cannot start (timers or control socket in %s)\n",
                 srv->cfg.data_dir);
@@ -324,6 +326,8 @@ int main(int argc, char **argv)
     uv_run(&g.loop, UV_RUN_DEFAULT);
 
     ws_close();
+    online_free(srv->online);
+    srv->online = NULL;
     conn_close();
     auth_close();
     bcast_close(srv->bcast);

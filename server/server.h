@@ -22,6 +22,7 @@ typedef struct place_server {
     canvas *canvas;     /* the live canvas (canvas.h) */
     snap_source *snaps; /* where snapshots come from (snapshot.h) */
     bcast *bcast;       /* the broadcast ring and its batch timer (broadcast.h) */
+    struct online *online; /* the players online (online.h) */
     int shutting_down; /* no new placements are taken */
 } place_server;
 

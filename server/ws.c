@@ -18,6 +18,7 @@
 #include "canvas.h"
 #include "conn.h"
 #include "http.h"
+#include "online.h"
 #include "session.h"
 #include "util.h"
 #include "views.h"
@@ -73,6 +74,8 @@ typedef struct ws_conn {
     uint8_t established;
     uint8_t resync_due; /* skipped forward: a resync goes out before the next frame */
     uint8_t resync_late; /* the due resync is for a late placement, not for falling behind */
+    uint8_t counted;     /* counted among the players online (online.h) */
+    uint32_t online_told; /* the players-online count this socket was last told */
     char user_id[BACKEND_ID_LEN + 1];
     char token[BACKEND_TOKEN_LEN + 1];
     char addr[PEER_ADDR_MAX]; /* the client's address (peer_of) */
@@ -465,6 +468,9 @@ static void on_established(place_server *srv, ws_conn *c, struct lws *wsi)
     c->cursor = bcast_head(srv->bcast);
     c->established = 1;
     bcast_join(srv->bcast);
+    char key[ONLINE_KEY_MAX];
+    online_key(c->user_id, c->addr, key);
+    c->counted = online_join(srv->online, key) == 0;
 
     backend *b = srv->store;
     backend_user u;
@@ -494,6 +500,7 @@ static void on_established(place_server *srv, ws_conn *c, struct lws *wsi)
     init.seq = bcast_last_seq(srv->bcast);
     view_user(&u, &init.user);
     init.server_time = now;
+    init.online = c->online_told = online_count(srv->online);
     char buf[2560];
     int n = place_fmt_init(buf, sizeof buf, &init);
     if (n > 0)
@@ -517,6 +524,12 @@ static void on_closed(place_server *srv, ws_conn *c)
             c->next->prev = c->prev;
         ws.count--;
         bcast_leave(srv->bcast);
+        if (c->counted) {
+            char key[ONLINE_KEY_MAX];
+            online_key(c->user_id, c->addr, key);
+            online_leave(srv->online, key);
+            c->counted = 0;
+        }
         c->wsi = NULL;
     }
     while (c->q_head) {
@@ -805,6 +818,20 @@ void ws_on_addr_bans(void *srv, const backend_addr_ban *bans, size_t n)
             close_with(c, LWS_CLOSE_STATUS_GOINGAWAY, "unbanned"); /* its address was the ban */
         else if (!c->viewer && banned && !c->told_banned)
             ban_conn(c, ban.reason, ban.until);
+    }
+}
+
+void ws_tell_online(void *srv, uint32_t count)
+{
+    char buf[64];
+    int n = place_fmt_online(buf, sizeof buf, count);
+    if (n <= 0)
+        return;
+    for (ws_conn *c = ws.conns; c; c = c->next) {
+        if (c->online_told == count || c->close_code || c->close_sent)
+            continue;
+        c->online_told = count;
+        send_text(c, buf, (size_t)n);
     }
 }
 

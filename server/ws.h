@@ -43,6 +43,10 @@ void ws_on_session_ended(void *srv, const char *token);
  * players. */
 void ws_on_addr_bans(void *srv, const backend_addr_ban *bans, size_t n);
 
+/* The players-online tick (online.h): every connection whose last count differs is sent
+ * {"type":"online","count":N}. */
+void ws_tell_online(void *srv, uint32_t count);
+
 /* WebSocket connections open now. */
 size_t ws_count(void);
 

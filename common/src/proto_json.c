@@ -265,6 +265,13 @@ int place_fmt_pong(char *buf, size_t cap, int64_t server_time)
     return finish(pos, cap);
 }
 
+int place_fmt_online(char *buf, size_t cap, uint32_t count)
+{
+    size_t pos = 0;
+    put(buf, cap, &pos, "{\"type\":\"online\",\"count\":%" PRIu32 "}", count);
+    return finish(pos, cap);
+}
+
 int place_fmt_resync(char *buf, size_t cap, uint64_t seq, const char *reason)
 {
     size_t pos = 0;
@@ -339,7 +346,10 @@ int place_fmt_init(char *buf, size_t cap, const place_server_msg *m)
     put_canvas_info(buf, cap, &pos, &m->info);
     put(buf, cap, &pos, ",\"seq\":%" PRIu64 ",\"user\":", m->seq);
     put_user(buf, cap, &pos, &m->user);
-    put(buf, cap, &pos, ",\"serverTime\":%" PRId64 "}", m->server_time);
+    put(buf, cap, &pos, ",\"serverTime\":%" PRId64, m->server_time);
+    if (m->online >= 0)
+        put(buf, cap, &pos, ",\"online\":%" PRId64, m->online);
+    put(buf, cap, &pos, "}");
     return finish(pos, cap);
 }
 
@@ -479,6 +489,7 @@ int place_parse_server(const char *buf, size_t len, place_server_msg *out)
     int rc = 0;
     memset(out, 0, sizeof *out);
     out->retry_after_ms = -1;
+    out->online = -1;
     cJSON *root = cJSON_ParseWithLength(buf, len);
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "type");
     if (!cJSON_IsObject(root) || !cJSON_IsString(t)) {
@@ -499,6 +510,7 @@ int place_parse_server(const char *buf, size_t len, place_server_msg *out)
         out->cooldown_ms = get_int(root, "cooldown", 0);
         rc = read_canvas_info(cJSON_GetObjectItemCaseSensitive(root, "canvasInfo"), &out->info);
         read_user(cJSON_GetObjectItemCaseSensitive(root, "user"), &out->user);
+        out->online = get_int(root, "online", -1);
     } else if (strcmp(type, "placed") == 0) {
         out->type = PLACE_MSG_PLACED;
     } else if (strcmp(type, "error") == 0) {
@@ -512,6 +524,11 @@ int place_parse_server(const char *buf, size_t len, place_server_msg *out)
     } else if (strcmp(type, "resync") == 0) {
         out->type = PLACE_MSG_RESYNC;
         get_str(root, "reason", out->message, sizeof out->message);
+    } else if (strcmp(type, "online") == 0) {
+        out->type = PLACE_MSG_ONLINE;
+        out->online = get_int(root, "count", -1);
+        if (out->online < 0)
+            rc = PLACE_EFORMAT;
     } else if (strcmp(type, "banned") == 0) {
         out->type = PLACE_MSG_BANNED;
         get_str(root, "message", out->message, sizeof out->message);

@@ -41,6 +41,8 @@ typedef struct cluster {
     notify *nt;
     int64_t addr_keep_ms; /* --ban-addresses-for */
     people_cache *people; /* the users and sessions this process has seen */
+    char proc_id[17];     /* this process among the cluster's players-online entries */
+    int online_used;      /* online_sync ran: the entry goes at close */
 } cluster;
 
 int cluster_check_config(const place_config *cfg, char *err, size_t errcap)
@@ -721,11 +723,67 @@ static void cl_addr_seen(backend *b, const char *user_id, const char *addr)
         freeReplyObject(r);
 }
 
+/* ---------------------------------------------------------------- players online */
+
+/* keys[0..n) joined by spaces, malloc'd (player keys hold no space); NULL when out of memory. */
+static char *join_keys(const char *const *keys, size_t n)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(keys[i]) + 1;
+    char *s = malloc(len), *p = s;
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = strlen(keys[i]);
+        memcpy(p, keys[i], k);
+        p += k;
+        *p++ = ' ';
+    }
+    *p = '\0';
+    return s;
+}
+
+/* Runs RS_ONLINE (mode '0' changes, '1' everything, '2' leaving). Returns its count,
+ * BACKEND_ONLINE_UNKNOWN, or -1. */
+static int64_t online_script(cluster *c, const char *const *add, size_t nadd,
+                             const char *const *del, size_t ndel, char mode, int64_t ttl_ms)
+{
+    char mykey[64], ttl[24], m[2] = {mode, 0};
+    snprintf(mykey, sizeof mykey, RSTORE_PREFIX "online:p:%s", c->proc_id);
+    snprintf(ttl, sizeof ttl, "%lld", (long long)ttl_ms);
+    char *adds = join_keys(add, nadd), *dels = join_keys(del, ndel);
+    redisReply *r = NULL;
+    if (adds && dels) {
+        const char *av[8] = {RSTORE_PREFIX "online:procs", RSTORE_PREFIX "online:users", mykey,
+                             c->proc_id, ttl, m, adds, dels};
+        r = rstore_script(c->rs, RS_ONLINE, 3, 8, av, NULL);
+    }
+    free(adds);
+    free(dels);
+    int64_t count = -1;
+    if (r && r->type == REDIS_REPLY_INTEGER)
+        count = r->integer < 0 ? BACKEND_ONLINE_UNKNOWN : r->integer;
+    if (r)
+        freeReplyObject(r);
+    return count;
+}
+
+static int64_t cl_online_sync(backend *b, const char *const *add, size_t nadd,
+                              const char *const *del, size_t ndel, int full, int64_t ttl_ms)
+{
+    cluster *c = (cluster *)b;
+    c->online_used = 1;
+    return online_script(c, add, nadd, del, full ? 0 : ndel, full ? '1' : '0', ttl_ms);
+}
+
 static void cl_close(backend *b)
 {
     cluster *c = (cluster *)b;
     if (!c)
         return;
+    if (c->online_used) /* our players leave the count now, not when our entry runs out */
+        online_script(c, NULL, 0, NULL, 0, '2', 0);
     notify_stop(c->nt);
     placer_close(c->pl);
     feed_close(c->fd);
@@ -752,6 +810,7 @@ static const backend_ops cluster_ops = {
     .addr_seen = cl_addr_seen,
     .history = cl_history,
     .snapshot_source = cl_snapshot_source,
+    .online_sync = cl_online_sync,
     .close = cl_close,
 };
 
@@ -769,6 +828,7 @@ backend *backend_cluster_open(const place_config *cfg, uv_loop_t *loop, const ba
     c->cfg = *cfg;
     c->loop = loop;
     c->sink = *sink;
+    util_random_hex(c->proc_id, 8);
     if (!(c->people = people_cache_new(CACHE_MAX))) {
         snprintf(err, errcap, "out of memory");
         goto err;

@@ -175,6 +175,40 @@ static const char *const scripts[RS_COUNT_] = {
         "if n >= tonumber(ARGV[1]) then return {1, redis.call('PTTL', KEYS[1])} end\n"
         "if redis.call('INCR', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end\n"
         "return {0, 0}\n",
+    [RS_ONLINE] =
+        /* KEYS online:procs (sorted set: process id by the ms its entry runs out) online:users
+         * (hash: player key -> how many processes hold it) online:p:<me> (set: my players);
+         * ARGV me ttl_ms mode add del (player keys, each list one string split by spaces);
+         * mode 0: changes, 1: add is all my players, 2: I am stopping. -> the distinct players across the live processes, or -1 when
+         * mode 0 and my entry is gone (expired, or Redis lost its data): send everything.
+         * A process whose entry ran out is taken for dead and its players are dropped. */
+        "local t = redis.call('TIME')\n"
+        "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+        "local function gone(id)\n"
+        "  if redis.call('HINCRBY', KEYS[2], id, -1) <= 0 then redis.call('HDEL', KEYS[2], id) end\n"
+        "end\n"
+        "local function drop(set)\n"
+        "  for _, id in ipairs(redis.call('SMEMBERS', set)) do gone(id) end\n"
+        "  redis.call('DEL', set)\n"
+        "end\n"
+        "if ARGV[3] == '0' and not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return -1 end\n"
+        "if ARGV[3] ~= '0' then drop(KEYS[3]) end\n"
+        "for _, p in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do\n"
+        "  if p ~= ARGV[1] then drop('" P "online:p:' .. p) end\n"
+        "  redis.call('ZREM', KEYS[1], p)\n"
+        "end\n"
+        "if ARGV[3] == '2' then\n"
+        "  redis.call('ZREM', KEYS[1], ARGV[1])\n"
+        "  return redis.call('HLEN', KEYS[2])\n"
+        "end\n"
+        "redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])\n"
+        "for id in string.gmatch(ARGV[4], '%S+') do\n"
+        "  if redis.call('SADD', KEYS[3], id) == 1 then redis.call('HINCRBY', KEYS[2], id, 1) end\n"
+        "end\n"
+        "for id in string.gmatch(ARGV[5], '%S+') do\n"
+        "  if redis.call('SREM', KEYS[3], id) == 1 then gone(id) end\n"
+        "end\n"
+        "return redis.call('HLEN', KEYS[2])\n",
 };
 
 struct rstore {

@@ -313,6 +313,7 @@ static void format_init_roundtrip(void)
     m.seq = 9;
     m.user = sample_user(0);
     m.server_time = 1699999995923;
+    m.online = 3;
     char buf[2560];
     int n = place_fmt_init(buf, sizeof buf, &m);
     CHECK_STR(buf, "{\"type\":\"init\",\"canvasUrl\":\"/api/v1/canvas/snapshot\",\"cooldown\":4200,"
@@ -321,9 +322,10 @@ static void format_init_roundtrip(void)
                    "\"batchMs\":100,\"guestsCanPlace\":true},\"seq\":9,\"user\":{\"userId\":"
                    "\"0123456789abcdef0123456789abcdef\",\"username\":\"alice_1\",\"isGuest\":false,"
                    "\"isAdmin\":true,\"nextPlacement\":1700000000123,\"isBanned\":false},"
-                   "\"serverTime\":1699999995923}");
+                   "\"serverTime\":1699999995923,\"online\":3}");
     CHECK_INT(place_parse_server(buf, (size_t)n, &back), 0);
     CHECK_INT(back.type, PLACE_MSG_INIT);
+    CHECK_INT(back.online, 3);
     CHECK_STR(back.canvas_url, m.canvas_url);
     CHECK_INT(back.cooldown_ms, 4200);
     CHECK_INT(back.next_placement, m.next_placement);
@@ -334,6 +336,22 @@ static void format_init_roundtrip(void)
     CHECK_INT(back.user.is_admin, 1);
     CHECK_INT(back.server_time, m.server_time);
     CHECK_INT(place_fmt_init(buf, 100, &m), PLACE_ESHORT);
+}
+
+static void format_online_roundtrip(void)
+{
+    char buf[64];
+    int n = place_fmt_online(buf, sizeof buf, 42);
+    CHECK_STR(buf, "{\"type\":\"online\",\"count\":42}");
+    place_server_msg back;
+    CHECK_INT(place_parse_server(buf, (size_t)n, &back), 0);
+    CHECK_INT(back.type, PLACE_MSG_ONLINE);
+    CHECK_INT(back.online, 42);
+    const char *bad = "{\"type\":\"online\",\"count\":-1}";
+    CHECK_INT(place_parse_server(bad, strlen(bad), &back), PLACE_EFORMAT);
+    const char *none = "{\"type\":\"online\"}";
+    CHECK_INT(place_parse_server(none, strlen(none), &back), PLACE_EFORMAT);
+    CHECK_INT(place_fmt_online(buf, 10, 42), PLACE_ESHORT);
 }
 
 static void format_banned_roundtrip(void)
@@ -442,7 +460,7 @@ static void format_history_roundtrip(void)
 }
 
 TEST_MAIN(TEST(format_canvas_info_roundtrip), TEST(format_user_roundtrip), TEST(format_init_roundtrip),
-          TEST(format_banned_roundtrip), TEST(format_rest_error_roundtrip), TEST(format_auth_ok_roundtrip),
+          TEST(format_banned_roundtrip), TEST(format_online_roundtrip), TEST(format_rest_error_roundtrip), TEST(format_auth_ok_roundtrip),
           TEST(format_history_roundtrip), TEST(parse_place), TEST(utf8_and_nul), TEST(request_id_worst_case), TEST(parse_numeric_request_id), TEST(parse_ping), TEST(parse_errors),
           TEST(parse_too_large), TEST(format_server_messages), TEST(format_client_messages_roundtrip),
           TEST(parse_server_messages), TEST(error_codes_roundtrip))

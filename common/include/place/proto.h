@@ -86,6 +86,7 @@ typedef enum place_msg_type {
     PLACE_MSG_PONG,
     PLACE_MSG_RESYNC,
     PLACE_MSG_BANNED, /* you are banned: message, reason, until */
+    PLACE_MSG_ONLINE, /* players online: count */
 } place_msg_type;
 
 typedef struct place_msg_place {
@@ -126,6 +127,8 @@ int place_fmt_error(char *buf, size_t cap, place_err code, const char *message,
                     const place_request_id *rid, int64_t retry_after_ms);
 int place_fmt_pong(char *buf, size_t cap, int64_t server_time);
 int place_fmt_resync(char *buf, size_t cap, uint64_t seq, const char *reason);
+/* {"type":"online","count":N}: the players online now. */
+int place_fmt_online(char *buf, size_t cap, uint32_t count);
 
 /* What a client learns from the server's text frames. */
 typedef struct place_canvas_info {
@@ -169,6 +172,8 @@ typedef struct place_server_msg {
     /* banned */
     char reason[128];
     int64_t until; /* server ms the ban ends; 0: until lifted */
+    /* init, online: distinct players with a socket open; -1 when absent */
+    int64_t online;
 } place_server_msg;
 
 /* One placement of a pixel's history (/api/v1/pixel). */
@@ -190,8 +195,8 @@ int place_fmt_canvas_info(char *buf, size_t cap, const place_canvas_info *info);
 /* The user object: /api/v1/auth/me and init's user; bannedUntil and banReason only when
  * u->is_banned. */
 int place_fmt_user(char *buf, size_t cap, const place_user_info *u);
-/* The init message from m's canvas_url, cooldown_ms, next_placement, info, seq, user and
- * server_time (m->type is not read). */
+/* The init message from m's canvas_url, cooldown_ms, next_placement, info, seq, user,
+ * server_time and online (omitted when < 0) (m->type is not read). */
 int place_fmt_init(char *buf, size_t cap, const place_server_msg *m);
 /* The banned message: {"type":"banned","message","reason","until"} (until 0: no end). */
 int place_fmt_banned(char *buf, size_t cap, const char *reason, int64_t until);
