@@ -16,6 +16,7 @@
 
 #include "audit.h"
 #include "moderate.h"
+#include "live.h"
 #include "store_db.h"
 #include "util.h"
 
@@ -35,6 +36,7 @@ typedef struct admin_client {
     char what[BACKEND_AUDIT_WHAT_MAX + 1]; /* the act as the audit log says it */
     const char *act;
     int64_t said_ms; /* a pixel act: when progress was last said */
+    backend_setting kv[LIVE_ACT_MAX]; /* a live act's settings */
 } admin_client;
 
 /* What the target of an act is. */
@@ -78,6 +80,28 @@ static void describe(size_t i, const char *target, int64_t until, const char *re
     }
     if (reason && reason[0] && n >= 0 && (size_t)n < cap)
         snprintf(out + n, cap - (size_t)n, ", reason: %s", reason);
+}
+
+/* The live acts (live.h): "freeze - 0 0 <reason>", "unfreeze - 0 0 ", "set KEY=VALUE 0 0 ";
+ * the word is also the act's name in the audit log. */
+static const struct {
+    const char *word;
+    live_act act;
+} live_ops[] = {
+    {"freeze", LIVE_FREEZE},
+    {"unfreeze", LIVE_UNFREEZE},
+    {"set", LIVE_SET},
+};
+
+/* What the audit log says of a live act: "reason: spam" (freeze), "cooldown=5" (set), "". */
+static void describe_live(live_act a, const char *arg, const char *reason, char *out, size_t cap)
+{
+    if (a == LIVE_SET)
+        snprintf(out, cap, "%s", arg);
+    else if (a == LIVE_FREEZE && reason && reason[0])
+        snprintf(out, cap, "reason: %s", reason);
+    else
+        out[0] = 0;
 }
 
 /* The request for act i on target (the rest as on the control line). */
@@ -299,6 +323,31 @@ static void run_line(admin_client *c)
     const char *reason = c->line + used;
     if (run_mod(c, word, target, until))
         return;
+    for (size_t i = 0; i < sizeof live_ops / sizeof live_ops[0]; i++) {
+        if (strcmp(live_ops[i].word, word))
+            continue;
+        char err[320] = "", out[360];
+        size_t n;
+        snprintf(c->target, sizeof c->target, "%s", target);
+        c->word = live_ops[i].word;
+        c->name = c->target;
+        c->act = live_ops[i].word;
+        describe_live(live_ops[i].act, c->target, reason, c->what, sizeof c->what);
+        int rc = live_request(live_ops[i].act, target, reason, c->kv, &n, err, sizeof err);
+        backend *b = c->srv->store;
+        if (rc == 0) {
+            backend_admin_req q = {.op = BACKEND_ADMIN_SETTINGS, .settings = c->kv, .nsettings = n};
+            c->waiting = 1;
+            rc = b ? b->ops->admin(b, &q, err, sizeof err, admin_stored, c) : PLACE_ERR_UNAVAILABLE;
+            if (rc == PLACE_ERR_NONE)
+                return; /* answered by admin_audited, once it and its audit row are on disk */
+            c->waiting = 0;
+        }
+        snprintf(out, sizeof out, "error: %s\n", err[0] ? err : "the server is stopping");
+        fprintf(stderr, "placed: admin: %s %s: %s", word, target, out);
+        answer(c, out);
+        return;
+    }
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         if (strcmp(ops[i].word, word))
             continue;
@@ -670,6 +719,61 @@ static int print_audit(const place_config *cfg)
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* Sends one act's control line to the server on cfg->data_dir or, when none runs there, applies
+ * q to the store and writes its audit row (act, what) as the OS user running this. label names
+ * the act in what is printed ("ban alice", "freeze"). Returns 0 when done, 1 when not. */
+static int act(const place_config *cfg, const char *label, const char *line,
+               const backend_admin_req *q, const char *audit_act, const char *what)
+{
+    char path[600], reply[512];
+    sock_path(cfg->data_dir, path, sizeof path);
+    int rc = ask_server(path, line, reply, sizeof reply);
+    if (rc == 0) {
+        if (strncmp(reply, "ok", 2) == 0) {
+            printf("placed: %s: done (running server)\n", label);
+            return 0;
+        }
+        fprintf(stderr, "placed: %s: %s", label, reply[0] ? reply : "no answer from the server\n");
+        return 1;
+    }
+    if (!backend_is_cluster(cfg)) {
+        char db[600];
+        struct stat sb;
+        snprintf(db, sizeof db, "%s/%s", cfg->data_dir, STORE_DB_FILE);
+        if (stat(db, &sb) < 0) {
+            fprintf(stderr,
+                    "placed: %s: nothing runs on %s and it holds no database (%s): is "
+                    "--data-dir right? Nothing was changed.\n",
+                    label, cfg->data_dir, STORE_DB_FILE);
+            return 1;
+        }
+    }
+    int lock = admin_lock(cfg->data_dir);
+    if (lock < 0) {
+        fprintf(stderr, "placed: %s: a server holds %s but its control socket does not answer\n",
+                label, cfg->data_dir);
+        return 1;
+    }
+    char err[256] = "";
+    rc = backend_admin_offline(cfg, q, err, sizeof err);
+    if (rc == PLACE_ERR_NONE) {
+        backend_audit_row row;
+        char who[BACKEND_AUDIT_WHO_MAX + 1];
+        audit_os_who(getuid(), who);
+        audit_row_make(&row, who, audit_act, what, -1);
+        if (backend_audit_offline(cfg, &row, err, sizeof err) < 0)
+            fprintf(stderr, "placed: %s: done, but its audit row could not be written: %s\n",
+                    label, err);
+    }
+    close(lock);
+    if (rc == PLACE_ERR_NONE) {
+        printf("placed: %s: done (no server running; database updated)\n", label);
+        return 0;
+    }
+    fprintf(stderr, "placed: %s: %s\n", label, err);
+    return 1;
+}
+
 int admin_run(const place_config *cfg)
 {
     if (cfg->audit)
@@ -679,6 +783,12 @@ int admin_run(const place_config *cfg)
     if (cfg->ban_for[0] && config_duration_ms(cfg->ban_for, &length) == 0)
         until = util_now_ms() + length;
     config_duration_ms(cfg->ban_addresses_for, &window);
+    char reason[130];
+    /* the reason is one line of text on the control socket */
+    snprintf(reason, sizeof reason, "%s", cfg->ban_reason);
+    for (char *p = reason; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         const char *name = (const char *)cfg + ops[i].flag;
         if (!name[0])
@@ -688,68 +798,49 @@ int admin_run(const place_config *cfg)
             failed = 1;
             continue;
         }
-        char path[600], line[LINE_MAX_], reply[512], reason[130];
-        /* the reason is one line of text on the control socket */
-        snprintf(reason, sizeof reason, "%s", cfg->ban_reason);
-        for (char *p = reason; *p; p++)
-            if (*p == '\n' || *p == '\r')
-                *p = ' ';
-        sock_path(cfg->data_dir, path, sizeof path);
+        char line[LINE_MAX_], label[160], what[BACKEND_AUDIT_WHAT_MAX + 1];
         snprintf(line, sizeof line, "%s %s %lld %lld %s\n", ops[i].word, name, (long long)until,
                  (long long)window, reason);
-        int rc = ask_server(path, line, reply, sizeof reply);
-        if (rc == 0) {
-            if (strncmp(reply, "ok", 2) == 0) {
-                printf("placed: %s %s: done (running server)\n", ops[i].word, name);
-            } else {
-                fprintf(stderr, "placed: %s %s: %s", ops[i].word, name,
-                        reply[0] ? reply : "no answer from the server\n");
-                failed = 1;
-            }
-            continue;
-        }
-        if (!backend_is_cluster(cfg)) {
-            char db[600];
-            struct stat sb;
-            snprintf(db, sizeof db, "%s/%s", cfg->data_dir, STORE_DB_FILE);
-            if (stat(db, &sb) < 0) {
-                fprintf(stderr,
-                        "placed: %s %s: nothing runs on %s and it holds no database (%s): is "
-                        "--data-dir right? Nothing was changed.\n",
-                        ops[i].word, name, cfg->data_dir, STORE_DB_FILE);
-                failed = 1;
-                continue;
-            }
-        }
-        int lock = admin_lock(cfg->data_dir);
-        if (lock < 0) {
-            fprintf(stderr,
-                    "placed: %s %s: a server holds %s but its control socket does not answer\n",
-                    ops[i].word, name, cfg->data_dir);
-            failed = 1;
-            continue;
-        }
-        char err[256] = "";
+        snprintf(label, sizeof label, "%s %s", ops[i].word, name);
+        describe(i, name, until, reason, what, sizeof what);
         backend_admin_req q = make_req(i, name, until, window, reason);
-        rc = backend_admin_offline(cfg, &q, err, sizeof err);
-        if (rc == PLACE_ERR_NONE) {
-            backend_audit_row row;
-            char who[BACKEND_AUDIT_WHO_MAX + 1], what[BACKEND_AUDIT_WHAT_MAX + 1];
-            audit_os_who(getuid(), who);
-            describe(i, name, until, reason, what, sizeof what);
-            audit_row_make(&row, who, ops[i].act, what, -1);
-            if (backend_audit_offline(cfg, &row, err, sizeof err) < 0)
-                fprintf(stderr, "placed: %s %s: done, but its audit row could not be written: %s\n",
-                        ops[i].word, name, err);
-        }
-        close(lock);
-        if (rc == PLACE_ERR_NONE) {
-            printf("placed: %s %s: done (no server running; database updated)\n", ops[i].word,
-                   name);
-        } else {
-            fprintf(stderr, "placed: %s %s: %s\n", ops[i].word, name, err);
+        failed |= act(cfg, label, line, &q, ops[i].act, what);
+    }
+    /* the live acts: checked here first, so that a mistake is said before anything is touched */
+    const struct {
+        int asked;
+        live_act a;
+        const char *word, *arg;
+    } live[] = {
+        {cfg->unfreeze, LIVE_UNFREEZE, "unfreeze", "-"},
+        {cfg->freeze, LIVE_FREEZE, "freeze", "-"},
+        {cfg->set[0] != 0, LIVE_SET, "set", cfg->set},
+    };
+    for (size_t i = 0; i < sizeof live / sizeof live[0]; i++) {
+        if (!live[i].asked)
+            continue;
+        backend_setting kv[LIVE_ACT_MAX];
+        size_t n;
+        char err[320], line[LINE_MAX_], label[240], what[BACKEND_AUDIT_WHAT_MAX + 1];
+        if (live[i].a == LIVE_SET)
+            snprintf(label, sizeof label, "set %s", live[i].arg);
+        else
+            snprintf(label, sizeof label, "%s", live[i].word);
+        if (strpbrk(live[i].arg, " \t\r\n")) {
+            fprintf(stderr, "placed: --set wants KEY=VALUE without spaces\n");
             failed = 1;
+            continue;
         }
+        if (live_request(live[i].a, live[i].arg, reason, kv, &n, err, sizeof err) < 0) {
+            fprintf(stderr, "placed: %s\n", err);
+            failed = 1;
+            continue;
+        }
+        snprintf(line, sizeof line, "%s %s 0 0 %s\n", live[i].word, live[i].arg,
+                 live[i].a == LIVE_FREEZE ? reason : "");
+        describe_live(live[i].a, live[i].arg, reason, what, sizeof what);
+        backend_admin_req q = {.op = BACKEND_ADMIN_SETTINGS, .settings = kv, .nsettings = n};
+        failed |= act(cfg, label, line, &q, live[i].word, what);
     }
     /* after a ban, so that "--ban griefer --revert-user griefer" stops them first */
     if ((cfg->revert_user[0] || cfg->wipe[0] || cfg->restore[0]) && !failed)

@@ -84,6 +84,17 @@ typedef struct backend_addr_ban {
     char reason[BACKEND_REASON_MAX + 1];
 } backend_addr_ban;
 
+/* One live setting as the store keeps it (placed --set, --freeze): a key and its text. The
+ * server core (live.c) gives them meaning; the store only keeps them, applies `cooldown` to its
+ * own cooldown check (set_cooldown) when told, and hands them back. */
+#define BACKEND_SETTING_KEY_MAX 32
+#define BACKEND_SETTING_VALUE_MAX (BACKEND_REASON_MAX + 8)
+#define BACKEND_SETTINGS_MAX 16 /* keys the store keeps at most */
+typedef struct backend_setting {
+    char key[BACKEND_SETTING_KEY_MAX];
+    char value[BACKEND_SETTING_VALUE_MAX]; /* "" in a change: forget the key */
+} backend_setting;
+
 typedef struct backend_place_result {
     place_err err;          /* PLACE_ERR_NONE: stored durably */
     uint64_t seq;           /* on success */
@@ -131,6 +142,10 @@ typedef struct backend_sink {
      * tells its viewers to resync (their next snapshot, read from the shared canvas, has them).
      * May be NULL. */
     void (*on_late)(void *arg, const place_pixel *px, size_t n);
+    /* The stored live settings, all of them: once while the backend opens, and after any change
+     * (in cluster mode every process hears it, and again after its notifications reconnect).
+     * May be NULL. */
+    void (*on_settings)(void *arg, const backend_setting *kv, size_t n);
 } backend_sink;
 
 typedef enum backend_admin_op {
@@ -140,6 +155,7 @@ typedef enum backend_admin_op {
     BACKEND_ADMIN_UNBAN,
     BACKEND_ADMIN_BAN_ADDR,
     BACKEND_ADMIN_UNBAN_ADDR,
+    BACKEND_ADMIN_SETTINGS, /* store settings[0..nsettings) together (live.h checked them) */
 } backend_admin_op;
 
 /* One admin act. User acts name the user by exactly one of name (a registered username) and
@@ -154,6 +170,8 @@ typedef struct backend_admin_req {
     const char *reason;     /* BAN, BAN_ADDR: or NULL */
     int64_t addr_window_ms; /* BAN: also ban (for guests) the addresses the account used
                              * within this long before now; 0: none */
+    const backend_setting *settings; /* SETTINGS: the keys to store (a value "": forget it) */
+    size_t nsettings;
 } backend_admin_req;
 
 /* One row of the audit log: an admin act, kept in the store (embedded: the audit table of
@@ -263,7 +281,8 @@ typedef struct backend_ops {
                             char pwhash[BACKEND_HASH_MAX + 1]);
     /* Applies an admin act (see backend_admin_req): it takes effect at once, and done follows
      * once it is durable. A ban calls sink.on_banned (every process); an address ban or unban,
-     * and a ban with addr_window_ms, call sink.on_addr_bans. Returns PLACE_ERR_NONE, or
+     * and a ban with addr_window_ms, call sink.on_addr_bans; SETTINGS calls sink.on_settings
+     * (every process). Returns PLACE_ERR_NONE, or
      * PLACE_ERR_NOT_FOUND / PLACE_ERR_BAD_REQUEST / another error with a sentence in err (done
      * will not run). */
     int (*admin)(backend *b, const backend_admin_req *req, char *err, size_t errcap,
@@ -272,6 +291,9 @@ typedef struct backend_ops {
     /* Appends a row to the audit log; done follows once it is durable (the same rules as any
      * change). Returns 0, or < 0 (done will not run). Callers use audit_record (audit.h). */
     int (*audit_add)(backend *b, const backend_audit_row *row, backend_done_cb done, void *arg);
+    /* The cooldown from now on (placed --set cooldown=): placements taken after this call wait
+     * ms (0: none); the waits already running keep their end. */
+    void (*set_cooldown)(backend *b, int64_t ms);
 
     /* Remembers that user_id came from the address bucket addr (at most
      * BACKEND_ADDRS_PER_USER addresses per user, the most recent), for a later ban of the

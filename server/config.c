@@ -32,16 +32,21 @@ typedef struct cfg_row {
     const char *arg; /* what the value is, for --help */
     const char *help;
     int once;
+    int live; /* may be changed on a running server (placed --set KEY=VALUE) */
 } cfg_row;
 
-#define INT_ROW(n, f, lo, hi, d, a, h) { n, CFG_INT, offsetof(place_config, f), 0, lo, hi, d, a, h, 0 }
+#define INT_ROW(n, f, lo, hi, d, a, h) { n, CFG_INT, offsetof(place_config, f), 0, lo, hi, d, a, h, 0, 0 }
 #define STR_ROW(n, f, d, a, h) \
-    { n, CFG_STR, offsetof(place_config, f), sizeof(((place_config *)0)->f), 0, 0, d, a, h, 0 }
-#define BOOL_ROW(n, f, d, h) { n, CFG_BOOL, offsetof(place_config, f), 0, 0, 1, d, NULL, h, 0 }
+    { n, CFG_STR, offsetof(place_config, f), sizeof(((place_config *)0)->f), 0, 0, d, a, h, 0, 0 }
+#define BOOL_ROW(n, f, d, h) { n, CFG_BOOL, offsetof(place_config, f), 0, 0, 1, d, NULL, h, 0, 0 }
+/* a setting that --set changes on a running server (live) */
+#define INT_LIVE(n, f, lo, hi, d, a, h) \
+    { n, CFG_INT, offsetof(place_config, f), 0, lo, hi, d, a, h, 0, 1 }
+#define BOOL_LIVE(n, f, d, h) { n, CFG_BOOL, offsetof(place_config, f), 0, 0, 1, d, NULL, h, 0, 1 }
 /* an act or a command-line-only flag (ONCE): same as STR_ROW / BOOL_ROW, refused in a file */
 #define STR_ONCE(n, f, a, h) \
-    { n, CFG_STR, offsetof(place_config, f), sizeof(((place_config *)0)->f), 0, 0, "", a, h, ONCE }
-#define BOOL_ONCE(n, f, h) { n, CFG_BOOL, offsetof(place_config, f), 0, 0, 1, "no", NULL, h, ONCE }
+    { n, CFG_STR, offsetof(place_config, f), sizeof(((place_config *)0)->f), 0, 0, "", a, h, ONCE, 0 }
+#define BOOL_ONCE(n, f, h) { n, CFG_BOOL, offsetof(place_config, f), 0, 0, 1, "no", NULL, h, ONCE, 0 }
 
 static const cfg_row rows[] = {
     STR_ONCE("config", config, "FILE",
@@ -55,7 +60,7 @@ static const cfg_row rows[] = {
             "canvas width; larger than stored grows the canvas, smaller is refused"),
     INT_ROW("height", height, 1, 16384, "2000", "N",
             "canvas height; larger than stored grows the canvas, smaller is refused"),
-    INT_ROW("cooldown", cooldown_sec, 0, 86400, "300", "SEC",
+    INT_LIVE("cooldown", cooldown_sec, 0, 86400, "300", "SEC",
             "one pixel per user per this many seconds (0: no cooldown, for benchmarks)"),
     INT_ROW("batch-ms", batch_ms, 10, 5000, "100", "MS",
             "how often placements are broadcast as one batch frame"),
@@ -64,7 +69,7 @@ static const cfg_row rows[] = {
             "falling behind again within this drops its connection"),
     STR_ROW("cdn-url", cdn_url, "", "URL",
             "where GET /api/v1/canvas redirects; default: the server's own snapshot"),
-    BOOL_ROW("guests-can-place", guests_can_place, "yes",
+    BOOL_LIVE("guests-can-place", guests_can_place, "yes",
              "whether guests (not registered) may place pixels"),
     INT_ROW("max-conns-per-ip", max_conns_per_ip, 0, 1000000, "256", "N",
             "TCP connections (HTTP and WebSocket together) one address may hold; an IPv6 "
@@ -106,10 +111,10 @@ static const cfg_row rows[] = {
             "address's cooldown, which new and logged-out guests from that address wait for; "
             "registered players keep one cooldown each, so a household behind one address is not "
             "one player), address (everyone from an address shares one cooldown)"),
-    INT_ROW("guests-per-hour", guests_per_hour, 0, 1000000, "30", "N",
+    INT_LIVE("guests-per-hour", guests_per_hour, 0, 1000000, "30", "N",
             "new guests one address may start per hour; beyond it 429 RATE_LIMITED with "
             "Retry-After (0: no limit)"),
-    INT_ROW("registrations-per-hour", registrations_per_hour, 0, 1000000, "5", "N",
+    INT_LIVE("registrations-per-hour", registrations_per_hour, 0, 1000000, "5", "N",
             "registrations from one address per hour; beyond it 429 RATE_LIMITED (0: no limit)"),
     STR_ROW("web-root", web_root, PLACE_WEB_ROOT, "DIR", "the browser client's files, served at /"),
     STR_ONCE("grant-admin", grant_admin, "USER", "make USER an admin (running server or not), then exit"),
@@ -128,7 +133,8 @@ static const cfg_row rows[] = {
     STR_ONCE("for", ban_for, "DURATION",
              "with --ban, --ban-id or --ban-ip: the ban ends after this long (30m, 24h, 7d); "
              "default: until lifted"),
-    STR_ONCE("reason", ban_reason, "TEXT", "with a ban: the reason the banned player's client shows"),
+    STR_ONCE("reason", ban_reason, "TEXT",
+             "with a ban or --freeze: the reason the players' clients show"),
     STR_ONCE("revert-user", revert_user, "NAME",
              "put back every pixel whose colour NAME (a username, or a guest's id) placed, as it "
              "was before (from the history); a pixel someone painted later keeps its colour; "
@@ -141,9 +147,20 @@ static const cfg_row rows[] = {
              "TIME on (ISO-8601 like 2026-11-29T15:00:00Z, or relative like -2h)"),
     STR_ONCE("at", at, "TIME", "with --restore: the time to go back to (as --since)"),
     {"color", CFG_INT, offsetof(place_config, color), 0, 0, 15, "0", "C",
-     "with --wipe: the palette index to fill with (0 is white)", ONCE},
+     "with --wipe: the palette index to fill with (0 is white)", ONCE, 0},
     BOOL_ONCE("audit", audit,
               "print the audit log (every admin act: when, who, what, pixels changed), then exit"),
+    BOOL_ONCE("freeze", freeze,
+              "make the canvas read-only (running server or not): every placement is refused "
+              "with FROZEN and every client shows it, with --reason; viewing and history go on; "
+              "it lasts, across restarts, until --unfreeze; then exit"),
+    BOOL_ONCE("unfreeze", unfreeze, "let players place again after --freeze, then exit"),
+    STR_ONCE("set", set, "KEY=VALUE",
+             "change a live setting (running server or not) without a restart: KEY is one of "
+             "the settings marked [live] (cooldown, guests-can-place, guests-per-hour, "
+             "registrations-per-hour); connected clients are told. It is stored and holds, "
+             "across restarts and over the flag or config file, until the next --set; "
+             "KEY=default goes back to the flag's value; then exit"),
     STR_ROW("ban-addresses-for", ban_addresses_for, "24h", "DURATION",
             "a ban of an account also bans, for guests, the addresses it used this far back "
             "(0: none); also how long those addresses are remembered"),
@@ -445,9 +462,10 @@ void config_usage(FILE *out, const char *argv0)
     fprintf(out,
             "usage: %s [--config FILE] [flags]\n"
             "Place server: REST API, WebSocket and the browser client on one port.\n"
-            "Admin flags (--ban, --ban-id, --ban-ip, --unban*, --grant-admin, --revoke-admin) act\n"
-            "on the server running on --data-dir through its control socket, or on the database\n"
-            "if none runs.\n\n",
+            "Admin flags (--ban, --ban-id, --ban-ip, --unban*, --grant-admin, --revoke-admin,\n"
+            "--freeze, --unfreeze, --set) act on the server running on --data-dir through its\n"
+            "control socket, or on the database if none runs. Settings marked [live] can be\n"
+            "changed on a running server with --set KEY=VALUE.\n\n",
             argv0);
     for (size_t i = 0; i < NROWS; i++) {
         const cfg_row *r = &rows[i];
@@ -461,6 +479,8 @@ void config_usage(FILE *out, const char *argv0)
             fprintf(out, " [%ld..%ld, default %s]", r->min, r->max, r->def);
         else if (r->def[0] && !r->once)
             fprintf(out, " [default %s]", r->def);
+        if (r->live)
+            fputs(" [live]", out);
         fputc('\n', out);
     }
 }
@@ -549,6 +569,8 @@ void config_man(FILE *out, const char *version)
         }
         if (r->once)
             fputs(" Command line only.", out);
+        if (r->live)
+            fputs(" Live: \\fB\\-\\-set\\fR changes it on a running server.", out);
         fputc('\n', out);
     }
     fputs(".SH CONFIGURATION FILE\n"
@@ -563,7 +585,8 @@ void config_man(FILE *out, const char *version)
           "placed does not start. \\fBplaced \\-\\-sample\\-config\\fR prints every key at its\n"
           "default.\n"
           ".SH ADMINISTRATION\n"
-          "\\fB\\-\\-ban\\fR, \\fB\\-\\-unban\\fR, \\fB\\-\\-grant\\-admin\\fR and \\fB\\-\\-revoke\\-admin\\fR act on\n"
+          "\\fB\\-\\-ban\\fR, \\fB\\-\\-unban\\fR, \\fB\\-\\-grant\\-admin\\fR, \\fB\\-\\-revoke\\-admin\\fR,\n"
+          "\\fB\\-\\-freeze\\fR, \\fB\\-\\-unfreeze\\fR and \\fB\\-\\-set\\fR act on\n"
           "the server running on \\fB\\-\\-data\\-dir\\fR through its control socket (at once, without\n"
           "a restart), or on the database when none runs, and exit. Give them the same\n"
           "\\fB\\-\\-config\\fR as the server so that they find its data directory, and run them\n"
@@ -642,7 +665,8 @@ int config_is_admin_action(const place_config *cfg)
 {
     return cfg->grant_admin[0] || cfg->revoke_admin[0] || cfg->ban[0] || cfg->unban[0] ||
            cfg->ban_id[0] || cfg->unban_id[0] || cfg->ban_ip[0] || cfg->unban_ip[0] ||
-           cfg->revert_user[0] || cfg->wipe[0] || cfg->restore[0] || cfg->audit;
+           cfg->revert_user[0] || cfg->wipe[0] || cfg->restore[0] || cfg->audit ||
+           cfg->freeze || cfg->unfreeze || cfg->set[0];
 }
 
 int config_time_ms(const char *text, int64_t now_ms, int64_t *ms)
@@ -706,4 +730,74 @@ int config_time_ms(const char *text, int64_t now_ms, int64_t *ms)
         return -1;
     *ms = ((int64_t)t - offset) * 1000 + frac_ms;
     return 0;
+}
+
+void config_live_names(char *out, size_t cap)
+{
+    size_t pos = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < NROWS; i++) {
+        if (!rows[i].live)
+            continue;
+        int n = snprintf(out + pos, cap - pos, "%s%s", pos ? ", " : "", rows[i].name);
+        if (n < 0 || (size_t)n >= cap - pos)
+            return;
+        pos += (size_t)n;
+    }
+}
+
+static const cfg_row *find_live(const char *key)
+{
+    const cfg_row *r = find_row(key, strlen(key));
+    return r && r->live ? r : NULL;
+}
+
+int config_live_set(place_config *cfg, const char *key, const char *value, char *err,
+                    size_t errcap)
+{
+    const cfg_row *r = find_live(key);
+    if (!r) {
+        char names[256];
+        config_live_names(names, sizeof names);
+        snprintf(err, errcap, "\"%.40s\" cannot be changed on a running server; these can: %s",
+                 key, names);
+        return -1;
+    }
+    return set_value(cfg, r, value, "", err, errcap);
+}
+
+int config_live_get(const place_config *cfg, const char *key, char *out, size_t cap)
+{
+    const cfg_row *r = find_live(key);
+    if (!r)
+        return -1;
+    const void *p = (const char *)cfg + r->offset;
+    if (r->type == CFG_INT)
+        snprintf(out, cap, "%d", *(const int *)p);
+    else if (r->type == CFG_BOOL)
+        snprintf(out, cap, "%s", *(const int *)p ? "yes" : "no");
+    else
+        snprintf(out, cap, "%s", (const char *)p);
+    return 0;
+}
+
+void config_live_copy(place_config *dst, const place_config *src)
+{
+    for (size_t i = 0; i < NROWS; i++) {
+        const cfg_row *r = &rows[i];
+        if (r->live)
+            memcpy((char *)dst + r->offset, (const char *)src + r->offset,
+                   r->type == CFG_STR ? r->size : sizeof(int));
+    }
+}
+
+int config_live_equal(const place_config *cfg, const place_config *other)
+{
+    for (size_t i = 0; i < NROWS; i++) {
+        const cfg_row *r = &rows[i];
+        if (r->live && memcmp((const char *)cfg + r->offset, (const char *)other + r->offset,
+                              r->type == CFG_STR ? r->size : sizeof(int)))
+            return 0;
+    }
+    return 1;
 }

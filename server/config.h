@@ -57,6 +57,9 @@ typedef struct place_config {
     char at[48];          /* --at TIME: with --restore */
     int color;            /* --color C: with --wipe */
     int audit;            /* --audit */
+    int freeze;   /* --freeze (with --reason) */
+    int unfreeze; /* --unfreeze */
+    char set[192]; /* --set KEY=VALUE */
     /* cluster mode (server/cluster/, docs/deploy.md): on when redis is set */
     char redis[256];
     char kafka[512];
@@ -109,7 +112,28 @@ int config_duration_ms(const char *text, int64_t *ms);
 int config_time_ms(const char *text, int64_t now_ms, int64_t *ms);
 
 /* 1 when cfg asks for an admin action (--ban, --ban-id, --ban-ip, their --unban*,
- * --grant-admin, --revoke-admin). */
+ * --grant-admin, --revoke-admin, --freeze, --unfreeze, --set). */
 int config_is_admin_action(const place_config *cfg);
+
+/* ---- live settings: the rows marked live (placed --set KEY=VALUE on a running server) */
+
+/* Sets the live setting `key` of cfg from the text value, checked as its flag is. Returns 0, or
+ * -1 with a sentence in err (a key that is no live setting: the sentence lists those that are;
+ * a value out of range: why). */
+int config_live_set(place_config *cfg, const char *key, const char *value, char *err,
+                    size_t errcap);
+
+/* The value of the live setting `key` in cfg as text ("5", "no"), into out. Returns 0 or -1 if
+ * key is no live setting. */
+int config_live_get(const place_config *cfg, const char *key, char *out, size_t cap);
+
+/* Copies every live setting from src to dst. */
+void config_live_copy(place_config *dst, const place_config *src);
+
+/* Whether cfg and other hold the same live settings. */
+int config_live_equal(const place_config *cfg, const place_config *other);
+
+/* The names of the live settings, ", "-separated ("cooldown, guests-can-place, ..."). */
+void config_live_names(char *out, size_t cap);
 
 #endif

@@ -28,6 +28,7 @@
 #include "conn.h"
 #include "http.h"
 #include "online.h"
+#include "live.h"
 #include "reuseport.h"
 #include "server.h"
 #include "util.h"
@@ -231,12 +232,15 @@ int main(int argc, char **argv)
                          .on_unbanned = ws_on_unbanned,
                          .on_session_ended = ws_on_session_ended,
                          .on_addr_bans = ws_on_addr_bans,
-                         .on_late = on_late};
+                         .on_late = on_late,
+                         .on_settings = live_on_settings};
+    srv->base_cfg = srv->cfg; /* the stored live settings apply over it */
     srv->store = backend_open(&srv->cfg, &g.loop, &sink, err, sizeof err);
     if (!srv->store) {
         fprintf(stderr, "placed: %s\n", err);
         return 1;
     }
+    live_start(srv);
     uint8_t *bits;
     uint32_t w, h;
     uint64_t seq;

@@ -83,6 +83,11 @@ people *people_new(const people_config *cfg, const people_io *io)
     return p;
 }
 
+void people_set_cooldown(people *p, int cooldown_ms)
+{
+    p->cfg.cooldown_ms = cooldown_ms;
+}
+
 static void free_user(people_user *u)
 {
     free(u->pwhash);

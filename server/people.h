@@ -47,6 +47,9 @@ typedef struct people_config {
 
 people *people_new(const people_config *cfg, const people_io *io);
 void people_free(people *p);
+/* The cooldown of placements from now on (placed --set cooldown=); reservations already made
+ * keep their end. */
+void people_set_cooldown(people *p, int cooldown_ms);
 
 /* ---- loading what the database holds (before the store opens) */
 

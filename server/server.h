@@ -13,7 +13,10 @@
 #include "snapshot.h"
 
 typedef struct place_server {
-    place_config cfg;
+    place_config cfg;      /* in force: the live settings (live.h) as last changed */
+    place_config base_cfg; /* as placed started: what a forgotten live setting goes back to */
+    int frozen;            /* placed --freeze: placements are refused with FROZEN (live.h) */
+    char frozen_reason[PLACE_MAX_REASON];
     peer_proxies proxies; /* --trusted-proxy, parsed */
     uv_loop_t *loop;
     struct lws_context *ctx;

@@ -25,7 +25,8 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS user_addrs(user_id TEXT, addr TEXT, seen INTEGER,"
     " PRIMARY KEY(user_id, addr));"
     "CREATE TABLE IF NOT EXISTS audit(id INTEGER PRIMARY KEY, time INTEGER, who TEXT, act TEXT,"
-    " what TEXT, pixels INTEGER);";
+    " what TEXT, pixels INTEGER);"
+    "CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT);";
 
 /* Columns added after the first release: added to an older database when missing. */
 static const char *const added_columns[] = {
@@ -125,7 +126,17 @@ int store_sqlite_admin_offline(const char *data_dir, const backend_admin_req *q,
     if (store_db_init(db, err, errcap) < 0)
         goto out;
     sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (q->op == BACKEND_ADMIN_BAN_ADDR || q->op == BACKEND_ADMIN_UNBAN_ADDR) {
+    if (q->op == BACKEND_ADMIN_SETTINGS) {
+        for (size_t i = 0; i < q->nsettings; i++) {
+            const backend_setting *kv = &q->settings[i];
+            const char *v[] = {kv->key, kv->value};
+            if (exec_bound(db, kv->value[0] ? "INSERT OR REPLACE INTO settings(key, value)"
+                                              " VALUES(?1, ?2)"
+                                            : "DELETE FROM settings WHERE key = ?1",
+                           kv->value[0] ? 2 : 1, v, NULL) < 0)
+                goto dberr;
+        }
+    } else if (q->op == BACKEND_ADMIN_BAN_ADDR || q->op == BACKEND_ADMIN_UNBAN_ADDR) {
         char block[BACKEND_CIDR_MAX];
         if (!q->addr || store_db_block(q->addr, block, err, errcap) < 0) {
             rc = PLACE_ERR_BAD_REQUEST;
@@ -196,6 +207,27 @@ out:
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(db);
     return rc;
+}
+
+int store_db_settings(sqlite3 *db, backend_setting *kv, size_t cap, size_t *n)
+{
+    sqlite3_stmt *st = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(db, "SELECT key, value FROM settings ORDER BY key", -1, &st, NULL) !=
+        SQLITE_OK)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < cap) {
+        const char *k = (const char *)sqlite3_column_text(st, 0);
+        const char *v = (const char *)sqlite3_column_text(st, 1);
+        if (!k || !v || !v[0])
+            continue;
+        snprintf(kv[*n].key, sizeof kv[*n].key, "%s", k);
+        snprintf(kv[*n].value, sizeof kv[*n].value, "%s", v);
+        (*n)++;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
 }
 
 int store_db_block(const char *text, char out[BACKEND_CIDR_MAX], char *err, size_t errcap)

@@ -36,6 +36,10 @@ int store_db_history(sqlite3 *db, uint32_t x, uint32_t y, int limit, backend_his
 int store_sqlite_admin_offline(const char *data_dir, const backend_admin_req *q, char *err,
                                size_t errcap);
 
+/* The stored live settings (backend.h: backend_setting), at most cap, into kv; *n of them.
+ * Returns 0 or -1. */
+int store_db_settings(sqlite3 *db, backend_setting *kv, size_t cap, size_t *n);
+
 /* The normal text of an address block an admin typed: "10.0.0.0/8", or one address as itself
  * ("2001:db8::1"). Returns 0, or -1 with a sentence in err. */
 int store_db_block(const char *text, char out[BACKEND_CIDR_MAX], char *err, size_t errcap);

@@ -54,6 +54,8 @@ typedef struct store {
     /* an admin pixel act under way (mod_begin..mod_end): the pixels players placed since, one
      * bit each, that the act leaves alone */
     uint8_t *mod_marks;
+    backend_setting settings[BACKEND_SETTINGS_MAX]; /* the live settings, as stored */
+    size_t nsettings;
 } store;
 
 static void mod_mark(store *s, uint32_t x, uint32_t y)
@@ -354,6 +356,51 @@ static void report_bans(store *s)
         s->sink.on_addr_bans(s->sink.arg, bans, n);
 }
 
+static void report_settings(store *s)
+{
+    if (s->sink.on_settings)
+        s->sink.on_settings(s->sink.arg, s->settings, s->nsettings);
+}
+
+/* Stores the settings of q: in memory at once, on disk through the writer (one transaction). */
+static int put_settings(store *s, const backend_admin_req *q, char *err, size_t errcap)
+{
+    backend_setting next[BACKEND_SETTINGS_MAX];
+    size_t n = s->nsettings;
+    memcpy(next, s->settings, sizeof next);
+    for (size_t i = 0; i < q->nsettings; i++) {
+        const backend_setting *kv = &q->settings[i];
+        size_t k = 0;
+        while (k < n && strcmp(next[k].key, kv->key))
+            k++;
+        if (!kv->value[0]) {
+            if (k < n)
+                next[k] = next[--n];
+            continue;
+        }
+        if (k == n && n == BACKEND_SETTINGS_MAX) {
+            snprintf(err, errcap, "too many settings stored");
+            return PLACE_ERR_BAD_REQUEST;
+        }
+        next[k] = *kv;
+        n += k == n;
+    }
+    for (size_t i = 0; i < q->nsettings; i++) {
+        wop *op = new_op(s, OP_SETTING, NULL);
+        if (!op || (q->settings[i].value[0] && !(op->value = strdup(q->settings[i].value)))) {
+            /* out of memory: what is staged goes (an op without its value has no key yet, so
+             * it forgets nothing), and the running server keeps the settings it had */
+            snprintf(err, errcap, "out of memory");
+            submit(s, NULL, NULL);
+            return PLACE_ERR_INTERNAL;
+        }
+        snprintf(op->name, sizeof op->name, "%s", q->settings[i].key);
+    }
+    memcpy(s->settings, next, sizeof next);
+    s->nsettings = n;
+    return PLACE_ERR_NONE;
+}
+
 static int st_admin(backend *b, const backend_admin_req *q, char *err, size_t errcap,
                     backend_done_cb done, void *arg)
 {
@@ -361,6 +408,14 @@ static int st_admin(backend *b, const backend_admin_req *q, char *err, size_t er
     if (s->closing) {
         snprintf(err, errcap, "the server is stopping");
         return PLACE_ERR_UNAVAILABLE;
+    }
+    if (q->op == BACKEND_ADMIN_SETTINGS) {
+        int rc = put_settings(s, q, err, errcap);
+        if (rc != PLACE_ERR_NONE)
+            return rc;
+        report_settings(s);
+        submit(s, done, arg);
+        return PLACE_ERR_NONE;
     }
     char cidr[BACKEND_CIDR_MAX] = "";
     if ((q->op == BACKEND_ADMIN_BAN_ADDR || q->op == BACKEND_ADMIN_UNBAN_ADDR) &&
@@ -399,6 +454,12 @@ static int st_audit_add(backend *b, const backend_audit_row *row, backend_done_c
     op->audit = copy;
     submit(s, done, arg);
     return 0;
+}
+
+static void st_set_cooldown(backend *b, int64_t ms)
+{
+    store *s = (store *)b;
+    people_set_cooldown(s->people, (int)ms);
 }
 
 static void st_addr_seen(backend *b, const char *user_id, const char *addr)
@@ -643,6 +704,7 @@ static const backend_ops embedded_ops = {
     .user_credentials = st_user_credentials,
     .admin = st_admin,
     .audit_add = st_audit_add,
+    .set_cooldown = st_set_cooldown,
     .addr_budget = st_addr_budget,
     .addr_seen = st_addr_seen,
     .history = st_history,
@@ -812,7 +874,7 @@ backend *backend_embedded_open(const place_config *cfg, uv_loop_t *loop, const b
     s->sink = *sink;
     pthread_mutex_init(&s->rlock, NULL);
     people_config pc = {
-        .cooldown_ms = cfg->cooldown_sec * 1000,
+        .cooldown_ms = cfg->cooldown_sec * 1000,  /* a stored --set cooldown= replaces it below */
         .scope = (backend_cooldown_scope)config_cooldown_scope(cfg),
         .max_guests = cfg->max_guests > 0 ? (size_t)cfg->max_guests : 100000,
     };
@@ -824,14 +886,23 @@ backend *backend_embedded_open(const place_config *cfg, uv_loop_t *loop, const b
     uint8_t *bits = NULL;
     uint64_t seq = 0;
     int dirty = 0;
+    if (store_db_open(cfg->data_dir, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      &db, err, errcap) < 0 ||
+        store_db_init(db, err, errcap) < 0)
+        goto fail;
+    store_db_settings(db, s->settings, BACKEND_SETTINGS_MAX, &s->nsettings);
+    /* the cooldowns restarted from the users' last placements are the stored one's */
+    for (size_t i = 0; i < s->nsettings; i++) {
+        char *end;
+        long v = strtol(s->settings[i].value, &end, 10);
+        if (!strcmp(s->settings[i].key, "cooldown") && !*end && v >= 0 && v <= 86400)
+            pc.cooldown_ms = (int)v * 1000;
+    }
     if (!(s->people = people_new(&pc, &io))) {
         snprintf(err, errcap, "out of memory");
         goto fail;
     }
-    if (store_db_open(cfg->data_dir, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      &db, err, errcap) < 0 ||
-        store_db_init(db, err, errcap) < 0 ||
-        load_canvas_from_db(s, db, cfg, &bits, &seq, &dirty, err, errcap) < 0)
+    if (load_canvas_from_db(s, db, cfg, &bits, &seq, &dirty, err, errcap) < 0)
         goto fail;
     load_people(s->people, db);
     if (store_db_open(cfg->data_dir, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, &s->rdb, err,
@@ -842,6 +913,7 @@ backend *backend_embedded_open(const place_config *cfg, uv_loop_t *loop, const b
         goto fail;
     }
     report_bans(s);
+    report_settings(s);
     s->tick_timer.data = s;
     if (uv_timer_init(loop, &s->tick_timer) == 0) {
         s->timer_open = 1;

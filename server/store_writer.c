@@ -58,14 +58,33 @@ void wop_free(wop *op)
 {
     free(op->pwhash);
     free(op->audit);
+    free(op->value);
     free(op);
 }
 
 /* ---------------------------------------------------------------- writer thread */
 
+/* A live setting (rare: prepared each time). */
+static int exec_setting(store_writer *wr, const wop *op)
+{
+    sqlite3_stmt *st = NULL;
+    const char *sql = op->value ? "INSERT OR REPLACE INTO settings(key, value) VALUES(?1, ?2)"
+                                : "DELETE FROM settings WHERE key = ?1";
+    if (sqlite3_prepare_v2(wr->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, op->name, -1, SQLITE_STATIC);
+    if (op->value)
+        sqlite3_bind_text(st, 2, op->value, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int exec_op(store_writer *wr, wop *op)
 {
     sqlite3_stmt *st = NULL;
+    if (op->kind == OP_SETTING)
+        return exec_setting(wr, op);
     switch (op->kind) {
     case OP_PLACE:
         st = wr->st_place;

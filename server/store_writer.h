@@ -32,6 +32,7 @@ enum wop_kind {
     OP_ADDR_BAN_DEL,
     OP_USER_ADDR,
     OP_AUDIT, /* a row of the audit log (*audit) */
+    OP_SETTING, /* a live setting: name is the key, value its text (NULL: forget the key) */
 };
 
 /* One write operation, made on the loop thread, owned by the writer from writer_submit until it
@@ -68,6 +69,8 @@ typedef struct wop {
     int64_t expires;
     /* OP_AUDIT: malloc'd, freed with the operation */
     backend_audit_row *audit;
+    /* OP_SETTING (key in name) */
+    char *value;
 } wop;
 
 void wop_free(wop *op);

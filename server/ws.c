@@ -19,6 +19,7 @@
 #include "conn.h"
 #include "http.h"
 #include "online.h"
+#include "live.h"
 #include "session.h"
 #include "util.h"
 #include "views.h"
@@ -218,6 +219,16 @@ static void on_place(place_server *srv, ws_conn *c, const place_msg_place *m)
     }
     if (m->color < 0 || m->color >= PLACE_COLORS) {
         send_error(c, PLACE_ERR_BAD_COLOR, &m->request_id, -1);
+        return;
+    }
+    if (srv->frozen) { /* placed --freeze: nobody places, whoever they are */
+        char buf[PLACE_MAX_ANSWER_TEXT], words[256];
+        snprintf(words, sizeof words, "The canvas is frozen%s%.*s: no pixels can be placed for now.",
+                 srv->frozen_reason[0] ? ": " : "", 120, srv->frozen_reason);
+        int n = place_fmt_error(buf, sizeof buf, PLACE_ERR_FROZEN, words,
+                                m->request_id.text[0] ? &m->request_id : NULL, -1);
+        if (n > 0)
+            send_text(c, buf, (size_t)n);
         return;
     }
     if (c->viewer || bans_match(c->addr, c->is_guest, NULL)) {
@@ -501,7 +512,8 @@ static void on_established(place_server *srv, ws_conn *c, struct lws *wsi)
     view_user(&u, &init.user);
     init.server_time = now;
     init.online = c->online_told = online_count(srv->online);
-    char buf[2560];
+    live_view(srv, &init.settings);
+    char buf[4096]; /* room for a ban reason and a freeze reason escaped at worst */
     int n = place_fmt_init(buf, sizeof buf, &init);
     if (n > 0)
         send_text(c, buf, (size_t)n);
@@ -833,6 +845,13 @@ void ws_tell_online(void *srv, uint32_t count)
         c->online_told = count;
         send_text(c, buf, (size_t)n);
     }
+}
+
+void ws_send_all(const char *text, size_t len)
+{
+    for (ws_conn *c = ws.conns; c; c = c->next)
+        if (!c->close_code && !c->close_sent)
+            send_text(c, text, len);
 }
 
 size_t ws_count(void)

@@ -50,6 +50,10 @@ void ws_tell_online(void *srv, uint32_t count);
 /* WebSocket connections open now. */
 size_t ws_count(void);
 
+/* Sends the text frame to every open WebSocket (a change every client is told of, such as the
+ * live settings). */
+void ws_send_all(const char *text, size_t len);
+
 /* Connections that still have answers queued (shutdown waits for these to drain). */
 size_t ws_pending(void);
 

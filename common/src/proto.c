@@ -33,6 +33,7 @@ static const struct {
     [PLACE_ERR_NOT_FOUND] = {"NOT_FOUND", "There is nothing here."},
     [PLACE_ERR_METHOD_NOT_ALLOWED] = {"METHOD_NOT_ALLOWED", "That method is not allowed here."},
     [PLACE_ERR_INTERNAL] = {"INTERNAL", "The server had a problem; nothing was changed."},
+    [PLACE_ERR_FROZEN] = {"FROZEN", "The canvas is frozen: no pixels can be placed for now."},
     [PLACE_ERR_TIMEOUT] = {"TIMEOUT", "No answer from the server: your pixel was not placed."},
 };
 

@@ -322,6 +322,14 @@ static void put_user(char *buf, size_t cap, size_t *pos, const place_user_info *
     put(buf, cap, pos, "}");
 }
 
+/* The settings' fields (init and settings share them), without braces. */
+static void put_settings(char *buf, size_t cap, size_t *pos, const place_settings *s)
+{
+    put(buf, cap, pos, "\"cooldownSec\":%d,\"guestsCanPlace\":%s,\"frozen\":%s,\"frozenReason\":",
+        s->cooldown_sec, jbool(s->guests_can_place), jbool(s->frozen));
+    put_str(buf, cap, pos, s->frozen ? s->frozen_reason : "");
+}
+
 int place_fmt_canvas_info(char *buf, size_t cap, const place_canvas_info *info)
 {
     size_t pos = 0;
@@ -349,6 +357,17 @@ int place_fmt_init(char *buf, size_t cap, const place_server_msg *m)
     put(buf, cap, &pos, ",\"serverTime\":%" PRId64, m->server_time);
     if (m->online >= 0)
         put(buf, cap, &pos, ",\"online\":%" PRId64, m->online);
+    put(buf, cap, &pos, ",");
+    put_settings(buf, cap, &pos, &m->settings);
+    put(buf, cap, &pos, "}");
+    return finish(pos, cap);
+}
+
+int place_fmt_settings(char *buf, size_t cap, const place_settings *s)
+{
+    size_t pos = 0;
+    put(buf, cap, &pos, "{\"type\":\"settings\",");
+    put_settings(buf, cap, &pos, s);
     put(buf, cap, &pos, "}");
     return finish(pos, cap);
 }
@@ -484,6 +503,19 @@ static void read_user(const cJSON *o, place_user_info *u)
     get_str(o, "banReason", u->ban_reason, sizeof u->ban_reason);
 }
 
+/* The settings' fields of an init or settings message; absent ones keep what *s holds. */
+static void read_settings(const cJSON *o, place_settings *s)
+{
+    s->cooldown_sec = (int)get_int(o, "cooldownSec", s->cooldown_sec);
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(o, "guestsCanPlace");
+    if (cJSON_IsBool(g))
+        s->guests_can_place = cJSON_IsTrue(g);
+    s->frozen = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "frozen"));
+    get_str(o, "frozenReason", s->frozen_reason, sizeof s->frozen_reason);
+    if (!s->frozen)
+        s->frozen_reason[0] = 0;
+}
+
 int place_parse_server(const char *buf, size_t len, place_server_msg *out)
 {
     int rc = 0;
@@ -511,6 +543,9 @@ int place_parse_server(const char *buf, size_t len, place_server_msg *out)
         rc = read_canvas_info(cJSON_GetObjectItemCaseSensitive(root, "canvasInfo"), &out->info);
         read_user(cJSON_GetObjectItemCaseSensitive(root, "user"), &out->user);
         out->online = get_int(root, "online", -1);
+        out->settings.cooldown_sec = out->info.cooldown_sec;
+        out->settings.guests_can_place = out->info.guests_can_place;
+        read_settings(root, &out->settings);
     } else if (strcmp(type, "placed") == 0) {
         out->type = PLACE_MSG_PLACED;
     } else if (strcmp(type, "error") == 0) {
@@ -534,6 +569,10 @@ int place_parse_server(const char *buf, size_t len, place_server_msg *out)
         get_str(root, "message", out->message, sizeof out->message);
         get_str(root, "reason", out->reason, sizeof out->reason);
         out->until = get_int(root, "until", 0);
+    } else if (strcmp(type, "settings") == 0) {
+        out->type = PLACE_MSG_SETTINGS;
+        out->settings.guests_can_place = 1;
+        read_settings(root, &out->settings);
     } else {
         rc = PLACE_EFORMAT;
     }

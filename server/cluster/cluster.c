@@ -502,6 +502,31 @@ static void reload_bans(cluster *c)
     free(v);
 }
 
+/* Reads the live settings from Redis and hands them to the sink. */
+static void reload_settings(cluster *c)
+{
+    const char *av[2] = {"HGETALL", RSTORE_PREFIX "settings"};
+    redisReply *r = rstore_cmd(c->rs, 2, av, NULL);
+    if (!r || r->type != REDIS_REPLY_ARRAY) {
+        if (r)
+            freeReplyObject(r);
+        return; /* Redis is down: the settings we have stay; a resync follows the reconnection */
+    }
+    backend_setting kv[BACKEND_SETTINGS_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i + 1 < r->elements && n < BACKEND_SETTINGS_MAX; i += 2) {
+        const char *k = str_at(r, i), *v = str_at(r, i + 1);
+        if (!k[0] || !v[0])
+            continue;
+        snprintf(kv[n].key, sizeof kv[n].key, "%s", k);
+        snprintf(kv[n].value, sizeof kv[n].value, "%s", v);
+        n++;
+    }
+    freeReplyObject(r);
+    if (c->sink.on_settings)
+        c->sink.on_settings(c->sink.arg, kv, n);
+}
+
 /* A message from some process of the cluster (notify.h), on the loop thread. */
 static void on_notify(void *arg, const char *msg)
 {
@@ -520,9 +545,47 @@ static void on_notify(void *arg, const char *msg)
         people_cache_drop_session(c->people, msg + 4);
         if (c->sink.on_session_ended)
             c->sink.on_session_ended(c->sink.arg, msg + 4);
-    } else if (!strcmp(msg, "addrbans") || !strcmp(msg, NOTIFY_RESYNC)) {
+    } else if (!strcmp(msg, "addrbans")) {
         reload_bans(c);
+    } else if (!strcmp(msg, "settings")) {
+        reload_settings(c);
+    } else if (!strcmp(msg, NOTIFY_RESYNC)) {
+        reload_bans(c);
+        reload_settings(c);
     }
+}
+
+/* Stores live settings in Redis and tells every process: one HSET for the keys set and one HDEL
+ * for those forgotten (each atomic; the acts of live.c either set or forget, never both). */
+static int apply_settings(rstore *rs, const backend_admin_req *q, char *err, size_t errcap)
+{
+    const char *set[2 + 2 * BACKEND_SETTINGS_MAX] = {"HSET", RSTORE_PREFIX "settings"};
+    const char *del[2 + BACKEND_SETTINGS_MAX] = {"HDEL", RSTORE_PREFIX "settings"};
+    int nset = 2, ndel = 2;
+    for (size_t i = 0; i < q->nsettings && i < BACKEND_SETTINGS_MAX; i++) {
+        const backend_setting *kv = &q->settings[i];
+        if (kv->value[0]) {
+            set[nset++] = kv->key;
+            set[nset++] = kv->value;
+        } else {
+            del[ndel++] = kv->key;
+        }
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        int argc = pass ? ndel : nset;
+        if (argc == 2)
+            continue;
+        redisReply *r = rstore_cmd(rs, argc, pass ? del : set, NULL);
+        int ok = r && r->type != REDIS_REPLY_ERROR;
+        if (r)
+            freeReplyObject(r);
+        if (!ok) {
+            snprintf(err, errcap, "cannot reach Redis");
+            return -1;
+        }
+    }
+    publish(rs, "settings");
+    return PLACE_ERR_NONE;
 }
 
 /* Applies an admin act in Redis and tells every process. Returns PLACE_ERR_NONE,
@@ -531,6 +594,8 @@ static void on_notify(void *arg, const char *msg)
 static int apply_admin(rstore *rs, const backend_admin_req *q, char *err, size_t errcap)
 {
     char key[128], msg[NOTIFY_LINE_MAX];
+    if (q->op == BACKEND_ADMIN_SETTINGS)
+        return apply_settings(rs, q, err, errcap);
     if (q->op == BACKEND_ADMIN_BAN_ADDR || q->op == BACKEND_ADMIN_UNBAN_ADDR) {
         char block[BACKEND_CIDR_MAX], val[BACKEND_REASON_MAX + 64];
         if (!q->addr || store_db_block(q->addr, block, err, errcap) < 0)
@@ -610,6 +675,8 @@ static int cl_admin(backend *b, const backend_admin_req *q, char *err, size_t er
     if (q->op == BACKEND_ADMIN_BAN_ADDR || q->op == BACKEND_ADMIN_UNBAN_ADDR ||
         q->op == BACKEND_ADMIN_UNBAN || q->addr_window_ms > 0)
         reload_bans(c);
+    if (q->op == BACKEND_ADMIN_SETTINGS)
+        reload_settings(c);
     done(arg, 0); /* Redis has applied it */
     return PLACE_ERR_NONE;
 }
@@ -706,6 +773,12 @@ int cluster_audit_list(const place_config *cfg, int64_t since_ms, size_t max,
     *rows = v;
     *n = k;
     return 0;
+}
+
+static void cl_set_cooldown(backend *b, int64_t ms)
+{
+    cluster *c = (cluster *)b;
+    placer_set_cooldown(c->pl, ms);
 }
 
 static void cl_addr_seen(backend *b, const char *user_id, const char *addr)
@@ -806,6 +879,7 @@ static const backend_ops cluster_ops = {
     .user_credentials = cl_user_credentials,
     .admin = cl_admin,
     .audit_add = cl_audit_add,
+    .set_cooldown = cl_set_cooldown,
     .addr_budget = cl_addr_budget,
     .addr_seen = cl_addr_seen,
     .history = cl_history,
@@ -851,6 +925,7 @@ backend *backend_cluster_open(const place_config *cfg, uv_loop_t *loop, const ba
     }
     config_duration_ms(cfg->ban_addresses_for, &c->addr_keep_ms);
     reload_bans(c);
+    reload_settings(c);
     if (!(c->nt = notify_start(loop, cfg->redis, on_notify, c))) {
         snprintf(err, errcap, "out of memory");
         goto err;

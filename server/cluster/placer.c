@@ -220,6 +220,11 @@ static void handle_reply(placer *p, job *j, redisReply *rep)
     produce(p, j);
 }
 
+void placer_set_cooldown(placer *p, int64_t cooldown_ms)
+{
+    __atomic_store_n(&p->cfg.cooldown_ms, cooldown_ms, __ATOMIC_RELAXED);
+}
+
 /* Builds the script arguments of one job into av/al (strings live in bufs). */
 static void job_args(placer *p, const job *j, char bufs[7][80], const char **av, size_t *al)
 {
@@ -227,7 +232,7 @@ static void job_args(placer *p, const job *j, char bufs[7][80], const char **av,
     snprintf(bufs[1], 80, RSTORE_PREFIX "user:%s", j->user_id);
     snprintf(bufs[2], 80, "%llu", (unsigned long long)j->y * p->cfg.width + j->x);
     snprintf(bufs[3], 80, "%d", j->color);
-    snprintf(bufs[4], 80, "%lld", (long long)p->cfg.cooldown_ms);
+    snprintf(bufs[4], 80, "%lld", (long long)__atomic_load_n(&p->cfg.cooldown_ms, __ATOMIC_RELAXED));
     snprintf(bufs[5], 80, RSTORE_PREFIX "acd:%s", j->addr);
     snprintf(bufs[6], 80, "%d", j->addr[0] ? p->cfg.scope : 0);
     av[0] = RSTORE_PREFIX "canvas";

@@ -34,6 +34,9 @@ placer *placer_new(uv_loop_t *loop, const placer_config *cfg, char *err, size_t 
 int placer_submit(placer *p, const char *user_id, const char *addr, uint32_t x, uint32_t y,
                   int color, backend_place_cb cb, void *arg);
 
+/* The cooldown of the placements queued from now on (placed --set cooldown=). Any thread. */
+void placer_set_cooldown(placer *p, int64_t cooldown_ms);
+
 /* The highest seq this process has acknowledged (loop thread). */
 uint64_t placer_max_acked(const placer *p);
 

@@ -314,6 +314,7 @@ static void format_init_roundtrip(void)
     m.user = sample_user(0);
     m.server_time = 1699999995923;
     m.online = 3;
+    m.settings = (place_settings){300, 1, 1, "the \"end\""};
     char buf[2560];
     int n = place_fmt_init(buf, sizeof buf, &m);
     CHECK_STR(buf, "{\"type\":\"init\",\"canvasUrl\":\"/api/v1/canvas/snapshot\",\"cooldown\":4200,"
@@ -322,8 +323,13 @@ static void format_init_roundtrip(void)
                    "\"batchMs\":100,\"guestsCanPlace\":true},\"seq\":9,\"user\":{\"userId\":"
                    "\"0123456789abcdef0123456789abcdef\",\"username\":\"alice_1\",\"isGuest\":false,"
                    "\"isAdmin\":true,\"nextPlacement\":1700000000123,\"isBanned\":false},"
-                   "\"serverTime\":1699999995923,\"online\":3}");
+                   "\"serverTime\":1699999995923,\"online\":3,\"cooldownSec\":300,\"guestsCanPlace\":true,"
+                   "\"frozen\":true,\"frozenReason\":\"the \\\"end\\\"\"}");
     CHECK_INT(place_parse_server(buf, (size_t)n, &back), 0);
+    CHECK_INT(back.settings.cooldown_sec, 300);
+    CHECK_INT(back.settings.guests_can_place, 1);
+    CHECK_INT(back.settings.frozen, 1);
+    CHECK_STR(back.settings.frozen_reason, "the \"end\"");
     CHECK_INT(back.type, PLACE_MSG_INIT);
     CHECK_INT(back.online, 3);
     CHECK_STR(back.canvas_url, m.canvas_url);
@@ -352,6 +358,37 @@ static void format_online_roundtrip(void)
     const char *none = "{\"type\":\"online\"}";
     CHECK_INT(place_parse_server(none, strlen(none), &back), PLACE_EFORMAT);
     CHECK_INT(place_fmt_online(buf, 10, 42), PLACE_ESHORT);
+}
+
+/* settings: the live rules (placed --set, --freeze), whole in every message */
+static void format_settings_roundtrip(void)
+{
+    char buf[1024];
+    place_settings s = {5, 0, 0, "ignored when not frozen"};
+    int n = place_fmt_settings(buf, sizeof buf, &s);
+    CHECK_STR(buf, "{\"type\":\"settings\",\"cooldownSec\":5,\"guestsCanPlace\":false,"
+                   "\"frozen\":false,\"frozenReason\":\"\"}");
+    place_server_msg back;
+    CHECK_INT(place_parse_server(buf, (size_t)n, &back), 0);
+    CHECK_INT(back.type, PLACE_MSG_SETTINGS);
+    CHECK_INT(back.settings.cooldown_sec, 5);
+    CHECK_INT(back.settings.guests_can_place, 0);
+    CHECK_INT(back.settings.frozen, 0);
+    s = (place_settings){0, 1, 1, ""};
+    memset(s.frozen_reason, 1, 120); /* the worst reason, every byte escaped */
+    n = place_fmt_settings(buf, sizeof buf, &s);
+    CHECK(n > 0);
+    CHECK_INT(place_parse_server(buf, (size_t)n, &back), 0);
+    CHECK_INT(back.settings.frozen, 1);
+    CHECK_INT((int)strlen(back.settings.frozen_reason), 120);
+    CHECK_INT(place_err_from_code("FROZEN"), PLACE_ERR_FROZEN);
+    /* an init from a server without the fields: canvasInfo's, not frozen */
+    const char *old = "{\"type\":\"init\",\"canvasInfo\":{\"width\":4,\"height\":4,\"cooldownSec\":60,"
+                      "\"guestsCanPlace\":false},\"seq\":0}";
+    CHECK_INT(place_parse_server(old, strlen(old), &back), 0);
+    CHECK_INT(back.settings.cooldown_sec, 60);
+    CHECK_INT(back.settings.guests_can_place, 0);
+    CHECK_INT(back.settings.frozen, 0);
 }
 
 static void format_banned_roundtrip(void)
@@ -460,7 +497,7 @@ static void format_history_roundtrip(void)
 }
 
 TEST_MAIN(TEST(format_canvas_info_roundtrip), TEST(format_user_roundtrip), TEST(format_init_roundtrip),
-          TEST(format_banned_roundtrip), TEST(format_online_roundtrip), TEST(format_rest_error_roundtrip), TEST(format_auth_ok_roundtrip),
+          TEST(format_banned_roundtrip), TEST(format_online_roundtrip), TEST(format_settings_roundtrip), TEST(format_rest_error_roundtrip), TEST(format_auth_ok_roundtrip),
           TEST(format_history_roundtrip), TEST(parse_place), TEST(utf8_and_nul), TEST(request_id_worst_case), TEST(parse_numeric_request_id), TEST(parse_ping), TEST(parse_errors),
           TEST(parse_too_large), TEST(format_server_messages), TEST(format_client_messages_roundtrip),
           TEST(parse_server_messages), TEST(error_codes_roundtrip))

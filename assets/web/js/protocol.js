@@ -142,6 +142,7 @@ export const ERROR_WORDS = {
   NOT_FOUND: 'There is nothing here.',
   METHOD_NOT_ALLOWED: 'That method is not allowed here.',
   INTERNAL: 'The server had a problem; nothing was changed.',
+  FROZEN: 'The canvas is frozen: no pixels can be placed for now.',
   TIMEOUT: 'No answer from the server: your pixel was not placed.',
   OFFLINE: 'Not connected: your pixel was not placed.',
 };

@@ -53,6 +53,7 @@ typedef enum place_err {
     PLACE_ERR_NOT_FOUND,
     PLACE_ERR_METHOD_NOT_ALLOWED,
     PLACE_ERR_INTERNAL,
+    PLACE_ERR_FROZEN,  /* the canvas is frozen (placed --freeze): nobody may place */
     PLACE_ERR_TIMEOUT, /* client-side only: no answer in time */
     PLACE_ERR_COUNT_
 } place_err;
@@ -87,6 +88,7 @@ typedef enum place_msg_type {
     PLACE_MSG_RESYNC,
     PLACE_MSG_BANNED, /* you are banned: message, reason, until */
     PLACE_MSG_ONLINE, /* players online: count */
+    PLACE_MSG_SETTINGS, /* the live settings changed (placed --set, --freeze) */
 } place_msg_type;
 
 typedef struct place_msg_place {
@@ -153,6 +155,16 @@ typedef struct place_user_info {
     char ban_reason[128];   /* is_banned: the admin's words, or "" */
 } place_user_info;
 
+/* The settings an admin changes on a running server (placed --set, --freeze, --unfreeze): sent
+ * whole in every `settings` message and, as the same fields, in `init`. */
+#define PLACE_MAX_REASON 128
+typedef struct place_settings {
+    int cooldown_sec;
+    int guests_can_place;
+    int frozen;                         /* nobody may place: every `place` gets FROZEN */
+    char frozen_reason[PLACE_MAX_REASON]; /* frozen: the admin's words, or "" */
+} place_settings;
+
 typedef struct place_server_msg {
     place_msg_type type;
     /* init */
@@ -174,6 +186,8 @@ typedef struct place_server_msg {
     int64_t until; /* server ms the ban ends; 0: until lifted */
     /* init, online: distinct players with a socket open; -1 when absent */
     int64_t online;
+    /* init, settings (init from an older server without them: from canvasInfo, not frozen) */
+    place_settings settings;
 } place_server_msg;
 
 /* One placement of a pixel's history (/api/v1/pixel). */
@@ -196,10 +210,13 @@ int place_fmt_canvas_info(char *buf, size_t cap, const place_canvas_info *info);
  * u->is_banned. */
 int place_fmt_user(char *buf, size_t cap, const place_user_info *u);
 /* The init message from m's canvas_url, cooldown_ms, next_placement, info, seq, user,
- * server_time and online (omitted when < 0) (m->type is not read). */
+ * server_time, online (omitted when < 0) and settings (m->type is not read). */
 int place_fmt_init(char *buf, size_t cap, const place_server_msg *m);
 /* The banned message: {"type":"banned","message","reason","until"} (until 0: no end). */
 int place_fmt_banned(char *buf, size_t cap, const char *reason, int64_t until);
+/* The settings message: {"type":"settings","cooldownSec","guestsCanPlace","frozen",
+ * "frozenReason"}. */
+int place_fmt_settings(char *buf, size_t cap, const place_settings *s);
 /* A REST error body {"error":CODE,"message":...}; message NULL: place_err_message(code). */
 int place_fmt_rest_error(char *buf, size_t cap, place_err code, const char *message);
 /* An auth reply: {"success":true,"userId","username"} (login, register), or {"success":true}
