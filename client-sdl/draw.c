@@ -201,6 +201,11 @@ int app_banner_text(app *a, char *line, size_t cap, int *red_out)
 {
     place_client_status st;
     place_client_get_status(a->f.c, &st);
+    if (st.frozen && !st.banned && !st.stale && st.conn == PLACE_CONN_CONNECTED) {
+        place_client_format_frozen(&st, line, cap); /* placed --freeze: amber, with the reason */
+        *red_out = 0;
+        return 1;
+    }
     if (!st.stale && st.conn != PLACE_CONN_CONNECTING)
         return 0;
     int64_t now = place_client_now_ms();
@@ -276,6 +281,8 @@ static void draw_bar(app *a)
     int64_t now = place_client_now_ms();
     if (st.banned) {
         text_draw(a->font, "banned from placing pixels", x, y1, AMBER);
+    } else if (st.frozen) {
+        text_draw(a->font, "canvas frozen", x, y1, AMBER);
     } else if (st.next_placement > now) {
         char t[24];
         place_client_format_wait(st.next_placement - now, t, sizeof t);

@@ -149,6 +149,8 @@ static int status_text(app *a, const place_client_status *st, int level, char *l
         snprintf(cool, sizeof cool, "BANNED");
         if (st->conn == PLACE_CONN_DISCONNECTED) /* closed by the ban: back in a moment */
             snprintf(conn, sizeof conn, "%s", level == 0 ? "reconnecting to view" : "back soon");
+    } else if (st->frozen) { /* placed --freeze: the message line says why */
+        snprintf(cool, sizeof cool, "%s", level <= 1 ? "FROZEN canvas" : "FROZEN");
     } else if (st->next_placement > now) {
         char t[24];
         place_client_format_wait(st->next_placement - now, t, sizeof t);

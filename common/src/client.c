@@ -28,6 +28,8 @@ struct place_client {
     int banned;             /* see place_client_status.banned */
     int64_t banned_until;   /* local ms; 0: until lifted */
     char ban_reason[128];
+    int have_settings;       /* an init or settings message came */
+    place_settings settings; /* the server's live rules, as last told */
     int64_t clock_offset; /* server clock minus ours, ms */
     int have_snapshot_request;
     int64_t woken_for; /* the deadline the HTTP thread was last asked to wake us for */
@@ -252,6 +254,43 @@ static void ban_event(place_client *c, int banned, const char *reason, int64_t u
     recon_push_event(c->rc, &ev);
 }
 
+/* The server's live rules, from init or a settings message: kept, the cooldown given to the
+ * engine, and what changed told to the front-end (a first init only when frozen). */
+static void settings_event(place_client *c, const place_settings *s)
+{
+    place_settings was = c->settings;
+    int first = !c->have_settings;
+    c->settings = *s;
+    c->have_settings = 1;
+    recon_set_cooldown(c->rc, s->cooldown_sec);
+    place_client_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = PLACE_CEV_SETTINGS;
+    ev.code = s->frozen ? PLACE_ERR_FROZEN : PLACE_ERR_NONE;
+    place_client_status st;
+    memset(&st, 0, sizeof st);
+    st.frozen = s->frozen;
+    memcpy(st.frozen_reason, s->frozen_reason, sizeof st.frozen_reason);
+    if (s->frozen && (first || !was.frozen || strcmp(was.frozen_reason, s->frozen_reason))) {
+        place_client_format_frozen(&st, ev.text, sizeof ev.text);
+    } else if (!s->frozen && !first && was.frozen) {
+        snprintf(ev.text, sizeof ev.text, "The canvas is no longer frozen: you may place pixels "
+                                          "again.");
+    } else if (!first && was.cooldown_sec != s->cooldown_sec) {
+        char t[24];
+        place_client_format_wait((int64_t)s->cooldown_sec * 1000, t, sizeof t);
+        snprintf(ev.text, sizeof ev.text, "The cooldown is now %s.", s->cooldown_sec ? t : "off");
+    } else if (!first && was.guests_can_place != s->guests_can_place) {
+        snprintf(ev.text, sizeof ev.text, "%s", s->guests_can_place
+                                                    ? "Guests may place pixels again."
+                                                    : "Guests may no longer place pixels: log in "
+                                                      "or register to place.");
+    } else {
+        return;
+    }
+    recon_push_event(c->rc, &ev);
+}
+
 static void user_event(place_client *c, const place_user_info *user)
 {
     c->user = *user;
@@ -286,7 +325,7 @@ static void handle_text(place_client *c, const char *text, size_t len)
             c->clock_offset = m->server_time - now;
         if (m->info.width && m->info.height)
             recon_set_size(c->rc, m->info.width, m->info.height);
-        recon_set_cooldown(c->rc, m->info.cooldown_sec);
+        settings_event(c, &m->settings);
         recon_set_next_placement(c->rc, m->cooldown_ms > 0 ? now + m->cooldown_ms : 0);
         if (m->user.user_id[0])
             user_event(c, &m->user);
@@ -310,6 +349,9 @@ static void handle_text(place_client *c, const char *text, size_t len)
         break;
     case PLACE_MSG_BANNED:
         ban_event(c, 1, m->reason, to_local(c, m->until));
+        break;
+    case PLACE_MSG_SETTINGS:
+        settings_event(c, &m->settings);
         break;
     case PLACE_MSG_RESYNC:
         if (recon_resync(c->rc, m->seq) & RECON_WANT_SNAPSHOT)
@@ -425,6 +467,9 @@ void place_client_get_status(place_client *c, place_client_status *out)
     out->user = c->user;
     out->pending = recon_pending(c->rc);
     out->seq = recon_seq(c->rc);
+    out->guests_can_place = c->have_settings ? c->settings.guests_can_place : 1;
+    out->frozen = c->settings.frozen;
+    memcpy(out->frozen_reason, c->settings.frozen_reason, sizeof out->frozen_reason);
     out->banned = c->banned && (!c->banned_until || c->banned_until > place_client_now_ms());
     if (out->banned) {
         out->banned_until = c->banned_until;
@@ -438,6 +483,10 @@ int place_client_place(place_client *c, int x, int y, int color, char *why, size
     place_client_get_status(c, &st);
     if (st.banned) {
         place_client_format_ban(&st, why, whylen);
+        return PLACE_ERANGE;
+    }
+    if (st.frozen && c->conn == PLACE_CONN_CONNECTED) {
+        place_client_format_frozen(&st, why, whylen);
         return PLACE_ERANGE;
     }
     if (c->conn != PLACE_CONN_CONNECTED) {
@@ -496,6 +545,12 @@ int place_client_inject_frame(place_client *c, const uint8_t *frame, size_t len)
     in->len = len;
     client_deliver(c, in);
     return 0;
+}
+
+void place_client_format_frozen(const place_client_status *s, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "The canvas is frozen%s%s. You can look, but not place.",
+             s->frozen_reason[0] ? ": " : "", s->frozen_reason);
 }
 
 void place_client_format_ban(const place_client_status *s, char *buf, size_t cap)

@@ -289,6 +289,10 @@ void place_front_event(place_front *f, const place_client_event *ev)
             char ban[256];
             place_client_format_ban(&st, ban, sizeof ban);
             place_front_say(f, 1, "%s", ban);
+        } else if (st.frozen && st.conn == PLACE_CONN_CONNECTED) { /* so does a freeze */
+            char frozen[256];
+            place_client_format_frozen(&st, frozen, sizeof frozen);
+            place_front_say(f, 1, "%s", frozen);
         } else if (st.conn == PLACE_CONN_CONNECTED && f->welcomed) {
             f->welcomed = 0; /* the welcome after logging in stays the message */
         } else if (st.conn == PLACE_CONN_CONNECTED && f->tmpl_note[0]) {
@@ -306,6 +310,9 @@ void place_front_event(place_front *f, const place_client_event *ev)
             place_front_say(f, 1, "%s", ev->text);
         else
             place_front_say(f, 0, "Your ban was lifted: you may place pixels again.");
+        break;
+    case PLACE_CEV_SETTINGS:
+        place_front_say(f, ev->code == PLACE_ERR_FROZEN, "%s", ev->text);
         break;
     case PLACE_CEV_CANVAS_SIZE:
         tmpl_pixels(f, 0, 0, 0, 0, 1);

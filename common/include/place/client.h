@@ -83,6 +83,10 @@ typedef enum place_client_event_type {
                               (snapshot failed, server said error without a requestId); text */
     PLACE_CEV_BANNED,      /* we are banned from placing, or no longer (status.banned); text:
                               the ban in words (place_client_format_ban), "" when lifted */
+    PLACE_CEV_SETTINGS,    /* the server's live rules changed (status.frozen, cooldown_sec,
+                              guests_can_place); text: the change in words ("The canvas is
+                              frozen: ...", "The cooldown is now 5 s."); code PLACE_ERR_FROZEN
+                              while frozen, else PLACE_ERR_NONE */
 } place_client_event_type;
 
 /* One placement of a pixel's history (GET /api/v1/pixel). */
@@ -132,7 +136,16 @@ typedef struct place_client_status {
                                server says otherwise */
     int64_t banned_until;   /* banned: local ms the ban ends; 0: until lifted */
     char ban_reason[128];   /* banned: the admin's words, or "" */
+    int guests_can_place;   /* the server lets guests place (1 until told otherwise) */
+    int frozen;             /* the canvas is frozen (placed --freeze): show
+                               place_client_format_frozen, offer no placing (viewing goes on) */
+    char frozen_reason[PLACE_MAX_REASON]; /* frozen: the admin's words, or "" */
 } place_client_status;
+
+/* The freeze in status as a person reads it: "The canvas is frozen: the event is over. You can
+ * look, but not place." (the reason only when there is one). Every front-end's status area uses
+ * it. Writes at most cap bytes, NUL-terminated. */
+void place_client_format_frozen(const place_client_status *s, char *buf, size_t cap);
 
 /* The ban in status as a person reads it: "You are banned from placing pixels: spam (until
  * 14:30)." (the reason and the end only when there are; the end in local time, with the date
