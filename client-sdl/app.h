@@ -120,12 +120,17 @@ SDL_Rect app_swatch_rect(const app *a, int i);
 /* Draws a frame (draw.c); writes a pending screenshot before presenting. */
 void app_draw(app *a);
 
-/* The banner's text now (disconnected, connecting, catching up, banned) and whether it is red.
+/* The banner's text now (disconnected, connecting, catching up, banned, frozen) and whether it is red.
  * Returns 1, or 0 when there is no banner. */
 int app_banner_text(app *a, char *line, size_t cap, int *red);
 
 /* The bar's second row: the cursor, the connection, who, the zoom and the template's progress. */
 void app_status_text(app *a, char *line, size_t cap);
+
+/* The placing state the bar shows beside the colour ("next pixel in 5 s", "canvas frozen",
+ * "ready to place", or "" when there is none). Returns 0 for ready (green), 1 for waiting or
+ * refused (amber). */
+int app_bar_state(app *a, char *line, size_t cap);
 
 /* Writes the current frame (call before SDL_RenderPresent) to a 24-bit BMP. Returns 0 or -1. */
 int app_screenshot(app *a, const char *path);

@@ -233,6 +233,27 @@ int app_banner_text(app *a, char *line, size_t cap, int *red_out)
     return 1;
 }
 
+int app_bar_state(app *a, char *line, size_t cap)
+{
+    place_client_status st;
+    place_client_get_status(a->f.c, &st);
+    int64_t now = place_client_now_ms();
+    line[0] = 0;
+    if (st.banned) {
+        snprintf(line, cap, "banned from placing pixels");
+    } else if (st.frozen) {
+        snprintf(line, cap, "canvas frozen");
+    } else if (st.next_placement > now) {
+        char t[24];
+        place_client_format_wait(st.next_placement - now, t, sizeof t);
+        snprintf(line, cap, "next pixel in %s", t);
+    } else if (st.conn == PLACE_CONN_CONNECTED) {
+        snprintf(line, cap, "%s", st.pending ? "sending..." : "ready to place");
+        return 0;
+    }
+    return 1;
+}
+
 static void draw_banner(app *a)
 {
     char line[400];
@@ -279,25 +300,15 @@ static void draw_bar(app *a)
     place_client_status st;
     place_client_get_status(a->f.c, &st);
     int64_t now = place_client_now_ms();
-    if (st.banned) {
-        text_draw(a->font, "banned from placing pixels", x, y1, AMBER);
-    } else if (st.frozen) {
-        text_draw(a->font, "canvas frozen", x, y1, AMBER);
-    } else if (st.next_placement > now) {
-        char t[24];
-        place_client_format_wait(st.next_placement - now, t, sizeof t);
-        snprintf(buf, sizeof buf, "next pixel in %s", t);
-        int w = text_draw(a->font, buf, x, y1, AMBER);
-        /* The part of the cooldown still to wait, as a shrinking bar under the countdown. */
-        if (st.cooldown_sec > 0) {
-            double left = (double)(st.next_placement - now) / (st.cooldown_sec * 1000.0);
-            if (left > 1)
-                left = 1;
-            SDL_Rect r = {x, y1 + lh, (int)(w * left), px(a, 2)};
-            fill(a, r, 255, 196, 70, 255);
-        }
-    } else if (st.conn == PLACE_CONN_CONNECTED) {
-        text_draw(a->font, st.pending ? "sending..." : "ready to place", x, y1, GREEN);
+    int amber = app_bar_state(a, buf, sizeof buf);
+    int w = buf[0] ? text_draw(a->font, buf, x, y1, amber ? AMBER : GREEN) : 0;
+    /* The part of the cooldown still to wait, as a shrinking bar under the countdown. */
+    if (!st.banned && !st.frozen && st.next_placement > now && st.cooldown_sec > 0) {
+        double left = (double)(st.next_placement - now) / (st.cooldown_sec * 1000.0);
+        if (left > 1)
+            left = 1;
+        SDL_Rect r = {x, y1 + lh, (int)(w * left), px(a, 2)};
+        fill(a, r, 255, 196, 70, 255);
     }
 
     app_status_text(a, buf, sizeof buf);

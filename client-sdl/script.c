@@ -240,6 +240,12 @@ static int wait_met(const script *s, app *a, const char *args, int *timeout)
         app_status_text(a, line, sizeof line);
         return strstr(line, args) != NULL;
     }
+    if (strcmp(what, "bar") == 0) { /* the placing state beside the colour */
+        char line[128];
+        args += strspn(args, " \t");
+        app_bar_state(a, line, sizeof line);
+        return strstr(line, args) != NULL;
+    }
     if (strcmp(what, "message") == 0) {
         /* shown now, or said since the previous step (and replaced before this turn) */
         args += strspn(args, " \t");

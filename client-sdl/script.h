@@ -9,6 +9,7 @@
  *   wait banner TEXT             the banner (disconnected, connecting...) contains TEXT
  *   wait status TEXT             the bar's second row (cursor, connection, zoom, template
  *                                progress) contains TEXT
+ *   wait bar TEXT                the placing state in the bar ("next pixel in 5 s") contains TEXT
  *   wait cooldown [MS]           the cooldown is running
  *   wait disconnected [MS]       the connection is lost (the engine is retrying)
  *   wait info [MS]               the pixel history box is open
