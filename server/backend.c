@@ -6,8 +6,10 @@
 #include <stdio.h>
 
 #include "store_db.h"
+#include "timeline.h"
 #if PLACE_BUILD_CLUSTER
 #include "cluster/cluster.h"
+#include "cluster/history.h"
 #endif
 
 int backend_is_cluster(const place_config *cfg)
@@ -98,4 +100,20 @@ int backend_history_writer_run(const place_config *cfg)
 #else
     return 2; /* not reached: --history-writer fails the check above */
 #endif
+}
+
+tl_reader *backend_timeline_open(const place_config *cfg, int writable, char *err, size_t errcap)
+{
+    if (backend_check_build(cfg, err, errcap) < 0)
+        return NULL;
+#if PLACE_BUILD_CLUSTER
+    if (backend_is_cluster(cfg)) {
+        if (!cfg->postgres[0]) {
+            snprintf(err, errcap, "cluster mode keeps the history in PostgreSQL: give --postgres");
+            return NULL;
+        }
+        return history_tl_open(cfg->postgres, writable, err, errcap);
+    }
+#endif
+    return tl_sqlite_open(cfg->data_dir, writable, err, errcap);
 }

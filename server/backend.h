@@ -393,6 +393,13 @@ int backend_audit_list(const place_config *cfg, int64_t since_ms, size_t max,
 int backend_audit_offline(const place_config *cfg, const backend_audit_row *row, char *err,
                           size_t errcap);
 
+/* A reader of the stored history (timeline.h) for cfg's mode: the embedded store's files in
+ * cfg->data_dir (writable: checkpoints may be stored too), or cluster mode's PostgreSQL. Safe on
+ * any thread (it reads cfg only). NULL with a sentence in err. */
+struct tl_reader;
+struct tl_reader *backend_timeline_open(const place_config *cfg, int writable, char *err,
+                                        size_t errcap);
+
 /* placed --history-writer (cluster mode's Kafka -> PostgreSQL copier): runs until stopped and
  * returns the exit status; 2 with a sentence on stderr in a build without cluster mode. */
 int backend_history_writer_run(const place_config *cfg);

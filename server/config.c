@@ -176,6 +176,10 @@ static const cfg_row rows[] = {
              "let several placed listen on the same port (SO_REUSEPORT)"),
     INT_ROW("hole-ms", hole_ms, 100, 600000, "5000", "MS",
             "cluster mode: how long a missing seq holds back later ones before it is skipped"),
+    INT_ROW("checkpoint-every", checkpoint_every, 10, 100000000, "100000", "N",
+            "store the whole canvas every N placements (embedded: in history.db; cluster: the "
+            "history writer, in PostgreSQL), so the canvas at any past seq is one checkpoint "
+            "plus at most N placements away"),
     BOOL_ONCE("help", help, "print this help and exit"),
     BOOL_ONCE("version", version, "print placed's version and exit"),
     BOOL_ONCE("man", man, "print the manual page placed(8), generated from this table, as roff "

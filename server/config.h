@@ -68,6 +68,7 @@ typedef struct place_config {
     int history_writer;
     int reuse_port;
     int hole_ms;
+    int checkpoint_every; /* the canvas is stored every this many placements (history) */
     int help;
     int version;
     int man;

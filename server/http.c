@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "canvas.h"
 #include "conn.h"
+#include "history_api.h"
 #include "session.h"
 #include "util.h"
 #include "views.h"
@@ -136,21 +137,16 @@ static int accepts_gzip(struct lws *wsi)
     return g && strncmp(g, "gzip;q=0", 8) != 0 && strncmp(g, "gzip; q=0", 9) != 0;
 }
 
-static void snapshot_ready(void *arg, canvas_snap *s)
+void http_reply_snap(http_req *r, canvas_snap *s, const char *cache_control)
 {
-    http_req *r = arg;
-    if (!r->wsi) { /* the client went away while the snapshot was read */
+    if (!r->wsi) { /* the client went away while the snapshot was made */
         canvas_snap_unref(s);
         reply_ready(r);
         return;
     }
-    if (!s) {
-        http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, NULL);
-        return;
-    }
     char seq[32], inm[128];
     snprintf(seq, sizeof seq, "%" PRIu64, s->seq);
-    http_add_header(r, "Cache-Control", "public, max-age=1");
+    http_add_header(r, "Cache-Control", cache_control);
     http_add_header(r, "ETag", s->etag);
     http_add_header(r, "X-Place-Seq", seq);
     http_add_header(r, "Vary", "Accept-Encoding");
@@ -176,9 +172,44 @@ static void snapshot_ready(void *arg, canvas_snap *s)
     reply_ready(r);
 }
 
+void http_reply_bytes(http_req *r, int status, const char *ctype, uint8_t *buf, size_t len)
+{
+    free(r->resp);
+    r->resp = (char *)buf;
+    r->resp_len = len;
+    r->data = buf;
+    r->status = status;
+    r->ctype = ctype;
+    reply_ready(r);
+}
+
+int http_accepts_gzip(http_req *r)
+{
+    return r->wsi && accepts_gzip(r->wsi);
+}
+
+static void snapshot_ready(void *arg, canvas_snap *s)
+{
+    http_req *r = arg;
+    if (!r->wsi) { /* the client went away while the snapshot was read */
+        canvas_snap_unref(s);
+        reply_ready(r);
+        return;
+    }
+    if (!s) {
+        http_reply_error(r, 503, PLACE_ERR_UNAVAILABLE, NULL);
+        return;
+    }
+    http_reply_snap(r, s, "public, max-age=1");
+}
+
 /* In cluster mode the snapshot may have to be read from Redis first: the answer can come later. */
 static void h_snapshot(http_req *r)
 {
+    if (hist_api_wants(r)) { /* ?seq=N or ?at=TIME: the canvas as it was */
+        hist_api_snapshot(r);
+        return;
+    }
     r->pending = 1;
     snap_source_fresh(r->srv->snaps, snapshot_ready, r);
 }
@@ -270,6 +301,8 @@ static const http_route routes[] = {
     {"/api/v1/canvas/snapshot", M_GET, S_NONE, h_snapshot},
     {"/api/v1/canvas/info", M_GET, S_NONE, h_info},
     {"/api/v1/pixel", M_GET, S_NONE, h_pixel},
+    {"/api/v1/history", M_GET, S_NONE, hist_api_history},
+    {"/api/v1/canvas/heatmap", M_GET, S_NONE, hist_api_heatmap},
     {"/api/v1/auth/me", M_GET, S_CREATE, auth_me},
     {"/api/v1/auth/register", M_POST, S_CREATE, auth_register},
     {"/api/v1/auth/login", M_POST, S_RESOLVE, auth_login},

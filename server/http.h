@@ -71,6 +71,13 @@ void http_reply_error(http_req *r, int status, place_err code, const char *messa
 int http_add_header(http_req *r, const char *name, const char *value);
 /* Answers 429 RATE_LIMITED with Retry-After (whole seconds, rounded up) for retry_ms. */
 void http_reply_rate_limited(http_req *r, int64_t retry_ms, const char *message);
+/* Answers 200 with the snapshot s (its reference is taken over): gzipped when the client takes
+ * it, its ETag (304 on a matching If-None-Match), X-Place-Seq, and this Cache-Control. */
+void http_reply_snap(http_req *r, canvas_snap *s, const char *cache_control);
+/* Answers with the malloc'd body buf (taken over, also on failure) of type ctype. */
+void http_reply_bytes(http_req *r, int status, const char *ctype, uint8_t *buf, size_t len);
+/* 1 when the request accepts a gzip body. */
+int http_accepts_gzip(http_req *r);
 /* Sets the session cookie (token NULL clears it). */
 void http_set_cookie(http_req *r, const char *token);
 

@@ -26,6 +26,7 @@
 #include "canvas.h"
 #include "config.h"
 #include "conn.h"
+#include "history_api.h"
 #include "http.h"
 #include "online.h"
 #include "live.h"
@@ -50,6 +51,7 @@ static void on_pixels(void *arg, const place_pixel *px, size_t n)
     if (srv->canvas)
         canvas_apply(srv->canvas, px, n);
     bcast_add(srv->bcast, px, n);
+    hist_api_on_pixels(srv->hist, px, n);
 }
 
 /* A late placement is not applied to this process's canvas (a newer one may have replaced that
@@ -310,7 +312,7 @@ int main(int argc, char **argv)
     if (conn_init(srv) < 0 || ws_init(&g.loop) < 0 ||
         !(srv->bcast = bcast_new(&g.loop, srv->cfg.batch_ms, seq, ws_on_frame)) ||
         !(srv->online = online_new(&g.loop, srv, ws_tell_online, srv)) ||
-        admin_listen(srv) < 0) {
+        !(srv->hist = hist_api_new(srv)) || admin_listen(srv) < 0) {
         fprintf(stderr, "placed: cannot start (timers or control socket in %s)\n",
                 srv->cfg.data_dir);
         return 1;
@@ -342,6 +344,8 @@ int main(int argc, char **argv)
     srv->canvas = NULL;
     bans_free();
     lws_context_destroy(srv->ctx);
+    hist_api_close(srv->hist); /* after the requests are gone: it answers what still waits */
+    srv->hist = NULL;
     uv_run(&g.loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&g.loop) == UV_EBUSY) {
         uv_walk(&g.loop, close_any, NULL);

@@ -26,6 +26,7 @@ typedef struct place_server {
     snap_source *snaps; /* where snapshots come from (snapshot.h) */
     bcast *bcast;       /* the broadcast ring and its batch timer (broadcast.h) */
     struct online *online; /* the players online (online.h) */
+    struct hist_api *hist; /* the history routes and checkpointer (history_api.h) */
     int shutting_down; /* no new placements are taken */
 } place_server;
 

@@ -403,3 +403,75 @@ int store_db_canvas_size(const char *data_dir, uint32_t *w, uint32_t *h, char *e
     sqlite3_close(db);
     return rc;
 }
+
+long store_db_rows(sqlite3 *db, uint64_t after, uint64_t upto, tl_row *out, size_t max)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT seq, time, x, y, color FROM placements"
+                           " WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
+    sqlite3_bind_int64(st, 2, upto > (uint64_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)upto);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+    long n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && (size_t)n < max) {
+        tl_row *r = &out[n++];
+        r->seq = (uint64_t)sqlite3_column_int64(st, 0);
+        r->time = sqlite3_column_int64(st, 1);
+        r->x = (uint16_t)sqlite3_column_int(st, 2);
+        r->y = (uint16_t)sqlite3_column_int(st, 3);
+        r->color = (uint8_t)sqlite3_column_int(st, 4);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? n : -1;
+}
+
+int store_db_row_at(sqlite3 *db, uint64_t from, uint64_t *seq, int64_t *time)
+{
+    sqlite3_stmt *st = NULL;
+    *seq = 0;
+    *time = 0;
+    if (sqlite3_prepare_v2(db, "SELECT seq, time FROM placements WHERE seq >= ?1 ORDER BY seq LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *seq = (uint64_t)sqlite3_column_int64(st, 0);
+        *time = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_db_last_seq(sqlite3 *db, uint64_t *seq)
+{
+    sqlite3_stmt *st = NULL;
+    *seq = 0;
+    if (sqlite3_prepare_v2(db, "SELECT max(seq) FROM placements", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *seq = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int store_db_canvas_dims(sqlite3 *db, uint32_t *w, uint32_t *h)
+{
+    sqlite3_stmt *st = NULL;
+    *w = *h = 0;
+    if (sqlite3_prepare_v2(db, "SELECT width, height FROM canvas WHERE id = 1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *w = (uint32_t)sqlite3_column_int(st, 0);
+        *h = (uint32_t)sqlite3_column_int(st, 1);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}

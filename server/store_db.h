@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "timeline.h"
 
 /* The database file inside the data directory. */
 #define STORE_DB_FILE "place.db"
@@ -29,6 +30,24 @@ int store_db_init(sqlite3 *db, char *err, size_t errcap);
  * first, *n of them. Returns 0 or -1. Runs on any thread that owns db for the call. */
 int store_db_history(sqlite3 *db, uint32_t x, uint32_t y, int limit, backend_history_entry *e,
                      size_t *n);
+
+/* The history of the whole canvas (issue 18), read by the timeline (timeline_sqlite.c) on any
+ * thread that owns db for the call. These are the only functions that read the placements table
+ * in seq order: a change of its layout changes them and nothing else. */
+
+/* The placements with after < seq <= upto, ascending, at most max, into out. Returns how many,
+ * or -1. */
+long store_db_rows(sqlite3 *db, uint64_t after, uint64_t upto, tl_row *out, size_t max);
+
+/* The first placement with seq >= from: *seq and *time (*seq 0 when there is none). Returns 0
+ * or -1. */
+int store_db_row_at(sqlite3 *db, uint64_t from, uint64_t *seq, int64_t *time);
+
+/* The stored canvas's size (0 x 0 when none is stored yet). Returns 0 or -1. */
+int store_db_canvas_dims(sqlite3 *db, uint32_t *w, uint32_t *h);
+
+/* The newest placement's seq (0: none). Returns 0 or -1. */
+int store_db_last_seq(sqlite3 *db, uint64_t *seq);
 
 /* Applies an admin act to the database in data_dir, for when no server runs there (the caller
  * holds the data directory's lock). Returns PLACE_ERR_NONE, PLACE_ERR_NOT_FOUND,

@@ -7,6 +7,7 @@
 #include "place/palette.h"
 
 #include "canvas.h"
+#include "history_api.h"
 
 void view_canvas_info(const place_server *srv, place_canvas_info *out)
 {
@@ -18,6 +19,7 @@ void view_canvas_info(const place_server *srv, place_canvas_info *out)
     out->batch_ms = srv->cfg.batch_ms;
     out->guests_can_place = srv->cfg.guests_can_place;
     out->seq = canvas_seq(srv->canvas);
+    hist_api_first(srv->hist, &out->first_seq, &out->first_time);
 }
 
 int view_info_json(const place_server *srv, char *buf, size_t cap)

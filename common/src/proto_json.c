@@ -303,8 +303,10 @@ static void put_canvas_info(char *buf, size_t cap, size_t *pos, const place_canv
             place_color_hex(i, hex);
         put(buf, cap, pos, "%s\"%s\"", i ? "," : "", hex);
     }
-    put(buf, cap, pos, "],\"seq\":%" PRIu64 ",\"batchMs\":%d,\"guestsCanPlace\":%s}", info->seq,
+    put(buf, cap, pos, "],\"seq\":%" PRIu64 ",\"batchMs\":%d,\"guestsCanPlace\":%s", info->seq,
         info->batch_ms, jbool(info->guests_can_place));
+    put(buf, cap, pos, ",\"firstSeq\":%" PRIu64 ",\"firstTime\":%" PRId64 "}", info->first_seq,
+        info->first_time);
 }
 
 static void put_user(char *buf, size_t cap, size_t *pos, const place_user_info *u)
@@ -464,6 +466,8 @@ static int read_canvas_info(const cJSON *o, place_canvas_info *out)
     out->cooldown_sec = (int)get_int(o, "cooldownSec", 0);
     out->batch_ms = (int)get_int(o, "batchMs", 0);
     out->seq = (uint64_t)get_int(o, "seq", 0);
+    out->first_seq = (uint64_t)get_int(o, "firstSeq", 0);
+    out->first_time = get_int(o, "firstTime", 0);
     const cJSON *g = cJSON_GetObjectItemCaseSensitive(o, "guestsCanPlace");
     out->guests_can_place = g ? cJSON_IsTrue(g) : 1;
     const cJSON *pal = cJSON_GetObjectItemCaseSensitive(o, "palette");

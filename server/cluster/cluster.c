@@ -958,5 +958,6 @@ int cluster_writer_run(const place_config *cfg)
     char err[256];
     if (feed_ensure_topic(cfg->kafka, cfg->kafka_topic, TOPIC_TIMEOUT_MS, err, sizeof err) < 0)
         fprintf(stderr, "placed: warning: %s; going on\n", err);
-    return history_writer_run(cfg->postgres, cfg->kafka, cfg->kafka_topic);
+    return history_writer_run(cfg->postgres, cfg->kafka, cfg->kafka_topic, (uint32_t)cfg->width,
+                              (uint32_t)cfg->height, (uint64_t)cfg->checkpoint_every);
 }

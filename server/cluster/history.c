@@ -12,11 +12,20 @@
 #include <time.h>
 
 #include "event.h"
+#include "timeline.h"
 #include "util.h"
+
+#include "place/bitmap.h"
+#include <zlib.h>
 
 #define WRITER_BATCH 5000     /* events per transaction at most */
 #define WRITER_LINGER_MS 200  /* how long a batch waits to fill */
 #define RETRY_MAX_MS 2000     /* longest pause between attempts while PostgreSQL is down */
+#define CKPT_ROWS 200000      /* placements the writer reads for checkpoints between batches */
+
+#define CHECKPOINT_SCHEMA                                                                        \
+    "CREATE TABLE IF NOT EXISTS place_checkpoints (seq bigint PRIMARY KEY, time_ms bigint NOT"    \
+    " NULL, width integer NOT NULL, height integer NOT NULL, bits bytea NOT NULL);"
 
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS place_history ("
@@ -26,7 +35,8 @@ static const char schema_sql[] =
     "CREATE INDEX IF NOT EXISTS place_history_xy ON place_history (x, y, seq DESC);"
     "CREATE TABLE IF NOT EXISTS place_writer_offsets ("
     " topic text NOT NULL, part integer NOT NULL, next_offset bigint NOT NULL,"
-    " PRIMARY KEY (topic, part));";
+    " PRIMARY KEY (topic, part));"
+    CHECKPOINT_SCHEMA;
 
 /* ---------------------------------------------------------------- reader */
 
@@ -187,6 +197,262 @@ void history_close(history *h)
         free_history(h);
 }
 
+/* ---------------------------------------------------------------- timeline reader */
+
+static int exec_ok(PGconn *pg, const char *sql)
+{
+    PGresult *r = PQexec(pg, sql);
+    ExecStatusType st = PQresultStatus(r);
+    PQclear(r);
+    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0 : -1;
+}
+
+
+typedef struct pg_reader {
+    tl_reader base;
+    PGconn *pg;
+} pg_reader;
+
+/* 1 when the result failed only because no history writer has made the table yet. */
+static int no_table(const PGresult *r)
+{
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    return state && !strcmp(state, "42P01");
+}
+
+static uint64_t be64(const char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | (uint8_t)p[i];
+    return v;
+}
+
+static uint32_t be32(const char *p)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++)
+        v = v << 8 | (uint8_t)p[i];
+    return v;
+}
+
+static long pg_rows(tl_reader *r, uint64_t after, uint64_t upto, tl_row *out, size_t max)
+{
+    pg_reader *p = (pg_reader *)r;
+    char a[24], u[24], m[24];
+    snprintf(a, sizeof a, "%" PRIu64, after);
+    snprintf(u, sizeof u, "%" PRIu64, upto > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : upto);
+    snprintf(m, sizeof m, "%zu", max);
+    const char *params[3] = {a, u, m};
+    PGresult *res = PQexecParams(p->pg,
+                                 "SELECT seq, (extract(epoch FROM placed_at) * 1000)::bigint, x, y,"
+                                 " color FROM place_history WHERE seq > $1 AND seq <= $2"
+                                 " ORDER BY seq LIMIT $3",
+                                 3, NULL, params, NULL, NULL, 1);
+    long n = -1;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+        int rows = PQntuples(res);
+        n = 0;
+        for (int i = 0; i < rows && (size_t)n < max; i++) {
+            uint64_t seq = be64(PQgetvalue(res, i, 0));
+            if (n && seq == out[n - 1].seq)
+                continue; /* the same seq stored twice (two placed_at): once */
+            tl_row *t = &out[n++];
+            t->seq = seq;
+            t->time = (int64_t)be64(PQgetvalue(res, i, 1));
+            t->x = (uint16_t)be32(PQgetvalue(res, i, 2));
+            t->y = (uint16_t)be32(PQgetvalue(res, i, 3));
+            t->color = (uint8_t)((uint8_t)PQgetvalue(res, i, 4)[1] & 15);
+        }
+    } else if (no_table(res)) {
+        n = 0;
+    } else {
+        fprintf(stderr, "placed: history: %s", PQerrorMessage(p->pg));
+    }
+    PQclear(res);
+    return n;
+}
+
+static int pg_checkpoint(tl_reader *r, uint64_t want, uint8_t *bits, uint32_t w, uint32_t h,
+                         uint64_t *seq)
+{
+    pg_reader *p = (pg_reader *)r;
+    memset(bits, 0, place_bitmap_bytes(w, h));
+    *seq = 0;
+    char ws[24];
+    snprintf(ws, sizeof ws, "%" PRIu64, want > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : want);
+    const char *params[1] = {ws};
+    PGresult *res = PQexecParams(p->pg,
+                                 "SELECT seq, width, height, bits FROM place_checkpoints"
+                                 " WHERE seq <= $1 ORDER BY seq DESC LIMIT 1",
+                                 1, NULL, params, NULL, NULL, 1);
+    int rc = -1;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+        rc = 0;
+        if (PQntuples(res) == 1) {
+            uint32_t cw = be32(PQgetvalue(res, 0, 1)), ch = be32(PQgetvalue(res, 0, 2));
+            uLongf len = cw && ch && cw <= PLACE_MAX_SIDE && ch <= PLACE_MAX_SIDE
+                             ? (uLongf)place_bitmap_bytes(cw, ch)
+                             : 0;
+            uint8_t *raw = len ? malloc(len) : NULL;
+            if (raw && uncompress(raw, &len, (const Bytef *)PQgetvalue(res, 0, 3),
+                                  (uLong)PQgetlength(res, 0, 3)) == Z_OK &&
+                len == place_bitmap_bytes(cw, ch)) {
+                for (uint32_t y = 0; y < ch && y < h; y++)
+                    for (uint32_t x = 0; x < cw && x < w; x++)
+                        place_bitmap_set(bits, w, x, y, place_bitmap_get(raw, cw, x, y));
+                *seq = be64(PQgetvalue(res, 0, 0));
+            } else {
+                rc = -1;
+            }
+            free(raw);
+        }
+    } else if (no_table(res)) {
+        rc = 0;
+    } else {
+        fprintf(stderr, "placed: history: %s", PQerrorMessage(p->pg));
+    }
+    PQclear(res);
+    return rc;
+}
+
+static int pg_put_checkpoint(tl_reader *r, uint64_t seq, int64_t time, const uint8_t *bits,
+                             uint32_t w, uint32_t h)
+{
+    pg_reader *p = (pg_reader *)r;
+    size_t len = place_bitmap_bytes(w, h);
+    uLongf zlen = compressBound((uLong)len);
+    uint8_t *z = malloc(zlen);
+    if (!z || compress2(z, &zlen, bits, (uLong)len, 1) != Z_OK) {
+        free(z);
+        return -1;
+    }
+    char ss[24], ts[24], wss[16], hs[16];
+    snprintf(ss, sizeof ss, "%" PRIu64, seq);
+    snprintf(ts, sizeof ts, "%" PRId64, time);
+    snprintf(wss, sizeof wss, "%u", w);
+    snprintf(hs, sizeof hs, "%u", h);
+    const char *params[5] = {ss, ts, wss, hs, (const char *)z};
+    int lens[5] = {0, 0, 0, 0, (int)zlen};
+    int fmts[5] = {0, 0, 0, 0, 1};
+    PGresult *res = PQexecParams(p->pg,
+                                 "INSERT INTO place_checkpoints (seq, time_ms, width, height, bits)"
+                                 " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (seq) DO UPDATE SET"
+                                 " time_ms = EXCLUDED.time_ms, width = EXCLUDED.width,"
+                                 " height = EXCLUDED.height, bits = EXCLUDED.bits",
+                                 5, NULL, params, lens, fmts, 0);
+    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
+    if (rc < 0)
+        fprintf(stderr, "placed: history: checkpoint not stored: %s", PQerrorMessage(p->pg));
+    PQclear(res);
+    free(z);
+    return rc;
+}
+
+/* One bigint from a one-row, one-column text query with one parameter (NULL: none). */
+static int pg_bigint(PGconn *pg, const char *sql, const char *param, int64_t *out)
+{
+    const char *params[1] = {param};
+    PGresult *res = PQexecParams(pg, sql, param ? 1 : 0, NULL, param ? params : NULL, NULL, NULL, 0);
+    int rc = -1;
+    *out = 0;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+        rc = 0;
+        if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+            *out = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    } else if (no_table(res)) {
+        rc = 0;
+    } else {
+        fprintf(stderr, "placed: history: %s", PQerrorMessage(pg));
+    }
+    PQclear(res);
+    return rc;
+}
+
+static int pg_seq_at_time(tl_reader *r, int64_t ms, uint64_t *seq)
+{
+    char t[24];
+    int64_t v;
+    snprintf(t, sizeof t, "%" PRId64, ms);
+    int rc = pg_bigint(((pg_reader *)r)->pg,
+                       "SELECT seq FROM place_history WHERE placed_at <="
+                       " to_timestamp($1::double precision / 1000) ORDER BY seq DESC LIMIT 1",
+                       t, &v);
+    *seq = (uint64_t)v;
+    return rc;
+}
+
+static int pg_bounds(tl_reader *r, uint64_t *first_seq, int64_t *first_time, uint64_t *last_seq)
+{
+    PGconn *pg = ((pg_reader *)r)->pg;
+    int64_t f, ft, l;
+    if (pg_bigint(pg, "SELECT seq FROM place_history ORDER BY seq LIMIT 1", NULL, &f) < 0 ||
+        pg_bigint(pg,
+                  "SELECT (extract(epoch FROM placed_at) * 1000)::bigint FROM place_history"
+                  " ORDER BY seq LIMIT 1",
+                  NULL, &ft) < 0 ||
+        pg_bigint(pg, "SELECT seq FROM place_history ORDER BY seq DESC LIMIT 1", NULL, &l) < 0)
+        return -1;
+    *first_seq = (uint64_t)f;
+    *first_time = ft;
+    *last_seq = (uint64_t)l;
+    return 0;
+}
+
+static int pg_size(tl_reader *r, uint32_t *w, uint32_t *h)
+{
+    (void)r;
+    *w = *h = 0;
+    return 0;
+}
+
+static void pg_close(tl_reader *r)
+{
+    pg_reader *p = (pg_reader *)r;
+    if (p->pg)
+        PQfinish(p->pg);
+    free(p);
+}
+
+static const tl_reader_ops pg_ops = {
+    .rows = pg_rows,
+    .checkpoint = pg_checkpoint,
+    .put_checkpoint = pg_put_checkpoint,
+    .seq_at_time = pg_seq_at_time,
+    .bounds = pg_bounds,
+    .size = pg_size,
+    .close = pg_close,
+};
+
+static const tl_reader_ops pg_ro_ops = {
+    .rows = pg_rows,
+    .checkpoint = pg_checkpoint,
+    .put_checkpoint = NULL,
+    .seq_at_time = pg_seq_at_time,
+    .bounds = pg_bounds,
+    .size = pg_size,
+    .close = pg_close,
+};
+
+struct tl_reader *history_tl_open(const char *conninfo, int writable, char *err, size_t errcap)
+{
+    pg_reader *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(err, errcap, "out of memory");
+        return NULL;
+    }
+    p->base.ops = writable ? &pg_ops : &pg_ro_ops;
+    p->pg = PQconnectdb(conninfo);
+    if (PQstatus(p->pg) != CONNECTION_OK ||
+        (writable && (exec_ok(p->pg, "SET client_min_messages = warning") < 0 ||
+                      exec_ok(p->pg, CHECKPOINT_SCHEMA) < 0))) {
+        snprintf(err, errcap, "PostgreSQL: %s", PQerrorMessage(p->pg));
+        pg_close(&p->base);
+        return NULL;
+    }
+    return &p->base;
+}
+
 /* ---------------------------------------------------------------- writer */
 
 static volatile sig_atomic_t writer_stop;
@@ -204,15 +470,10 @@ typedef struct writer {
     size_t n;
     int64_t next_offset; /* the Kafka offset after the batch */
     uint64_t stored;
+    /* checkpoints (timeline.h) */
+    tl_reader *ckr;
+    tl_ckpt_state ck;
 } writer;
-
-static int exec_ok(PGconn *pg, const char *sql)
-{
-    PGresult *r = PQexec(pg, sql);
-    ExecStatusType st = PQresultStatus(r);
-    PQclear(r);
-    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0 : -1;
-}
 
 /* Connects (retrying with backoff until it works or a stop signal) and makes the schema.
  * Returns 0, or -1 when stopping. */
@@ -354,6 +615,46 @@ err:
     return -1;
 }
 
+/* After a stored batch: a placement at or below a checkpoint's seq (it came late) makes that
+ * checkpoint and the later ones wrong, so they go; then the canvas copy follows the history and
+ * stores the checkpoints reached. A failure is reported and tried again after the next batch. */
+static void writer_checkpoints(writer *w)
+{
+    char err[256];
+    uint64_t min = UINT64_MAX;
+    for (size_t i = 0; i < w->n; i++)
+        if (w->ev[i].seq < min)
+            min = w->ev[i].seq;
+    if (!w->ckr && !(w->ckr = history_tl_open(w->conninfo, 1, err, sizeof err))) {
+        fprintf(stderr, "placed: history writer: checkpoints: %s\n", err);
+        return;
+    }
+    PGconn *pg = ((pg_reader *)w->ckr)->pg;
+    char ms[24];
+    snprintf(ms, sizeof ms, "%" PRIu64, min);
+    const char *params[1] = {ms};
+    PGresult *r = PQexecParams(pg, "DELETE FROM place_checkpoints WHERE seq >= $1", 1, NULL,
+                               params, NULL, NULL, 0);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    int deleted = ok && strcmp(PQcmdTuples(r), "0") != 0;
+    PQclear(r);
+    if (!ok)
+        goto fail;
+    if (deleted || (w->ck.bits && min <= w->ck.seq))
+        tl_ckpt_free(&w->ck);
+    uint64_t fs, last;
+    int64_t ft;
+    if (w->ckr->ops->bounds(w->ckr, &fs, &ft, &last) < 0 ||
+        tl_ckpt_step(w->ckr, &w->ck, last, CKPT_ROWS) < 0)
+        goto fail;
+    return;
+fail:
+    fprintf(stderr, "placed: history writer: checkpoints: %s", PQerrorMessage(pg));
+    tl_ckpt_free(&w->ck);
+    tl_close(w->ckr);
+    w->ckr = NULL;
+}
+
 static rd_kafka_t *writer_consumer(const char *brokers)
 {
     char err[256];
@@ -374,7 +675,8 @@ static rd_kafka_t *writer_consumer(const char *brokers)
     return rk;
 }
 
-int history_writer_run(const char *conninfo, const char *brokers, const char *topic)
+int history_writer_run(const char *conninfo, const char *brokers, const char *topic, uint32_t cw,
+                       uint32_t ch, uint64_t every)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -382,7 +684,7 @@ int history_writer_run(const char *conninfo, const char *brokers, const char *to
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    writer w = {.conninfo = conninfo, .topic = topic};
+    writer w = {.conninfo = conninfo, .topic = topic, .ck = {.w = cw, .h = ch, .every = every}};
     rd_kafka_t *rk = NULL;
     int status = 1;
     if (!(w.ev = malloc(WRITER_BATCH * sizeof *w.ev)) || !(rk = writer_consumer(brokers)))
@@ -435,6 +737,7 @@ int history_writer_run(const char *conninfo, const char *brokers, const char *to
             if (writer_connect(&w) < 0)
                 goto out;
         w.stored += w.n;
+        writer_checkpoints(&w);
     }
     status = 0;
 out:
@@ -445,6 +748,8 @@ out:
     }
     if (w.pg)
         PQfinish(w.pg);
+    tl_close(w.ckr);
+    tl_ckpt_free(&w.ck);
     free(w.ev);
     return status;
 }

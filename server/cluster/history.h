@@ -35,7 +35,16 @@ void history_close(history *h);
 
 /* The history writer: runs until SIGINT/SIGTERM, retrying PostgreSQL and Kafka whenever they
  * are down. Prints "placed: history writer running" on stdout once started. Returns the exit
- * status. */
-int history_writer_run(const char *conninfo, const char *brokers, const char *topic);
+ * status. It also stores the canvas (w x h) every `every` placements in place_checkpoints
+ * (seq, time_ms, width, height, bits: zlib of the packed canvas), for the canvas at any seq
+ * (timeline.h). Events reach it in Kafka's order, not always in seq order: a batch holding a
+ * placement at or below a stored checkpoint's seq deletes the checkpoints from that seq on, and
+ * they are made again. */
+int history_writer_run(const char *conninfo, const char *brokers, const char *topic, uint32_t w,
+                       uint32_t h, uint64_t every);
+
+/* A history reader (timeline.h) on PostgreSQL at conninfo: connects at once. writable: it may
+ * store checkpoints (and makes their table). NULL with a sentence in err. */
+struct tl_reader *history_tl_open(const char *conninfo, int writable, char *err, size_t errcap);
 
 #endif

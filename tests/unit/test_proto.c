@@ -216,7 +216,7 @@ static place_canvas_info sample_info(void)
 {
     place_canvas_info info = {.width = 100, .height = 50, .colors = PLACE_COLORS,
                               .cooldown_sec = 300, .batch_ms = 100, .guests_can_place = 1,
-                              .seq = 7};
+                              .seq = 7, .first_seq = 1, .first_time = 1699999000000};
     return info;
 }
 
@@ -238,7 +238,8 @@ static void format_canvas_info_roundtrip(void)
     place_canvas_info info = sample_info(), back;
     int n = place_fmt_canvas_info(buf, sizeof buf, &info);
     CHECK_STR(buf, "{\"width\":100,\"height\":50,\"colors\":16,\"cooldownSec\":300,\"palette\":" PALETTE_JSON
-                   ",\"seq\":7,\"batchMs\":100,\"guestsCanPlace\":true}");
+                   ",\"seq\":7,\"batchMs\":100,\"guestsCanPlace\":true,\"firstSeq\":1,"
+                   "\"firstTime\":1699999000000}");
     CHECK_INT(n, strlen(buf));
     CHECK_INT(place_parse_canvas_info(buf, (size_t)n, &back), 0);
     CHECK_INT(back.width, 100);
@@ -248,6 +249,8 @@ static void format_canvas_info_roundtrip(void)
     CHECK_INT(back.batch_ms, 100);
     CHECK_INT(back.guests_can_place, 1);
     CHECK_INT(back.seq, 7);
+    CHECK_INT(back.first_seq, 1);
+    CHECK(back.first_time == 1699999000000);
     CHECK_INT(back.has_palette, 1);
     for (int i = 0; i < PLACE_COLORS; i++) {
         CHECK_INT(back.palette[i][0], place_palette[i].r);
@@ -320,7 +323,8 @@ static void format_init_roundtrip(void)
     CHECK_STR(buf, "{\"type\":\"init\",\"canvasUrl\":\"/api/v1/canvas/snapshot\",\"cooldown\":4200,"
                    "\"nextPlacement\":1700000000123,\"canvasInfo\":{\"width\":100,\"height\":50,"
                    "\"colors\":16,\"cooldownSec\":300,\"palette\":" PALETTE_JSON ",\"seq\":7,"
-                   "\"batchMs\":100,\"guestsCanPlace\":true},\"seq\":9,\"user\":{\"userId\":"
+                   "\"batchMs\":100,\"guestsCanPlace\":true,\"firstSeq\":1,\"firstTime\":1699999000000},"
+                   "\"seq\":9,\"user\":{\"userId\":"
                    "\"0123456789abcdef0123456789abcdef\",\"username\":\"alice_1\",\"isGuest\":false,"
                    "\"isAdmin\":true,\"nextPlacement\":1700000000123,\"isBanned\":false},"
                    "\"serverTime\":1699999995923,\"online\":3,\"cooldownSec\":300,\"guestsCanPlace\":true,"

@@ -142,6 +142,8 @@ typedef struct place_canvas_info {
     uint64_t seq;
     uint8_t palette[PLACE_COLORS][3];
     int has_palette;
+    uint64_t first_seq; /* the first stored placement's seq (0: none yet), for a timeline */
+    int64_t first_time; /* its time (ms; 0: none yet) */
 } place_canvas_info;
 
 typedef struct place_user_info {

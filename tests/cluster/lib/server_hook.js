@@ -17,7 +17,7 @@ function pg(sql) {
     '-v', 'ON_ERROR_STOP=1', '-qc', sql], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-export async function prepare({ dataDir, restart }) {
+export async function prepare({ dataDir, restart, args = [] }) {
   let t = byDir.get(dataDir);
   if (!t || !restart) {
     const id = crypto.randomBytes(6).toString('hex');
@@ -28,7 +28,13 @@ export async function prepare({ dataDir, restart }) {
   }
   const flags = flagsOf(t);
   if (t.writer) await t.writer.stop(); // a server killed with -9 left its writer running
-  const writer = await startWriter(flags);
+  // the history writer stores the checkpoints: it takes the test's interval and canvas size
+  const shared = [];
+  for (const f of ['--checkpoint-every', '--width', '--height']) {
+    const i = args.indexOf(f);
+    if (i >= 0) shared.push(f, args[i + 1]);
+  }
+  const writer = await startWriter([...flags, ...shared]);
   t.writer = writer;
   return {
     args: flags,

@@ -48,7 +48,7 @@ export async function startServer(opts = {}) {
   const dataDir = opts.dataDir || tempDir();
   const args = ['--port', '0', '--listen', '127.0.0.1', '--data-dir', dataDir,
     '--width', '64', '--height', '64', ...(opts.args || [])];
-  const extra = hook ? await hook.prepare({ dataDir, restart: !!opts.dataDir }) : null;
+  const extra = hook ? await hook.prepare({ dataDir, restart: !!opts.dataDir, args: opts.args || [] }) : null;
   if (extra) args.push(...extra.args);
   // opts.nofile: run placed with this descriptor limit (through prlimit)
   const proc = opts.nofile
