@@ -25,7 +25,8 @@ const els = {
   authError: $('auth-error'), authSwitch: $('auth-switch'), authSubmit: $('auth-submit'),
   authCancel: $('auth-cancel'), gotoDialog: $('goto-dialog'), gotoForm: $('goto-form'),
   gotoInput: $('goto-input'), gotoError: $('goto-error'), helpDialog: $('help-dialog'),
-  oneClick: $('opt-one-click'), banNote: $('ban-note'),
+  oneClick: $('opt-one-click'), banNote: $('ban-note'), frozenNote: $('frozen-note'),
+  adminCmds: $('admin-cmds'),
   tmplBar: $('template-bar'), tmplText: $('template-text'), tmplBtn: $('btn-template'),
   tmplDialog: $('template-dialog'), tmplForm: $('template-form'), tmplUrl: $('template-url'),
   tmplAt: $('template-at'), tmplError: $('template-error'), tmplRemove: $('template-remove'),
@@ -474,6 +475,7 @@ function handleMessage(m) {
     case 'placed': onPlaced(m); break;
     case 'error': onError(m); break;
     case 'banned': setBan({ reason: String(m.reason || ''), until: Number(m.until) || 0 }); break;
+    case 'settings': applySettings(m, true); break;
     case 'resync':
       state.resync(Number(m.seq) || 0);
       fetchSnapshot();
@@ -488,6 +490,7 @@ function handleMessage(m) {
 function onInit(m) {
   if (typeof m.serverTime === 'number') app.clockSkew = m.serverTime - Date.now();
   if (m.canvasInfo) setInfo(m.canvasInfo);
+  applySettings(m, false);
   if (m.user) setUser(m.user);
   // init says whether we are banned (a ban keeps the session: the same player, watching)
   setBan(m.user && m.user.isBanned
@@ -514,6 +517,42 @@ function setInfo(info) {
   updatePlaceButton();
 }
 
+// ---------------------------------------------------------------- live rules (placed --set, --freeze)
+
+// The frozen canvas in words, as every client says it.
+function frozenText(reason) {
+  return `The canvas is frozen${reason ? `: ${reason}` : ''}. You can look, but not place.`;
+}
+
+// The server's live rules, from init (quietly) or a settings message (said in a toast): the
+// cooldown and whether guests may place go into the canvas info the page already reads; a
+// frozen canvas shows in the dock and the place button stops offering to place.
+function applySettings(m, say) {
+  if (!app.info) app.info = {};
+  const before = { ...app.info, frozen: !!app.frozen };
+  if (typeof m.cooldownSec === 'number') app.info.cooldownSec = m.cooldownSec;
+  if (typeof m.guestsCanPlace === 'boolean') app.info.guestsCanPlace = m.guestsCanPlace;
+  if (typeof m.frozen === 'boolean') {
+    app.frozen = m.frozen ? { reason: String(m.frozenReason || '') } : null;
+    els.frozenNote.hidden = !app.frozen;
+    els.frozenNote.textContent = app.frozen ? frozenText(app.frozen.reason) : '';
+  }
+  if (say) {
+    if (app.frozen && (!before.frozen || m.frozenReason !== before.frozenReason)) {
+      toast(frozenText(app.frozen.reason), 'warn', 6000);
+    } else if (!app.frozen && before.frozen) {
+      toast('The canvas is no longer frozen: you may place pixels again.', 'good', 5000);
+    } else if (app.info.cooldownSec !== before.cooldownSec) {
+      toast(`The cooldown is now ${app.info.cooldownSec ? formatLeft(app.info.cooldownSec * 1000) : 'off'}.`, 'info', 5000);
+    } else if (app.info.guestsCanPlace !== before.guestsCanPlace) {
+      toast(app.info.guestsCanPlace ? 'Guests may place pixels again.'
+        : 'Guests may no longer place pixels: log in or register to place.', 'info', 5000);
+    }
+  }
+  app.info.frozenReason = app.frozen ? app.frozen.reason : '';
+  updatePlaceButton();
+}
+
 // ---------------------------------------------------------------- placing
 
 function placeAtReticle() {
@@ -524,6 +563,10 @@ function placeAtReticle() {
   }
   if (!state.ready) {
     toast('The canvas is still loading.', 'warn');
+    return;
+  }
+  if (app.frozen) {
+    toast(frozenText(app.frozen.reason), 'warn', 6000);
     return;
   }
   if (app.info && app.info.guestsCanPlace === false && app.user && app.user.isGuest) {
@@ -679,6 +722,13 @@ function updatePlaceButton() {
     document.title = app.baseTitle;
     return;
   }
+  if (app.frozen) {
+    b.dataset.mode = 'frozen';
+    els.placeLabel.textContent = 'Canvas frozen';
+    b.setAttribute('aria-label', frozenText(app.frozen.reason));
+    document.title = app.baseTitle;
+    return;
+  }
   if (left > 0) {
     b.dataset.mode = 'cooldown';
     app.cooldownTotal = Math.max(app.cooldownTotal || 0, left, cooldownMs());
@@ -766,12 +816,57 @@ async function loadPixelInfo() {
     }
     els.info.innerHTML = text;
     els.info.dataset.failed = 'no';
+    showAdminCommands(last);
   } catch (e) {
     if (mine === infoSeq) {
       els.info.innerHTML = `${swatch}<b>(${x}, ${y})</b> <span class="muted">history unavailable</span>`;
       els.info.dataset.failed = 'yes';
     }
   }
+}
+
+// For an admin (isAdmin from /api/v1/auth/me): the commands that act on whoever placed the pixel
+// shown, to run on the server (placed --revert-user, --ban), each with a Copy button. A guest is
+// named by its id (--ban takes registered names only).
+function showAdminCommands(last) {
+  const box = els.adminCmds;
+  if (!app.user || !app.user.isAdmin || !last || !last.userId) {
+    box.hidden = true;
+    box.replaceChildren();
+    return;
+  }
+  const guest = /^guest-/.test(last.username || '') || !last.username;
+  const who = guest ? last.userId : last.username;
+  const cmds = [
+    `placed --revert-user ${who}`,
+    guest ? `placed --ban-id ${last.userId}` : `placed --ban ${who}`,
+  ];
+  const title = document.createElement('div');
+  title.className = 'muted';
+  title.textContent = `Admin: act on ${last.username || last.userId} (run on the server, with its --config or --data-dir)`;
+  const rows = cmds.map((cmd) => {
+    const row = document.createElement('div');
+    row.className = 'cmd';
+    const code = document.createElement('code');
+    code.textContent = cmd;
+    const copy = document.createElement('button');
+    copy.type = 'button';
+    copy.textContent = 'Copy';
+    copy.setAttribute('aria-label', `Copy ${cmd}`);
+    copy.addEventListener('click', async () => {
+      try {
+        await navigator.clipboard.writeText(cmd);
+        toast(`Copied: ${cmd}`, 'good', 2500);
+      } catch {
+        window.getSelection().selectAllChildren(code); // no clipboard here: select it to copy
+        toast('Selected: press Ctrl+C to copy.', 'info', 2500);
+      }
+    });
+    row.append(code, copy);
+    return row;
+  });
+  box.replaceChildren(title, ...rows);
+  box.hidden = false;
 }
 
 function ago(t) {

@@ -1,0 +1,130 @@
+// The browser client and the live rules (placed --freeze / --unfreeze / --set) changed on the
+// running server, and the admin's lookup from the pixel info: the real placed serving
+// assets/web/, driven in headless Chromium; assertions on what the page shows and on the server.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { runPlaced, startServer } from '../server/lib/server.js';
+import { connect, fetchSnapshot, tokenFrom } from '../server/lib/client.js';
+import { launch, openClient, pixelOnScreen } from './lib/browser.js';
+
+const VIEW = '/#x=20&y=20&z=8';
+let browser;
+const servers = [];
+before(async () => { browser = await launch(); });
+after(async () => {
+  await browser?.close();
+  for (const s of servers) {
+    try { await s.stop(); } catch { /* reported by the test that used it */ }
+    s.cleanup();
+  }
+});
+
+async function server(args) {
+  const srv = await startServer({ args: ['--batch-ms', '50', ...args] });
+  servers.push(srv);
+  return srv;
+}
+
+function admin(srv, ...args) {
+  const r = runPlaced(['--data-dir', srv.dataDir, ...args]);
+  assert.equal(r.code, 0, r.stderr);
+}
+
+async function clickPixel(page, x, y) {
+  const s = await pixelOnScreen(page, x, y);
+  await page.mouse.click(s.x, s.y);
+}
+
+async function snapshotWhere(url, pred, what) {
+  let last;
+  for (let i = 0; i < 40; i++) {
+    last = (await fetchSnapshot(url)).snap;
+    if (pred(last)) return last;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  assert.fail(`server snapshot never showed ${what}`);
+}
+
+test('--freeze: the dock says so with the reason, the place button stops offering; --unfreeze; --set cooldown=5 is said and is the next countdown', async () => {
+  const srv = await server(['--cooldown', '300']);
+  const { page } = await openClient(browser, srv.url + VIEW);
+  await page.evaluate(() => {
+    window.placeSent = 0;
+    const c = window.place.conn;
+    const send = c.send.bind(c);
+    c.send = (m) => { if (m && m.type === 'place') window.placeSent++; return send(m); };
+  });
+  assert.equal(await page.isHidden('#frozen-note'), true);
+
+  admin(srv, '--freeze', '--reason', 'maintenance');
+  await page.waitForFunction(() => !document.getElementById('frozen-note').hidden);
+  assert.equal(await page.textContent('#frozen-note'), 'The canvas is frozen: maintenance. You can look, but not place.');
+  assert.equal(await page.textContent('#place-label'), 'Canvas frozen');
+  await clickPixel(page, 20, 20);
+  await page.click('#place-btn');
+  assert.match(await page.textContent('#toast'), /The canvas is frozen: maintenance/);
+  assert.equal(await page.evaluate(() => window.placeSent), 0, 'nothing sent while frozen');
+
+  admin(srv, '--unfreeze');
+  await page.waitForFunction(() => document.getElementById('frozen-note').hidden);
+  assert.match(await page.textContent('#place-label'), /^Place /);
+
+  admin(srv, '--set', 'cooldown=5');
+  await page.waitForFunction(() => /The cooldown is now 5 s\./.test(document.getElementById('toast').textContent));
+  await page.click('#place-btn');
+  await page.waitForFunction(() => window.place.state.seqAt(20, 20) > 0);
+  // the countdown is the new 5 s, not 4:59
+  assert.match(await page.textContent('#place-label'), /^Next pixel in 0:0[1-5]$/);
+  await snapshotWhere(srv.url, (sn) => sn.get(20, 20) === 5, '(20,20) red');
+  await page.waitForFunction(() => /^Place /.test(document.getElementById('place-label').textContent),
+    null, { timeout: 8000 });
+});
+
+test('an admin looks up who placed a pixel and gets the commands to run, copyable; a player does not', async () => {
+  const srv = await server(['--cooldown', '0']);
+  // bob (registered) and a guest paint
+  const reg = await fetch(`${srv.url}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'bob', password: 'long passphrase 1' }) });
+  assert.equal(reg.status, 200);
+  const bob = await connect(srv.wsUrl, tokenFrom(reg));
+  const guest = await connect(srv.wsUrl, null);
+  const guestId = guest.messages[0].user.userId;
+  assert.equal((await bob.placeAndWait(8, 8, 3, 'b')).type, 'placed');
+  assert.equal((await guest.placeAndWait(7, 7, 6, 'g')).type, 'placed');
+  bob.close(); guest.close();
+
+  // the admin: an account made in the page, then granted admin on the server
+  const { context, page } = await openClient(browser, srv.url + VIEW);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: srv.url });
+  const made = await page.evaluate(async () => (await fetch('/api/v1/auth/register', { method: 'POST',
+    headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'root_admin', password: 'long passphrase 2' }) })).status);
+  assert.equal(made, 200);
+  admin(srv, '--grant-admin', 'root_admin');
+  await page.reload();
+  await page.waitForFunction(() => window.place && window.place.app.user && window.place.app.user.isAdmin);
+  await page.waitForFunction(() => window.place.state.ready);
+
+  await clickPixel(page, 8, 8);
+  await page.waitForFunction(() => !document.getElementById('admin-cmds').hidden
+    && /bob/.test(document.getElementById('admin-cmds').textContent));
+  const codes = await page.$$eval('#admin-cmds code', (cs) => cs.map((c) => c.textContent));
+  assert.deepEqual(codes, ['placed --revert-user bob', 'placed --ban bob']);
+
+  await clickPixel(page, 7, 7);
+  await page.waitForFunction((id) => document.getElementById('admin-cmds').textContent.includes(id), guestId);
+  const gcodes = await page.$$eval('#admin-cmds code', (cs) => cs.map((c) => c.textContent));
+  assert.deepEqual(gcodes, [`placed --revert-user ${guestId}`, `placed --ban-id ${guestId}`]);
+  // Copy puts the command on the clipboard; run as copied, it undoes the guest's pixel
+  await page.locator('#admin-cmds .cmd button').first().click();
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  assert.equal(copied, `placed --revert-user ${guestId}`);
+  admin(srv, ...copied.split(' ').slice(1));
+  await snapshotWhere(srv.url, (sn) => sn.get(7, 7) === 0 && sn.get(8, 8) === 3, 'the guest reverted, bob kept');
+
+  // a player sees no such thing
+  const other = await openClient(browser, srv.url + VIEW);
+  await clickPixel(other.page, 8, 8);
+  await other.page.waitForFunction(() => /bob/.test(document.getElementById('pixel-info').textContent));
+  assert.equal(await other.page.isHidden('#admin-cmds'), true);
+  assert.deepEqual(page.errors, []);
+});
