@@ -12,7 +12,7 @@ build_pkgs=(
   libwebsockets-dev libwebsockets-evlib-uv libuv1-dev
   libcjson-dev libsqlite3-dev sqlite3 libsodium-dev zlib1g-dev libcurl4-openssl-dev libpng-dev
   libncurses-dev ncurses-term libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
-  libhiredis-dev librdkafka-dev libpq-dev uthash-dev
+  libhiredis-dev librdkafka-dev libpq-dev uthash-dev libgif-dev
 )
 test_pkgs=(
   nodejs npm tmux xvfb xauth chromium

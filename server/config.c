@@ -145,7 +145,9 @@ static const cfg_row rows[] = {
     STR_ONCE("since", since, "TIME",
              "with --revert-user: only placements from TIME on; with --audit: only acts from "
              "TIME on (ISO-8601 like 2026-11-29T15:00:00Z, or relative like -2h)"),
-    STR_ONCE("at", at, "TIME", "with --restore: the time to go back to (as --since)"),
+    STR_ONCE("at", at, "TIME",
+             "with --restore: the time to go back to (as --since); with --export-png: the canvas "
+             "as of TIME"),
     {"color", CFG_INT, offsetof(place_config, color), 0, 0, 15, "0", "C",
      "with --wipe: the palette index to fill with (0 is white)", ONCE, 0},
     BOOL_ONCE("audit", audit,
@@ -180,6 +182,25 @@ static const cfg_row rows[] = {
             "store the whole canvas every N placements (embedded: in history.db; cluster: the "
             "history writer, in PostgreSQL), so the canvas at any past seq is one checkpoint "
             "plus at most N placements away"),
+    STR_ONCE("export-png", export_png, "FILE",
+             "write the canvas (now, or --at TIME / --seq N) as a PNG to FILE, then exit; runs "
+             "beside a live server without disturbing it"),
+    STR_ONCE("timelapse", timelapse, "OUT",
+             "write the history as an animated GIF (OUT ending in .gif) or as numbered PNG "
+             "frames (OUT a directory, or a pattern with %d such as frames/f%06d.png), then exit; "
+             "see --from, --to, --fps, --step, --step-placements, --scale, --region"),
+    STR_ONCE("seq", seq, "N", "with --export-png: the canvas as of placement N"),
+    STR_ONCE("scale", scale, "S", "with --export-png or --timelapse: S x S image pixels per "
+                                  "canvas pixel (1 to 16; default 1)"),
+    STR_ONCE("from", from, "TIME", "with --timelapse: start at TIME (default: the first placement)"),
+    STR_ONCE("to", to, "TIME", "with --timelapse: end at TIME (default: the newest placement)"),
+    STR_ONCE("fps", fps, "F", "with --timelapse: frames a second (1 to 100; default 10)"),
+    STR_ONCE("step", step, "DURATION",
+             "with --timelapse: one frame per DURATION of history (30s, 5m, 1h)"),
+    STR_ONCE("step-placements", step_placements, "N",
+             "with --timelapse: one frame every N placements (default: about 300 frames in all)"),
+    STR_ONCE("region", region, "X,Y,W,H",
+             "with --export-png or --timelapse: only this rectangle of the canvas"),
     BOOL_ONCE("help", help, "print this help and exit"),
     BOOL_ONCE("version", version, "print placed's version and exit"),
     BOOL_ONCE("man", man, "print the manual page placed(8), generated from this table, as roff "

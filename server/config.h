@@ -54,7 +54,7 @@ typedef struct place_config {
     char wipe[64];        /* --wipe X,Y,W,H */
     char restore[64];     /* --restore X,Y,W,H */
     char since[48];       /* --since TIME: with --revert-user and --audit */
-    char at[48];          /* --at TIME: with --restore */
+    char at[48];          /* --at TIME: with --restore and --export-png */
     int color;            /* --color C: with --wipe */
     int audit;            /* --audit */
     int freeze;   /* --freeze (with --reason) */
@@ -69,6 +69,17 @@ typedef struct place_config {
     int reuse_port;
     int hole_ms;
     int checkpoint_every; /* the canvas is stored every this many placements (history) */
+    /* exports of the history (export.c): when one is set, placed writes it and exits */
+    char export_png[512];  /* --export-png FILE */
+    char timelapse[512];   /* --timelapse OUT (.gif, a directory, or a pattern with %d) */
+    char seq[24];          /* --seq N */
+    char scale[8];         /* --scale S */
+    char from[48];         /* --from TIME */
+    char to[48];           /* --to TIME */
+    char fps[8];           /* --fps F */
+    char step[24];         /* --step DURATION */
+    char step_placements[24]; /* --step-placements N */
+    char region[64];       /* --region X,Y,W,H */
     int help;
     int version;
     int man;

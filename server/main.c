@@ -26,6 +26,7 @@
 #include "canvas.h"
 #include "config.h"
 #include "conn.h"
+#include "export.h"
 #include "history_api.h"
 #include "http.h"
 #include "online.h"
@@ -197,6 +198,9 @@ int main(int argc, char **argv)
     }
     if (srv->cfg.history_writer) /* cluster mode's Kafka -> PostgreSQL copier: no data dir */
         return backend_history_writer_run(&srv->cfg);
+    /* exports read the store beside a running server: no lock, nothing made */
+    if (export_wanted(&srv->cfg))
+        return export_run(&srv->cfg);
     /* An act (--ban...) on a directory holding nothing must not make one: a mistyped --data-dir
      * would get an empty database instead of an error (admin_run says so). Cluster mode's acts
      * only lock the directory. */
