@@ -7,7 +7,8 @@
 #   --build DIR  the CMake build directory holding server/placed, bench/place-load, ... (default:
 #                build/ next to this folder)
 #   --out FILE   also write the table there (default: bench-results/<date>.md under the build dir)
-#   --only LIST  comma-separated scenarios: limits,fanout,rate,snapshot,clients,cluster
+#   --only LIST  comma-separated scenarios: limits,fanout,rate,snapshot,clients,cluster,revert
+#                (revert is not in the default list: --only revert, or add it)
 #   --cluster    also run the cluster fan-out (Redis + Kafka + PostgreSQL + several placed on one
 #                port; needs the packages of tests/cluster and a few minutes)
 #   --baseline FILE  another placed binary (e.g. built from an older commit): the durable-rate
@@ -79,7 +80,8 @@ loadavg() { cut -d' ' -f1 /proc/loadavg; }
 start_placed() {
   local name=$1; shift
   local dir="$work/data-$name"
-  rm -rf "$dir"; mkdir -p "$dir"
+  # KEEP_DIR=1: start on the directory as it is (a scenario prepared it)
+  [[ -n ${KEEP_DIR:-} ]] || { rm -rf "$dir"; mkdir -p "$dir"; }
   local bin=${PLACED_BIN:-$placed} budget=() help flag
   # the load generator's players all come from 127.0.0.1: no per-address budgets (each flag only
   # if the binary has it, so that an older --baseline starts too)
@@ -266,6 +268,49 @@ if want clients; then
     while read -r l; do
       row "| place-sdl | Xvfb (software GL), 10,000 px/s arriving: ${l%%:*} | ${l#*: } | | | |"
     done < <(grep -E 'scale' "$logs/sdl.bench" | sed 's/^bench-frames: //')
+  fi
+fi
+
+# ---------------------------------------------------------------- a large revert under load
+# One benchmark user painted N pixels of the 2000x2000 canvas (seeded into the store: the rows of
+# N placements and the user, as placed writes them); placed starts on it with 1,000 viewers and
+# others placing 1,000/s, and `placed --revert-user` reverts the N pixels meanwhile. The figures:
+# how long the revert took, and the others' acks (p99 and max) over a window that the revert
+# covers.
+if want revert; then
+  n=1000000; dur=60
+  ((quick)) && { n=100000; dur=8; }
+  echo "run.sh: revert of $(fmt $n) pixels, 1,000 viewers, 1,000 placements/s by others" >&2
+  name=revert
+  dir="$work/data-$name"
+  start_placed "$name" && stop_placed # the schema
+  mv "$logs/$name.placed.err" "$logs/$name-schema.placed.err"; rm -f "$logs/$name.placed.out"
+  uid=b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0
+  now=$(($(date +%s%3N) - 3600000))
+  sqlite3 "$dir/place.db" "PRAGMA journal_mode=WAL; BEGIN;
+    INSERT INTO users(id, name, pwhash, is_guest, is_admin, is_banned, created)
+      VALUES('$uid', 'bench-painter', 'no login', 0, 0, 0, $now);
+    WITH RECURSIVE i(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM i WHERE k < $n - 1)
+    INSERT INTO placements(seq, x, y, color, user_id, time)
+      SELECT k + 1, k % 2000, k / 2000, k % 15 + 1, '$uid', $now + k / 1000 FROM i;
+    COMMIT;" >"$logs/revert.seed" 2>&1
+  la=$(loadavg)
+  if KEEP_DIR=1 start_placed "$name"; then
+    run_load "$name" --viewers 1000 --rate 1000 --duration "$dur" --warmup 3 --drain 2 &
+    lpid=$!
+    sleep 5 # the viewers are connected and the placements flow
+    t0=$(date +%s%3N)
+    "$placed" --data-dir "$dir" --revert-user bench-painter >"$logs/revert.cli" 2>&1
+    rrc=$?
+    t1=$(date +%s%3N)
+    wait "$lpid"
+    stop_placed
+    f="$logs/$name.load"
+    secs=$(awk "BEGIN{printf \"%.1f\", ($t1 - $t0) / 1000}")
+    changed=$(sed -n 's/.*done, \([0-9]*\) pixels changed.*/\1/p' "$logs/revert.cli")
+    p99=$(kv "$f" ack_p99_ms)
+    verdict="done, others' ack p99 <1 s: **$(awk "BEGIN{print ($rrc == 0 && ${changed:-0} > 0.99 * $n && ${p99:-99999} < 1000) ? \"met\" : \"missed\"}")**"
+    row "| revert | \`placed --revert-user\` of $(fmt $n) pixels painted by one user (2000×2000), 1,000 viewers + $(kv "$f" placers) placers at 1,000/s meanwhile | $(fmt "${changed:-0}") pixels changed (the rest painted over by others meanwhile) in $secs s ($(awk "BEGIN{printf \"%.0f\", ${changed:-0} * 1000 / ($t1 - $t0)}") px/s, exit $rrc); others' ack p50/p99/max $(kv "$f" ack_p50_ms)/$p99/$(kv "$f" ack_max_ms) ms, acked $(kv "$f" acked_per_s)/s over the $dur s window; viewers held $(kv "$f" held), dropped $(kv "$f" dropped), resyncs $(kv "$f" resyncs); visible p99 $(kv "$f" vis_p99_ms) ms; delivered $(fmt "$(kv "$f" px_per_s)") px/s, $(kv "$f" mbytes_per_s) MB/s; server CPU $(kv "$f" server_cpu_pct)% | $verdict | | load avg $la |"
   fi
 fi
 

@@ -231,7 +231,8 @@ static void say(admin_client *c, const char *text)
 /* The pixel acts on the control socket: "<word> <target> <number> 0 \n" where the target is the
  * user (revert-user) or the rectangle X,Y,W,H, and the number the since time in ms (0: all),
  * the colour, or the at time in ms. The answer is "progress DONE TOTAL" lines, at most four a
- * second, then "ok CHANGED" once every change is durable and on record, or "error: ...". */
+ * second, then "ok CHANGED LAST_SEQ" once every change is durable and on record (LAST_SEQ: the
+ * seq of the last pixel changed, 0 if none), or "error: ...". */
 static const struct {
     const char *word;
     int kind;
@@ -253,7 +254,7 @@ static void mod_progress(void *arg, size_t done, size_t total)
     say(c, line);
 }
 
-static void mod_finish(void *arg, int rc, size_t changed, const char *err)
+static void mod_finish(void *arg, int rc, size_t changed, uint64_t last_seq, const char *err)
 {
     admin_client *c = arg;
     char out[320];
@@ -262,7 +263,7 @@ static void mod_finish(void *arg, int rc, size_t changed, const char *err)
         snprintf(out, sizeof out, "error: %s (%zu pixels changed)\n", err ? err : "failed",
                  changed);
     else
-        snprintf(out, sizeof out, "ok %zu\n", changed);
+        snprintf(out, sizeof out, "ok %zu %llu\n", changed, (unsigned long long)last_seq);
     fprintf(stderr, "placed: admin: %s %s: %s", c->word, c->target, out);
     if (c->gone)
         free(c);
@@ -497,6 +498,7 @@ typedef struct cli_act {
     canvas *cv;
     int done, rc;
     size_t changed;
+    uint64_t last_seq;
     char err[300];
 } cli_act;
 
@@ -507,12 +509,13 @@ static void cli_progress(void *arg, size_t done, size_t total)
     fflush(stdout);
 }
 
-static void cli_finish(void *arg, int rc, size_t changed, const char *err)
+static void cli_finish(void *arg, int rc, size_t changed, uint64_t last_seq, const char *err)
 {
     cli_act *a = arg;
     a->done = 1;
     a->rc = rc;
     a->changed = changed;
+    a->last_seq = last_seq;
     snprintf(a->err, sizeof a->err, "%s", err ? err : "");
 }
 
@@ -558,7 +561,8 @@ static int pixel_act_offline(const place_config *cfg, const moderate_req *q, cli
             uv_run(&loop, UV_RUN_ONCE);
         if (a->rc == 0) {
             printf("placed: %s %s: done, %zu pixels changed (no server running; database "
-                   "updated)\n", a->word, a->target, a->changed);
+                   "updated), the last at seq %llu\n", a->word, a->target, a->changed,
+                   (unsigned long long)a->last_seq);
             rc = 0;
         } else {
             fprintf(stderr, "placed: %s %s: %s (%zu pixels changed)\n", a->word, a->target,
@@ -644,14 +648,15 @@ static int run_pixel_act(const place_config *cfg)
             char reply[512];
             while (fgets(reply, sizeof reply, f)) {
                 size_t done, total, changed;
+                unsigned long long last = 0;
                 if (sscanf(reply, "progress %zu %zu", &done, &total) == 2) {
                     cli_progress(&a, done, total);
                     continue;
                 }
                 fclose(f);
-                if (sscanf(reply, "ok %zu", &changed) == 1) {
-                    printf("placed: %s %s: done, %zu pixels changed (running server)\n", a.word,
-                           a.target, changed);
+                if (sscanf(reply, "ok %zu %llu", &changed, &last) >= 1) {
+                    printf("placed: %s %s: done, %zu pixels changed (running server), the last "
+                           "at seq %llu\n", a.word, a.target, changed, last);
                     return 0;
                 }
                 fprintf(stderr, "placed: %s %s: %s", a.word, a.target, reply);

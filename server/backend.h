@@ -205,11 +205,14 @@ typedef struct backend_plan_req {
     int64_t at_ms;                    /* RESTORE */
 } backend_plan_req;
 
-/* One pixel of a plan: the colour (x, y) is to get. */
+/* One pixel of a plan: the colour (x, y) is to get, and the colour it has now as far as the plan
+ * knows (the history's; BACKEND_PLAN_ANY: whatever it is, e.g. a wipe). */
 typedef struct backend_plan_px {
     uint16_t x, y;
     uint8_t color;
+    uint8_t from;
 } backend_plan_px;
+#define BACKEND_PLAN_ANY 0xff
 
 /* rc 0 and px[0..n) (malloc'd, the callee frees it; may be NULL when n is 0), or rc < 0 when the
  * history could not be read. REVERT: the colour each pixel had before the user's placements
@@ -218,9 +221,10 @@ typedef struct backend_plan_px {
  * (white if none). */
 typedef void (*backend_plan_cb)(void *arg, int rc, backend_plan_px *px, size_t n);
 
-/* A chunk of admin placements: rc 0 once durable (then `placed` pixels of it were placed; the
- * others were skipped because a player placed there since mod_begin), or PLACE_ERR_UNAVAILABLE. */
-typedef void (*backend_mod_cb)(void *arg, int rc, size_t placed);
+/* A chunk of admin placements: rc 0 once durable (then `placed` pixels of it were placed, the
+ * highest seq among them last_seq (0: none); the others were skipped because a player placed
+ * there since mod_begin), or PLACE_ERR_UNAVAILABLE. */
+typedef void (*backend_mod_cb)(void *arg, int rc, size_t placed, uint64_t last_seq);
 
 /* The user id that marks the placements of one admin act: BACKEND_ACT_ID_PREFIX, two hex
  * digits of the kind (BACKEND_ACT_*) and eight of the act's number; its shown name is
@@ -318,7 +322,8 @@ typedef struct backend_ops {
     int (*plan)(backend *b, const backend_plan_req *q, backend_plan_cb cb, void *arg);
     /* From mod_begin to mod_end, every pixel a player's placement is submitted for (or
      * committed at, if it was in flight) is marked; mod_place() places px[0..n) as act_id,
-     * skipping the marked pixels (a player painted there after the act began: theirs stays),
+     * skipping the marked pixels (a player painted there after the act began: theirs stays;
+     * cluster mode: the pixels whose colour in Redis is no longer px.from),
      * without cooldowns or bans and counting against nobody: ordinary placements otherwise (new
      * seqs, in the history, sink.on_pixels). cb follows exactly once. Return 0, or < 0 (cb will
      * not run). */

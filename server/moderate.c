@@ -20,13 +20,22 @@ typedef struct act {
     char target[BACKEND_ID_LEN + 1]; /* REVERT: the user's id */
     backend_plan_px *plan;
     size_t n, next, changed;
+    uint64_t last_seq;
     int failed;
+    int inflight; /* chunks submitted, not yet committed */
+    size_t ends[8]; /* where each chunk in flight ends in the plan, oldest at [head % 8] */
+    unsigned head, tail;
     uv_timer_t timer;
     moderate_progress_fn progress;
     moderate_finish_fn finish;
     void *arg;
     backend_plan_px chunk[MODERATE_CHUNK];
 } act;
+
+/* Chunks in the writer's queue at once (at most 8, ends[]). One: a player's placement waits
+ * behind one chunk's commit at most; two (the next chunk waiting while one commits) bought no
+ * measurable speed on the benchmark's machine and doubled that wait. */
+#define INFLIGHT 1
 
 static const char *const act_words[] = {[BACKEND_ACT_REVERT] = "revert",
                                         [BACKEND_ACT_WIPE] = "wipe",
@@ -98,7 +107,7 @@ static void audited(void *arg, int rc)
                                   "the pixels changed before it stopped are kept"
                       : rc   ? "the pixels were changed, but the audit row could not be written"
                              : NULL;
-    a->finish(a->arg, a->failed || rc ? PLACE_ERR_UNAVAILABLE : 0, a->changed, err);
+    a->finish(a->arg, a->failed || rc ? PLACE_ERR_UNAVAILABLE : 0, a->changed, a->last_seq, err);
     uv_close((uv_handle_t *)&a->timer, on_timer_closed);
 }
 
@@ -114,26 +123,34 @@ static void end_act(act *a)
 
 static void next_chunk(act *a);
 
-static void on_timer(uv_timer_t *t)
+/* Submits chunks until INFLIGHT are in the queue or the plan is used up. */
+static void fill(act *a)
 {
-    next_chunk(t->data);
+    while (!a->failed && a->inflight < INFLIGHT && a->next < a->n)
+        next_chunk(a);
+    if (a->inflight == 0 && (a->failed || a->next >= a->n))
+        end_act(a);
 }
 
-static void chunk_done(void *arg, int rc, size_t placed)
+static void on_timer(uv_timer_t *t)
+{
+    fill(t->data);
+}
+
+static void chunk_done(void *arg, int rc, size_t placed, uint64_t last_seq)
 {
     act *a = arg;
+    a->inflight--;
     a->changed += placed;
-    if (rc) {
+    if (last_seq > a->last_seq)
+        a->last_seq = last_seq;
+    if (rc)
         a->failed = 1;
-        end_act(a);
-        return;
-    }
-    if (a->progress)
-        a->progress(a->arg, a->next, a->n);
-    if (a->next >= a->n)
-        end_act(a);
-    else
-        uv_timer_start(&a->timer, on_timer, 0, 0); /* players get a turn first */
+    size_t looked = a->ends[a->head++ % 8]; /* chunks commit in the order they were sent */
+    if (!rc && a->progress)
+        a->progress(a->arg, looked, a->n);
+    /* from the loop, not from inside the writer's callback: players get a turn first */
+    uv_timer_start(&a->timer, on_timer, 0, 0);
 }
 
 /* Submits the next pixels that differ from the live canvas. */
@@ -142,12 +159,18 @@ static void next_chunk(act *a)
     size_t k = 0;
     while (a->next < a->n && k < MODERATE_CHUNK) {
         const backend_plan_px *p = &a->plan[a->next++];
-        if (canvas_get(a->cv, p->x, p->y) != p->color)
-            a->chunk[k++] = *p;
+        int now = canvas_get(a->cv, p->x, p->y);
+        if (now == p->color)
+            continue;
+        a->chunk[k] = *p;
+        k++;
     }
+    a->inflight++;
+    a->ends[a->tail++ % 8] = a->next;
     if (a->b->ops->mod_place(a->b, a->id, a->chunk, k, chunk_done, a) < 0) {
+        a->inflight--;
+        a->tail--;
         a->failed = 1;
-        end_act(a);
     }
 }
 
@@ -157,14 +180,14 @@ static void on_plan(void *arg, int rc, backend_plan_px *px, size_t n)
     if (rc < 0) {
         free(px);
         a->b->ops->mod_end(a->b);
-        a->finish(a->arg, PLACE_ERR_UNAVAILABLE, 0,
+        a->finish(a->arg, PLACE_ERR_UNAVAILABLE, 0, 0,
                   "the history cannot be read right now; nothing was changed");
         uv_close((uv_handle_t *)&a->timer, on_timer_closed);
         return;
     }
     a->plan = px;
     a->n = n;
-    next_chunk(a);
+    fill(a);
 }
 
 /* The id of the user an admin names: a registered name, or a user id (guests too). */
@@ -239,10 +262,15 @@ int moderate_start(backend *b, canvas *cv, uv_loop_t *loop, const moderate_req *
     if (q->kind == BACKEND_ACT_WIPE) {
         size_t n = (size_t)q->w * q->h;
         backend_plan_px *px = malloc(n * sizeof *px);
+        /* column by column, like the history's plans (plan.c); each pixel with the colour it
+         * has as the act begins, which it must still have when its chunk comes (cluster mode:
+         * a player's pixel placed meanwhile stays) */
         if (px)
-            for (size_t i = 0; i < n; i++)
-                px[i] = (backend_plan_px){(uint16_t)(q->x + i % q->w),
-                                          (uint16_t)(q->y + i / q->w), (uint8_t)q->color};
+            for (size_t i = 0; i < n; i++) {
+                uint16_t x = (uint16_t)(q->x + i / q->h), y = (uint16_t)(q->y + i % q->h);
+                px[i] = (backend_plan_px){x, y, (uint8_t)q->color,
+                                          (uint8_t)canvas_get(cv, x, y)};
+            }
         on_plan(a, px ? 0 : -1, px, px ? n : 0);
         return 0;
     }

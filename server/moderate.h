@@ -32,9 +32,11 @@ typedef struct moderate_req {
 
 /* done of total pixels looked at so far (a chunk was committed). */
 typedef void (*moderate_progress_fn)(void *arg, size_t done, size_t total);
-/* The act ended: rc 0 and `changed` pixels changed (durable, and on record); or rc != 0 with a
+/* The act ended: rc 0 and `changed` pixels changed (durable, and on record), the last of them
+ * with seq last_seq (0: none; a snapshot of that seq or later has them all); or rc != 0 with a
  * sentence in err (what was changed before it stopped is durable and on record). */
-typedef void (*moderate_finish_fn)(void *arg, int rc, size_t changed, const char *err);
+typedef void (*moderate_finish_fn)(void *arg, int rc, size_t changed, uint64_t last_seq,
+                                   const char *err);
 
 /* Parses "X,Y,W,H" into q's rectangle. Returns 0, or -1. */
 int moderate_parse_rect(const char *text, moderate_req *q);

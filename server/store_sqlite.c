@@ -72,11 +72,20 @@ static int mod_marked(const store *s, uint32_t x, uint32_t y)
     return (s->mod_marks[i >> 3] >> (i & 7)) & 1;
 }
 
-/* The result callback of an admin act's placements: the act's chunk is answered as a whole. */
+typedef struct mod_chunk {
+    backend_mod_cb cb;
+    void *arg;
+    size_t placed;
+    uint64_t last_seq;
+} mod_chunk;
+
+/* The result callback of an admin act's placements: the act's chunk is answered as a whole
+ * (its done follows these), here it only learns the seqs. */
 static void mod_place_cb(void *arg, const backend_place_result *r)
 {
-    (void)arg;
-    (void)r;
+    mod_chunk *c = arg;
+    if (r->err == PLACE_ERR_NONE && r->seq > c->last_seq)
+        c->last_seq = r->seq;
 }
 
 /* ---------------------------------------------------------------- what the people write */
@@ -612,16 +621,10 @@ static void st_mod_end(backend *b)
     s->mod_marks = NULL;
 }
 
-typedef struct mod_chunk {
-    backend_mod_cb cb;
-    void *arg;
-    size_t placed;
-} mod_chunk;
-
 static void mod_chunk_done(void *arg, int rc)
 {
     mod_chunk *c = arg;
-    c->cb(c->arg, rc, rc ? 0 : c->placed);
+    c->cb(c->arg, rc, rc ? 0 : c->placed, rc ? 0 : c->last_seq);
     free(c);
 }
 
@@ -648,6 +651,7 @@ static int st_mod_place(backend *b, const char *act_id, const backend_plan_px *p
         op->color = px[i].color & 0x0f;
         op->time = now;
         op->cb = mod_place_cb;
+        op->arg = c;
         c->placed++;
     }
     submit(s, mod_chunk_done, c);

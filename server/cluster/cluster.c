@@ -43,6 +43,7 @@ typedef struct cluster {
     people_cache *people; /* the users and sessions this process has seen */
     char proc_id[17];     /* this process among the cluster's players-online entries */
     int online_used;      /* online_sync ran: the entry goes at close */
+    int mod_busy;         /* an admin pixel act is under way in this process */
 } cluster;
 
 int cluster_check_config(const place_config *cfg, char *err, size_t errcap)
@@ -260,6 +261,88 @@ static int cl_history(backend *b, uint32_t x, uint32_t y, int limit, backend_his
         return -1;
     uint64_t seen = feed_last_seq(c->fd), acked = placer_max_acked(c->pl);
     return history_query(c->hist, x, y, limit, seen > acked ? seen : acked, cb, arg);
+}
+
+/* ---------------------------------------------------------------- admin pixel acts */
+
+static int cl_plan(backend *b, const backend_plan_req *q, backend_plan_cb cb, void *arg)
+{
+    cluster *c = (cluster *)b;
+    if (!c->hist)
+        return -1;
+    uint64_t seen = feed_last_seq(c->fd), acked = placer_max_acked(c->pl);
+    return history_plan(c->hist, q, (uint32_t)c->cfg.width, (uint32_t)c->cfg.height,
+                        seen > acked ? seen : acked, cb, arg);
+}
+
+/* Pixels players place meanwhile, in any process, are left alone by the placer's script: an
+ * act's pixel is written only if it still has the colour the act saw. */
+static int cl_mod_begin(backend *b)
+{
+    cluster *c = (cluster *)b;
+    if (c->mod_busy)
+        return -1;
+    c->mod_busy = 1;
+    return 0;
+}
+
+static void cl_mod_end(backend *b)
+{
+    ((cluster *)b)->mod_busy = 0;
+}
+
+typedef struct cl_chunk {
+    backend_mod_cb cb;
+    void *arg;
+    size_t left, placed;
+    uint64_t last_seq;
+    int failed;
+} cl_chunk;
+
+static void cl_chunk_step(cl_chunk *k)
+{
+    if (--k->left)
+        return;
+    k->cb(k->arg, k->failed ? PLACE_ERR_UNAVAILABLE : 0, k->placed, k->last_seq);
+    free(k);
+}
+
+static void cl_chunk_px(void *arg, const backend_place_result *r)
+{
+    cl_chunk *k = arg;
+    if (r->err != PLACE_ERR_NONE)
+        k->failed = 1;
+    else if (r->seq) {
+        k->placed++;
+        if (r->seq > k->last_seq)
+            k->last_seq = r->seq;
+    }
+    cl_chunk_step(k);
+}
+
+static int cl_mod_place(backend *b, const char *act_id, const backend_plan_px *px, size_t n,
+                        backend_mod_cb cb, void *arg)
+{
+    cluster *c = (cluster *)b;
+    char name[BACKEND_NAME_MAX + 1];
+    cl_chunk *k = calloc(1, sizeof *k);
+    if (!k || !account_act_name(act_id, name)) {
+        free(k);
+        return -1;
+    }
+    k->cb = cb;
+    k->arg = arg;
+    k->left = n + 1; /* one more, taken when every pixel is submitted */
+    for (size_t i = 0; i < n; i++) {
+        if (px[i].x >= c->cfg.width || px[i].y >= c->cfg.height ||
+            placer_submit_admin(c->pl, act_id, name, px[i].x, px[i].y, px[i].color & 0x0f,
+                                px[i].from, cl_chunk_px, k) < 0) {
+            k->failed = 1;
+            k->left--;
+        }
+    }
+    cl_chunk_step(k);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- sessions and users */
@@ -883,6 +966,10 @@ static const backend_ops cluster_ops = {
     .addr_budget = cl_addr_budget,
     .addr_seen = cl_addr_seen,
     .history = cl_history,
+    .plan = cl_plan,
+    .mod_begin = cl_mod_begin,
+    .mod_place = cl_mod_place,
+    .mod_end = cl_mod_end,
     .snapshot_source = cl_snapshot_source,
     .online_sync = cl_online_sync,
     .close = cl_close,

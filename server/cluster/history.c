@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "event.h"
+#include "plan.h"
 #include "timeline.h"
 #include "util.h"
 
@@ -182,6 +183,145 @@ int history_query(history *h, uint32_t x, uint32_t y, int limit, uint64_t min_se
     q->work.data = q;
     if (uv_queue_work(h->loop, &q->work, query_work, query_after) < 0) {
         free(q);
+        return -1;
+    }
+    h->pending++;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- admin acts' plans */
+
+typedef struct plan_query {
+    uv_work_t work;
+    history *h;
+    backend_plan_req q;
+    uint32_t w, hgt;
+    uint64_t min_seq;
+    backend_plan_cb cb;
+    void *arg;
+    int rc;
+    backend_plan_px *px;
+    size_t n;
+} plan_query;
+
+/* (Re)connects h->pg; returns 0 or -1. Called with h->mu held. */
+static int ensure_conn(history *h)
+{
+    if (h->pg && PQstatus(h->pg) != CONNECTION_OK) {
+        PQfinish(h->pg);
+        h->pg = NULL;
+    }
+    if (!h->pg) {
+        h->pg = PQconnectdb(h->conninfo);
+        if (PQstatus(h->pg) != CONNECTION_OK) {
+            PQfinish(h->pg);
+            h->pg = NULL;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void plan_work(uv_work_t *w)
+{
+    plan_query *pq = w->data;
+    history *h = pq->h;
+    const backend_plan_req *q = &pq->q;
+    char a[40], b[24], c[24], d[24], e[24];
+    const char *params[5];
+    const char *sql;
+    int np;
+    if (q->kind == BACKEND_PLAN_REVERT) {
+        snprintf(a, sizeof a, "%s", q->user_id);
+        snprintf(b, sizeof b, "%lld", (long long)q->since_ms);
+        params[0] = a;
+        params[1] = b;
+        np = 2;
+        sql = "SELECT x, y, color, (user_id = $1 AND placed_at >= to_timestamp($2::float8 / 1000))"
+              " FROM place_history ORDER BY seq";
+    } else {
+        snprintf(a, sizeof a, "%lld", (long long)q->at_ms);
+        snprintf(b, sizeof b, "%u", q->x);
+        snprintf(c, sizeof c, "%llu", (unsigned long long)q->x + q->w);
+        snprintf(d, sizeof d, "%u", q->y);
+        snprintf(e, sizeof e, "%llu", (unsigned long long)q->y + q->h);
+        params[0] = a;
+        params[1] = b;
+        params[2] = c;
+        params[3] = d;
+        params[4] = e;
+        np = 5;
+        sql = "SELECT x, y, color, placed_at <= to_timestamp($1::float8 / 1000) FROM place_history"
+              " WHERE x >= $2 AND x < $3 AND y >= $4 AND y < $5 ORDER BY seq";
+    }
+    pq->rc = -1;
+    plan *p = plan_new(q, pq->w, pq->hgt);
+    if (!p)
+        return;
+    pthread_mutex_lock(&h->mu);
+    if (ensure_conn(h) < 0)
+        goto out;
+    wait_for_seq(h->pg, pq->min_seq);
+    /* row by row: a million placements are never all in memory at once */
+    if (!PQsendQueryParams(h->pg, sql, np, NULL, params, NULL, NULL, 0) ||
+        !PQsetSingleRowMode(h->pg))
+        goto out;
+    int ok = 1;
+    PGresult *r;
+    while ((r = PQgetResult(h->pg))) {
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_SINGLE_TUPLE) {
+            plan_row(p, (uint32_t)atol(PQgetvalue(r, 0, 0)), (uint32_t)atol(PQgetvalue(r, 0, 1)),
+                     atoi(PQgetvalue(r, 0, 2)), PQgetvalue(r, 0, 3)[0] == 't');
+        } else if (st != PGRES_TUPLES_OK) {
+            const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+            if (!state || strcmp(state, "42P01")) { /* no table yet: no placements */
+                fprintf(stderr, "placed: history: %s", PQerrorMessage(h->pg));
+                ok = 0;
+            }
+        }
+        PQclear(r);
+    }
+    if (ok) {
+        pq->rc = plan_finish(p, &pq->px, &pq->n);
+        p = NULL;
+    }
+out:
+    pthread_mutex_unlock(&h->mu);
+    plan_free(p);
+}
+
+static void plan_after(uv_work_t *w, int status)
+{
+    plan_query *pq = w->data;
+    history *h = pq->h;
+    if (status) {
+        free(pq->px);
+        pq->cb(pq->arg, -1, NULL, 0);
+    } else {
+        pq->cb(pq->arg, pq->rc, pq->px, pq->n);
+    }
+    free(pq);
+    if (--h->pending == 0 && h->closing)
+        free_history(h);
+}
+
+int history_plan(history *h, const backend_plan_req *q, uint32_t w, uint32_t hgt,
+                 uint64_t min_seq, backend_plan_cb cb, void *arg)
+{
+    plan_query *pq = calloc(1, sizeof *pq);
+    if (!pq)
+        return -1;
+    pq->h = h;
+    pq->q = *q;
+    pq->w = w;
+    pq->hgt = hgt;
+    pq->min_seq = min_seq;
+    pq->cb = cb;
+    pq->arg = arg;
+    pq->work.data = pq;
+    if (uv_queue_work(h->loop, &pq->work, plan_work, plan_after) < 0) {
+        free(pq);
         return -1;
     }
     h->pending++;

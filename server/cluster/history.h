@@ -30,6 +30,12 @@ int history_query(history *h, uint32_t x, uint32_t y, int limit, uint64_t min_se
 
 #define HISTORY_WAIT_MS 2000
 
+/* An admin act's plan (backend.h: plan) for a canvas of w x hgt, from the history once it holds
+ * min_seq (as history_query waits), read row by row on a worker thread; cb runs once on the loop
+ * thread. Returns 0, or -1 if not submitted. */
+int history_plan(history *h, const backend_plan_req *q, uint32_t w, uint32_t hgt,
+                 uint64_t min_seq, backend_plan_cb cb, void *arg);
+
 /* Frees h once the queries in flight have answered. Accepts NULL. */
 void history_close(history *h);
 

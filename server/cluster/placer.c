@@ -31,6 +31,9 @@ typedef struct job {
     void *arg;
     backend_place_result res;
     event ev;
+    int admin;                         /* an admin act's pixel (RS_ADMIN_PLACE) */
+    int from;                          /* admin: the colour it must still have (255: any) */
+    char name[BACKEND_NAME_MAX + 1];   /* admin: the act's shown name */
 } job;
 
 typedef struct jqueue {
@@ -202,6 +205,12 @@ static void handle_reply(placer *p, job *j, redisReply *rep)
         fail(p, j, PLACE_ERR_COOLDOWN);
         return;
     }
+    if (status == 0 && j->admin) { /* skipped: a player painted it since */
+        freeReplyObject(rep);
+        j->res.err = PLACE_ERR_NONE;
+        finish(p, j);
+        return;
+    }
     j->res.err = PLACE_ERR_NONE;
     j->res.seq = (uint64_t)status;
     j->res.next_placement = int_at(rep, 2);
@@ -225,9 +234,27 @@ void placer_set_cooldown(placer *p, int64_t cooldown_ms)
     __atomic_store_n(&p->cfg.cooldown_ms, cooldown_ms, __ATOMIC_RELAXED);
 }
 
-/* Builds the script arguments of one job into av/al (strings live in bufs). */
-static void job_args(placer *p, const job *j, char bufs[7][80], const char **av, size_t *al)
+/* Builds the script arguments of one job into av/al (strings live in bufs); returns the
+ * script, its number of keys and of arguments. */
+static rstore_sid job_args(placer *p, const job *j, char bufs[7][80], const char **av,
+                           size_t *al, int *nkeys, int *argc)
 {
+    if (j->admin) {
+        snprintf(bufs[0], 80, "%llu", (unsigned long long)j->y * p->cfg.width + j->x);
+        snprintf(bufs[1], 80, "%d", j->color);
+        snprintf(bufs[2], 80, "%d", j->from);
+        av[0] = RSTORE_PREFIX "canvas";
+        av[1] = RSTORE_PREFIX "seq";
+        av[2] = bufs[0];
+        av[3] = bufs[1];
+        av[4] = bufs[2];
+        av[5] = j->name;
+        for (int i = 0; i < 6; i++)
+            al[i] = strlen(av[i]);
+        *nkeys = 2;
+        *argc = 6;
+        return RS_ADMIN_PLACE;
+    }
     snprintf(bufs[0], 80, RSTORE_PREFIX "cd:%s", j->user_id);
     snprintf(bufs[1], 80, RSTORE_PREFIX "user:%s", j->user_id);
     snprintf(bufs[2], 80, "%llu", (unsigned long long)j->y * p->cfg.width + j->x);
@@ -246,6 +273,9 @@ static void job_args(placer *p, const job *j, char bufs[7][80], const char **av,
     av[8] = bufs[6];
     for (int i = 0; i < 9; i++)
         al[i] = strlen(av[i]);
+    *nkeys = 5;
+    *argc = 9;
+    return RS_PLACE;
 }
 
 static void run_batch(placer *p, job *list)
@@ -262,10 +292,10 @@ static void run_batch(placer *p, job *list)
     const char *av[9];
     size_t al[9];
     int queued[PIPE_MAX];
-    int n = 0;
+    int n = 0, nkeys, argc;
     for (job *j = list; j; j = j->next, n++) {
-        job_args(p, j, bufs, av, al);
-        queued[n] = rstore_pipe_script(p->rs, RS_PLACE, 5, 9, av, al) == 0;
+        rstore_sid sid = job_args(p, j, bufs, av, al, &nkeys, &argc);
+        queued[n] = rstore_pipe_script(p->rs, sid, nkeys, argc, av, al) == 0;
     }
     n = 0;
     for (job *j = list, *next; j; j = next, n++) {
@@ -273,8 +303,8 @@ static void run_batch(placer *p, job *list)
         redisReply *rep = queued[n] ? rstore_pipe_reply(p->rs) : NULL;
         if (rep && rep->type == REDIS_REPLY_ERROR && !strncmp(rep->str, "NOSCRIPT", 8)) {
             freeReplyObject(rep);
-            job_args(p, j, bufs, av, al);
-            rep = rstore_script(p->rs, RS_PLACE, 5, 9, av, al);
+            rstore_sid sid = job_args(p, j, bufs, av, al, &nkeys, &argc);
+            rep = rstore_script(p->rs, sid, nkeys, argc, av, al);
         }
         handle_reply(p, j, rep);
     }
@@ -375,12 +405,43 @@ uint64_t placer_max_acked(const placer *p)
     return p->max_acked;
 }
 
+static job *new_job(placer *p)
+{
+    return p->closing ? NULL : calloc(1, sizeof(job));
+}
+
+static void submit_job(placer *p, job *j)
+{
+    j->res.retry_after_ms = -1;
+    pthread_mutex_lock(&p->mu);
+    jq_push(&p->in, j);
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+int placer_submit_admin(placer *p, const char *act_id, const char *act_name, uint32_t x,
+                        uint32_t y, int color, int from, backend_place_cb cb, void *arg)
+{
+    job *j = new_job(p);
+    if (!j)
+        return -1;
+    snprintf(j->user_id, sizeof j->user_id, "%s", act_id);
+    snprintf(j->name, sizeof j->name, "%s", act_name);
+    j->admin = 1;
+    j->from = from;
+    j->x = x;
+    j->y = y;
+    j->color = color;
+    j->cb = cb;
+    j->arg = arg;
+    submit_job(p, j);
+    return 0;
+}
+
 int placer_submit(placer *p, const char *user_id, const char *addr, uint32_t x, uint32_t y,
                   int color, backend_place_cb cb, void *arg)
 {
-    if (p->closing)
-        return -1;
-    job *j = calloc(1, sizeof *j);
+    job *j = new_job(p);
     if (!j)
         return -1;
     snprintf(j->user_id, sizeof j->user_id, "%s", user_id);
@@ -390,11 +451,7 @@ int placer_submit(placer *p, const char *user_id, const char *addr, uint32_t x, 
     j->color = color;
     j->cb = cb;
     j->arg = arg;
-    j->res.retry_after_ms = -1;
-    pthread_mutex_lock(&p->mu);
-    jq_push(&p->in, j);
-    pthread_cond_signal(&p->cv);
-    pthread_mutex_unlock(&p->mu);
+    submit_job(p, j);
     return 0;
 }
 

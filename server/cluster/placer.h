@@ -36,6 +36,11 @@ int placer_submit(placer *p, const char *user_id, const char *addr, uint32_t x, 
 
 /* The cooldown of the placements queued from now on (placed --set cooldown=). Any thread. */
 void placer_set_cooldown(placer *p, int64_t cooldown_ms);
+/* Queues a pixel of an admin act (moderate.h): placed as act_id (its event names act_name)
+ * without a ban or cooldown check, if the pixel still has colour `from` in Redis (255: any);
+ * cb runs exactly once, with seq 0 when it was skipped. Returns 0, or -1 (cb will not run). */
+int placer_submit_admin(placer *p, const char *act_id, const char *act_name, uint32_t x,
+                        uint32_t y, int color, int from, backend_place_cb cb, void *arg);
 
 /* The highest seq this process has acknowledged (loop thread). */
 uint64_t placer_max_acked(const placer *p);

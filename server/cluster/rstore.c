@@ -209,6 +209,19 @@ static const char *const scripts[RS_COUNT_] = {
         "  if redis.call('SREM', KEYS[3], id) == 1 then gone(id) end\n"
         "end\n"
         "return redis.call('HLEN', KEYS[2])\n",
+    [RS_ADMIN_PLACE] =
+        /* KEYS canvas seq; ARGV index color from name -> {seq, now, 0, name} placed |
+         * {0, 0, 0, ''} skipped: the pixel's colour is not `from` (a player painted it since
+         * the act looked), unless from is 255 (any). No ban, no cooldown. */
+        "if ARGV[3] ~= '255' then\n"
+        "  local cur = redis.call('BITFIELD', KEYS[1], 'GET', 'u4', '#' .. ARGV[1])[1]\n"
+        "  if cur ~= tonumber(ARGV[3]) then return {0, 0, 0, ''} end\n"
+        "end\n"
+        "local t = redis.call('TIME')\n"
+        "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+        "redis.call('BITFIELD', KEYS[1], 'SET', 'u4', '#' .. ARGV[1], ARGV[2])\n"
+        "local seq = redis.call('INCR', KEYS[2])\n"
+        "return {seq, now, 0, ARGV[4]}\n",
 };
 
 struct rstore {

@@ -30,6 +30,7 @@ typedef enum rstore_sid {
     RS_NEW_SESSION, /* a session for a user, making the user first when it is a new guest */
     RS_BUDGET,      /* counts one event against a per-address budget per hour */
     RS_ONLINE,      /* this process's players online: changes, heartbeat, the cluster's count */
+    RS_ADMIN_PLACE, /* an admin act's pixel: written if it still has the colour the act saw */
     RS_COUNT_
 } rstore_sid;
 

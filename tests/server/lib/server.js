@@ -102,10 +102,16 @@ export async function startServer(opts = {}) {
   return srv;
 }
 
+// The flags of an admin invocation on --data-dir as given, plus (cluster mode) the services of
+// the server that ran there.
+export function adminArgs(args) {
+  const d = args.indexOf('--data-dir');
+  return hook && d >= 0 ? [...args, ...hook.argsFor(args[d + 1])] : args;
+}
+
 // Runs `placed` to completion with these flags (admin invocations, refused starts).
 export function runPlaced(args, timeoutMs = 20000) {
-  const d = args.indexOf('--data-dir');
-  if (hook && d >= 0) args = [...args, ...hook.argsFor(args[d + 1])];
+  args = adminArgs(args);
   const r = spawnSync(placedPath(), args, { encoding: 'utf8', timeout: timeoutMs });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
