@@ -342,6 +342,105 @@ static void events_in_words(void)
     place_front_stop(&f);
 }
 
+/* One pixel of colour at (x, y), as the server's batch would bring it. */
+static void inject(place_front *f, uint64_t seq, int x, int y, int color)
+{
+    place_pixel px[] = {{seq, (uint16_t)x, (uint16_t)y, (uint8_t)color}};
+    uint8_t buf[64];
+    int len = place_batch_encode(buf, sizeof buf, seq - 1, seq, 0, px, 1);
+    CHECK_INT(place_client_inject_frame(f->c, buf, (size_t)len), 0);
+    place_front_drain(f);
+}
+
+/* The template keys on an offline engine: the count follows injected pixels, n goes to the
+ * nearest differing pixel and chooses its colour, o and O toggle and step the style. */
+static void template_keys_and_count(void)
+{
+    place_front f;
+    seen s;
+    offline(&f, &s);
+    type(&f, "n");
+    CHECK_STR(f.message, "No template loaded: start with --template FILE|URL --at X,Y.");
+    uint8_t rgba[3 * 2 * 4];
+    for (int i = 0; i < 6; i++) { /* red, the middle of the bottom row transparent */
+        rgba[4 * i] = 229, rgba[4 * i + 1] = 0, rgba[4 * i + 2] = 0, rgba[4 * i + 3] = 255;
+    }
+    rgba[4 * 4 + 3] = 0;
+    place_template t;
+    memset(&t, 0, sizeof t);
+    char err[200];
+    CHECK_INT(place_template_from_rgba(&t, rgba, 3, 2, err, sizeof err), 0);
+    t.x = 10, t.y = 20;
+    place_front_set_template(&f, &t);
+    CHECK(t.px == NULL); /* taken over */
+    char line[100];
+    CHECK_INT(place_front_template_line(&f, line, sizeof line), 1);
+    CHECK_STR(line, "template waits for the canvas");
+    place_front_drain(&f); /* the canvas size: checked and counted */
+    CHECK_INT(f.tmpl_ready, 1);
+    place_front_template_line(&f, line, sizeof line);
+    CHECK_STR(line, "0 of 5 pixels match");
+    inject(&f, 1, 11, 20, 5);
+    inject(&f, 2, 11, 21, 5); /* don't care: not counted */
+    place_front_template_line(&f, line, sizeof line);
+    CHECK_STR(line, "1 of 5 pixels match");
+    CHECK_INT(place_front_template_at(&f, 10, 20), 5);
+    CHECK_INT(place_front_template_at(&f, 11, 21), -1);
+    s.have_cursor = 1, s.cx = 13, s.cy = 20;
+    f.selected = 0;
+    type(&f, "n");
+    CHECK_INT(s.gone, 1);
+    CHECK_INT(s.go_x, 12);
+    CHECK_INT(s.go_y, 20);
+    CHECK_INT(f.selected, 5);
+    CHECK_STR(f.message, "12,20 should be red (it is white); 1 of 5 pixels match.");
+    inject(&f, 3, 12, 20, 5);
+    place_front_template_line(&f, line, sizeof line);
+    CHECK_STR(line, "2 of 5 pixels match");
+    inject(&f, 4, 12, 20, 3); /* painted over */
+    place_front_template_line(&f, line, sizeof line);
+    CHECK_STR(line, "1 of 5 pixels match");
+    type(&f, "o");
+    CHECK_INT(f.tmpl_shown, 0);
+    CHECK_INT(place_front_template_at(&f, 10, 20), -1);
+    type(&f, "O"); /* from hidden: shown, same style */
+    CHECK_INT(f.tmpl_shown, 1);
+    CHECK_STR(place_front_template_style(&f)->name, "overlay 50%");
+    type(&f, "OOO");
+    CHECK_STR(place_front_template_style(&f)->name, "dots");
+    CHECK_INT(place_front_template_style(&f)->dots, 1);
+    type(&f, "O");
+    CHECK_STR(place_front_template_style(&f)->name, "overlay 50%");
+    for (int i = 0; i < 5; i++) /* all of it */
+        inject(&f, 5 + (uint64_t)i, 10 + i % 3, 20 + i / 3, 5);
+    inject(&f, 10, 12, 21, 5);
+    type(&f, "n");
+    CHECK_STR(f.message, "The template is complete: 5 of 5 pixels match.");
+    place_front_stop(&f);
+    CHECK(f.tmpl.px == NULL);
+}
+
+/* A template reaching past the canvas is dropped, with the reason. */
+static void template_past_the_canvas_is_dropped(void)
+{
+    place_front f;
+    seen s;
+    offline(&f, &s);
+    uint8_t rgba[4] = {0, 0, 0, 255};
+    place_template t;
+    memset(&t, 0, sizeof t);
+    char err[200];
+    CHECK_INT(place_template_from_rgba(&t, rgba, 1, 1, err, sizeof err), 0);
+    t.x = 64, t.y = 0; /* the canvas is 64 wide */
+    place_front_set_template(&f, &t);
+    place_front_drain(&f);
+    CHECK(f.tmpl.px == NULL);
+    CHECK(strstr(f.message, "Template dropped: the template (1x1) at 64,0 reaches past the canvas (64x32)") != NULL);
+    CHECK_INT(f.message_error, 1);
+    place_front_stop(&f);
+}
+
 TEST_MAIN(TEST(docs_keys_md_is_the_table), TEST(every_key_is_in_the_table),
           TEST(both_helps_come_from_the_table), TEST(keys_choose_colours_and_move),
-          TEST(go_to_prompt), TEST(account_prompt), TEST(events_in_words))
+          TEST(go_to_prompt), TEST(account_prompt), TEST(events_in_words),
+          TEST(template_keys_and_count), TEST(template_past_the_canvas_is_dropped))
