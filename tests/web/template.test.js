@@ -7,7 +7,8 @@ import { after, before, test } from 'node:test';
 import { startServer } from '../server/lib/server.js';
 import { connect, fetchSnapshot } from '../server/lib/client.js';
 import { pngFromRows, hexRgba, servePng } from '../server/lib/png.js';
-import { launch, openClient, pixelOnScreen } from './lib/browser.js';
+import path from 'node:path';
+import { launch, openClient, shotsDir } from './lib/browser.js';
 import { decodePng, hexToRgb, sameColor } from './lib/png.js';
 
 let browser;
@@ -75,6 +76,7 @@ test('a template from another origin via the address: overlay, o, n then Enter, 
   await waitProgress(page, '2 of 10 pixels match');
   assert.equal(await progress(page), 'Template: 2 of 10 pixels match');
 
+  await page.screenshot({ path: path.join(shotsDir(), 'template-overlay.png') }); // for humans
   // 50% of the template over the canvas; don't-care pixels and outside it: the canvas alone
   assert.ok(sameColor(await colourAt(page, 11, 5), mix('#E50000', '#FFFFFF', 0.5)), 'red at 50% over white');
   assert.ok(sameColor(await colourAt(page, 12, 7), mix('#222222', '#FFFFFF', 0.5)), 'black at 50% over white');
@@ -119,6 +121,7 @@ test('a template from another origin via the address: overlay, o, n then Enter, 
   assert.ok(sameColor(await colourAt(page, 12, 7), hexToRgb('#222222')), 'a black dot in the middle of 12,7');
   assert.ok(sameColor(await colourAt(page, 12, 7, 0.15, 0.15), hexToRgb('#FFFFFF')), 'white around it');
   assert.ok(sameColor(await colourAt(page, 10, 5), hexToRgb('#E50000')), 'a red dot on the white 10,5');
+  await page.screenshot({ path: path.join(shotsDir(), 'template-dots.png') });
   assert.deepEqual(page.errors, []);
 });
 
