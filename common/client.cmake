@@ -10,6 +10,7 @@ add_library(place_client STATIC
   src/client_ws.c
   src/client_http.c
   src/client_session.c
+  src/client_time.c
   src/front.c
   src/template_load.c
 )
@@ -18,7 +19,7 @@ target_link_libraries(place_client PUBLIC place_common PkgConfig::PLACE_CLIENT_D
 
 # The pure reconciliation core alone, for the engine's unit tests (tests/engine/), which include
 # its internal header.
-add_library(place_client_recon STATIC src/client_recon.c)
+add_library(place_client_recon STATIC src/client_recon.c src/client_time.c)
 target_include_directories(place_client_recon PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include
   ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(place_client_recon PUBLIC place_common)

@@ -10,6 +10,7 @@
 
 #include "client_int.h"
 #include "client_recon.h"
+#include "client_time.h"
 #include "place/bitmap.h"
 #include "place/palette.h"
 
@@ -33,6 +34,9 @@ struct place_client {
     int64_t clock_offset; /* server clock minus ours, ms */
     int have_snapshot_request;
     int64_t woken_for; /* the deadline the HTTP thread was last asked to wake us for */
+    timeline tl;       /* time mode's canvas, apart from the live one (client_time.h) */
+    heatmap heat;      /* the last heatmap received (cells NULL: none) */
+    uint64_t heat_version;
 
     /* shared with the network threads, under lock */
     pthread_mutex_t lock;
@@ -154,6 +158,7 @@ int place_client_new(const place_client_config *cfg, place_client **out, char *e
     c->wake_user = cfg->wake_user;
     c->offline = cfg->offline;
     c->woken_for = -1;
+    timeline_init(&c->tl);
     if (cfg->token)
         snprintf(c->token, sizeof c->token, "%s", cfg->token);
 
@@ -195,6 +200,8 @@ void place_client_free(place_client *c)
         inbound_free(in);
     }
     recon_free(c->rc);
+    timeline_free(&c->tl);
+    free(c->heat.cells);
     free(c->url);
     pthread_mutex_destroy(&c->lock);
     free(c);
@@ -364,6 +371,9 @@ out:
     free(m);
 }
 
+static void time_answer(place_client *c, inbound *in);
+static void heat_answer(place_client *c, inbound *in);
+
 static void handle(place_client *c, inbound *in)
 {
     int rc;
@@ -408,7 +418,229 @@ static void handle(place_client *c, inbound *in)
     case IN_EVENT:
         recon_push_event(c->rc, &in->ev);
         break;
+    case IN_FETCHED:
+        if (in->slot == CLIENT_GET_TIME)
+            time_answer(c, in);
+        else
+            heat_answer(c, in);
+        break;
     }
+}
+
+/* ---- time mode and the heatmap ---- */
+
+static void time_event(place_client *c, const char *why)
+{
+    place_client_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = PLACE_CEV_TIME;
+    snprintf(ev.text, sizeof ev.text, "%s", why ? why : "");
+    recon_push_event(c->rc, &ev);
+}
+
+/* Sends the time machine's next request, if it has one. */
+static void time_pump(place_client *c)
+{
+    if (!c->http)
+        return;
+    timeline_req r = timeline_next(&c->tl);
+    char url[1200];
+    switch (r.kind) {
+    case TL_REQ_INFO:
+        snprintf(url, sizeof url, "%s/api/v1/canvas/info", c->url);
+        break;
+    case TL_REQ_SNAPSHOT:
+        snprintf(url, sizeof url, "%s/api/v1/canvas/snapshot?seq=%llu", c->url,
+                 (unsigned long long)r.seq);
+        break;
+    case TL_REQ_HISTORY:
+        snprintf(url, sizeof url, "%s/api/v1/history?from=%llu&limit=%u", c->url,
+                 (unsigned long long)r.from, r.limit);
+        break;
+    default:
+        return;
+    }
+    client_http_get(c->http, CLIENT_GET_TIME, url);
+}
+
+static void time_answer(place_client *c, inbound *in)
+{
+    timeline *t = &c->tl;
+    if (!t->busy)
+        return;
+    char why[sizeof in->ev.text + 64] = "";
+    int rc = 0;
+    if (in->status != 200) {
+        timeline_on_failed(t, in->seq);
+        snprintf(why, sizeof why, "Cannot load that moment of the canvas: %s",
+                 in->ev.text[0] ? in->ev.text : "no answer");
+    } else if (t->out.kind == TL_REQ_INFO) {
+        rc = timeline_on_info(t, (const char *)in->data, in->len);
+    } else if (t->out.kind == TL_REQ_SNAPSHOT) {
+        place_snapshot_header sh;
+        const uint8_t *packed;
+        uint8_t *px = NULL;
+        if (place_snapshot_parse(in->data, in->len, &sh, &packed) == 0 &&
+            (px = malloc((size_t)sh.width * sh.height)) != NULL) {
+            place_bitmap_unpack(packed, place_bitmap_bytes(sh.width, sh.height), sh.width,
+                                sh.height, px);
+            rc = timeline_on_snapshot(t, sh.width, sh.height, sh.seq, px);
+        } else {
+            timeline_on_failed(t, 0);
+            rc = PLACE_EFORMAT;
+        }
+    } else {
+        rc = timeline_on_history(t, in->data, in->len, in->seq);
+    }
+    if (rc < 0 && !why[0])
+        snprintf(why, sizeof why, "The server sent a part of the history this client cannot read.");
+    time_event(c, why);
+    time_pump(c);
+}
+
+
+static void heat_answer(place_client *c, inbound *in)
+{
+    place_client_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = PLACE_CEV_HEATMAP;
+    heatmap h;
+    if (in->status != 200) {
+        ev.code = in->ev.code ? in->ev.code : PLACE_ERR_UNAVAILABLE;
+        snprintf(ev.text, sizeof ev.text, "%s", in->ev.text[0] ? in->ev.text : "no answer");
+    } else if (heatmap_decode(in->data, in->len, &h) < 0) {
+        ev.code = PLACE_ERR_INTERNAL;
+        snprintf(ev.text, sizeof ev.text, "The server sent a heatmap this client cannot read.");
+    } else {
+        free(c->heat.cells);
+        c->heat = h;
+        c->heat_version++;
+    }
+    recon_push_event(c->rc, &ev);
+}
+
+int place_client_time_mode(place_client *c, int on)
+{
+    if (!on) {
+        timeline_leave(&c->tl);
+        time_event(c, NULL);
+        return 0;
+    }
+    place_client_canvas v;
+    recon_view(c->rc, &v);
+    if (!c->http || !v.width)
+        return PLACE_ERANGE;
+    timeline_enter(&c->tl, recon_seq(c->rc));
+    if (!c->tl.first_seq)
+        c->tl.have_info = 0; /* no placement yet when last asked: ask again */
+    time_event(c, NULL);
+    time_pump(c);
+    return 0;
+}
+
+void place_client_time_step(place_client *c, int n)
+{
+    if (!c->tl.active)
+        return;
+    timeline_step(&c->tl, n);
+    time_event(c, NULL);
+    time_pump(c);
+}
+
+void place_client_time_seek(place_client *c, uint64_t seq)
+{
+    if (!c->tl.active)
+        return;
+    timeline_seek(&c->tl, seq);
+    time_event(c, NULL);
+    time_pump(c);
+}
+
+void place_client_time_play(place_client *c, int on)
+{
+    timeline_play(&c->tl, on, place_client_now_ms());
+    time_event(c, NULL);
+    time_pump(c);
+    if (c->tl.playing && c->http)
+        client_http_wake_at(c->http, c->tl.next_tick);
+}
+
+int place_client_time_speed(place_client *c, int faster)
+{
+    int s = timeline_speed(&c->tl, faster);
+    time_event(c, NULL);
+    return s;
+}
+
+void place_client_time_status(place_client *c, place_client_time *out)
+{
+    const timeline *t = &c->tl;
+    memset(out, 0, sizeof *out);
+    out->active = t->active;
+    out->loading = timeline_loading(t);
+    out->failed = t->failures >= 3;
+    out->playing = t->playing;
+    out->speed = t->speed;
+    out->have = t->have;
+    out->seq = t->seq;
+    out->target = t->target;
+    out->min = timeline_min(t);
+    out->newest = t->newest;
+    out->step = timeline_step_size(t);
+    out->time_ms = t->time_ms;
+}
+
+void place_client_time_view(place_client *c, place_client_canvas *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!c->tl.have)
+        return;
+    out->width = c->tl.w;
+    out->height = c->tl.h;
+    out->pixels = c->tl.px;
+    out->version = c->tl.version;
+}
+
+void place_client_format_time(int64_t ms, char *buf, size_t cap)
+{
+    if (ms <= 0) {
+        snprintf(buf, cap, "-");
+        return;
+    }
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+int place_client_heatmap_fetch(place_client *c, int64_t since_ms)
+{
+    if (!c->http)
+        return PLACE_ERANGE;
+    char url[1200];
+    if (since_ms > 0)
+        snprintf(url, sizeof url, "%s/api/v1/canvas/heatmap?since=%lld", c->url,
+                 (long long)since_ms);
+    else
+        snprintf(url, sizeof url, "%s/api/v1/canvas/heatmap", c->url);
+    client_http_get(c->http, CLIENT_GET_HEAT, url);
+    return 0;
+}
+
+void place_client_heatmap_view(place_client *c, place_client_heatmap *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!c->heat.cells)
+        return;
+    out->width = c->heat.width;
+    out->height = c->heat.height;
+    out->block = c->heat.block;
+    out->cols = c->heat.cols;
+    out->rows = c->heat.rows;
+    out->cells = c->heat.cells;
+    out->max = c->heat.max;
+    out->since_ms = c->heat.since_ms;
+    out->version = c->heat_version;
 }
 
 static void drain(place_client *c)
@@ -422,7 +654,18 @@ static void drain(place_client *c)
         handle(c, in);
         inbound_free(in);
     }
-    recon_tick(c->rc, place_client_now_ms());
+    int64_t now = place_client_now_ms();
+    recon_tick(c->rc, now);
+    timeline_set_newest(&c->tl, recon_seq(c->rc));
+    if (c->tl.playing) {
+        uint64_t target = c->tl.target;
+        int ended = timeline_tick(&c->tl, now);
+        if (ended || target != c->tl.target)
+            time_event(c, NULL);
+        time_pump(c);
+        if (c->tl.playing && c->http)
+            client_http_wake_at(c->http, c->tl.next_tick);
+    }
     int64_t d = recon_next_deadline(c->rc);
     if (d >= 0 && d != c->woken_for && c->http) {
         client_http_wake_at(c->http, d);
@@ -440,10 +683,14 @@ int place_client_poll(place_client *c, place_client_event *ev)
 
 int place_client_timeout_ms(place_client *c)
 {
+    int64_t now = place_client_now_ms();
+    int tick = timeline_timeout_ms(&c->tl, now);
     int64_t d = recon_next_deadline(c->rc);
+    if (tick >= 0 && (d < 0 || now + tick < d))
+        d = now + tick;
     if (d < 0)
         return -1;
-    int64_t left = d - place_client_now_ms();
+    int64_t left = d - now;
     if (left < 0)
         return 0;
     return left > 1000000 ? 1000000 : (int)left;

@@ -29,6 +29,7 @@ struct client_http {
     int64_t snapshot_at; /* -1: none planned */
     int64_t wake_at;     /* -1: none */
     int want_pixel, pixel_x, pixel_y;
+    char *get_url[CLIENT_GET_SLOTS]; /* client_http_get: waiting to start, NULL: none */
     int have_snapshot; /* one fetch succeeded (worker thread only) */
     unsigned jitter_seed;
 };
@@ -87,6 +88,16 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg)
                 r->token[t] = '\0';
             }
         }
+    }
+    static const char seqname[] = "x-place-seq:";
+    if (len > sizeof seqname && strncasecmp(line, seqname, sizeof seqname - 1) == 0) {
+        char num[32];
+        size_t k = len - (sizeof seqname - 1);
+        if (k >= sizeof num)
+            k = sizeof num - 1;
+        memcpy(num, line + sizeof seqname - 1, k);
+        num[k] = '\0';
+        r->place_seq = strtoull(num, NULL, 10);
     }
     return len;
 }
@@ -279,6 +290,28 @@ static void fetch_pixel(client_http *h, int x, int y)
     client_deliver(h->c, in);
 }
 
+static void fetch_get(client_http *h, int slot, const char *url)
+{
+    char err[200];
+    http_resp resp;
+    inbound *in = client_inbound_new(IN_FETCHED);
+    in->slot = slot;
+    /* No session: the history endpoints are cacheable for everyone, like the snapshot. */
+    if (client_http_request("GET", url, NULL, NULL, SNAPSHOT_TIMEOUT_MS, &h->stop, &resp, err,
+                            sizeof err) < 0) {
+        snprintf(in->ev.text, sizeof in->ev.text, "Cannot reach the server (%s).", err);
+        client_deliver(h->c, in);
+        return;
+    }
+    in->status = resp.status;
+    in->seq = resp.place_seq;
+    if (resp.status != 200)
+        client_http_error_text(&resp, in->ev.text, sizeof in->ev.text, &in->ev.code);
+    in->data = (uint8_t *)resp.body;
+    in->len = resp.len;
+    client_deliver(h->c, in);
+}
+
 static int64_t min_time(int64_t a, int64_t b)
 {
     if (a < 0)
@@ -299,6 +332,19 @@ static void *http_thread(void *arg)
             h->want_pixel = 0;
             pthread_mutex_unlock(&h->lock);
             fetch_pixel(h, x, y);
+            pthread_mutex_lock(&h->lock);
+            continue;
+        }
+        int slot = -1;
+        for (int i = 0; i < CLIENT_GET_SLOTS && slot < 0; i++)
+            if (h->get_url[i])
+                slot = i;
+        if (slot >= 0) {
+            char *url = h->get_url[slot];
+            h->get_url[slot] = NULL;
+            pthread_mutex_unlock(&h->lock);
+            fetch_get(h, slot, url);
+            free(url);
             pthread_mutex_lock(&h->lock);
             continue;
         }
@@ -363,6 +409,8 @@ void client_http_stop(client_http *h)
     pthread_mutex_unlock(&h->lock);
     if (h->started)
         pthread_join(h->thread, NULL);
+    for (int i = 0; i < CLIENT_GET_SLOTS; i++)
+        free(h->get_url[i]);
     pthread_cond_destroy(&h->cond);
     pthread_mutex_destroy(&h->lock);
     free(h);
@@ -382,6 +430,18 @@ void client_http_want_pixel(client_http *h, int x, int y)
     h->want_pixel = 1;
     h->pixel_x = x;
     h->pixel_y = y;
+    pthread_cond_signal(&h->cond);
+    pthread_mutex_unlock(&h->lock);
+}
+
+void client_http_get(client_http *h, int slot, const char *url)
+{
+    char *copy = strdup(url);
+    if (!copy)
+        abort();
+    pthread_mutex_lock(&h->lock);
+    free(h->get_url[slot]);
+    h->get_url[slot] = copy;
     pthread_cond_signal(&h->cond);
     pthread_mutex_unlock(&h->lock);
 }

@@ -21,6 +21,8 @@ typedef enum inbound_type {
     IN_SNAPSHOT_FAILED, /* ev.text = why */
     IN_USER,            /* user (from GET /api/v1/auth/me) */
     IN_EVENT,           /* ev ready for the front-end (pixel info) */
+    IN_FETCHED,         /* a GET asked with client_http_get: slot, status, seq (X-Place-Seq),
+                           data/len the body (status 0: failed, ev.text = why) */
 } inbound_type;
 
 typedef struct inbound {
@@ -33,6 +35,8 @@ typedef struct inbound {
     size_t len;
     place_user_info user;
     place_client_event ev;
+    int slot;    /* IN_FETCHED */
+    long status; /* IN_FETCHED */
 } inbound;
 
 typedef struct client_ws client_ws;
@@ -64,6 +68,7 @@ typedef struct http_resp {
     char *body;    /* NUL-terminated, malloc'd */
     size_t len;
     char token[PLACE_CLIENT_TOKEN_MAX + 1]; /* place_session from Set-Cookie, "" if none */
+    uint64_t place_seq; /* the X-Place-Seq header, 0 if none */
 } http_resp;
 
 /* One blocking request. method "GET" or "POST"; json_body NULL for none; token "" or NULL for
@@ -95,6 +100,10 @@ void client_http_stop(client_http *h);
 void client_http_want_snapshot(client_http *h, int64_t delay_ms);
 /* Fetch the history of (x, y); the answer comes as an IN_EVENT PIXEL_INFO. */
 void client_http_want_pixel(client_http *h, int x, int y);
+/* The GETs of the time mode and the heatmap: one slot each, a newer ask replacing one not yet
+ * started; the answer comes as IN_FETCHED with the slot. */
+enum { CLIENT_GET_TIME = 0, CLIENT_GET_HEAT = 1, CLIENT_GET_SLOTS = 2 };
+void client_http_get(client_http *h, int slot, const char *url);
 /* Wake the front-end at local time `at` (ms). */
 void client_http_wake_at(client_http *h, int64_t at);
 

@@ -87,6 +87,11 @@ typedef enum place_client_event_type {
                               guests_can_place); text: the change in words ("The canvas is
                               frozen: ...", "The cooldown is now 5 s."); code PLACE_ERR_FROZEN
                               while frozen, else PLACE_ERR_NONE */
+    PLACE_CEV_TIME,        /* time mode: its canvas or its place changed (place_client_time_view,
+                              place_client_time_status): redraw it; text: why a request failed,
+                              when one did */
+    PLACE_CEV_HEATMAP,     /* the heatmap asked for arrived (place_client_heatmap_view), or
+                              could not be had (code, text) */
 } place_client_event_type;
 
 /* One placement of a pixel's history (GET /api/v1/pixel). */
@@ -203,6 +208,61 @@ int place_client_pixel_info(place_client *c, int x, int y);
  * Callable from any thread; the frame is copied; the wake callback fires. Returns 0, or
  * PLACE_EFORMAT if the frame is malformed. Frames are built with place_batch_encode(). */
 int place_client_inject_frame(place_client *c, const uint8_t *frame, size_t len);
+
+/* ---- time mode: the canvas at any sequence number ----
+ * The engine keeps a second canvas, separate from the live one, brought to any seq from a
+ * snapshot at that seq (GET /api/v1/canvas/snapshot?seq=) and the history stream (GET
+ * /api/v1/history). The live canvas goes on following the WebSocket meanwhile, untouched; placing
+ * is the front-end's to refuse while it shows the past. Changes come as PLACE_CEV_TIME. */
+
+typedef struct place_client_time {
+    int active;       /* time mode is on */
+    int loading;      /* on its way to target */
+    int failed;       /* requests failed: nothing more is asked until the player moves */
+    int playing, speed; /* speed: 1, 2, 4 ... */
+    int have;         /* a canvas to show (place_client_time_view) */
+    uint64_t seq;     /* what the time canvas shows: the canvas after placement seq */
+    uint64_t target;  /* where it is going */
+    uint64_t min;     /* the earliest: just before the first placement */
+    uint64_t newest;  /* the newest seq there is */
+    uint64_t step;    /* placements one step moves */
+    int64_t time_ms;  /* when placement seq was made (server ms since the epoch); <= 0: unknown */
+} place_client_time;
+
+/* Turns time mode on (at the newest seq; the canvas is fetched) or off. Returns 0, or
+ * PLACE_ERANGE offline or before the canvas is known. */
+int place_client_time_mode(place_client *c, int on);
+/* Moves n steps (negative: back); a step is 1/100 of the history. Time mode only. */
+void place_client_time_step(place_client *c, int n);
+/* Goes to seq (clamped to the history). Time mode only. */
+void place_client_time_seek(place_client *c, uint64_t seq);
+/* Plays forward (one step every 100 ms at speed 1, stopping at the newest) or pauses. */
+void place_client_time_play(place_client *c, int on);
+/* Doubles the play speed (faster = 1; after the fastest, back to 1) or halves it. */
+int place_client_time_speed(place_client *c, int faster);
+void place_client_time_status(place_client *c, place_client_time *out);
+/* The time canvas (width 0 until the first one arrived). Valid until the next poll. */
+void place_client_time_view(place_client *c, place_client_canvas *out);
+/* "2026-11-29 15:02:11" (local time) for a server time in ms, or "-" for none. */
+void place_client_format_time(int64_t ms, char *buf, size_t cap);
+
+/* ---- the heatmap: placements per block of pixels over a window ---- */
+
+typedef struct place_client_heatmap {
+    uint32_t width, height; /* the canvas's */
+    uint32_t block;         /* pixels a cell's side */
+    uint32_t cols, rows;    /* cells: ceil(width / block) x ceil(height / block); 0 x 0: none */
+    const uint16_t *cells;  /* cols*rows placement counts, row-major */
+    uint32_t max;           /* the largest count (0: nothing placed in the window) */
+    int64_t since_ms;       /* the window's start (server ms) */
+    uint64_t version;       /* grows with every new heatmap */
+} place_client_heatmap;
+
+/* Asks for the heatmap of placements since since_ms (server ms since the epoch; 0: the last
+ * hour); the answer comes as PLACE_CEV_HEATMAP. Returns 0 or PLACE_ERANGE offline. */
+int place_client_heatmap_fetch(place_client *c, int64_t since_ms);
+/* The last heatmap received (cols 0 when none). Valid until the next poll. */
+void place_client_heatmap_view(place_client *c, place_client_heatmap *out);
 
 /* "connecting", "connected", "disconnected", "offline". */
 const char *place_client_conn_name(place_client_conn conn);
