@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "place/palette.h"
@@ -35,6 +36,17 @@ const place_front_keyrow place_front_keys[] = {
      "go to coordinates (type `x,y` or `x y`, Enter)"},
     {PLACE_FRONT_ALL, "i", "i", "who placed the pixel under the cursor", "`i`",
      "who placed the pixel under the cursor, and when"},
+    /* time mode and the heatmap share one line of the help boxes (a 24-line terminal holds the
+     * box); their keys have rows of their own in docs/keys.md */
+    {PLACE_FRONT_ALL, "t", "t / w", "time mode (, . < > Space) / heatmap", "`t`",
+     "time mode on/off: the canvas as it was at any moment of its history (placing is off "
+     "there); `t` or Esc goes back to live"},
+    {0, ",.", ", .", NULL, "`,` / `.`",
+     "time mode: one step back / forward (a hundredth of the history; starts time mode)"},
+    {0, "<>", "< >", NULL, "`<` / `>`", "time mode: ten steps back / forward"},
+    {0, "", "Space", NULL, "Space (time mode)", "play the history forward / pause it"},
+    {0, "w", "w", NULL, "`w`",
+     "heatmap overlay on/off: where pixels were placed in the last hour"},
     {PLACE_FRONT_ALL, "r", "r", "disconnected: reconnect now", "`r`",
      "disconnected: try to reconnect now instead of waiting out the countdown"},
     {PLACE_FRONT_ALL, "u", "u", "log in or register (Tab switches)", "`u`",
@@ -53,7 +65,7 @@ const place_front_keyrow place_front_keys[] = {
     {PLACE_FRONT_ALL, "q", "q, Ctrl-C", "quit", "`q`, Ctrl-C", "quit"},
     {PLACE_FRONT_SDL, "", "Ctrl-Q", "quit", "Ctrl-Q", "quit (place-sdl)"},
     /* not in the help box: its last line and each prompt say it */
-    {0, "", "Esc", NULL, "Esc", "close a prompt, the help or the info box"},
+    {0, "", "Esc", NULL, "Esc", "close a prompt, the help or the info box; leave time mode"},
 };
 const int place_front_nkeys = (int)(sizeof place_front_keys / sizeof place_front_keys[0]);
 
@@ -108,6 +120,12 @@ place_front_action place_front_action_of_char(int ch)
     case 'n': return PLACE_ACT_NEXT_WRONG;
     case '?': return PLACE_ACT_HELP;
     case 'q': return PLACE_ACT_QUIT;
+    case 't': return PLACE_ACT_TIME;
+    case ',': return PLACE_ACT_TIME_BACK;
+    case '.': return PLACE_ACT_TIME_FWD;
+    case '<': return PLACE_ACT_TIME_BACK10;
+    case '>': return PLACE_ACT_TIME_FWD10;
+    case 'w': return PLACE_ACT_HEAT;
     default: return PLACE_ACT_NONE;
     }
 }
@@ -166,7 +184,175 @@ void place_front_stop(place_front *f)
     f->c = NULL;
     place_template_free(&f->tmpl);
     f->tmpl_ready = 0;
+    free(f->shown);
+    f->shown = NULL;
+    f->shown_cap = 0;
+    f->shown_src = NULL;
 }
+
+/* ---- time mode and the heatmap ---- */
+
+/* Everything may look different (time mode on or off, a new moment, the heatmap). */
+static void redraw_all(place_front *f)
+{
+    place_client_canvas cv;
+    place_front_canvas(f, &cv);
+    if (f->ops && f->ops->pixels && cv.width)
+        f->ops->pixels(f->user, 0, 0, (int)cv.width, (int)cv.height);
+}
+
+static int time_active(const place_front *f)
+{
+    place_client_time ts;
+    place_client_time_status(f->c, &ts);
+    return ts.active;
+}
+
+/* A palette colour as a grey of the overlay's faded canvas: white, light grey or grey. */
+static uint8_t faded(int color)
+{
+    const place_rgb c = place_palette[color & 15];
+    int lum = (c.r * 30 + c.g * 59 + c.b * 11) / 100;
+    return lum >= 170 ? 0 : lum >= 90 ? 1 : 2;
+}
+
+void place_front_canvas(place_front *f, place_client_canvas *out)
+{
+    place_client_time ts;
+    place_client_time_status(f->c, &ts);
+    if (ts.active && ts.have)
+        place_client_time_view(f->c, out);
+    else
+        place_client_canvas_view(f->c, out);
+    place_client_heatmap hm;
+    place_client_heatmap_view(f->c, &hm);
+    if (!f->heat || !out->width || !hm.cols || hm.width != out->width || hm.height != out->height)
+        return;
+    size_t n = (size_t)out->width * out->height;
+    if (f->shown && f->shown_src == out->pixels && f->shown_src_version == out->version &&
+        f->shown_heat_version == hm.version && f->shown_cap >= n)
+        goto done;
+    if (f->shown_cap < n) {
+        uint8_t *p = realloc(f->shown, n);
+        if (!p)
+            return; /* the canvas without the overlay */
+        f->shown = p;
+        f->shown_cap = n;
+    }
+    for (uint32_t y = 0; y < out->height; y++) {
+        const uint16_t *row = hm.cells + (size_t)(y / hm.block) * hm.cols;
+        for (uint32_t x = 0; x < out->width; x++) {
+            size_t i = (size_t)y * out->width + x;
+            uint32_t k = row[x / hm.block];
+            /* yellow, orange, red: a third, two thirds, more of the busiest block's count */
+            f->shown[i] = k == 0 ? faded(out->pixels[i]) : k * 3 > 2 * hm.max ? 5
+                          : k * 3 > hm.max ? 6 : 8;
+        }
+    }
+    f->shown_src = out->pixels;
+    f->shown_src_version = out->version;
+    f->shown_heat_version = hm.version;
+    f->shown_version++;
+done:
+    out->pixels = f->shown;
+    out->version = f->shown_version;
+}
+
+int place_front_time_line(const place_front *f, int level, char *line, size_t cap)
+{
+    place_client_time ts;
+    place_client_time_status(f->c, &ts);
+    if (!ts.active) {
+        if (cap)
+            line[0] = '\0';
+        return 0;
+    }
+    char when[40], state[40];
+    place_client_format_time(ts.time_ms, when, sizeof when);
+    if (ts.failed)
+        snprintf(state, sizeof state, "failed");
+    else if (ts.playing)
+        snprintf(state, sizeof state, "playing %dx", ts.speed);
+    else if (ts.loading || !ts.have)
+        snprintf(state, sizeof state, "loading");
+    else
+        snprintf(state, sizeof state, "paused");
+    uint64_t seq = ts.have ? ts.seq : ts.target;
+    if (ts.time_ms <= 0 && ts.have && seq <= ts.min)
+        snprintf(when, sizeof when, "before the first pixel");
+    if (level >= 2)
+        snprintf(line, cap, "T %llu/%llu %s", (unsigned long long)seq,
+                 (unsigned long long)ts.newest, state);
+    else
+        snprintf(line, cap, "TIME seq %llu/%llu, %s, %s%s", (unsigned long long)seq,
+                 (unsigned long long)ts.newest, when, state,
+                 level == 0 ? " (, . < > step, Space play, t live)" : "");
+    return 1;
+}
+
+static void time_toggle(place_front *f)
+{
+    if (time_active(f)) {
+        place_client_time_mode(f->c, 0);
+        place_front_say(f, 0, "Back to the live canvas.");
+        redraw_all(f);
+        return;
+    }
+    if (place_client_time_mode(f->c, 1) < 0) {
+        place_front_say(f, 1, "Time mode needs the canvas from the server first.");
+        return;
+    }
+    place_front_say(f, 0, "Time mode: , and . step back and forward, < and > ten steps, Space "
+                          "plays; placing is off. t or Esc: back to live.");
+    redraw_all(f);
+}
+
+static void time_step(place_front *f, int n)
+{
+    if (!time_active(f)) {
+        time_toggle(f);
+        if (!time_active(f))
+            return;
+    }
+    place_client_time_step(f->c, n);
+}
+
+static void heat_toggle(place_front *f)
+{
+    if (f->heat) {
+        f->heat = 0;
+        place_front_say(f, 0, "Heatmap off.");
+        redraw_all(f);
+        return;
+    }
+    if (place_client_heatmap_fetch(f->c, 0) < 0) {
+        place_front_say(f, 1, "The heatmap needs a connection to the server.");
+        return;
+    }
+    f->heat = 1;
+    place_front_say(f, 0, "Heatmap: asking where pixels were placed in the last hour...");
+}
+
+static void heat_arrived(place_front *f, const place_client_event *ev)
+{
+    if (!f->heat)
+        return;
+    if (ev->code != PLACE_ERR_NONE) {
+        f->heat = 0;
+        place_front_say(f, 1, "No heatmap: %s", ev->text);
+        return;
+    }
+    place_client_heatmap hm;
+    place_client_heatmap_view(f->c, &hm);
+    unsigned long long total = 0;
+    for (size_t i = 0; i < (size_t)hm.cols * hm.rows; i++)
+        total += hm.cells[i];
+    if (total == 0)
+        place_front_say(f, 0, "Heatmap: no pixels placed in the last hour (w: off).");
+    else
+        place_front_say(f, 0, "Heatmap: %llu placements in the last hour; red where most (w: off).",
+                        total);
+    redraw_all(f);
 
 /* ---- the template ---- */
 
@@ -347,6 +533,14 @@ void place_front_event(place_front *f, const place_client_event *ev)
     case PLACE_CEV_ERROR:
         place_front_say(f, 1, "%s", ev->text);
         break;
+    case PLACE_CEV_TIME:
+        if (ev->text[0])
+            place_front_say(f, 1, "%s", ev->text);
+        redraw_all(f);
+        break;
+    case PLACE_CEV_HEATMAP:
+        heat_arrived(f, ev);
+        break;
     default:
         break; /* COOLDOWN, USER: the status line reads them on every redraw */
     }
@@ -392,6 +586,11 @@ int place_front_sleep_ms(const place_front *f, int64_t now)
 void place_front_place_at(place_front *f, int x, int y)
 {
     char why[200];
+    if (time_active(f)) {
+        place_front_say(f, 1, "You are looking at the past: placing is off in time mode. Press t "
+                              "or Esc to go back to live.");
+        return;
+    }
     if (place_client_place(f->c, x, y, f->selected, why, sizeof why) < 0) {
         place_front_say(f, 1, "%s", why);
         return;
@@ -433,6 +632,12 @@ void place_front_act(place_front *f, place_front_action act, int ch)
     case PLACE_ACT_PREV_COLOR: f->selected = (f->selected + PLACE_COLORS - 1) % PLACE_COLORS; break;
     case PLACE_ACT_NEXT_COLOR: f->selected = (f->selected + 1) % PLACE_COLORS; break;
     case PLACE_ACT_PLACE:
+        if (time_active(f)) { /* Space plays and pauses the history there */
+            place_client_time ts;
+            place_client_time_status(f->c, &ts);
+            place_client_time_play(f->c, !ts.playing);
+            break;
+        }
         if (cursor(f, &x, &y))
             place_front_place_at(f, x, y);
         break;
@@ -473,6 +678,12 @@ void place_front_act(place_front *f, place_front_action act, int ch)
     case PLACE_ACT_NEXT_WRONG: next_wrong(f); break;
     case PLACE_ACT_HELP: f->mode = PLACE_FRONT_HELP; break;
     case PLACE_ACT_QUIT: f->quit = 1; break;
+    case PLACE_ACT_TIME: time_toggle(f); break;
+    case PLACE_ACT_TIME_BACK: time_step(f, -1); break;
+    case PLACE_ACT_TIME_FWD: time_step(f, 1); break;
+    case PLACE_ACT_TIME_BACK10: time_step(f, -10); break;
+    case PLACE_ACT_TIME_FWD10: time_step(f, 10); break;
+    case PLACE_ACT_HEAT: heat_toggle(f); break;
     default: /* moves, zooms, fit, redraw: the front-end's view */
         if (f->ops && f->ops->act)
             f->ops->act(f->user, act);
@@ -502,7 +713,7 @@ static void goto_done(place_front *f)
         return;
     }
     place_client_canvas cv;
-    place_client_canvas_view(f->c, &cv);
+    place_front_canvas(f, &cv);
     if (x < 0 || y < 0 || (uint32_t)x >= cv.width || (uint32_t)y >= cv.height) {
         place_front_say(f, 1, "%d,%d is outside the canvas (%ux%u).", x, y, cv.width, cv.height);
         return;
@@ -692,6 +903,10 @@ void place_front_key(place_front *f, place_front_key_name k)
         f->mode = PLACE_FRONT_NORMAL;
         return;
     case PLACE_FRONT_NORMAL:
+        if (k == PLACE_KEY_ESCAPE && time_active(f)) {
+            time_toggle(f); /* Esc leaves time mode */
+            return;
+        }
         place_front_act(f, place_front_action_of_key(k), 0);
         return;
     }

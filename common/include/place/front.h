@@ -43,6 +43,10 @@ typedef enum place_front_action {
     PLACE_ACT_TEMPLATE,       /* the template overlay on / off */
     PLACE_ACT_TEMPLATE_STYLE, /* the next overlay style (opacities, dots) */
     PLACE_ACT_NEXT_WRONG,     /* to the nearest pixel differing from the template */
+    PLACE_ACT_TIME,                           /* time mode on/off */
+    PLACE_ACT_TIME_BACK, PLACE_ACT_TIME_FWD,  /* one step (entering time mode first) */
+    PLACE_ACT_TIME_BACK10, PLACE_ACT_TIME_FWD10,
+    PLACE_ACT_HEAT,                           /* the heatmap overlay on/off */
 } place_front_action;
 
 /* The keys without a character of their own, as each front-end names them to the controller. */
@@ -131,6 +135,13 @@ typedef struct place_front {
     int tmpl_style; /* index into the styles `O` steps through */
     char tmpl_note[PLACE_FRONT_MESSAGE_MAX]; /* why the template was dropped, until said last */
     int quit;
+    int heat;     /* the heatmap overlay is on */
+    /* place_front_canvas's composed picture (the heatmap over the canvas) and what it was
+     * made from */
+    uint8_t *shown;
+    size_t shown_cap;
+    const uint8_t *shown_src;
+    uint64_t shown_src_version, shown_heat_version, shown_version;
 } place_front;
 
 /* Sets f's defaults (the colour red) and starts the engine on the session token (NULL: a guest
@@ -183,6 +194,17 @@ void place_front_ask_info(place_front *f, int x, int y);
 
 /* A click while a box is open closes it: returns 1 then, else 0. */
 int place_front_dismiss(place_front *f);
+
+/* What the front-end draws: the live canvas, or in time mode the canvas of that moment (the
+ * live one until it has arrived), with the heatmap over it when that is on (the canvas in
+ * greys, the blocks where pixels were placed in yellow, orange and red by how many). Valid until
+ * the next drain or key. */
+void place_front_canvas(place_front *f, place_client_canvas *out);
+
+/* Time mode's status as one line at one level of brevity (0: with the keys; 1: without; 2:
+ * shortest): "time: seq 12/40, 2026-11-29 15:02:11, paused". Returns 0 (and "") outside time
+ * mode, else 1. */
+int place_front_time_line(const place_front *f, int level, char *line, size_t cap);
 
 /* Sets the message (and calls ops->said). */
 void place_front_say(place_front *f, int error, const char *fmt, ...)
