@@ -164,7 +164,7 @@ void app_close_window(app *a)
 static void set_canvas_size(app *a)
 {
     place_client_canvas cv;
-    place_client_canvas_view(a->f.c, &cv);
+    place_front_canvas(&a->f, &cv);
     if (!cv.width || !cv.height)
         return;
     if (cv.width != a->cw || cv.height != a->ch || !a->tiles) {
@@ -195,7 +195,7 @@ static void mark_pixels(app *a, int x, int y, int w, int h)
     if (!a->tiles)
         return;
     place_client_canvas cv;
-    place_client_canvas_view(a->f.c, &cv);
+    place_front_canvas(&a->f, &cv);
     if (cv.width != a->cw || cv.height != a->ch)
         return;
     if (tiles_mark(a->tiles, cv.pixels, x, y, w, h) > 0)

@@ -199,6 +199,10 @@ static void draw_marks(app *a)
 
 int app_banner_text(app *a, char *line, size_t cap, int *red_out)
 {
+    if (place_front_time_line(&a->f, 0, line, cap)) { /* time mode: the moment shown */
+        *red_out = 0;
+        return 1;
+    }
     place_client_status st;
     place_client_get_status(a->f.c, &st);
     if (st.frozen && !st.banned && !st.stale && st.conn == PLACE_CONN_CONNECTED) {
@@ -237,9 +241,13 @@ int app_bar_state(app *a, char *line, size_t cap)
 {
     place_client_status st;
     place_client_get_status(a->f.c, &st);
+    place_client_time ts;
+    place_client_time_status(a->f.c, &ts);
     int64_t now = place_client_now_ms();
     line[0] = 0;
-    if (st.banned) {
+    if (ts.active) {
+        snprintf(line, cap, "the past: placing is off (t: live)");
+    } else if (st.banned) {
         snprintf(line, cap, "banned from placing pixels");
     } else if (st.frozen) {
         snprintf(line, cap, "canvas frozen");
@@ -299,11 +307,13 @@ static void draw_bar(app *a)
 
     place_client_status st;
     place_client_get_status(a->f.c, &st);
+    place_client_time ts;
+    place_client_time_status(a->f.c, &ts);
     int64_t now = place_client_now_ms();
     int amber = app_bar_state(a, buf, sizeof buf);
     int w = buf[0] ? text_draw(a->font, buf, x, y1, amber ? AMBER : GREEN) : 0;
     /* The part of the cooldown still to wait, as a shrinking bar under the countdown. */
-    if (!st.banned && !st.frozen && st.next_placement > now && st.cooldown_sec > 0) {
+    if (!ts.active && !st.banned && !st.frozen && st.next_placement > now && st.cooldown_sec > 0) {
         double left = (double)(st.next_placement - now) / (st.cooldown_sec * 1000.0);
         if (left > 1)
             left = 1;
@@ -322,7 +332,7 @@ void app_status_text(app *a, char *line, size_t cap)
     char where[64] = "";
     if (a->have_cursor && a->cw) {
         place_client_canvas cv;
-        place_client_canvas_view(a->f.c, &cv);
+        place_front_canvas(&a->f, &cv);
         int color = cv.width == a->cw ? cv.pixels[(size_t)a->cy * cv.width + (size_t)a->cx] : 0;
         snprintf(where, sizeof where, "x=%d y=%d %s", a->cx, a->cy, place_color_name(color));
     }

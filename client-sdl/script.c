@@ -184,7 +184,7 @@ static int cond_connected(app *a)
 static int cond_pixel(app *a, int x, int y, int color)
 {
     place_client_canvas cv;
-    place_client_canvas_view(a->f.c, &cv);
+    place_front_canvas(&a->f, &cv);
     return cv.width && x >= 0 && y >= 0 && (uint32_t)x < cv.width && (uint32_t)y < cv.height &&
            cv.pixels[(size_t)y * cv.width + (size_t)x] == color;
 }
@@ -227,6 +227,21 @@ static int wait_met(const script *s, app *a, const char *args, int *timeout)
         if (sscanf(args, "%d %d %d %d", &x, &y, &color, timeout) < 3)
             return -1;
         return cond_pixel(a, x, y, color);
+    }
+    if (strcmp(what, "time") == 0) {
+        /* time mode shows the canvas of seq SEQ, arrived */
+        unsigned long long seq;
+        if (sscanf(args, "%llu %d", &seq, timeout) < 1)
+            return -1;
+        place_client_time ts;
+        place_client_time_status(a->f.c, &ts);
+        return ts.active && ts.have && !ts.loading && ts.seq == seq;
+    }
+    if (strcmp(what, "heatmap") == 0) {
+        place_client_heatmap hm;
+        sscanf(args, "%d", timeout);
+        place_client_heatmap_view(a->f.c, &hm);
+        return a->f.heat && hm.cols > 0;
     }
     if (strcmp(what, "banner") == 0) {
         char line[400];

@@ -3,7 +3,8 @@
  * exactly the path a player's input takes. One command a line; `#` starts a comment:
  *
  *   wait connected [MS]          connected, canvas known and not stale (default timeout 10000)
- *   wait pixel X Y COLOR [MS]    the canvas shows palette index COLOR at (X, Y)
+ *   wait pixel X Y COLOR [MS]    the canvas shows palette index COLOR at (X, Y) (in time mode the
+ *                                canvas of that moment; with the heatmap on, the overlay's)
  *   wait message TEXT            the message line contains TEXT, or a message said since
  *                                the previous step did (one may replace another in a turn)
  *   wait banner TEXT             the banner (disconnected, connecting...) contains TEXT
@@ -13,6 +14,8 @@
  *   wait cooldown [MS]           the cooldown is running
  *   wait disconnected [MS]       the connection is lost (the engine is retrying)
  *   wait info [MS]               the pixel history box is open
+ *   wait time SEQ [MS]           time mode shows the canvas of sequence number SEQ
+ *   wait heatmap [MS]            the heatmap overlay is on and has arrived
  *   sleep MS
  *   move X Y                     pointer to window position (X, Y), logical pixels
  *   click X Y [ctrl|right]       press and release there (ctrl: with Ctrl held)

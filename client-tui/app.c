@@ -171,7 +171,7 @@ static int status_text(app *a, const place_client_status *st, int level, char *l
             snprintf(who, sizeof who, "%s%.11s~", sep, u);
     }
     place_client_canvas cv;
-    place_client_canvas_view(a->f.c, &cv);
+    place_front_canvas(&a->f, &cv);
     if (cv.width && a->v.cx < (int)cv.width && a->v.cy < (int)cv.height) {
         int c = cv.pixels[(size_t)a->v.cy * cv.width + (size_t)a->v.cx];
         if (level >= 3)
@@ -195,6 +195,12 @@ static int status_text(app *a, const place_client_status *st, int level, char *l
         snprintf(zoom, sizeof zoom, "%s%dx", zl, a->v.zoom);
     else
         snprintf(zoom, sizeof zoom, "%s1/%d", zl, -a->v.zoom);
+    char when[160];
+    if (place_front_time_line(&a->f, level, when, sizeof when)) {
+        /* time mode: the moment shown instead of the connection and the cooldown */
+        int n = snprintf(line, cap, " %s%s%s%s%s", when, sep, pos, sep, zoom);
+        return n < 0 || (size_t)n >= cap ? (int)cap - 1 : n;
+    }
     char tmpl[80] = "";
     if (place_front_template_line(&a->f, tmpl + strlen(sep), sizeof tmpl - strlen(sep))) {
         memcpy(tmpl, sep, strlen(sep));
@@ -306,7 +312,7 @@ static void set_template(app *a)
 static void render(app *a)
 {
     place_client_canvas cv;
-    place_client_canvas_view(a->f.c, &cv);
+    place_front_canvas(&a->f, &cv);
     int rows = canvas_rows();
     set_template(a);
     if (a->full) {
@@ -345,7 +351,7 @@ static void on_canvas_size(void *user)
 {
     app *a = user;
     place_client_canvas cv;
-    place_client_canvas_view(a->f.c, &cv);
+    place_front_canvas(&a->f, &cv);
     view_set_canvas(&a->v, cv.width, cv.height);
     a->full = 1;
 }

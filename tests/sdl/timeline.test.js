@@ -1,0 +1,96 @@
+// End-to-end: place-sdl's time mode (t , . < >) and heatmap (w) against the real placed, on a
+// private Xvfb display driven by a script; assertions on its screenshots.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { startServer } from '../server/lib/server.js';
+import { connect } from '../server/lib/client.js';
+import { startXvfb, runSdl, readBmp, rgb, tempDir, fitView, centreOf } from './lib/sdl.js';
+
+const WIN_W = 640;
+const WIN_H = 480;
+// seq 1..6: (10,10) changes at seqs 1, 3, 5 and 6
+const HISTORY = [[10, 10, 5], [11, 10, 3], [10, 10, 12], [12, 10, 10], [10, 10, 8], [10, 10, 15]];
+const cleanups = [];
+let xvfb;
+
+before(async () => { xvfb = await startXvfb(); });
+after(async () => {
+  for (const f of cleanups.reverse()) {
+    try { await f(); } catch { /* best effort */ }
+  }
+  await xvfb.stop();
+});
+
+test('stepping back shows the earlier colour, t returns to live, w overlays the heatmap', async () => {
+  const srv = await startServer({ args: ['--cooldown', '0', '--batch-ms', '50'] });
+  cleanups.push(async () => { await srv.stop(); srv.cleanup(); });
+  const palette = (await (await fetch(`${srv.url}/api/v1/canvas/info`)).json()).palette.map(rgb);
+  const b = await connect(srv.wsUrl, null, { localAddress: '127.0.0.2' });
+  cleanups.push(() => b.close());
+  for (const [i, [x, y, c]] of HISTORY.entries()) {
+    assert.equal((await b.placeAndWait(x, y, c, `h-${i}`)).type, 'placed');
+  }
+  const dir = tempDir('place-sdl-time-');
+  if (process.env.PLACE_SDL_KEEP) console.log(`screenshots in ${dir}`);
+  else cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const shot = (n) => path.join(dir, n);
+  let meanwhile;
+  const r = await runSdl({
+    url: srv.url, display: xvfb.display, dir,
+    script: [
+      'wait connected',
+      'wait pixel 10 10 15',
+      `shot ${shot('live.bmp')}`,
+      'key t',
+      'wait time 6',
+      'key ,',
+      'wait time 5',
+      `shot ${shot('seq5.bmp')}`,
+      'key <',
+      'wait time 0',
+      'key .',
+      'key .',
+      'wait time 2',
+      `shot ${shot('seq2.bmp')}`,
+      'echo place now',
+      'sleep 600',
+      'key Return', // in time mode: play, not place
+      'key Escape',
+      'wait pixel 14 10 13',
+      `shot ${shot('back.bmp')}`,
+      'key w',
+      'wait heatmap',
+      'wait pixel 10 10 5',
+      `shot ${shot('heat.bmp')}`,
+      'quit',
+    ],
+    onLine: (line) => {
+      if (line === 'script: place now') meanwhile = b.placeAndWait(14, 10, 13, 'm');
+    },
+  });
+  assert.equal(r.code, 0, `place-sdl exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
+  assert.equal((await meanwhile).type, 'placed');
+  const v = fitView(WIN_W, WIN_H, 64, 64);
+  const at = (img, x, y) => img.get(...centreOf(v, x, y));
+  const live = readBmp(shot('live.bmp'));
+  assert.deepEqual(at(live, 10, 10), palette[15], 'live: purple');
+  const seq5 = readBmp(shot('seq5.bmp'));
+  assert.deepEqual(at(seq5, 10, 10), palette[8], 'one step back (seq 5): yellow');
+  assert.deepEqual(at(seq5, 12, 10), palette[10], 'seq 5 has the green of seq 4');
+  const seq2 = readBmp(shot('seq2.bmp'));
+  assert.deepEqual(at(seq2, 10, 10), palette[5], 'seq 2: red');
+  assert.deepEqual(at(seq2, 11, 10), palette[3], 'seq 2: black');
+  assert.deepEqual(at(seq2, 12, 10), palette[0], 'seq 2: no green yet');
+  const back = readBmp(shot('back.bmp'));
+  assert.deepEqual(at(back, 10, 10), palette[15], 'back to live: purple');
+  assert.deepEqual(at(back, 14, 10), palette[13], 'and the pixel placed meanwhile');
+  const heat = readBmp(shot('heat.bmp'));
+  assert.deepEqual(at(heat, 10, 10), palette[5], 'heatmap: the busiest pixel red');
+  assert.deepEqual(at(heat, 12, 10), palette[8], 'heatmap: a pixel placed once yellow');
+  assert.deepEqual(at(heat, 40, 40), palette[0], 'heatmap: untouched white stays white');
+  const hist = await (await fetch(`${srv.url}/api/v1/pixel?x=32&y=32`)).json();
+  assert.deepEqual(hist.placements, [], 'Return in time mode placed nothing');
+});
