@@ -5,6 +5,7 @@
 import { parseHexColor, COLORS } from './protocol.js';
 import { blockColor } from './overview.js';
 import { DOT_FALLBACK, DOT_MIN_ZOOM } from './template.js';
+import { heatColor } from './timeline.js';
 
 const TAP_SLOP = 6; // CSS px a pointer may move and still count as a tap
 const LONG_PRESS_MS = 500; // a touch held this long without moving is a long press
@@ -33,6 +34,7 @@ export class Board {
     this.reticle = null;      // { x, y }
     this.reticleColor = '#000';
     this.hover = null;
+    this.heat = null;         // the heatmap overlay: { canvas, block, cols, rows } or null
     this.pointers = new Map();
     this.gesture = null;
     this.tmpl = null;         // the template shown: { t (template.js), style, image (a canvas) }
@@ -106,6 +108,33 @@ export class Board {
     ctx.globalAlpha = style.dots ? DOT_FALLBACK : style.opacity;
     ctx.drawImage(this.templateImage(), t.x, t.y);
     ctx.globalAlpha = 1;
+  }
+
+  // Draws from another state with CanvasState's interface (time mode's canvas), or back.
+  setState(state) {
+    if (this.state === state) return;
+    this.state = state;
+    this.dirtyAll = true;
+    this.requestFrame();
+  }
+
+  // The heatmap overlay (decodeHeatmap's object), or null for none. Over a dimmed canvas, each
+  // block where pixels were placed is coloured from yellow (few) to red (the most).
+  setHeat(hm) {
+    if (!hm) {
+      this.heat = null;
+      this.requestFrame();
+      return;
+    }
+    const canvas = document.createElement('canvas');
+    canvas.width = hm.cols;
+    canvas.height = hm.rows;
+    const ctx = canvas.getContext('2d');
+    const image = ctx.createImageData(hm.cols, hm.rows);
+    for (let i = 0; i < hm.cells.length; i++) image.data.set(heatColor(hm.cells[i], hm.max), 4 * i);
+    ctx.putImageData(image, 0, 0);
+    this.heat = { canvas, block: hm.block, cols: hm.cols, rows: hm.rows };
+    this.requestFrame();
   }
 
   // Called by CanvasState: pixel i (or -1: all) may show a new colour.
@@ -251,6 +280,17 @@ export class Board {
       ctx.drawImage(o.canvas, 0, 0, o.w, o.h, 0, 0, o.w * b, o.h * b);
     } else {
       ctx.drawImage(this.off, 0, 0);
+    }
+    if (this.heat) {
+      const hm = this.heat;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(0, 0, this.image.width, this.image.height); // a last block may reach past the edge
+      ctx.clip();
+      ctx.fillStyle = 'rgba(20, 20, 28, 0.45)';
+      ctx.fillRect(0, 0, this.image.width, this.image.height);
+      ctx.drawImage(hm.canvas, 0, 0, hm.cols, hm.rows, 0, 0, hm.cols * hm.block, hm.rows * hm.block);
+      ctx.restore();
     }
     if (this.tmpl) this.drawTemplate(ctx);
     ctx.setTransform(1, 0, 0, 1, 0, 0);

@@ -6,6 +6,7 @@ import { View, parseHash } from './view.js';
 import { Board } from './board.js';
 import { jitter } from './backoff.js';
 import { Template, STYLES, loadTemplateImage } from './template.js';
+import { TimeMode } from './time-mode.js';
 import {
   decodeSnapshot, decodeBatch, DEFAULT_PALETTE, COLOR_NAMES, COLORS, ERROR_WORDS, errorText,
 } from './protocol.js';
@@ -30,6 +31,9 @@ const els = {
   tmplBar: $('template-bar'), tmplText: $('template-text'), tmplBtn: $('btn-template'),
   tmplDialog: $('template-dialog'), tmplForm: $('template-form'), tmplUrl: $('template-url'),
   tmplAt: $('template-at'), tmplError: $('template-error'), tmplRemove: $('template-remove'),
+  timeline: $('timeline'), timePlay: $('time-play'), timeSlider: $('time-slider'),
+  timeLabel: $('time-label'), timeSpeed: $('time-speed'), timeLive: $('time-live'),
+  timeBtn: $('btn-time'), heatBtn: $('heat-btn'),
 };
 
 const app = {
@@ -72,7 +76,8 @@ function clampColor(c) {
 const view = new View();
 let board = null;
 const state = new CanvasState((i) => {
-  if (board) board.pixelChanged(i);
+  // in time mode the board draws the time machine's canvas: live changes wait for "Live"
+  if (board && board.state === state) board.pixelChanged(i);
   templatePixel(i);
 });
 board = new Board(els.board, state, view, {
@@ -93,6 +98,14 @@ board = new Board(els.board, state, view, {
   onLongPress: (x, y) => setReticle(x, y, false, 0),
   onHover: (p) => showCoords(p),
   onViewChange: () => viewChanged(),
+});
+
+const timeMode = new TimeMode(board, state, els, {
+  toast: (text, kind, ms) => toast(text, kind, ms),
+  changed: () => {
+    updatePlaceButton();
+    setReticle(app.reticle.x, app.reticle.y, false, 0);
+  },
 });
 
 let hashTimer = null;
@@ -278,7 +291,7 @@ function setReticle(x, y, follow, infoDelay = 350) {
     viewChanged();
   }
   showCoords(null);
-  const c = state.colorAt(x, y);
+  const c = board.state.colorAt(x, y);
   const swatch = c >= 0 ? `<span class="mini" style="--c:${app.palette[c]}"></span>` : '';
   els.info.innerHTML = `${swatch}<b>(${x}, ${y})</b> <span class="muted">…</span>`;
   schedulePixelInfo(infoDelay);
@@ -557,6 +570,10 @@ function applySettings(m, say) {
 
 function placeAtReticle() {
   const { x, y } = app.reticle;
+  if (timeMode.active) {
+    toast('You are looking at the past: placing is off. Press Live (or t) to go back.', 'warn');
+    return;
+  }
   if (banned()) {
     toast(banText(app.ban), 'error', 6000);
     return;
@@ -715,6 +732,13 @@ function updatePlaceButton() {
   const left = app.cooldownEnd - Date.now();
   const b = els.placeBtn;
   refreshToast();
+  if (timeMode.active) {
+    b.dataset.mode = 'time';
+    els.placeLabel.textContent = 'Viewing the past';
+    b.setAttribute('aria-label', 'Placing is off while viewing the past: press Live to go back');
+    document.title = app.baseTitle;
+    return;
+  }
   if (banned()) {
     b.dataset.mode = 'banned';
     els.placeLabel.textContent = 'Banned';
@@ -1092,7 +1116,9 @@ document.addEventListener('keydown', (ev) => {
     h: [-1, 0], l: [1, 0], k: [0, -1], j: [0, 1], H: [-8, 0], L: [8, 0], K: [0, -8], J: [0, 8],
   };
   let handled = true;
-  if (moves[k]) {
+  if (!(k === ' ' && onButton) && timeMode.key(k)) {
+    // t, w, the time mode's steps; Space and Esc there
+  } else if (moves[k]) {
     const [dx, dy] = moves[k];
     const s = /^[HJKL]$/.test(k) ? 1 : step;
     setReticle(app.reticle.x + dx * s, app.reticle.y + dy * s, true);
@@ -1166,4 +1192,4 @@ setInterval(() => { if (els.info.querySelector('time')) schedulePixelInfo(0); },
 })();
 
 // For the end-to-end tests and the curious: read-only handles on the client's state.
-window.place = { state, view, app, conn, board, refresh: fetchSnapshot, loadTemplate };
+window.place = { state, view, app, conn, board, refresh: fetchSnapshot, loadTemplate, time: timeMode };
