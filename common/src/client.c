@@ -35,6 +35,7 @@ struct place_client {
     int have_snapshot_request;
     int64_t woken_for; /* the deadline the HTTP thread was last asked to wake us for */
     timeline tl;       /* time mode's canvas, apart from the live one (client_time.h) */
+    int64_t time_retry_at; /* the server was busy: ask the time machine's next request then */
     heatmap heat;      /* the last heatmap received (cells NULL: none) */
     uint64_t heat_version;
 
@@ -429,6 +430,8 @@ static void handle(place_client *c, inbound *in)
 
 /* ---- time mode and the heatmap ---- */
 
+#define TIME_BUSY_RETRY_MS 1000
+
 static void time_event(place_client *c, const char *why)
 {
     place_client_event ev;
@@ -441,7 +444,7 @@ static void time_event(place_client *c, const char *why)
 /* Sends the time machine's next request, if it has one. */
 static void time_pump(place_client *c)
 {
-    if (!c->http)
+    if (!c->http || c->time_retry_at > place_client_now_ms())
         return;
     timeline_req r = timeline_next(&c->tl);
     char url[1200];
@@ -470,6 +473,12 @@ static void time_answer(place_client *c, inbound *in)
         return;
     char why[sizeof in->ev.text + 64] = "";
     int rc = 0;
+    if (in->status == 503) { /* too many history builds at once: again in a second */
+        timeline_on_busy(t);
+        c->time_retry_at = place_client_now_ms() + TIME_BUSY_RETRY_MS;
+        client_http_wake_at(c->http, c->time_retry_at);
+        return;
+    }
     if (in->status != 200) {
         timeline_on_failed(t, in->seq);
         snprintf(why, sizeof why, "Cannot load that moment of the canvas: %s",
@@ -657,6 +666,10 @@ static void drain(place_client *c)
     int64_t now = place_client_now_ms();
     recon_tick(c->rc, now);
     timeline_set_newest(&c->tl, recon_seq(c->rc));
+    if (c->time_retry_at && now >= c->time_retry_at) {
+        c->time_retry_at = 0;
+        time_pump(c);
+    }
     if (c->tl.playing) {
         uint64_t target = c->tl.target;
         int ended = timeline_tick(&c->tl, now);

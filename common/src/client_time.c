@@ -174,6 +174,11 @@ void timeline_on_failed(timeline *t, uint64_t newest)
     t->failures++;
 }
 
+void timeline_on_busy(timeline *t)
+{
+    t->busy = 0;
+}
+
 static int64_t json_num(const cJSON *o, const char *name)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);

@@ -109,6 +109,10 @@ int timeline_on_history(timeline *t, const uint8_t *frame, size_t len, uint64_t 
  * the target back to it instead of counting a failure. */
 void timeline_on_failed(timeline *t, uint64_t newest);
 
+/* The server was busy (503 with Retry-After): the request may be made again later; no failure
+ * is counted. The caller waits before asking timeline_next again. */
+void timeline_on_busy(timeline *t);
+
 /* Whether the machine is still on its way to the target. */
 int timeline_loading(const timeline *t);
 

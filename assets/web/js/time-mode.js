@@ -7,6 +7,7 @@ import { Timeline, TimeState, decodeHeatmap } from './timeline.js';
 import { decodeSnapshot, decodeBatch, errorText } from './protocol.js';
 
 const HEAT_REFRESH_MS = 30000;
+const BUSY_RETRY_MS = 1000;
 
 export class TimeMode {
   // board: Board; live: CanvasState; els: the page's elements; hooks: { toast(text, kind, ms),
@@ -23,6 +24,7 @@ export class TimeMode {
     this.heatOn = false;
     this.heatTimer = null;
     this.heatAsk = 0;
+    this.retryAt = 0;
     els.timePlay.addEventListener('click', () => this.play(!this.t.playing));
     els.timeLive.addEventListener('click', () => this.leave());
     els.timeSlider.addEventListener('input', () => this.seek(Number(els.timeSlider.value)));
@@ -105,12 +107,18 @@ export class TimeMode {
 
   // Sends the machine's next request (one at a time) and hands it the answer.
   async pump() {
+    if (Date.now() < this.retryAt) return;
     const r = this.t.next();
     if (!r) return;
     let res;
     try {
       res = await fetch(Timeline.url(r), { credentials: 'same-origin' });
       const newest = Number(res.headers.get('X-Place-Seq')) || 0;
+      if (res.status === 503) { // too many history builds at once: again in a second
+        this.t.onBusy();
+        this.retryAt = Date.now() + BUSY_RETRY_MS; // the ticker asks again after that
+        return;
+      }
       if (!res.ok) {
         let body = null;
         try { body = await res.json(); } catch { /* not JSON */ }

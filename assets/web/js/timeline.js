@@ -198,6 +198,11 @@ export class Timeline {
     return changed;
   }
 
+  // The server was busy (503): the request may be made again later, no failure counted.
+  onBusy() {
+    this.out = null;
+  }
+
   // The request out failed; newest: the answer's X-Place-Seq (0: none). A snapshot asked
   // beyond the server's history (it is behind the live canvas) moves the target back instead.
   onFailed(newest = 0) {
