@@ -49,6 +49,8 @@ void timeline_enter(timeline *t, uint64_t newest)
     t->active = 1;
     t->playing = 0;
     t->failures = 0;
+    t->have = 0; /* a moment left behind earlier is not shown again: the front-end shows the
+                    live canvas until the newest moment has arrived */
     if (newest > t->newest)
         t->newest = newest;
     t->target = t->newest;

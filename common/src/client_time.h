@@ -61,7 +61,8 @@ typedef struct timeline {
 void timeline_init(timeline *t);
 void timeline_free(timeline *t);
 
-/* Time mode on at the newest seq known (newest), playing nothing. The canvas is fetched. */
+/* Time mode on at the newest seq known (newest), playing nothing. The canvas is fetched anew
+ * (have is 0 until it arrives). */
 void timeline_enter(timeline *t, uint64_t newest);
 /* Time mode off: the buffer is kept for a quick return, playing stops. */
 void timeline_leave(timeline *t);

@@ -60,7 +60,8 @@ export class Timeline {
     this.active = true;
     this.playing = false;
     this.failures = 0;
-    this.setNewest(newest);
+    this.have = false; // a moment left behind earlier is not shown again: the live canvas until
+    this.setNewest(newest); // the newest moment has arrived
     this.target = this.newest;
     if (!this.firstSeq) this.haveInfo = false; // nothing placed when last asked: ask again
   }
