@@ -353,6 +353,7 @@ static void heat_arrived(place_front *f, const place_client_event *ev)
         place_front_say(f, 0, "Heatmap: %llu placements in the last hour; red where most (w: off).",
                         total);
     redraw_all(f);
+}
 
 /* ---- the template ---- */
 
@@ -949,8 +950,7 @@ int place_front_help(unsigned who, char *title, size_t title_cap,
         else if (r)
             snprintf(line, sizeof line, "%s", item);
     }
-    if (k < max)
-        lines[k++][0] = '\0';
+    /* no blank line before the last: the box must fit a 24-line terminal with every key */
     if (k < max)
         snprintf(lines[k++], PLACE_FRONT_LINE_MAX, "Any key closes this help.");
     return k;
