@@ -38,15 +38,19 @@ function template() {
   ]);
 }
 
-// The screen colour at fraction (fx, fy) inside canvas pixel (x, y).
-async function colourAt(page, x, y, fx = 0.5, fy = 0.5) {
-  const png = decodePng(await page.screenshot());
-  const s = await page.evaluate(([px, py]) => {
+// One screenshot; at(x, y, fx, fy) is the screen colour at fraction (fx, fy) inside canvas
+// pixel (x, y), by the page's current view.
+async function shot(page, file) {
+  const png = decodePng(await page.screenshot(file ? { path: path.join(shotsDir(), file) } : {}));
+  const v = await page.evaluate(() => {
     const r = document.getElementById('board').getBoundingClientRect();
-    const p = window.place.view.canvasToScreen(px, py);
-    return { x: r.left + p.x, y: r.top + p.y };
-  }, [x + fx, y + fy]);
-  return png.rgb(Math.round(s.x), Math.round(s.y));
+    const o = window.place.view.canvasToScreen(0, 0);
+    const one = window.place.view.canvasToScreen(1, 1);
+    return { left: r.left + o.x, top: r.top + o.y, z: one.x - o.x };
+  });
+  return {
+    at: (x, y, fx = 0.5, fy = 0.5) => png.rgb(Math.round(v.left + (x + fx) * v.z), Math.round(v.top + (y + fy) * v.z)),
+  };
 }
 
 const progress = (page) => page.locator('#template-text').textContent();
@@ -76,17 +80,17 @@ test('a template from another origin via the address: overlay, o, n then Enter, 
   await waitProgress(page, '2 of 10 pixels match');
   assert.equal(await progress(page), 'Template: 2 of 10 pixels match');
 
-  await page.screenshot({ path: path.join(shotsDir(), 'template-overlay.png') }); // for humans
   // 50% of the template over the canvas; don't-care pixels and outside it: the canvas alone
-  assert.ok(sameColor(await colourAt(page, 11, 5), mix('#E50000', '#FFFFFF', 0.5)), 'red at 50% over white');
-  assert.ok(sameColor(await colourAt(page, 12, 7), mix('#222222', '#FFFFFF', 0.5)), 'black at 50% over white');
-  assert.ok(sameColor(await colourAt(page, 11, 6, 0.2, 0.2), hexToRgb('#FFFFFF')), 'a don\'t-care pixel');
-  assert.ok(sameColor(await colourAt(page, 9, 5), hexToRgb('#FFFFFF')), 'outside the template');
+  const over = await shot(page, 'template-overlay.png'); // kept for humans too
+  assert.ok(sameColor(over.at(11, 5), mix('#E50000', '#FFFFFF', 0.5)), 'red at 50% over white');
+  assert.ok(sameColor(over.at(12, 7), mix('#222222', '#FFFFFF', 0.5)), 'black at 50% over white');
+  assert.ok(sameColor(over.at(11, 6, 0.2, 0.2), hexToRgb('#FFFFFF')), 'a don\'t-care pixel');
+  assert.ok(sameColor(over.at(9, 5), hexToRgb('#FFFFFF')), 'outside the template');
 
   await page.keyboard.press('o');
   await waitToast(page, 'Template hidden.');
   await page.waitForTimeout(100);
-  assert.ok(sameColor(await colourAt(page, 11, 5), hexToRgb('#FFFFFF')), 'hidden: the canvas');
+  assert.ok(sameColor((await shot(page)).at(11, 5), hexToRgb('#FFFFFF')), 'hidden: the canvas');
   await page.keyboard.press('o');
   await waitToast(page, 'Template shown.');
 
@@ -118,10 +122,10 @@ test('a template from another origin via the address: overlay, o, n then Enter, 
   for (const k of ['O', 'O', 'O']) await page.keyboard.press(k);
   await waitToast(page, 'Template style: dots.');
   await page.waitForTimeout(100);
-  assert.ok(sameColor(await colourAt(page, 12, 7), hexToRgb('#222222')), 'a black dot in the middle of 12,7');
-  assert.ok(sameColor(await colourAt(page, 12, 7, 0.15, 0.15), hexToRgb('#FFFFFF')), 'white around it');
-  assert.ok(sameColor(await colourAt(page, 10, 5), hexToRgb('#E50000')), 'a red dot on the white 10,5');
-  await page.screenshot({ path: path.join(shotsDir(), 'template-dots.png') });
+  const dots = await shot(page, 'template-dots.png');
+  assert.ok(sameColor(dots.at(12, 7), hexToRgb('#222222')), 'a black dot in the middle of 12,7');
+  assert.ok(sameColor(dots.at(12, 7, 0.15, 0.15), hexToRgb('#FFFFFF')), 'white around it');
+  assert.ok(sameColor(dots.at(10, 5), hexToRgb('#E50000')), 'a red dot on the white 10,5');
   assert.deepEqual(page.errors, []);
 });
 
