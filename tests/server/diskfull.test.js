@@ -81,6 +81,11 @@ test('a full disk: UNAVAILABLE, recovery when space returns, nothing acknowledge
     const ban = runPlaced(['--data-dir', dataDir, '--ban', 'ban_target']);
     assert.equal(ban.code, 1, ban.stdout + ban.stderr);
     assert.match(ban.stderr, /could not be saved/);
+    // nor a pixel act: it stops at the first chunk that cannot be stored, and says so
+    const wipe = runPlaced(['--data-dir', dataDir, '--wipe', '50,50,4,4', '--color', '6']);
+    assert.equal(wipe.code, 1, wipe.stdout + wipe.stderr);
+    assert.match(wipe.stderr, /wipe 50,50,4,4: error: the store could not be written .*\(0 pixels changed\)/);
+    assert.doesNotMatch(wipe.stdout, /done/);
 
     // space returns: the next placement works, numbered right after the last stored one
     fs.rmSync(filler);
@@ -99,6 +104,7 @@ test('a full disk: UNAVAILABLE, recovery when space returns, nothing acknowledge
       const { snap } = await fetchSnapshot(again.url);
       for (const a of acked) assert.equal(snap.get(a.x, a.y), a.color, `(${a.x},${a.y}) seq ${a.seq}`);
       assert.equal(snap.get(30, 2), 0, 'the refused placement is not on the canvas');
+      assert.equal(snap.get(50, 50), 0, 'the refused wipe is not on the canvas');
       assert.equal(snap.seq, back.seq);
       for (const name of ['before_full', 'during_full', 'ban_target']) {
         const login = await fetch(`${again.url}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: name, password: 'correct horse' }) });
