@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "minimap.h"
 #include "place/palette.h"
 #include "script.h"
 
@@ -146,6 +147,7 @@ void app_close_window(app *a)
     if (a->tmpl_tex)
         SDL_DestroyTexture(a->tmpl_tex);
     a->tmpl_tex = NULL;
+    minimap_free(a);
     tiles_free(a->tiles);
     a->tiles = NULL;
     text_free(a->font);
@@ -242,6 +244,17 @@ static int on_cursor(void *user, int *x, int *y)
 static void go_to(void *user, int x, int y);
 static void on_act(void *user, place_front_action act);
 
+/* The cooldown is over: the title says so and the window asks for attention (a blinking task
+ * bar entry until it has the focus), so a player in another window learns of it. */
+static void on_ready(void *user)
+{
+    app *a = user;
+    a->ready_cue = 1;
+    if (SDL_FlashWindow(a->win, SDL_FLASH_UNTIL_FOCUSED) == 0)
+        a->flashes++;
+    a->redraw = 1;
+}
+
 static const place_front_ops front_ops = {
     .said = on_said,
     .canvas_size = on_canvas_size,
@@ -250,6 +263,7 @@ static const place_front_ops front_ops = {
     .cursor = on_cursor,
     .go_to = go_to,
     .act = on_act,
+    .ready = on_ready,
 };
 
 void app_drain_engine(app *a)
@@ -389,8 +403,24 @@ static void on_act(void *user, place_front_action act)
         view_fit(&a->v);
         break;
     case PLACE_ACT_REDRAW: a->redraw = 1; break;
+    case PLACE_ACT_MINIMAP:
+        a->minimap_on = !a->minimap_on;
+        place_front_say(&a->f, 0, "Minimap %s.", a->minimap_on ? "on (click it to go there)" : "off");
+        a->redraw = 1;
+        break;
     default: break;
     }
+}
+
+/* The minimap asked for (x, y): the view centres there and the cursor goes there. */
+static void minimap_jump(app *a, int x, int y)
+{
+    set_cursor(a, x, y);
+    a->zooming = 0;
+    double sx, sy;
+    view_to_screen(&a->v, x + 0.5, y + 0.5, &sx, &sy);
+    view_pan(&a->v, a->v.area_w / 2.0 - sx, a->v.area_h / 2.0 - sy);
+    a->redraw = 1;
 }
 
 /* A key without text (SDL_KEYDOWN); keys with text come as SDL_TEXTINPUT (place_front_char). */
@@ -430,6 +460,8 @@ static void to_output(const app *a, int wx, int wy, int *ox, int *oy)
 static void hover(app *a)
 {
     int x, y;
+    if (minimap_pixel_at(a, a->mouse_x, a->mouse_y, &x, &y))
+        return; /* over the minimap the cursor stays where it is */
     if (a->mouse_in && a->mouse_y < app_area_h(a) &&
         view_pixel_at(&a->v, a->mouse_x + 0.5, a->mouse_y + 0.5, &x, &y)) {
         if (!a->have_cursor || x != a->cx || y != a->cy) {
@@ -443,14 +475,20 @@ static void hover(app *a)
 
 static void on_button_up(app *a)
 {
-    int was_drag = a->dragging;
+    int was_drag = a->dragging, on_mini = a->press_mini;
     a->pressed = 0;
     a->dragging = 0;
+    a->press_mini = 0;
     if (was_drag)
         return;
     if (place_front_dismiss(&a->f))
         return;
-    int mx = a->mouse_x, my = a->mouse_y;
+    int mx = a->mouse_x, my = a->mouse_y, x, y;
+    if (on_mini) {
+        if (minimap_pixel_at(a, mx, my, &x, &y))
+            minimap_jump(a, x, y);
+        return;
+    }
     if (my >= app_area_h(a)) {
         for (int i = 0; i < PLACE_COLORS; i++) {
             SDL_Rect r = app_swatch_rect(a, i);
@@ -459,7 +497,6 @@ static void on_button_up(app *a)
         }
         return;
     }
-    int x, y;
     if (!view_pixel_at(&a->v, mx + 0.5, my + 0.5, &x, &y))
         return;
     if (a->press_ctrl || a->press_button == SDL_BUTTON_RIGHT) {
@@ -504,6 +541,12 @@ void app_handle_event(app *a, const SDL_Event *e)
         a->mouse_x = mx;
         a->mouse_y = my;
         a->mouse_in = 1;
+        int mini_x, mini_y;
+        if (a->pressed && a->press_mini) { /* a drag on the minimap moves the view along */
+            if (minimap_pixel_at(a, mx, my, &mini_x, &mini_y))
+                minimap_jump(a, mini_x, mini_y);
+            break;
+        }
         if (a->pressed && !a->dragging && a->press_y < app_area_h(a) &&
             (abs(mx - a->press_x) > APP_DRAG_MIN * a->ui || abs(my - a->press_y) > APP_DRAG_MIN * a->ui)) {
             a->dragging = 1;
@@ -527,6 +570,10 @@ void app_handle_event(app *a, const SDL_Event *e)
         a->press_ctrl = (SDL_GetModState() & KMOD_CTRL) != 0;
         a->press_x = a->mouse_x;
         a->press_y = a->mouse_y;
+        {
+            int mx0, my0;
+            a->press_mini = minimap_pixel_at(a, a->mouse_x, a->mouse_y, &mx0, &my0);
+        }
         break;
     case SDL_MOUSEBUTTONUP:
         to_output(a, e->button.x, e->button.y, &a->mouse_x, &a->mouse_y);
@@ -573,10 +620,10 @@ static int sleep_ms(app *a)
         return 10; /* a script's waits are checked between events */
     int64_t now = place_client_now_ms();
     int t = place_front_sleep_ms(&a->f, now); /* the engine, the countdowns */
-    int64_t until[1 + APP_MARKS] = {a->message_until};
+    int64_t until[2 + APP_MARKS] = {a->message_until, a->redraw_at};
     for (int i = 0; i < APP_MARKS; i++)
-        until[1 + i] = a->marks[i].until;
-    for (int i = 0; i < 1 + APP_MARKS; i++) {
+        until[2 + i] = a->marks[i].until;
+    for (int i = 0; i < 2 + APP_MARKS; i++) {
         if (until[i] > now) { /* messages and rings end once */
             int end = (int)(until[i] - now) + 1;
             if (t < 0 || end < t)
@@ -584,6 +631,30 @@ static int sleep_ms(app *a)
         }
     }
     return t;
+}
+
+/* The window title: the cooldown's countdown while it runs ("(4:59) Place - url"), "Ready to
+ * place" once it is over until the player places again or comes back to the window, else the
+ * plain title; set only when it changes. */
+static void update_title(app *a)
+{
+    place_client_status st;
+    place_client_get_status(a->f.c, &st);
+    int64_t now = place_client_now_ms();
+    char t[sizeof a->title], left[24];
+    if (st.next_placement > now && !st.banned) {
+        a->ready_cue = 0;
+        place_client_format_wait(st.next_placement - now, left, sizeof left);
+        snprintf(t, sizeof t, "(%s) Place - %s", left, a->opt->url);
+    } else if (a->ready_cue) {
+        snprintf(t, sizeof t, "Ready to place - Place - %s", a->opt->url);
+    } else {
+        snprintf(t, sizeof t, "Place - %s", a->opt->url);
+    }
+    if (strcmp(t, a->title) != 0) {
+        snprintf(a->title, sizeof a->title, "%s", t);
+        SDL_SetWindowTitle(a->win, a->title);
+    }
 }
 
 int app_run(const app_options *o)
@@ -611,9 +682,10 @@ int app_run(const app_options *o)
     }
     if (o->tmpl)
         place_front_set_template(&a->f, o->tmpl);
-    char title[300];
-    snprintf(title, sizeof title, "Place - %s", o->url);
-    SDL_SetWindowTitle(a->win, title);
+    /* the minimap starts on; in test mode off, so that the scripts' screen positions of canvas
+     * pixels hold (a script turns it on with m) */
+    a->minimap_on = !o->script_path;
+    update_title(a);
     if (a->script)
         printf("place-sdl: renderer %s, window %dx%d, output %dx%d\n", a->renderer_name,
                a->win_w, a->win_h, a->out_w, a->out_h);
@@ -635,7 +707,12 @@ int app_run(const app_options *o)
         while (!a->f.quit && SDL_PollEvent(&e))
             app_handle_event(a, &e);
         app_drain_engine(a);
+        update_title(a);
         int64_t now = place_client_now_ms();
+        if (a->redraw_at && now >= a->redraw_at) {
+            a->redraw_at = 0;
+            a->redraw = 1;
+        }
         if (a->message_until && now >= a->message_until) {
             a->message_until = 0;
             a->redraw = 1;

@@ -88,6 +88,18 @@ typedef struct app {
     char shot_path[512]; /* a screenshot to write at the next frame, "" for none */
     int shot_rc;
     uint64_t frames;
+    /* the minimap (minimap.h) */
+    int minimap_on;
+    SDL_Texture *mini_tex;
+    int mini_tw, mini_th;
+    uint64_t mini_version; /* the canvas version its texture shows */
+    int64_t mini_built;
+    int press_mini;        /* the button went down on the minimap: a drag there moves the view */
+    int64_t redraw_at;     /* a frame is due then (0: none), e.g. the minimap's next rebuild */
+    /* the cooldown-ready cue: the window title and a flash of the window (place/front.h ready) */
+    int ready_cue;
+    int flashes;           /* SDL_FlashWindow calls that succeeded, for the test script */
+    char title[320];       /* the title set now */
 } app;
 
 /* Hands a->f (the controller) the url, the hooks and the wake function (a->opt set). */

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "minimap.h"
 #include "place/palette.h"
 
 static const SDL_Color WHITE = {255, 255, 255, 255};
@@ -336,14 +337,17 @@ void app_status_text(app *a, char *line, size_t cap)
         int color = cv.width == a->cw ? cv.pixels[(size_t)a->cy * cv.width + (size_t)a->cx] : 0;
         snprintf(where, sizeof where, "x=%d y=%d %s", a->cx, a->cy, place_color_name(color));
     }
-    char who[100] = "";
+    char who[100] = "", online[40] = "", count[32];
     if (st.have_user)
         snprintf(who, sizeof who, "  %s%s", st.user.username, st.user.is_guest ? " (guest)" : "");
+    place_front_online_text(&st, count, sizeof count);
+    if (count[0])
+        snprintf(online, sizeof online, "   %s", count);
     char tmpl[80] = "";
     if (place_front_template_line(&a->f, tmpl + 3, sizeof tmpl - 3))
         memcpy(tmpl, "   ", 3);
-    snprintf(line, cap, "%s   %s%s   %.0f%%%s", where, place_client_conn_name(st.conn), who,
-             a->v.scale * 100.0 / a->ui, tmpl);
+    snprintf(line, cap, "%s   %s%s%s   %.0f%%%s", where, place_client_conn_name(st.conn), who,
+             online, a->v.scale * 100.0 / a->ui, tmpl);
 }
 
 /* ---- boxes ---- */
@@ -434,6 +438,7 @@ void app_draw(app *a)
         draw_grid(a);
         draw_marks(a);
         draw_reticle(a);
+        minimap_draw(a);
     }
     draw_banner(a);
     draw_message(a);

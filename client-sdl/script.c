@@ -1,6 +1,8 @@
 /* The test mode's script runner (script.h). */
 #include "script.h"
 
+#include "minimap.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +245,15 @@ static int wait_met(const script *s, app *a, const char *args, int *timeout)
         place_client_heatmap_view(a->f.c, &hm);
         return a->f.heat && hm.cols > 0;
     }
+    if (strcmp(what, "title") == 0) {
+        args += strspn(args, " \t");
+        const char *t = SDL_GetWindowTitle(a->win);
+        return t && strstr(t, args) != NULL;
+    }
+    if (strcmp(what, "flashed") == 0) {
+        sscanf(args, "%d", timeout);
+        return a->flashes > 0;
+    }
     if (strcmp(what, "banner") == 0) {
         char line[400];
         int red;
@@ -387,9 +398,12 @@ static int run(script *s, app *a)
         return 1;
     }
     if (strcmp(cmd, "view") == 0) {
-        printf("view: scale=%.6f ox=%.3f oy=%.3f area=%dx%d cursor=%d,%d canvas=%ux%u\n",
+        SDL_Rect m = {0, 0, 0, 0};
+        minimap_rect(a, &m);
+        printf("view: scale=%.6f ox=%.3f oy=%.3f area=%dx%d cursor=%d,%d canvas=%ux%u "
+               "minimap=%d,%d,%d,%d\n",
                a->v.scale, a->v.ox, a->v.oy, a->v.area_w, a->v.area_h, a->have_cursor ? a->cx : -1,
-               a->have_cursor ? a->cy : -1, a->v.cw, a->v.ch);
+               a->have_cursor ? a->cy : -1, a->v.cw, a->v.ch, m.x, m.y, m.w, m.h);
         fflush(stdout);
         return 1;
     }

@@ -11,6 +11,8 @@
  *   wait status TEXT             the bar's second row (cursor, connection, zoom, template
  *                                progress) contains TEXT
  *   wait bar TEXT                the placing state in the bar ("next pixel in 5 s") contains TEXT
+ *   wait title TEXT              the window title contains TEXT
+ *   wait flashed [MS]            the window asked for attention (SDL_FlashWindow) at least once
  *   wait cooldown [MS]           the cooldown is running
  *   wait disconnected [MS]       the connection is lost (the engine is retrying)
  *   wait info [MS]               the pixel history box is open
@@ -26,9 +28,13 @@
  *   type TEXT                    types the characters of TEXT
  *   resize W H                   resizes the window
  *   shot FILE                    writes the next frame to FILE (24-bit BMP)
- *   view                         prints the view: scale, origin, area, cursor
+ *   view                         prints the view: scale, origin, area, cursor, canvas size and
+ *                                the minimap's rectangle (x,y,w,h; 0,0,0,0 when off)
  *   echo TEXT                    prints "script: TEXT"
  *   quit                         ends the program with status 0
+ *
+ * The minimap starts off in test mode (key m turns it on), so that screen positions of canvas
+ * pixels do not depend on it.
  *
  * A wait that times out, a failed screenshot or a bad line ends the program with status 3. */
 #ifndef PLACE_SDL_SCRIPT_H

@@ -36,6 +36,7 @@ typedef struct app {
     int wake_pipe[2];
     int unicode;      /* the locale can show the template's dot glyph */
     unsigned tmpl_drawn; /* the template's overlay state at the last full redraw */
+    int bell; /* ring the terminal's bell when the cooldown ends (--no-bell: not) */
     /* mouse */
     int pressed, dragged, press_col, press_row, last_col, last_row;
 } app;
@@ -124,6 +125,7 @@ static int status_text(app *a, const place_client_status *st, int level, char *l
 {
     int64_t now = place_client_now_ms();
     char conn[96], cool[48], who[80] = "", under[32] = "", paint[40], pos[48], zoom[24];
+    char online[40] = "", count[32];
     const char *sep = level >= 2 ? "|" : " | ";
     if (st->conn == PLACE_CONN_DISCONNECTED) {
         char t[24];
@@ -170,6 +172,11 @@ static int status_text(app *a, const place_client_status *st, int level, char *l
         else
             snprintf(who, sizeof who, "%s%.11s~", sep, u);
     }
+    place_front_online_text(st, count, sizeof count);
+    if (count[0] && level < 3)
+        snprintf(online, sizeof online, "%s%s", sep, count);
+    else if (count[0])
+        snprintf(online, sizeof online, "%s%lld on", sep, (long long)st->online);
     place_client_canvas cv;
     place_front_canvas(&a->f, &cv);
     if (cv.width && a->v.cx < (int)cv.width && a->v.cy < (int)cv.height) {
@@ -208,8 +215,8 @@ static int status_text(app *a, const place_client_status *st, int level, char *l
             snprintf(tmpl, sizeof tmpl, "%s%u/%u%s", sep, a->f.tmpl.match, a->f.tmpl.cared,
                      level == 1 ? " match" : "");
     }
-    int n = snprintf(line, cap, " %s%s%s%s%s%s%s%s%s%s", conn, sep, pos, sep, paint, sep, cool, who,
-                     tmpl, level >= 2 ? "|" : " | ");
+    int n = snprintf(line, cap, " %s%s%s%s%s%s%s%s%s%s%s", conn, sep, pos, sep, paint, sep, cool,
+                     who, online, tmpl, level >= 2 ? "|" : " | ");
     if (n < 0 || (size_t)n >= cap)
         return (int)cap - 1;
     int z = snprintf(line + n, cap - (size_t)n, "%s", zoom);
@@ -402,6 +409,15 @@ static void on_busy(void *user)
     render(a);
 }
 
+/* The cooldown is over: the terminal's bell (BEL), which terminals and tmux turn into a sound,
+ * an urgent window or a mark on the tab, so a player in another window hears of it. */
+static void on_ready(void *user)
+{
+    app *a = user;
+    if (a->bell)
+        beep();
+}
+
 static const place_front_ops front_ops = {
     .canvas_size = on_canvas_size,
     .pixels = on_pixels,
@@ -409,6 +425,7 @@ static const place_front_ops front_ops = {
     .go_to = on_go_to,
     .act = on_act,
     .busy = on_busy,
+    .ready = on_ready,
 };
 
 /* ---- input ---- */
@@ -582,11 +599,12 @@ static void on_wake(void *user)
     }
 }
 
-int app_run(const char *url, const char *token, place_template *tmpl)
+int app_run(const char *url, const char *token, place_template *tmpl, int bell)
 {
     app *a = calloc(1, sizeof *a);
     if (!a)
         return 1;
+    a->bell = bell;
     a->f.url = url;
     a->f.ops = &front_ops;
     a->f.user = a;

@@ -18,6 +18,8 @@ static void usage(FILE *f)
             "  URL                  the Place server (default %s)\n"
             "  --login USER         log in as USER (asks for the password) and remember it\n"
             "  --logout             log out and forget the remembered session\n"
+            "  --no-bell            no terminal bell when the cooldown ends (the status line\n"
+            "                       still says ready)\n"
             "  --forwarded-for ADDR tell the server the player is at ADDR (X-Forwarded-For);\n"
             "                       it believes this only from an address in its --trusted-proxy\n"
             "                       (the SSH gate, place-tui-ssh-setup, passes the SSH client's)\n"
@@ -40,7 +42,7 @@ int main(int argc, char **argv)
     setlocale(LC_ALL, ""); /* ncursesw needs the locale to draw half blocks in UTF-8 */
     const char *url = NULL, *login = NULL, *tmpl_src = NULL;
     int tx = 0, ty = 0;
-    int logout = 0, bench = 0, bench_idle_s = 0, bench_cols = 200, bench_rows = 60;
+    int logout = 0, bell = 1, bench = 0, bench_idle_s = 0, bench_cols = 200, bench_rows = 60;
     long bench_side = 2000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -66,6 +68,8 @@ int main(int argc, char **argv)
             }
         } else if (strcmp(a, "--logout") == 0) {
             logout = 1;
+        } else if (strcmp(a, "--no-bell") == 0) {
+            bell = 0;
         } else if (strcmp(a, "--bench-redraw") == 0 && i + 1 < argc) {
             bench = atoi(argv[++i]);
         } else if (strcmp(a, "--bench-idle") == 0 && i + 1 < argc) {
@@ -117,5 +121,5 @@ int main(int argc, char **argv)
     }
     char token[PLACE_CLIENT_TOKEN_MAX + 1];
     int have = place_client_token_load(token) == 1;
-    return app_run(url, have ? token : NULL, tmpl_src ? &tmpl : NULL);
+    return app_run(url, have ? token : NULL, tmpl_src ? &tmpl : NULL, bell);
 }

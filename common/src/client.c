@@ -31,6 +31,7 @@ struct place_client {
     char ban_reason[128];
     int have_settings;       /* an init or settings message came */
     place_settings settings; /* the server's live rules, as last told */
+    int64_t online; /* players online, -1: not said */
     int64_t clock_offset; /* server clock minus ours, ms */
     int have_snapshot_request;
     int64_t woken_for; /* the deadline the HTTP thread was last asked to wake us for */
@@ -139,6 +140,7 @@ int place_client_new(const place_client_config *cfg, place_client **out, char *e
         return PLACE_ENOMEM;
     }
     pthread_mutex_init(&c->lock, NULL);
+    c->online = -1;
     const char *url = cfg->url && *cfg->url ? cfg->url : PLACE_CLIENT_DEFAULT_URL;
     c->url = strdup(url);
     c->rc = recon_new();
@@ -309,6 +311,17 @@ static void user_event(place_client *c, const place_user_info *user)
     recon_push_event(c->rc, &ev);
 }
 
+static void online_event(place_client *c, int64_t count)
+{
+    if (count == c->online)
+        return;
+    c->online = count;
+    place_client_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = PLACE_CEV_ONLINE;
+    recon_push_event(c->rc, &ev);
+}
+
 static int64_t rid_number(const place_request_id *rid, int *ok)
 {
     char *end = NULL;
@@ -342,7 +355,11 @@ static void handle_text(place_client *c, const char *text, size_t len)
             ban_event(c, m->user.is_banned, m->user.ban_reason, to_local(c, m->user.banned_until));
         if (recon_connected(c->rc, m->seq) & RECON_WANT_SNAPSHOT)
             want_snapshot(c, 0);
+        online_event(c, m->online);
         conn_event(c, PLACE_CONN_CONNECTED, NULL);
+        break;
+    case PLACE_MSG_ONLINE:
+        online_event(c, m->online);
         break;
     case PLACE_MSG_PLACED:
         rid = rid_number(&m->request_id, &ok);
@@ -730,6 +747,7 @@ void place_client_get_status(place_client *c, place_client_status *out)
     out->guests_can_place = c->have_settings ? c->settings.guests_can_place : 1;
     out->frozen = c->settings.frozen;
     memcpy(out->frozen_reason, c->settings.frozen_reason, sizeof out->frozen_reason);
+    out->online = c->conn == PLACE_CONN_CONNECTED ? c->online : -1;
     out->banned = c->banned && (!c->banned_until || c->banned_until > place_client_now_ms());
     if (out->banned) {
         out->banned_until = c->banned_until;

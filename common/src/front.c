@@ -60,6 +60,9 @@ const place_front_keyrow place_front_keys[] = {
      "template style: the next opacity (50%, 80%, 25%), then a dot in each pixel's middle"},
     {0, "n", "n", NULL, "`n`",
      "move the cursor to the nearest pixel that differs from the template and choose its colour"},
+    {PLACE_FRONT_SDL, "m", "m", "minimap on/off (click it to go there)", "`m`",
+     "minimap on/off: the whole canvas small in a corner, the view marked; click it to go there "
+     "(place-sdl, browser)"},
     {PLACE_FRONT_ALL, "?", "?", "this help", "`?`", "help: this list"},
     {PLACE_FRONT_ALL, "", "Ctrl-L", "redraw the screen", "Ctrl-L", "redraw the screen"},
     {PLACE_FRONT_ALL, "q", "q, Ctrl-C", "quit", "`q`, Ctrl-C", "quit"},
@@ -118,6 +121,7 @@ place_front_action place_front_action_of_char(int ch)
     case 'o': return PLACE_ACT_TEMPLATE;
     case 'O': return PLACE_ACT_TEMPLATE_STYLE;
     case 'n': return PLACE_ACT_NEXT_WRONG;
+    case 'm': return PLACE_ACT_MINIMAP;
     case '?': return PLACE_ACT_HELP;
     case 'q': return PLACE_ACT_QUIT;
     case 't': return PLACE_ACT_TIME;
@@ -547,6 +551,24 @@ void place_front_event(place_front *f, const place_client_event *ev)
     }
 }
 
+/* The cooldown being waited for ended: tell the front-end once. A cooldown that ends while
+ * banned or disconnected is no cue (nothing could be placed). */
+static void check_ready(place_front *f)
+{
+    place_client_status st;
+    place_client_get_status(f->c, &st);
+    int64_t now = place_client_now_ms();
+    if (st.next_placement > now && !st.banned) {
+        f->waiting_until = st.next_placement;
+        return;
+    }
+    if (!f->waiting_until)
+        return;
+    f->waiting_until = 0;
+    if (!st.banned && st.conn == PLACE_CONN_CONNECTED && f->ops && f->ops->ready)
+        f->ops->ready(f->user);
+}
+
 int place_front_drain(place_front *f)
 {
     int n = 0;
@@ -555,7 +577,16 @@ int place_front_drain(place_front *f)
         place_front_event(f, &ev);
         n++;
     }
+    check_ready(f);
     return n;
+}
+
+void place_front_online_text(const place_client_status *st, char *buf, size_t cap)
+{
+    if (st->online < 0)
+        snprintf(buf, cap, "%s", "");
+    else
+        snprintf(buf, cap, "%lld online", (long long)st->online);
 }
 
 /* The first millisecond after `until` - now that a whole second of it has passed (a countdown's

@@ -92,6 +92,7 @@ typedef enum place_client_event_type {
                               when one did */
     PLACE_CEV_HEATMAP,     /* the heatmap asked for arrived (place_client_heatmap_view), or
                               could not be had (code, text) */
+    PLACE_CEV_ONLINE,      /* the players-online count changed (status.online) */
 } place_client_event_type;
 
 /* One placement of a pixel's history (GET /api/v1/pixel). */
@@ -145,6 +146,8 @@ typedef struct place_client_status {
     int frozen;             /* the canvas is frozen (placed --freeze): show
                                place_client_format_frozen, offer no placing (viewing goes on) */
     char frozen_reason[PLACE_MAX_REASON]; /* frozen: the admin's words, or "" */
+    int64_t online;         /* players online as the server last said (init, then `online`);
+                               -1 until it has said (or for a server that does not count) */
 } place_client_status;
 
 /* The freeze in status as a person reads it: "The canvas is frozen: the event is over. You can

@@ -47,6 +47,7 @@ typedef enum place_front_action {
     PLACE_ACT_TIME_BACK, PLACE_ACT_TIME_FWD,  /* one step (entering time mode first) */
     PLACE_ACT_TIME_BACK10, PLACE_ACT_TIME_FWD10,
     PLACE_ACT_HEAT,                           /* the heatmap overlay on/off */
+    PLACE_ACT_MINIMAP, /* the minimap on/off (place-sdl; the browser too) */
 } place_front_action;
 
 /* The keys without a character of their own, as each front-end names them to the controller. */
@@ -93,6 +94,9 @@ typedef struct place_front_ops {
     void (*go_to)(void *user, int x, int y);       /* the go-to prompt's answer (inside) */
     void (*act)(void *user, place_front_action act); /* moves, zooms, fit, redraw */
     void (*busy)(void *user);  /* about to block for a moment (log-in): show the message now */
+    /* The cooldown the player was waiting for has just ended (once per cooldown; not when
+     * banned or disconnected): place-tui rings the bell, place-sdl flashes the window. */
+    void (*ready)(void *user);
 } place_front_ops;
 
 /* The overlay styles `O` steps through: a translucent picture at an opacity, or a dot in the
@@ -142,6 +146,7 @@ typedef struct place_front {
     size_t shown_cap;
     const uint8_t *shown_src;
     uint64_t shown_src_version, shown_heat_version, shown_version;
+    int64_t waiting_until; /* the end of the cooldown being waited for (ops->ready), 0: none */
 } place_front;
 
 /* Sets f's defaults (the colour red) and starts the engine on the session token (NULL: a guest
@@ -167,7 +172,9 @@ int place_front_template_at(const place_front *f, int x, int y);
  * template (out is then ""). */
 int place_front_template_line(const place_front *f, char *out, size_t cap);
 
-/* Handles everything the engine has. Returns how many events there were. */
+/* Handles everything the engine has, and calls ops->ready when the cooldown has just ended
+ * (the front-end wakes for that: place_front_sleep_ms counts down to it). Returns how many
+ * events there were. */
 int place_front_drain(place_front *f);
 
 /* How long the front-end's loop may sleep (ms, -1: until woken): until the engine needs a turn,
@@ -237,6 +244,10 @@ int place_front_account_box(const place_front *f, char *title, size_t title_cap,
  * place_front_help; returns the number of lines, 0 when the mode shows no box. */
 int place_front_box(const place_front *f, unsigned who, char *title, size_t title_cap,
                     char (*lines)[PLACE_FRONT_LINE_MAX], int max);
+
+/* The players online as a status field, "3 online" ("1 online"); "" while the server has not
+ * said (disconnected, or a server that does not count). */
+void place_front_online_text(const place_client_status *st, char *buf, size_t cap);
 
 /* docs/keys.md's two tables (keys, then mouse) as markdown, into out. Returns the length, or the
  * length it needs when cap is too small. */
