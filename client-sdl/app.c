@@ -642,7 +642,10 @@ static void update_title(app *a)
     place_client_get_status(a->f.c, &st);
     int64_t now = place_client_now_ms();
     char t[sizeof a->title], left[24];
-    if (st.next_placement > now && !st.banned) {
+    if (st.banned || st.frozen) {
+        a->ready_cue = 0; /* nothing to place: the bar and the banner say why */
+        snprintf(t, sizeof t, "Place - %s", a->opt->url);
+    } else if (st.next_placement > now) {
         a->ready_cue = 0;
         place_client_format_wait(st.next_placement - now, left, sizeof left);
         snprintf(t, sizeof t, "(%s) Place - %s", left, a->opt->url);

@@ -552,7 +552,7 @@ void place_front_event(place_front *f, const place_client_event *ev)
 }
 
 /* The cooldown being waited for ended: tell the front-end once. A cooldown that ends while
- * banned or disconnected is no cue (nothing could be placed). */
+ * banned, frozen or disconnected is no cue (nothing could be placed). */
 static void check_ready(place_front *f)
 {
     place_client_status st;
@@ -565,7 +565,7 @@ static void check_ready(place_front *f)
     if (!f->waiting_until)
         return;
     f->waiting_until = 0;
-    if (!st.banned && st.conn == PLACE_CONN_CONNECTED && f->ops && f->ops->ready)
+    if (!st.banned && !st.frozen && st.conn == PLACE_CONN_CONNECTED && f->ops && f->ops->ready)
         f->ops->ready(f->user);
 }
 
