@@ -334,6 +334,7 @@ static void heat_toggle(place_front *f)
         return;
     }
     f->heat = 1;
+    f->heat_at = 0; /* the first answer is said; the refreshes after it are quiet */
     place_front_say(f, 0, "Heatmap: asking where pixels were placed in the last hour...");
 }
 
@@ -346,6 +347,11 @@ static void heat_arrived(place_front *f, const place_client_event *ev)
         place_front_say(f, 1, "No heatmap: %s", ev->text);
         return;
     }
+    if (f->heat_at) { /* a refresh: just the picture */
+        redraw_all(f);
+        return;
+    }
+    f->heat_at = place_client_now_ms() + PLACE_FRONT_HEAT_REFRESH_MS;
     place_client_heatmap hm;
     place_client_heatmap_view(f->c, &hm);
     unsigned long long total = 0;
@@ -578,6 +584,11 @@ int place_front_drain(place_front *f)
         n++;
     }
     check_ready(f);
+    int64_t now = place_client_now_ms();
+    if (f->heat && f->heat_at && now >= f->heat_at) { /* the last hour moved on: quietly again */
+        f->heat_at = now + PLACE_FRONT_HEAT_REFRESH_MS;
+        place_client_heatmap_fetch(f->c, 0);
+    }
     return n;
 }
 
@@ -609,6 +620,11 @@ int place_front_sleep_ms(const place_front *f, int64_t now)
             if (t < 0 || tick < t)
                 t = tick;
         }
+    }
+    if (f->heat && f->heat_at) {
+        int h = f->heat_at > now ? (int)(f->heat_at - now) : 0;
+        if (t < 0 || h < t)
+            t = h;
     }
     return t;
 }

@@ -111,6 +111,7 @@ typedef struct place_front_tmpl_style {
 #define PLACE_FRONT_DOT_FALLBACK 50 /* the dots style's opacity where dots would be too small */
 
 #define PLACE_FRONT_MESSAGE_MAX 300
+#define PLACE_FRONT_HEAT_REFRESH_MS 30000 /* the heatmap overlay follows the last hour */
 #define PLACE_FRONT_LINE_MAX 160
 
 typedef struct place_front {
@@ -140,6 +141,7 @@ typedef struct place_front {
     char tmpl_note[PLACE_FRONT_MESSAGE_MAX]; /* why the template was dropped, until said last */
     int quit;
     int heat;     /* the heatmap overlay is on */
+    int64_t heat_at; /* heat on: when to fetch it again (every PLACE_FRONT_HEAT_REFRESH_MS) */
     /* place_front_canvas's composed picture (the heatmap over the canvas) and what it was
      * made from */
     uint8_t *shown;
