@@ -533,12 +533,7 @@ static int pixel_act_offline(const place_config *cfg, const moderate_req *q, cli
     char err[300] = "", who[BACKEND_AUDIT_WHO_MAX + 1];
     place_config c = *cfg;
     uint32_t w, h;
-    if (backend_is_cluster(cfg)) {
-        fprintf(stderr, "placed: %s %s: in cluster mode, run it against a running placed (its "
-                        "--data-dir)\n", a->word, a->target);
-        return 1;
-    }
-    if (store_db_canvas_size(cfg->data_dir, &w, &h, err, sizeof err) < 0) {
+    if (backend_canvas_size(cfg, &w, &h, err, sizeof err) < 0) {
         fprintf(stderr, "placed: %s %s: %s\n", a->word, a->target, err);
         return 1;
     }

@@ -64,6 +64,18 @@ int backend_admin_offline(const place_config *cfg, const backend_admin_req *q, c
     return store_sqlite_admin_offline(cfg->data_dir, q, err, errcap);
 }
 
+int backend_canvas_size(const place_config *cfg, uint32_t *w, uint32_t *h, char *err,
+                        size_t errcap)
+{
+    if (backend_check_build(cfg, err, errcap) < 0)
+        return -1;
+#if PLACE_BUILD_CLUSTER
+    if (backend_is_cluster(cfg))
+        return cluster_canvas_size(cfg, w, h, err, errcap);
+#endif
+    return store_db_canvas_size(cfg->data_dir, w, h, err, errcap);
+}
+
 int backend_audit_list(const place_config *cfg, int64_t since_ms, size_t max,
                        backend_audit_row **rows, size_t *n, char *err, size_t errcap)
 {

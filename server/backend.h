@@ -386,6 +386,11 @@ backend *backend_open(const place_config *cfg, uv_loop_t *loop, const backend_si
 int backend_admin_offline(const place_config *cfg, const backend_admin_req *q, char *err,
                           size_t errcap);
 
+/* The size of the stored canvas (the database in cfg->data_dir, or in cluster mode Redis), for
+ * an act with no server running. Returns 0, or -1 with a sentence in err. */
+int backend_canvas_size(const place_config *cfg, uint32_t *w, uint32_t *h, char *err,
+                        size_t errcap);
+
 /* The audit log for the command line (placed --audit), read from the store directly (a running
  * server may hold it: SQLite's WAL lets a reader in, Redis is shared): the rows with time >=
  * since_ms, oldest first, at most `max`, into a malloc'd *rows the caller frees. Returns 0, or

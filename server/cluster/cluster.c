@@ -793,6 +793,30 @@ static int cl_audit_add(backend *b, const backend_audit_row *row, backend_done_c
     return 0;
 }
 
+int cluster_canvas_size(const place_config *cfg, uint32_t *w, uint32_t *h, char *err,
+                        size_t errcap)
+{
+    rstore *rs = rstore_new(cfg->redis, 2000);
+    if (!rs) {
+        snprintf(err, errcap, "--redis %s: not HOST:PORT", cfg->redis);
+        return -1;
+    }
+    const char *av[4] = {"HMGET", canvas_keys[2], "width", "height"};
+    redisReply *r = rstore_cmd(rs, 4, av, NULL);
+    rstore_free(rs);
+    int ok = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && num_at(r, 0) > 0 &&
+             num_at(r, 1) > 0;
+    if (ok) {
+        *w = (uint32_t)num_at(r, 0);
+        *h = (uint32_t)num_at(r, 1);
+    } else {
+        snprintf(err, errcap, "no canvas in Redis at %s", cfg->redis);
+    }
+    if (r)
+        freeReplyObject(r);
+    return ok ? 0 : -1;
+}
+
 int cluster_audit_offline(const place_config *cfg, const backend_audit_row *row, char *err,
                           size_t errcap)
 {

@@ -28,6 +28,11 @@ backend *backend_cluster_open(const place_config *cfg, uv_loop_t *loop, const ba
 int cluster_admin_offline(const place_config *cfg, const backend_admin_req *q, char *err,
                           size_t errcap);
 
+/* The size of the canvas in Redis (backend.h: backend_canvas_size). Returns 0, or -1 with a
+ * sentence in err. */
+int cluster_canvas_size(const place_config *cfg, uint32_t *w, uint32_t *h, char *err,
+                        size_t errcap);
+
 /* The audit log in Redis (backend.h: backend_audit_offline, backend_audit_list). Return 0, or
  * -1 with a sentence in err. */
 int cluster_audit_offline(const place_config *cfg, const backend_audit_row *row, char *err,
