@@ -136,9 +136,10 @@ static const cfg_row rows[] = {
     STR_ONCE("reason", ban_reason, "TEXT",
              "with a ban or --freeze: the reason the players' clients show"),
     STR_ONCE("revert-user", revert_user, "NAME",
-             "put back every pixel whose colour NAME (a username, or a guest's id) placed, as it "
-             "was before (from the history); a pixel someone painted later keeps its colour; "
-             "applied in chunks while players go on placing; then exit"),
+             "put back every pixel whose colour NAME (a registered name, or a user id) placed, "
+             "as it was before (from the history); a pixel someone painted later keeps its "
+             "colour; applied in chunks while players go on placing, with progress; prints the "
+             "count once it is all stored; then exit"),
     STR_ONCE("wipe", wipe, "X,Y,W,H", "fill the rectangle with --color (default white), then exit"),
     STR_ONCE("restore", restore, "X,Y,W,H",
              "put the rectangle back as it was at --at TIME (from the history), then exit"),
@@ -488,8 +489,9 @@ void config_usage(FILE *out, const char *argv0)
             "usage: %s [--config FILE] [flags]\n"
             "Place server: REST API, WebSocket and the browser client on one port.\n"
             "Admin flags (--ban, --ban-id, --ban-ip, --unban*, --grant-admin, --revoke-admin,\n"
-            "--freeze, --unfreeze, --set) act on the server running on --data-dir through its\n"
-            "control socket, or on the database if none runs. Settings marked [live] can be\n"
+            "--freeze, --unfreeze, --set, --revert-user, --wipe, --restore) act on the server\n"
+            "running on --data-dir through its control socket, or on the database if none runs;\n"
+            "every one is kept in the audit log (--audit). Settings marked [live] can be\n"
             "changed on a running server with --set KEY=VALUE.\n\n",
             argv0);
     for (size_t i = 0; i < NROWS; i++) {
@@ -611,7 +613,8 @@ void config_man(FILE *out, const char *version)
           "default.\n"
           ".SH ADMINISTRATION\n"
           "\\fB\\-\\-ban\\fR, \\fB\\-\\-unban\\fR, \\fB\\-\\-grant\\-admin\\fR, \\fB\\-\\-revoke\\-admin\\fR,\n"
-          "\\fB\\-\\-freeze\\fR, \\fB\\-\\-unfreeze\\fR and \\fB\\-\\-set\\fR act on\n"
+          "\\fB\\-\\-freeze\\fR, \\fB\\-\\-unfreeze\\fR, \\fB\\-\\-set\\fR, \\fB\\-\\-revert\\-user\\fR,\n"
+          "\\fB\\-\\-wipe\\fR and \\fB\\-\\-restore\\fR act on\n"
           "the server running on \\fB\\-\\-data\\-dir\\fR through its control socket (at once, without\n"
           "a restart), or on the database when none runs, and exit. Give them the same\n"
           "\\fB\\-\\-config\\fR as the server so that they find its data directory, and run them\n"
@@ -620,6 +623,11 @@ void config_man(FILE *out, const char *version)
           ".RS\n.nf\n"
           "sudo \\-u placed placed \\-\\-config /etc/place/placed.conf \\-\\-ban vandal\n"
           ".fi\n.RE\n"
+          "Every act is kept in the audit log of the store, with when, who (the OS user on the\n"
+          "control socket), what and how many pixels it changed; \\fBplaced \\-\\-audit\\fR prints\n"
+          "it. \\fB\\-\\-revert\\-user\\fR, \\fB\\-\\-wipe\\fR and \\fB\\-\\-restore\\fR change pixels as\n"
+          "ordinary placements attributed to the act, in chunks while players go on placing,\n"
+          "print their progress, and end with the number of pixels changed once it is stored.\n"
           ".SH CLIENT ADDRESSES\n"
           "Per\\-address budgets count the address a connection comes from. Behind a proxy (nginx,\n"
           "or the SSH gate of \\fBplace\\-tui\\-ssh\\-setup\\fR(8)) every connection comes from the\n"
