@@ -4,6 +4,7 @@ import { CanvasState, PLACE_TIMEOUT_MS } from './canvas-state.js';
 import { Connection } from './connection.js';
 import { View, parseHash } from './view.js';
 import { Board } from './board.js';
+import { Minimap } from './minimap.js';
 import { jitter } from './backoff.js';
 import { Template, STYLES, loadTemplateImage } from './template.js';
 import { TimeMode } from './time-mode.js';
@@ -34,6 +35,8 @@ const els = {
   timeline: $('timeline'), timePlay: $('time-play'), timeSlider: $('time-slider'),
   timeLabel: $('time-label'), timeSpeed: $('time-speed'), timeLive: $('time-live'),
   timeBtn: $('btn-time'), heatBtn: $('heat-btn'),
+  online: $('online'), onlineCount: $('online-count'), minimap: $('minimap'),
+  optSound: $('opt-sound'), optNotify: $('opt-notify'),
 };
 
 const app = {
@@ -57,6 +60,9 @@ const app = {
   oneClick: stored('place.oneClick') === '1',
   // the template (docs/templates.md): its address and position, as the page's hash shares them
   tmpl: { t: null, url: '', x: 0, y: 0, ready: false, shown: true, style: 0, loading: 0 },
+  online: null,             // players online, as the server last said (null: not said)
+  sound: stored('place.sound') === '1', // a chime when the cooldown ends (opt-in)
+  notice: null,             // the last "ready" notification: { title, body, shown }
 };
 
 function stored(key, value) {
@@ -75,10 +81,12 @@ function clampColor(c) {
 
 const view = new View();
 let board = null;
+let minimap = null;
 const state = new CanvasState((i) => {
   // in time mode the board draws the time machine's canvas: live changes wait for "Live"
   if (board && board.state === state) board.pixelChanged(i);
   templatePixel(i);
+  if (minimap) minimap.update();
 });
 board = new Board(els.board, state, view, {
   onTap: (x, y, sx, sy) => {
@@ -111,6 +119,7 @@ const timeMode = new TimeMode(board, state, els, {
 let hashTimer = null;
 function viewChanged() {
   showCoords(board.hover);
+  if (minimap) minimap.update();
   clearTimeout(hashTimer);
   hashTimer = setTimeout(() => {
     const h = fullHash();
@@ -460,6 +469,7 @@ function showConnState(s, d) {
   els.conn.dataset.state = s;
   clearInterval(connTick);
   els.connRetry.hidden = s !== 'waiting';
+  if (s !== 'connected') setOnline(null); // a count from before the connection was lost is stale
   if (s === 'connected') {
     els.connText.textContent = 'Live';
     els.conn.title = 'Connected: pixels arrive as they are placed';
@@ -487,6 +497,7 @@ function handleMessage(m) {
     case 'init': onInit(m); break;
     case 'placed': onPlaced(m); break;
     case 'error': onError(m); break;
+    case 'online': setOnline(m.count); break;
     case 'banned': setBan({ reason: String(m.reason || ''), until: Number(m.until) || 0 }); break;
     case 'settings': applySettings(m, true); break;
     case 'resync':
@@ -509,6 +520,7 @@ function onInit(m) {
   setBan(m.user && m.user.isBanned
     ? { reason: String(m.user.banReason || ''), until: Number(m.user.bannedUntil) || 0 } : null);
   if (typeof m.cooldown === 'number') setCooldown(Date.now() + m.cooldown);
+  setOnline(m.online);
   state.streamStart(Number(m.seq) || 0);
   // after every (re)connect: a fresh snapshot (protocol rule 5), batches meanwhile are kept
   fetchSnapshot();
@@ -698,6 +710,7 @@ function serverToLocal(t) {
 // ---------------------------------------------------------------- the cooldown
 
 let cooldownTick = null;
+let readyTimer = null;
 let wasWaiting = false;
 // end: local ms from which the player may place (0: now). cue: whether the end of a cooldown
 // running until now deserves the "ready" cue (not when a failed placement just cancels it).
@@ -708,9 +721,13 @@ function setCooldown(end, cue = true) {
   if (longest && end > Date.now() + longest) end = Date.now() + longest;
   app.cooldownEnd = end > Date.now() ? end : 0;
   clearInterval(cooldownTick);
+  clearTimeout(readyTimer);
   if (app.cooldownEnd) {
     wasWaiting = true;
     cooldownTick = setInterval(updatePlaceButton, 250);
+    // a hidden tab's interval is slowed (to once a minute after a while); one timer at the end
+    // keeps the ready cue, the chime and the notification on time
+    readyTimer = setTimeout(updatePlaceButton, app.cooldownEnd - Date.now() + 20);
   } else if (!cue) {
     wasWaiting = false;
   }
@@ -787,6 +804,8 @@ function readyCue() {
   document.title = `✦ Ready to place · ${app.baseTitle}`;
   toast('Your next pixel is ready!', 'good', 3500);
   announce('Your cooldown is over: you can place a pixel.');
+  if (app.sound) chime();
+  notifyReady();
   const clear = () => {
     if (document.hidden) return; // keep the cue in the tab title until the player looks
     document.removeEventListener('visibilitychange', later);
@@ -797,6 +816,108 @@ function readyCue() {
   const later = () => setTimeout(clear, 4000);
   document.addEventListener('visibilitychange', later);
   setTimeout(clear, 6000);
+}
+
+// ---------------------------------------------------------------- alerts: chime, notification
+
+let audio = null;
+// The AudioContext is made (or resumed) on a player's gesture, as browsers require, so that the
+// chime can play later in a hidden tab.
+function wakeAudio() {
+  if (!app.sound || typeof AudioContext === 'undefined') return;
+  if (!audio) audio = new AudioContext();
+  if (audio.state === 'suspended') audio.resume().catch(() => {});
+}
+
+// Two short soft tones, made on the spot (no sound file to fetch).
+function chime() {
+  wakeAudio();
+  if (!audio) return;
+  const t = audio.currentTime;
+  [[880, 0], [1320, 0.14]].forEach(([f, at]) => {
+    const o = audio.createOscillator();
+    const g = audio.createGain();
+    o.type = 'sine';
+    o.frequency.value = f;
+    g.gain.setValueAtTime(0.0001, t + at);
+    g.gain.exponentialRampToValueAtTime(0.18, t + at + 0.02);
+    g.gain.exponentialRampToValueAtTime(0.0001, t + at + 0.3);
+    o.connect(g).connect(audio.destination);
+    o.start(t + at);
+    o.stop(t + at + 0.32);
+  });
+  app.chimed = (app.chimed || 0) + 1;
+}
+
+function notifyAllowed() {
+  return typeof Notification !== 'undefined' && Notification.permission === 'granted'
+    && stored('place.notify') !== '0';
+}
+
+// The cooldown ended while the player looks elsewhere: a desktop notification (when allowed).
+function notifyReady() {
+  if (!document.hidden || !notifyAllowed()) return;
+  try {
+    const n = new Notification('Place: your next pixel is ready', {
+      body: 'Your cooldown is over: come back and place a pixel.',
+      tag: 'place-ready', icon: 'favicon.svg',
+    });
+    app.notice = { title: n.title, body: n.body, shown: false };
+    n.addEventListener('show', () => { app.notice.shown = true; });
+    n.addEventListener('click', () => { window.focus(); n.close(); });
+    // once the player is back the notification has done its work
+    document.addEventListener('visibilitychange', () => { if (!document.hidden) n.close(); }, { once: true });
+  } catch { /* a browser that allows notifications only from a service worker */ }
+}
+
+function showAlertOptions() {
+  els.optSound.checked = app.sound;
+  els.optNotify.checked = notifyAllowed();
+  els.optNotify.disabled = typeof Notification === 'undefined' || Notification.permission === 'denied';
+}
+
+els.optSound.addEventListener('change', () => {
+  app.sound = els.optSound.checked;
+  stored('place.sound', app.sound ? '1' : '0');
+  if (app.sound) chime(); // a sample, and the gesture that lets it play later
+});
+
+els.optNotify.addEventListener('change', async () => {
+  if (!els.optNotify.checked) {
+    stored('place.notify', '0');
+  } else {
+    stored('place.notify', '1');
+    if (typeof Notification !== 'undefined' && Notification.permission === 'default') {
+      try { await Notification.requestPermission(); } catch { /* refused */ }
+    }
+  }
+  showAlertOptions();
+});
+document.addEventListener('pointerdown', wakeAudio);
+document.addEventListener('keydown', wakeAudio);
+
+// ---------------------------------------------------------------- players online
+
+function setOnline(count) {
+  app.online = Number.isInteger(count) && count >= 0 ? count : null;
+  els.online.hidden = app.online === null;
+  if (app.online === null) return;
+  els.onlineCount.textContent = `${app.online.toLocaleString()} online`;
+  els.online.title = `${app.online.toLocaleString()} player${app.online === 1 ? '' : 's'} online now`;
+}
+
+// ---------------------------------------------------------------- the minimap
+
+minimap = new Minimap(els.minimap, board, view, (x, y) => {
+  view.centerOn(x, y);
+  setReticle(x, y, false, 0);
+  board.requestFrame();
+  viewChanged();
+});
+
+function showMinimap(on, remember = true) {
+  minimap.show(on);
+  if (remember) stored('place.minimap', on ? '1' : '0');
 }
 
 function pulse(el) {
@@ -1095,7 +1216,10 @@ els.placeBtn.addEventListener('click', () => {
   if (els.placeBtn.dataset.mode === 'login') openAuth('login');
   else placeAtReticle();
 });
-els.help.addEventListener('click', () => els.helpDialog.showModal());
+els.help.addEventListener('click', () => {
+  showAlertOptions();
+  els.helpDialog.showModal();
+});
 els.oneClick.checked = app.oneClick;
 els.oneClick.addEventListener('change', () => {
   app.oneClick = els.oneClick.checked;
@@ -1156,7 +1280,11 @@ document.addEventListener('keydown', (ev) => {
     }
   } else if (k === 'n') {
     nextWrongPixel();
+  } else if (k === 'm') {
+    showMinimap(!minimap.shown);
+    announce(minimap.shown ? 'Minimap shown' : 'Minimap hidden');
   } else if (k === '?') {
+    showAlertOptions();
     els.helpDialog.showModal();
   } else {
     handled = false;
@@ -1172,6 +1300,9 @@ document.addEventListener('pointerdown', () => document.body.classList.remove('k
 
 renderPalette();
 board.setPalette(app.palette);
+// shown unless the player hid it (on a phone-sized screen: only once asked for, it would cover much)
+showMinimap((stored('place.minimap') ?? (window.innerWidth >= 700 ? '1' : '0')) === '1', false);
+showAlertOptions();
 view.setCanvasSize(64, 64);
 showCoords(null);
 updatePlaceButton();
