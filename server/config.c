@@ -64,6 +64,10 @@ static const cfg_row rows[] = {
             "one pixel per user per this many seconds (0: no cooldown, for benchmarks)"),
     INT_ROW("batch-ms", batch_ms, 10, 5000, "100", "MS",
             "how often placements are broadcast as one batch frame"),
+    INT_ROW("commit-ms", commit_ms, 0, 100, "4", "MS",
+            "embedded store: a transaction starts at least this long after the previous one "
+            "started, so placements arriving meanwhile share its fsync (group commit); an idle "
+            "server commits at once (0: commit as soon as the previous commit ends)"),
     INT_ROW("resync-drop-ms", resync_drop_ms, 100, 3600000, "30000", "MS",
             "a WebSocket client that falls behind the broadcast is skipped forward (a resync); "
             "falling behind again within this drops its connection"),

@@ -18,6 +18,7 @@ typedef struct place_config {
     int height;
     int cooldown_sec;
     int batch_ms;
+    int commit_ms;
     char cdn_url[512];
     int guests_can_place;
     int max_conns_per_ip;     /* TCP connections (HTTP and WebSocket) per address */

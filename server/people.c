@@ -297,6 +297,14 @@ int people_load_user(people *p, const char *id, const char *name, const char *pw
     return 0;
 }
 
+void people_load_last_place(people *p, const char *user_id, int64_t time_ms, int64_t now)
+{
+    people_user *u = find_user(p, user_id);
+    int cooldown = p->cfg.cooldown_ms;
+    if (u && cooldown > 0 && time_ms + cooldown > now && time_ms + cooldown > u->next_placement)
+        u->next_placement = time_ms + cooldown;
+}
+
 int people_load_session(people *p, const char *token, const char *user_id, int64_t expires)
 {
     people_user *u = find_user(p, user_id);

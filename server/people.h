@@ -58,6 +58,9 @@ int people_load_user(people *p, const char *id, const char *name, const char *pw
                      int is_guest, int is_admin, int is_banned, int64_t banned_until,
                      const char *reason, int64_t last_place, int64_t now);
 /* A stored session of a loaded user (ignored otherwise). Returns 0, or -1 out of memory. */
+/* A placement by user_id at time_ms found in the stored history: the user's cooldown runs from
+ * it if that is later than what it runs from already. */
+void people_load_last_place(people *p, const char *user_id, int64_t time_ms, int64_t now);
 int people_load_session(people *p, const char *token, const char *user_id, int64_t expires);
 /* One of a loaded user's addresses; call them most recent first. */
 void people_load_user_addr(people *p, const char *user_id, const char *addr, int64_t seen);

@@ -1,20 +1,25 @@
 /* The database file of the embedded store (see store_db.h). */
 #include "store_db.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "account.h"
 #include "peer.h"
 #include "util.h"
 
+#define STR_(x) #x
+#define PLACE_STR(x) STR_(x)
+
+/* The layout STORE_DB_VERSION (store_db.h). */
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS canvas(id INTEGER PRIMARY KEY CHECK (id = 1), width INTEGER,"
     " height INTEGER, seq INTEGER, bits BLOB);"
     "CREATE TABLE IF NOT EXISTS placements(seq INTEGER PRIMARY KEY, x INTEGER, y INTEGER,"
-    " color INTEGER, user_id TEXT, time INTEGER);"
-    "CREATE INDEX IF NOT EXISTS placements_xy ON placements(x, y, seq);"
+    " color INTEGER, user_id TEXT, time INTEGER, prev INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS users(id TEXT PRIMARY KEY, name TEXT UNIQUE, pwhash TEXT,"
     " is_guest INTEGER, is_admin INTEGER, is_banned INTEGER, last_place INTEGER DEFAULT 0,"
     " created INTEGER);"
@@ -27,6 +32,18 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS audit(id INTEGER PRIMARY KEY, time INTEGER, who TEXT, act TEXT,"
     " what TEXT, pixels INTEGER);"
     "CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT);";
+
+/* Layout 1 to 2 (store_db.h), in one transaction: every placement gets the seq of the previous
+ * one on its pixel, found through the old (x, y, seq) index, which is then dropped. */
+static const char migrate_1_2[] =
+    "BEGIN IMMEDIATE;"
+    "ALTER TABLE placements ADD COLUMN prev INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX IF NOT EXISTS placements_xy ON placements(x, y, seq);"
+    "UPDATE placements SET prev = coalesce((SELECT q.seq FROM placements q WHERE q.x = placements.x"
+    " AND q.y = placements.y AND q.seq < placements.seq ORDER BY q.seq DESC LIMIT 1), 0);"
+    "DROP INDEX placements_xy;"
+    "PRAGMA user_version = 2;"
+    "COMMIT;";
 
 /* Columns added after the first release: added to an older database when missing. */
 static const char *const added_columns[] = {
@@ -48,16 +65,70 @@ int store_db_open(const char *data_dir, int flags, sqlite3 **db, char *err, size
     return 0;
 }
 
+static int64_t query_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static int exec_or_say(sqlite3 *db, const char *sql, const char *what, char *err, size_t errcap)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+        return 0;
+    snprintf(err, errcap, "database%s%s: %s", what[0] ? " " : "", what, msg ? msg : "error");
+    sqlite3_free(msg);
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
 int store_db_init(sqlite3 *db, char *err, size_t errcap)
 {
     char *msg = NULL;
+    int64_t version = query_int(db, "PRAGMA user_version");
+    int64_t objects = query_int(db, "SELECT count(*) FROM sqlite_master");
+    int64_t old_placements =
+        query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'placements'");
+    if (version < 0 || objects < 0 || old_placements < 0) {
+        snprintf(err, errcap, "database: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    /* a new file takes the small pages before anything is written to it */
+    if (objects == 0 &&
+        exec_or_say(db, "PRAGMA page_size=" PLACE_STR(STORE_DB_PAGE_SIZE), "", err, errcap) < 0)
+        return -1;
     if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                                 " PRAGMA journal_size_limit=" STORE_WAL_LIMIT_STR ";", NULL, NULL, &msg) ||
-        sqlite3_exec(db, schema, NULL, NULL, &msg)) {
+                                 " PRAGMA journal_size_limit=" STORE_WAL_LIMIT_STR ";", NULL, NULL, &msg)) {
         snprintf(err, errcap, "database: %s", msg ? msg : "error");
         sqlite3_free(msg);
         return -1;
     }
+    if (version < STORE_DB_VERSION && old_placements > 0) {
+        fprintf(stderr, "placed: store: migrating %s to layout %d (placements chained per pixel,"
+                        " no (x, y) index); this reads every placement once\n",
+                STORE_DB_FILE, STORE_DB_VERSION);
+        if (exec_or_say(db, migrate_1_2, "migration", err, errcap) < 0)
+            return -1;
+        /* smaller pages: a rewrite of the file, outside WAL mode (SQLite cannot change the page
+         * size of a WAL database); a crash here leaves the rollback journal, which undoes it */
+        if (query_int(db, "PRAGMA page_size") != STORE_DB_PAGE_SIZE &&
+            exec_or_say(db, "PRAGMA journal_mode=DELETE; PRAGMA page_size="
+                        PLACE_STR(STORE_DB_PAGE_SIZE) "; VACUUM; PRAGMA journal_mode=WAL;",
+                        "migration (page size)", err, errcap) < 0)
+            return -1;
+    }
+    if (sqlite3_exec(db, schema, NULL, NULL, &msg)) {
+        snprintf(err, errcap, "database: %s", msg ? msg : "error");
+        sqlite3_free(msg);
+        return -1;
+    }
+    if (version < STORE_DB_VERSION && old_placements == 0 &&
+        exec_or_say(db, "PRAGMA user_version = " PLACE_STR(STORE_DB_VERSION), "", err, errcap) < 0)
+        return -1;
     for (size_t i = 0; i < sizeof added_columns / sizeof added_columns[0]; i++) {
         if (sqlite3_exec(db, added_columns[i], NULL, NULL, &msg) != SQLITE_OK &&
             !(msg && strstr(msg, "duplicate column"))) {
@@ -250,33 +321,166 @@ int store_db_block(const char *text, char out[BACKEND_CIDR_MAX], char *err, size
 }
 
 
-int store_db_history(sqlite3 *db, uint32_t x, uint32_t y, int limit, backend_history_entry *e,
-                     size_t *n)
+/* ---------------------------------------------------------------- the pixels' chains */
+
+struct store_heads {
+    uint32_t w, h;
+    size_t bytes;
+    _Atomic uint64_t *seq;
+};
+
+store_heads *store_heads_new(uint32_t w, uint32_t h)
+{
+    store_heads *hd = calloc(1, sizeof *hd);
+    if (!hd)
+        return NULL;
+    hd->w = w;
+    hd->h = h;
+    /* an anonymous mapping: pages no placement touches stay unbacked */
+    hd->bytes = (size_t)w * h * sizeof *hd->seq;
+    void *m = mmap(NULL, hd->bytes ? hd->bytes : 1, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED) {
+        free(hd);
+        return NULL;
+    }
+    hd->seq = m;
+    return hd;
+}
+
+void store_heads_free(store_heads *hd)
+{
+    if (!hd)
+        return;
+    munmap((void *)hd->seq, hd->bytes ? hd->bytes : 1);
+    free(hd);
+}
+
+uint64_t store_heads_get(const store_heads *hd, uint32_t x, uint32_t y)
+{
+    if (x >= hd->w || y >= hd->h)
+        return 0;
+    return atomic_load_explicit(&hd->seq[(size_t)y * hd->w + x], memory_order_acquire);
+}
+
+void store_heads_set(store_heads *hd, uint32_t x, uint32_t y, uint64_t seq)
+{
+    if (x < hd->w && y < hd->h)
+        atomic_store_explicit(&hd->seq[(size_t)y * hd->w + x], seq, memory_order_release);
+}
+
+int store_db_heads_load(sqlite3 *db, store_heads *hd, uint64_t *last)
+{
+    sqlite3_stmt *st = NULL;
+    *last = 0;
+    if (sqlite3_prepare_v2(db, "SELECT seq, x, y FROM placements ORDER BY seq", -1, &st, NULL) !=
+        SQLITE_OK)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
+        int64_t x = sqlite3_column_int64(st, 1), y = sqlite3_column_int64(st, 2);
+        if (x >= 0 && y >= 0 && x <= UINT32_MAX && y <= UINT32_MAX)
+            store_heads_set(hd, (uint32_t)x, (uint32_t)y, seq);
+        *last = seq;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_db_append_placement(sqlite3 *db, store_heads *hd, uint64_t *last, uint32_t x,
+                              uint32_t y, int color, const char *user_id, int64_t time_ms)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO placements(seq, x, y, color, user_id, time, prev)"
+                           " VALUES(?,?,?,?,?,?,?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    uint64_t seq = *last + 1;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+    sqlite3_bind_int64(st, 2, x);
+    sqlite3_bind_int64(st, 3, y);
+    sqlite3_bind_int(st, 4, color);
+    sqlite3_bind_text(st, 5, user_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, time_ms);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)store_heads_get(hd, x, y));
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    if (rc == 0) {
+        store_heads_set(hd, x, y, seq);
+        *last = seq;
+    }
+    return rc;
+}
+
+int store_db_history(sqlite3 *db, uint32_t x, uint32_t y, uint64_t head, int limit,
+                     backend_history_entry *e, size_t *n)
 {
     sqlite3_stmt *st = NULL;
     *n = 0;
+    if (limit <= 0 || limit > BACKEND_HISTORY_MAX)
+        limit = BACKEND_HISTORY_MAX;
+    if (!head)
+        return 0;
     if (sqlite3_prepare_v2(db,
-                           "SELECT p.seq, p.user_id, u.name, u.is_guest, p.color, p.time"
+                           "SELECT p.x, p.y, p.user_id, u.name, u.is_guest, p.color, p.time, p.prev"
                            " FROM placements p LEFT JOIN users u ON u.id = p.user_id"
-                           " WHERE p.x = ? AND p.y = ? ORDER BY p.seq DESC LIMIT ?",
+                           " WHERE p.seq = ?",
                            -1, &st, NULL) != SQLITE_OK)
         return -1;
-    sqlite3_bind_int64(st, 1, x);
-    sqlite3_bind_int64(st, 2, y);
-    sqlite3_bind_int(st, 3, limit);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < (size_t)limit) {
+    /* one read transaction for the whole walk */
+    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return -1;
+    }
+    int rc = SQLITE_DONE;
+    uint64_t seq = head;
+    while (seq && *n < (size_t)limit) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) /* SQLITE_DONE: no such row, the chain ends */
+            break;
+        if ((uint64_t)sqlite3_column_int64(st, 0) != x || (uint64_t)sqlite3_column_int64(st, 1) != y)
+            break; /* never when the chains are whole: a broken link ends the walk */
         backend_history_entry *h = &e[(*n)++];
-        const char *uid = (const char *)sqlite3_column_text(st, 1);
-        const char *name = (const char *)sqlite3_column_text(st, 2);
-        h->seq = (uint64_t)sqlite3_column_int64(st, 0);
+        const char *uid = (const char *)sqlite3_column_text(st, 2);
+        const char *name = (const char *)sqlite3_column_text(st, 3);
+        h->seq = seq;
         snprintf(h->user_id, sizeof h->user_id, "%s", uid ? uid : "");
-        if (name && !sqlite3_column_int(st, 3))
+        if (name && !sqlite3_column_int(st, 4))
             snprintf(h->username, sizeof h->username, "%s", name);
         else
             account_shown_name(h->username, h->user_id);
-        h->color = sqlite3_column_int(st, 4);
-        h->time_ms = sqlite3_column_int64(st, 5);
+        h->color = sqlite3_column_int(st, 5);
+        h->time_ms = sqlite3_column_int64(st, 6);
+        int64_t prev = sqlite3_column_int64(st, 7);
+        seq = prev > 0 && (uint64_t)prev < seq ? (uint64_t)prev : 0;
+        sqlite3_reset(st);
+        rc = SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+int store_db_recent_placers(sqlite3 *db, int64_t since_ms,
+                            void (*fn)(void *arg, const char *user_id, int64_t time_ms),
+                            void *arg)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT user_id, time FROM placements ORDER BY seq DESC", -1, &st,
+                           NULL) != SQLITE_OK)
+        return -1;
+    int rc;
+    /* times rise with seq but for a step of the wall clock: read a minute past since_ms */
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t t = sqlite3_column_int64(st, 1);
+        if (t < since_ms - 60000)
+            break;
+        const char *uid = (const char *)sqlite3_column_text(st, 0);
+        if (t >= since_ms && uid)
+            fn(arg, uid, t);
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;

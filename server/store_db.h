@@ -23,13 +23,57 @@
  * (*db is then NULL). */
 int store_db_open(const char *data_dir, int flags, sqlite3 **db, char *err, size_t errcap);
 
-/* Sets WAL and synchronous=FULL and creates any missing table. Returns 0 or -1 with err. */
+/* The layout of place.db (PRAGMA user_version):
+ *  1 (or 0): placements(seq, x, y, color, user_id, time) with an index on (x, y, seq), and
+ *     users.last_place rewritten by every placement;
+ *  2: placements(seq INTEGER PRIMARY KEY, x, y, color, user_id, time, prev), where `prev` is the
+ *     seq of the previous placement on the same pixel (0: the first), and no other index: a
+ *     commit appends to one B-tree and touches no random page. The newest placement of each
+ *     pixel is kept in memory (store_heads), and a pixel's history walks `prev` from it.
+ *     users.last_place is no longer written: a cooldown is restarted from the newest placements
+ *     (store_db_recent_placers). New databases use 1 KiB pages (fewer WAL bytes per commit).
+ * store_db_init migrates 1 to 2 in place (prev computed from the old index, which is dropped,
+ * then the file rewritten with 1 KiB pages). */
+#define STORE_DB_VERSION 2
+#define STORE_DB_PAGE_SIZE 1024
+
+/* Sets WAL and synchronous=FULL, creates any missing table and migrates an older layout.
+ * Returns 0 or -1 with err. */
 int store_db_init(sqlite3 *db, char *err, size_t errcap);
 
-/* Reads the newest `limit` (at most BACKEND_HISTORY_MAX) placements at (x, y) into e, newest
- * first, *n of them. Returns 0 or -1. Runs on any thread that owns db for the call. */
-int store_db_history(sqlite3 *db, uint32_t x, uint32_t y, int limit, backend_history_entry *e,
-                     size_t *n);
+/* The newest placement (its seq, 0: none) of every pixel of a w x h canvas. One thread writes
+ * (the writer, after each commit), any thread reads: each entry is an atomic, stored with
+ * release after the commit that made it and loaded with acquire, so a read transaction begun
+ * after the load sees the row. Pages of the array that no placement touched take no memory. */
+typedef struct store_heads store_heads;
+store_heads *store_heads_new(uint32_t w, uint32_t h);
+void store_heads_free(store_heads *hd);
+uint64_t store_heads_get(const store_heads *hd, uint32_t x, uint32_t y);
+void store_heads_set(store_heads *hd, uint32_t x, uint32_t y, uint64_t seq);
+
+/* Fills hd from every placement in db (one pass over the table in seq order) and returns the
+ * newest seq in *last (0: none). For a process that reads or appends placements without a
+ * running server (the running server's heads are the writer's). Returns 0 or -1. */
+int store_db_heads_load(sqlite3 *db, store_heads *hd, uint64_t *last);
+
+/* Appends one placement without a running server (offline tools; the caller holds the data
+ * directory's lock and its transaction): numbered last + 1, chained to the pixel's head, and
+ * hd and *last updated. Returns 0 or -1. */
+int store_db_append_placement(sqlite3 *db, store_heads *hd, uint64_t *last, uint32_t x,
+                              uint32_t y, int color, const char *user_id, int64_t time_ms);
+
+/* Reads up to `limit` (at most BACKEND_HISTORY_MAX) placements of pixel (x, y) into e, newest
+ * first, *n of them, walking `prev` from `head` (store_heads_get; 0: none). Returns 0 or -1.
+ * Runs on any thread that owns db for the call. */
+int store_db_history(sqlite3 *db, uint32_t x, uint32_t y, uint64_t head, int limit,
+                     backend_history_entry *e, size_t *n);
+
+/* Calls fn(arg, user_id, time) for the placements made at or after since_ms, newest first
+ * (each user's first call is its newest placement): how a restart finds the cooldowns that
+ * still run. Returns 0 or -1. */
+int store_db_recent_placers(sqlite3 *db, int64_t since_ms,
+                            void (*fn)(void *arg, const char *user_id, int64_t time_ms),
+                            void *arg);
 
 /* The history of the whole canvas (issue 18), read by the timeline (timeline_sqlite.c) on any
  * thread that owns db for the call. These are the only functions that read the placements table

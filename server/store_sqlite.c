@@ -38,6 +38,7 @@ typedef struct store {
     backend_sink sink;
     people *people;
     store_writer *writer;
+    store_heads *heads; /* each pixel's newest placement: set by the writer, read by history */
 
     sqlite3 *rdb; /* history reads on the uv thread pool, one at a time */
     pthread_mutex_t rlock;
@@ -503,7 +504,9 @@ static void history_work(uv_work_t *w)
 {
     history_job *j = w->data;
     pthread_mutex_lock(&j->s->rlock);
-    j->rc = store_db_history(j->s->rdb, j->x, j->y, j->limit, j->e, &j->n);
+    /* the head first: the read transaction then begins after its commit, so it sees the row */
+    uint64_t head = store_heads_get(j->s->heads, j->x, j->y);
+    j->rc = store_db_history(j->s->rdb, j->x, j->y, head, j->limit, j->e, &j->n);
     pthread_mutex_unlock(&j->s->rlock);
 }
 
@@ -512,6 +515,7 @@ static void free_memory(store *s)
     free(s->mod_marks);
     people_free(s->people);
     sqlite3_close(s->rdb);
+    store_heads_free(s->heads);
     free(s->initial_bits);
     pthread_mutex_destroy(&s->rlock);
     free(s);
@@ -762,6 +766,17 @@ static int load_canvas_from_db(store *s, sqlite3 *db, const place_config *cfg, u
     sqlite3_finalize(st);
     st = NULL;
 
+    /* every pixel's newest placement: one pass over the history (which is the one thing a
+     * start reads in proportion to the history's length) */
+    uint64_t last = 0;
+    if (!(s->heads = store_heads_new(w, h))) {
+        snprintf(err, errcap, "out of memory for the pixels' history heads");
+        goto out;
+    }
+    if (store_db_heads_load(db, s->heads, &last) < 0) {
+        snprintf(err, errcap, "database: %s", sqlite3_errmsg(db));
+        goto out;
+    }
     sqlite3_prepare_v2(db, "SELECT seq, x, y, color FROM placements WHERE seq > ? ORDER BY seq",
                        -1, &st, NULL);
     if (!st) {
@@ -795,8 +810,14 @@ out:
     return rc;
 }
 
-/* Loads the users, their sessions and addresses, and the address bans that have not run out. */
-static void load_people(people *p, sqlite3 *db)
+static void recent_placer(void *arg, const char *user_id, int64_t time_ms)
+{
+    people_load_last_place(arg, user_id, time_ms, util_now_ms());
+}
+
+/* Loads the users, their sessions and addresses, and the address bans that have not run out;
+ * the cooldowns still running come from the newest placements (cooldown_ms: --cooldown). */
+static void load_people(people *p, sqlite3 *db, int64_t cooldown_ms)
 {
     sqlite3_stmt *st = NULL;
     int64_t now = util_now_ms();
@@ -813,6 +834,10 @@ static void load_people(people *p, sqlite3 *db)
                              sqlite3_column_int64(st, 6), now) < 0)
             break;
     sqlite3_finalize(st);
+    /* users.last_place is no longer written (layout 2, store_db.h): a database of layout 1 still
+     * has it, read above; the placements of the last cooldown tell the rest */
+    if (cooldown_ms > 0)
+        store_db_recent_placers(db, now - cooldown_ms, recent_placer, p);
 
     sqlite3_stmt *del = NULL;
     sqlite3_prepare_v2(db, "DELETE FROM sessions WHERE expires < ?", -1, &del, NULL);
@@ -908,11 +933,11 @@ backend *backend_embedded_open(const place_config *cfg, uv_loop_t *loop, const b
     }
     if (load_canvas_from_db(s, db, cfg, &bits, &seq, &dirty, err, errcap) < 0)
         goto fail;
-    load_people(s->people, db);
+    load_people(s->people, db, (int64_t)cfg->cooldown_sec * 1000);
     if (store_db_open(cfg->data_dir, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, &s->rdb, err,
                       errcap) < 0 ||
-        !(s->writer = writer_open(db, bits, s->w, s->h, seq, dirty, loop, on_done, s, err,
-                                  errcap))) {
+        !(s->writer = writer_open(db, bits, s->w, s->h, seq, dirty, s->heads, cfg->commit_ms, loop,
+                                  on_done, s, err, errcap))) {
         uv_run(loop, UV_RUN_NOWAIT); /* a writer that got as far as its async handle closes it */
         goto fail;
     }

@@ -13,14 +13,15 @@
 
 #define CHECKPOINT_MS 30000 /* how often the writer stores the whole canvas */
 /* The WAL's bound (docs/deploy.md, "Disk"). The writer checkpoints on its own connection (the
- * only one that knows the log is worth copying): PASSIVE once the log holds WAL_CKPT_PAGES
- * (with 4 KiB pages, 4 MiB), which lets the next commit start the log from its beginning;
- * RESTART, which waits for readers, if the log still reached WAL_RESTART_PAGES; TRUNCATE to an
- * empty file after a second without writes. journal_size_limit (store_db.c) cuts a restarted
- * log back to 16 MiB, and a transaction holds at most BATCH_MAX operations, so the file stays
- * well under STORE_WAL_MAX_BYTES. */
-#define WAL_CKPT_PAGES 1024
-#define WAL_RESTART_PAGES 4096
+ * only one that knows the log is worth copying): PASSIVE once the log holds WAL_CKPT_BYTES
+ * (in pages of the database's page size), which lets the next commit start the log from its
+ * beginning; RESTART, which waits for readers, if the log still reached WAL_RESTART_BYTES;
+ * TRUNCATE to an empty file after a second without writes. journal_size_limit (store_db.c) cuts
+ * a restarted log back to 16 MiB, and a transaction holds at most BATCH_MAX operations, so the
+ * file stays well under STORE_WAL_MAX_BYTES. */
+#define WAL_CKPT_BYTES (4 * 1024 * 1024)
+#define WAL_RESTART_BYTES (16 * 1024 * 1024)
+#define PIXMAP_SLOTS 8192 /* the batch's pixel map: a power of two above BATCH_MAX */
 #define BATCH_MAX 4096 /* operations in one transaction (cut between two calls' operations) */
 
 struct store_writer {
@@ -33,7 +34,7 @@ struct store_writer {
 
     /* the writer thread's (set up by writer_open before the thread starts) */
     sqlite3 *db;
-    sqlite3_stmt *st_place, *st_last, *st_user, *st_sput, *st_sdel, *st_sdelu, *st_canvas;
+    sqlite3_stmt *st_place, *st_user, *st_sput, *st_sdel, *st_sdelu, *st_canvas;
     sqlite3_stmt *st_bput, *st_bdel, *st_uaddr, *st_uaddr_trim, *st_audit;
     uint8_t *wbits; /* the writer's copy of the canvas, for checkpoints */
     uint32_t w, h;
@@ -41,7 +42,22 @@ struct store_writer {
     int wdirty;
     int64_t last_ckpt;
     int wal_pages; /* frames in the WAL after the last commit (sqlite3_wal_hook) */
+    int ckpt_pages, restart_pages; /* WAL_CKPT_BYTES and WAL_RESTART_BYTES in pages */
     int failing;   /* the last transaction failed (logged once until one succeeds) */
+    store_heads *heads; /* each pixel's newest committed placement (shared with readers) */
+    int commit_ms;      /* --commit-ms */
+    int64_t last_begin; /* when the last transaction began (monotonic ms) */
+    /* the batch's own pixel -> newest seq, for `prev` of a pixel placed twice in one batch:
+     * open addressing, an entry is live when its stamp is the batch's */
+    struct pixmap_slot {
+        uint64_t pixel, seq;
+        uint32_t stamp;
+    } pixmap[PIXMAP_SLOTS];
+    uint32_t stamp;
+    /* what was written, said at a clean stop (the benchmark's WAL bytes per placement) */
+    uint64_t n_txn, n_placed, n_frames, n_canvas_frames, n_canvas;
+    int in_canvas; /* the commit under way is a canvas checkpoint */
+    int page_size;
 
     /* the loop thread's */
     wop *stage_head, *stage_tail; /* the operations of the current call */
@@ -94,12 +110,7 @@ static int exec_op(store_writer *wr, wop *op)
         sqlite3_bind_int(st, 4, op->color);
         sqlite3_bind_text(st, 5, op->user_id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 6, op->time);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            break;
-        sqlite3_reset(st);
-        st = wr->st_last;
-        sqlite3_bind_int64(st, 1, op->time);
-        sqlite3_bind_text(st, 2, op->user_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 7, (sqlite3_int64)op->prev);
         break;
     case OP_USER:
         st = wr->st_user;
@@ -186,16 +197,38 @@ static void report_write(store_writer *wr, int rc, const char *what)
     wr->failing = rc != 0;
 }
 
+/* The placement before seq on (x, y): an earlier one of this batch, else the committed head.
+ * Records seq as the pixel's newest of the batch. */
+static uint64_t chain(store_writer *wr, uint32_t x, uint32_t y, uint64_t seq)
+{
+    uint64_t pixel = (uint64_t)y * wr->w + x;
+    size_t i = (size_t)((pixel * 0x9E3779B97F4A7C15ull) >> 51) & (PIXMAP_SLOTS - 1);
+    while (wr->pixmap[i].stamp == wr->stamp && wr->pixmap[i].pixel != pixel)
+        i = (i + 1) & (PIXMAP_SLOTS - 1);
+    struct pixmap_slot *sl = &wr->pixmap[i];
+    uint64_t prev = sl->stamp == wr->stamp ? sl->seq : store_heads_get(wr->heads, x, y);
+    *sl = (struct pixmap_slot){pixel, seq, wr->stamp};
+    return prev;
+}
+
 /* One transaction for the whole batch: all of it is durable, or none of it (rc = -1). The
  * placements are numbered here, after the last committed one, so a failed transaction leaves no
- * hole in the sequence. */
+ * hole in the sequence, and each is chained to the previous placement on its pixel. */
 static void write_batch(store_writer *wr, wop *batch)
 {
     uint64_t seq = wr->wseq;
+    if (++wr->stamp == 0) { /* after 2^32 batches: forget every old stamp */
+        memset(wr->pixmap, 0, sizeof wr->pixmap);
+        wr->stamp = 1;
+    }
     int rc = sqlite3_exec(wr->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    size_t placed = 0;
     for (wop *op = batch; op && rc == 0; op = op->next) {
-        if (op->kind == OP_PLACE)
+        if (op->kind == OP_PLACE) {
             op->seq = ++seq;
+            op->prev = chain(wr, op->x, op->y, op->seq);
+            placed++;
+        }
         rc = exec_op(wr, op);
     }
     if (rc == 0 && sqlite3_exec(wr->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
@@ -207,9 +240,14 @@ static void write_batch(store_writer *wr, wop *batch)
         op->rc = rc;
         if (rc == 0 && op->kind == OP_PLACE) {
             place_bitmap_set(wr->wbits, wr->w, op->x, op->y, op->color);
+            store_heads_set(wr->heads, op->x, op->y, op->seq); /* committed: readers may walk it */
             wr->wseq = op->seq;
             wr->wdirty = 1;
         }
+    }
+    if (rc == 0) {
+        wr->n_txn++;
+        wr->n_placed += placed;
     }
 }
 
@@ -218,6 +256,12 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
     (void)db;
     (void)name;
     store_writer *wr = arg;
+    /* the frames this commit appended (a log restarted after a checkpoint starts again at 0) */
+    uint64_t frames = (uint64_t)(pages > wr->wal_pages ? pages - wr->wal_pages : pages);
+    if (wr->in_canvas)
+        wr->n_canvas_frames += frames;
+    else
+        wr->n_frames += frames;
     wr->wal_pages = pages;
     return SQLITE_OK;
 }
@@ -230,9 +274,9 @@ static void wal_trim(store_writer *wr, int idle)
     int mode;
     if (idle && wr->wal_pages > 0)
         mode = SQLITE_CHECKPOINT_TRUNCATE;
-    else if (wr->wal_pages >= WAL_RESTART_PAGES)
+    else if (wr->wal_pages >= wr->restart_pages)
         mode = SQLITE_CHECKPOINT_RESTART;
-    else if (wr->wal_pages >= WAL_CKPT_PAGES)
+    else if (wr->wal_pages >= wr->ckpt_pages)
         mode = SQLITE_CHECKPOINT_PASSIVE;
     else
         return;
@@ -258,7 +302,10 @@ static int checkpoint(store_writer *wr)
     sqlite3_bind_int64(st, 2, wr->h);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)wr->wseq);
     sqlite3_bind_blob(st, 4, wr->wbits, (int)place_bitmap_bytes(wr->w, wr->h), SQLITE_STATIC);
+    wr->in_canvas = 1;
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    wr->in_canvas = 0;
+    wr->n_canvas++;
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     if (rc)
@@ -288,24 +335,53 @@ static wop *take_batch(store_writer *wr)
     return batch;
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits on wr->cond (CLOCK_MONOTONIC) until ms from now at most; returns nonzero on timeout. */
+static int wait_ms(store_writer *wr, int64_t ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (ms % 1000) * 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    return pthread_cond_timedwait(&wr->cond, &wr->lock, &ts) != 0;
+}
+
 static void *writer_main(void *arg)
 {
     store_writer *wr = arg;
     for (;;) {
         pthread_mutex_lock(&wr->lock);
         int waited = 0;
-        if (!wr->q_head && !wr->stopping) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += 1;
-            waited = pthread_cond_timedwait(&wr->cond, &wr->lock, &ts) != 0;
+        if (!wr->q_head && !wr->stopping)
+            waited = wait_ms(wr, 1000);
+        /* group commit: a transaction begins commit_ms after the previous one began at the
+         * earliest, and takes everything queued by then. Under load the loop only appends to
+         * the queue meanwhile (it signals only an empty queue), so the two threads wake each
+         * other once per transaction, not once per placement; an idle writer commits at once. */
+        while (wr->q_head && !wr->stopping && wr->commit_ms > 0) {
+            int64_t left = wr->last_begin + wr->commit_ms - mono_ms();
+            if (left <= 0)
+                break;
+            wait_ms(wr, left);
         }
         wop *batch = take_batch(wr);
         int stop = wr->stopping;
         pthread_mutex_unlock(&wr->lock);
 
-        if (batch)
+        if (batch) {
+            wr->last_begin = mono_ms();
             write_batch(wr, batch);
+        }
         if (batch || (waited && !stop))
             wal_trim(wr, !batch);
         if (wr->wdirty && (util_now_ms() - wr->last_ckpt >= CHECKPOINT_MS || (stop && !batch)))
@@ -326,6 +402,15 @@ static void *writer_main(void *arg)
         if (stop && !batch)
             break;
     }
+    if (wr->n_placed)
+        fprintf(stderr,
+                "placed: store: %llu placements committed in %llu transactions, %llu WAL frames"
+                " of %d-byte pages: %.0f WAL bytes a placement; %llu canvas checkpoints,"
+                " %llu frames\n",
+                (unsigned long long)wr->n_placed, (unsigned long long)wr->n_txn,
+                (unsigned long long)wr->n_frames, wr->page_size,
+                (double)wr->n_frames * (wr->page_size + 24) / (double)wr->n_placed,
+                (unsigned long long)wr->n_canvas, (unsigned long long)wr->n_canvas_frames);
     /* a clean stop leaves an empty WAL behind */
     if (sqlite3_wal_checkpoint_v2(wr->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) !=
         SQLITE_OK)
@@ -399,8 +484,8 @@ static int prepare_all(store_writer *wr, char *err, size_t errcap)
         sqlite3_stmt **st;
         const char *sql;
     } q[] = {
-        {&wr->st_place, "INSERT INTO placements(seq, x, y, color, user_id, time) VALUES(?,?,?,?,?,?)"},
-        {&wr->st_last, "UPDATE users SET last_place = ? WHERE id = ?"},
+        {&wr->st_place, "INSERT INTO placements(seq, x, y, color, user_id, time, prev)"
+                        " VALUES(?,?,?,?,?,?,?)"},
         {&wr->st_user, "INSERT INTO users(id, name, pwhash, is_guest, is_admin, is_banned, created,"
                        " banned_until, ban_reason)"
                        " VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET name = excluded.name,"
@@ -432,9 +517,9 @@ static int prepare_all(store_writer *wr, char *err, size_t errcap)
 
 static void finalize_all(store_writer *wr)
 {
-    sqlite3_stmt *sts[] = {wr->st_place, wr->st_last,   wr->st_user,  wr->st_sput,
-                           wr->st_sdel,  wr->st_sdelu,  wr->st_canvas, wr->st_bput,
-                           wr->st_bdel,  wr->st_uaddr,  wr->st_uaddr_trim, wr->st_audit};
+    sqlite3_stmt *sts[] = {wr->st_place, wr->st_user,   wr->st_sput,  wr->st_sdel,
+                           wr->st_sdelu, wr->st_canvas, wr->st_bput,  wr->st_bdel,
+                           wr->st_uaddr, wr->st_uaddr_trim, wr->st_audit};
     for (size_t i = 0; i < sizeof sts / sizeof sts[0]; i++)
         sqlite3_finalize(sts[i]);
 }
@@ -452,8 +537,8 @@ static void on_closed(uv_handle_t *h)
 }
 
 store_writer *writer_open(sqlite3 *db, uint8_t *bits, uint32_t w, uint32_t h, uint64_t seq,
-                          int dirty, uv_loop_t *loop, writer_done_fn on_done, void *arg, char *err,
-                          size_t errcap)
+                          int dirty, store_heads *heads, int commit_ms, uv_loop_t *loop,
+                          writer_done_fn on_done, void *arg, char *err, size_t errcap)
 {
     store_writer *wr = calloc(1, sizeof *wr);
     if (!wr) {
@@ -465,10 +550,24 @@ store_writer *writer_open(sqlite3 *db, uint8_t *bits, uint32_t w, uint32_t h, ui
     wr->w = w;
     wr->h = h;
     wr->wseq = seq;
+    wr->heads = heads;
+    wr->commit_ms = commit_ms;
     wr->on_done = on_done;
     wr->arg = arg;
+    sqlite3_stmt *ps = NULL;
+    wr->page_size = 4096;
+    if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &ps, NULL) == SQLITE_OK &&
+        sqlite3_step(ps) == SQLITE_ROW)
+        wr->page_size = sqlite3_column_int(ps, 0);
+    sqlite3_finalize(ps);
+    wr->ckpt_pages = WAL_CKPT_BYTES / wr->page_size;
+    wr->restart_pages = WAL_RESTART_BYTES / wr->page_size;
     pthread_mutex_init(&wr->lock, NULL);
-    pthread_cond_init(&wr->cond, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&wr->cond, &ca);
+    pthread_condattr_destroy(&ca);
     if (prepare_all(wr, err, errcap) < 0)
         goto fail;
     if (dirty && checkpoint(wr) < 0) {

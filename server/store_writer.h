@@ -3,8 +3,9 @@
  *
  * The loop thread stages the write operations of one backend call (writer_stage), then submits
  * them together (writer_submit). The writer thread takes everything queued as one transaction
- * (group commit: one fsync for many placements), numbers the placements after the last committed
- * one, keeps its own copy of the canvas and stores it every CHECKPOINT_MS, keeps the WAL short,
+ * (group commit: one fsync for many placements; a transaction begins --commit-ms after the
+ * previous one began at the earliest), numbers the placements after the last committed one,
+ * chains each to the previous placement on its pixel, keeps its own copy of the canvas and stores it every CHECKPOINT_MS, keeps the WAL short,
  * and hands the operations back to the loop thread through a uv_async, where the owner's
  * `on_done` gets them in commit order (so placements are acknowledged and broadcast in ascending
  * seq).
@@ -21,6 +22,7 @@
 #include <uv.h>
 
 #include "backend.h"
+#include "store_db.h"
 
 enum wop_kind {
     OP_PLACE,
@@ -49,7 +51,8 @@ typedef struct wop {
     void *done_arg;
     char user_id[BACKEND_ID_LEN + 1];
     /* OP_PLACE */
-    uint64_t seq; /* given by the writer at commit, so a failed commit leaves no hole */
+    uint64_t seq;  /* given by the writer at commit, so a failed commit leaves no hole */
+    uint64_t prev; /* the pixel's placement before it (0: none), given with seq */
     uint16_t x, y;
     uint8_t color;
     int64_t time;
@@ -83,11 +86,13 @@ typedef void (*writer_done_fn)(void *arg, wop *list);
 
 /* Takes over db (opened and initialised) and the canvas bits (w x h, all placements up to seq
  * applied; `dirty`: the stored canvas is older, so it is stored now), prepares the statements
- * and starts the thread. Returns NULL with a sentence in err; then the caller still owns db and
- * bits, and must run the loop once so the async handle closes. */
+ * and starts the thread. `heads` (each pixel's newest placement up to seq, store_db.h) stays the
+ * caller's, who frees it after writer_close; the writer sets it after each commit. `commit_ms`:
+ * --commit-ms. Returns NULL with a sentence in err; then the caller still owns db and bits, and
+ * must run the loop once so the async handle closes. */
 store_writer *writer_open(sqlite3 *db, uint8_t *bits, uint32_t w, uint32_t h, uint64_t seq,
-                          int dirty, uv_loop_t *loop, writer_done_fn on_done, void *arg, char *err,
-                          size_t errcap);
+                          int dirty, store_heads *heads, int commit_ms, uv_loop_t *loop,
+                          writer_done_fn on_done, void *arg, char *err, size_t errcap);
 
 /* Stages op for the current call (loop thread). */
 void writer_stage(store_writer *wr, wop *op);
