@@ -109,6 +109,37 @@ static long proc_rss_kb(pid_t pid)
     return kb;
 }
 
+/* Bytes the process has had written to storage (write_bytes of /proc/PID/io: the WAL, the
+ * database file, whatever it writes); -1 if unknown. */
+static double proc_disk_b(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/io", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    double b = -1;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "write_bytes:", 12)) {
+            b = strtod(line + 12, NULL);
+            break;
+        }
+    fclose(f);
+    return b;
+}
+
+static double servers_disk_b(void)
+{
+    double t = 0;
+    for (int i = 0; i < G.nserver; i++) {
+        double b = proc_disk_b(G.server[i]);
+        if (b < 0)
+            return -1;
+        t += b;
+    }
+    return t;
+}
+
 static double servers_cpu_s(void)
 {
     double t = 0;
@@ -406,10 +437,10 @@ int main(int argc, char **argv)
     sh->measure_start_us = start;
     sh->phase = PHASE_RUN;
     sleep_until_us(start);
-    double cpu0 = servers_cpu_s();
+    double cpu0 = servers_cpu_s(), disk0 = servers_disk_b();
     int64_t w0 = load_now_us();
     sleep_until_us(end);
-    double cpu1 = servers_cpu_s();
+    double cpu1 = servers_cpu_s(), disk1 = servers_disk_b();
     double wall = (double)(load_now_us() - w0) / 1e6;
     long rss_end = servers_rss_kb();
     sum_stats(sh, o->workers, &t);
@@ -428,6 +459,12 @@ int main(int argc, char **argv)
     double d = o->duration;
     double server_cpu = G.nserver ? (cpu1 - cpu0) / wall * 100 : -1;
     double load_cpu = (double)t.cpu_us / 1e6 / d * 100;
+    /* the server's cost of one acknowledged placement: its CPU (all threads, the broadcast
+     * included) and its storage writes over the window, over the placements acknowledged in it */
+    double acked_w = (double)t.place_acked * wall / d;
+    double cpu_per_ack = G.nserver && acked_w > 0 ? (cpu1 - cpu0) * 1e6 / acked_w : 0;
+    double disk_per_ack = G.nserver && acked_w > 0 && disk0 >= 0 && disk1 >= 0
+                              ? (disk1 - disk0) / acked_w : -1;
     uint64_t errors = t.place_errors + t.proto_errors + t.seq_mismatch + t.vis_unmatched;
     long held = (long)open_at_end;
     /* per connection: the growth while connecting (idle), and the growth by the window's end */
@@ -458,6 +495,8 @@ int main(int argc, char **argv)
     printf("server: %.0f%% CPU (%.1f us per connection per second), RSS %ld KiB before connecting, %ld KiB connected (%.0f bytes per "
            "connection), %ld KiB at the end (%.0f bytes per connection)\n",
            server_cpu, cpu_per_conn, rss_base, rss_conn, rss_idle_conn, rss_end, rss_per_conn);
+    printf("per acknowledged placement: %.1f us of server CPU, %.0f bytes written to storage\n",
+           cpu_per_ack, disk_per_ack);
     printf("load generator: %.0f%% CPU over %d workers\n", load_cpu, o->workers);
     printf("checks: %llu seq gaps, %llu resyncs, %llu seq mismatches, %llu unmatched records, "
            "%llu protocol errors\n",
@@ -475,7 +514,7 @@ int main(int argc, char **argv)
            "px_per_s=%.0f batches_per_s=%.0f mbytes_per_s=%.2f "
            "server_cpu_pct=%.0f cpu_per_conn_us=%.1f server_rss_kb=%ld server_rss_base_kb=%ld server_rss_conn_kb=%ld rss_idle_conn_b=%.0f rss_per_conn_b=%.0f "
            "load_cpu_pct=%.0f gaps=%llu resyncs=%llu mismatches=%llu unmatched=%llu "
-           "proto_errors=%llu errors=%llu workers_failed=%d\n",
+           "proto_errors=%llu errors=%llu workers_failed=%d cpu_per_ack_us=%.1f disk_per_ack_b=%.0f\n",
            o->viewers, o->placers, held, (unsigned long long)t.conns_failed,
            (unsigned long long)t.conns_dropped, connect_s, o->rate, t.place_sent / d,
            t.place_acked / d, (unsigned long long)t.place_acked,
@@ -487,6 +526,7 @@ int main(int argc, char **argv)
            t.rx_bytes / d / 1e6, server_cpu, cpu_per_conn, rss_end, rss_base, rss_conn, rss_idle_conn, rss_per_conn, load_cpu,
            (unsigned long long)t.seq_gaps, (unsigned long long)t.resyncs,
            (unsigned long long)t.seq_mismatch, (unsigned long long)t.vis_unmatched,
-           (unsigned long long)t.proto_errors, (unsigned long long)errors, bad);
+           (unsigned long long)t.proto_errors, (unsigned long long)errors, bad, cpu_per_ack,
+           disk_per_ack);
     return bad ? 1 : 0;
 }
