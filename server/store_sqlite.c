@@ -816,7 +816,8 @@ static void recent_placer(void *arg, const char *user_id, int64_t time_ms)
 }
 
 /* Loads the users, their sessions and addresses, and the address bans that have not run out;
- * the cooldowns still running come from the newest placements (cooldown_ms: --cooldown). */
+ * the cooldowns still running come from the newest placements (cooldown_ms: the cooldown in
+ * force, --cooldown or a stored --set cooldown=). */
 static void load_people(people *p, sqlite3 *db, int64_t cooldown_ms)
 {
     sqlite3_stmt *st = NULL;
@@ -933,7 +934,7 @@ backend *backend_embedded_open(const place_config *cfg, uv_loop_t *loop, const b
     }
     if (load_canvas_from_db(s, db, cfg, &bits, &seq, &dirty, err, errcap) < 0)
         goto fail;
-    load_people(s->people, db, (int64_t)cfg->cooldown_sec * 1000);
+    load_people(s->people, db, (int64_t)pc.cooldown_ms);
     if (store_db_open(cfg->data_dir, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, &s->rdb, err,
                       errcap) < 0 ||
         !(s->writer = writer_open(db, bits, s->w, s->h, seq, dirty, s->heads, cfg->commit_ms, loop,
