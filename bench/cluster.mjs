@@ -5,8 +5,8 @@
 //
 //   node bench/cluster.mjs PLACED N [--own-ports]
 //
-// Prints "READY <port>,<port>,... <pid>,<pid>,..." once every placed listens (the same port N
-// times when shared), then holds it until
+// Prints "READY <port>,<port>,... <pid>,<pid>,... <data dir>,<data dir>,..." once every placed
+// listens (the same port N times when shared), then holds it until
 // it gets SIGTERM/SIGINT or its stdin closes; then it stops it all (services.js also kills what
 // is left if this process dies). At most 15 minutes in any case.
 import { spawn } from 'node:child_process';
@@ -71,7 +71,11 @@ setTimeout(stopAll, 15 * 60 * 1000);
 try {
   await Promise.all([redis.start(), pg.start(), kafka.start()]);
   const flags = ['--redis', redis.url, '--kafka', kafka.brokers, '--postgres', pg.conninfo,
-    '--width', '2000', '--height', '2000', '--cooldown', '0', '--max-conns-per-ip', '0'];
+    '--width', '2000', '--height', '2000', '--cooldown', '0', '--max-conns-per-ip', '0',
+    // the load generator's players come from a few loopback addresses: no per-address budgets
+    // (as run.sh's start_placed does for one placed)
+    '--guests-per-hour', '0', '--max-requests-per-ip', '0', '--max-unread-per-ip', '0',
+    '--max-guests-per-ip', '0'];
   await startPlaced([...flags, '--history-writer'], 'history writer running');
   const servers = [];
   const shared = ownPorts ? [] : ['--reuse-port', '--port', String(await freePort())];
@@ -79,7 +83,8 @@ try {
     servers.push(await startPlaced([...flags, '--listen', '127.0.0.1',
       ...(ownPorts ? ['--port', '0'] : shared)], 'listening on'));
   }
-  console.log(`READY ${servers.map((p) => p.port).join(',')} ${servers.map((p) => p.pid).join(',')}`);
+  // the data directories last: an admin act reaches a placed through the control socket there
+  console.log(`READY ${servers.map((p) => p.port).join(',')} ${servers.map((p) => p.pid).join(',')} ${dirs.slice(1).join(',')}`);
 } catch (e) {
   console.error(`cluster.mjs: ${e.message}`);
   await stopAll();

@@ -7,8 +7,8 @@
 #   --build DIR  the CMake build directory holding server/placed, bench/place-load, ... (default:
 #                build/ next to this folder)
 #   --out FILE   also write the table there (default: bench-results/<date>.md under the build dir)
-#   --only LIST  comma-separated scenarios: limits,fanout,rate,snapshot,clients,cluster,revert
-#                (revert is not in the default list: --only revert, or add it)
+#   --only LIST  comma-separated scenarios: limits,fanout,rate,snapshot,clients,cluster,revert,
+#                revert-cluster (the last two are not in the default list: name them)
 #   --cluster    also run the cluster fan-out (Redis + Kafka + PostgreSQL + several placed on one
 #                port; needs the packages of tests/cluster and a few minutes)
 #   --baseline FILE  another placed binary (e.g. built from an older commit): the durable-rate
@@ -314,6 +314,66 @@ if want revert; then
   fi
 fi
 
+# ---------------------------------------------------------------- a revert in cluster mode
+# Redis + Kafka + PostgreSQL + two placed on their own ports (bench/cluster.mjs). One registered
+# player paints for a while through place-load (every connection with its session), then 1,000
+# viewers over both servers and others placing 1,000/s, and `placed --revert-user` through the
+# first server's control socket meanwhile.
+if want revert-cluster; then
+  paint_s=30; dur=40
+  ((quick)) && { paint_s=4; dur=10; }
+  if command -v node >/dev/null && command -v redis-server >/dev/null; then
+    echo "run.sh: revert in cluster mode (starting Redis, PostgreSQL, Kafka)" >&2
+    ready="$build/tests/cluster/place-kafka-ready"
+    mkfifo "$work/rc.in"
+    PLACE_KAFKA_READY=$([[ -x $ready ]] && echo "$ready") timeout 1200 "${nice_cmd[@]}" node "$here/cluster.mjs" "$placed" 2 --own-ports \
+      <"$work/rc.in" >"$logs/revert-cluster.out" 2>>"$logs/revert-cluster.err" &
+    cpid=$!
+    pids+=("$cpid")
+    exec 8>"$work/rc.in"
+    for _ in $(seq 240); do
+      grep -q '^READY' "$logs/revert-cluster.out" && break
+      kill -0 "$cpid" 2>/dev/null || break
+      sleep 0.5
+    done
+    if grep -q '^READY' "$logs/revert-cluster.out"; then
+      read -r _ ports spids cdirs <"$logs/revert-cluster.out"
+      p1=${ports%%,*}; d1=${cdirs%%,*}
+      args=(); for p in ${ports//,/ }; do args+=(--url "http://127.0.0.1:$p"); done
+      for p in ${spids//,/ }; do args+=(--server-pid "$p"); done
+      tok=$(curl -s -D - -o /dev/null -H 'content-type: application/json' \
+        -d '{"username":"bench-painter","password":"bench painter passphrase"}' \
+        "http://127.0.0.1:$p1/api/v1/auth/register" | sed -n 's/.*place_session=\([0-9a-f]\{64\}\).*/\1/p')
+      timeout 600 "${nice_cmd[@]}" "$load" --url "http://127.0.0.1:$p1" --viewers 0 --rate 5000 \
+        --duration "$paint_s" --warmup 1 --drain 3 --token "$tok" >"$logs/revert-cluster-paint.load" 2>&1
+      sleep 3 # the history writer catches up
+      la=$(loadavg)
+      timeout 900 "${nice_cmd[@]}" "$load" "${args[@]}" --viewers 1000 --rate 1000 --duration "$dur" \
+        --warmup 3 --drain 3 >"$logs/revert-cluster.load" 2>"$logs/revert-cluster.load.err" &
+      lpid=$!
+      sleep 5
+      t0=$(date +%s%3N)
+      "$placed" --data-dir "$d1" --revert-user bench-painter >"$logs/revert-cluster.cli" 2>&1
+      rrc=$?
+      t1=$(date +%s%3N)
+      wait "$lpid"
+      f="$logs/revert-cluster.load"
+      secs=$(awk "BEGIN{printf \"%.1f\", ($t1 - $t0) / 1000}")
+      changed=$(sed -n 's/.*done, \([0-9]*\) pixels changed.*/\1/p' "$logs/revert-cluster.cli")
+      painted=$(kv "$logs/revert-cluster-paint.load" acked_per_s)
+      p99=$(kv "$f" ack_p99_ms)
+      verdict="done, others' ack p99 <1 s: **$(awk "BEGIN{print ($rrc == 0 && ${changed:-0} > 0 && ${p99:-99999} < 1000) ? \"met\" : \"missed\"}")**"
+      row "| revert (cluster) | \`placed --revert-user\` through one of 2 placed (Redis + Kafka + PostgreSQL) of a player who painted ${paint_s} s at ${painted:-?}/s, 1,000 viewers + $(kv "$f" placers) placers at 1,000/s meanwhile | $(fmt "${changed:-0}") pixels changed in $secs s ($(awk "BEGIN{printf \"%.0f\", ${changed:-0} * 1000 / ($t1 - $t0)}") px/s, exit $rrc); others' ack p50/p99/max $(kv "$f" ack_p50_ms)/$p99/$(kv "$f" ack_max_ms) ms, acked $(kv "$f" acked_per_s)/s over the $dur s window; viewers held $(kv "$f" held), dropped $(kv "$f" dropped), resyncs $(kv "$f" resyncs); visible p99 $(kv "$f" vis_p99_ms) ms; servers' CPU $(kv "$f" server_cpu_pct)% | $verdict | | load avg $la |"
+    else
+      row "| revert (cluster) | — | the cluster did not start: $(tail -1 "$logs/revert-cluster.err") | | | |"
+    fi
+    exec 8>&-
+    wait "$cpid" 2>/dev/null
+  else
+    row "| revert (cluster) | — | not run: node or redis-server missing | | | |"
+  fi
+fi
+
 # ---------------------------------------------------------------- cluster fan-out
 # Redis + Kafka + PostgreSQL + several placed in cluster mode (bench/cluster.mjs), the viewers
 # spread over the servers by place-load. The warm-up is longer: the first placements wait for
@@ -343,7 +403,7 @@ if want cluster; then
       wait "$cpid" 2>/dev/null
     done
     if ((ok)); then
-      read -r _ ports spids <"$logs/cluster.out"
+      read -r _ ports spids _ <"$logs/cluster.out"
       how="on their own ports"
       [[ $(tr ',' '\n' <<<"$ports" | sort -u | wc -l) -eq 1 ]] && how="sharing one port"
       args=()
