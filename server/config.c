@@ -71,6 +71,9 @@ static const cfg_row rows[] = {
     INT_ROW("resync-drop-ms", resync_drop_ms, 100, 3600000, "30000", "MS",
             "a WebSocket client that falls behind the broadcast is skipped forward (a resync); "
             "falling behind again within this drops its connection"),
+    INT_ROW("ws-sndbuf", ws_sndbuf, 4, 4096, "64", "KIB",
+            "the kernel's send buffer of each WebSocket (Linux doubles it): what a client that "
+            "stopped reading can hold there before the broadcast skips it forward"),
     STR_ROW("cdn-url", cdn_url, "", "URL",
             "where GET /api/v1/canvas redirects; default: the server's own snapshot"),
     BOOL_LIVE("guests-can-place", guests_can_place, "yes",

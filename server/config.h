@@ -30,6 +30,7 @@ typedef struct place_config {
     int response_timeout;     /* s: an answer read by the client */
     int keepalive_timeout;    /* s: an idle keep-alive connection's next request */
     int resync_drop_ms;       /* ms: falling behind the broadcast twice within this drops a socket */
+    int ws_sndbuf;            /* KiB: the kernel's send buffer of each WebSocket */
     char allowed_origin[1024]; /* WebSocket Origins allowed besides the server's own */
     char trusted_proxy[512]; /* comma-separated address blocks (peer.h) */
     int max_guests; /* guests that never placed, held in memory (the oldest idle one goes) */

@@ -31,11 +31,6 @@
 #define FLOOD_CLOSE_REFUSED 60    /* refused messages in a row that close the connection */
 #define ROUND_CHUNK 1024          /* connections handed a new frame per loop iteration */
 #define WS_MAX_SEND (1024 * 1024) /* largest single send(): a whole batch frame at once */
-/* The kernel's send buffer per WebSocket (Linux doubles it for its bookkeeping). Left alone,
- * Linux grows it to several MiB per socket, which hides a client that stopped reading from the
- * ring's limits for minutes while the kernel holds its backlog; capped, the backlog of a slow
- * client stays in the ring, where it is bounded and leads to resync or a drop. */
-#define WS_SNDBUF (64 * 1024)
 /* lws's own value for a close frame (left out of the public enum, "handled by lws_close_reason") */
 #define WS_WRITE_CLOSE ((enum lws_write_protocol)4)
 
@@ -467,7 +462,11 @@ static int on_filter(place_server *srv, ws_conn *c, struct lws *wsi)
 
 static void on_established(place_server *srv, ws_conn *c, struct lws *wsi)
 {
-    int sndbuf = WS_SNDBUF;
+    /* The kernel's send buffer (--ws-sndbuf; Linux doubles it for its bookkeeping). Left alone,
+     * Linux grows it to several MiB per socket, which hides a client that stopped reading from
+     * the ring's limits for minutes while the kernel holds its backlog; capped, the backlog of a
+     * slow client stays in the ring, where it is bounded and leads to resync or a drop. */
+    int sndbuf = srv->cfg.ws_sndbuf * 1024;
     setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     conn_phase_set(wsi, CONN_WEBSOCKET);
     c->wsi = wsi;
