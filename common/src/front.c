@@ -134,6 +134,26 @@ place_front_action place_front_action_of_char(int ch)
     }
 }
 
+const char *place_front_action_name(place_front_action a)
+{
+    static const char *const names[] = {
+        [PLACE_ACT_LEFT] = "left", [PLACE_ACT_RIGHT] = "right", [PLACE_ACT_UP] = "up",
+        [PLACE_ACT_DOWN] = "down", [PLACE_ACT_LEFT8] = "left8", [PLACE_ACT_RIGHT8] = "right8",
+        [PLACE_ACT_UP8] = "up8", [PLACE_ACT_DOWN8] = "down8", [PLACE_ACT_ZOOM_IN] = "zoom-in",
+        [PLACE_ACT_ZOOM_OUT] = "zoom-out", [PLACE_ACT_FIT] = "fit", [PLACE_ACT_COLOR] = "color",
+        [PLACE_ACT_PREV_COLOR] = "prev-color", [PLACE_ACT_NEXT_COLOR] = "next-color",
+        [PLACE_ACT_PLACE] = "place", [PLACE_ACT_GOTO] = "goto", [PLACE_ACT_INFO] = "info",
+        [PLACE_ACT_RECONNECT] = "reconnect", [PLACE_ACT_ACCOUNT] = "account",
+        [PLACE_ACT_HELP] = "help", [PLACE_ACT_REDRAW] = "redraw", [PLACE_ACT_QUIT] = "quit",
+        [PLACE_ACT_TEMPLATE] = "template", [PLACE_ACT_TEMPLATE_STYLE] = "template-style",
+        [PLACE_ACT_NEXT_WRONG] = "next-wrong", [PLACE_ACT_TIME] = "time",
+        [PLACE_ACT_TIME_BACK] = "time-back", [PLACE_ACT_TIME_FWD] = "time-fwd",
+        [PLACE_ACT_TIME_BACK10] = "time-back10", [PLACE_ACT_TIME_FWD10] = "time-fwd10",
+        [PLACE_ACT_HEAT] = "heat",
+    };
+    return a > PLACE_ACT_NONE && (size_t)a < sizeof names / sizeof names[0] ? names[a] : NULL;
+}
+
 place_front_action place_front_action_of_key(place_front_key_name k)
 {
     switch (k) {

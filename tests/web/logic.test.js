@@ -14,6 +14,7 @@ import {
 import { CanvasState } from '../../assets/web/js/canvas-state.js';
 import { Backoff, STABLE_AFTER_MS, jitter } from '../../assets/web/js/backoff.js';
 import { View, parseHash } from '../../assets/web/js/view.js';
+import { BROWSER_ONLY_KEYS, KEY_ACTIONS, NATIVE_ONLY_KEYS, keyAction } from '../../assets/web/js/keys.js';
 
 // A snapshot body for a width x height canvas; pixels: { 'x,y': color }.
 function snapshotBytes(width, height, seq, pixels = {}) {
@@ -189,6 +190,45 @@ test('the browser\'s palette and wire constants are the C ones', () => {
   // the largest side is read, one more is refused as the C reader refuses it
   assert.equal(decodeSnapshot(snapshotBytes(MAX_SIDE, 1, 1)).width, MAX_SIDE);
   assert.throws(() => decodeSnapshot(snapshotBytes(MAX_SIDE + 1, 1, 1)), /bad snapshot size/);
+});
+
+// What each key does in the native clients (common/src/front.c), printed by
+// tests/engine/front_table.c (ctest passes its path in PLACE_FRONT_TABLE).
+function frontTable() {
+  const exe = process.env.PLACE_FRONT_TABLE;
+  assert.ok(exe, 'PLACE_FRONT_TABLE names the place_front_table program (ctest sets it)');
+  return JSON.parse(execFileSync(exe, { encoding: 'utf8', timeout: 10000 }));
+}
+
+// The browser's action for a key as the key table writes it ("Shift+ArrowLeft", "Ctrl+l", "h").
+function browserAction(key) {
+  const m = /^(Shift|Ctrl)\+(.+)$/.exec(key);
+  if (m && m[1] === 'Ctrl') return null; // main.js leaves every Ctrl combination to the browser
+  return m ? keyAction(m[2], true) : keyAction(key, false);
+}
+
+test('the browser\'s keys do what the key table says (common/src/front.c, docs/keys.md)', () => {
+  const c = frontTable();
+  const table = { ...c.chars, ...c.named };
+  assert.ok(Object.keys(table).length > 30, 'the table printed its keys');
+  for (const [key, act] of Object.entries(table)) {
+    assert.ok(act, `${key}: its action has no name in place_front_action_name (common/src/front.c)`);
+    if (key in NATIVE_ONLY_KEYS) {
+      assert.equal(browserAction(key), null, `${key} is listed in NATIVE_ONLY_KEYS (assets/web/js/keys.js) but the browser handles it`);
+    } else {
+      assert.equal(browserAction(key), act, `${key}: the key table says ${act}, the browser (assets/web/js/keys.js) ${browserAction(key) || 'does nothing'}`);
+    }
+  }
+  for (const [key, act] of Object.entries(KEY_ACTIONS)) {
+    assert.equal(table[key], act, `the browser's ${key} does ${act}; the key table: ${table[key] || 'nothing'} (add the key to place_front_keys, or to BROWSER_ONLY_KEYS with why)`);
+  }
+  for (const key of Object.keys(NATIVE_ONLY_KEYS)) {
+    assert.ok(key in table, `${key} is listed native-only, but the native clients do not have it either`);
+  }
+  for (const [key, [act]] of Object.entries(BROWSER_ONLY_KEYS)) {
+    assert.ok(!(key in table), `${key} is listed browser-only, but the key table has it (${table[key]})`);
+    assert.equal(keyAction(key, false), act);
+  }
 });
 
 function fresh(changes = []) {

@@ -6,6 +6,7 @@ import { View, parseHash } from './view.js';
 import { Board } from './board.js';
 import { Minimap } from './minimap.js';
 import { jitter } from './backoff.js';
+import { keyAction } from './keys.js';
 import { Template, STYLES, loadTemplateImage } from './template.js';
 import { TimeMode } from './time-mode.js';
 import {
@@ -1234,56 +1235,55 @@ document.addEventListener('keydown', (ev) => {
   if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.isContentEditable)) return;
   const onButton = t && t.tagName === 'BUTTON' && !t.classList.contains('swatch');
   const k = ev.key;
-  const step = ev.shiftKey ? 8 : 1;
+  const act = keyAction(k, ev.shiftKey); // keys.js: the key table's action names
   const moves = {
-    ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1],
-    h: [-1, 0], l: [1, 0], k: [0, -1], j: [0, 1], H: [-8, 0], L: [8, 0], K: [0, -8], J: [0, 8],
+    left: [-1, 0], right: [1, 0], up: [0, -1], down: [0, 1],
+    left8: [-8, 0], right8: [8, 0], up8: [0, -8], down8: [0, 8],
   };
   let handled = true;
-  if (!(k === ' ' && onButton) && timeMode.key(k)) {
+  if (!(k === ' ' && onButton) && timeMode.key(act, k)) {
     // t, w, the time mode's steps; Space and Esc there
-  } else if (moves[k]) {
-    const [dx, dy] = moves[k];
-    const s = /^[HJKL]$/.test(k) ? 1 : step;
-    setReticle(app.reticle.x + dx * s, app.reticle.y + dy * s, true);
+  } else if (moves[act]) {
+    const [dx, dy] = moves[act];
+    setReticle(app.reticle.x + dx, app.reticle.y + dy, true);
     const c = state.colorAt(app.reticle.x, app.reticle.y);
     announce(`${app.reticle.x}, ${app.reticle.y}${c >= 0 ? `: ${COLOR_NAMES[c]}` : ''}`);
-  } else if (/^[0-9a-f]$/.test(k)) {
+  } else if (act === 'color') {
     chooseColor(parseInt(k, 16));
-  } else if (k === '[' || k === ']') {
-    chooseColor((app.color + (k === ']' ? 1 : COLORS - 1)) % COLORS);
-  } else if ((k === 'Enter' || k === ' ') && !onButton) {
+  } else if (act === 'prev-color' || act === 'next-color') {
+    chooseColor((app.color + (act === 'next-color' ? 1 : COLORS - 1)) % COLORS);
+  } else if (act === 'place' && !onButton) {
     placeAtReticle();
-  } else if (k === '+' || k === '=') {
+  } else if (act === 'zoom-in') {
     zoomBy(1.6);
-  } else if (k === '-' || k === '_') {
+  } else if (act === 'zoom-out') {
     zoomBy(1 / 1.6);
-  } else if (k === 'z') {
+  } else if (act === 'fit') {
     fitView();
-  } else if (k === 'g') {
+  } else if (act === 'goto') {
     openGoto();
-  } else if (k === 'i') {
+  } else if (act === 'info') {
     clearTimeout(infoTimer);
     loadPixelInfo().then(() => announce(els.info.textContent));
-  } else if (k === 'o') {
+  } else if (act === 'template') {
     if (!noTemplate()) {
       app.tmpl.shown = !app.tmpl.shown;
       showTemplate();
       toast(`Template ${app.tmpl.shown ? 'shown' : 'hidden'}.`, 'info', 2000);
     }
-  } else if (k === 'O') {
+  } else if (act === 'template-style') {
     if (!noTemplate()) {
       if (app.tmpl.shown) app.tmpl.style = (app.tmpl.style + 1) % STYLES.length;
       app.tmpl.shown = true;
       showTemplate();
       toast(`Template style: ${STYLES[app.tmpl.style].name}.`, 'info', 2000);
     }
-  } else if (k === 'n') {
+  } else if (act === 'next-wrong') {
     nextWrongPixel();
-  } else if (k === 'm') {
+  } else if (act === 'minimap') {
     showMinimap(!minimap.shown);
     announce(minimap.shown ? 'Minimap shown' : 'Minimap hidden');
-  } else if (k === '?') {
+  } else if (act === 'help') {
     showAlertOptions();
     els.helpDialog.showModal();
   } else {

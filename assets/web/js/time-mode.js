@@ -206,17 +206,18 @@ export class TimeMode {
     }
   }
 
-  // The keys of docs/keys.md for time mode and the heatmap. Returns true when k was one.
-  key(k) {
-    if (k === 't') {
+  // The keys of docs/keys.md for time mode and the heatmap: act is the key's action (keys.js),
+  // k the key itself (Space and Esc do something else in time mode). Returns true when it was one.
+  key(act, k) {
+    if (act === 'time') {
       if (this.active) this.leave();
       else this.enter();
-    } else if (k === 'w') {
+    } else if (act === 'heat') {
       this.heat(!this.heatOn);
-    } else if (k === ',' || k === '.') {
-      this.step(k === ',' ? -1 : 1);
-    } else if (k === '<' || k === '>') {
-      this.step(k === '<' ? -10 : 10);
+    } else if (act === 'time-back' || act === 'time-fwd') {
+      this.step(act === 'time-back' ? -1 : 1);
+    } else if (act === 'time-back10' || act === 'time-fwd10') {
+      this.step(act === 'time-back10' ? -10 : 10);
     } else if (this.active && k === ' ') {
       this.play(!this.t.playing);
     } else if (this.active && k === 'Escape') {

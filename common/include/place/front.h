@@ -79,6 +79,11 @@ extern const int place_front_nmouse;
 /* The action of a typed character in the normal mode (PLACE_ACT_NONE: none). */
 place_front_action place_front_action_of_char(int ch);
 
+/* The action's name, as the browser's key map (assets/web/js/keys.js) names it: "left",
+ * "zoom-in", "color", ... (NULL for PLACE_ACT_NONE). A new action needs a name here: the browser
+ * check (tests/web/logic.test.js) fails on an action without one. */
+const char *place_front_action_name(place_front_action a);
+
 /* The action of a named key in the normal mode. */
 place_front_action place_front_action_of_key(place_front_key_name k);
 
