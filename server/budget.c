@@ -8,34 +8,53 @@
 #include "peer.h"
 
 struct budget_addr {
+    budget *of; /* the table it is in */
     char key[PEER_ADDR_MAX];
     size_t refs;
     size_t held[BUDGET_KINDS];
     UT_hash_handle hh;
 };
 
-static struct {
+struct budget {
     budget_addr *table;
     size_t count;
     size_t limit[BUDGET_KINDS];
-} bg;
+};
 
-void budget_set_limit(budget_kind k, size_t limit)
+budget *budget_new(void)
 {
-    if (k < BUDGET_KINDS)
-        bg.limit[k] = limit;
+    return calloc(1, sizeof(budget));
 }
 
-budget_addr *budget_ref(const char *key)
+void budget_free(budget *b)
+{
+    if (!b)
+        return;
+    budget_addr *a, *tmp;
+    HASH_ITER(hh, b->table, a, tmp) {
+        HASH_DEL(b->table, a);
+        free(a);
+    }
+    free(b);
+}
+
+void budget_set_limit(budget *b, budget_kind k, size_t limit)
+{
+    if (k < BUDGET_KINDS)
+        b->limit[k] = limit;
+}
+
+budget_addr *budget_ref(budget *b, const char *key)
 {
     budget_addr *a;
-    HASH_FIND_STR(bg.table, key, a);
+    HASH_FIND_STR(b->table, key, a);
     if (!a) {
         if (!(a = calloc(1, sizeof *a)))
             return NULL;
+        a->of = b;
         snprintf(a->key, sizeof a->key, "%s", key);
-        HASH_ADD_STR(bg.table, key, a);
-        bg.count++;
+        HASH_ADD_STR(b->table, key, a);
+        b->count++;
     }
     a->refs++;
     return a;
@@ -52,8 +71,8 @@ void budget_unref(budget_addr *a)
 {
     if (!a || --a->refs)
         return;
-    HASH_DEL(bg.table, a);
-    bg.count--;
+    HASH_DEL(a->of->table, a);
+    a->of->count--;
     free(a);
 }
 
@@ -61,17 +80,17 @@ int budget_take(budget_addr *a, budget_kind k, size_t n)
 {
     if (!a)
         return 0;
-    if (bg.limit[k] && a->held[k] + n > bg.limit[k])
+    if (a->of->limit[k] && a->held[k] + n > a->of->limit[k])
         return -1;
     a->held[k] += n;
     return 0;
 }
 
-int budget_fits(const char *key, budget_kind k, size_t n)
+int budget_fits(const budget *b, const char *key, budget_kind k, size_t n)
 {
     budget_addr *a;
-    HASH_FIND_STR(bg.table, key, a);
-    return !bg.limit[k] || (a ? a->held[k] : 0) + n <= bg.limit[k];
+    HASH_FIND_STR(b->table, key, a);
+    return !b->limit[k] || (a ? a->held[k] : 0) + n <= b->limit[k];
 }
 
 void budget_give(budget_addr *a, budget_kind k, size_t n)
@@ -90,7 +109,7 @@ const char *budget_key(const budget_addr *a)
     return a ? a->key : "";
 }
 
-size_t budget_count(void)
+size_t budget_count(const budget *b)
 {
-    return bg.count;
+    return b->count;
 }

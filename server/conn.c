@@ -103,7 +103,7 @@ int conn_init(place_server *srv)
                      : 1024;
     size_t room = fds > 2 * CONN_FD_RESERVE ? fds - CONN_FD_RESERVE : fds / 2;
     cn.cap = cfg->max_conns > 0 && (size_t)cfg->max_conns < room ? (size_t)cfg->max_conns : room;
-    budget_set_limit(BUDGET_CONNS, (size_t)cfg->max_conns_per_ip);
+    budget_set_limit(srv->budgets, BUDGET_CONNS, (size_t)cfg->max_conns_per_ip);
     if (uv_timer_init(srv->loop, &cn.sweep) < 0)
         return -1;
     cn.sweep_open = 1;
@@ -174,7 +174,7 @@ int conn_admit(int fd, const struct sockaddr_storage *peer)
     int proxied = !addr[0] || peer_is_trusted(&cn.srv->proxies, addr);
     if (!proxied) {
         peer_bucket(addr, key);
-        if (!budget_fits(key, BUDGET_CONNS, 1)) {
+        if (!budget_fits(cn.srv->budgets, key, BUDGET_CONNS, 1)) {
             refuse_address(fd);
             return -1;
         }
@@ -207,7 +207,7 @@ void conn_created(struct lws *wsi)
         return; /* counted nowhere: it only escapes the budgets */
     if (pending.proxied) {
         c->proxied = 1;
-    } else if ((c->addr = budget_ref(pending.key))) {
+    } else if ((c->addr = budget_ref(cn.srv->budgets, pending.key))) {
         budget_take(c->addr, BUDGET_CONNS, 1); /* checked by conn_admit just before */
     }
     c->wsi = wsi;
@@ -241,7 +241,7 @@ budget_addr *conn_attribute(struct lws *wsi, const char *addr, int *over)
         return c ? c->addr : NULL;
     char key[PEER_ADDR_MAX];
     peer_bucket(addr, key);
-    budget_addr *a = budget_ref(key);
+    budget_addr *a = budget_ref(cn.srv->budgets, key);
     if (!a)
         return NULL;
     if (budget_take(a, BUDGET_CONNS, 1) < 0) {

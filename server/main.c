@@ -310,9 +310,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "placed: %s\n", err);
         return 1;
     }
-    budget_set_limit(BUDGET_REQUESTS, (size_t)srv->cfg.max_requests_per_ip);
-    budget_set_limit(BUDGET_UNREAD, (size_t)srv->cfg.max_unread_per_ip * 1024);
-    budget_set_limit(BUDGET_HASHES, (size_t)srv->cfg.max_hashes_per_ip);
+    if (!(srv->budgets = budget_new())) {
+        fprintf(stderr, "placed: out of memory\n");
+        return 1;
+    }
+    budget_set_limit(srv->budgets, BUDGET_REQUESTS, (size_t)srv->cfg.max_requests_per_ip);
+    budget_set_limit(srv->budgets, BUDGET_UNREAD, (size_t)srv->cfg.max_unread_per_ip * 1024);
+    budget_set_limit(srv->budgets, BUDGET_HASHES, (size_t)srv->cfg.max_hashes_per_ip);
     if (conn_init(srv) < 0 || ws_init(&g.loop) < 0 ||
         !(srv->bcast = bcast_new(&g.loop, srv->cfg.batch_ms, seq, ws_on_frame)) ||
         !(srv->online = online_new(&g.loop, srv, ws_tell_online, srv)) ||
@@ -351,6 +355,8 @@ int main(int argc, char **argv)
     hist_api_close(srv->hist); /* after the requests are gone: it answers what still waits */
     srv->hist = NULL;
     uv_run(&g.loop, UV_RUN_DEFAULT);
+    budget_free(srv->budgets); /* after the connections, which hold its entries */
+    srv->budgets = NULL;
     if (uv_loop_close(&g.loop) == UV_EBUSY) {
         uv_walk(&g.loop, close_any, NULL);
         uv_run(&g.loop, UV_RUN_DEFAULT);

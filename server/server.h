@@ -8,6 +8,7 @@
 
 #include "backend.h"
 #include "broadcast.h"
+#include "budget.h"
 #include "config.h"
 #include "peer.h"
 #include "snapshot.h"
@@ -27,6 +28,7 @@ typedef struct place_server {
     bcast *bcast;       /* the broadcast ring and its batch timer (broadcast.h) */
     struct online *online; /* the players online (online.h) */
     struct hist_api *hist; /* the history routes and checkpointer (history_api.h) */
+    budget *budgets;    /* what each client address holds (budget.h) */
     int shutting_down; /* no new placements are taken */
 } place_server;
 
