@@ -389,7 +389,7 @@ static void register_after(uv_work_t *w, int status)
 void auth_register(http_req *r)
 {
     /* a new account from a banned address would be a way around the ban */
-    if (bans_match(r->addr, 1, NULL)) {
+    if (bans_match(r->srv->bans, r->addr, 1, NULL)) {
         http_reply_error(r, 403, PLACE_ERR_BANNED, NULL);
         return;
     }
@@ -475,7 +475,7 @@ static void login_after(uv_work_t *w, int status)
 void auth_login(http_req *r)
 {
     /* an address banned for everyone (not only for guests) starts no session */
-    if (bans_match(r->addr, 0, NULL)) {
+    if (bans_match(r->srv->bans, r->addr, 0, NULL)) {
         http_reply_error(r, 403, PLACE_ERR_BANNED, NULL);
         return;
     }

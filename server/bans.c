@@ -15,12 +15,17 @@ typedef struct ban_ent {
     backend_addr_ban ban;
 } ban_ent;
 
-static struct {
+struct ban_list {
     ban_ent *v;
     size_t n;
-} list;
+};
 
-int bans_replace(const backend_addr_ban *bans, size_t n)
+ban_list *bans_new(void)
+{
+    return calloc(1, sizeof(ban_list));
+}
+
+int bans_replace(ban_list *list, const backend_addr_ban *bans, size_t n)
 {
     ban_ent *v = n ? calloc(n, sizeof *v) : NULL;
     if (n && !v)
@@ -34,18 +39,18 @@ int bans_replace(const backend_addr_ban *bans, size_t n)
         }
         v[k++].ban = bans[i];
     }
-    free(list.v);
-    list.v = v;
-    list.n = k;
+    free(list->v);
+    list->v = v;
+    list->n = k;
     return 0;
 }
 
-int bans_match(const char *addr, int is_guest, backend_addr_ban *out)
+int bans_match(const ban_list *list, const char *addr, int is_guest, backend_addr_ban *out)
 {
     int64_t now = util_now_ms();
     const ban_ent *best = NULL;
-    for (size_t i = 0; i < list.n; i++) {
-        const ban_ent *e = &list.v[i];
+    for (size_t i = 0; i < list->n; i++) {
+        const ban_ent *e = &list->v[i];
         if ((e->ban.until && e->ban.until <= now) || (e->ban.guests_only && !is_guest) ||
             !peer_cidr_match(&e->cidr, addr))
             continue;
@@ -59,9 +64,10 @@ int bans_match(const char *addr, int is_guest, backend_addr_ban *out)
     return best != NULL;
 }
 
-void bans_free(void)
+void bans_free(ban_list *list)
 {
-    free(list.v);
-    list.v = NULL;
-    list.n = 0;
+    if (!list)
+        return;
+    free(list->v);
+    free(list);
 }

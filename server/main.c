@@ -232,6 +232,10 @@ int main(int argc, char **argv)
     uv_loop_init(&g.loop);
     srv->loop = &g.loop;
 
+    if (!(srv->bans = bans_new())) { /* before the store, which hands over its address bans */
+        fprintf(stderr, "placed: out of memory\n");
+        return 1;
+    }
     backend_sink sink = {.arg = srv,
                          .on_pixels = on_pixels,
                          .on_banned = ws_on_banned,
@@ -350,11 +354,12 @@ int main(int argc, char **argv)
     srv->snaps = NULL;
     canvas_free(srv->canvas);
     srv->canvas = NULL;
-    bans_free();
     lws_context_destroy(srv->ctx);
     hist_api_close(srv->hist); /* after the requests are gone: it answers what still waits */
     srv->hist = NULL;
     uv_run(&g.loop, UV_RUN_DEFAULT);
+    bans_free(srv->bans); /* after the connections, which may still be asked about */
+    srv->bans = NULL;
     budget_free(srv->budgets); /* after the connections, which hold its entries */
     srv->budgets = NULL;
     if (uv_loop_close(&g.loop) == UV_EBUSY) {

@@ -119,7 +119,7 @@ int session_resolve(place_server *srv, struct lws *wsi, int create, const char *
         why->err = PLACE_ERR_BAD_REQUEST;
         return -1;
     }
-    if (bans_match(addr, 1, &why->ban)) {
+    if (bans_match(srv->bans, addr, 1, &why->ban)) {
         why->err = PLACE_ERR_BANNED; /* no new guest from a banned address */
         return -1;
     }

@@ -226,7 +226,7 @@ static void on_place(place_server *srv, ws_conn *c, const place_msg_place *m)
             send_text(c, buf, (size_t)n);
         return;
     }
-    if (c->viewer || bans_match(c->addr, c->is_guest, NULL)) {
+    if (c->viewer || bans_match(srv->bans, c->addr, c->is_guest, NULL)) {
         send_error(c, PLACE_ERR_BANNED, &m->request_id, -1);
         return;
     }
@@ -485,7 +485,7 @@ static void on_established(place_server *srv, ws_conn *c, struct lws *wsi)
     backend *b = srv->store;
     backend_user u;
     backend_addr_ban ban;
-    int addr_banned = bans_match(c->addr, c->is_guest, &ban);
+    int addr_banned = bans_match(srv->bans, c->addr, c->is_guest, &ban);
     if (c->viewer && addr_banned) {
         view_banned_viewer(&ban, &u);
     } else if (c->viewer || !b || b->ops->user_get(b, c->user_id, &u) < 0) {
@@ -798,9 +798,10 @@ void ws_on_banned(void *arg, const char *user_id)
 
 void ws_on_unbanned(void *srv, const char *user_id)
 {
+    place_server *s = srv;
     for (ws_conn *c = ws.conns; c; c = c->next)
         if (!c->viewer && c->told_banned && !c->close_code && !c->close_sent &&
-            !strcmp(c->user_id, user_id) && !bans_match(c->addr, c->is_guest, NULL))
+            !strcmp(c->user_id, user_id) && !bans_match(s->bans, c->addr, c->is_guest, NULL))
             close_with(c, LWS_CLOSE_STATUS_GOINGAWAY, "unbanned");
 }
 
@@ -813,15 +814,15 @@ void ws_on_session_ended(void *srv, const char *token)
 
 void ws_on_addr_bans(void *srv, const backend_addr_ban *bans, size_t n)
 {
-    if (bans_replace(bans, n) < 0)
-        return;
     place_server *s = srv;
+    if (bans_replace(s->bans, bans, n) < 0)
+        return;
     for (ws_conn *c = ws.conns; c; c = c->next) {
         if (c->close_code || c->close_sent)
             continue;
         backend_addr_ban ban;
         backend_user u;
-        int banned = bans_match(c->addr, c->is_guest, &ban);
+        int banned = bans_match(s->bans, c->addr, c->is_guest, &ban);
         if (c->viewer && !banned)
             close_with(c, LWS_CLOSE_STATUS_GOINGAWAY, "unbanned"); /* back as a player */
         else if (!c->viewer && !banned && c->told_banned && s->store &&

@@ -57,16 +57,19 @@ static backend_addr_ban ban(const char *cidr, int64_t until, int guests_only, co
 static void blocks_match_their_addresses_only(void)
 {
     backend_addr_ban list[] = {ban("10.0.0.0/30", 0, 0, "block"), ban("2001:db8:1:2::/64", 0, 0, "v6")};
-    CHECK_INT(bans_replace(list, 2), 0);
+    ban_list *l = bans_new();
+    CHECK(l != NULL);
+    CHECK_INT(bans_replace(l, list, 2), 0);
     backend_addr_ban out;
-    CHECK_INT(bans_match("10.0.0.3", 0, &out), 1);
+    CHECK_INT(bans_match(l, "10.0.0.3", 0, &out), 1);
     CHECK_STR(out.reason, "block");
-    CHECK_INT(bans_match("10.0.0.4", 1, NULL), 0);
-    CHECK_INT(bans_match("2001:db8:1:2::77", 0, &out), 1);
+    CHECK_INT(bans_match(l, "10.0.0.4", 1, NULL), 0);
+    CHECK_INT(bans_match(l, "2001:db8:1:2::77", 0, &out), 1);
     CHECK_STR(out.reason, "v6");
-    CHECK_INT(bans_match("2001:db8:1:3::1", 1, NULL), 0);
-    bans_free();
-    CHECK_INT(bans_match("10.0.0.3", 1, NULL), 0);
+    CHECK_INT(bans_match(l, "2001:db8:1:3::1", 1, NULL), 0);
+    CHECK_INT(bans_replace(l, NULL, 0), 0); /* emptied: nothing matches any more */
+    CHECK_INT(bans_match(l, "10.0.0.3", 1, NULL), 0);
+    bans_free(l);
 }
 
 static void account_bans_hold_for_guests_only_and_end(void)
@@ -77,16 +80,18 @@ static void account_bans_hold_for_guests_only_and_end(void)
                                ban("203.0.113.0/24", now + 60000, 0, "short"),
                                ban("203.0.113.5", now + 3600000, 0, "long"),
                                ban("not an address", 0, 0, "left out")};
-    CHECK_INT(bans_replace(list, 5), 0);
+    ban_list *l = bans_new();
+    CHECK(l != NULL);
+    CHECK_INT(bans_replace(l, list, 5), 0);
     backend_addr_ban out;
-    CHECK_INT(bans_match("192.0.2.7", 1, NULL), 1);
-    CHECK_INT(bans_match("192.0.2.7", 0, NULL), 0); /* a registered player there goes on */
-    CHECK_INT(bans_match("198.51.100.1", 1, NULL), 0);
-    CHECK_INT(bans_match("203.0.113.5", 0, &out), 1);
+    CHECK_INT(bans_match(l, "192.0.2.7", 1, NULL), 1);
+    CHECK_INT(bans_match(l, "192.0.2.7", 0, NULL), 0); /* a registered player there goes on */
+    CHECK_INT(bans_match(l, "198.51.100.1", 1, NULL), 0);
+    CHECK_INT(bans_match(l, "203.0.113.5", 0, &out), 1);
     CHECK_STR(out.reason, "long"); /* the longest-lasting of the two */
-    CHECK_INT(bans_match("203.0.113.6", 0, &out), 1);
+    CHECK_INT(bans_match(l, "203.0.113.6", 0, &out), 1);
     CHECK_STR(out.reason, "short");
-    bans_free();
+    bans_free(l);
 }
 
 TEST_MAIN(TEST(names_that_look_alike_are_one_name), TEST(name_rules), TEST(password_rules),
