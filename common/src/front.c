@@ -149,7 +149,7 @@ const char *place_front_action_name(place_front_action a)
         [PLACE_ACT_NEXT_WRONG] = "next-wrong", [PLACE_ACT_TIME] = "time",
         [PLACE_ACT_TIME_BACK] = "time-back", [PLACE_ACT_TIME_FWD] = "time-fwd",
         [PLACE_ACT_TIME_BACK10] = "time-back10", [PLACE_ACT_TIME_FWD10] = "time-fwd10",
-        [PLACE_ACT_HEAT] = "heat",
+        [PLACE_ACT_HEAT] = "heat", [PLACE_ACT_MINIMAP] = "minimap",
     };
     return a > PLACE_ACT_NONE && (size_t)a < sizeof names / sizeof names[0] ? names[a] : NULL;
 }

@@ -15,6 +15,7 @@ export const KEY_ACTIONS = {
   ' ': 'place', Enter: 'place',
   g: 'goto', i: 'info', '?': 'help',
   o: 'template', O: 'template-style', n: 'next-wrong',
+  m: 'minimap',
   t: 'time', ',': 'time-back', '.': 'time-fwd', '<': 'time-back10', '>': 'time-fwd10', w: 'heat',
 };
 for (const d of '0123456789abcdef') KEY_ACTIONS[d] = 'color';
