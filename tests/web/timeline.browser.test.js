@@ -207,3 +207,24 @@ test('w overlays the heatmap: red where pixels were placed, the rest dimmed', as
   noErrors(page);
   await context.close();
 });
+
+test('on a phone: the History button and the timeline bar fit on screen, and a tap enters and leaves', async () => {
+  const srv = await server();
+  const b = await bot(srv);
+  await paint(b, HISTORY.slice(0, 3), 'p');
+  const { page, context } = await openClient(browser, srv.url + '/#x=12&y=10&z=6',
+    { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  const onScreen = async (sel) => {
+    const box = await page.locator(sel).boundingBox();
+    assert.ok(box && box.x >= 0 && box.y >= 0 && box.x + box.width <= 390 && box.y + box.height <= 844,
+      `${sel} is off screen: ${JSON.stringify(box)}`);
+  };
+  for (const sel of ['#btn-time', '#btn-help', '#heat-btn']) await onScreen(sel);
+  await page.tap('#btn-time');
+  assert.equal(await timeSettled(page), 3);
+  for (const sel of ['#time-play', '#time-slider', '#time-live', '#place-btn']) await onScreen(sel);
+  await page.tap('#time-live');
+  assert.equal(await page.evaluate(() => window.place.time.active), false);
+  noErrors(page);
+  await context.close();
+});
