@@ -91,7 +91,7 @@ void minimap_draw(app *a)
     if (!minimap_rect(a, &r))
         return;
     place_client_canvas cv;
-    place_client_canvas_view(a->f.c, &cv);
+    place_front_canvas(&a->f, &cv); /* what the view shows: time mode's canvas, the heatmap */
     if (cv.width != a->cw || cv.height != a->ch)
         return;
     int64_t now = place_client_now_ms();

@@ -5,7 +5,8 @@
  * Its image is one small streaming texture, each of its pixels a block of the canvas in the
  * overview colour every client shares (place_block_color), rebuilt at most every
  * MINIMAP_REBUILD_MS while the canvas changes, so a busy canvas costs a few small uploads a
- * second whatever its size. */
+ * second whatever its size. It shows what the view shows (place_front_canvas: in time mode the
+ * canvas of that moment, with the heatmap when it is on). */
 #ifndef PLACE_SDL_MINIMAP_H
 #define PLACE_SDL_MINIMAP_H
 
