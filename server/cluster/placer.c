@@ -189,6 +189,11 @@ static void handle_reply(placer *p, job *j, redisReply *rep)
         return;
     }
     long long status = int_at(rep, 0);
+    if (status == -3) { /* placed --freeze, stored before this process heard of it */
+        freeReplyObject(rep);
+        fail(p, j, PLACE_ERR_FROZEN);
+        return;
+    }
     if (status == -2) {
         freeReplyObject(rep);
         fail(p, j, PLACE_ERR_BANNED);
@@ -234,6 +239,9 @@ void placer_set_cooldown(placer *p, int64_t cooldown_ms)
     __atomic_store_n(&p->cfg.cooldown_ms, cooldown_ms, __ATOMIC_RELAXED);
 }
 
+#define PLACE_KEYS 6  /* RS_PLACE: canvas seq cd user acd settings */
+#define PLACE_ARGS 10 /* ... and index color cooldown scope (RS_ADMIN_PLACE takes fewer) */
+
 /* Builds the script arguments of one job into av/al (strings live in bufs); returns the
  * script, its number of keys and of arguments. */
 static rstore_sid job_args(placer *p, const job *j, char bufs[7][80], const char **av,
@@ -267,14 +275,15 @@ static rstore_sid job_args(placer *p, const job *j, char bufs[7][80], const char
     av[2] = bufs[0];
     av[3] = bufs[1];
     av[4] = bufs[5];
-    av[5] = bufs[2];
-    av[6] = bufs[3];
-    av[7] = bufs[4];
-    av[8] = bufs[6];
-    for (int i = 0; i < 9; i++)
+    av[5] = RSTORE_PREFIX "settings"; /* the live settings (a freeze refuses in the script) */
+    av[6] = bufs[2];
+    av[7] = bufs[3];
+    av[8] = bufs[4];
+    av[9] = bufs[6];
+    for (int i = 0; i < PLACE_ARGS; i++)
         al[i] = strlen(av[i]);
-    *nkeys = 5;
-    *argc = 9;
+    *nkeys = PLACE_KEYS;
+    *argc = PLACE_ARGS;
     return RS_PLACE;
 }
 
@@ -289,8 +298,8 @@ static void run_batch(placer *p, job *list)
         return;
     }
     char bufs[7][80];
-    const char *av[9];
-    size_t al[9];
+    const char *av[PLACE_ARGS];
+    size_t al[PLACE_ARGS];
     int queued[PIPE_MAX];
     int n = 0, nkeys, argc;
     for (job *j = list; j; j = j->next, n++) {

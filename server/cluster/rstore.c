@@ -17,10 +17,14 @@
  * name:<name> (-> id), sess:<token> (-> id, 24 h TTL), usess:<id> (set of the user's tokens). */
 static const char *const scripts[RS_COUNT_] = {
     [RS_PLACE] =
-        /* KEYS canvas seq cd:<id> user:<id> acd:<addr>; ARGV index color cooldown_ms scope
-         * -> {seq, now, next_placement, name} | {-1, next_placement} cooldown | {-2} banned.
-         * scope (backend_cooldown_scope): 0 the account's cooldown only; 1 guests also wait for
-         * the address's; 2 everyone does. Unless 0, a placement starts the address's too. */
+        /* KEYS canvas seq cd:<id> user:<id> acd:<addr> settings; ARGV index color cooldown_ms
+         * scope -> {seq, now, next_placement, name} | {-1, next_placement} cooldown | {-2} banned
+         * | {-3} frozen. scope (backend_cooldown_scope): 0 the account's cooldown only; 1 guests
+         * also wait for the address's; 2 everyone does. Unless 0, a placement starts the
+         * address's too. The live settings (server/live.h: frozen = yes) are checked here, in the
+         * same step, so that no process places once a freeze is stored, whether or not it has
+         * heard of it yet. */
+        "if redis.call('HGET', KEYS[6], 'frozen') == 'yes' then return {-3, 0, 0, ''} end\n"
         "local u = redis.call('HMGET', KEYS[4], 'banned', 'name', 'guest', 'until')\n"
         "local t = redis.call('TIME')\n"
         "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"

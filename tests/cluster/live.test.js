@@ -49,6 +49,22 @@ test('--freeze through A: the players of B are told and refused FROZEN; --unfree
   assert.equal((await b.placeAndWait(1, 1, 1, 'thawed-b', 15000)).type, 'placed');
 });
 
+test('a freeze stored in Redis refuses placements in the placement script itself, before a process has heard of it', async () => {
+  const [A] = cl.servers;
+  const a = await open(A.wsUrl);
+  // stored without the announcement: A's own view still says not frozen
+  cl.redis.cli('HSET', '{place}:settings', 'frozen', 'yes');
+  try {
+    const e = await a.placeAndWait(3, 3, 3, 'unheard', 15000);
+    assert.equal(e.type, 'error');
+    assert.equal(e.code, 'FROZEN');
+    assert.equal(a.messages.filter((m) => m.type === 'settings').length, 0, 'A was not told');
+  } finally {
+    cl.redis.cli('HDEL', '{place}:settings', 'frozen');
+  }
+  assert.equal((await a.placeAndWait(3, 3, 3, 'after', 15000)).type, 'placed');
+});
+
 test('--set cooldown=5 through B applies on A at once; a process started later follows it over its --cooldown 300', async () => {
   const [A, B] = cl.servers;
   const a = await open(A.wsUrl);
