@@ -98,15 +98,23 @@ test('with the tab hidden, the end of the cooldown shows a desktop notification 
   }
 });
 
-test('with the tab in view there is no notification, only the page\'s own cue', async () => {
+test('with the tab in view there is no notification, only the page\'s own cue, and the chime when asked for', async () => {
   const srv = await server(['--cooldown', '2']);
   const { context, page } = await openClient(browser, `${srv.url}/#x=20&y=20&z=8`);
   try {
     await context.grantPermissions(['notifications'], { origin: srv.url });
+    // the chime is opt-in: off until the player ticks it in the help dialog (which plays a sample)
+    assert.equal(await page.evaluate(() => window.place.app.sound), false);
+    await page.keyboard.press('?');
+    await page.check('#opt-sound');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.evaluate(() => window.place.app.chimed), 1, 'the sample');
     await placeOnce(page, 6, 6);
     await page.waitForFunction(() => document.title.includes('Ready to place'), null, { timeout: 5000 });
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(await page.evaluate(() => window.place.app.notice), null);
+    assert.equal(await page.evaluate(() => window.place.app.chimed), 2, 'the chime at the end of the cooldown');
+    assert.equal(await page.evaluate(() => localStorage.getItem('place.sound')), '1', 'remembered');
   } finally {
     await context.close();
   }
