@@ -31,7 +31,7 @@ after(async () => {
 // PLACE_SUITE_ONLY=address,admin runs only those (when working on them; ctest runs them all).
 const only = process.env.PLACE_SUITE_ONLY ? process.env.PLACE_SUITE_ONLY.split(',') : null;
 const files = ['accounts', 'acks', 'address', 'admin', 'bans', 'proxy', 'auth', 'bad_input', 'durability', 'guests', 'http_idle', 'limits',
-  'login_flood', 'moderation', 'online', 'place', 'slow_client', 'live', 'history'].filter((n) => !only || only.includes(n)).map((n) => `${n}.test.js`)
+  'login_flood', 'moderation', 'online', 'place', 'slow_client', 'live', 'history', 'export'].filter((n) => !only || only.includes(n)).map((n) => `${n}.test.js`)
   .filter((f) => fs.existsSync(path.join(serverTests, f)));
 
 for (const f of files) {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { connect, paintMany } from './lib/client.js';
+import { connect, decodeBatch, paintMany } from './lib/client.js';
 import { runPlaced, startServer, tempDir } from './lib/server.js';
 
 const W = 64;
@@ -67,7 +67,14 @@ test('--export-png and --timelapse of a running server decode to the recorded ca
     }
     const pixels = await recorded(viewer, 30);
     assert.equal(pixels.length, 30);
-    const dd = ['--data-dir', srv.dataDir];
+    // cluster mode: the exports read PostgreSQL, which the history writer fills a moment later
+    for (let i = 0; i < 100; i++) {
+      const b = decodeBatch(Buffer.from(await (await fetch(`${srv.url}/api/v1/history?from=0`)).arrayBuffer()));
+      if (b.lastSeq === 30) break;
+      await sleep(100);
+    }
+    // the canvas size is the store's (embedded) or, in cluster mode, the flags'
+    const dd = ['--data-dir', srv.dataDir, '--width', String(W), '--height', String(H)];
 
     // the canvas now, as a PNG, while the server runs
     let r = runPlaced([...dd, '--export-png', path.join(out, 'now.png')]);
