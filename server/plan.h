@@ -20,8 +20,8 @@ plan *plan_new(const backend_plan_req *q, uint32_t w, uint32_t h);
  * rectangle) are ignored. */
 void plan_row(plan *p, uint32_t x, uint32_t y, int color, int marked);
 
-/* The plan, column by column (as the (x, y, seq) index orders placements, so that a chunk's
- * inserts touch few of its pages): *out malloc'd (the caller frees it), *n pixels, each with
+/* The plan, column by column (the order of the (x, y, seq) index of cluster mode's PostgreSQL
+ * and of the embedded store's layout 1, where a chunk's inserts then touch few of its pages): *out malloc'd (the caller frees it), *n pixels, each with
  * the colour it is to get and the colour the history says it has now (`from`). Frees p.
  * Returns 0, or -1 when out of memory. */
 int plan_finish(plan *p, backend_plan_px **out, size_t *n);
