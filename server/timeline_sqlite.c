@@ -182,13 +182,16 @@ tl_reader *tl_sqlite_open(const char *data_dir, int writable, char *err, size_t 
         return NULL;
     }
     s->base.ops = writable ? &sqlite_ops : &sqlite_ro_ops;
-    if (store_db_open(data_dir, SQLITE_OPEN_READONLY, &s->db, err, errcap) < 0) {
+    /* one reader is used by one thread at a time (timeline.h): no SQLite mutex on every call */
+    if (store_db_open(data_dir, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, &s->db, err, errcap) <
+        0) {
         free(s);
         return NULL;
     }
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", data_dir, HISTORY_DB_FILE);
-    int flags = writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+    int flags = (writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) |
+                SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &s->hist, flags, NULL) != SQLITE_OK) {
         sqlite3_close(s->hist);
         s->hist = NULL;
