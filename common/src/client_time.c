@@ -105,7 +105,7 @@ void timeline_play(timeline *t, int on, int64_t now)
 int timeline_speed(timeline *t, int faster)
 {
     if (faster)
-        t->speed = t->speed >= TIMELINE_SPEED_MAX ? 1 : t->speed * 2;
+        t->speed = t->speed >= TIMELINE_SPEED_MAX ? TIMELINE_SPEED_MAX : t->speed * 2;
     else
         t->speed = t->speed <= 1 ? 1 : t->speed / 2;
     return t->speed;

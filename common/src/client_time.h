@@ -84,7 +84,7 @@ uint64_t timeline_seek(timeline *t, uint64_t seq);
 /* Starts or stops playing (now: local ms). Starting at the newest seq starts over from the
  * beginning. */
 void timeline_play(timeline *t, int on, int64_t now);
-/* Doubles the play speed, back to 1 after TIMELINE_SPEED_MAX (or halves it: faster = 0).
+/* Doubles the play speed up to TIMELINE_SPEED_MAX (or halves it down to 1: faster = 0).
  * Returns the new speed. */
 int timeline_speed(timeline *t, int faster);
 

@@ -43,7 +43,8 @@ const place_front_keyrow place_front_keys[] = {
      "there); `t` or Esc goes back to live"},
     {0, ",.", ", .", NULL, "`,` / `.`",
      "time mode: one step back / forward (a hundredth of the history; starts time mode)"},
-    {0, "<>", "< >", NULL, "`<` / `>`", "time mode: ten steps back / forward"},
+    {0, "<>", "< >", NULL, "`<` / `>`",
+     "time mode: ten steps back / forward; while playing: slower / faster (1x to 16x)"},
     {0, "", "Space", NULL, "Space (time mode)", "play the history forward / pause it"},
     {0, "w", "w", NULL, "`w`",
      "heatmap overlay on/off: where pixels were placed in the last hour"},
@@ -337,6 +338,12 @@ static void time_step(place_front *f, int n)
         time_toggle(f);
         if (!time_active(f))
             return;
+    }
+    place_client_time ts;
+    place_client_time_status(f->c, &ts);
+    if (ts.playing && (n == 10 || n == -10)) { /* playing: < and > are slower and faster */
+        place_front_say(f, 0, "Playing at %dx.", place_client_time_speed(f->c, n > 0));
+        return;
     }
     place_client_time_step(f->c, n);
 }

@@ -55,6 +55,10 @@ test('stepping back shows the earlier colour, t returns to live, w overlays the 
       'key .',
       'wait time 2',
       `shot ${shot('seq2.bmp')}`,
+      'key Space', // play from seq 2; > while playing: faster
+      'key >',
+      'wait message Playing at 2x.',
+      'key Space', // pause
       'echo place now',
       'sleep 600',
       'key Return', // in time mode: play, not place

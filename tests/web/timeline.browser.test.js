@@ -172,6 +172,9 @@ test('keys: t enters, , and . step, Space plays to now, Esc returns to live', as
   c = await drawn(page, [[10, 10]]);
   assert.ok(sameColor(c['10,10'], hexToRgb(PALETTE[5])), 'seq 1: red');
   await page.keyboard.press(' ');
+  await page.keyboard.press('>'); // while playing: faster, not ten steps
+  assert.equal(await page.evaluate(() => window.place.time.t.speed), 2);
+  assert.equal(await page.inputValue('#time-speed'), '2');
   await page.waitForFunction(() => !window.place.time.t.playing && window.place.time.t.seq === 6, null, { timeout: 10000 });
   c = await drawn(page, [[10, 10]]);
   assert.ok(sameColor(c['10,10'], hexToRgb(PALETTE[15])), 'played to now: purple');

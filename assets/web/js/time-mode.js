@@ -3,7 +3,7 @@
 // heatmap overlay. The live canvas (CanvasState) and its WebSocket go on meanwhile, untouched:
 // the board just draws from the time machine's canvas until "Live".
 
-import { Timeline, TimeState, decodeHeatmap } from './timeline.js';
+import { Timeline, TimeState, decodeHeatmap, SPEEDS } from './timeline.js';
 import { decodeSnapshot, decodeBatch, errorText } from './protocol.js';
 
 const HEAT_REFRESH_MS = 30000;
@@ -96,6 +96,14 @@ export class TimeMode {
     this.t.play(on, Date.now());
     this.render();
     this.pump();
+  }
+
+  // Doubles (or halves) the play speed, 1x to 16x, as the speed menu does.
+  speed(faster) {
+    const t = this.t;
+    t.speed = faster ? Math.min(SPEEDS[SPEEDS.length - 1], t.speed * 2) : Math.max(1, t.speed / 2);
+    this.hooks.toast(`Playing at ${t.speed}×.`, 'info', 1500);
+    this.render();
   }
 
   tick() {
@@ -216,6 +224,8 @@ export class TimeMode {
       this.heat(!this.heatOn);
     } else if (act === 'time-back' || act === 'time-fwd') {
       this.step(act === 'time-back' ? -1 : 1);
+    } else if ((act === 'time-back10' || act === 'time-fwd10') && this.active && this.t.playing) {
+      this.speed(act === 'time-fwd10'); // playing: < and > are slower and faster
     } else if (act === 'time-back10' || act === 'time-fwd10') {
       this.step(act === 'time-back10' ? -10 : 10);
     } else if (this.active && k === ' ') {

@@ -241,7 +241,7 @@ void place_client_time_step(place_client *c, int n);
 void place_client_time_seek(place_client *c, uint64_t seq);
 /* Plays forward (one step every 100 ms at speed 1, stopping at the newest) or pauses. */
 void place_client_time_play(place_client *c, int on);
-/* Doubles the play speed (faster = 1; after the fastest, back to 1) or halves it. */
+/* Doubles the play speed (faster = 1; up to 16) or halves it (down to 1). Returns it. */
 int place_client_time_speed(place_client *c, int faster);
 void place_client_time_status(place_client *c, place_client_time *out);
 /* The time canvas (width 0 until the first one arrived). Valid until the next poll. */
