@@ -23,17 +23,16 @@ typedef struct conn_rec {
     uint8_t phase;
     uint8_t proxied; /* from a trusted proxy: counted for the address its requests name */
     uint32_t answered; /* requests answered on it so far */
-    UT_hash_handle hh; /* in cn.by_wsi, keyed by the wsi pointer */
+    UT_hash_handle hh; /* in the table's by_wsi, keyed by the wsi pointer */
 } conn_rec;
 
-/* what conn_admit decided for the socket lws is about to make a wsi for (conn_created) */
-static struct {
-    int set;
-    uint8_t proxied;
-    char key[PEER_ADDR_MAX];
-} pending;
-
-static struct {
+struct conn_table {
+    /* what conn_admit decided for the socket lws is about to make a wsi for (conn_created) */
+    struct {
+        int set;
+        uint8_t proxied;
+        char key[PEER_ADDR_MAX];
+    } pending;
     place_server *srv;
     conn_rec *timed; /* records with a deadline */
     conn_rec *by_wsi; /* every record: lws 4.1.6 overwrites a new wsi's opaque user data after
@@ -42,45 +41,51 @@ static struct {
     int64_t request_ms, response_ms;
     uv_timer_t sweep;
     int sweep_open;
-} cn;
+};
 
-static conn_rec *rec_of(struct lws *wsi)
+static conn_table *table_of(struct lws *wsi)
+{
+    return ((place_server *)lws_context_user(lws_get_context(wsi)))->conns;
+}
+
+static conn_rec *rec_in(conn_table *cn, struct lws *wsi)
 {
     conn_rec *c;
-    HASH_FIND_PTR(cn.by_wsi, &wsi, c);
+    HASH_FIND_PTR(cn->by_wsi, &wsi, c);
     return c;
 }
 
-static void unlink_timed(conn_rec *c)
+static void unlink_timed(conn_table *cn, conn_rec *c)
 {
     if (!c->deadline)
         return;
     if (c->prev)
         c->prev->next = c->next;
     else
-        cn.timed = c->next;
+        cn->timed = c->next;
     if (c->next)
         c->next->prev = c->prev;
     c->prev = c->next = NULL;
     c->deadline = 0;
 }
 
-static void set_deadline(conn_rec *c, int64_t deadline)
+static void set_deadline(conn_table *cn, conn_rec *c, int64_t deadline)
 {
-    unlink_timed(c);
+    unlink_timed(cn, c);
     if (!deadline)
         return;
     c->deadline = deadline;
-    c->next = cn.timed;
-    if (cn.timed)
-        cn.timed->prev = c;
-    cn.timed = c;
+    c->next = cn->timed;
+    if (cn->timed)
+        cn->timed->prev = c;
+    cn->timed = c;
 }
 
 static void on_sweep(uv_timer_t *t)
 {
+    conn_table *cn = t->data;
     int64_t now = util_mono_ms();
-    conn_rec *c = cn.timed;
+    conn_rec *c = cn->timed;
     while (c) {
         conn_rec *next = c->next;
         /* kept on the list until it is gone: lws restarts a connection's timeout when body
@@ -91,32 +96,56 @@ static void on_sweep(uv_timer_t *t)
     }
 }
 
-int conn_init(place_server *srv)
+conn_table *conn_new(place_server *srv)
 {
     const place_config *cfg = &srv->cfg;
-    cn.srv = srv;
-    cn.request_ms = (int64_t)cfg->request_timeout * 1000;
-    cn.response_ms = (int64_t)cfg->response_timeout * 1000;
+    conn_table *cn = calloc(1, sizeof *cn);
+    if (!cn)
+        return NULL;
+    cn->srv = srv;
+    cn->request_ms = (int64_t)cfg->request_timeout * 1000;
+    cn->response_ms = (int64_t)cfg->response_timeout * 1000;
     struct rlimit rl;
     size_t fds = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
                      ? (size_t)rl.rlim_cur
                      : 1024;
     size_t room = fds > 2 * CONN_FD_RESERVE ? fds - CONN_FD_RESERVE : fds / 2;
-    cn.cap = cfg->max_conns > 0 && (size_t)cfg->max_conns < room ? (size_t)cfg->max_conns : room;
+    cn->cap = cfg->max_conns > 0 && (size_t)cfg->max_conns < room ? (size_t)cfg->max_conns : room;
     budget_set_limit(srv->budgets, BUDGET_CONNS, (size_t)cfg->max_conns_per_ip);
-    if (uv_timer_init(srv->loop, &cn.sweep) < 0)
-        return -1;
-    cn.sweep_open = 1;
-    return uv_timer_start(&cn.sweep, on_sweep, CONN_SWEEP_MS, CONN_SWEEP_MS) < 0 ? -1 : 0;
+    if (uv_timer_init(srv->loop, &cn->sweep) < 0) {
+        free(cn);
+        return NULL;
+    }
+    cn->sweep.data = cn;
+    cn->sweep_open = 1;
+    /* a repeating timer started on a loop that has not failed cannot fail to start */
+    uv_timer_start(&cn->sweep, on_sweep, CONN_SWEEP_MS, CONN_SWEEP_MS);
+    return cn;
 }
 
-void conn_close(void)
+void conn_close(conn_table *cn)
 {
-    if (cn.sweep_open) {
-        uv_timer_stop(&cn.sweep);
-        uv_close((uv_handle_t *)&cn.sweep, NULL);
-        cn.sweep_open = 0;
+    if (cn && cn->sweep_open) {
+        uv_timer_stop(&cn->sweep);
+        uv_close((uv_handle_t *)&cn->sweep, NULL);
+        cn->sweep_open = 0;
     }
+}
+
+void conn_free(conn_table *cn)
+{
+    if (!cn)
+        return;
+    conn_rec *c, *tmp;
+    HASH_ITER(hh, cn->by_wsi, c, tmp) {
+        HASH_DEL(cn->by_wsi, c);
+        if (c->addr) {
+            budget_give(c->addr, BUDGET_CONNS, 1);
+            budget_unref(c->addr);
+        }
+        free(c);
+    }
+    free(cn);
 }
 
 /* Writes a canned HTTP answer on a socket lws has not taken yet, after reading what the client
@@ -162,19 +191,19 @@ static void sockaddr_text(const struct sockaddr_storage *ss, char out[PEER_ADDR_
         out[0] = '\0';
 }
 
-int conn_admit(int fd, const struct sockaddr_storage *peer)
+int conn_admit(conn_table *cn, int fd, const struct sockaddr_storage *peer)
 {
-    pending.set = 0;
-    if (cn.count >= cn.cap) {
+    cn->pending.set = 0;
+    if (cn->count >= cn->cap) {
         refuse_full(fd);
         return -1;
     }
     char addr[PEER_ADDR_MAX], key[PEER_ADDR_MAX] = "";
     sockaddr_text(peer, addr);
-    int proxied = !addr[0] || peer_is_trusted(&cn.srv->proxies, addr);
+    int proxied = !addr[0] || peer_is_trusted(&cn->srv->proxies, addr);
     if (!proxied) {
         peer_bucket(addr, key);
-        if (!budget_fits(cn.srv->budgets, key, BUDGET_CONNS, 1)) {
+        if (!budget_fits(cn->srv->budgets, key, BUDGET_CONNS, 1)) {
             refuse_address(fd);
             return -1;
         }
@@ -185,63 +214,66 @@ int conn_admit(int fd, const struct sockaddr_storage *peer)
      * lower once upgraded.) */
     int sndbuf = CONN_SNDBUF;
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
-    pending.set = 1;
-    pending.proxied = (uint8_t)proxied;
-    memcpy(pending.key, key, sizeof key);
+    cn->pending.set = 1;
+    cn->pending.proxied = (uint8_t)proxied;
+    memcpy(cn->pending.key, key, sizeof key);
     return 0;
 }
 
-int conn_filter(const struct lws_filter_network_conn_args *args)
+int conn_filter(struct lws *wsi, const struct lws_filter_network_conn_args *args)
 {
-    return conn_admit((int)args->accept_fd, &args->cli_addr);
+    return conn_admit(table_of(wsi), (int)args->accept_fd, &args->cli_addr);
 }
 
 void conn_created(struct lws *wsi)
 {
-    if (!pending.set)
+    conn_table *cn = table_of(wsi);
+    if (!cn->pending.set)
         return; /* not an accepted connection (the listening socket itself) */
-    pending.set = 0;
+    cn->pending.set = 0;
     conn_gone(wsi); /* a record left by a wsi whose destroy lws never told us of */
     conn_rec *c = calloc(1, sizeof *c);
     if (!c)
         return; /* counted nowhere: it only escapes the budgets */
-    if (pending.proxied) {
+    if (cn->pending.proxied) {
         c->proxied = 1;
-    } else if ((c->addr = budget_ref(cn.srv->budgets, pending.key))) {
+    } else if ((c->addr = budget_ref(cn->srv->budgets, cn->pending.key))) {
         budget_take(c->addr, BUDGET_CONNS, 1); /* checked by conn_admit just before */
     }
     c->wsi = wsi;
     c->phase = CONN_RECEIVING;
     c->since = util_mono_ms();
-    set_deadline(c, c->since + cn.request_ms);
-    cn.count++;
-    HASH_ADD_PTR(cn.by_wsi, wsi, c);
+    set_deadline(cn, c, c->since + cn->request_ms);
+    cn->count++;
+    HASH_ADD_PTR(cn->by_wsi, wsi, c);
 }
 
 void conn_gone(struct lws *wsi)
 {
-    conn_rec *c = rec_of(wsi);
+    conn_table *cn = table_of(wsi);
+    conn_rec *c = rec_in(cn, wsi);
     if (!c)
         return;
-    HASH_DEL(cn.by_wsi, c);
-    unlink_timed(c);
+    HASH_DEL(cn->by_wsi, c);
+    unlink_timed(cn, c);
     if (c->addr) {
         budget_give(c->addr, BUDGET_CONNS, 1);
         budget_unref(c->addr);
     }
-    cn.count--;
+    cn->count--;
     free(c);
 }
 
 budget_addr *conn_attribute(struct lws *wsi, const char *addr, int *over)
 {
-    conn_rec *c = rec_of(wsi);
+    conn_table *cn = table_of(wsi);
+    conn_rec *c = rec_in(cn, wsi);
     *over = 0;
     if (!c || c->addr || !c->proxied)
         return c ? c->addr : NULL;
     char key[PEER_ADDR_MAX];
     peer_bucket(addr, key);
-    budget_addr *a = budget_ref(cn.srv->budgets, key);
+    budget_addr *a = budget_ref(cn->srv->budgets, key);
     if (!a)
         return NULL;
     if (budget_take(a, BUDGET_CONNS, 1) < 0) {
@@ -255,13 +287,14 @@ budget_addr *conn_attribute(struct lws *wsi, const char *addr, int *over)
 
 budget_addr *conn_addr(struct lws *wsi)
 {
-    conn_rec *c = rec_of(wsi);
+    conn_rec *c = rec_in(table_of(wsi), wsi);
     return c ? c->addr : NULL;
 }
 
 void conn_phase_set(struct lws *wsi, conn_phase phase)
 {
-    conn_rec *c = rec_of(wsi);
+    conn_table *cn = table_of(wsi);
+    conn_rec *c = rec_in(cn, wsi);
     if (!c)
         return;
     int64_t now = util_mono_ms();
@@ -270,36 +303,36 @@ void conn_phase_set(struct lws *wsi, conn_phase phase)
     case CONN_RECEIVING:
         if (!c->since)
             c->since = now;
-        set_deadline(c, c->since + cn.request_ms);
+        set_deadline(cn, c, c->since + cn->request_ms);
         break;
     case CONN_SENDING:
-        set_deadline(c, now + cn.response_ms);
+        set_deadline(cn, c, now + cn->response_ms);
         break;
     case CONN_IDLE:
         c->since = 0;
         if (c->answered < UINT32_MAX)
             c->answered++;
-        set_deadline(c, 0);
+        set_deadline(cn, c, 0);
         break;
     case CONN_WORKING:
     case CONN_WEBSOCKET:
-        set_deadline(c, 0);
+        set_deadline(cn, c, 0);
         break;
     }
 }
 
 unsigned conn_answered(struct lws *wsi)
 {
-    conn_rec *c = rec_of(wsi);
+    conn_rec *c = rec_in(table_of(wsi), wsi);
     return c ? c->answered : 0;
 }
 
-size_t conn_count(void)
+size_t conn_count(const conn_table *cn)
 {
-    return cn.count;
+    return cn->count;
 }
 
-size_t conn_cap(void)
+size_t conn_cap(const conn_table *cn)
 {
-    return cn.cap;
+    return cn->cap;
 }

@@ -19,7 +19,10 @@
  * keeps accepting possible however many connections are open.
  *
  * A connection from a trusted proxy (--trusted-proxy) is not counted at accept: it is counted
- * for the client address its first request names (conn_attribute). */
+ * for the client address its first request names (conn_attribute).
+ *
+ * The records are a handle (conn_new), owned by the server object (place_server.conns) and used
+ * on the loop thread only; the calls given a wsi find it through the wsi's context. */
 #ifndef PLACE_SERVER_CONN_H
 #define PLACE_SERVER_CONN_H
 
@@ -40,20 +43,26 @@ typedef enum {
     CONN_WEBSOCKET, /* upgraded */
 } conn_phase;
 
-/* Reads the limits from srv->cfg, works out the total connection cap from the descriptor limit
- * and starts the deadline sweep on srv->loop. Returns 0 or -1. */
-int conn_init(place_server *srv);
-/* Stops the sweep (at shutdown). */
-void conn_close(void);
+typedef struct conn_table conn_table;
+
+/* Reads the limits from srv->cfg (srv->budgets must exist), works out the total connection cap
+ * from the descriptor limit and starts the deadline sweep on srv->loop. Returns the table, or
+ * NULL (out of memory, or the timer would not start). */
+conn_table *conn_new(place_server *srv);
+/* Stops the sweep (at shutdown; the records stay until conn_free). */
+void conn_close(conn_table *t);
+/* Frees t and the records of connections lws never said were gone (after the loop is closed).
+ * Accepts NULL. */
+void conn_free(conn_table *t);
 
 /* Whether the socket fd just accepted from `peer` may be kept: 0 (then the next
  * LWS_CALLBACK_WSI_CREATE is its record's), or -1 after writing the canned refusal (the caller
  * closes fd). For sockets placed accepts itself (--reuse-port) before handing them to lws. */
-int conn_admit(int fd, const struct sockaddr_storage *peer);
+int conn_admit(conn_table *t, int fd, const struct sockaddr_storage *peer);
 
-/* LWS_CALLBACK_FILTER_NETWORK_CONNECTION: conn_admit for the socket lws accepted. Returns what
- * the callback returns (nonzero: lws closes the socket). */
-int conn_filter(const struct lws_filter_network_conn_args *args);
+/* LWS_CALLBACK_FILTER_NETWORK_CONNECTION (wsi: the listening one): conn_admit for the socket lws
+ * accepted. Returns what the callback returns (nonzero: lws closes the socket). */
+int conn_filter(struct lws *wsi, const struct lws_filter_network_conn_args *args);
 
 /* LWS_CALLBACK_WSI_CREATE: makes the record of the connection conn_admit let in and counts it.
  * (lws 4.1.6 on libuv does not deliver SERVER_NEW_CLIENT_INSTANTIATED; WSI_CREATE follows the
@@ -79,7 +88,7 @@ void conn_phase_set(struct lws *wsi, conn_phase phase);
 unsigned conn_answered(struct lws *wsi);
 
 /* Connections open now, and the cap on them. */
-size_t conn_count(void);
-size_t conn_cap(void);
+size_t conn_count(const conn_table *t);
+size_t conn_cap(const conn_table *t);
 
 #endif

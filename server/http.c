@@ -703,7 +703,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
     http_pss *pss = user;
     switch (reason) {
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
-        return conn_filter(user);
+        return conn_filter(wsi, user);
     case LWS_CALLBACK_WSI_CREATE:
         conn_created(wsi);
         return 0;

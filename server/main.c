@@ -267,6 +267,15 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    /* what each address holds, and the connection records (before anything can connect) */
+    if (!(srv->budgets = budget_new()) || !(srv->conns = conn_new(srv))) {
+        fprintf(stderr, "placed: out of memory\n");
+        return 1;
+    }
+    budget_set_limit(srv->budgets, BUDGET_REQUESTS, (size_t)srv->cfg.max_requests_per_ip);
+    budget_set_limit(srv->budgets, BUDGET_UNREAD, (size_t)srv->cfg.max_unread_per_ip * 1024);
+    budget_set_limit(srv->budgets, BUDGET_HASHES, (size_t)srv->cfg.max_hashes_per_ip);
+
     /* PLACED_LWS_LOG=<lws log bitmask> shows libwebsockets' own log when debugging */
     const char *lwslog = getenv("PLACED_LWS_LOG");
     lws_set_log_level(lwslog ? atoi(lwslog) : LLL_ERR, NULL);
@@ -305,7 +314,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "placed: cannot listen on %s port %d\n", srv->cfg.listen, srv->cfg.port);
         return 1;
     }
-    int port = srv->cfg.reuse_port ? rport_listen(&g.loop, srv->vhost, srv->cfg.listen,
+    int port = srv->cfg.reuse_port ? rport_listen(&g.loop, srv->vhost, srv->conns, srv->cfg.listen,
                                                   srv->cfg.port, err, sizeof err)
                                    : lws_get_vhost_listen_port(srv->vhost);
     if (port <= 0 && !err[0])
@@ -314,14 +323,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "placed: %s\n", err);
         return 1;
     }
-    if (!(srv->budgets = budget_new())) {
-        fprintf(stderr, "placed: out of memory\n");
-        return 1;
-    }
-    budget_set_limit(srv->budgets, BUDGET_REQUESTS, (size_t)srv->cfg.max_requests_per_ip);
-    budget_set_limit(srv->budgets, BUDGET_UNREAD, (size_t)srv->cfg.max_unread_per_ip * 1024);
-    budget_set_limit(srv->budgets, BUDGET_HASHES, (size_t)srv->cfg.max_hashes_per_ip);
-    if (conn_init(srv) < 0 || ws_init(&g.loop) < 0 ||
+    if (ws_init(&g.loop) < 0 ||
         !(srv->bcast = bcast_new(&g.loop, srv->cfg.batch_ms, seq, ws_on_frame)) ||
         !(srv->online = online_new(&g.loop, srv, ws_tell_online, srv)) ||
         !(srv->hist = hist_api_new(srv)) || admin_listen(srv) < 0) {
@@ -346,7 +348,7 @@ int main(int argc, char **argv)
     ws_close();
     online_free(srv->online);
     srv->online = NULL;
-    conn_close();
+    conn_close(srv->conns);
     auth_close();
     bcast_close(srv->bcast);
     srv->bcast = NULL;
@@ -360,13 +362,15 @@ int main(int argc, char **argv)
     uv_run(&g.loop, UV_RUN_DEFAULT);
     bans_free(srv->bans); /* after the connections, which may still be asked about */
     srv->bans = NULL;
-    budget_free(srv->budgets); /* after the connections, which hold its entries */
-    srv->budgets = NULL;
     if (uv_loop_close(&g.loop) == UV_EBUSY) {
         uv_walk(&g.loop, close_any, NULL);
         uv_run(&g.loop, UV_RUN_DEFAULT);
         uv_loop_close(&g.loop);
     }
+    conn_free(srv->conns); /* once the loop has closed its timer */
+    srv->conns = NULL;
+    budget_free(srv->budgets); /* after the connections, which hold its entries */
+    srv->budgets = NULL;
     fprintf(stderr, "placed: stopped\n");
     return 0;
 }

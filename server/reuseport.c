@@ -17,6 +17,7 @@
 static struct {
     int fd;
     struct lws_vhost *vh;
+    conn_table *conns; /* counts and admits what it accepts */
     uv_poll_t poll;
     uv_timer_t pause;
     int open;
@@ -43,7 +44,7 @@ static void on_readable(uv_poll_t *h, int status, int events)
             }
             return;
         }
-        if (conn_admit(fd, &peer) < 0) { /* over a budget: refused at once */
+        if (conn_admit(rp.conns, fd, &peer) < 0) { /* over a budget: refused at once */
             close(fd);
             continue;
         }
@@ -52,8 +53,8 @@ static void on_readable(uv_poll_t *h, int status, int events)
     }
 }
 
-int rport_listen(uv_loop_t *loop, struct lws_vhost *vh, const char *addr, int port, char *err,
-                 size_t errcap)
+int rport_listen(uv_loop_t *loop, struct lws_vhost *vh, conn_table *conns, const char *addr,
+                 int port, char *err, size_t errcap)
 {
     struct sockaddr_in6 a6;
     struct sockaddr_in a4;
@@ -95,6 +96,7 @@ int rport_listen(uv_loop_t *loop, struct lws_vhost *vh, const char *addr, int po
                                              : ((struct sockaddr_in6 *)&bound)->sin6_port);
     rp.fd = fd;
     rp.vh = vh;
+    rp.conns = conns;
     uv_poll_init(loop, &rp.poll, fd);
     uv_timer_init(loop, &rp.pause);
     uv_poll_start(&rp.poll, UV_READABLE, on_readable);

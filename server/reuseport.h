@@ -10,10 +10,13 @@
 #include <libwebsockets.h>
 #include <uv.h>
 
+#include "conn.h"
+
 /* Listens on addr:port (port 0: a free one) with SO_REUSEPORT and adopts accepted connections
- * into vh. Returns the bound port, or -1 with a sentence in err. */
-int rport_listen(uv_loop_t *loop, struct lws_vhost *vh, const char *addr, int port, char *err,
-                 size_t errcap);
+ * into vh, once conns admits them (conn_admit). Returns the bound port, or -1 with a sentence in
+ * err. */
+int rport_listen(uv_loop_t *loop, struct lws_vhost *vh, conn_table *conns, const char *addr,
+                 int port, char *err, size_t errcap);
 
 /* Stops accepting and closes the socket (a no-op if none). */
 void rport_close(void);

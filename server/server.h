@@ -30,6 +30,7 @@ typedef struct place_server {
     struct online *online; /* the players online (online.h) */
     struct hist_api *hist; /* the history routes and checkpointer (history_api.h) */
     budget *budgets;    /* what each client address holds (budget.h) */
+    struct conn_table *conns; /* every accepted connection's record and deadline (conn.h) */
     ban_list *bans;     /* the banned address blocks enforced here (bans.h) */
     int shutting_down; /* no new placements are taken */
 } place_server;
