@@ -47,6 +47,7 @@ typedef struct auth_job {
     uv_work_t work;
     uv_work_cb fn;
     uv_after_work_cb after;
+    auth_line *line;              /* the line it waits in */
     struct auth_job *prev, *next; /* in the waiting line */
     http_req *r;
     budget_addr *who; /* the address it is counted for (referenced) */
@@ -58,12 +59,12 @@ typedef struct auth_job {
     char hash[BACKEND_HASH_MAX + 1];
 } auth_job;
 
-static struct {
+struct auth_line {
     int running, waiting;
     auth_job *head, *tail;
     throttle *fail_addr, *fail_user;
     char dummy_hash[BACKEND_HASH_MAX + 1]; /* checked for unknown users: the same work */
-} line;
+};
 
 static void job_free(auth_job *job)
 {
@@ -73,65 +74,76 @@ static void job_free(auth_job *job)
     free(job);
 }
 
-int auth_init(void)
+auth_line *auth_new(void)
 {
+    auth_line *line = calloc(1, sizeof *line);
+    if (!line)
+        return NULL;
     char pw[33];
     util_random_hex(pw, 16);
-    line.fail_addr = throttle_new(FAIL_KEYS, FAIL_ADDR_FREE, FAIL_BASE_MS, FAIL_ADDR_MAX_MS,
-                                  FAIL_FORGET_MS);
-    line.fail_user = throttle_new(FAIL_KEYS, FAIL_USER_FREE, FAIL_BASE_MS, FAIL_USER_MAX_MS,
-                                  FAIL_FORGET_MS);
-    int rc = crypto_pwhash_str(line.dummy_hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+    line->fail_addr = throttle_new(FAIL_KEYS, FAIL_ADDR_FREE, FAIL_BASE_MS, FAIL_ADDR_MAX_MS,
+                                   FAIL_FORGET_MS);
+    line->fail_user = throttle_new(FAIL_KEYS, FAIL_USER_FREE, FAIL_BASE_MS, FAIL_USER_MAX_MS,
+                                   FAIL_FORGET_MS);
+    int rc = crypto_pwhash_str(line->dummy_hash, pw, strlen(pw),
+                               crypto_pwhash_OPSLIMIT_INTERACTIVE,
                                crypto_pwhash_MEMLIMIT_INTERACTIVE);
     sodium_memzero(pw, sizeof pw);
-    return line.fail_addr && line.fail_user && rc == 0 ? 0 : -1;
+    if (!line->fail_addr || !line->fail_user || rc != 0) {
+        auth_free(line);
+        return NULL;
+    }
+    return line;
 }
 
-void auth_close(void)
+void auth_free(auth_line *line)
 {
-    throttle_free(line.fail_addr);
-    throttle_free(line.fail_user);
-    line.fail_addr = line.fail_user = NULL;
+    if (!line)
+        return;
+    throttle_free(line->fail_addr);
+    throttle_free(line->fail_user);
+    free(line);
 }
 
-static void line_unlink(auth_job *job)
+static void line_unlink(auth_line *line, auth_job *job)
 {
     if (job->prev)
         job->prev->next = job->next;
     else
-        line.head = job->next;
+        line->head = job->next;
     if (job->next)
         job->next->prev = job->prev;
     else
-        line.tail = job->prev;
+        line->tail = job->prev;
     job->prev = job->next = NULL;
-    line.waiting--;
+    line->waiting--;
 }
 
 static void job_done(uv_work_t *w, int status);
 
 /* Starts waiting jobs while there is room. A job whose connection went away meanwhile is not
  * hashed: its after-callback runs at once with UV_ECANCELED (and frees the request). */
-static void line_run(uv_loop_t *loop)
+static void line_run(auth_line *line, uv_loop_t *loop)
 {
-    while (line.head && line.running < AUTH_RUNNING) {
-        auth_job *job = line.head;
-        line_unlink(job);
+    while (line->head && line->running < AUTH_RUNNING) {
+        auth_job *job = line->head;
+        line_unlink(line, job);
         if (!job->r->wsi || uv_queue_work(loop, &job->work, job->fn, job_done) < 0) {
             job->after(&job->work, UV_ECANCELED);
             continue;
         }
-        line.running++;
+        line->running++;
     }
 }
 
 static void job_done(uv_work_t *w, int status)
 {
     auth_job *job = w->data;
+    auth_line *line = job->line;
     uv_loop_t *loop = w->loop;
-    line.running--;
+    line->running--;
     job->after(w, status); /* frees job */
-    line_run(loop);
+    line_run(line, loop);
 }
 
 static void reply_busy(http_req *r)
@@ -144,11 +156,11 @@ static void reply_busy(http_req *r)
 /* The line is full: makes room for a job of `who` by turning away the last waiting job of the
  * address that holds the most, if that is more than `who` would hold. Returns 0 if room was
  * made, -1 if not. */
-static int line_make_room(const budget_addr *who)
+static int line_make_room(auth_line *line, const budget_addr *who)
 {
     auth_job *victim = NULL;
     size_t most = budget_held(who, BUDGET_HASHES) + 1;
-    for (auth_job *j = line.tail; j; j = j->prev) {
+    for (auth_job *j = line->tail; j; j = j->prev) {
         size_t held = budget_held(j->who, BUDGET_HASHES);
         if (held > most) {
             most = held;
@@ -157,7 +169,7 @@ static int line_make_room(const budget_addr *who)
     }
     if (!victim)
         return -1;
-    line_unlink(victim);
+    line_unlink(line, victim);
     http_req *r = victim->r;
     job_free(victim);
     reply_busy(r); /* frees r if its connection is gone */
@@ -176,24 +188,26 @@ static void job_submit(http_req *r, auth_job *job, uv_work_cb fn, uv_after_work_
                                 "try again in a moment.");
         return;
     }
+    auth_line *line = r->srv->auth;
     job->who = budget_hold(r->budget);
-    if (line.waiting >= AUTH_WAITING && line_make_room(job->who) < 0) {
+    if (line->waiting >= AUTH_WAITING && line_make_room(line, job->who) < 0) {
         job_free(job);
         reply_busy(r);
         return;
     }
     job->fn = fn;
     job->after = after;
+    job->line = line;
     job->next = NULL;
-    job->prev = line.tail;
-    if (line.tail)
-        line.tail->next = job;
+    job->prev = line->tail;
+    if (line->tail)
+        line->tail->next = job;
     else
-        line.head = job;
-    line.tail = job;
-    line.waiting++;
+        line->head = job;
+    line->tail = job;
+    line->waiting++;
     r->pending = 1;
-    line_run(r->srv->loop);
+    line_run(line, r->srv->loop);
 }
 
 /* Login and registration take only JSON: a form on another site can post text/plain (or a
@@ -442,8 +456,8 @@ static void login_failed(http_req *r, const char *name)
     char key[THROTTLE_KEY_MAX];
     int64_t now = util_mono_ms();
     user_key(name, key);
-    throttle_fail(line.fail_addr, budget_key(r->budget), now);
-    throttle_fail(line.fail_user, key, now);
+    throttle_fail(r->srv->auth->fail_addr, budget_key(r->budget), now);
+    throttle_fail(r->srv->auth->fail_user, key, now);
     http_reply_error(r, 401, PLACE_ERR_BAD_CREDENTIALS, NULL);
 }
 
@@ -466,7 +480,7 @@ static void login_after(uv_work_t *w, int status)
     else {
         char key[THROTTLE_KEY_MAX];
         user_key(job->name, key);
-        throttle_clear(line.fail_user, key);
+        throttle_clear(r->srv->auth->fail_user, key);
         start_session(r, &u);
     }
     job_free(job);
@@ -486,8 +500,8 @@ void auth_login(http_req *r)
     char key[THROTTLE_KEY_MAX];
     int64_t now = util_mono_ms();
     user_key(job->name, key);
-    int64_t wait = throttle_wait(line.fail_addr, budget_key(r->budget), now);
-    int64_t wait_user = throttle_wait(line.fail_user, key, now);
+    int64_t wait = throttle_wait(r->srv->auth->fail_addr, budget_key(r->budget), now);
+    int64_t wait_user = throttle_wait(r->srv->auth->fail_user, key, now);
     if (wait_user > wait)
         wait = wait_user;
     if (wait > 0) {
@@ -499,7 +513,7 @@ void auth_login(http_req *r)
     if (b->ops->user_credentials(b, job->name, &job->user, job->hash) != PLACE_ERR_NONE) {
         /* an unknown name costs the same check as a wrong password: no timing tells them apart */
         job->unknown = 1;
-        snprintf(job->hash, sizeof job->hash, "%s", line.dummy_hash);
+        snprintf(job->hash, sizeof job->hash, "%s", r->srv->auth->dummy_hash);
     }
     job_submit(r, job, verify_work, login_after);
 }

@@ -223,7 +223,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "placed: %s\n", err);
         return 1;
     }
-    if (auth_init() < 0) {
+    if (!(srv->auth = auth_new())) {
         fprintf(stderr, "placed: out of memory\n");
         return 1;
     }
@@ -349,7 +349,6 @@ int main(int argc, char **argv)
     online_free(srv->online);
     srv->online = NULL;
     conn_close(srv->conns);
-    auth_close();
     bcast_close(srv->bcast);
     srv->bcast = NULL;
     snap_source_close(srv->snaps);
@@ -367,6 +366,8 @@ int main(int argc, char **argv)
         uv_run(&g.loop, UV_RUN_DEFAULT);
         uv_loop_close(&g.loop);
     }
+    auth_free(srv->auth); /* no hash is in flight any more */
+    srv->auth = NULL;
     conn_free(srv->conns); /* once the loop has closed its timer */
     srv->conns = NULL;
     budget_free(srv->budgets); /* after the connections, which hold its entries */

@@ -31,6 +31,7 @@ typedef struct place_server {
     struct hist_api *hist; /* the history routes and checkpointer (history_api.h) */
     budget *budgets;    /* what each client address holds (budget.h) */
     struct conn_table *conns; /* every accepted connection's record and deadline (conn.h) */
+    struct auth_line *auth; /* the line of password hashes, failed-login throttles (auth.h) */
     ban_list *bans;     /* the banned address blocks enforced here (bans.h) */
     int shutting_down; /* no new placements are taken */
 } place_server;
