@@ -21,6 +21,7 @@ struct bcast_core {
     size_t expected;  /* readers there were when the newest frame was published */
     size_t caught_up; /* readers that have taken the newest frame since */
     int64_t last_publish;
+    int interval_ms;
     uint64_t total_bytes;
     frame ring[BCAST_RING];
 };
@@ -99,10 +100,36 @@ int bcast_core_publish(bcast_core *c, int64_t now_ms)
     return 1;
 }
 
+void bcast_core_set_interval(bcast_core *c, int interval_ms)
+{
+    c->interval_ms = interval_ms > 0 ? interval_ms : 0;
+}
+
+/* The round of the newest frame is done (or waited for long enough). */
+static int round_done(const bcast_core *c, int64_t now_ms)
+{
+    return (double)c->caught_up >= BCAST_QUORUM * (double)c->expected ||
+           now_ms - c->last_publish >= BCAST_MAX_WAIT_MS;
+}
+
 int bcast_core_due(const bcast_core *c, int64_t now_ms)
 {
-    return c->npending && ((double)c->caught_up >= BCAST_QUORUM * (double)c->expected ||
-                           now_ms - c->last_publish >= BCAST_MAX_WAIT_MS);
+    return c->npending && now_ms - c->last_publish >= c->interval_ms && round_done(c, now_ms);
+}
+
+int64_t bcast_core_wait_ms(const bcast_core *c, int64_t now_ms)
+{
+    int64_t since = now_ms - c->last_publish, wait;
+    if (!c->npending)
+        wait = c->interval_ms;
+    else if (since < c->interval_ms)
+        wait = c->interval_ms - since;
+    else if (!round_done(c, now_ms))
+        wait = BCAST_MAX_WAIT_MS - since < BCAST_ROUND_POLL_MS ? BCAST_MAX_WAIT_MS - since
+                                                               : BCAST_ROUND_POLL_MS;
+    else
+        wait = 0;
+    return wait > 0 ? wait : 1;
 }
 
 void bcast_core_join(bcast_core *c)

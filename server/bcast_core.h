@@ -9,9 +9,13 @@
  *   falls more than BCAST_MAX_BEHIND frames or BCAST_MAX_BYTES behind is skipped forward to the
  *   head and must resync; one skipped twice within a window is dropped (bcast_core_lagging), so
  *   memory never grows with slow readers.
- * - Quorum: the next frame is due once BCAST_QUORUM of the connections there were at the last
- *   publication have taken it, or BCAST_MAX_WAIT_MS after it: when writing a frame to everyone
- *   takes longer than the batch interval, batches grow instead of piling up.
+ * - Timing: the next frame is due once the batch interval (bcast_core_set_interval) has passed
+ *   since the last publication AND the round of the last frame is done: BCAST_QUORUM of the
+ *   connections there were at its publication have taken it (or BCAST_MAX_WAIT_MS passed, so a
+ *   stuck round cannot stop the broadcast). When writing a frame to everyone takes longer than
+ *   the interval, the next frame waits for the round and carries everything placed meanwhile:
+ *   batches grow instead of frames queueing, and a pixel waits at most about one round plus
+ *   one interval. bcast_core_wait_ms says when to look again.
  * - The gathering buffer grows by doubling; after a batch that used less than a quarter of a
  *   buffer above BCAST_SHRINK_ABOVE pixels it is freed, so one burst does not pin it. */
 #ifndef PLACE_SERVER_BCAST_CORE_H
@@ -27,6 +31,7 @@
 #define BCAST_MAX_BYTES (1024 * 1024)
 #define BCAST_QUORUM 0.95
 #define BCAST_MAX_WAIT_MS 400
+#define BCAST_ROUND_POLL_MS 2 /* how often a finished round is looked for once the interval passed */
 #define BCAST_SHRINK_ABOVE 4096 /* pixels */
 
 typedef struct bcast_core bcast_core;
@@ -47,8 +52,16 @@ int bcast_core_add(bcast_core *c, const place_pixel *px, size_t n);
  * try), -1 when the batch could not be encoded (dropped). */
 int bcast_core_publish(bcast_core *c, int64_t now_ms);
 
-/* Whether the gathered placements should be published at now_ms (the quorum rule above). */
+/* The batch interval in ms (--batch-ms; 0, the default: due on the quorum alone). */
+void bcast_core_set_interval(bcast_core *c, int interval_ms);
+
+/* Whether the gathered placements should be published at now_ms (the timing rule above). */
 int bcast_core_due(const bcast_core *c, int64_t now_ms);
+
+/* How many ms from now_ms to look again (bcast_core_due) when it is not due now: the rest of
+ * the interval; while only the round is awaited, BCAST_ROUND_POLL_MS (at most until
+ * BCAST_MAX_WAIT_MS); with nothing gathered, a whole interval. At least 1. */
+int64_t bcast_core_wait_ms(const bcast_core *c, int64_t now_ms);
 
 /* A connection starts / stops reading the ring (it counts for the quorum from the next frame). */
 void bcast_core_join(bcast_core *c);

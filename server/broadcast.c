@@ -25,11 +25,18 @@ void bcast_flush(bcast *b)
         b->on_publish();
 }
 
+/* One timer, set each time for when the core says to look again (bcast_core.h, "Timing"): the
+ * end of the interval, or, while the round of the last frame is still being written, every
+ * BCAST_ROUND_POLL_MS, so the next frame goes out as soon as the round is done. */
 static void on_tick(uv_timer_t *t)
 {
     bcast *b = t->data;
-    if (bcast_core_due(b->core, util_now_ms()))
+    int64_t now = util_now_ms();
+    if (bcast_core_due(b->core, now)) {
         bcast_flush(b);
+        now = util_now_ms();
+    }
+    uv_timer_start(&b->timer, on_tick, (uint64_t)bcast_core_wait_ms(b->core, now), 0);
 }
 
 void bcast_join(bcast *b)
@@ -56,8 +63,9 @@ bcast *bcast_new(uv_loop_t *loop, int batch_ms, uint64_t start_seq, void (*on_pu
         return NULL;
     }
     b->timer.data = b;
-    /* a repeating timer started on a loop that has not failed cannot fail to start */
-    uv_timer_start(&b->timer, on_tick, (uint64_t)batch_ms, (uint64_t)batch_ms);
+    bcast_core_set_interval(b->core, batch_ms);
+    /* a timer started on a loop that has not failed cannot fail to start */
+    uv_timer_start(&b->timer, on_tick, (uint64_t)batch_ms, 0);
     return b;
 }
 

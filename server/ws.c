@@ -29,7 +29,9 @@
 #define RATE_INTERVAL_MS (1000 / WS_MAX_MSGS_PER_SEC)
 #define RATE_BURST_MS 2000        /* a burst of 2 s worth of messages (40) is let through */
 #define FLOOD_CLOSE_REFUSED 60    /* refused messages in a row that close the connection */
-#define ROUND_CHUNK 1024          /* connections handed a new frame per loop iteration */
+#define ROUND_CHUNK 1024          /* connections handed a new frame per loop iteration, at most */
+#define ROUND_SLICE_NS 1000000    /* ... and for at most this long (1 ms), so that an ack or an
+                                     init waits for one slice of a round, not the whole round */
 #define WS_MAX_SEND (1024 * 1024) /* largest single send(): a whole batch frame at once */
 /* lws's own value for a close frame (left out of the public enum, "handled by lws_close_reason") */
 #define WS_WRITE_CLOSE ((enum lws_write_protocol)4)
@@ -711,11 +713,15 @@ const struct lws_protocols *ws_protocol(void)
     return &protocol;
 }
 
-/* Hands the newest frames to the next ROUND_CHUNK connections of the round; the rest follow in
- * later loop iterations, so reading and answering placements goes on between chunks. */
+/* Hands the newest frames to the next connections of the round, for ROUND_SLICE_NS (and at
+ * most ROUND_CHUNK of them); the rest follow in later loop iterations, so reading placements and
+ * sending acks and inits goes on between slices: they wait for a slice, never a whole round. */
 static void round_step(void)
 {
+    uint64_t t0 = uv_hrtime();
     for (int n = 0; ws.round_next && n < ROUND_CHUNK; n++) {
+        if ((n & 31) == 31 && uv_hrtime() - t0 >= ROUND_SLICE_NS)
+            break;
         ws_conn *c = ws.round_next;
         ws.round_next = c->next;
         if (c->q_head || !can_write_now(c)) {

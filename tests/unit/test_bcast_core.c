@@ -180,6 +180,53 @@ static void quorum_waits_for_readers_or_max_wait(void)
     bcast_core_free(c);
 }
 
+/* With an interval: the next frame waits for the interval AND for the round of the last one, so
+ * a round slower than the interval makes the next batch wait and grow; wait_ms says when to
+ * look again. */
+static void batch_waits_for_interval_and_round(void)
+{
+    next_seq = 0;
+    bcast_core *c = bcast_core_new(HEADROOM, 0);
+    bcast_core_set_interval(c, 100);
+    enum { READERS = 20 };
+    uint64_t cur[READERS] = {0};
+    for (int i = 0; i < READERS; i++)
+        bcast_core_join(c);
+    uint8_t *frame;
+    size_t len;
+    CHECK_INT(bcast_core_wait_ms(c, 0), 100); /* nothing gathered: a whole interval */
+    publish_n(c, 1, 1000);
+    add_n(c, 1);
+    /* a fast round: everyone took the frame within 10 ms; due at the interval, not before */
+    for (int i = 0; i < READERS; i++)
+        CHECK_INT(bcast_core_next(c, &cur[i], &frame, &len), 1);
+    CHECK_INT(bcast_core_due(c, 1010), 0);
+    CHECK_INT(bcast_core_wait_ms(c, 1010), 90);
+    CHECK_INT(bcast_core_due(c, 1099), 0);
+    CHECK_INT(bcast_core_due(c, 1100), 1);
+    CHECK_INT(bcast_core_publish(c, 1100), 1);
+    /* a slow round: at the interval only half took it; the batch keeps gathering */
+    add_n(c, 5);
+    for (int i = 0; i < READERS / 2; i++)
+        CHECK_INT(bcast_core_next(c, &cur[i], &frame, &len), 1);
+    CHECK_INT(bcast_core_due(c, 1200), 0);
+    CHECK_INT(bcast_core_wait_ms(c, 1200), BCAST_ROUND_POLL_MS);
+    add_n(c, 5); /* placements made while the round goes on join the same batch */
+    for (int i = READERS / 2; i < READERS; i++)
+        CHECK_INT(bcast_core_next(c, &cur[i], &frame, &len), 1);
+    CHECK_INT(bcast_core_due(c, 1260), 1); /* the round is done: at once, 160 ms after the last */
+    CHECK_INT(bcast_core_wait_ms(c, 1260), 1);
+    CHECK_INT(bcast_core_pending(c), 10);
+    CHECK_INT(bcast_core_publish(c, 1260), 1);
+    expect_frame(c, &cur[0], 2, 12, 10); /* one frame of 10, not two queued frames */
+    /* a round that never finishes (a reader stuck) holds the next frame BCAST_MAX_WAIT_MS */
+    add_n(c, 1);
+    CHECK_INT(bcast_core_due(c, 1260 + BCAST_MAX_WAIT_MS - 1), 0);
+    CHECK_INT(bcast_core_wait_ms(c, 1260 + BCAST_MAX_WAIT_MS - 1), 1);
+    CHECK_INT(bcast_core_due(c, 1260 + BCAST_MAX_WAIT_MS), 1);
+    bcast_core_free(c);
+}
+
 static void lagging_reader_resyncs_then_is_dropped(void)
 {
     int64_t last = 0;
@@ -233,6 +280,7 @@ TEST_MAIN(TEST(frames_are_shared_and_read_in_order),
           TEST(reader_more_than_max_behind_is_skipped_to_head),
           TEST(reader_more_than_max_bytes_behind_is_skipped),
           TEST(skip_keeps_ring_frames_valid_for_others), TEST(quorum_waits_for_readers_or_max_wait),
+          TEST(batch_waits_for_interval_and_round),
           TEST(lagging_reader_resyncs_then_is_dropped),
           TEST(gather_buffer_kept_for_big_batches_freed_after_small),
           TEST(bad_batch_is_dropped_not_published))
