@@ -327,7 +327,9 @@ typedef struct backend_ops {
      * without cooldowns or bans and counting against nobody: ordinary placements otherwise (new
      * seqs, in the history, sink.on_pixels). cb follows exactly once. Return 0, or < 0 (cb will
      * not run). */
-    int (*mod_begin)(backend *b);
+    /* *sync_seq: the seq the live canvas must reach before the act reads it (cluster mode: the
+     * newest in Redis, which this process hears through Kafka a moment later; 0: none). */
+    int (*mod_begin)(backend *b, uint64_t *sync_seq);
     int (*mod_place)(backend *b, const char *act_id, const backend_plan_px *px, size_t n,
                      backend_mod_cb cb, void *arg);
     void (*mod_end)(backend *b);

@@ -21,6 +21,8 @@ typedef struct act {
     backend_plan_px *plan;
     size_t n, next, changed;
     uint64_t last_seq;
+    uint64_t sync_seq;  /* the live canvas must reach this before the act reads it */
+    int64_t sync_until; /* ... or this time (util_mono_ms) pass */
     int failed;
     int inflight; /* chunks submitted, not yet committed */
     size_t ends[8]; /* where each chunk in flight ends in the plan, oldest at [head % 8] */
@@ -36,6 +38,8 @@ typedef struct act {
  * behind one chunk's commit at most; two (the next chunk waiting while one commits) bought no
  * measurable speed on the benchmark's machine and doubled that wait. */
 #define INFLIGHT 1
+
+#define SYNC_MS 6000 /* the longest an act waits for the live canvas to catch up (moderate_start) */
 
 static const char *const act_words[] = {[BACKEND_ACT_REVERT] = "revert",
                                         [BACKEND_ACT_WIPE] = "wipe",
@@ -174,6 +178,13 @@ static void next_chunk(act *a)
     }
 }
 
+static void begin_plan(act *a);
+
+static void on_sync(uv_timer_t *t)
+{
+    begin_plan(t->data);
+}
+
 static void on_plan(void *arg, int rc, backend_plan_px *px, size_t n)
 {
     act *a = arg;
@@ -251,7 +262,7 @@ int moderate_start(backend *b, canvas *cv, uv_loop_t *loop, const moderate_req *
     util_random_hex(number, 4);
     account_act_id(a->id, q->kind, number);
     account_act_name(a->id, a->name);
-    if (b->ops->mod_begin(b) < 0) {
+    if (b->ops->mod_begin(b, &a->sync_seq) < 0) {
         snprintf(err, errcap, "another revert, wipe or restore is under way; try again once it "
                               "has finished");
         free(a);
@@ -259,6 +270,22 @@ int moderate_start(backend *b, canvas *cv, uv_loop_t *loop, const moderate_req *
     }
     uv_timer_init(loop, &a->timer);
     a->timer.data = a;
+    a->sync_until = util_mono_ms() + SYNC_MS;
+    begin_plan(a);
+    return 0;
+}
+
+/* Once the live canvas holds what was placed before the act (cluster mode: it hears it through
+ * Kafka; SYNC_MS at most, as long as a hole holds the feed back by default), the plan: a wipe's
+ * from the rectangle, the others' from the history. */
+static void begin_plan(act *a)
+{
+    const moderate_req *q = &a->q;
+    canvas *cv = a->cv;
+    if (canvas_seq(cv) < a->sync_seq && util_mono_ms() < a->sync_until) {
+        uv_timer_start(&a->timer, on_sync, 20, 0);
+        return;
+    }
     if (q->kind == BACKEND_ACT_WIPE) {
         size_t n = (size_t)q->w * q->h;
         backend_plan_px *px = malloc(n * sizeof *px);
@@ -272,18 +299,13 @@ int moderate_start(backend *b, canvas *cv, uv_loop_t *loop, const moderate_req *
                                           (uint8_t)canvas_get(cv, x, y)};
             }
         on_plan(a, px ? 0 : -1, px, px ? n : 0);
-        return 0;
+        return;
     }
     backend_plan_req pq = {.kind = q->kind == BACKEND_ACT_REVERT ? BACKEND_PLAN_REVERT
                                                                  : BACKEND_PLAN_RESTORE,
                            .since_ms = q->since_ms, .x = q->x, .y = q->y, .w = q->w, .h = q->h,
                            .at_ms = q->at_ms};
     snprintf(pq.user_id, sizeof pq.user_id, "%s", a->target);
-    if (b->ops->plan(b, &pq, on_plan, a) < 0) {
-        b->ops->mod_end(b);
-        snprintf(err, errcap, "out of memory");
-        uv_close((uv_handle_t *)&a->timer, on_timer_closed);
-        return -1;
-    }
-    return 0;
+    if (a->b->ops->plan(a->b, &pq, on_plan, a) < 0)
+        on_plan(a, -1, NULL, 0);
 }

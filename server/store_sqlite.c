@@ -610,9 +610,10 @@ static int st_plan(backend *b, const backend_plan_req *q, backend_plan_cb cb, vo
     return 0;
 }
 
-static int st_mod_begin(backend *b)
+static int st_mod_begin(backend *b, uint64_t *sync_seq)
 {
     store *s = (store *)b;
+    *sync_seq = 0; /* the live canvas has every committed placement */
     free(s->mod_marks);
     s->mod_marks = calloc(1, ((size_t)s->w * s->h + 7) / 8);
     return s->mod_marks ? 0 : -1;

@@ -44,6 +44,7 @@ typedef struct cluster {
     char proc_id[17];     /* this process among the cluster's players-online entries */
     int online_used;      /* online_sync ran: the entry goes at close */
     int mod_busy;         /* an admin pixel act is under way in this process */
+    uint64_t mod_sync;    /* its seq in Redis as it began */
 } cluster;
 
 int cluster_check_config(const place_config *cfg, char *err, size_t errcap)
@@ -270,19 +271,31 @@ static int cl_plan(backend *b, const backend_plan_req *q, backend_plan_cb cb, vo
     cluster *c = (cluster *)b;
     if (!c->hist)
         return -1;
-    uint64_t seen = feed_last_seq(c->fd), acked = placer_max_acked(c->pl);
-    return history_plan(c->hist, q, (uint32_t)c->cfg.width, (uint32_t)c->cfg.height,
-                        seen > acked ? seen : acked, cb, arg);
+    uint64_t seen = feed_last_seq(c->fd), acked = placer_max_acked(c->pl), min = c->mod_sync;
+    if (seen > min)
+        min = seen;
+    if (acked > min)
+        min = acked;
+    return history_plan(c->hist, q, (uint32_t)c->cfg.width, (uint32_t)c->cfg.height, min, cb,
+                        arg);
 }
 
 /* Pixels players place meanwhile, in any process, are left alone by the placer's script: an
  * act's pixel is written only if it still has the colour the act saw. */
-static int cl_mod_begin(backend *b)
+static int cl_mod_begin(backend *b, uint64_t *sync_seq)
 {
     cluster *c = (cluster *)b;
     if (c->mod_busy)
         return -1;
     c->mod_busy = 1;
+    /* everything placed before the act, on any process: the act waits until this process's
+     * canvas (and the history, cl_plan) holds it */
+    const char *av[2] = {"GET", canvas_keys[1]};
+    redisReply *r = rstore_cmd(c->rs, 2, av, NULL);
+    *sync_seq = r && r->type == REDIS_REPLY_STRING ? strtoull(r->str, NULL, 10) : 0;
+    if (r)
+        freeReplyObject(r);
+    c->mod_sync = *sync_seq;
     return 0;
 }
 
