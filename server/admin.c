@@ -119,11 +119,11 @@ static backend_admin_req make_req(size_t i, const char *target, int64_t until, i
     return q;
 }
 
-static struct {
+struct admin_sock {
     uv_pipe_t server;
     int open;
     char path[600];
-} adm;
+};
 
 static void sock_path(const char *dir, char *out, size_t cap)
 {
@@ -432,28 +432,38 @@ static void on_connection(uv_stream_t *server, int status)
         uv_close((uv_handle_t *)&c->pipe, on_client_closed);
 }
 
-int admin_listen(place_server *srv)
+admin_sock *admin_listen(place_server *srv)
 {
-    sock_path(srv->cfg.data_dir, adm.path, sizeof adm.path);
-    unlink(adm.path); /* we hold the directory's lock: any socket file left is stale */
-    if (uv_pipe_init(srv->loop, &adm.server, 0) < 0)
-        return -1;
-    adm.open = 1;
-    adm.server.data = srv;
-    if (uv_pipe_bind(&adm.server, adm.path) < 0 ||
-        uv_listen((uv_stream_t *)&adm.server, 8, on_connection) < 0)
-        return -1;
-    chmod(adm.path, 0600);
-    return 0;
+    admin_sock *adm = calloc(1, sizeof *adm);
+    if (!adm)
+        return NULL;
+    sock_path(srv->cfg.data_dir, adm->path, sizeof adm->path);
+    unlink(adm->path); /* we hold the directory's lock: any socket file left is stale */
+    if (uv_pipe_init(srv->loop, &adm->server, 0) < 0) {
+        free(adm);
+        return NULL;
+    }
+    adm->open = 1;
+    adm->server.data = srv;
+    if (uv_pipe_bind(&adm->server, adm->path) < 0 ||
+        uv_listen((uv_stream_t *)&adm->server, 8, on_connection) < 0)
+        return NULL; /* the loop holds the pipe: the process stops without running it */
+    chmod(adm->path, 0600);
+    return adm;
 }
 
-void admin_close(void)
+void admin_close(admin_sock *adm)
 {
-    if (!adm.open)
+    if (!adm || !adm->open)
         return;
-    uv_close((uv_handle_t *)&adm.server, NULL);
-    unlink(adm.path);
-    adm.open = 0;
+    uv_close((uv_handle_t *)&adm->server, NULL);
+    unlink(adm->path);
+    adm->open = 0;
+}
+
+void admin_free(admin_sock *adm)
+{
+    free(adm);
 }
 
 /* ---------------------------------------------------------------- the admin command */

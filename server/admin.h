@@ -13,11 +13,18 @@
  * for the process's life), or -1 if another process holds it or it cannot be made. */
 int admin_lock(const char *data_dir);
 
-/* Listens on the control socket. Returns 0 or -1. */
-int admin_listen(place_server *srv);
+/* The control socket: a handle owned by the server object (place_server.admin), used on the
+ * loop thread only. */
+typedef struct admin_sock admin_sock;
 
-/* Stops listening and removes the socket file. */
-void admin_close(void);
+/* Listens on the control socket. Returns the handle, or NULL. */
+admin_sock *admin_listen(place_server *srv);
+
+/* Stops listening and removes the socket file. Accepts NULL. */
+void admin_close(admin_sock *adm);
+
+/* Frees the handle, once admin_close's close has run (after the loop). Accepts NULL. */
+void admin_free(admin_sock *adm);
 
 /* Runs the admin action cfg asks for (the second-invocation side). Prints the outcome and
  * returns the process exit code (0: done). */

@@ -145,7 +145,7 @@ static void on_signal(uv_signal_t *h, int signum)
         return;
     srv->shutting_down = 1;
     fprintf(stderr, "placed: stopping (signal %d)\n", signum);
-    admin_close();
+    admin_close(srv->admin);
     rport_close();
     backend *b = srv->store;
     srv->store = NULL;
@@ -326,7 +326,7 @@ int main(int argc, char **argv)
     if (ws_init(&g.loop) < 0 ||
         !(srv->bcast = bcast_new(&g.loop, srv->cfg.batch_ms, seq, ws_on_frame)) ||
         !(srv->online = online_new(&g.loop, srv, ws_tell_online, srv)) ||
-        !(srv->hist = hist_api_new(srv)) || admin_listen(srv) < 0) {
+        !(srv->hist = hist_api_new(srv)) || !(srv->admin = admin_listen(srv))) {
         fprintf(stderr, "placed: cannot start (timers or control socket in %s)\n",
                 srv->cfg.data_dir);
         return 1;
@@ -366,6 +366,8 @@ int main(int argc, char **argv)
         uv_run(&g.loop, UV_RUN_DEFAULT);
         uv_loop_close(&g.loop);
     }
+    admin_free(srv->admin); /* its socket was closed at the stop */
+    srv->admin = NULL;
     auth_free(srv->auth); /* no hash is in flight any more */
     srv->auth = NULL;
     conn_free(srv->conns); /* once the loop has closed its timer */
