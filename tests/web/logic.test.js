@@ -332,7 +332,7 @@ for (const sc of recon.scenarios) {
         case 'place': s.addPending(st.id, st.x, st.y, st.color, st.at); break;
         case 'placed': assert.ok(s.confirm(st.id, st.seq), `${where}: a pending placement`); break;
         case 'refused': s.reject(st.id); break;
-        case 'tick': for (const id of s.expired(st.at)) s.reject(id); break;
+        case 'tick': for (const id of s.expired(st.at)) s.reject(id, true); break;
         case 'expect':
           for (const [x, y, c] of st.shown || []) assert.equal(s.colorAt(x, y), c, `${where}: colour at (${x}, ${y})`);
           for (const [x, y, q] of st.seqs || []) assert.equal(s.seqAt(x, y), q, `${where}: seq at (${x}, ${y})`);

@@ -4,6 +4,7 @@
 
 export const PLACE_TIMEOUT_MS = 10000;
 const MAX_EARLY = 200000;
+const MAX_LATE = 64; // timed-out placements remembered for a late answer (as the native engine)
 
 export class CanvasState {
   // onChange(index) is called for every pixel whose displayed colour may have changed, and
@@ -20,6 +21,7 @@ export class CanvasState {
     this.lastSeq = null;    // L: last seq covered by the batches applied on this stream
     this.needSeq = 0;       // a snapshot must reach this seq to cover a known gap
     this.pending = new Map(); // requestId -> { index, color, at }
+    this.late = new Map();    // requestId -> the same, rolled back for no answer in time
   }
 
   get ready() {
@@ -112,7 +114,8 @@ export class CanvasState {
   applySnapshot(snap) {
     const reset = this.baseSeq === -2;
     if (this.ready && !reset && snap.seq < this.baseSeq) {
-      return { applied: false, stale: snap.seq < this.needSeq };
+      // the base in use decides whether a known gap is still open (the native engine's rule)
+      return { applied: false, stale: this.baseSeq < this.needSeq };
     }
     const sizeChanged = snap.width !== this.width || snap.height !== this.height;
     this.width = snap.width;
@@ -158,21 +161,28 @@ export class CanvasState {
     return this.pending.size > 0;
   }
 
-  // The server stored the placement as `seq`: it becomes an ordinary delta.
+  // The server stored the placement as `seq`: it becomes an ordinary delta (also when it was
+  // rolled back for no answer in time: stored is stored, and its seq keeps newer pixels on top).
   confirm(requestId, seq) {
-    const p = this.pending.get(requestId);
+    const p = this.pending.get(requestId) || this.late.get(requestId);
     if (!p) return null;
     this.pending.delete(requestId);
+    this.late.delete(requestId);
     this.applyDelta(p.x, p.y, p.color, seq);
     this.onChange(p.index);
     return p;
   }
 
-  // The placement failed: the pixel goes back to what it shows underneath.
-  reject(requestId) {
+  // The placement failed: the pixel goes back to what it shows underneath. timedOut: no answer
+  // came in time; the server may still have stored it, and a late confirm() lands it.
+  reject(requestId, timedOut = false) {
     const p = this.pending.get(requestId);
     if (!p) return null;
     this.pending.delete(requestId);
+    if (timedOut) {
+      if (this.late.size >= MAX_LATE) this.late.delete(this.late.keys().next().value);
+      this.late.set(requestId, p);
+    }
     this.onChange(p.index);
     return p;
   }

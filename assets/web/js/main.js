@@ -690,7 +690,7 @@ function onError(m) {
 }
 
 function failPlacement(requestId, err) {
-  const p = state.reject(requestId);
+  const p = state.reject(requestId, err.code === 'TIMEOUT');
   if (!p) return;
   if (err.code === 'COOLDOWN' && typeof err.retryAfter === 'number') {
     setCooldown(Date.now() + err.retryAfter);
