@@ -2,12 +2,13 @@
  * (server/cluster/event.h) to partition 0 and waits until Kafka has it; exits 0 then, 1
  * otherwise. The cluster tests use it to stand for a placed whose producer stalled: the event
  * of a seq that Redis numbered earlier arrives late. */
-#include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
+
+#include "kafka_tool.h"
 
 #include "event.h"
 
@@ -36,19 +37,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "not a valid event (colour, user id or name)\n");
         return 2;
     }
-    char err[256];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", argv[1], err, sizeof err) != RD_KAFKA_CONF_OK ||
-        rd_kafka_conf_set(conf, "acks", "all", err, sizeof err) != RD_KAFKA_CONF_OK) {
-        fprintf(stderr, "%s\n", err);
-        rd_kafka_conf_destroy(conf);
+    rd_kafka_t *rk = kafka_tool_producer(argv[1], "acks", "all");
+    if (!rk)
         return 2;
-    }
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-    if (!rk) {
-        fprintf(stderr, "%s\n", err);
-        return 2;
-    }
     rd_kafka_resp_err_t r = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(argv[2]), RD_KAFKA_V_PARTITION(0),
                                               RD_KAFKA_V_VALUE(buf, len),
                                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),

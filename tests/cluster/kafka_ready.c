@@ -1,9 +1,10 @@
 /* place-kafka-ready BROKERS TIMEOUT_MS: exits 0 once a metadata request to the Kafka broker
  * succeeds, 1 otherwise. The cluster test harness polls it while the broker starts. */
-#include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+#include "kafka_tool.h"
 
 int main(int argc, char **argv)
 {
@@ -13,19 +14,9 @@ int main(int argc, char **argv)
     }
     /* a broker half-way up can keep librdkafka's shutdown waiting: never outlive the caller's wait */
     alarm((unsigned)(atoi(argv[2]) / 1000 + 3));
-    char err[256];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", argv[1], err, sizeof err) != RD_KAFKA_CONF_OK ||
-        rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err) != RD_KAFKA_CONF_OK) {
-        fprintf(stderr, "%s\n", err);
-        rd_kafka_conf_destroy(conf);
+    rd_kafka_t *rk = kafka_tool_producer(argv[1], "log_level", "0");
+    if (!rk)
         return 2;
-    }
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-    if (!rk) {
-        fprintf(stderr, "%s\n", err);
-        return 2;
-    }
     const struct rd_kafka_metadata *md = NULL;
     rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 1, NULL, &md, atoi(argv[2]));
     int ok = e == RD_KAFKA_RESP_ERR_NO_ERROR && md->broker_cnt > 0;
