@@ -26,26 +26,16 @@ bcast *bcast_new(uv_loop_t *loop, int batch_ms, uint64_t start_seq, void (*on_pu
 /* Adds committed placements to the next batch. */
 void bcast_add(bcast *b, const place_pixel *px, size_t n);
 
-/* A connection starts / stops reading the ring (for the quorum). */
-void bcast_join(bcast *b);
-void bcast_leave(bcast *b);
-
 /* Publishes the pending batch now (at shutdown). */
 void bcast_flush(bcast *b);
 
-/* The cursor a new connection starts at: the next frame to be published. */
+/* The reader's side, on b's core: each is its bcast_core_ namesake (bcast_core.h says what they
+ * do), with LWS_PRE bytes of headroom before every frame. */
+void bcast_join(bcast *b);
+void bcast_leave(bcast *b);
 uint64_t bcast_head(const bcast *b);
-
-/* The lastSeq of the newest published batch (the prevSeq of the next one). */
 uint64_t bcast_last_seq(const bcast *b);
-
-/* The next frame for a connection at *cursor. Returns 1 and sets *frame (LWS_PRE bytes of
- * headroom before it) / *len and advances *cursor; 0 when there is nothing new; -1 when the
- * connection fell too far behind: *cursor is moved to the head and it must resync. */
 int bcast_next(bcast *b, uint64_t *cursor, uint8_t **frame, size_t *len);
-
-/* For a connection that cannot be written to now: if it fell too far behind (as bcast_next
- * would say), moves *cursor to the head and returns 1 (it must resync); else returns 0. */
 int bcast_skip_if_behind(bcast *b, uint64_t *cursor);
 
 /* Stops the timer and frees the ring at once, and b once the loop has closed the timer (the
