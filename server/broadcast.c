@@ -8,7 +8,8 @@
 
 struct bcast {
     uv_timer_t timer;
-    void (*on_publish)(void);
+    void (*on_publish)(void *arg);
+    void *arg;
     bcast_core *core;
 };
 
@@ -22,7 +23,7 @@ void bcast_add(bcast *b, const place_pixel *px, size_t n)
 void bcast_flush(bcast *b)
 {
     if (b && bcast_core_publish(b->core, util_now_ms()) == 1)
-        b->on_publish();
+        b->on_publish(b->arg);
 }
 
 /* One timer, set each time for when the core says to look again (bcast_core.h, "Timing"): the
@@ -51,12 +52,14 @@ void bcast_leave(bcast *b)
         bcast_core_leave(b->core);
 }
 
-bcast *bcast_new(uv_loop_t *loop, int batch_ms, uint64_t start_seq, void (*on_publish)(void))
+bcast *bcast_new(uv_loop_t *loop, int batch_ms, uint64_t start_seq, void (*on_publish)(void *arg),
+                 void *arg)
 {
     bcast *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
     b->on_publish = on_publish;
+    b->arg = arg;
     if (!(b->core = bcast_core_new(LWS_PRE, start_seq)) || uv_timer_init(loop, &b->timer) < 0) {
         bcast_core_free(b->core);
         free(b);

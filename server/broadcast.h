@@ -19,9 +19,10 @@
 typedef struct bcast bcast;
 
 /* Starts the batch timer. start_seq is the last seq before any batch (the canvas's seq).
- * on_publish runs after each frame is published, to hand it to the connections. Returns NULL
- * when out of memory or the timer cannot be made. */
-bcast *bcast_new(uv_loop_t *loop, int batch_ms, uint64_t start_seq, void (*on_publish)(void));
+ * on_publish(arg) runs after each frame is published, to hand it to the connections. Returns
+ * NULL when out of memory or the timer cannot be made. */
+bcast *bcast_new(uv_loop_t *loop, int batch_ms, uint64_t start_seq, void (*on_publish)(void *arg),
+                 void *arg);
 
 /* Adds committed placements to the next batch. */
 void bcast_add(bcast *b, const place_pixel *px, size_t n);

@@ -108,7 +108,7 @@ void live_on_settings(void *arg, const backend_setting *kv, size_t n)
         char buf[1024];
         int len = place_fmt_settings(buf, sizeof buf, &after);
         if (len > 0)
-            ws_send_all(buf, (size_t)len);
+            ws_send_all(srv->ws, buf, (size_t)len);
     }
 }
 

@@ -60,7 +60,8 @@ static void on_pixels(void *arg, const place_pixel *px, size_t n)
  * and every viewer is told to fetch one. */
 static void on_late(void *arg, const place_pixel *px, size_t n)
 {
-    ws_resync_all();
+    place_server *srv = arg;
+    ws_resync_all(srv->ws);
 }
 
 static void raise_nofile(void)
@@ -125,7 +126,7 @@ static int check_owner(const char *dir)
 
 static void on_drain_tick(uv_timer_t *t)
 {
-    if ((ws_pending() || http_pending()) && util_now_ms() - g.drain_start < DRAIN_MS)
+    if ((ws_pending(g.srv.ws) || http_pending()) && util_now_ms() - g.drain_start < DRAIN_MS)
         return;
     uv_timer_stop(t);
     uv_close((uv_handle_t *)t, NULL);
@@ -232,7 +233,8 @@ int main(int argc, char **argv)
     uv_loop_init(&g.loop);
     srv->loop = &g.loop;
 
-    if (!(srv->bans = bans_new())) { /* before the store, which hands over its address bans */
+    /* before the store, which hands over its address bans (and may tell the sockets of them) */
+    if (!(srv->bans = bans_new()) || !(srv->ws = ws_new(&g.loop))) {
         fprintf(stderr, "placed: out of memory\n");
         return 1;
     }
@@ -323,8 +325,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "placed: %s\n", err);
         return 1;
     }
-    if (ws_init(&g.loop) < 0 ||
-        !(srv->bcast = bcast_new(&g.loop, srv->cfg.batch_ms, seq, ws_on_frame)) ||
+    if (!(srv->bcast = bcast_new(&g.loop, srv->cfg.batch_ms, seq, ws_on_frame, srv->ws)) ||
         !(srv->online = online_new(&g.loop, srv, ws_tell_online, srv)) ||
         !(srv->hist = hist_api_new(srv)) || !(srv->admin = admin_listen(srv))) {
         fprintf(stderr, "placed: cannot start (timers or control socket in %s)\n",
@@ -345,7 +346,7 @@ int main(int argc, char **argv)
 
     uv_run(&g.loop, UV_RUN_DEFAULT);
 
-    ws_close();
+    ws_close(srv->ws);
     online_free(srv->online);
     srv->online = NULL;
     conn_close(srv->conns);
@@ -366,6 +367,8 @@ int main(int argc, char **argv)
         uv_run(&g.loop, UV_RUN_DEFAULT);
         uv_loop_close(&g.loop);
     }
+    ws_free(srv->ws); /* its timer was closed at the stop */
+    srv->ws = NULL;
     admin_free(srv->admin); /* its socket was closed at the stop */
     srv->admin = NULL;
     auth_free(srv->auth); /* no hash is in flight any more */

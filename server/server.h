@@ -33,6 +33,7 @@ typedef struct place_server {
     struct conn_table *conns; /* every accepted connection's record and deadline (conn.h) */
     struct auth_line *auth; /* the line of password hashes, failed-login throttles (auth.h) */
     struct admin_sock *admin; /* the control socket (admin.h) */
+    struct ws_hub *ws;        /* the WebSocket connections and broadcast rounds (ws.h) */
     ban_list *bans;     /* the banned address blocks enforced here (bans.h) */
     int shutting_down; /* no new placements are taken */
 } place_server;

@@ -79,14 +79,14 @@ typedef struct ws_conn {
     char addr[PEER_ADDR_MAX]; /* the client's address (peer_of) */
 } ws_conn;
 
-static struct {
+struct ws_hub {
     ws_conn *conns;
     size_t count;
     ws_conn *round_next; /* the next connection the current broadcast round visits */
     int round_again;     /* a frame came out during the round: another round follows */
     uv_timer_t round_timer;
     int round_open;
-} ws;
+};
 
 static void on_round_timer(uv_timer_t *t);
 
@@ -464,6 +464,7 @@ static int on_filter(place_server *srv, ws_conn *c, struct lws *wsi)
 
 static void on_established(place_server *srv, ws_conn *c, struct lws *wsi)
 {
+    ws_hub *h = srv->ws;
     /* The kernel's send buffer (--ws-sndbuf; Linux doubles it for its bookkeeping). Left alone,
      * Linux grows it to several MiB per socket, which hides a client that stopped reading from
      * the ring's limits for minutes while the kernel holds its backlog; capped, the backlog of a
@@ -472,11 +473,11 @@ static void on_established(place_server *srv, ws_conn *c, struct lws *wsi)
     setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     conn_phase_set(wsi, CONN_WEBSOCKET);
     c->wsi = wsi;
-    c->next = ws.conns;
-    if (ws.conns)
-        ws.conns->prev = c;
-    ws.conns = c;
-    ws.count++;
+    c->next = h->conns;
+    if (h->conns)
+        h->conns->prev = c;
+    h->conns = c;
+    h->count++;
     c->cursor = bcast_head(srv->bcast);
     c->established = 1;
     bcast_join(srv->bcast);
@@ -526,16 +527,17 @@ static void on_established(place_server *srv, ws_conn *c, struct lws *wsi)
 
 static void on_closed(place_server *srv, ws_conn *c)
 {
+    ws_hub *h = srv->ws;
     if (c->wsi) {
-        if (ws.round_next == c)
-            ws.round_next = c->next;
+        if (h->round_next == c)
+            h->round_next = c->next;
         if (c->prev)
             c->prev->next = c->next;
         else
-            ws.conns = c->next;
+            h->conns = c->next;
         if (c->next)
             c->next->prev = c->prev;
-        ws.count--;
+        h->count--;
         bcast_leave(srv->bcast);
         if (c->counted) {
             char key[ONLINE_KEY_MAX];
@@ -716,14 +718,14 @@ const struct lws_protocols *ws_protocol(void)
 /* Hands the newest frames to the next connections of the round, for ROUND_SLICE_NS (and at
  * most ROUND_CHUNK of them); the rest follow in later loop iterations, so reading placements and
  * sending acks and inits goes on between slices: they wait for a slice, never a whole round. */
-static void round_step(void)
+static void round_step(ws_hub *h)
 {
     uint64_t t0 = uv_hrtime();
-    for (int n = 0; ws.round_next && n < ROUND_CHUNK; n++) {
+    for (int n = 0; h->round_next && n < ROUND_CHUNK; n++) {
         if ((n & 31) == 31 && uv_hrtime() - t0 >= ROUND_SLICE_NS)
             break;
-        ws_conn *c = ws.round_next;
-        ws.round_next = c->next;
+        ws_conn *c = h->round_next;
+        h->round_next = c->next;
         if (c->q_head || !can_write_now(c)) {
             /* a socket that has not taken its last write yet is not reading: once it is too
              * far behind it is skipped forward (resync when it can be written again), and
@@ -739,45 +741,59 @@ static void round_step(void)
         if (deliver(c, 0) < 0)
             lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
     }
-    if (!ws.round_next && ws.round_again) {
-        ws.round_again = 0;
-        ws.round_next = ws.conns;
+    if (!h->round_next && h->round_again) {
+        h->round_again = 0;
+        h->round_next = h->conns;
     }
-    if (ws.round_next && ws.round_open)
-        uv_timer_start(&ws.round_timer, on_round_timer, 0, 0);
+    if (h->round_next && h->round_open)
+        uv_timer_start(&h->round_timer, on_round_timer, 0, 0);
 }
 
 static void on_round_timer(uv_timer_t *t)
 {
-    round_step();
+    round_step(t->data);
 }
 
-void ws_on_frame(void)
+void ws_on_frame(void *hub)
 {
-    if (ws.round_next) {
-        ws.round_again = 1; /* finish this round first, so nobody at the tail starves */
+    ws_hub *h = hub;
+    if (h->round_next) {
+        h->round_again = 1; /* finish this round first, so nobody at the tail starves */
         return;
     }
-    ws.round_next = ws.conns;
-    round_step();
+    h->round_next = h->conns;
+    round_step(h);
 }
 
-int ws_init(uv_loop_t *loop)
+ws_hub *ws_new(uv_loop_t *loop)
 {
-    if (uv_timer_init(loop, &ws.round_timer) < 0)
-        return -1;
-    ws.round_open = 1;
-    return 0;
-}
-
-void ws_close(void)
-{
-    if (ws.round_open) {
-        uv_timer_stop(&ws.round_timer);
-        uv_close((uv_handle_t *)&ws.round_timer, NULL);
-        ws.round_open = 0;
+    ws_hub *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    if (uv_timer_init(loop, &h->round_timer) < 0) {
+        free(h);
+        return NULL;
     }
-    ws.round_next = NULL;
+    h->round_timer.data = h;
+    h->round_open = 1;
+    return h;
+}
+
+void ws_close(ws_hub *h)
+{
+    if (!h)
+        return;
+    if (h->round_open) {
+        uv_timer_stop(&h->round_timer);
+        uv_close((uv_handle_t *)&h->round_timer, NULL);
+        h->round_open = 0;
+    }
+    h->round_next = NULL;
+}
+
+void ws_free(ws_hub *h)
+{
+    free(h);
 }
 
 /* Tells c it is banned (reason, until) and closes it at once. */
@@ -794,10 +810,11 @@ static void ban_conn(ws_conn *c, const char *reason, int64_t until)
 void ws_on_banned(void *arg, const char *user_id)
 {
     place_server *srv = arg;
+    ws_hub *h = srv->ws;
     backend *b = srv->store;
     backend_user u;
     int known = b && b->ops->user_get(b, user_id, &u) == 0 && u.is_banned;
-    for (ws_conn *c = ws.conns; c; c = c->next)
+    for (ws_conn *c = h->conns; c; c = c->next)
         if (!c->viewer && !c->close_code && !c->close_sent && !strcmp(c->user_id, user_id))
             ban_conn(c, known ? u.ban_reason : "", known ? u.banned_until : 0);
 }
@@ -805,7 +822,8 @@ void ws_on_banned(void *arg, const char *user_id)
 void ws_on_unbanned(void *srv, const char *user_id)
 {
     place_server *s = srv;
-    for (ws_conn *c = ws.conns; c; c = c->next)
+    ws_hub *h = s->ws;
+    for (ws_conn *c = h->conns; c; c = c->next)
         if (!c->viewer && c->told_banned && !c->close_code && !c->close_sent &&
             !strcmp(c->user_id, user_id) && !bans_match(s->bans, c->addr, c->is_guest, NULL))
             close_with(c, LWS_CLOSE_STATUS_GOINGAWAY, "unbanned");
@@ -813,7 +831,8 @@ void ws_on_unbanned(void *srv, const char *user_id)
 
 void ws_on_session_ended(void *srv, const char *token)
 {
-    for (ws_conn *c = ws.conns; c; c = c->next)
+    ws_hub *h = ((place_server *)srv)->ws;
+    for (ws_conn *c = h->conns; c; c = c->next)
         if (!c->viewer && !c->close_code && !c->close_sent && !strcmp(c->token, token))
             close_with(c, WS_CLOSE_SESSION_ENDED, "session ended");
 }
@@ -821,9 +840,10 @@ void ws_on_session_ended(void *srv, const char *token)
 void ws_on_addr_bans(void *srv, const backend_addr_ban *bans, size_t n)
 {
     place_server *s = srv;
+    ws_hub *h = s->ws;
     if (bans_replace(s->bans, bans, n) < 0)
         return;
-    for (ws_conn *c = ws.conns; c; c = c->next) {
+    for (ws_conn *c = h->conns; c; c = c->next) {
         if (c->close_code || c->close_sent)
             continue;
         backend_addr_ban ban;
@@ -841,11 +861,12 @@ void ws_on_addr_bans(void *srv, const backend_addr_ban *bans, size_t n)
 
 void ws_tell_online(void *srv, uint32_t count)
 {
+    ws_hub *h = ((place_server *)srv)->ws;
     char buf[64];
     int n = place_fmt_online(buf, sizeof buf, count);
     if (n <= 0)
         return;
-    for (ws_conn *c = ws.conns; c; c = c->next) {
+    for (ws_conn *c = h->conns; c; c = c->next) {
         if (c->online_told == count || c->close_code || c->close_sent)
             continue;
         c->online_told = count;
@@ -853,21 +874,21 @@ void ws_tell_online(void *srv, uint32_t count)
     }
 }
 
-void ws_send_all(const char *text, size_t len)
+void ws_send_all(ws_hub *h, const char *text, size_t len)
 {
-    for (ws_conn *c = ws.conns; c; c = c->next)
+    for (ws_conn *c = h->conns; c; c = c->next)
         if (!c->close_code && !c->close_sent)
             send_text(c, text, len);
 }
 
-size_t ws_count(void)
+size_t ws_count(const ws_hub *h)
 {
-    return ws.count;
+    return h->count;
 }
 
-void ws_resync_all(void)
+void ws_resync_all(ws_hub *h)
 {
-    for (ws_conn *c = ws.conns; c; c = c->next) {
+    for (ws_conn *c = h->conns; c; c = c->next) {
         if (!c->resync_due)
             c->resync_late = 1;
         c->resync_due = 1;
@@ -875,10 +896,10 @@ void ws_resync_all(void)
     }
 }
 
-size_t ws_pending(void)
+size_t ws_pending(const ws_hub *h)
 {
     size_t n = 0;
-    for (ws_conn *c = ws.conns; c; c = c->next)
+    for (ws_conn *c = h->conns; c; c = c->next)
         n += c->q_head != NULL ||
              (c->cursor < bcast_head(server_of(c->wsi)->bcast) && !c->close_sent);
     return n;

@@ -17,14 +17,20 @@
 /* The lws protocol entry for /ws (its name, callback, per-connection size, rx buffer). */
 const struct lws_protocols *ws_protocol(void);
 
-/* Prepares the broadcast rounds on loop. Returns 0 or -1. */
-int ws_init(uv_loop_t *loop);
-/* Stops them (at shutdown). */
-void ws_close(void);
+/* The WebSocket connections and the broadcast rounds over them: a handle owned by the server
+ * object (place_server.ws), used on the loop thread only. */
+typedef struct ws_hub ws_hub;
 
-/* A batch frame was published: send it to every connection that can take it now, and ask
- * for a writable callback for the others. */
-void ws_on_frame(void);
+/* Prepares the broadcast rounds on loop. Returns the handle, or NULL. */
+ws_hub *ws_new(uv_loop_t *loop);
+/* Stops them (at shutdown). Accepts NULL. */
+void ws_close(ws_hub *h);
+/* Frees the handle, once the loop has closed ws_close's timer. Accepts NULL. */
+void ws_free(ws_hub *h);
+
+/* A batch frame was published (the broadcast's on_publish, hub: the ws_hub): send it to every
+ * connection that can take it now, and ask for a writable callback for the others. */
+void ws_on_frame(void *hub);
 
 /* A user was banned: their connections are told `banned` (reason, until) and closed at once
  * (close code WS_CLOSE_BANNED); reconnecting with the same session they view, read-only. */
@@ -48,17 +54,17 @@ void ws_on_addr_bans(void *srv, const backend_addr_ban *bans, size_t n);
 void ws_tell_online(void *srv, uint32_t count);
 
 /* WebSocket connections open now. */
-size_t ws_count(void);
+size_t ws_count(const ws_hub *h);
 
 /* Sends the text frame to every open WebSocket (a change every client is told of, such as the
  * live settings). */
-void ws_send_all(const char *text, size_t len);
+void ws_send_all(ws_hub *h, const char *text, size_t len);
 
 /* Connections that still have answers queued (shutdown waits for these to drain). */
-size_t ws_pending(void);
+size_t ws_pending(const ws_hub *h);
 
 /* Sends every connection a resync (reason "late") before its next frame: a placement reached
  * this process after its seq was skipped as a hole, and only a fresh snapshot has it. */
-void ws_resync_all(void);
+void ws_resync_all(ws_hub *h);
 
 #endif
