@@ -329,9 +329,16 @@ typedef struct backend_ops {
      * not run). */
     /* *sync_seq: the seq the live canvas must reach before the act reads it (cluster mode: the
      * newest in Redis, which this process hears through Kafka a moment later; 0: none). */
+    /* `row` is the act's audit row (its pixels: those changed before this chunk), given with
+     * every chunk; `last`: this chunk ends the act, and the row, its pixels counting this
+     * chunk's too, is written with it: embedded, in the chunk's own transaction (the act's
+     * last pixels and its row are durable together, or neither is); cluster, where a chunk is
+     * many Redis scripts, the first chunk first appends the row marked as under way (no chunk
+     * is placed unless that row is in Redis) and the last replaces it with the final row once
+     * its pixels are in. A last chunk may have n 0 (just the row). */
     int (*mod_begin)(backend *b, uint64_t *sync_seq);
     int (*mod_place)(backend *b, const char *act_id, const backend_plan_px *px, size_t n,
-                     backend_mod_cb cb, void *arg);
+                     const backend_audit_row *row, int last, backend_mod_cb cb, void *arg);
     void (*mod_end)(backend *b);
 
     /* Optional (NULL: snap_source_local, snapshots of cv, the canvas this process keeps). Where
@@ -402,6 +409,14 @@ int backend_audit_list(const place_config *cfg, int64_t since_ms, size_t max,
 
 /* Appends an audit row when no server runs on cfg->data_dir (the caller holds its lock).
  * Returns 0, or -1 with a sentence in err. */
+/* The users whose id begins with `prefix` (lowercase hex; a guest's shown name is "guest-" and
+ * the first 8 digits of its id, account_guest_name), read from the store directly, whether or
+ * not a server runs on it (the admin command names a guest by what it was shown): up to max ids
+ * into ids[], *n how many (at most max). Returns 0, or -1 with a sentence in err. */
+int backend_users_by_prefix(const place_config *cfg, const char *prefix,
+                            char (*ids)[BACKEND_ID_LEN + 1], size_t max, size_t *n, char *err,
+                            size_t errcap);
+
 int backend_audit_offline(const place_config *cfg, const backend_audit_row *row, char *err,
                           size_t errcap);
 

@@ -24,6 +24,8 @@ typedef struct act {
     uint64_t sync_seq;  /* the live canvas must reach this before the act reads it */
     int64_t sync_until; /* ... or this time (util_mono_ms) pass */
     int failed;
+    int recorded; /* the audit row is durable (it went with the last chunk) */
+    int last_sent; /* the chunk in flight carries the final audit row */
     int inflight; /* chunks submitted, not yet committed */
     size_t ends[8]; /* where each chunk in flight ends in the plan, oldest at [head % 8] */
     unsigned head, tail;
@@ -38,6 +40,9 @@ typedef struct act {
  * behind one chunk's commit at most; two (the next chunk waiting while one commits) bought no
  * measurable speed on the benchmark's machine and doubled that wait. */
 #define INFLIGHT 1
+/* the last chunk's audit row counts the pixels changed before it: all of them are known only
+ * when no other chunk is in flight */
+_Static_assert(INFLIGHT == 1, "the final audit row needs every earlier chunk committed");
 
 #define SYNC_MS 6000 /* the longest an act waits for the live canvas to catch up (moderate_start) */
 
@@ -115,14 +120,39 @@ static void audited(void *arg, int rc)
     uv_close((uv_handle_t *)&a->timer, on_timer_closed);
 }
 
-static void end_act(act *a)
+/* The act's audit row as it stands (its pixels: those changed so far). */
+static void act_row(const act *a, backend_audit_row *row)
 {
     char what[BACKEND_AUDIT_WHAT_MAX + 1];
-    a->b->ops->mod_end(a->b);
     describe(a, what, sizeof what);
-    if (audit_record(a->b, a->who, act_words[a->q.kind], what, (int64_t)a->changed, audited,
-                     a) < 0)
+    audit_row_make(row, a->who, act_words[a->q.kind], what, (int64_t)a->changed);
+}
+
+static void row_done(void *arg, int rc, size_t placed, uint64_t last_seq)
+{
+    act *a = arg;
+    (void)placed;
+    (void)last_seq;
+    a->b->ops->mod_end(a->b);
+    audited(a, rc);
+}
+
+/* Usually the row went with the last chunk (recorded). Otherwise (no pixel to look at, or the
+ * act stopped) it goes alone, through mod_place too: in cluster mode it takes the place of the
+ * row the first chunk put down as under way. */
+static void end_act(act *a)
+{
+    if (a->recorded) {
+        a->b->ops->mod_end(a->b);
+        audited(a, 0);
+        return;
+    }
+    backend_audit_row row;
+    act_row(a, &row);
+    if (a->b->ops->mod_place(a->b, a->id, NULL, 0, &row, 1, row_done, a) < 0) {
+        a->b->ops->mod_end(a->b);
         audited(a, PLACE_ERR_UNAVAILABLE);
+    }
 }
 
 static void next_chunk(act *a);
@@ -150,6 +180,9 @@ static void chunk_done(void *arg, int rc, size_t placed, uint64_t last_seq)
         a->last_seq = last_seq;
     if (rc)
         a->failed = 1;
+    else if (a->last_sent)
+        a->recorded = 1;
+    a->last_sent = 0;
     size_t looked = a->ends[a->head++ % 8]; /* chunks commit in the order they were sent */
     if (!rc && a->progress)
         a->progress(a->arg, looked, a->n);
@@ -169,12 +202,16 @@ static void next_chunk(act *a)
         a->chunk[k] = *p;
         k++;
     }
+    backend_audit_row row;
+    act_row(a, &row);
+    a->last_sent = a->next >= a->n; /* the last chunk: its audit row goes with it */
     a->inflight++;
     a->ends[a->tail++ % 8] = a->next;
-    if (a->b->ops->mod_place(a->b, a->id, a->chunk, k, chunk_done, a) < 0) {
+    if (a->b->ops->mod_place(a->b, a->id, a->chunk, k, &row, a->last_sent, chunk_done, a) < 0) {
         a->inflight--;
         a->tail--;
         a->failed = 1;
+        a->last_sent = 0;
     }
 }
 

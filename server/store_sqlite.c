@@ -633,14 +633,29 @@ static void mod_chunk_done(void *arg, int rc)
     free(c);
 }
 
+/* The act's last chunk stages its audit row with its pixels, in the same call: the writer
+ * never cuts a transaction inside a call (take_batch), so the pixels and the row commit
+ * together, or neither does. */
 static int st_mod_place(backend *b, const char *act_id, const backend_plan_px *px, size_t n,
-                        backend_mod_cb cb, void *arg)
+                        const backend_audit_row *row, int last, backend_mod_cb cb, void *arg)
 {
     store *s = (store *)b;
     mod_chunk *c = calloc(1, sizeof *c);
-    if (s->closing || !s->mod_marks || !c) {
+    backend_audit_row *copy = last ? malloc(sizeof *copy) : NULL;
+    if (s->closing || !s->mod_marks || !c || (last && (!row || !copy))) {
         free(c);
+        free(copy);
         return -1;
+    }
+    if (last) { /* staged first; its count is set once the chunk's pixels are known */
+        wop *op = new_op(s, OP_AUDIT, NULL);
+        if (!op) {
+            free(copy);
+            free(c);
+            return -1;
+        }
+        *copy = *row;
+        op->audit = copy;
     }
     c->cb = cb;
     c->arg = arg;
@@ -659,6 +674,8 @@ static int st_mod_place(backend *b, const char *act_id, const backend_plan_px *p
         op->arg = c;
         c->placed++;
     }
+    if (copy) /* filled in before the call is submitted: nothing reads it until then */
+        copy->pixels = (row->pixels > 0 ? row->pixels : 0) + (int64_t)c->placed;
     submit(s, mod_chunk_done, c);
     return 0;
 }

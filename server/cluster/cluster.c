@@ -45,6 +45,9 @@ typedef struct cluster {
     int online_used;      /* online_sync ran: the entry goes at close */
     int mod_busy;         /* an admin pixel act is under way in this process */
     uint64_t mod_sync;    /* its seq in Redis as it began */
+    /* its audit row as appended under way (cl_mod_place), and where in the list (-1: none) */
+    long long mod_row_at;
+    char mod_row[BACKEND_AUDIT_WHO_MAX + BACKEND_AUDIT_ACT_MAX + BACKEND_AUDIT_WHAT_MAX + 64];
 } cluster;
 
 int cluster_check_config(const place_config *cfg, char *err, size_t errcap)
@@ -288,6 +291,7 @@ static int cl_mod_begin(backend *b, uint64_t *sync_seq)
     if (c->mod_busy)
         return -1;
     c->mod_busy = 1;
+    c->mod_row_at = -1;
     /* everything placed before the act, on any process: the act waits until this process's
      * canvas (and the history, cl_plan) holds it */
     const char *av[2] = {"GET", canvas_keys[1]};
@@ -305,17 +309,36 @@ static void cl_mod_end(backend *b)
 }
 
 typedef struct cl_chunk {
+    cluster *c;
     backend_mod_cb cb;
     void *arg;
     size_t left, placed;
     uint64_t last_seq;
     int failed;
+    int last;               /* the act's last chunk: its final audit row follows its pixels */
+    backend_audit_row row;
 } cl_chunk;
+
+static void audit_line(const backend_audit_row *row, char *out, size_t cap);
+static int audit_push_at(rstore *rs, const char *line, long long *at);
+static int audit_settle(rstore *rs, long long at, const char *was, const char *line);
 
 static void cl_chunk_step(cl_chunk *k)
 {
     if (--k->left)
         return;
+    if (k->last) {
+        /* every pixel is in (or refused): the row under way becomes the final one (or, an act
+         * whose only chunk is this one, with nothing under way, is appended) */
+        cluster *c = k->c;
+        char line[sizeof c->mod_row];
+        k->row.pixels = (k->row.pixels > 0 ? k->row.pixels : 0) + (int64_t)k->placed;
+        audit_line(&k->row, line, sizeof line);
+        if (audit_settle(c->rs, c->mod_row_at, c->mod_row, line) < 0)
+            k->failed = 1;
+        else
+            c->mod_row_at = -1;
+    }
     k->cb(k->arg, k->failed ? PLACE_ERR_UNAVAILABLE : 0, k->placed, k->last_seq);
     free(k);
 }
@@ -334,15 +357,34 @@ static void cl_chunk_px(void *arg, const backend_place_result *r)
 }
 
 static int cl_mod_place(backend *b, const char *act_id, const backend_plan_px *px, size_t n,
-                        backend_mod_cb cb, void *arg)
+                        const backend_audit_row *row, int last, backend_mod_cb cb, void *arg)
 {
     cluster *c = (cluster *)b;
     char name[BACKEND_NAME_MAX + 1];
     cl_chunk *k = calloc(1, sizeof *k);
-    if (!k || !account_act_name(act_id, name)) {
+    if (!k || !row || !account_act_name(act_id, name)) {
         free(k);
         return -1;
     }
+    /* A chunk is many scripts, not one transaction: before the act's first pixel, its row is
+     * in the log marked as under way (if the process dies before the end, that row stays and
+     * says so); no row, no pixels. */
+    if (c->mod_row_at < 0 && n > 0) {
+        backend_audit_row started = *row;
+        size_t len = strlen(started.what);
+        snprintf(started.what + len, sizeof started.what - len, " -- %s",
+                 "under way (if this stays, the act stopped before its end)");
+        started.pixels = -1;
+        audit_line(&started, c->mod_row, sizeof c->mod_row);
+        if (audit_push_at(c->rs, c->mod_row, &c->mod_row_at) < 0) {
+            c->mod_row_at = -1;
+            free(k);
+            return -1;
+        }
+    }
+    k->c = c;
+    k->last = last;
+    k->row = *row;
     k->cb = cb;
     k->arg = arg;
     k->left = n + 1; /* one more, taken when every pixel is submitted */
@@ -784,13 +826,46 @@ static int cl_admin(backend *b, const backend_admin_req *q, char *err, size_t er
  * text). Redis keeps it as it keeps the users and bans. */
 #define AUDIT_KEY RSTORE_PREFIX "audit"
 
+static void audit_line(const backend_audit_row *row, char *out, size_t cap)
+{
+    snprintf(out, cap, "%lld\t%lld\t%s\t%s\t%s", (long long)row->time_ms,
+             (long long)row->pixels, row->who, row->act, row->what);
+}
+
+/* Appends line; *at (may be NULL) gets its index (the list is never trimmed). */
+static int audit_push_at(rstore *rs, const char *line, long long *at)
+{
+    const char *av[3] = {"RPUSH", AUDIT_KEY, line};
+    redisReply *r = rstore_cmd(rs, 3, av, NULL);
+    int ok = r && r->type == REDIS_REPLY_INTEGER;
+    if (ok && at)
+        *at = r->integer - 1;
+    if (r)
+        freeReplyObject(r);
+    return ok ? 0 : -1;
+}
+
 static int audit_push(rstore *rs, const backend_audit_row *row)
 {
     char line[BACKEND_AUDIT_WHO_MAX + BACKEND_AUDIT_ACT_MAX + BACKEND_AUDIT_WHAT_MAX + 64];
-    snprintf(line, sizeof line, "%lld\t%lld\t%s\t%s\t%s", (long long)row->time_ms,
-             (long long)row->pixels, row->who, row->act, row->what);
-    const char *av[3] = {"RPUSH", AUDIT_KEY, line};
-    redisReply *r = rstore_cmd(rs, 3, av, NULL);
+    audit_line(row, line, sizeof line);
+    return audit_push_at(rs, line, NULL);
+}
+
+/* Replaces the entry at `at` with line if it still holds `was` (one script: atomic in Redis),
+ * else (at < 0, or the entry is not there) appends line. */
+static int audit_settle(rstore *rs, long long at, const char *was, const char *line)
+{
+    if (at < 0)
+        return audit_push_at(rs, line, NULL);
+    static const char lua[] =
+        "if redis.call('LINDEX', KEYS[1], ARGV[1]) == ARGV[2] then "
+        "redis.call('LSET', KEYS[1], ARGV[1], ARGV[3]) else "
+        "redis.call('RPUSH', KEYS[1], ARGV[3]) end return 1";
+    char idx[32];
+    snprintf(idx, sizeof idx, "%lld", at);
+    const char *av[7] = {"EVAL", lua, "1", AUDIT_KEY, idx, was, line};
+    redisReply *r = rstore_cmd(rs, 7, av, NULL);
     int ok = r && r->type == REDIS_REPLY_INTEGER;
     if (r)
         freeReplyObject(r);
@@ -841,6 +916,51 @@ int cluster_audit_offline(const place_config *cfg, const backend_audit_row *row,
     int rc = audit_push(rs, row);
     if (rc < 0)
         snprintf(err, errcap, "cannot reach Redis at %s", cfg->redis);
+    rstore_free(rs);
+    return rc;
+}
+
+int cluster_users_by_prefix(const place_config *cfg, const char *prefix,
+                            char (*ids)[BACKEND_ID_LEN + 1], size_t max, size_t *n, char *err,
+                            size_t errcap)
+{
+    *n = 0;
+    rstore *rs = rstore_new(cfg->redis, 2000);
+    if (!rs) {
+        snprintf(err, errcap, "--redis %s: not HOST:PORT", cfg->redis);
+        return -1;
+    }
+    char match[96], cursor[32] = "0";
+    snprintf(match, sizeof match, RSTORE_PREFIX "user:%.32s*", prefix);
+    size_t plen = strlen(RSTORE_PREFIX "user:");
+    int rc = 0;
+    do {
+        const char *av[6] = {"SCAN", cursor, "MATCH", match, "COUNT", "1000"};
+        redisReply *r = rstore_cmd(rs, 6, av, NULL);
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+            r->element[0]->type != REDIS_REPLY_STRING ||
+            r->element[1]->type != REDIS_REPLY_ARRAY) {
+            if (r)
+                freeReplyObject(r);
+            snprintf(err, errcap, "cannot read the users from Redis at %s", cfg->redis);
+            rc = -1;
+            break;
+        }
+        snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+        for (size_t i = 0; i < r->element[1]->elements && *n < max; i++) {
+            const redisReply *k = r->element[1]->element[i];
+            /* the user's own key: the prefix and exactly an id */
+            if (k->type != REDIS_REPLY_STRING || k->len != plen + BACKEND_ID_LEN ||
+                !valid_hex(k->str + plen, BACKEND_ID_LEN))
+                continue;
+            size_t j = 0; /* SCAN may return a key twice */
+            while (j < *n && strcmp(ids[j], k->str + plen))
+                j++;
+            if (j == *n)
+                snprintf(ids[(*n)++], BACKEND_ID_LEN + 1, "%s", k->str + plen);
+        }
+        freeReplyObject(r);
+    } while (strcmp(cursor, "0") && *n < max);
     rstore_free(rs);
     return rc;
 }
