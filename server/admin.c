@@ -1,12 +1,14 @@
 /* The control socket and the admin command (see admin.h). */
 #include "admin.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -117,6 +119,15 @@ static backend_admin_req make_req(size_t i, const char *target, int64_t until, i
     else
         q.addr = target;
     return q;
+}
+
+/* The act of ops[i] on a user id (ban -> ban-id), or i when it has none (grant, revoke). */
+static size_t by_id_of(size_t i)
+{
+    for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++)
+        if (ops[k].by == BY_ID && ops[k].op == ops[i].op)
+            return k;
+    return i;
 }
 
 struct admin_sock {
@@ -501,6 +512,52 @@ static int ask_server(const char *path, const char *line, char *reply, size_t ca
     return 0;
 }
 
+/* ---------------------------------------------------------------- guests by their shown name */
+
+#define GUEST_MATCH_MAX 8 /* ids listed when a guest's name is ambiguous */
+
+/* A guest's shown name ("guest-1234abcd", what the pixel info shows: account_guest_name) to the
+ * user's id, read from the store (running server or not). Returns 1 with the id, 0 when name is
+ * not a guest's name (it is used as given), -1 when it names no user or more than one (said on
+ * stderr, with the matching ids). */
+static int guest_id(const place_config *cfg, const char *label, const char *name,
+                    char id[BACKEND_ID_LEN + 1])
+{
+    char prefix[9];
+    size_t i = 0;
+    if (strncasecmp(name, "guest-", 6) || strlen(name) != 6 + 8)
+        return 0;
+    for (; i < 8; i++) {
+        char ch = (char)tolower((unsigned char)name[6 + i]);
+        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
+            return 0;
+        prefix[i] = ch;
+    }
+    prefix[8] = 0;
+    char ids[GUEST_MATCH_MAX + 1][BACKEND_ID_LEN + 1], err[256] = "";
+    size_t n = 0;
+    if (backend_users_by_prefix(cfg, prefix, ids, GUEST_MATCH_MAX + 1, &n, err, sizeof err) < 0) {
+        fprintf(stderr, "placed: %s: %s; nothing was changed\n", label, err);
+        return -1;
+    }
+    if (n == 1) {
+        memcpy(id, ids[0], BACKEND_ID_LEN + 1);
+        return 1;
+    }
+    if (n == 0) {
+        fprintf(stderr, "placed: %s: no user named \"%s\" (no user id starts with %s); nothing "
+                        "was changed\n", label, name, prefix);
+        return -1;
+    }
+    fprintf(stderr, "placed: %s: \"%s\" is ambiguous: %s%zu users have an id starting with %s:",
+            label, name, n > GUEST_MATCH_MAX ? "more than " : "",
+            n > GUEST_MATCH_MAX ? (size_t)GUEST_MATCH_MAX : n, prefix);
+    for (size_t k = 0; k < n && k < GUEST_MATCH_MAX; k++)
+        fprintf(stderr, "%s %s", k ? "," : "", ids[k]);
+    fprintf(stderr, "; name one by its id. Nothing was changed.\n");
+    return -1;
+}
+
 /* ---------------------------------------------------------------- pixel acts, the command side */
 
 typedef struct cli_act {
@@ -605,7 +662,12 @@ static int run_pixel_act(const place_config *cfg)
             fprintf(stderr, "placed: revert-user %s: no such user\n", a.target);
             return 1;
         }
-        snprintf(q.user, sizeof q.user, "%s", a.target);
+        char label[160], id[BACKEND_ID_LEN + 1];
+        snprintf(label, sizeof label, "revert-user %s", a.target);
+        int g = guest_id(cfg, label, a.target, id);
+        if (g < 0)
+            return 1;
+        snprintf(q.user, sizeof q.user, "%s", g ? id : a.target);
         if (cfg->since[0]) {
             if (config_time_ms(cfg->since, now, &t) < 0) {
                 fprintf(stderr, "placed: --since \"%s\": not a time (2026-11-29T15:00:00Z, or "
@@ -637,7 +699,8 @@ static int run_pixel_act(const place_config *cfg)
     }
     char path[600], line[LINE_MAX_];
     sock_path(cfg->data_dir, path, sizeof path);
-    snprintf(line, sizeof line, "%s %s %lld 0 \n", a.word, a.target, number);
+    snprintf(line, sizeof line, "%s %s %lld 0 \n", a.word,
+             q.kind == BACKEND_ACT_REVERT ? q.user : a.target, number);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     if (fd >= 0 && strlen(path) < sizeof sa.sun_path) {
@@ -809,12 +872,30 @@ int admin_run(const place_config *cfg)
             continue;
         }
         char line[LINE_MAX_], label[160], what[BACKEND_AUDIT_WHAT_MAX + 1];
-        snprintf(line, sizeof line, "%s %s %lld %lld %s\n", ops[i].word, name, (long long)until,
-                 (long long)window, reason);
+        char id[BACKEND_ID_LEN + 1];
+        size_t k = i;
         snprintf(label, sizeof label, "%s %s", ops[i].word, name);
-        describe(i, name, until, reason, what, sizeof what);
-        backend_admin_req q = make_req(i, name, until, window, reason);
-        failed |= act(cfg, label, line, &q, ops[i].act, what);
+        /* a guest's shown name: the act on its id ("ban-id"), if it names exactly one user */
+        int g = ops[i].by == BY_NAME ? guest_id(cfg, label, name, id) : 0;
+        if (g < 0) {
+            failed = 1;
+            continue;
+        }
+        if (g) {
+            k = by_id_of(i);
+            if (k == i) {
+                fprintf(stderr, "placed: %s: %s is a guest; only registered users can be "
+                                "admins. Nothing was changed.\n", label, name);
+                failed = 1;
+                continue;
+            }
+            name = id;
+        }
+        snprintf(line, sizeof line, "%s %s %lld %lld %s\n", ops[k].word, name, (long long)until,
+                 (long long)window, reason);
+        describe(k, name, until, reason, what, sizeof what); /* as the running server says it */
+        backend_admin_req q = make_req(k, name, until, window, reason);
+        failed |= act(cfg, label, line, &q, ops[k].act, what);
     }
     /* the live acts: checked here first, so that a mistake is said before anything is touched */
     const struct {

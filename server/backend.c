@@ -88,6 +88,20 @@ int backend_audit_list(const place_config *cfg, int64_t since_ms, size_t max,
     return store_sqlite_audit_list(cfg->data_dir, since_ms, max, rows, n, err, errcap);
 }
 
+int backend_users_by_prefix(const place_config *cfg, const char *prefix,
+                            char (*ids)[BACKEND_ID_LEN + 1], size_t max, size_t *n, char *err,
+                            size_t errcap)
+{
+    *n = 0;
+    if (backend_check_build(cfg, err, errcap) < 0)
+        return -1;
+#if PLACE_BUILD_CLUSTER
+    if (backend_is_cluster(cfg))
+        return cluster_users_by_prefix(cfg, prefix, ids, max, n, err, errcap);
+#endif
+    return store_sqlite_users_by_prefix(cfg->data_dir, prefix, ids, max, n, err, errcap);
+}
+
 int backend_audit_offline(const place_config *cfg, const backend_audit_row *row, char *err,
                           size_t errcap)
 {

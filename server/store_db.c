@@ -587,6 +587,38 @@ int store_sqlite_audit_list(const char *data_dir, int64_t since_ms, size_t max,
     return rc;
 }
 
+int store_sqlite_users_by_prefix(const char *data_dir, const char *prefix,
+                                 char (*ids)[BACKEND_ID_LEN + 1], size_t max, size_t *n,
+                                 char *err, size_t errcap)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    *n = 0;
+    if (store_db_open(data_dir, SQLITE_OPEN_READONLY, &db, err, errcap) < 0)
+        return -1;
+    /* ids are lowercase hex: every id starting with prefix sorts in [prefix, prefix "g") */
+    char hi[BACKEND_ID_LEN + 2];
+    snprintf(hi, sizeof hi, "%.*sg", BACKEND_ID_LEN, prefix);
+    int rc = -1;
+    if (sqlite3_prepare_v2(db, "SELECT id FROM users WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT ?3",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+        int r;
+        while ((r = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+            const char *id = (const char *)sqlite3_column_text(st, 0);
+            snprintf(ids[(*n)++], BACKEND_ID_LEN + 1, "%s", id ? id : "");
+        }
+        rc = r == SQLITE_DONE || r == SQLITE_ROW ? 0 : -1;
+    }
+    if (rc < 0)
+        snprintf(err, errcap, "database: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rc;
+}
+
 int store_db_canvas_size(const char *data_dir, uint32_t *w, uint32_t *h, char *err, size_t errcap)
 {
     sqlite3 *db = NULL;

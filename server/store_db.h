@@ -135,6 +135,10 @@ int store_db_audit_list(sqlite3 *db, int64_t since_ms, size_t max, backend_audit
  * with a sentence in err. */
 int store_sqlite_audit_offline(const char *data_dir, const backend_audit_row *row, char *err,
                                size_t errcap);
+/* backend_users_by_prefix on place.db (read only; the users table's key range). */
+int store_sqlite_users_by_prefix(const char *data_dir, const char *prefix,
+                                 char (*ids)[BACKEND_ID_LEN + 1], size_t max, size_t *n,
+                                 char *err, size_t errcap);
 int store_sqlite_audit_list(const char *data_dir, int64_t since_ms, size_t max,
                             backend_audit_row **rows, size_t *n, char *err, size_t errcap);
 

@@ -40,6 +40,12 @@ int cluster_audit_offline(const place_config *cfg, const backend_audit_row *row,
 int cluster_audit_list(const place_config *cfg, int64_t since_ms, size_t max,
                        backend_audit_row **rows, size_t *n, char *err, size_t errcap);
 
+/* backend_users_by_prefix in Redis: one SCAN over the user keys (an admin command's cost, in
+ * Redis's own steps). */
+int cluster_users_by_prefix(const place_config *cfg, const char *prefix,
+                            char (*ids)[BACKEND_ID_LEN + 1], size_t max, size_t *n, char *err,
+                            size_t errcap);
+
 /* placed --history-writer: copies events from Kafka to PostgreSQL until stopped. Returns the
  * exit status. */
 int cluster_writer_run(const place_config *cfg);

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import os from 'node:os';
 import { test } from 'node:test';
 import { connect, fetchSnapshot, tokenFrom } from './lib/client.js';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import path from 'node:path';
 import { adminArgs, placedPath, runPlaced, startServer } from './lib/server.js';
 
 const json = { 'content-type': 'application/json' };
@@ -283,6 +284,134 @@ test('--wipe and --restore --at on a region, running and stopped; viewers conver
     assert.deepEqual(rows.map((row) => [row.act, row.pixels]), [['wipe', 63], ['restore', 62], ['wipe', 4]]);
     assert.match(rows[0].what, /^6,6,8x8 color 3 as admin-wipe-[0-9a-f]{8}$/);
     assert.match(rows[1].what, /^6,6,8x8 as at \d{4}-\d\d-\d\dT[\d:]+Z as admin-restore-[0-9a-f]{8}$/);
+  } finally {
+    await srv.stop();
+    srv.cleanup();
+  }
+});
+
+// Makes the audit log refuse every new row (on) or take them again (off): embedded, a trigger
+// in place.db; cluster, the Redis key of the log holding a string (RPUSH fails WRONGTYPE).
+function blockAudit(dataDir, on) {
+  if (cluster) {
+    const port = String(JSON.parse(process.env.PLACE_TEST_CLUSTER).redisPort);
+    const args = on ? ['SET', '{place}:audit', 'blocked'] : ['DEL', '{place}:audit'];
+    execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', port, ...args], { stdio: 'ignore' });
+    return;
+  }
+  const sql = on
+    ? "CREATE TRIGGER audit_blocked BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'blocked'); END;"
+    : 'DROP TRIGGER audit_blocked;';
+  execFileSync('sqlite3', ['-cmd', '.timeout 5000', path.join(dataDir, 'place.db'), sql], { stdio: 'ignore' });
+}
+
+test('an act is never on the canvas without its audit row: the last pixels and the row are durable together', async () => {
+  let srv = await startServer({ args: ['--cooldown', '0'] });
+  try {
+    const p = await connect(srv.wsUrl, null);
+    assert.equal((await p.placeAndWait(1, 1, 7, 'before')).type, 'placed');
+    p.close();
+    // no server running: the act on the store, whose log refuses the row
+    await srv.stop();
+    blockAudit(srv.dataDir, true);
+    const w = runPlaced(['--data-dir', srv.dataDir, '--wipe', '0,0,4,4', '--color', '5']);
+    assert.notEqual(w.code, 0, 'not done: it could not be put on record');
+    assert.match(w.stderr, /wipe 0,0,4,4: .*\(0 pixels changed\)/);
+    blockAudit(srv.dataDir, false);
+    srv = await startServer({ dataDir: srv.dataDir, args: ['--cooldown', '0'] });
+    let snap = await settled(srv);
+    assert.equal(snap.get(1, 1), 7, 'the pixels the refused act would have changed are as they were');
+    assert.equal(snap.get(0, 0), 0);
+    assert.deepEqual(audit(srv.dataDir), []);
+
+    // a running server: the same (embedded: its writer's transaction; cluster: its Redis)
+    blockAudit(srv.dataDir, true);
+    const r = runPlaced(['--data-dir', srv.dataDir, '--wipe', '0,0,4,4', '--color', '6']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /\(0 pixels changed\)/);
+    blockAudit(srv.dataDir, false);
+    snap = await settled(srv);
+    assert.equal(snap.get(1, 1), 7);
+    assert.equal(snap.get(2, 2), 0);
+    assert.deepEqual(audit(srv.dataDir), []);
+
+    // once the log takes rows again, the act is done and on record with its count
+    const ok = runPlaced(['--data-dir', srv.dataDir, '--wipe', '0,0,4,4', '--color', '6']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /done, 16 pixels changed/);
+    snap = await settled(srv, lastSeq(ok.stdout));
+    assert.equal(snap.get(1, 1), 6);
+    assert.deepEqual(audit(srv.dataDir).map((row) => [row.act, row.pixels]), [['wipe', 16]]);
+  } finally {
+    await srv.stop();
+    srv.cleanup();
+  }
+});
+
+// A second user whose id starts like `id` does (so the guest's shown name names two users).
+function addLookalike(dataDir, id) {
+  const other = id.slice(0, 8) + (id[8] === 'f' ? '0' : 'f') + id.slice(9);
+  if (cluster) {
+    const port = String(JSON.parse(process.env.PLACE_TEST_CLUSTER).redisPort);
+    execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', port, 'HSET', `{place}:user:${other}`, 'guest', '1'], { stdio: 'ignore' });
+  } else {
+    execFileSync('sqlite3', ['-cmd', '.timeout 5000', path.join(dataDir, 'place.db'),
+      `INSERT INTO users(id, is_guest, is_admin, is_banned, created) VALUES('${other}', 1, 0, 0, 0);`], { stdio: 'ignore' });
+  }
+  return other;
+}
+
+test('a guest is named as the pixel info shows it (guest-1234abcd): --revert-user, --ban, --unban; an ambiguous name is refused with the ids', async () => {
+  const srv = await startServer({ args: ['--cooldown', '0'] });
+  try {
+    const g = await connect(srv.wsUrl, null, { localAddress: '127.0.0.7' });
+    const h = await connect(srv.wsUrl, null, { localAddress: '127.0.0.8' });
+    const gid = g.messages[0].user.userId;
+    for (const x of [30, 31]) assert.equal((await g.placeAndWait(x, 30, 13, `g${x}`)).type, 'placed');
+    assert.equal((await h.placeAndWait(32, 30, 4, 'h')).type, 'placed');
+    const name = (await pixelInfo(srv, 30, 30)).placements[0].username;
+    assert.equal(name, `guest-${gid.slice(0, 8)}`, 'what an admin reads in the pixel info');
+
+    const r = runPlaced(['--data-dir', srv.dataDir, '--revert-user', name]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`revert-user ${name}: done, 2 pixels changed`));
+    const snap = await settled(srv, lastSeq(r.stdout));
+    assert.equal(snap.get(30, 30), 0);
+    assert.equal(snap.get(31, 30), 0);
+    assert.equal(snap.get(32, 30), 4, "the other guest's pixel stays");
+
+    const b = runPlaced(['--data-dir', srv.dataDir, '--ban', name, '--reason', 'scribbles']);
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal((await g.next('banned')).reason, 'scribbles');
+    assert.equal((await g.closedWith()).code, 4003);
+    const g2 = await connect(srv.wsUrl, null, { localAddress: '127.0.0.7' });
+    assert.equal(g2.messages[0].user.isBanned, true, 'starting over from its address: still banned');
+    assert.equal((await g2.placeAndWait(33, 30, 5, 'again')).code, 'BANNED');
+    assert.equal((await h.placeAndWait(34, 30, 5, 'h2')).type, 'placed', 'the other guest is not touched');
+    const u = runPlaced(['--data-dir', srv.dataDir, '--unban', name]);
+    assert.equal(u.code, 0, u.stderr);
+    assert.equal((await g2.closedWith()).code, 1001, 'sent away to come back as a player');
+    const grant = runPlaced(['--data-dir', srv.dataDir, '--grant-admin', name]);
+    assert.notEqual(grant.code, 0);
+    assert.match(grant.stderr, /is a guest; only registered users can be admins/);
+    const none = runPlaced(['--data-dir', srv.dataDir, '--revert-user', gid.startsWith('ffffffff') ? 'guest-eeeeeeee' : 'guest-ffffffff']);
+    assert.notEqual(none.code, 0);
+    assert.match(none.stderr, /no user named "guest-(f|e){8}"/);
+
+    // two users behind one shown name: refused, the ids listed, nothing done
+    const other = addLookalike(srv.dataDir, gid);
+    for (const args of [['--revert-user', name], ['--ban', name]]) {
+      const amb = runPlaced(['--data-dir', srv.dataDir, ...args]);
+      assert.notEqual(amb.code, 0, args.join(' '));
+      assert.match(amb.stderr, new RegExp(`"${name}" is ambiguous: 2 users have an id starting with ${gid.slice(0, 8)}`));
+      assert.ok(amb.stderr.includes(gid) && amb.stderr.includes(other), amb.stderr);
+    }
+    const rows = audit(srv.dataDir);
+    assert.deepEqual(rows.map((row) => [row.act, row.pixels]), [['revert', 2], ['ban', null], ['unban', null]]);
+    assert.match(rows[0].what, new RegExp(`^user ${gid} as admin-revert-[0-9a-f]{8}$`));
+    assert.equal(rows[1].what, `user id ${gid}, reason: scribbles`);
+    assert.equal(rows[2].what, `user id ${gid}`);
+    h.close();
   } finally {
     await srv.stop();
     srv.cleanup();

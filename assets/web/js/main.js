@@ -973,7 +973,8 @@ async function loadPixelInfo() {
 
 // For an admin (isAdmin from /api/v1/auth/me): the commands that act on whoever placed the pixel
 // shown, to run on the server (placed --revert-user, --ban), each with a Copy button. A guest is
-// named by its id (--ban takes registered names only).
+// named as shown (guest-1234abcd: placed takes it when it names exactly one user, and otherwise
+// lists the matching ids); by its id when it has no shown name.
 function showAdminCommands(last) {
   const box = els.adminCmds;
   if (!app.user || !app.user.isAdmin || !last || !last.userId) {
@@ -981,11 +982,10 @@ function showAdminCommands(last) {
     box.replaceChildren();
     return;
   }
-  const guest = /^guest-/.test(last.username || '') || !last.username;
-  const who = guest ? last.userId : last.username;
+  const who = last.username || last.userId;
   const cmds = [
     `placed --revert-user ${who}`,
-    guest ? `placed --ban-id ${last.userId}` : `placed --ban ${who}`,
+    last.username ? `placed --ban ${who}` : `placed --ban-id ${who}`,
   ];
   const title = document.createElement('div');
   title.className = 'muted';
