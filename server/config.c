@@ -127,11 +127,13 @@ static const cfg_row rows[] = {
     STR_ONCE("grant-admin", grant_admin, "USER", "make USER an admin (running server or not), then exit"),
     STR_ONCE("revoke-admin", revoke_admin, "USER", "take admin away from USER, then exit"),
     STR_ONCE("ban", ban, "NAME",
-             "ban the registered user NAME from placing (and, for guests, the addresses the "
-             "account used, see --ban-addresses-for); their sockets are told BANNED and closed; "
-             "viewing stays open; then exit"),
+             "ban the user NAME from placing: a registered name, or a guest's shown name "
+             "(guest-1234abcd, as the pixel info shows it; refused, with the matching ids, if it "
+             "names more than one user) (and, for guests, the addresses the account used, see "
+             "--ban-addresses-for); their sockets are told BANNED and closed; viewing stays "
+             "open; then exit"),
     STR_ONCE("ban-id", ban_id, "ID", "the same as --ban for the user with this id (guests too)"),
-    STR_ONCE("unban", unban, "NAME", "lift NAME's ban (and its address bans), then exit"),
+    STR_ONCE("unban", unban, "NAME", "lift NAME's ban (and its address bans; NAME as for --ban), then exit"),
     STR_ONCE("unban-id", unban_id, "ID", "lift the ban of the user with this id, then exit"),
     STR_ONCE("ban-ip", ban_ip, "ADDR|CIDR",
              "ban an address or block (10.0.0.0/8, 2001:db8::/48) from placing and from starting "
@@ -143,7 +145,8 @@ static const cfg_row rows[] = {
     STR_ONCE("reason", ban_reason, "TEXT",
              "with a ban or --freeze: the reason the players' clients show"),
     STR_ONCE("revert-user", revert_user, "NAME",
-             "put back every pixel whose colour NAME (a registered name, or a user id) placed, "
+             "put back every pixel whose colour NAME (a registered name, a user id, or a "
+             "guest's shown name guest-1234abcd, as for --ban) placed, "
              "as it was before (from the history); a pixel someone painted later keeps its "
              "colour; applied in chunks while players go on placing, with progress; prints the "
              "count once it is all stored; then exit"),
