@@ -29,6 +29,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <uv.h>
 
 #include "place/proto.h"
@@ -190,6 +191,19 @@ typedef struct backend_audit_row {
     char what[BACKEND_AUDIT_WHAT_MAX + 1]; /* the target and arguments, as a person reads them */
     int64_t pixels; /* pixels the act changed; -1 for an act on no pixel */
 } backend_audit_row;
+/* Appended to `what` of a pixel act's row while the act is under way (mod_place). */
+#define BACKEND_AUDIT_UNDER_WAY " -- under way (if this stays, the act stopped before its end)"
+
+/* row as it is put down before an act's first pixel: what + BACKEND_AUDIT_UNDER_WAY, pixels
+ * -1. */
+static inline void backend_audit_under_way(backend_audit_row *row)
+{
+    size_t len = strlen(row->what), add = sizeof BACKEND_AUDIT_UNDER_WAY - 1;
+    if (len + add > BACKEND_AUDIT_WHAT_MAX)
+        len = BACKEND_AUDIT_WHAT_MAX - add;
+    memcpy(row->what + len, BACKEND_AUDIT_UNDER_WAY, add + 1);
+    row->pixels = -1;
+}
 
 /* Pixel acts of admins (moderate.h): what the history says a set of pixels is to become. */
 typedef enum backend_plan_kind {
@@ -330,12 +344,13 @@ typedef struct backend_ops {
     /* *sync_seq: the seq the live canvas must reach before the act reads it (cluster mode: the
      * newest in Redis, which this process hears through Kafka a moment later; 0: none). */
     /* `row` is the act's audit row (its pixels: those changed before this chunk), given with
-     * every chunk; `last`: this chunk ends the act, and the row, its pixels counting this
-     * chunk's too, is written with it: embedded, in the chunk's own transaction (the act's
-     * last pixels and its row are durable together, or neither is); cluster, where a chunk is
-     * many Redis scripts, the first chunk first appends the row marked as under way (no chunk
-     * is placed unless that row is in Redis) and the last replaces it with the final row once
-     * its pixels are in. A last chunk may have n 0 (just the row). */
+     * every chunk. The first chunk (not also the last) puts it down marked under way
+     * (backend_audit_under_way): embedded, in the chunk's own transaction; cluster, where a
+     * chunk is many Redis scripts, in Redis before the chunk's first pixel (no row, no pixels).
+     * `last`: this chunk ends the act, and the final row, its pixels counting this chunk's
+     * too, replaces the one under way: embedded, in the chunk's own transaction (the act's
+     * last pixels and its row are durable together, or neither is); cluster, in one script
+     * once the chunk's pixels are in. A last chunk may have n 0 (just the row). */
     int (*mod_begin)(backend *b, uint64_t *sync_seq);
     int (*mod_place)(backend *b, const char *act_id, const backend_plan_px *px, size_t n,
                      const backend_audit_row *row, int last, backend_mod_cb cb, void *arg);

@@ -497,6 +497,21 @@ int store_db_audit_add(sqlite3 *db, const backend_audit_row *row)
     return rc;
 }
 
+int store_db_audit_delete(sqlite3 *db, const backend_audit_row *row)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "DELETE FROM audit WHERE time = ?1 AND who = ?2 AND act = ?3 AND "
+                               "what = ?4", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, row->time_ms);
+    sqlite3_bind_text(st, 2, row->who, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, row->act, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, row->what, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
 void store_db_audit_bind(sqlite3_stmt *st, const backend_audit_row *row)
 {
     sqlite3_bind_int64(st, 1, row->time_ms);

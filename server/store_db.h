@@ -121,6 +121,9 @@ int store_db_plan(sqlite3 *db, const backend_plan_req *q, uint32_t w, uint32_t h
  * store_db_audit_bind (the writer prepares it once). */
 #define STORE_DB_AUDIT_INSERT "INSERT INTO audit(time, who, act, what, pixels) VALUES(?,?,?,?,?)"
 void store_db_audit_bind(sqlite3_stmt *st, const backend_audit_row *row);
+/* Deletes the audit row equal to *row (time, who, act, what; rare: prepared each time).
+ * Returns 0, or -1. */
+int store_db_audit_delete(sqlite3 *db, const backend_audit_row *row);
 
 /* Appends one audit row on db (no transaction of its own). Returns 0 or -1. */
 int store_db_audit_add(sqlite3 *db, const backend_audit_row *row);

@@ -55,6 +55,8 @@ typedef struct store {
     /* an admin pixel act under way (mod_begin..mod_end): the pixels players placed since, one
      * bit each, that the act leaves alone */
     uint8_t *mod_marks;
+    backend_audit_row mod_row; /* its row as put down under way (mod_row_set), st_mod_place */
+    int mod_row_set;
     backend_setting settings[BACKEND_SETTINGS_MAX]; /* the live settings, as stored */
     size_t nsettings;
 } store;
@@ -616,6 +618,7 @@ static int st_mod_begin(backend *b, uint64_t *sync_seq)
     *sync_seq = 0; /* the live canvas has every committed placement */
     free(s->mod_marks);
     s->mod_marks = calloc(1, ((size_t)s->w * s->h + 7) / 8);
+    s->mod_row_set = 0;
     return s->mod_marks ? 0 : -1;
 }
 
@@ -635,27 +638,42 @@ static void mod_chunk_done(void *arg, int rc)
 
 /* The act's last chunk stages its audit row with its pixels, in the same call: the writer
  * never cuts a transaction inside a call (take_batch), so the pixels and the row commit
- * together, or neither does. */
+ * together, or neither does. An act of more than one chunk puts its row down marked under way
+ * with its first chunk (same transaction), and the last chunk's row replaces it: a crash in
+ * between leaves the act on record as under way, never changed pixels with no row. */
 static int st_mod_place(backend *b, const char *act_id, const backend_plan_px *px, size_t n,
                         const backend_audit_row *row, int last, backend_mod_cb cb, void *arg)
 {
     store *s = (store *)b;
     mod_chunk *c = calloc(1, sizeof *c);
-    backend_audit_row *copy = last ? malloc(sizeof *copy) : NULL;
-    if (s->closing || !s->mod_marks || !c || (last && (!row || !copy))) {
+    int first = !last && n > 0 && !s->mod_row_set;
+    backend_audit_row *copy = last || first ? malloc(sizeof *copy) : NULL;
+    backend_audit_row *was = last && s->mod_row_set ? malloc(sizeof *was) : NULL;
+    if (s->closing || !s->mod_marks || !c || !row || ((last || first) && !copy) ||
+        (last && s->mod_row_set && !was)) {
         free(c);
         free(copy);
+        free(was);
         return -1;
     }
-    if (last) { /* staged first; its count is set once the chunk's pixels are known */
+    if (last || first) { /* staged first; a last row's count is set once its pixels are known */
         wop *op = new_op(s, OP_AUDIT, NULL);
         if (!op) {
             free(copy);
+            free(was);
             free(c);
             return -1;
         }
         *copy = *row;
+        if (first) {
+            backend_audit_under_way(copy);
+            s->mod_row = *copy;
+            s->mod_row_set = 1;
+        }
+        if (was)
+            *was = s->mod_row;
         op->audit = copy;
+        op->audit_was = was;
     }
     c->cb = cb;
     c->arg = arg;
@@ -674,7 +692,7 @@ static int st_mod_place(backend *b, const char *act_id, const backend_plan_px *p
         op->arg = c;
         c->placed++;
     }
-    if (copy) /* filled in before the call is submitted: nothing reads it until then */
+    if (last) /* filled in before the call is submitted: nothing reads it until then */
         copy->pixels = (row->pixels > 0 ? row->pixels : 0) + (int64_t)c->placed;
     submit(s, mod_chunk_done, c);
     return 0;

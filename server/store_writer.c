@@ -74,6 +74,7 @@ void wop_free(wop *op)
 {
     free(op->pwhash);
     free(op->audit);
+    free(op->audit_was);
     free(op->value);
     free(op);
 }
@@ -170,6 +171,8 @@ static int exec_op(store_writer *wr, wop *op)
         sqlite3_bind_text(st, 1, op->user_id, -1, SQLITE_STATIC);
         break;
     case OP_AUDIT:
+        if (op->audit_was && store_db_audit_delete(wr->db, op->audit_was) < 0)
+            return -1;
         st = wr->st_audit;
         store_db_audit_bind(st, op->audit);
         break;

@@ -70,8 +70,10 @@ typedef struct wop {
     /* OP_SESSION_* */
     char token[BACKEND_TOKEN_LEN + 1];
     int64_t expires;
-    /* OP_AUDIT: malloc'd, freed with the operation */
+    /* OP_AUDIT: malloc'd, freed with the operation; audit_was (may be NULL): a row this one
+     * replaces (deleted in the same transaction: a pixel act's row written as under way) */
     backend_audit_row *audit;
+    backend_audit_row *audit_was;
     /* OP_SETTING (key in name) */
     char *value;
 } wop;

@@ -371,10 +371,7 @@ static int cl_mod_place(backend *b, const char *act_id, const backend_plan_px *p
      * says so); no row, no pixels. */
     if (c->mod_row_at < 0 && n > 0) {
         backend_audit_row started = *row;
-        size_t len = strlen(started.what);
-        snprintf(started.what + len, sizeof started.what - len, " -- %s",
-                 "under way (if this stays, the act stopped before its end)");
-        started.pixels = -1;
+        backend_audit_under_way(&started);
         audit_line(&started, c->mod_row, sizeof c->mod_row);
         if (audit_push_at(c->rs, c->mod_row, &c->mod_row_at) < 0) {
             c->mod_row_at = -1;

@@ -461,3 +461,34 @@ test('a wipe larger than a chunk shows progress; a player placing meanwhile keep
     srv.cleanup();
   }
 });
+
+test('a server killed in the middle of a large act keeps it on record as under way', async () => {
+  // 40 chunks, each in a commit of its own at least 50 ms apart: the kill comes mid-act
+  const args = ['--cooldown', '0', '--width', '400', '--height', '400', '--commit-ms', '50'];
+  let srv = await startServer({ args });
+  try {
+    let killing = null;
+    const r = await runPlacedLive(['--data-dir', srv.dataDir, '--wipe', '0,0,400,400', '--color', '7'], (l) => {
+      if (!killing && / of 160000 pixels looked at/.test(l)) killing = srv.kill9();
+    });
+    assert.ok(killing, 'a progress line came');
+    assert.equal((await killing).signal, 'SIGKILL');
+    assert.notEqual(r.code, 0, 'not reported done');
+    srv = await startServer({ dataDir: srv.dataDir, args });
+    const snap = await settled(srv);
+    let wiped = 0;
+    for (let y = 0; y < 400; y++) for (let x = 0; x < 400; x++) if (snap.get(x, y) === 7) wiped++;
+    assert.ok(wiped >= 4000 && wiped < 160000, `part of the act is on the canvas (${wiped} pixels)`);
+    const rows = audit(srv.dataDir);
+    assert.deepEqual(rows.map((row) => [row.act, row.pixels]), [['wipe', null]], 'on record, its count unknown');
+    assert.match(rows[0].what, /^0,0,400x400 color 7 as admin-wipe-[0-9a-f]{8} -- under way \(if this stays, the act stopped before its end\)$/);
+    // an act that ends replaces its row: one row, with the count
+    const again = runPlaced(['--data-dir', srv.dataDir, '--wipe', '0,0,400,400', '--color', '7']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, new RegExp(`done, ${160000 - wiped} pixels changed`));
+    assert.deepEqual(audit(srv.dataDir).map((row) => [row.act, row.pixels]), [['wipe', null], ['wipe', 160000 - wiped]]);
+  } finally {
+    await srv.stop();
+    srv.cleanup();
+  }
+});
