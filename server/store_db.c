@@ -33,11 +33,11 @@ static const char schema[] =
     " what TEXT, pixels INTEGER);"
     "CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT);";
 
-/* Layout 1 to 2 (store_db.h), in one transaction: every placement gets the seq of the previous
- * one on its pixel, found through the old (x, y, seq) index, which is then dropped. */
+/* Layout 1 to 2 (store_db.h), in one transaction begun by the caller (which adds the column if
+ * missing): every placement gets the seq of the previous one on its pixel, found through the
+ * old (x, y, seq) index, which is then dropped. Also run on a layout-2 file that a placed of
+ * layout 1 has opened since (it made the index again and wrote placements without `prev`). */
 static const char migrate_1_2[] =
-    "BEGIN IMMEDIATE;"
-    "ALTER TABLE placements ADD COLUMN prev INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX IF NOT EXISTS placements_xy ON placements(x, y, seq);"
     "UPDATE placements SET prev = coalesce((SELECT q.seq FROM placements q WHERE q.x = placements.x"
     " AND q.y = placements.y AND q.seq < placements.seq ORDER BY q.seq DESC LIMIT 1), 0);"
@@ -93,7 +93,11 @@ int store_db_init(sqlite3 *db, char *err, size_t errcap)
     int64_t objects = query_int(db, "SELECT count(*) FROM sqlite_master");
     int64_t old_placements =
         query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'placements'");
-    if (version < 0 || objects < 0 || old_placements < 0) {
+    int64_t has_prev = query_int(db, "SELECT count(*) FROM pragma_table_info('placements')"
+                                     " WHERE name = 'prev'");
+    int64_t has_index = query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+                                      " AND name = 'placements_xy'");
+    if (version < 0 || objects < 0 || old_placements < 0 || has_prev < 0 || has_index < 0) {
         snprintf(err, errcap, "database: %s", sqlite3_errmsg(db));
         return -1;
     }
@@ -107,11 +111,15 @@ int store_db_init(sqlite3 *db, char *err, size_t errcap)
         sqlite3_free(msg);
         return -1;
     }
-    if (version < STORE_DB_VERSION && old_placements > 0) {
+    if (old_placements > 0 && (version < STORE_DB_VERSION || has_index > 0)) {
         fprintf(stderr, "placed: store: migrating %s to layout %d (placements chained per pixel,"
-                        " no (x, y) index); this reads every placement once\n",
-                STORE_DB_FILE, STORE_DB_VERSION);
-        if (exec_or_say(db, migrate_1_2, "migration", err, errcap) < 0)
+                        " no (x, y) index)%s; this reads every placement once\n",
+                STORE_DB_FILE, STORE_DB_VERSION,
+                version >= STORE_DB_VERSION ? ": a placed of the older layout wrote to it" : "");
+        if (exec_or_say(db, "BEGIN IMMEDIATE", "migration", err, errcap) < 0 ||
+            (!has_prev && exec_or_say(db, "ALTER TABLE placements ADD COLUMN prev INTEGER NOT NULL"
+                                          " DEFAULT 0", "migration", err, errcap) < 0) ||
+            exec_or_say(db, migrate_1_2, "migration", err, errcap) < 0)
             return -1;
         /* smaller pages: a rewrite of the file, outside WAL mode (SQLite cannot change the page
          * size of a WAL database); a crash here leaves the rollback journal, which undoes it */

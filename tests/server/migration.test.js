@@ -122,3 +122,27 @@ test('a new database is created in layout 2 and its history survives kill -9', a
   assert.equal(sqlite(srv.dataDir, 'PRAGMA page_size;'), '1024');
   again.cleanup();
 });
+
+test('a layout-2 file that a placed of layout 1 wrote to (index back, rows without prev) is linked again', async () => {
+  const srv = await startServer({ args: ['--cooldown', '0'] });
+  const c = await connect(srv.wsUrl);
+  const a = await c.placeAndWait(2, 2, 4, 'a');
+  const b = await c.placeAndWait(2, 2, 6, 'b');
+  c.close();
+  assert.equal((await srv.stop()).code, 0);
+  // what the older placed does on open and on a placement: its index, a row without prev
+  sqlite(srv.dataDir, `
+CREATE INDEX IF NOT EXISTS placements_xy ON placements(x, y, seq);
+INSERT INTO placements(seq, x, y, color, user_id, time) VALUES(${b.seq + 1}, 2, 2, 9, '${GUEST}', ${Date.now()});
+`);
+  const again = await startServer({ dataDir: srv.dataDir, args: ['--cooldown', '0'] });
+  try {
+    assert.match(again.stderr(), /a placed of the older layout wrote to it/);
+    assert.deepEqual((await history(again.url, 2, 2)).map((e) => [e.seq, e.color]),
+      [[b.seq + 1, 9], [b.seq, 6], [a.seq, 4]]);
+  } finally {
+    assert.equal((await again.stop()).code, 0);
+  }
+  assert.equal(sqlite(srv.dataDir, "SELECT count(*) FROM sqlite_master WHERE name = 'placements_xy';"), '0');
+  again.cleanup();
+});
