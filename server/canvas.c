@@ -56,9 +56,14 @@ canvas_snap *canvas_snap_now(const canvas *cv)
 
 void canvas_snap_gzip(canvas_snap *s)
 {
+    canvas_snap_gzip_level(s, Z_DEFAULT_COMPRESSION);
+}
+
+void canvas_snap_gzip_level(canvas_snap *s, int level)
+{
     z_stream z;
     memset(&z, 0, sizeof z);
-    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return;
     uLong cap = deflateBound(&z, (uLong)s->plain_len);
     uint8_t *out = malloc(cap);

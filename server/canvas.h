@@ -51,6 +51,8 @@ canvas_snap *canvas_snap_now(const canvas *cv);
 /* Fills s->gz with the gzip (RFC 1952) of its plain bytes; on failure gz stays NULL and
  * requests get the plain bytes. Safe on any thread for a snapshot no one else holds yet. */
 void canvas_snap_gzip(canvas_snap *s);
+/* The same at a zlib level (1: fastest ... 9: smallest). */
+void canvas_snap_gzip_level(canvas_snap *s, int level);
 
 /* Drops a reference; the last one frees s. Accepts NULL. */
 void canvas_snap_unref(canvas_snap *s);
