@@ -373,6 +373,12 @@ typedef struct backend_ops {
     int64_t (*online_sync)(backend *b, const char *const *add, size_t nadd,
                            const char *const *del, size_t ndel, int full, int64_t ttl_ms);
 
+    /* Optional (NULL: the canvas this process keeps has every committed placement). The newest
+     * seq this process has shown or acknowledged to anyone (cluster mode: the newest of what
+     * its Kafka feed delivered and what its placer acknowledged, which can be ahead of its
+     * canvas for a moment). Reads of the history answer at least up to it. Loop thread. */
+    uint64_t (*seen_seq)(backend *b);
+
     /* Stops taking placements, finishes those in flight (their callbacks run before it
      * returns), flushes, and releases the backend: it frees itself once its loop handles and
      * thread-pool work are done, so the loop must run on afterwards. Never runs the loop itself

@@ -719,6 +719,21 @@ static int time_arg(http_req *r, const char *name, int64_t *ms)
     return 1;
 }
 
+/* The newest seq a request may be answered up to: what the canvas holds, or (cluster mode) what
+ * this process has already shown or acknowledged, which its canvas may not hold yet; a reader
+ * waits for the history to reach it (wait_for), so a player's own acknowledged placements are
+ * always in the answer. */
+static uint64_t live_seq(const place_server *srv)
+{
+    uint64_t live = canvas_seq(srv->canvas);
+    if (srv->store && srv->store->ops->seen_seq) {
+        uint64_t seen = srv->store->ops->seen_seq(srv->store);
+        if (seen > live)
+            live = seen;
+    }
+    return live;
+}
+
 static hjob *new_job(http_req *r, int kind)
 {
     hjob *j = calloc(1, sizeof *j);
@@ -729,7 +744,7 @@ static hjob *new_job(http_req *r, int kind)
     j->kind = kind;
     j->req = r;
     peer_bucket(r->addr, j->addr);
-    j->live = canvas_seq(r->srv->canvas);
+    j->live = live_seq(r->srv);
     j->w = canvas_width(r->srv->canvas);
     j->h = canvas_height(r->srv->canvas);
     j->gzip = http_accepts_gzip(r);
@@ -766,7 +781,7 @@ void hist_api_snapshot(http_req *r)
                          "an ISO-8601 time such as 2026-11-29T15:30:00Z).");
         return;
     }
-    uint64_t live = canvas_seq(r->srv->canvas);
+    uint64_t live = live_seq(r->srv);
     if (has_seq && seq > live) {
         reply_beyond(r, seq, live);
         return;

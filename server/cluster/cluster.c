@@ -257,14 +257,20 @@ static int cl_place(backend *b, const char *user_id, const char *addr, uint32_t 
     return placer_submit(c->pl, user_id, addr, x, y, color, cb, arg);
 }
 
+static uint64_t cl_seen_seq(backend *b)
+{
+    cluster *c = (cluster *)b;
+    uint64_t seen = feed_last_seq(c->fd), acked = placer_max_acked(c->pl);
+    return seen > acked ? seen : acked;
+}
+
 static int cl_history(backend *b, uint32_t x, uint32_t y, int limit, backend_history_cb cb,
                       void *arg)
 {
     cluster *c = (cluster *)b;
     if (!c->hist)
         return -1;
-    uint64_t seen = feed_last_seq(c->fd), acked = placer_max_acked(c->pl);
-    return history_query(c->hist, x, y, limit, seen > acked ? seen : acked, cb, arg);
+    return history_query(c->hist, x, y, limit, cl_seen_seq(b), cb, arg);
 }
 
 /* ---------------------------------------------------------------- admin pixel acts */
@@ -1126,6 +1132,7 @@ static const backend_ops cluster_ops = {
     .mod_end = cl_mod_end,
     .snapshot_source = cl_snapshot_source,
     .online_sync = cl_online_sync,
+    .seen_seq = cl_seen_seq,
     .close = cl_close,
 };
 
