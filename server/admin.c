@@ -161,7 +161,7 @@ static void on_client_closed(uv_handle_t *h)
 {
     admin_client *c = h->data;
     if (c->waiting)
-        c->gone = 1; /* freed by admin_stored */
+        c->gone = 1; /* freed by admin_audited */
     else
         free(c);
 }
@@ -208,13 +208,6 @@ static void admin_audited(void *arg, int rc)
         answer(c, out);
 }
 
-static void admin_stored(void *arg, int rc)
-{
-    admin_client *c = arg;
-    if (rc == 0 && audit_record(c->srv->store, c->who, c->act, c->what, -1, admin_audited, c) == 0)
-        return;
-    admin_audited(c, rc ? rc : PLACE_ERR_UNAVAILABLE);
-}
 
 static void on_said(uv_write_t *w, int status)
 {
@@ -348,9 +341,12 @@ static void run_line(admin_client *c)
         int rc = live_request(live_ops[i].act, target, reason, c->kv, &n, err, sizeof err);
         backend *b = c->srv->store;
         if (rc == 0) {
-            backend_admin_req q = {.op = BACKEND_ADMIN_SETTINGS, .settings = c->kv, .nsettings = n};
+            backend_audit_row row;
+            audit_row_make(&row, c->who, c->act, c->what, -1);
+            backend_admin_req q = {.op = BACKEND_ADMIN_SETTINGS, .settings = c->kv, .nsettings = n,
+                                   .audit = &row};
             c->waiting = 1;
-            rc = b ? b->ops->admin(b, &q, err, sizeof err, admin_stored, c) : PLACE_ERR_UNAVAILABLE;
+            rc = b ? b->ops->admin(b, &q, err, sizeof err, admin_audited, c) : PLACE_ERR_UNAVAILABLE;
             if (rc == PLACE_ERR_NONE)
                 return; /* answered by admin_audited, once it and its audit row are on disk */
             c->waiting = 0;
@@ -372,10 +368,13 @@ static void run_line(admin_client *c)
         describe(i, c->target, until, reason, c->what, sizeof c->what);
         c->waiting = 1;
         backend_admin_req q = make_req(i, c->target, until, window, reason);
-        int rc = b ? b->ops->admin(b, &q, err, sizeof err, admin_stored, c)
+        backend_audit_row row;
+        audit_row_make(&row, c->who, c->act, c->what, -1);
+        q.audit = &row;
+        int rc = b ? b->ops->admin(b, &q, err, sizeof err, admin_audited, c)
                    : PLACE_ERR_UNAVAILABLE;
         if (rc == PLACE_ERR_NONE)
-            return; /* answered by admin_stored, once on disk */
+            return; /* answered by admin_audited, once it and its audit row are on disk */
         c->waiting = 0;
         snprintf(out, sizeof out, "error: %s\n", err[0] ? err : "the server is stopping");
         fprintf(stderr, "placed: admin: %s %s: %s", word, target, out);
@@ -827,17 +826,13 @@ static int act(const place_config *cfg, const char *label, const char *line,
                 label, cfg->data_dir);
         return 1;
     }
-    char err[256] = "";
-    rc = backend_admin_offline(cfg, q, err, sizeof err);
-    if (rc == PLACE_ERR_NONE) {
-        backend_audit_row row;
-        char who[BACKEND_AUDIT_WHO_MAX + 1];
-        audit_os_who(getuid(), who);
-        audit_row_make(&row, who, audit_act, what, -1);
-        if (backend_audit_offline(cfg, &row, err, sizeof err) < 0)
-            fprintf(stderr, "placed: %s: done, but its audit row could not be written: %s\n",
-                    label, err);
-    }
+    char err[256] = "", who[BACKEND_AUDIT_WHO_MAX + 1];
+    backend_audit_row row;
+    audit_os_who(getuid(), who);
+    audit_row_make(&row, who, audit_act, what, -1);
+    backend_admin_req with = *q;
+    with.audit = &row; /* written with the act (embedded: in its transaction) */
+    rc = backend_admin_offline(cfg, &with, err, sizeof err);
     close(lock);
     if (rc == PLACE_ERR_NONE) {
         printf("placed: %s: done (no server running; database updated)\n", label);

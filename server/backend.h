@@ -173,6 +173,9 @@ typedef struct backend_admin_req {
                              * within this long before now; 0: none */
     const backend_setting *settings; /* SETTINGS: the keys to store (a value "": forget it) */
     size_t nsettings;
+    /* or NULL: the act's audit row, written with it (embedded: in the act's own transaction,
+     * so both are durable or neither is; cluster: in Redis right after the act) */
+    const struct backend_audit_row *audit;
 } backend_admin_req;
 
 /* One row of the audit log: an admin act, kept in the store (embedded: the audit table of

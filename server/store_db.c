@@ -275,6 +275,8 @@ int store_sqlite_admin_offline(const char *data_dir, const backend_admin_req *q,
                 goto dberr;
         }
     }
+    if (q->audit && store_db_audit_add(db, q->audit) < 0) /* in the act's transaction */
+        goto dberr;
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         goto dberr;
     rc = PLACE_ERR_NONE;

@@ -413,6 +413,26 @@ static int put_settings(store *s, const backend_admin_req *q, char *err, size_t 
     return PLACE_ERR_NONE;
 }
 
+/* The audit row of an admin act as a write operation, made before the act so that running out
+ * of memory refuses the act rather than losing its row; staged after the act's own operations
+ * (writer_stage), in the same call: one transaction. */
+static wop *audit_op(const backend_audit_row *row)
+{
+    if (!row)
+        return NULL;
+    wop *op = calloc(1, sizeof *op);
+    backend_audit_row *copy = op ? malloc(sizeof *copy) : NULL;
+    if (!copy) {
+        free(op);
+        return NULL;
+    }
+    *copy = *row;
+    op->kind = OP_AUDIT;
+    op->time = util_now_ms();
+    op->audit = copy;
+    return op;
+}
+
 static int st_admin(backend *b, const backend_admin_req *q, char *err, size_t errcap,
                     backend_done_cb done, void *arg)
 {
@@ -421,24 +441,41 @@ static int st_admin(backend *b, const backend_admin_req *q, char *err, size_t er
         snprintf(err, errcap, "the server is stopping");
         return PLACE_ERR_UNAVAILABLE;
     }
+    wop *row = audit_op(q->audit);
+    if (q->audit && !row) {
+        snprintf(err, errcap, "out of memory");
+        return PLACE_ERR_UNAVAILABLE;
+    }
     if (q->op == BACKEND_ADMIN_SETTINGS) {
         int rc = put_settings(s, q, err, errcap);
-        if (rc != PLACE_ERR_NONE)
+        if (rc != PLACE_ERR_NONE) {
+            if (row)
+                wop_free(row);
             return rc;
+        }
         report_settings(s);
+        if (row)
+            writer_stage(s->writer, row);
         submit(s, done, arg);
         return PLACE_ERR_NONE;
     }
     char cidr[BACKEND_CIDR_MAX] = "";
     if ((q->op == BACKEND_ADMIN_BAN_ADDR || q->op == BACKEND_ADMIN_UNBAN_ADDR) &&
-        (!q->addr || store_db_block(q->addr, cidr, err, errcap) < 0))
+        (!q->addr || store_db_block(q->addr, cidr, err, errcap) < 0)) {
+        if (row)
+            wop_free(row);
         return PLACE_ERR_BAD_REQUEST;
+    }
     people_admin_out o;
     int rc = people_admin(s->people, q, cidr, util_now_ms(), err, errcap, &o);
     if (rc != PLACE_ERR_NONE) {
+        if (row)
+            wop_free(row);
         submit(s, NULL, NULL);
         return rc;
     }
+    if (row)
+        writer_stage(s->writer, row);
     if (o.banned[0] && s->sink.on_banned)
         s->sink.on_banned(s->sink.arg, o.banned);
     if (o.bans_changed)

@@ -327,6 +327,7 @@ typedef struct cl_chunk {
 
 static void audit_line(const backend_audit_row *row, char *out, size_t cap);
 static int audit_push_at(rstore *rs, const char *line, long long *at);
+static int audit_push(rstore *rs, const backend_audit_row *row);
 static int audit_settle(rstore *rs, long long at, const char *was, const char *line);
 
 static void cl_chunk_step(cl_chunk *k)
@@ -818,7 +819,8 @@ static int cl_admin(backend *b, const backend_admin_req *q, char *err, size_t er
         reload_bans(c);
     if (q->op == BACKEND_ADMIN_SETTINGS)
         reload_settings(c);
-    done(arg, 0); /* Redis has applied it */
+    /* the row right after the act (Redis has no transaction across the act's scripts) */
+    done(arg, q->audit && audit_push(c->rs, q->audit) < 0 ? PLACE_ERR_UNAVAILABLE : 0);
     return PLACE_ERR_NONE;
 }
 
@@ -1193,6 +1195,11 @@ int cluster_admin_offline(const place_config *cfg, const backend_admin_req *q, c
         return -1;
     }
     int rc = apply_admin(rs, q, err, errcap);
+    if (rc == PLACE_ERR_NONE && q->audit && audit_push(rs, q->audit) < 0) {
+        snprintf(err, errcap, "done, but its audit row could not be written to Redis at %s",
+                 cfg->redis);
+        rc = PLACE_ERR_UNAVAILABLE;
+    }
     rstore_free(rs);
     return rc;
 }
