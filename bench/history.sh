@@ -100,6 +100,7 @@ printf '%s\n' "${times[@]}" | sort -n | awk -v n="$samples" -v ticks=$((cpu1 - c
         v[int(n * 0.5 + 0.5)], v[int(n * 0.99 + 0.5)], v[n], ticks * 1000 / hz / n }'
 
 # 3. the heatmap of the whole history, while the loop is watched
+rm -f "$dir/heat.done"
 ( worst=0; end=$((SECONDS + 60))
   while ((SECONDS < end)) && [[ ! -f "$dir/heat.done" ]]; do
     t=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port/api/v1/canvas/info")
@@ -108,7 +109,6 @@ printf '%s\n' "${times[@]}" | sort -n | awk -v n="$samples" -v ticks=$((cpu1 - c
   done
   echo "$worst" >"$dir/info.worst" ) &
 watcher=$!
-rm -f "$dir/heat.done"
 t1=$(curl -s -o /dev/null -H 'Accept-Encoding: gzip' -w '%{http_code} %{time_total} %{size_download}' \
   "http://127.0.0.1:$port/api/v1/canvas/heatmap?since=0")
 t2=$(curl -s -o /dev/null -H 'Accept-Encoding: gzip' -w '%{http_code} %{time_total} %{size_download}' \
