@@ -19,8 +19,34 @@
 typedef struct sqlite_reader {
     tl_reader base;
     sqlite3 *db;   /* place.db, read-only */
-    sqlite3 *hist; /* history.db; NULL when it does not exist (a reader that only reads) */
+    sqlite3 *hist; /* history.db; NULL while it holds no checkpoints table (a reader that only
+                    * reads): looked for again at each use, since placed makes it later */
+    char hist_path[1024];
 } sqlite_reader;
+
+/* A read-only reader's history.db, opened once it exists and holds the checkpoints table.
+ * Returns 1 when open. */
+static int hist_ready(sqlite_reader *s)
+{
+    if (s->hist)
+        return 1;
+    if (sqlite3_open_v2(s->hist_path, &s->hist, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        sqlite3_close(s->hist);
+        s->hist = NULL;
+        return 0;
+    }
+    sqlite3_busy_timeout(s->hist, 5000);
+    sqlite3_stmt *st = NULL;
+    int ok = sqlite3_prepare_v2(s->hist, "SELECT 1 FROM checkpoints LIMIT 1", -1, &st, NULL) ==
+             SQLITE_OK;
+    sqlite3_finalize(st);
+    if (!ok) {
+        sqlite3_close(s->hist);
+        s->hist = NULL;
+    }
+    return ok;
+}
 
 static long sq_rows(tl_reader *r, uint64_t after, uint64_t upto, tl_row *out, size_t max)
 {
@@ -46,7 +72,7 @@ static int sq_checkpoint(tl_reader *r, uint64_t want, uint8_t *bits, uint32_t w,
     sqlite_reader *s = (sqlite_reader *)r;
     memset(bits, 0, place_bitmap_bytes(w, h));
     *seq = 0;
-    if (!s->hist)
+    if (!hist_ready(s))
         return 0;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->hist,
@@ -188,22 +214,20 @@ tl_reader *tl_sqlite_open(const char *data_dir, int writable, char *err, size_t 
         free(s);
         return NULL;
     }
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", data_dir, HISTORY_DB_FILE);
-    int flags = (writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) |
-                SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(path, &s->hist, flags, NULL) != SQLITE_OK) {
-        sqlite3_close(s->hist);
-        s->hist = NULL;
-        if (writable) {
-            snprintf(err, errcap, "cannot open %s", path);
-            sq_close(&s->base);
-            return NULL;
-        }
-        return &s->base; /* no checkpoints yet: every canvas is built from the placements */
+    char *path = s->hist_path;
+    snprintf(s->hist_path, sizeof s->hist_path, "%s/%s", data_dir, HISTORY_DB_FILE);
+    if (!writable) {
+        hist_ready(s); /* none yet: every canvas is built from the placements until there is */
+        return &s->base;
+    }
+    if (sqlite3_open_v2(path, &s->hist, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                            SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        snprintf(err, errcap, "cannot open %s", path);
+        sq_close(&s->base);
+        return NULL;
     }
     sqlite3_busy_timeout(s->hist, 5000);
-    if (writable) {
+    {
         char *msg = NULL;
         uint64_t last = 0;
         char sql[256];
@@ -225,15 +249,6 @@ tl_reader *tl_sqlite_open(const char *data_dir, int writable, char *err, size_t 
             sq_close(&s->base);
             return NULL;
         }
-    } else {
-        /* a history.db without the table yet reads as no checkpoints */
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(s->hist, "SELECT 1 FROM checkpoints LIMIT 1", -1, &st, NULL) !=
-            SQLITE_OK) {
-            sqlite3_close(s->hist);
-            s->hist = NULL;
-        }
-        sqlite3_finalize(st);
     }
     return &s->base;
 }
