@@ -21,6 +21,7 @@
 #define WAIT_HISTORY_MS 2000   /* cluster: how long a job waits for the history to catch up */
 #define HEAT_DEFAULT_MS (3600LL * 1000)
 #define IMMUTABLE "public, max-age=31536000, immutable"
+#define SETTLE_ROWS 1000000   /* cluster: placements one job reads at most to settle seqs */
 
 enum { J_SNAP, J_STREAM, J_HEAT, J_BOUNDS, J_CKPT };
 
@@ -50,6 +51,7 @@ typedef struct hjob {
     size_t limit;
     heat_entry *heat;
     int gzip;
+    uint64_t settled; /* in: every seq <= it is settled (history_api's); out: the same, maybe more */
     /* out */
     int rc; /* 0; -1 the store cannot be read; -2 the history has not caught up yet */
     canvas_snap *snap;
@@ -59,12 +61,15 @@ typedef struct hjob {
     uint64_t first_seq;
     int64_t first_time;
     size_t count; /* J_STREAM: placements in the answer */
+    uint64_t last; /* J_STREAM: the seq of its last placement */
 } hjob;
 
 struct hist_api {
     place_server *srv;
     uv_loop_t *loop;
     int cluster;
+    int hole_ms;      /* cluster: --hole-ms */
+    uint64_t settled; /* cluster: every seq <= it is settled (settle()); embedded: unused */
     int closing;
     hjob *head, *tail;
     size_t waiting;
@@ -150,6 +155,54 @@ static int wait_for(hjob *j, uint64_t seq)
     }
 }
 
+/* Cluster mode: a seq is settled when its placement is in the history, or when it is a hole
+ * older than the feeds' window: the first stored placement after it was placed more than
+ * --hole-ms ago (what feed.c waits before skipping a hole; docs/protocol.md "The canvas through
+ * time"). Below the writer's newest seq an event may still be in flight (Kafka's order is not
+ * seq order), so a past answer is final only up to the settled seqs. Advances j->settled towards
+ * upto (at most SETTLE_ROWS placements read; a later job goes on from there). Embedded mode:
+ * every stored seq is settled. Returns 0 or -1. */
+static int settle(hjob *j, uint64_t upto)
+{
+    if (!j->api->cluster) {
+        if (j->settled < upto)
+            j->settled = upto;
+        return 0;
+    }
+    if (j->settled >= upto)
+        return 0;
+    tl_row *rows = malloc(TL_CHUNK * sizeof *rows);
+    if (!rows)
+        return -1;
+    int64_t old = util_now_ms() - j->api->hole_ms;
+    uint64_t s = j->settled;
+    size_t read = 0;
+    int rc = 0;
+    while (s < upto && read < SETTLE_ROWS) {
+        long n = j->rd->ops->rows(j->rd, s, upto, rows, TL_CHUNK);
+        if (n == 0) /* none stored in (s, upto]: the gap ends at the next one beyond */
+            n = j->rd->ops->rows(j->rd, upto, UINT64_MAX, rows, 1);
+        if (n < 0) {
+            rc = -1;
+            break;
+        }
+        if (n == 0)
+            break; /* nothing after s at all: not settled */
+        read += (size_t)n;
+        long i = 0;
+        for (; i < n; i++) {
+            if (rows[i].seq != s + 1 && rows[i].time >= old)
+                break; /* a gap whose event may still come */
+            s = rows[i].seq < upto ? rows[i].seq : upto;
+        }
+        if (i < n)
+            break;
+    }
+    free(rows);
+    j->settled = s;
+    return rc;
+}
+
 static void gzip_body(hjob *j)
 {
     uLongf cap = compressBound((uLong)j->body_len) + 32;
@@ -189,6 +242,10 @@ static void snap_work(hjob *j)
     }
     if ((j->rc = wait_for(j, j->seq)) < 0)
         return;
+    if (settle(j, j->seq) < 0) {
+        j->rc = -1;
+        return;
+    }
     uint8_t *bits = malloc(place_bitmap_bytes(j->w, j->h));
     if (!bits || tl_canvas_at(rd, j->seq, bits, j->w, j->h) < 0 ||
         !(j->snap = canvas_snap_make(bits, j->w, j->h, j->seq))) {
@@ -221,6 +278,11 @@ static void stream_work(hjob *j)
                               .color = rows[i].color};
     j->count = (size_t)n;
     uint64_t last = n ? rows[n - 1].seq : j->seq;
+    j->last = last;
+    if (j->count >= j->limit && settle(j, last) < 0) {
+        j->rc = -1;
+        goto out;
+    }
     int64_t t = n ? rows[n - 1].time : 0;
     size_t cap = place_batch_size((uint32_t)n);
     if (!(j->body = malloc(cap))) {
@@ -273,29 +335,55 @@ static void heat_work(hjob *j)
         j->rc = -1;
         return;
     }
+    /* the kept counts go only as far as the settled seqs (cluster mode: an event below the
+     * writer's newest seq may still come, and a kept count would miss it for good); the rest,
+     * up to live, is counted for this answer only */
+    if (settle(j, j->live) < 0) {
+        j->rc = -1;
+        return;
+    }
+    size_t cells = (size_t)e->cols * e->rows;
+    uint64_t keep = j->settled < j->live ? j->settled : j->live, top = e->to_seq;
     tl_row *rows = malloc(TL_CHUNK * sizeof *rows);
+    uint32_t *counts = e->counts;
     if (!rows) {
         j->rc = -1;
         return;
     }
-    while (e->to_seq < j->live) {
-        long n = rd->ops->rows(rd, e->to_seq, j->live, rows, TL_CHUNK);
-        if (n < 0) {
-            j->rc = -1;
-            break;
+    for (int part = 0; part < 2 && j->rc == 0; part++) {
+        uint64_t upto = part == 0 ? keep : j->live;
+        if (part == 1 && top < upto) { /* a copy: these counts are not kept */
+            if (!(counts = malloc(cells * sizeof *counts))) {
+                j->rc = -1;
+                break;
+            }
+            memcpy(counts, e->counts, cells * sizeof *counts);
         }
-        if (n == 0)
-            break;
-        for (long i = 0; i < n; i++)
-            if (rows[i].x < e->cols * e->block && rows[i].y < e->rows * e->block)
-                e->counts[(size_t)(rows[i].y / e->block) * e->cols + rows[i].x / e->block]++;
-        e->to_seq = rows[n - 1].seq;
+        while (top < upto) {
+            long n = rd->ops->rows(rd, top, upto, rows, TL_CHUNK);
+            if (n < 0) {
+                j->rc = -1;
+                break;
+            }
+            if (n == 0)
+                break;
+            for (long i = 0; i < n; i++)
+                if (rows[i].x < e->cols * e->block && rows[i].y < e->rows * e->block)
+                    counts[(size_t)(rows[i].y / e->block) * e->cols + rows[i].x / e->block]++;
+            top = rows[n - 1].seq;
+            if (part == 0)
+                e->to_seq = top;
+        }
     }
     free(rows);
-    if (j->rc < 0)
+    if (j->rc < 0) {
+        if (counts != e->counts)
+            free(counts);
         return;
-    size_t cells = (size_t)e->cols * e->rows;
+    }
     if (!(j->body = malloc(TL_HEAT_HEADER + 2 * cells))) {
+        if (counts != e->counts)
+            free(counts);
         j->rc = -1;
         return;
     }
@@ -313,9 +401,9 @@ static void heat_work(hjob *j)
     put32(b + 20, e->rows);
     put64(b + 24, (uint64_t)e->since);
     put64(b + 32, e->from_seq);
-    put64(b + 40, e->to_seq);
+    put64(b + 40, top);
     for (size_t i = 0; i < cells; i++) {
-        uint32_t c = e->counts[i];
+        uint32_t c = counts[i];
         if (c > maxc)
             maxc = c;
         uint16_t v = c > 65535 ? 65535 : (uint16_t)c;
@@ -323,6 +411,8 @@ static void heat_work(hjob *j)
         b[TL_HEAT_HEADER + 2 * i + 1] = (uint8_t)(v >> 8);
     }
     put32(b + 48, maxc);
+    if (counts != e->counts)
+        free(counts);
     j->body_len = TL_HEAT_HEADER + 2 * cells;
     if (j->gzip)
         gzip_body(j);
@@ -478,9 +568,12 @@ static void answer(hist_api *h, hjob *j)
     }
     switch (j->kind) {
     case J_SNAP: {
-        snap_cache_put(h, j->snap);
-        /* at= a time not yet over may still gain placements: not cached for long */
-        int settled = !j->by_time || j->at < util_now_ms() - 5000;
+        /* a seq not yet settled (cluster: an event below it may still come), or at= a time not
+         * yet over (which may still gain placements): neither kept nor cached for long */
+        int settled = j->settled >= j->seq &&
+                      (!j->by_time || j->at < util_now_ms() - 5000 - (h->cluster ? h->hole_ms : 0));
+        if (settled)
+            snap_cache_put(h, j->snap);
         http_reply_snap(r, j->snap, settled ? IMMUTABLE : "public, max-age=1");
         j->snap = NULL;
         break;
@@ -494,7 +587,9 @@ static void answer(hist_api *h, hjob *j)
             http_add_header(r, "Cache-Control", "public, max-age=10");
         } else {
             /* a full answer never changes; a short one grows as placements come */
-            http_add_header(r, "Cache-Control", j->count >= j->limit ? IMMUTABLE : "no-cache");
+            http_add_header(r, "Cache-Control",
+                            j->count >= j->limit && j->settled >= j->last ? IMMUTABLE
+                                : "no-cache");
         }
         if (j->body_gz) {
             http_add_header(r, "Content-Encoding", "gzip");
@@ -510,6 +605,8 @@ static void answer(hist_api *h, hjob *j)
 static void job_done(hist_api *h, hjob *j)
 {
     h->running--;
+    if (j->rc >= 0 && j->settled > h->settled)
+        h->settled = j->settled;
     if (j->kind == J_HEAT) {
         h->heat_running = 0;
         j->heat->busy--;
@@ -613,6 +710,7 @@ hist_api *hist_api_new(place_server *srv)
     h->srv = srv;
     h->loop = srv->loop;
     h->cluster = backend_is_cluster(&srv->cfg);
+    h->hole_ms = srv->cfg.hole_ms;
     h->ck.w = canvas_width(srv->canvas);
     h->ck.h = canvas_height(srv->canvas);
     h->ck.every = (uint64_t)srv->cfg.checkpoint_every;
@@ -748,6 +846,7 @@ static hjob *new_job(http_req *r, int kind)
     j->w = canvas_width(r->srv->canvas);
     j->h = canvas_height(r->srv->canvas);
     j->gzip = http_accepts_gzip(r);
+    j->settled = r->srv->hist ? r->srv->hist->settled : 0;
     return j;
 }
 
