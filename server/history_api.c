@@ -62,6 +62,7 @@ typedef struct hjob {
     int64_t first_time;
     size_t count; /* J_STREAM: placements in the answer */
     uint64_t last; /* J_STREAM: the seq of its last placement */
+    uint64_t replayed; /* J_SNAP: placements read after the checkpoint (X-Place-Replayed) */
 } hjob;
 
 struct hist_api {
@@ -247,7 +248,7 @@ static void snap_work(hjob *j)
         return;
     }
     uint8_t *bits = malloc(place_bitmap_bytes(j->w, j->h));
-    if (!bits || tl_canvas_at(rd, j->seq, bits, j->w, j->h) < 0 ||
+    if (!bits || tl_canvas_at_count(rd, j->seq, bits, j->w, j->h, &j->replayed) < 0 ||
         !(j->snap = canvas_snap_make(bits, j->w, j->h, j->seq))) {
         free(bits);
         j->rc = -1;
@@ -574,6 +575,8 @@ static void answer(hist_api *h, hjob *j)
                       (!j->by_time || j->at < util_now_ms() - 5000 - (h->cluster ? h->hole_ms : 0));
         if (settled)
             snap_cache_put(h, j->snap);
+        snprintf(seq, sizeof seq, "%" PRIu64, j->replayed);
+        http_add_header(r, "X-Place-Replayed", seq);
         http_reply_snap(r, j->snap, settled ? IMMUTABLE : "public, max-age=1");
         j->snap = NULL;
         break;
@@ -893,6 +896,7 @@ void hist_api_snapshot(http_req *r)
         canvas_snap *s = snap_cache_get(h, seq, canvas_width(r->srv->canvas),
                                         canvas_height(r->srv->canvas));
         if (s) {
+            http_add_header(r, "X-Place-Replayed", "0"); /* kept: nothing read */
             http_reply_snap(r, s, IMMUTABLE);
             return;
         }

@@ -16,7 +16,13 @@ void tl_apply(uint8_t *bits, uint32_t w, uint32_t h, const tl_row *rows, size_t 
 
 int tl_canvas_at(tl_reader *r, uint64_t seq, uint8_t *bits, uint32_t w, uint32_t h)
 {
-    uint64_t at = 0;
+    return tl_canvas_at_count(r, seq, bits, w, h, NULL);
+}
+
+int tl_canvas_at_count(tl_reader *r, uint64_t seq, uint8_t *bits, uint32_t w, uint32_t h,
+                       uint64_t *replayed)
+{
+    uint64_t at = 0, read = 0;
     if (r->ops->checkpoint(r, seq, bits, w, h, &at) < 0)
         return -1;
     tl_row *rows = malloc(TL_CHUNK * sizeof *rows);
@@ -32,9 +38,12 @@ int tl_canvas_at(tl_reader *r, uint64_t seq, uint8_t *bits, uint32_t w, uint32_t
         if (n == 0)
             break;
         tl_apply(bits, w, h, rows, (size_t)n);
+        read += (uint64_t)n;
         at = rows[n - 1].seq;
     }
     free(rows);
+    if (replayed)
+        *replayed = read;
     return rc;
 }
 

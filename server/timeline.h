@@ -73,6 +73,10 @@ static inline void tl_close(tl_reader *r)
 /* The canvas (w x h, packed into bits) as of seq: the newest checkpoint at or below it and the
  * placements up to seq. Returns 0 or -1. */
 int tl_canvas_at(tl_reader *r, uint64_t seq, uint8_t *bits, uint32_t w, uint32_t h);
+/* The same, and how many placements it read after the checkpoint in *replayed (NULL: not
+ * wanted); the snapshot route's X-Place-Replayed. */
+int tl_canvas_at_count(tl_reader *r, uint64_t seq, uint8_t *bits, uint32_t w, uint32_t h,
+                       uint64_t *replayed);
 
 /* Applies rows to the packed canvas bits (w x h); rows outside it are skipped. */
 void tl_apply(uint8_t *bits, uint32_t w, uint32_t h, const tl_row *rows, size_t n);
