@@ -358,7 +358,9 @@ fi
 # viewers over both servers and others placing 1,000/s, and `placed --revert-user` through the
 # first server's control socket meanwhile.
 if want revert-cluster; then
-  paint_s=30; dur=40
+  # REVERT_PAINT_S / REVERT_WINDOW_S: how long the player paints, and the others' load window
+  # (a million pixels on 2000x2000 wants REVERT_PAINT_S=300 REVERT_WINDOW_S=150)
+  paint_s=${REVERT_PAINT_S:-30}; dur=${REVERT_WINDOW_S:-40}
   ((quick)) && { paint_s=4; dur=10; }
   if command -v node >/dev/null && command -v redis-server >/dev/null; then
     echo "run.sh: revert in cluster mode (starting Redis, PostgreSQL, Kafka)" >&2
@@ -384,7 +386,7 @@ if want revert-cluster; then
         "http://127.0.0.1:$p1/api/v1/auth/register" | sed -n 's/.*place_session=\([0-9a-f]\{64\}\).*/\1/p')
       timeout 600 "${nice_cmd[@]}" "$load" --url "http://127.0.0.1:$p1" --viewers 0 --rate 5000 \
         --duration "$paint_s" --warmup 1 --drain 3 --token "$tok" >"$logs/revert-cluster-paint.load" 2>&1
-      sleep 3 # the history writer catches up
+      sleep $((paint_s > 60 ? 20 : 3)) # the history writer catches up
       la=$(loadavg)
       timeout 900 "${nice_cmd[@]}" "$load" "${args[@]}" --viewers 1000 --rate 1000 --duration "$dur" \
         --warmup 3 --drain 3 >"$logs/revert-cluster.load" 2>"$logs/revert-cluster.load.err" &
