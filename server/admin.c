@@ -316,6 +316,26 @@ static int run_mod(admin_client *c, const char *word, const char *target, long l
     return 0;
 }
 
+/* Hands q, with c's audit row (who, act, what), to the store. admin_audited answers once the
+ * act and its row are on disk; an act the store refuses at once is answered here. */
+static void submit_audited(admin_client *c, backend_admin_req *q, const char *word,
+                           const char *target)
+{
+    char err[200] = "", out[256];
+    backend *b = c->srv->store;
+    backend_audit_row row;
+    audit_row_make(&row, c->who, c->act, c->what, -1);
+    q->audit = &row;
+    c->waiting = 1;
+    int rc = b ? b->ops->admin(b, q, err, sizeof err, admin_audited, c) : PLACE_ERR_UNAVAILABLE;
+    if (rc == PLACE_ERR_NONE)
+        return;
+    c->waiting = 0;
+    snprintf(out, sizeof out, "error: %s\n", err[0] ? err : "the server is stopping");
+    fprintf(stderr, "placed: admin: %s %s: %s", word, target, out);
+    answer(c, out);
+}
+
 static void run_line(admin_client *c)
 {
     char word[32], target[80];
@@ -339,17 +359,10 @@ static void run_line(admin_client *c)
         c->act = live_ops[i].word;
         describe_live(live_ops[i].act, c->target, reason, c->what, sizeof c->what);
         int rc = live_request(live_ops[i].act, target, reason, c->kv, &n, err, sizeof err);
-        backend *b = c->srv->store;
         if (rc == 0) {
-            backend_audit_row row;
-            audit_row_make(&row, c->who, c->act, c->what, -1);
-            backend_admin_req q = {.op = BACKEND_ADMIN_SETTINGS, .settings = c->kv, .nsettings = n,
-                                   .audit = &row};
-            c->waiting = 1;
-            rc = b ? b->ops->admin(b, &q, err, sizeof err, admin_audited, c) : PLACE_ERR_UNAVAILABLE;
-            if (rc == PLACE_ERR_NONE)
-                return; /* answered by admin_audited, once it and its audit row are on disk */
-            c->waiting = 0;
+            backend_admin_req q = {.op = BACKEND_ADMIN_SETTINGS, .settings = c->kv, .nsettings = n};
+            submit_audited(c, &q, word, target);
+            return;
         }
         snprintf(out, sizeof out, "error: %s\n", err[0] ? err : "the server is stopping");
         fprintf(stderr, "placed: admin: %s %s: %s", word, target, out);
@@ -359,26 +372,13 @@ static void run_line(admin_client *c)
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         if (strcmp(ops[i].word, word))
             continue;
-        char err[200] = "", out[256];
-        backend *b = c->srv->store;
         snprintf(c->target, sizeof c->target, "%s", target);
         c->word = ops[i].word;
         c->name = c->target;
         c->act = ops[i].act;
         describe(i, c->target, until, reason, c->what, sizeof c->what);
-        c->waiting = 1;
         backend_admin_req q = make_req(i, c->target, until, window, reason);
-        backend_audit_row row;
-        audit_row_make(&row, c->who, c->act, c->what, -1);
-        q.audit = &row;
-        int rc = b ? b->ops->admin(b, &q, err, sizeof err, admin_audited, c)
-                   : PLACE_ERR_UNAVAILABLE;
-        if (rc == PLACE_ERR_NONE)
-            return; /* answered by admin_audited, once it and its audit row are on disk */
-        c->waiting = 0;
-        snprintf(out, sizeof out, "error: %s\n", err[0] ? err : "the server is stopping");
-        fprintf(stderr, "placed: admin: %s %s: %s", word, target, out);
-        answer(c, out);
+        submit_audited(c, &q, word, target);
         return;
     }
     answer(c, "error: unknown action\n");
