@@ -21,6 +21,7 @@
 #include "online.h"
 #include "live.h"
 #include "session.h"
+#include "slices.h"
 #include "util.h"
 #include "views.h"
 
@@ -84,11 +85,8 @@ struct ws_hub {
     size_t count;
     ws_conn *round_next; /* the next connection the current broadcast round visits */
     int round_again;     /* a frame came out during the round: another round follows */
-    uv_timer_t round_timer;
-    int round_open;
+    slices round;        /* the round's later slices, one a turn of the loop (slices.h) */
 };
-
-static void on_round_timer(uv_timer_t *t);
 
 static place_server *server_of(struct lws *wsi)
 {
@@ -716,10 +714,12 @@ const struct lws_protocols *ws_protocol(void)
 }
 
 /* Hands the newest frames to the next connections of the round, for ROUND_SLICE_NS (and at
- * most ROUND_CHUNK of them); the rest follow in later loop iterations, so reading placements and
- * sending acks and inits goes on between slices: they wait for a slice, never a whole round. */
-static void round_step(ws_hub *h)
+ * most ROUND_CHUNK of them); the rest follow in later turns of the loop, so reading placements
+ * and sending acks and inits goes on between slices: they wait for a slice, never a whole round.
+ * Returns nonzero while the round (or one due after it) has connections left. */
+static int round_step(void *arg)
 {
+    ws_hub *h = arg;
     uint64_t t0 = uv_hrtime();
     for (int n = 0; h->round_next && n < ROUND_CHUNK; n++) {
         if ((n & 31) == 31 && uv_hrtime() - t0 >= ROUND_SLICE_NS)
@@ -745,13 +745,7 @@ static void round_step(ws_hub *h)
         h->round_again = 0;
         h->round_next = h->conns;
     }
-    if (h->round_next && h->round_open)
-        uv_timer_start(&h->round_timer, on_round_timer, 0, 0);
-}
-
-static void on_round_timer(uv_timer_t *t)
-{
-    round_step(t->data);
+    return h->round_next != NULL;
 }
 
 void ws_on_frame(void *hub)
@@ -762,7 +756,8 @@ void ws_on_frame(void *hub)
         return;
     }
     h->round_next = h->conns;
-    round_step(h);
+    if (round_step(h))
+        slices_start(&h->round);
 }
 
 ws_hub *ws_new(uv_loop_t *loop)
@@ -770,12 +765,10 @@ ws_hub *ws_new(uv_loop_t *loop)
     ws_hub *h = calloc(1, sizeof *h);
     if (!h)
         return NULL;
-    if (uv_timer_init(loop, &h->round_timer) < 0) {
+    if (slices_init(&h->round, loop, round_step, h) < 0) {
         free(h);
         return NULL;
     }
-    h->round_timer.data = h;
-    h->round_open = 1;
     return h;
 }
 
@@ -783,11 +776,7 @@ void ws_close(ws_hub *h)
 {
     if (!h)
         return;
-    if (h->round_open) {
-        uv_timer_stop(&h->round_timer);
-        uv_close((uv_handle_t *)&h->round_timer, NULL);
-        h->round_open = 0;
-    }
+    slices_close(&h->round);
     h->round_next = NULL;
 }
 
