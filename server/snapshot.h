@@ -1,9 +1,11 @@
 /* Where the snapshot a request is served comes from: a small interface with two
  * implementations.
  *
- * - local (snapshot_local.c): the snapshot of this process's live canvas (canvas.c), rebuilt
- *   at most once a second and only when the canvas changed, gzip on a worker thread; a request
- *   gets the current one at once.
+ * - local (snapshot_local.c): the snapshot of this process's live canvas (canvas.c), gzipped on
+ *   a worker thread. While snapshots are asked for, it is rebuilt at most once a second when the
+ *   canvas changed and a request gets the current one at once; when nobody asked for ten
+ *   seconds no canvas is gzipped, and the next request, if the canvas changed meanwhile, waits
+ *   for a new one.
  * - cluster (cluster/snapshot_redis.c): the canvas and its seq read together from Redis on
  *   demand, so that every process serves the canvas as the shared store has it; a snapshot is
  *   served for at most SNAP_SOURCE_MAX_AGE_MS after it was read, and when Redis cannot be read
