@@ -36,6 +36,7 @@ struct store_writer {
     sqlite3 *db;
     sqlite3_stmt *st_place, *st_user, *st_sput, *st_sdel, *st_sdelu, *st_canvas;
     sqlite3_stmt *st_bput, *st_bdel, *st_uaddr, *st_uaddr_trim, *st_audit;
+    sqlite3_stmt *st_begin, *st_commit, *st_rollback; /* prepared once, not parsed per batch */
     uint8_t *wbits; /* the writer's copy of the canvas, for checkpoints */
     uint32_t w, h;
     uint64_t wseq; /* the last committed placement */
@@ -214,6 +215,14 @@ static uint64_t chain(store_writer *wr, uint32_t x, uint32_t y, uint64_t seq)
     return prev;
 }
 
+/* Runs a statement that returns no rows. Returns 0, or -1. */
+static int step_once(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_reset(st);
+    return rc;
+}
+
 /* One transaction for the whole batch: all of it is durable, or none of it (rc = -1). The
  * placements are numbered here, after the last committed one, so a failed transaction leaves no
  * hole in the sequence, and each is chained to the previous placement on its pixel. */
@@ -224,7 +233,7 @@ static void write_batch(store_writer *wr, wop *batch)
         memset(wr->pixmap, 0, sizeof wr->pixmap);
         wr->stamp = 1;
     }
-    int rc = sqlite3_exec(wr->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    int rc = step_once(wr->st_begin);
     size_t placed = 0;
     for (wop *op = batch; op && rc == 0; op = op->next) {
         if (op->kind == OP_PLACE) {
@@ -234,11 +243,11 @@ static void write_batch(store_writer *wr, wop *batch)
         }
         rc = exec_op(wr, op);
     }
-    if (rc == 0 && sqlite3_exec(wr->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        rc = -1;
+    if (rc == 0)
+        rc = step_once(wr->st_commit);
     report_write(wr, rc, "transaction");
     if (rc)
-        sqlite3_exec(wr->db, "ROLLBACK", NULL, NULL, NULL);
+        step_once(wr->st_rollback);
     for (wop *op = batch; op; op = op->next) {
         op->rc = rc;
         if (rc == 0 && op->kind == OP_PLACE) {
@@ -509,6 +518,9 @@ static int prepare_all(store_writer *wr, char *err, size_t errcap)
         {&wr->st_canvas, "INSERT OR REPLACE INTO canvas(id, width, height, seq, bits)"
                          " VALUES(1,?,?,?,?)"},
         {&wr->st_audit, STORE_DB_AUDIT_INSERT},
+        {&wr->st_begin, "BEGIN IMMEDIATE"},
+        {&wr->st_commit, "COMMIT"},
+        {&wr->st_rollback, "ROLLBACK"},
     };
     for (size_t i = 0; i < sizeof q / sizeof q[0]; i++)
         if (sqlite3_prepare_v3(wr->db, q[i].sql, -1, SQLITE_PREPARE_PERSISTENT, q[i].st, NULL)) {
@@ -522,7 +534,8 @@ static void finalize_all(store_writer *wr)
 {
     sqlite3_stmt *sts[] = {wr->st_place, wr->st_user,   wr->st_sput,  wr->st_sdel,
                            wr->st_sdelu, wr->st_canvas, wr->st_bput,  wr->st_bdel,
-                           wr->st_uaddr, wr->st_uaddr_trim, wr->st_audit};
+                           wr->st_uaddr, wr->st_uaddr_trim, wr->st_audit, wr->st_begin,
+                           wr->st_commit, wr->st_rollback};
     for (size_t i = 0; i < sizeof sts / sizeof sts[0]; i++)
         sqlite3_finalize(sts[i]);
 }
