@@ -236,6 +236,7 @@ fi
 
 # ---------------------------------------------------------------- snapshot GETs
 if want snapshot; then
+  tcp=${tcp:-?} # measured by the limits step, when it ran
   if command -v wrk >/dev/null; then
     echo "run.sh: snapshot GETs" >&2
     dur=10; fill=5
