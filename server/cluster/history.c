@@ -104,6 +104,52 @@ static void wait_for_seq(PGconn *pg, uint64_t min_seq)
     }
 }
 
+/* (Re)connects h->pg; returns 0 or -1. Called with h->mu held. */
+static int ensure_conn(history *h)
+{
+    if (h->pg && PQstatus(h->pg) != CONNECTION_OK) {
+        PQfinish(h->pg);
+        h->pg = NULL;
+    }
+    if (!h->pg) {
+        h->pg = PQconnectdb(h->conninfo);
+        if (PQstatus(h->pg) != CONNECTION_OK) {
+            PQfinish(h->pg);
+            h->pg = NULL;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* 1 when the result failed only because no history writer has made the table yet. */
+static int no_table(const PGresult *r)
+{
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    return state && !strcmp(state, "42P01");
+}
+
+/* Queues a reader's job (history_query, history_plan: job holds w, and is w->data for work on a
+ * worker thread and after on the loop thread); h stays until the last job has answered
+ * (job_done). Returns 0, or -1 if libuv refused it: then job is freed here. */
+static int submit(history *h, uv_work_t *w, void *job, uv_work_cb work, uv_after_work_cb after)
+{
+    w->data = job;
+    if (uv_queue_work(h->loop, w, work, after) < 0) {
+        free(job);
+        return -1;
+    }
+    h->pending++;
+    return 0;
+}
+
+/* Loop thread, after a job's callback: frees h if it was closed and this was the last job. */
+static void job_done(history *h)
+{
+    if (--h->pending == 0 && h->closing)
+        free_history(h);
+}
+
 static void query_work(uv_work_t *w)
 {
     query *q = w->data;
@@ -115,18 +161,9 @@ static void query_work(uv_work_t *w)
     const char *params[3] = {xs, ys, ls};
     q->rc = -1;
     pthread_mutex_lock(&h->mu);
-    if (h->pg && PQstatus(h->pg) != CONNECTION_OK) {
-        PQfinish(h->pg);
-        h->pg = NULL;
-    }
-    if (!h->pg) {
-        h->pg = PQconnectdb(h->conninfo);
-        if (PQstatus(h->pg) != CONNECTION_OK) {
-            PQfinish(h->pg);
-            h->pg = NULL;
-            pthread_mutex_unlock(&h->mu);
-            return;
-        }
+    if (ensure_conn(h) < 0) {
+        pthread_mutex_unlock(&h->mu);
+        return;
     }
     wait_for_seq(h->pg, q->min_seq);
     PGresult *res = PQexecParams(
@@ -146,12 +183,10 @@ static void query_work(uv_work_t *w)
             e->time_ms = strtoll(PQgetvalue(res, i, 4), NULL, 10);
         }
         q->rc = 0;
+    } else if (no_table(res)) {
+        q->rc = 0;
     } else {
-        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-        if (state && !strcmp(state, "42P01"))
-            q->rc = 0; /* no history writer has run yet: no table, no placements */
-        else
-            fprintf(stderr, "placed: history: %s", PQerrorMessage(h->pg));
+        fprintf(stderr, "placed: history: %s", PQerrorMessage(h->pg));
     }
     PQclear(res);
     pthread_mutex_unlock(&h->mu);
@@ -163,8 +198,7 @@ static void query_after(uv_work_t *w, int status)
     history *h = q->h;
     q->cb(q->arg, status ? -1 : q->rc, q->e, status ? 0 : q->n);
     free(q);
-    if (--h->pending == 0 && h->closing)
-        free_history(h);
+    job_done(h);
 }
 
 int history_query(history *h, uint32_t x, uint32_t y, int limit, uint64_t min_seq,
@@ -180,13 +214,7 @@ int history_query(history *h, uint32_t x, uint32_t y, int limit, uint64_t min_se
     q->min_seq = min_seq;
     q->cb = cb;
     q->arg = arg;
-    q->work.data = q;
-    if (uv_queue_work(h->loop, &q->work, query_work, query_after) < 0) {
-        free(q);
-        return -1;
-    }
-    h->pending++;
-    return 0;
+    return submit(h, &q->work, q, query_work, query_after);
 }
 
 /* ---------------------------------------------------------------- admin acts' plans */
@@ -203,24 +231,6 @@ typedef struct plan_query {
     backend_plan_px *px;
     size_t n;
 } plan_query;
-
-/* (Re)connects h->pg; returns 0 or -1. Called with h->mu held. */
-static int ensure_conn(history *h)
-{
-    if (h->pg && PQstatus(h->pg) != CONNECTION_OK) {
-        PQfinish(h->pg);
-        h->pg = NULL;
-    }
-    if (!h->pg) {
-        h->pg = PQconnectdb(h->conninfo);
-        if (PQstatus(h->pg) != CONNECTION_OK) {
-            PQfinish(h->pg);
-            h->pg = NULL;
-            return -1;
-        }
-    }
-    return 0;
-}
 
 static void plan_work(uv_work_t *w)
 {
@@ -273,12 +283,9 @@ static void plan_work(uv_work_t *w)
         if (st == PGRES_SINGLE_TUPLE) {
             plan_row(p, (uint32_t)atol(PQgetvalue(r, 0, 0)), (uint32_t)atol(PQgetvalue(r, 0, 1)),
                      atoi(PQgetvalue(r, 0, 2)), PQgetvalue(r, 0, 3)[0] == 't');
-        } else if (st != PGRES_TUPLES_OK) {
-            const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-            if (!state || strcmp(state, "42P01")) { /* no table yet: no placements */
-                fprintf(stderr, "placed: history: %s", PQerrorMessage(h->pg));
-                ok = 0;
-            }
+        } else if (st != PGRES_TUPLES_OK && !no_table(r)) {
+            fprintf(stderr, "placed: history: %s", PQerrorMessage(h->pg));
+            ok = 0;
         }
         PQclear(r);
     }
@@ -302,8 +309,7 @@ static void plan_after(uv_work_t *w, int status)
         pq->cb(pq->arg, pq->rc, pq->px, pq->n);
     }
     free(pq);
-    if (--h->pending == 0 && h->closing)
-        free_history(h);
+    job_done(h);
 }
 
 int history_plan(history *h, const backend_plan_req *q, uint32_t w, uint32_t hgt,
@@ -319,13 +325,7 @@ int history_plan(history *h, const backend_plan_req *q, uint32_t w, uint32_t hgt
     pq->min_seq = min_seq;
     pq->cb = cb;
     pq->arg = arg;
-    pq->work.data = pq;
-    if (uv_queue_work(h->loop, &pq->work, plan_work, plan_after) < 0) {
-        free(pq);
-        return -1;
-    }
-    h->pending++;
-    return 0;
+    return submit(h, &pq->work, pq, plan_work, plan_after);
 }
 
 void history_close(history *h)
@@ -352,13 +352,6 @@ typedef struct pg_reader {
     tl_reader base;
     PGconn *pg;
 } pg_reader;
-
-/* 1 when the result failed only because no history writer has made the table yet. */
-static int no_table(const PGresult *r)
-{
-    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-    return state && !strcmp(state, "42P01");
-}
 
 static uint64_t be64(const char *p)
 {
