@@ -70,16 +70,6 @@ static const char *str_at(const redisReply *r, size_t i)
     return r->element[i]->str;
 }
 
-static long long num_at(const redisReply *r, size_t i)
-{
-    if (i >= r->elements)
-        return 0;
-    const redisReply *e = r->element[i];
-    if (e->type == REDIS_REPLY_INTEGER)
-        return e->integer;
-    return e->type == REDIS_REPLY_STRING ? atoll(e->str) : 0;
-}
-
 /* {id, name, guest, admin, banned, cooldown, until, reason} -> *u. Returns 0, or -1 for any
  * other reply. */
 static int parse_user(const redisReply *r, backend_user *u)
@@ -90,15 +80,15 @@ static int parse_user(const redisReply *r, backend_user *u)
     int64_t now = util_now_ms();
     snprintf(u->id, sizeof u->id, "%s", str_at(r, 0));
     snprintf(u->name, sizeof u->name, "%s", str_at(r, 1));
-    u->is_guest = num_at(r, 2) != 0;
-    u->is_admin = num_at(r, 3) != 0;
-    int64_t until = num_at(r, 6);
-    u->is_banned = num_at(r, 4) != 0 && (until == 0 || until > now);
+    u->is_guest = rstore_num_at(r, 2) != 0;
+    u->is_admin = rstore_num_at(r, 3) != 0;
+    int64_t until = rstore_num_at(r, 6);
+    u->is_banned = rstore_num_at(r, 4) != 0 && (until == 0 || until > now);
     if (u->is_banned) {
         u->banned_until = until;
         snprintf(u->ban_reason, sizeof u->ban_reason, "%s", str_at(r, 7));
     }
-    int64_t next = num_at(r, 5);
+    int64_t next = rstore_num_at(r, 5);
     u->next_placement = next > now ? next : 0;
     return 0;
 }
@@ -146,9 +136,9 @@ static int cl_load_canvas(backend *b, uint8_t **bits, uint32_t *w, uint32_t *h, 
             return -1;
         }
         const redisReply *data = r->element[0];
-        uint64_t s = (uint64_t)num_at(r, 1);
-        uint32_t sw = (uint32_t)num_at(r, 2), sh = (uint32_t)num_at(r, 3);
-        int64_t now = num_at(r, 4);
+        uint64_t s = (uint64_t)rstore_num_at(r, 1);
+        uint32_t sw = (uint32_t)rstore_num_at(r, 2), sh = (uint32_t)rstore_num_at(r, 3);
+        int64_t now = rstore_num_at(r, 4);
         char olds[24], oldw[16], oldh[16], neww[16], newh[16];
         snprintf(olds, sizeof olds, "%" PRIu64, s);
         snprintf(oldw, sizeof oldw, "%u", sw);
@@ -221,14 +211,14 @@ static int snap_read(void *arg, uint32_t w, uint32_t h, uint8_t **bits, uint64_t
 {
     redisReply *r = rstore_script(arg, RS_SNAPSHOT, 3, 3, canvas_keys, NULL);
     /* a canvas of another size means a newer placed grew it: this one serves its own size */
-    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 5 || num_at(r, 2) != (long long)w ||
-        num_at(r, 3) != (long long)h) {
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 5 ||
+        rstore_num_at(r, 2) != (long long)w || rstore_num_at(r, 3) != (long long)h) {
         if (r)
             freeReplyObject(r);
         return -1;
     }
     uint8_t *out = bitmap_from_reply(r->element[0], place_bitmap_bytes(w, h));
-    *seq = (uint64_t)num_at(r, 1);
+    *seq = (uint64_t)rstore_num_at(r, 1);
     freeReplyObject(r);
     if (!out)
         return -1;
@@ -516,9 +506,9 @@ static int cl_addr_budget(backend *b, backend_budget kind, const char *addr, int
             freeReplyObject(r);
         return -1;
     }
-    int over = num_at(r, 0) != 0;
+    int over = rstore_num_at(r, 0) != 0;
     if (over)
-        *retry_ms = num_at(r, 1) > 0 ? num_at(r, 1) : 1000;
+        *retry_ms = rstore_num_at(r, 1) > 0 ? rstore_num_at(r, 1) : 1000;
     freeReplyObject(r);
     return over;
 }
@@ -897,11 +887,11 @@ int cluster_canvas_size(const place_config *cfg, uint32_t *w, uint32_t *h, char 
     const char *av[4] = {"HMGET", canvas_keys[2], "width", "height"};
     redisReply *r = rstore_cmd(rs, 4, av, NULL);
     rstore_free(rs);
-    int ok = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && num_at(r, 0) > 0 &&
-             num_at(r, 1) > 0;
+    int ok = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && rstore_num_at(r, 0) > 0 &&
+             rstore_num_at(r, 1) > 0;
     if (ok) {
-        *w = (uint32_t)num_at(r, 0);
-        *h = (uint32_t)num_at(r, 1);
+        *w = (uint32_t)rstore_num_at(r, 0);
+        *h = (uint32_t)rstore_num_at(r, 1);
     } else {
         snprintf(err, errcap, "no canvas in Redis at %s", cfg->redis);
     }

@@ -162,18 +162,6 @@ static void produce(placer *p, job *j)
     }
 }
 
-static long long int_at(const redisReply *r, size_t i)
-{
-    if (i >= r->elements)
-        return 0;
-    const redisReply *e = r->element[i];
-    if (e->type == REDIS_REPLY_INTEGER)
-        return e->integer;
-    if (e->type == REDIS_REPLY_STRING)
-        return atoll(e->str);
-    return 0;
-}
-
 /* The placer thread's answer to one script reply; takes ownership of rep. */
 static void handle_reply(placer *p, job *j, redisReply *rep)
 {
@@ -188,7 +176,7 @@ static void handle_reply(placer *p, job *j, redisReply *rep)
         fail(p, j, PLACE_ERR_INTERNAL);
         return;
     }
-    long long status = int_at(rep, 0);
+    long long status = rstore_num_at(rep, 0);
     if (status == -3) { /* placed --freeze, stored before this process heard of it */
         freeReplyObject(rep);
         fail(p, j, PLACE_ERR_FROZEN);
@@ -200,7 +188,7 @@ static void handle_reply(placer *p, job *j, redisReply *rep)
         return;
     }
     if (status == -1) {
-        long long next = int_at(rep, 1);
+        long long next = rstore_num_at(rep, 1);
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -218,10 +206,10 @@ static void handle_reply(placer *p, job *j, redisReply *rep)
     }
     j->res.err = PLACE_ERR_NONE;
     j->res.seq = (uint64_t)status;
-    j->res.next_placement = int_at(rep, 2);
+    j->res.next_placement = rstore_num_at(rep, 2);
     event *ev = &j->ev;
     ev->seq = (uint64_t)status;
-    ev->time_ms = int_at(rep, 1);
+    ev->time_ms = rstore_num_at(rep, 1);
     ev->x = (uint16_t)j->x;
     ev->y = (uint16_t)j->y;
     ev->color = (uint8_t)j->color;

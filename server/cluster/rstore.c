@@ -313,6 +313,16 @@ int rstore_up(const rstore *r)
     return r->c != NULL;
 }
 
+long long rstore_num_at(const redisReply *r, size_t i)
+{
+    if (i >= r->elements)
+        return 0;
+    const redisReply *e = r->element[i];
+    if (e->type == REDIS_REPLY_INTEGER)
+        return e->integer;
+    return e->type == REDIS_REPLY_STRING ? atoll(e->str) : 0;
+}
+
 redisReply *rstore_cmd(rstore *r, int argc, const char **argv, const size_t *lens)
 {
     if (!conn(r))

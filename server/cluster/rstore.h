@@ -65,4 +65,8 @@ redisReply *rstore_pipe_reply(rstore *r);
 /* 1 if the connection is up now. */
 int rstore_up(const rstore *r);
 
+/* Element i of an array reply (a script's answer) as a number: an integer reply as it is, a
+ * string reply parsed (Lua numbers may come back as either), anything else or past the end 0. */
+long long rstore_num_at(const redisReply *r, size_t i);
+
 #endif
