@@ -402,9 +402,17 @@ uint64_t placer_max_acked(const placer *p)
     return p->max_acked;
 }
 
-static job *new_job(placer *p)
+/* A job asking for pixel (x, y) to become color for user_id, answered through cb(arg); NULL when
+ * the placer is closing or out of memory. The caller adds what its kind needs and submits it. */
+static job *new_job(placer *p, const char *user_id, uint32_t x, uint32_t y, int color,
+                    backend_place_cb cb, void *arg)
 {
-    return p->closing ? NULL : calloc(1, sizeof(job));
+    job *j = p->closing ? NULL : calloc(1, sizeof(job));
+    if (j) {
+        *j = (job){.x = x, .y = y, .color = color, .cb = cb, .arg = arg};
+        snprintf(j->user_id, sizeof j->user_id, "%s", user_id);
+    }
+    return j;
 }
 
 static void submit_job(placer *p, job *j)
@@ -419,18 +427,12 @@ static void submit_job(placer *p, job *j)
 int placer_submit_admin(placer *p, const char *act_id, const char *act_name, uint32_t x,
                         uint32_t y, int color, int from, backend_place_cb cb, void *arg)
 {
-    job *j = new_job(p);
+    job *j = new_job(p, act_id, x, y, color, cb, arg);
     if (!j)
         return -1;
-    snprintf(j->user_id, sizeof j->user_id, "%s", act_id);
     snprintf(j->name, sizeof j->name, "%s", act_name);
     j->admin = 1;
     j->from = from;
-    j->x = x;
-    j->y = y;
-    j->color = color;
-    j->cb = cb;
-    j->arg = arg;
     submit_job(p, j);
     return 0;
 }
@@ -438,16 +440,10 @@ int placer_submit_admin(placer *p, const char *act_id, const char *act_name, uin
 int placer_submit(placer *p, const char *user_id, const char *addr, uint32_t x, uint32_t y,
                   int color, backend_place_cb cb, void *arg)
 {
-    job *j = new_job(p);
+    job *j = new_job(p, user_id, x, y, color, cb, arg);
     if (!j)
         return -1;
-    snprintf(j->user_id, sizeof j->user_id, "%s", user_id);
     snprintf(j->addr, sizeof j->addr, "%s", addr ? addr : "");
-    j->x = x;
-    j->y = y;
-    j->color = color;
-    j->cb = cb;
-    j->arg = arg;
     submit_job(p, j);
     return 0;
 }
