@@ -593,16 +593,25 @@ static void publish(rstore *rs, const char *msg)
         freeReplyObject(r);
 }
 
+/* The hash at key as HGETALL's array reply (field, value, field, value...; the caller frees it),
+ * or NULL when Redis did not answer with one (down, or an error reply). */
+static redisReply *hgetall(rstore *rs, const char *key)
+{
+    const char *av[2] = {"HGETALL", key};
+    redisReply *r = rstore_cmd(rs, 2, av, NULL);
+    if (r && r->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(r);
+        r = NULL;
+    }
+    return r;
+}
+
 /* Reads every address ban from Redis and hands the list to the sink. */
 static void reload_bans(cluster *c)
 {
-    const char *av[2] = {"HGETALL", RSTORE_PREFIX "addrbans"};
-    redisReply *r = rstore_cmd(c->rs, 2, av, NULL);
-    if (!r || r->type != REDIS_REPLY_ARRAY) {
-        if (r)
-            freeReplyObject(r);
+    redisReply *r = hgetall(c->rs, RSTORE_PREFIX "addrbans");
+    if (!r)
         return; /* Redis is down: the list we have stays; a resync follows the reconnection */
-    }
     size_t n = r->elements / 2;
     backend_addr_ban *v = calloc(n ? n : 1, sizeof *v);
     if (!v) {
@@ -637,13 +646,9 @@ static void reload_bans(cluster *c)
 /* Reads the live settings from Redis and hands them to the sink. */
 static void reload_settings(cluster *c)
 {
-    const char *av[2] = {"HGETALL", RSTORE_PREFIX "settings"};
-    redisReply *r = rstore_cmd(c->rs, 2, av, NULL);
-    if (!r || r->type != REDIS_REPLY_ARRAY) {
-        if (r)
-            freeReplyObject(r);
+    redisReply *r = hgetall(c->rs, RSTORE_PREFIX "settings");
+    if (!r)
         return; /* Redis is down: the settings we have stay; a resync follows the reconnection */
-    }
     backend_setting kv[BACKEND_SETTINGS_MAX];
     size_t n = 0;
     for (size_t i = 0; i + 1 < r->elements && n < BACKEND_SETTINGS_MAX; i += 2) {
