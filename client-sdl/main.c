@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "app.h"
+#include "place/cli.h"
 #include "place/client.h"
-#include "place/template.h"
 
 static void usage(FILE *f)
 {
@@ -38,96 +38,67 @@ static void usage(FILE *f)
             PLACE_CLIENT_DEFAULT_URL, APP_BAR_H);
 }
 
+/* place-sdl's own options (the shared ones: place/cli.h), into an app_options. */
+static int own_option(void *arg, const char *a, const char *next)
+{
+    app_options *o = arg;
+    if (strcmp(a, "--no-vsync") == 0) {
+        o->no_vsync = 1;
+        return 1;
+    }
+    if (next && strcmp(a, "--window") == 0) {
+        if (sscanf(next, "%dx%d", &o->win_w, &o->win_h) != 2 || o->win_w < 320 ||
+            o->win_h < 240 || o->win_w > 16384 || o->win_h > 16384) {
+            fprintf(stderr, "place-sdl: --window wants WxH, at least 320x240\n");
+            return -1;
+        }
+    } else if (next && strcmp(a, "--renderer") == 0) {
+        o->renderer = next;
+    } else if (next && strcmp(a, "--script") == 0) {
+        o->script_path = next;
+    } else if (next && strcmp(a, "--bench-frames") == 0) {
+        o->bench_frames = atoi(next);
+        if (o->bench_frames < 1) {
+            fprintf(stderr, "place-sdl: --bench-frames wants a positive number\n");
+            return -1;
+        }
+    } else if (next && strcmp(a, "--bench-canvas") == 0) {
+        long side = atol(next);
+        if (side < 1 || side > 16384) {
+            fprintf(stderr, "place-sdl: --bench-canvas wants 1..16384\n");
+            return -1;
+        }
+        o->bench_side = (uint32_t)side;
+    } else if (next && strcmp(a, "--bench-rate") == 0) {
+        o->bench_rate = atoi(next);
+        if (o->bench_rate < 0) {
+            fprintf(stderr, "place-sdl: --bench-rate wants 0 or more\n");
+            return -1;
+        }
+    } else {
+        return 0;
+    }
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     app_options o = {.win_w = 1024, .win_h = 768, .bench_side = 2000, .bench_rate = 10000};
-    const char *login = NULL, *tmpl_src = NULL;
-    int logout = 0, tx = 0, ty = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--login") == 0 && next) {
-            login = argv[++i];
-        } else if (strcmp(a, "--logout") == 0) {
-            logout = 1;
-        } else if (strcmp(a, "--window") == 0 && next) {
-            i++;
-            if (sscanf(next, "%dx%d", &o.win_w, &o.win_h) != 2 || o.win_w < 320 || o.win_h < 240 ||
-                o.win_w > 16384 || o.win_h > 16384) {
-                fprintf(stderr, "place-sdl: --window wants WxH, at least 320x240\n");
-                return 2;
-            }
-        } else if (strcmp(a, "--renderer") == 0 && next) {
-            o.renderer = argv[++i];
-        } else if (strcmp(a, "--template") == 0 && next) {
-            tmpl_src = argv[++i];
-        } else if (strcmp(a, "--at") == 0 && next) {
-            if (place_template_parse_xy(argv[++i], &tx, &ty) < 0) {
-                fprintf(stderr, "place-sdl: --at wants X,Y (two whole numbers, 0 or more)\n");
-                return 2;
-            }
-        } else if (strcmp(a, "--no-vsync") == 0) {
-            o.no_vsync = 1;
-        } else if (strcmp(a, "--script") == 0 && next) {
-            o.script_path = argv[++i];
-        } else if (strcmp(a, "--bench-frames") == 0 && next) {
-            o.bench_frames = atoi(argv[++i]);
-            if (o.bench_frames < 1) {
-                fprintf(stderr, "place-sdl: --bench-frames wants a positive number\n");
-                return 2;
-            }
-        } else if (strcmp(a, "--bench-canvas") == 0 && next) {
-            long side = atol(argv[++i]);
-            if (side < 1 || side > 16384) {
-                fprintf(stderr, "place-sdl: --bench-canvas wants 1..16384\n");
-                return 2;
-            }
-            o.bench_side = (uint32_t)side;
-        } else if (strcmp(a, "--bench-rate") == 0 && next) {
-            o.bench_rate = atoi(argv[++i]);
-            if (o.bench_rate < 0) {
-                fprintf(stderr, "place-sdl: --bench-rate wants 0 or more\n");
-                return 2;
-            }
-        } else if (a[0] == '-') {
-            fprintf(stderr, "place-sdl: unknown option %s\n", a);
-            usage(stderr);
-            return 2;
-        } else if (!o.url) {
-            o.url = a;
-        } else {
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (!o.url)
-        o.url = PLACE_CLIENT_DEFAULT_URL;
+    place_cli cli = {0};
+    int status;
+    if (place_cli_parse(&cli, "place-sdl", argc, argv, usage, own_option, &o, &status) < 0)
+        return status;
+    o.url = cli.url;
     if (o.bench_frames > 0) {
         o.no_vsync = 1; /* the benchmark paces frames itself and times only their work */
         return app_bench(&o);
     }
-    if (logout)
-        return place_client_logout_stored("place-sdl", o.url);
-    if (login && place_client_login_interactive("place-sdl", o.url, login) < 0)
-        return 1;
     place_template tmpl;
-    memset(&tmpl, 0, sizeof tmpl);
-    if (tmpl_src) {
-        char err[400];
-        if (place_template_load(&tmpl, tmpl_src, err, sizeof err) < 0) {
-            fprintf(stderr, "place-sdl: template: %s\n", err);
-            return 1;
-        }
-        tmpl.x = tx;
-        tmpl.y = ty;
-        o.tmpl = &tmpl;
-    }
     char token[PLACE_CLIENT_TOKEN_MAX + 1];
-    int have = place_client_token_load(token) == 1;
-    o.token = have ? token : NULL;
+    if (place_cli_start(&cli, "place-sdl", &tmpl, token, &status) < 0)
+        return status;
+    o.tmpl = cli.tmpl_src ? &tmpl : NULL;
+    o.token = token[0] ? token : NULL;
     int rc = app_run(&o);
     place_template_free(&tmpl); /* app_run took it over, unless it failed first */
     return rc;

@@ -8,8 +8,8 @@
 
 #include "app.h"
 #include "bench.h"
+#include "place/cli.h"
 #include "place/client.h"
-#include "place/template.h"
 
 static void usage(FILE *f)
 {
@@ -37,89 +37,63 @@ static void usage(FILE *f)
             PLACE_CLIENT_DEFAULT_URL);
 }
 
+/* place-tui's own options (the shared ones: place/cli.h). */
+typedef struct tui_options {
+    int bell, bench, bench_idle_s, bench_cols, bench_rows;
+    long bench_side;
+} tui_options;
+
+static int own_option(void *arg, const char *a, const char *next)
+{
+    tui_options *o = arg;
+    if (next && strcmp(a, "--forwarded-for") == 0) {
+        unsigned char bin[16];
+        if (inet_pton(AF_INET, next, bin) != 1 && inet_pton(AF_INET6, next, bin) != 1) {
+            fprintf(stderr, "place-tui: --forwarded-for wants an IPv4 or IPv6 address\n");
+            return -1;
+        }
+        setenv("PLACE_FORWARDED_FOR", next, 1); /* the engine adds it to every request */
+    } else if (next && strcmp(a, "--bench-redraw") == 0) {
+        o->bench = atoi(next);
+    } else if (next && strcmp(a, "--bench-idle") == 0) {
+        o->bench_idle_s = atoi(next);
+    } else if (next && strcmp(a, "--bench-size") == 0) {
+        if (sscanf(next, "%dx%d", &o->bench_cols, &o->bench_rows) != 2 || o->bench_cols < 10 ||
+            o->bench_rows < 5) {
+            fprintf(stderr, "place-tui: --bench-size wants COLSxROWS, e.g. 200x60\n");
+            return -1;
+        }
+    } else if (next && strcmp(a, "--bench-canvas") == 0) {
+        o->bench_side = atol(next);
+    } else if (strcmp(a, "--no-bell") == 0) {
+        o->bell = 0;
+        return 1;
+    } else {
+        return 0;
+    }
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, ""); /* ncursesw needs the locale to draw half blocks in UTF-8 */
-    const char *url = NULL, *login = NULL, *tmpl_src = NULL;
-    int tx = 0, ty = 0;
-    int logout = 0, bell = 1, bench = 0, bench_idle_s = 0, bench_cols = 200, bench_rows = 60;
-    long bench_side = 2000;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--login") == 0 && i + 1 < argc) {
-            login = argv[++i];
-        } else if (strcmp(a, "--forwarded-for") == 0 && i + 1 < argc) {
-            unsigned char bin[16];
-            const char *addr = argv[++i];
-            if (inet_pton(AF_INET, addr, bin) != 1 && inet_pton(AF_INET6, addr, bin) != 1) {
-                fprintf(stderr, "place-tui: --forwarded-for wants an IPv4 or IPv6 address\n");
-                return 2;
-            }
-            setenv("PLACE_FORWARDED_FOR", addr, 1); /* the engine adds it to every request */
-        } else if (strcmp(a, "--template") == 0 && i + 1 < argc) {
-            tmpl_src = argv[++i];
-        } else if (strcmp(a, "--at") == 0 && i + 1 < argc) {
-            if (place_template_parse_xy(argv[++i], &tx, &ty) < 0) {
-                fprintf(stderr, "place-tui: --at wants X,Y (two whole numbers, 0 or more)\n");
-                return 2;
-            }
-        } else if (strcmp(a, "--logout") == 0) {
-            logout = 1;
-        } else if (strcmp(a, "--no-bell") == 0) {
-            bell = 0;
-        } else if (strcmp(a, "--bench-redraw") == 0 && i + 1 < argc) {
-            bench = atoi(argv[++i]);
-        } else if (strcmp(a, "--bench-idle") == 0 && i + 1 < argc) {
-            bench_idle_s = atoi(argv[++i]);
-        } else if (strcmp(a, "--bench-size") == 0 && i + 1 < argc) {
-            if (sscanf(argv[++i], "%dx%d", &bench_cols, &bench_rows) != 2 || bench_cols < 10 ||
-                bench_rows < 5) {
-                fprintf(stderr, "place-tui: --bench-size wants COLSxROWS, e.g. 200x60\n");
-                return 2;
-            }
-        } else if (strcmp(a, "--bench-canvas") == 0 && i + 1 < argc) {
-            bench_side = atol(argv[++i]);
-        } else if (a[0] == '-') {
-            fprintf(stderr, "place-tui: unknown option %s\n", a);
-            usage(stderr);
-            return 2;
-        } else if (!url) {
-            url = a;
-        } else {
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (!url)
-        url = PLACE_CLIENT_DEFAULT_URL;
-    if (bench > 0) {
-        if (bench_side < 1 || bench_side > 16384) {
+    place_cli cli = {0};
+    tui_options o = {.bell = 1, .bench_cols = 200, .bench_rows = 60, .bench_side = 2000};
+    int status;
+    if (place_cli_parse(&cli, "place-tui", argc, argv, usage, own_option, &o, &status) < 0)
+        return status;
+    if (o.bench > 0) {
+        if (o.bench_side < 1 || o.bench_side > 16384) {
             fprintf(stderr, "place-tui: --bench-canvas wants 1..16384\n");
             return 2;
         }
-        return bench_redraw(bench, bench_cols, bench_rows, (uint32_t)bench_side);
+        return bench_redraw(o.bench, o.bench_cols, o.bench_rows, (uint32_t)o.bench_side);
     }
-    if (logout)
-        return place_client_logout_stored("place-tui", url);
-    if (bench_idle_s > 0)
-        return bench_idle(url, NULL, bench_idle_s);
-    if (login && place_client_login_interactive("place-tui", url, login) < 0)
-        return 1;
+    if (o.bench_idle_s > 0 && !cli.logout) /* --logout comes first */
+        return bench_idle(cli.url, NULL, o.bench_idle_s);
     place_template tmpl;
-    memset(&tmpl, 0, sizeof tmpl);
-    if (tmpl_src) {
-        char err[400];
-        if (place_template_load(&tmpl, tmpl_src, err, sizeof err) < 0) {
-            fprintf(stderr, "place-tui: template: %s\n", err);
-            return 1;
-        }
-        tmpl.x = tx;
-        tmpl.y = ty;
-    }
     char token[PLACE_CLIENT_TOKEN_MAX + 1];
-    int have = place_client_token_load(token) == 1;
-    return app_run(url, have ? token : NULL, tmpl_src ? &tmpl : NULL, bell);
+    if (place_cli_start(&cli, "place-tui", &tmpl, token, &status) < 0)
+        return status;
+    return app_run(cli.url, token[0] ? token : NULL, cli.tmpl_src ? &tmpl : NULL, o.bell);
 }

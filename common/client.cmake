@@ -10,6 +10,7 @@ add_library(place_client STATIC
   src/client_ws.c
   src/client_http.c
   src/client_session.c
+  src/cli.c
   src/client_time.c
   src/front.c
   src/template_load.c
