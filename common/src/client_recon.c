@@ -247,15 +247,30 @@ int recon_pop_event(recon *r, place_client_event *ev)
     return 1;
 }
 
+/* An event of this type about the one pixel (x, y), which now shows color; the rest zero. */
+static void pixel_event(place_client_event *ev, place_client_event_type type, int x, int y,
+                        int color)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->type = type;
+    ev->x = x;
+    ev->y = y;
+    ev->w = ev->h = 1;
+    ev->color = color;
+}
+
+/* A refusal's code and its words: the server's message, or the code's own when it sent none. */
+static void error_text(place_client_event *ev, place_err code, const char *message)
+{
+    ev->code = code;
+    snprintf(ev->text, sizeof ev->text, "%s",
+             message && *message ? message : place_err_message(code));
+}
+
 static void push_simple(recon *r, place_client_event_type type, int x, int y, int color)
 {
     place_client_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.type = type;
-    ev.x = x;
-    ev.y = y;
-    ev.w = ev.h = 1;
-    ev.color = color;
+    pixel_event(&ev, type, x, y, color);
     recon_push_event(r, &ev);
 }
 
@@ -509,12 +524,7 @@ int recon_placed(recon *r, int64_t rid, uint64_t seq, int64_t next_placement)
         apply_delta(r, (uint32_t)p.x, (uint32_t)p.y, (uint8_t)p.color, seq);
         refresh_pixel(r, (uint32_t)p.x, (uint32_t)p.y);
         place_client_event ev;
-        memset(&ev, 0, sizeof ev);
-        ev.type = PLACE_CEV_PLACED;
-        ev.x = p.x;
-        ev.y = p.y;
-        ev.w = ev.h = 1;
-        ev.color = p.color;
+        pixel_event(&ev, PLACE_CEV_PLACED, p.x, p.y, p.color);
         ev.seq = seq;
         recon_push_event(r, &ev);
         rc = 0;
@@ -528,15 +538,8 @@ static void rollback(recon *r, int i, place_err code, const char *message)
     pending p = take_pending(r, i);
     refresh_pixel(r, (uint32_t)p.x, (uint32_t)p.y);
     place_client_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.type = PLACE_CEV_ROLLBACK;
-    ev.x = p.x;
-    ev.y = p.y;
-    ev.w = ev.h = 1;
-    ev.color = r->shown[(size_t)p.y * r->w + (size_t)p.x];
-    ev.code = code;
-    snprintf(ev.text, sizeof ev.text, "%s",
-             message && *message ? message : place_err_message(code));
+    pixel_event(&ev, PLACE_CEV_ROLLBACK, p.x, p.y, r->shown[(size_t)p.y * r->w + (size_t)p.x]);
+    error_text(&ev, code, message);
     recon_push_event(r, &ev);
     /* The local cooldown this placement started does not apply: it never happened. */
     if (r->next_placement != p.prev_next_placement)
@@ -553,9 +556,7 @@ int recon_error(recon *r, int has_rid, int64_t rid, place_err code, const char *
         place_client_event ev;
         memset(&ev, 0, sizeof ev);
         ev.type = PLACE_CEV_ERROR;
-        ev.code = code;
-        snprintf(ev.text, sizeof ev.text, "%s",
-                 message && *message ? message : place_err_message(code));
+        error_text(&ev, code, message);
         recon_push_event(r, &ev);
     }
     if (retry_after_ms >= 0 && (code == PLACE_ERR_COOLDOWN || code == PLACE_ERR_RATE_LIMITED))
