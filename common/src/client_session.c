@@ -114,6 +114,28 @@ int place_client_token_clear(void)
     return 0;
 }
 
+/* POSTs json to url + path with the session token ("" or NULL: none). Returns 0 with the
+ * server's 200 answer in *resp (the caller frees resp->body), or a negative code with the
+ * reason in err: the network's, or the server's words for any other status. */
+static int post(const char *url, const char *path, const char *session, const char *json,
+                http_resp *resp, char *err, size_t errlen)
+{
+    char full[1024], neterr[256];
+    snprintf(full, sizeof full, "%s%s", url, path);
+    int rc = client_http_request("POST", full, session, json, 15000, NULL, resp, neterr,
+                                 sizeof neterr);
+    if (rc < 0) {
+        snprintf(err, errlen, "Cannot reach the server (%s).", neterr);
+        return rc;
+    }
+    if (resp->status != 200) {
+        client_http_error_text(resp, err, errlen, NULL);
+        free(resp->body);
+        return PLACE_EFORMAT;
+    }
+    return 0;
+}
+
 /* POSTs {username, password} to path with the session token (NULL: none) and puts the session
  * the server hands out into token. */
 static int account_post(const char *url, const char *path, const char *session,
@@ -135,22 +157,13 @@ static int account_post(const char *url, const char *path, const char *session,
         snprintf(err, errlen, "out of memory");
         return PLACE_ENOMEM;
     }
-    char full[1024];
-    snprintf(full, sizeof full, "%s%s", url, path);
     http_resp resp;
-    char neterr[256];
-    int rc = client_http_request("POST", full, session && session[0] ? session : NULL, body, 15000,
-                                 NULL, &resp, neterr, sizeof neterr);
+    int rc = post(url, path, session, body, &resp, err, errlen);
     memset(body, 0, strlen(body)); /* the password should not linger in freed memory */
     cJSON_free(body);
-    if (rc < 0) {
-        snprintf(err, errlen, "Cannot reach the server (%s).", neterr);
+    if (rc < 0)
         return rc;
-    }
-    if (resp.status != 200) {
-        client_http_error_text(&resp, err, errlen, NULL);
-        rc = PLACE_EFORMAT;
-    } else if (!resp.token[0]) {
+    if (!resp.token[0]) {
         snprintf(err, errlen, "The server did not hand out a session.");
         rc = PLACE_EFORMAT;
     } else {
@@ -202,19 +215,10 @@ int place_client_account(const char *url, int reg, const char *session, const ch
 int place_client_logout(const char *url, const char *token, char *err, size_t errlen)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    char full[1024], neterr[256];
-    snprintf(full, sizeof full, "%s/api/v1/auth/logout", url);
     http_resp resp;
-    int rc = client_http_request("POST", full, token, "{}", 15000, NULL, &resp, neterr, sizeof neterr);
-    if (rc < 0) {
-        snprintf(err, errlen, "Cannot reach the server (%s).", neterr);
-        return rc;
-    }
-    if (resp.status != 200) {
-        client_http_error_text(&resp, err, errlen, NULL);
-        rc = PLACE_EFORMAT;
-    }
-    free(resp.body);
+    int rc = post(url, "/api/v1/auth/logout", token, "{}", &resp, err, errlen);
+    if (rc == 0)
+        free(resp.body);
     return rc;
 }
 
