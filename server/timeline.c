@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "place/bitmap.h"
 
 void tl_apply(uint8_t *bits, uint32_t w, uint32_t h, const tl_row *rows, size_t n)
@@ -12,6 +14,43 @@ void tl_apply(uint8_t *bits, uint32_t w, uint32_t h, const tl_row *rows, size_t 
     for (size_t i = 0; i < n; i++)
         if (rows[i].x < w && rows[i].y < h)
             place_bitmap_set(bits, w, rows[i].x, rows[i].y, rows[i].color & 15);
+}
+
+int tl_ckpt_encode(const uint8_t *bits, uint32_t w, uint32_t h, uint8_t **z, size_t *zlen)
+{
+    size_t len = place_bitmap_bytes(w, h);
+    uLongf n = compressBound((uLong)len);
+    uint8_t *out = malloc(n);
+    if (!out || compress2(out, &n, bits, (uLong)len, 1) != Z_OK) {
+        free(out);
+        return -1;
+    }
+    *z = out;
+    *zlen = n;
+    return 0;
+}
+
+int tl_ckpt_decode(const uint8_t *z, size_t zlen, uint32_t cw, uint32_t ch, uint8_t *bits,
+                   uint32_t w, uint32_t h)
+{
+    uLongf len = cw && ch && cw <= PLACE_MAX_SIDE && ch <= PLACE_MAX_SIDE
+                     ? (uLongf)place_bitmap_bytes(cw, ch)
+                     : 0;
+    uint8_t *raw = len ? malloc(len) : NULL;
+    int rc = -1;
+    if (raw && z && uncompress(raw, &len, z, (uLong)zlen) == Z_OK &&
+        len == place_bitmap_bytes(cw, ch)) {
+        if (cw == w && ch == h) {
+            memcpy(bits, raw, place_bitmap_bytes(w, h));
+        } else {
+            for (uint32_t y = 0; y < ch && y < h; y++)
+                for (uint32_t x = 0; x < cw && x < w; x++)
+                    place_bitmap_set(bits, w, x, y, place_bitmap_get(raw, cw, x, y));
+        }
+        rc = 0;
+    }
+    free(raw);
+    return rc;
 }
 
 int tl_canvas_at(tl_reader *r, uint64_t seq, uint8_t *bits, uint32_t w, uint32_t h)

@@ -81,6 +81,18 @@ int tl_canvas_at_count(tl_reader *r, uint64_t seq, uint8_t *bits, uint32_t w, ui
 /* Applies rows to the packed canvas bits (w x h); rows outside it are skipped. */
 void tl_apply(uint8_t *bits, uint32_t w, uint32_t h, const tl_row *rows, size_t n);
 
+/* A checkpoint as both readers store it: the canvas (w x h packed) compressed with zlib at level
+ * 1 (fast: checkpoints are made while placements go on), into *z (malloc'd: the caller frees
+ * it), *zlen bytes. Returns 0, or -1 when out of memory. */
+int tl_ckpt_encode(const uint8_t *bits, uint32_t w, uint32_t h, uint8_t **z, size_t *zlen);
+
+/* The canvas of a stored checkpoint (zlen bytes at z holding a cw x ch canvas, as
+ * tl_ckpt_encode made it) copied into bits (w x h packed): the overlap, top-left aligned; the
+ * rest of bits is left as it is. Returns 0, or -1 when cw x ch is out of range or z does not
+ * hold exactly such a canvas (bits untouched then). */
+int tl_ckpt_decode(const uint8_t *z, size_t zlen, uint32_t cw, uint32_t ch, uint8_t *bits,
+                   uint32_t w, uint32_t h);
+
 /* Making checkpoints: a canvas copy that follows the stored history and stores a checkpoint
  * every `every` placements. The first call starts from the newest stored checkpoint. */
 typedef struct tl_ckpt_state {

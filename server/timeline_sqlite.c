@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
-#include <zlib.h>
 
 #include "place/bitmap.h"
 
@@ -53,19 +52,6 @@ static long sq_rows(tl_reader *r, uint64_t after, uint64_t upto, tl_row *out, si
     return store_db_rows(((sqlite_reader *)r)->db, after, upto, out, max);
 }
 
-/* Copies a stored canvas (cw x ch) into bits (w x h): the overlap, top-left aligned. */
-static void copy_canvas(const uint8_t *src, uint32_t cw, uint32_t ch, uint8_t *bits, uint32_t w,
-                        uint32_t h)
-{
-    if (cw == w && ch == h) {
-        memcpy(bits, src, place_bitmap_bytes(w, h));
-        return;
-    }
-    for (uint32_t y = 0; y < ch && y < h; y++)
-        for (uint32_t x = 0; x < cw && x < w; x++)
-            place_bitmap_set(bits, w, x, y, place_bitmap_get(src, cw, x, y));
-}
-
 static int sq_checkpoint(tl_reader *r, uint64_t want, uint8_t *bits, uint32_t w, uint32_t h,
                          uint64_t *seq)
 {
@@ -85,21 +71,13 @@ static int sq_checkpoint(tl_reader *r, uint64_t want, uint8_t *bits, uint32_t w,
     if (rc == SQLITE_ROW) {
         uint32_t cw = (uint32_t)sqlite3_column_int(st, 1), ch = (uint32_t)sqlite3_column_int(st, 2);
         const uint8_t *z = sqlite3_column_blob(st, 3);
-        uLongf len = cw && ch && cw <= PLACE_MAX_SIDE && ch <= PLACE_MAX_SIDE
-                         ? (uLongf)place_bitmap_bytes(cw, ch)
-                         : 0;
-        uint8_t *raw = len ? malloc(len) : NULL;
-        if (raw && z &&
-            uncompress(raw, &len, z, (uLong)sqlite3_column_bytes(st, 3)) == Z_OK &&
-            len == place_bitmap_bytes(cw, ch)) {
-            copy_canvas(raw, cw, ch, bits, w, h);
+        if (tl_ckpt_decode(z, (size_t)sqlite3_column_bytes(st, 3), cw, ch, bits, w, h) == 0) {
             *seq = (uint64_t)sqlite3_column_int64(st, 0);
             ok = 1;
         } else {
             fprintf(stderr, "placed: history.db: checkpoint %lld cannot be read\n",
                     (long long)sqlite3_column_int64(st, 0));
         }
-        free(raw);
     }
     sqlite3_finalize(st);
     return ok ? 0 : -1;
@@ -109,12 +87,11 @@ static int sq_put_checkpoint(tl_reader *r, uint64_t seq, int64_t time, const uin
                              uint32_t w, uint32_t h)
 {
     sqlite_reader *s = (sqlite_reader *)r;
-    size_t len = place_bitmap_bytes(w, h);
-    uLongf zlen = compressBound((uLong)len);
-    uint8_t *z = malloc(zlen);
+    uint8_t *z = NULL;
+    size_t zlen;
     sqlite3_stmt *st = NULL;
     int rc = -1;
-    if (!z || compress2(z, &zlen, bits, (uLong)len, 1) != Z_OK ||
+    if (tl_ckpt_encode(bits, w, h, &z, &zlen) < 0 ||
         sqlite3_prepare_v2(s->hist,
                            "INSERT OR REPLACE INTO checkpoints(seq, time, width, height, bits)"
                            " VALUES(?1, ?2, ?3, ?4, ?5)",

@@ -17,7 +17,6 @@
 #include "util.h"
 
 #include "place/bitmap.h"
-#include <zlib.h>
 
 #define WRITER_BATCH 5000     /* events per transaction at most */
 #define WRITER_LINGER_MS 200  /* how long a batch waits to fill */
@@ -424,21 +423,11 @@ static int pg_checkpoint(tl_reader *r, uint64_t want, uint8_t *bits, uint32_t w,
         rc = 0;
         if (PQntuples(res) == 1) {
             uint32_t cw = be32(PQgetvalue(res, 0, 1)), ch = be32(PQgetvalue(res, 0, 2));
-            uLongf len = cw && ch && cw <= PLACE_MAX_SIDE && ch <= PLACE_MAX_SIDE
-                             ? (uLongf)place_bitmap_bytes(cw, ch)
-                             : 0;
-            uint8_t *raw = len ? malloc(len) : NULL;
-            if (raw && uncompress(raw, &len, (const Bytef *)PQgetvalue(res, 0, 3),
-                                  (uLong)PQgetlength(res, 0, 3)) == Z_OK &&
-                len == place_bitmap_bytes(cw, ch)) {
-                for (uint32_t y = 0; y < ch && y < h; y++)
-                    for (uint32_t x = 0; x < cw && x < w; x++)
-                        place_bitmap_set(bits, w, x, y, place_bitmap_get(raw, cw, x, y));
+            if (tl_ckpt_decode((const uint8_t *)PQgetvalue(res, 0, 3),
+                               (size_t)PQgetlength(res, 0, 3), cw, ch, bits, w, h) == 0)
                 *seq = be64(PQgetvalue(res, 0, 0));
-            } else {
+            else
                 rc = -1;
-            }
-            free(raw);
         }
     } else if (no_table(res)) {
         rc = 0;
@@ -453,13 +442,10 @@ static int pg_put_checkpoint(tl_reader *r, uint64_t seq, int64_t time, const uin
                              uint32_t w, uint32_t h)
 {
     pg_reader *p = (pg_reader *)r;
-    size_t len = place_bitmap_bytes(w, h);
-    uLongf zlen = compressBound((uLong)len);
-    uint8_t *z = malloc(zlen);
-    if (!z || compress2(z, &zlen, bits, (uLong)len, 1) != Z_OK) {
-        free(z);
+    uint8_t *z;
+    size_t zlen;
+    if (tl_ckpt_encode(bits, w, h, &z, &zlen) < 0)
         return -1;
-    }
     char ss[24], ts[24], wss[16], hs[16];
     snprintf(ss, sizeof ss, "%" PRIu64, seq);
     snprintf(ts, sizeof ts, "%" PRId64, time);
