@@ -33,7 +33,9 @@ function startPlaced(args, ready) {
   kids.push(p);
   let out = '';
   let err = '';
-  p.stderr.on('data', (d) => { err += d; if (err.length > 65536) err = err.slice(-32768); });
+  // PLACE_BENCH_LOGS: also keep each placed's stderr there (run.sh passes its logs directory)
+  const log = process.env.PLACE_BENCH_LOGS ? fs.createWriteStream(path.join(process.env.PLACE_BENCH_LOGS, `cluster-placed-${kids.length}.err`)) : null;
+  p.stderr.on('data', (d) => { log?.write(d); err += d; if (err.length > 65536) err = err.slice(-32768); });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`placed did not start: ${err}`)), 60000);
     p.stdout.on('data', (d) => {

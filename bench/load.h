@@ -50,6 +50,7 @@ typedef struct load_opts {
     int inflight;          /* handshakes in progress per worker */
     uint32_t width, height;
     int sample;            /* receivers measuring visibility: every `sample`th connection */
+    uint64_t first;        /* the number of the first placement (slot(k) below) */
     const char *token;     /* Bearer token for every connection, NULL: each its own guest */
 } load_opts;
 

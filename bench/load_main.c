@@ -39,6 +39,8 @@ static const char usage[] =
     "  --sources N          source addresses 127.1.0.1.. (default: one per 25,000 connections)\n"
     "  --inflight N         connection attempts under way per worker (default 200)\n"
     "  --sample N           every Nth connection measures placement->visible (default 1: all)\n"
+    "  --first K            number placements from K (default 0): a run started with a\n"
+    "                       different K places on other pixels and in other colours\n"
     "  --token T            send this session token on every connection (default: none, so\n"
     "                       every connection is a new guest)\n"
     "  --server-pid PID     a server process to measure (CPU, RSS); repeat for several\n"
@@ -254,6 +256,7 @@ static void parse_args(int argc, char **argv)
         {"drain", 1, 0, 'D'},       {"ramp-timeout", 1, 0, 'T'}, {"workers", 1, 0, 'k'},
         {"sources", 1, 0, 's'},     {"inflight", 1, 0, 'i'},   {"sample", 1, 0, 'S'},
         {"token", 1, 0, 't'},       {"server-pid", 1, 0, 'P'}, {"help", 0, 0, 'h'},
+        {"first", 1, 0, 'F'},
         {0, 0, 0, 0},
     };
     const char *urls[LOAD_MAX_SERVERS];
@@ -285,6 +288,7 @@ static void parse_args(int argc, char **argv)
         case 'i': o->inflight = (int)num_arg("inflight", optarg, 1, 10000); break;
         case 'S': o->sample = (int)num_arg("sample", optarg, 1, 1000000); break;
         case 't': o->token = optarg; break;
+        case 'F': o->first = (uint64_t)num_arg("first", optarg, 0, 1e15); break;
         case 'P':
             if (G.nserver < MAX_PIDS)
                 G.server[G.nserver++] = (pid_t)num_arg("server-pid", optarg, 1, 1e9);

@@ -273,7 +273,7 @@ static void place_one(int64_t now)
         W.st->place_unsent += counted;
         return;
     }
-    uint64_t k = W.placed_n++ * (uint64_t)W.nworkers + (uint64_t)W.id;
+    uint64_t k = W.o->first + W.placed_n++ * (uint64_t)W.nworkers + (uint64_t)W.id;
     uint64_t slot = load_slot(k, W.wh);
     place_request_id rid = {.is_number = 1};
     snprintf(rid.text, sizeof rid.text, "%llu", (unsigned long long)k);
