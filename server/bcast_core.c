@@ -186,6 +186,14 @@ int bcast_core_skip_if_behind(bcast_core *c, uint64_t *cursor)
     return 1;
 }
 
+int bcast_core_caught_up(const bcast_core *c, size_t max_pending)
+{
+    if (!c->audience)
+        return 1;
+    return c->npending <= max_pending &&
+           (double)c->caught_up >= BCAST_QUORUM * (double)c->expected;
+}
+
 size_t bcast_core_pending(const bcast_core *c)
 {
     return c->npending;

@@ -83,6 +83,14 @@ int bcast_core_next(bcast_core *c, uint64_t *cursor, uint8_t **frame, size_t *le
  * would say), moves *cursor to the head and returns 1 (it must resync); else returns 0. */
 int bcast_core_skip_if_behind(bcast_core *c, uint64_t *cursor);
 
+/* Whether the broadcast has caught up with what was added: at most `max_pending` placements
+ * gathered and not yet published, and the round of the newest frame done by the quorum
+ * (BCAST_QUORUM of the readers there were at its publication have taken it or been skipped
+ * forward; unlike the timing rule, BCAST_MAX_WAIT_MS does not count: a stuck round stays not
+ * done). 1 at once with no readers: nobody is waiting. An admin act paces itself by this
+ * (moderate.c). */
+int bcast_core_caught_up(const bcast_core *c, size_t max_pending);
+
 /* The placements gathered for the next frame, and the gathering buffer's capacity (pixels). */
 size_t bcast_core_pending(const bcast_core *c);
 size_t bcast_core_pending_cap(const bcast_core *c);

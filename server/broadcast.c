@@ -92,6 +92,11 @@ int bcast_skip_if_behind(bcast *b, uint64_t *cursor)
     return b ? bcast_core_skip_if_behind(b->core, cursor) : 0;
 }
 
+int bcast_caught_up(const bcast *b, size_t max_pending)
+{
+    return b ? bcast_core_caught_up(b->core, max_pending) : 1;
+}
+
 static void on_timer_closed(uv_handle_t *h)
 {
     free(h->data);

@@ -39,6 +39,10 @@ uint64_t bcast_last_seq(const bcast *b);
 int bcast_next(bcast *b, uint64_t *cursor, uint8_t **frame, size_t *len);
 int bcast_skip_if_behind(bcast *b, uint64_t *cursor);
 
+/* bcast_core_caught_up on b's core: at most max_pending placements wait to be published, and
+ * the newest frame has been written to (the quorum of) the viewers. 1 for b NULL. */
+int bcast_caught_up(const bcast *b, size_t max_pending);
+
 /* Stops the timer and frees the ring at once, and b once the loop has closed the timer (the
  * loop must run on). Every other call accepts b NULL and then does nothing (connections close
  * after this, as lws is destroyed: the server's handle is NULL by then). */

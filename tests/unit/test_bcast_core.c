@@ -263,6 +263,64 @@ static void gather_buffer_kept_for_big_batches_freed_after_small(void)
     bcast_core_free(c);
 }
 
+/* An admin act's pacing query: caught up while at most max_pending placements wait to be
+ * published and the quorum of the readers took the newest frame; the round's max wait does not
+ * count. */
+static void caught_up_wants_small_backlog_and_round_done(void)
+{
+    next_seq = 500;
+    bcast_core *c = bcast_core_new(HEADROOM, 500);
+    add_n(c, 50);
+    CHECK_INT(bcast_core_caught_up(c, 10), 1); /* no readers: nobody to wait for */
+    CHECK_INT(bcast_core_publish(c, 900), 1);
+    uint64_t r[20];
+    for (int i = 0; i < 20; i++) {
+        bcast_core_join(c);
+        r[i] = bcast_core_head(c);
+    }
+    CHECK_INT(bcast_core_caught_up(c, 10), 1); /* nothing gathered; the last round had nobody */
+    add_n(c, 10); /* 551..560 gathered, not published */
+    CHECK_INT(bcast_core_caught_up(c, 10), 1); /* a backlog of 10 is allowed */
+    CHECK_INT(bcast_core_caught_up(c, 9), 0);
+    CHECK_INT(bcast_core_publish(c, 1000), 1);
+    CHECK_INT(bcast_core_caught_up(c, 10), 0); /* published, nobody has it yet */
+    for (int i = 0; i < 18; i++)
+        expect_frame(c, &r[i], 550, 560, 10);
+    CHECK_INT(bcast_core_caught_up(c, 10), 0); /* 18 of 20: under the quorum */
+    /* a stuck round stays not caught up, though the broadcast would publish anyway by now */
+    add_n(c, 1);
+    CHECK_INT(bcast_core_due(c, 1000 + BCAST_MAX_WAIT_MS), 1);
+    CHECK_INT(bcast_core_caught_up(c, 10), 0);
+    expect_frame(c, &r[18], 550, 560, 10);
+    CHECK_INT(bcast_core_caught_up(c, 10), 1); /* 19 of 20 */
+    CHECK_INT(bcast_core_caught_up(c, 0), 0);  /* ... with one placement still gathered */
+    /* a reader skipped forward counts as done with the round */
+    CHECK_INT(bcast_core_publish(c, 1100), 1);
+    for (int i = 0; i < 19; i++)
+        expect_frame(c, &r[i], 560, 561, 1);
+    for (int i = 0; i < BCAST_MAX_BEHIND; i++)
+        publish_n(c, 1, 1200 + i);
+    for (int i = 0; i < 20; i++)
+        if (bcast_core_head(c) - r[i] > BCAST_MAX_BEHIND)
+            CHECK_INT(bcast_core_skip_if_behind(c, &r[i]), 1);
+    CHECK_INT(r[19], bcast_core_head(c)); /* the one that never read was skipped forward */
+    CHECK_INT(bcast_core_caught_up(c, 10), 0); /* nobody else has the newest frame yet */
+    for (int i = 0; i < 18; i++) /* 18 take it, with the skipped one 19 of 20 */
+        while (r[i] < bcast_core_head(c)) {
+            uint8_t *f;
+            size_t len;
+            CHECK_INT(bcast_core_next(c, &r[i], &f, &len), 1);
+        }
+    CHECK_INT(bcast_core_caught_up(c, 10), 1);
+    /* once every reader has left there is nobody to wait for */
+    add_n(c, 100);
+    CHECK_INT(bcast_core_caught_up(c, 10), 0);
+    for (int i = 0; i < 20; i++)
+        bcast_core_leave(c);
+    CHECK_INT(bcast_core_caught_up(c, 10), 1);
+    bcast_core_free(c);
+}
+
 static void bad_batch_is_dropped_not_published(void)
 {
     bcast_core *c = bcast_core_new(HEADROOM, 50);
@@ -283,4 +341,5 @@ TEST_MAIN(TEST(frames_are_shared_and_read_in_order),
           TEST(batch_waits_for_interval_and_round),
           TEST(lagging_reader_resyncs_then_is_dropped),
           TEST(gather_buffer_kept_for_big_batches_freed_after_small),
+          TEST(caught_up_wants_small_backlog_and_round_done),
           TEST(bad_batch_is_dropped_not_published))
