@@ -258,6 +258,14 @@ static void mod_progress(void *arg, size_t done, size_t total)
     say(c, line);
 }
 
+/* The act's pixels up to seq have reached this server's viewers (moderate.h); read through the
+ * server each time: once it is stopping its canvas and broadcast go, and nothing is paced. */
+static int mod_paced(void *arg, uint64_t seq)
+{
+    const place_server *srv = ((admin_client *)arg)->srv;
+    return srv->shutting_down || !srv->canvas || moderate_reached(srv->canvas, srv->bcast, seq);
+}
+
 static void mod_finish(void *arg, int rc, size_t changed, uint64_t last_seq, const char *err)
 {
     admin_client *c = arg;
@@ -303,7 +311,7 @@ static int run_mod(admin_client *c, const char *word, const char *target, long l
         c->waiting = 1;
         int rc = c->srv->store && c->srv->canvas
                      ? moderate_start(c->srv->store, c->srv->canvas, c->srv->loop, &q, c->who,
-                                      mod_progress, mod_finish, c, err, sizeof err)
+                                      mod_progress, mod_paced, mod_finish, c, err, sizeof err)
                      : PLACE_ERR_UNAVAILABLE;
         if (rc == 0)
             return 1; /* answered by mod_finish */
@@ -616,8 +624,8 @@ static int pixel_act_offline(const place_config *cfg, const moderate_req *q, cli
         !(a->cv = canvas_new(bits, w, h, seq)))
         snprintf(err, sizeof err, "out of memory");
     audit_os_who(getuid(), who);
-    if (a->cv && moderate_start(b, a->cv, &loop, q, who, cli_progress, cli_finish, a, err,
-                                sizeof err) == 0) {
+    if (a->cv && moderate_start(b, a->cv, &loop, q, who, cli_progress, NULL, cli_finish, a,
+                                err, sizeof err) == 0) {
         while (!a->done)
             uv_run(&loop, UV_RUN_ONCE);
         if (a->rc == 0) {

@@ -148,8 +148,8 @@ static const cfg_row rows[] = {
              "put back every pixel whose colour NAME (a registered name, a user id, or a "
              "guest's shown name guest-1234abcd, as for --ban) placed, "
              "as it was before (from the history); a pixel someone painted later keeps its "
-             "colour; applied in chunks while players go on placing, with progress; prints the "
-             "count once it is all stored; then exit"),
+             "colour; applied in chunks while players go on placing, paced to what the viewers can "
+             "be sent, with progress; prints the count once it is all stored; then exit"),
     STR_ONCE("wipe", wipe, "X,Y,W,H", "fill the rectangle with --color (default white), then exit"),
     STR_ONCE("restore", restore, "X,Y,W,H",
              "put the rectangle back as it was at --at TIME (from the history), then exit"),
@@ -637,7 +637,8 @@ void config_man(FILE *out, const char *version)
           "control socket), what and how many pixels it changed; \\fBplaced \\-\\-audit\\fR prints\n"
           "it. \\fB\\-\\-revert\\-user\\fR, \\fB\\-\\-wipe\\fR and \\fB\\-\\-restore\\fR change pixels as\n"
           "ordinary placements attributed to the act, in chunks while players go on placing,\n"
-          "print their progress, and end with the number of pixels changed once it is stored.\n"
+          "each chunk once the last has been sent to the viewers (a second at most), print\n"
+          "their progress, and end with the number of pixels changed once it is stored.\n"
           ".SH CLIENT ADDRESSES\n"
           "Per\\-address budgets count the address a connection comes from. Behind a proxy (nginx,\n"
           "or the SSH gate of \\fBplace\\-tui\\-ssh\\-setup\\fR(8)) every connection comes from the\n"

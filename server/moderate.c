@@ -8,6 +8,7 @@
 
 #include "account.h"
 #include "audit.h"
+#include "broadcast.h"
 #include "util.h"
 
 typedef struct act {
@@ -23,6 +24,7 @@ typedef struct act {
     uint64_t last_seq;
     uint64_t sync_seq;  /* the live canvas must reach this before the act reads it */
     int64_t sync_until; /* ... or this time (util_mono_ms) pass */
+    int64_t pace_until; /* the next chunk waits for the viewers until then at most (PACE_MAX_MS) */
     int failed;
     int recorded; /* the audit row is durable (it went with the last chunk) */
     int last_sent; /* the chunk in flight carries the final audit row */
@@ -31,6 +33,7 @@ typedef struct act {
     unsigned head, tail;
     uv_timer_t timer;
     moderate_progress_fn progress;
+    moderate_paced_fn paced;
     moderate_finish_fn finish;
     void *arg;
     backend_plan_px chunk[MODERATE_CHUNK];
@@ -45,6 +48,18 @@ typedef struct act {
 _Static_assert(INFLIGHT == 1, "the final audit row needs every earlier chunk committed");
 
 #define SYNC_MS 6000 /* the longest an act waits for the live canvas to catch up (moderate_start) */
+
+/* Pacing (moderate.h): after each chunk, the next waits until the act's pixels so far are on
+ * this process's canvas, at most PACE_BACKLOG placements wait to be published, and the round of
+ * the newest frame is done; looking every PACE_POLL_MS, PACE_MAX_MS at most (so a feed or a
+ * round that never catches up slows an act down but never stops it). PACE_MAX_MS is more than
+ * a round can take before the broadcast publishes anyway (BCAST_MAX_WAIT_MS) plus the default
+ * --batch-ms, so that, as long as the loop keeps time, a frame carries at most PACE_BACKLOG +
+ * MODERATE_CHUNK of the act's pixels (16,000: about 80 KB). One chunk per frame made a
+ * million-pixel act 8 times slower in the embedded store (run W) for nothing the viewers saw. */
+#define PACE_POLL_MS 2
+#define PACE_MAX_MS 1000
+#define PACE_BACKLOG (3 * MODERATE_CHUNK)
 
 static const char *const act_words[] = {[BACKEND_ACT_REVERT] = "revert",
                                         [BACKEND_ACT_WIPE] = "wipe",
@@ -166,9 +181,22 @@ static void fill(act *a)
         end_act(a);
 }
 
+int moderate_reached(const canvas *cv, const bcast *bc, uint64_t seq)
+{
+    return canvas_seq(cv) >= seq && bcast_caught_up(bc, PACE_BACKLOG);
+}
+
+/* After a chunk: the next one once the act's pixels so far have reached the viewers, or once
+ * PACE_MAX_MS have passed; at once when the act is over (or has failed) or is not paced. */
 static void on_timer(uv_timer_t *t)
 {
-    fill(t->data);
+    act *a = t->data;
+    if (a->paced && !a->failed && a->next < a->n && util_mono_ms() < a->pace_until &&
+        !a->paced(a->arg, a->last_seq)) {
+        uv_timer_start(&a->timer, on_timer, PACE_POLL_MS, 0);
+        return;
+    }
+    fill(a);
 }
 
 static void chunk_done(void *arg, int rc, size_t placed, uint64_t last_seq)
@@ -187,6 +215,7 @@ static void chunk_done(void *arg, int rc, size_t placed, uint64_t last_seq)
     if (!rc && a->progress)
         a->progress(a->arg, looked, a->n);
     /* from the loop, not from inside the writer's callback: players get a turn first */
+    a->pace_until = util_mono_ms() + (placed ? PACE_MAX_MS : 0); /* nothing new to wait for */
     uv_timer_start(&a->timer, on_timer, 0, 0);
 }
 
@@ -254,8 +283,8 @@ static int find_user(backend *b, const char *user, char id[BACKEND_ID_LEN + 1], 
 }
 
 int moderate_start(backend *b, canvas *cv, uv_loop_t *loop, const moderate_req *q,
-                   const char *who, moderate_progress_fn progress, moderate_finish_fn finish,
-                   void *arg, char *err, size_t errcap)
+                   const char *who, moderate_progress_fn progress, moderate_paced_fn paced,
+                   moderate_finish_fn finish, void *arg, char *err, size_t errcap)
 {
     if (!b->ops->mod_begin || !b->ops->plan) {
         snprintf(err, errcap, "this store cannot change pixels as an admin");
@@ -286,6 +315,7 @@ int moderate_start(backend *b, canvas *cv, uv_loop_t *loop, const moderate_req *
     a->cv = cv;
     a->q = *q;
     a->progress = progress;
+    a->paced = paced;
     a->finish = finish;
     a->arg = arg;
     snprintf(a->who, sizeof a->who, "%s", who);

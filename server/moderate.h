@@ -8,7 +8,19 @@
  * players between chunks, so a million pixels do not stall the server. A pixel a player places
  * after the act began keeps the player's colour. Once the last chunk is durable the act is
  * appended to the audit log with the number of pixels changed, and only then reported done.
- * One act at a time per server. Loop thread only. */
+ * One act at a time per server. Loop thread only.
+ *
+ * On a running server the act is paced to its viewers: the next chunk is submitted only once
+ * the broadcast has caught up with the previous ones (moderate_reached: this process's live
+ * canvas has the act's last seq -- cluster mode: it came back through Kafka --, at most
+ * PACE_BACKLOG placements wait to be published, and the round of the newest frame is done), or
+ * after a second at most (PACE_MAX_MS in moderate.c), so a feed or a round that never catches up
+ * slows the act down but never stops it. So a batch frame carries at most about four chunks of
+ * the act (a frame of a whole act would be megabytes, more than a reader may fall behind by:
+ * BCAST_MAX_BYTES), and what the act puts out never runs ahead of what the viewers are written,
+ * however many they are and however slow the machine. The price is time: a million pixels took
+ * about 10 s instead of 3 in the embedded store, 10 s instead of 9 for 286,000 in cluster mode
+ * (BENCHMARKS.md run W). With nobody watching only the canvas is waited for. */
 #ifndef PLACE_SERVER_MODERATE_H
 #define PLACE_SERVER_MODERATE_H
 
@@ -32,6 +44,10 @@ typedef struct moderate_req {
 
 /* done of total pixels looked at so far (a chunk was committed). */
 typedef void (*moderate_progress_fn)(void *arg, size_t done, size_t total);
+/* Whether the act's pixels up to seq have gone out to the viewers (moderate_reached on the
+ * running server's canvas and broadcast); the act waits for it after each chunk (PACE_MAX_MS at
+ * most). */
+typedef int (*moderate_paced_fn)(void *arg, uint64_t seq);
 /* The act ended: rc 0 and `changed` pixels changed (durable, and on record), the last of them
  * with seq last_seq (0: none; a snapshot of that seq or later has them all); or rc != 0 with a
  * sentence in err (what was changed before it stopped is durable and on record). */
@@ -42,11 +58,16 @@ typedef void (*moderate_finish_fn)(void *arg, int rc, size_t changed, uint64_t l
 int moderate_parse_rect(const char *text, moderate_req *q);
 
 /* Starts act q on backend b (whose committed placements reach cv) as `who` (audit.h).
- * Returns 0, then progress (may be NULL) and finish follow on the loop thread; or a
- * place_err value / -1 with a sentence in err (an unknown user, a rectangle outside the
- * canvas, another act under way), and nothing follows. */
+ * Returns 0, then progress (may be NULL), paced (NULL: not paced, no server running) and finish
+ * are called on the loop thread with arg; or a place_err value / -1 with a sentence in err (an
+ * unknown user, a rectangle outside the canvas, another act under way), and nothing follows. */
 int moderate_start(backend *b, canvas *cv, uv_loop_t *loop, const moderate_req *q,
-                   const char *who, moderate_progress_fn progress, moderate_finish_fn finish,
-                   void *arg, char *err, size_t errcap);
+                   const char *who, moderate_progress_fn progress, moderate_paced_fn paced,
+                   moderate_finish_fn finish, void *arg, char *err, size_t errcap);
+
+/* The pacing rule: cv (this process's live canvas) has reached seq, and broadcast bc has caught
+ * up (bcast_caught_up: at most PACE_BACKLOG placements unpublished, the newest round done). */
+struct bcast;
+int moderate_reached(const canvas *cv, const struct bcast *bc, uint64_t seq);
 
 #endif

@@ -514,3 +514,69 @@ test('a server killed in the middle of a large act keeps it on record as under w
     srv.cleanup();
   }
 });
+
+// The batch frames a viewer received after seq `after`: how many of their pixels the act put down
+// (the act's seqs are the frame's pixels with seq in (after, upTo]).
+function actFrames(viewer, after, upTo) {
+  return viewer.batches.map((b) => b.pixels.filter((p) => p.seq > after && p.seq <= upTo).length).filter((n) => n > 0);
+}
+
+test('an act is paced to its viewers: they get it in many bounded frames, not a few huge ones', async () => {
+  // 90,000 pixels, 23 chunks of 4,000 (MODERATE_CHUNK). With a batch interval of 400 ms an act
+  // not paced commits most of it while one batch gathers, and the viewer gets it in one or two
+  // frames; paced, the next chunk waits while more than 12,000 pixels (PACE_BACKLOG) wait to be
+  // published, so no frame carries more than 16,000 of them.
+  const srv = await startServer({ args: ['--cooldown', '0', '--width', '320', '--height', '320', '--batch-ms', '400'] });
+  try {
+    const p = await connect(srv.wsUrl, null);
+    assert.equal((await p.placeAndWait(319, 319, 3, 'before')).type, 'placed');
+    const watcher = await viewer(srv, null);
+    await watcher.pixel(319, 319, 3, 5000);
+    const startSeq = (await settled(srv)).seq;
+    const lines = [];
+    const r = await runPlacedLive(['--data-dir', srv.dataDir, '--wipe', '0,0,300,300', '--color', '7'], (l) => lines.push(l));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(lines.at(-1), /wipe 0,0,300,300: done, 90000 pixels changed \(running server\)/);
+    assert.ok(lines.some((l) => / 90000 of 90000 pixels looked at/.test(l)), `progress lines: ${lines.join('\n')}`);
+    const last = lastSeq(lines.at(-1));
+    const snap = await converged(srv, [watcher], last);
+    assert.equal(snap.get(0, 0), 7);
+    assert.equal(snap.get(299, 299), 7);
+    assert.equal(snap.get(319, 319), 3, 'outside the rectangle: untouched');
+    const frames = actFrames(watcher, startSeq, last);
+    assert.equal(frames.reduce((s, n) => s + n, 0), 90000, 'every pixel of the act reached the viewer once');
+    assert.ok(Math.max(...frames) <= 16000, `no frame carries more than 16,000 of the act's pixels: ${frames.join(' ')}`);
+    assert.ok(frames.length >= 6, `in at least 6 frames: ${frames.join(' ')}`);
+    assert.ok(!watcher.messages.some((m) => m.type === 'resync'), 'the viewer was never told to resync');
+    p.close();
+    watcher.close();
+  } finally {
+    await srv.stop();
+    srv.cleanup();
+  }
+});
+
+test('a paced act does not wait for viewers there are not: with nobody watching, a large wipe completes', async () => {
+  const srv = await startServer({ args: ['--cooldown', '0', '--width', '256', '--height', '256', '--batch-ms', '200'] });
+  try {
+    const lines = [];
+    const r = await runPlacedLive(['--data-dir', srv.dataDir, '--wipe', '0,0,200,200', '--color', '9'], (l) => lines.push(l));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(lines.at(-1), /wipe 0,0,200,200: done, 40000 pixels changed \(running server\)/);
+    assert.ok(lines.some((l) => / 40000 of 40000 pixels looked at/.test(l)), lines.join('\n'));
+    const snap = await settled(srv, lastSeq(lines.at(-1)));
+    assert.equal(snap.get(0, 0), 9);
+    assert.equal(snap.get(199, 199), 9);
+    assert.equal(snap.get(200, 200), 0);
+    // and a viewer that arrives afterwards sees it in its snapshot, then what follows in batches
+    const watcher = await viewer(srv, null);
+    const p = await connect(srv.wsUrl, null);
+    assert.equal((await p.placeAndWait(0, 0, 2, 'after')).type, 'placed');
+    await converged(srv, [watcher]);
+    p.close();
+    watcher.close();
+  } finally {
+    await srv.stop();
+    srv.cleanup();
+  }
+});
