@@ -56,7 +56,8 @@ _Static_assert(INFLIGHT == 1, "the final audit row needs every earlier chunk com
  * a round can take before the broadcast publishes anyway (BCAST_MAX_WAIT_MS) plus the default
  * --batch-ms, so that, as long as the loop keeps time, a frame carries at most PACE_BACKLOG +
  * MODERATE_CHUNK of the act's pixels (16,000: about 80 KB). One chunk per frame made a
- * million-pixel act 8 times slower in the embedded store (run W) for nothing the viewers saw. */
+ * million-pixel embedded act take 25 s instead of 9-10 (BENCHMARKS.md run W), for no better
+ * figure the viewers saw. */
 #define PACE_POLL_MS 2
 #define PACE_MAX_MS 1000
 #define PACE_BACKLOG (3 * MODERATE_CHUNK)

@@ -19,8 +19,9 @@
  * the act (a frame of a whole act would be megabytes, more than a reader may fall behind by:
  * BCAST_MAX_BYTES), and what the act puts out never runs ahead of what the viewers are written,
  * however many they are and however slow the machine. The price is time: a million pixels took
- * about 10 s instead of 3 in the embedded store, 10 s instead of 9 for 286,000 in cluster mode
- * (BENCHMARKS.md run W). With nobody watching only the canvas is waited for. */
+ * 9-10 s instead of 3-6 in the embedded store, 286,000 took 10-11 s instead of 7-9 in cluster
+ * mode, the viewers' lag the same within the noise (BENCHMARKS.md run W). With nobody watching
+ * only the canvas is waited for. */
 #ifndef PLACE_SERVER_MODERATE_H
 #define PLACE_SERVER_MODERATE_H
 
