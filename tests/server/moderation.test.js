@@ -580,3 +580,27 @@ test('a paced act does not wait for viewers there are not: with nobody watching,
     srv.cleanup();
   }
 });
+
+test('a viewer that stops reading slows a paced act down but does not stop it; it gets the act once it reads again', async () => {
+  // The stalled viewer's socket takes a few hundred kilobytes (40,000 pixels went through
+  // without a wait here), then the broadcast's rounds stay unfinished: each chunk after that
+  // waits its bounded time (a second) and goes on. Unbounded, the act would never end.
+  const srv = await startServer({ args: ['--cooldown', '0', '--width', '256', '--height', '256', '--ws-sndbuf', '4'] });
+  try {
+    const stalled = await viewer(srv, null);
+    const before = (await settled(srv)).seq;
+    stalled.ws._socket.pause();
+    const lines = [];
+    const r = await runPlacedLive(['--data-dir', srv.dataDir, '--wipe', '0,0,256,256', '--color', '5'], (l) => lines.push(l));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(lines.at(-1), /wipe 0,0,256,256: done, 65536 pixels changed \(running server\)/);
+    const last = lastSeq(lines.at(-1));
+    assert.ok(last > before);
+    stalled.ws._socket.resume();
+    await converged(srv, [stalled], last);
+    stalled.close();
+  } finally {
+    await srv.stop();
+    srv.cleanup();
+  }
+});
