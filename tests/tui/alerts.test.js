@@ -1,58 +1,24 @@
 // place-tui's players-online count and cooldown-ready bell (issue 16): the real placed and the
 // real place-tui in a private tmux server; the count read from the status line, the bell from
 // the bytes place-tui writes to its terminal (tmux pipe-pane copies the pane's output to a file).
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
-import { startServer } from '../server/lib/server.js';
-import { connect } from '../server/lib/client.js';
-import { Tui } from './lib/tmux.js';
+import { connected, finish, tuiHarness } from './lib/harness.js';
 
 const PERIOD_MS = 2000; // the players-online period docs/protocol.md announces
-const cleanups = [];
-after(async () => {
-  for (const f of cleanups.reverse()) {
-    try { await f(); } catch { /* best effort */ }
-  }
-});
+const h = tuiHarness();
+const { server, tui } = h;
 
-function tmpDir(prefix) {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  cleanups.push(() => fs.rmSync(d, { recursive: true, force: true }));
-  return d;
-}
-
-async function server(args) {
-  const srv = await startServer({ args });
-  cleanups.push(async () => { await srv.stop(); srv.cleanup(); });
-  return srv;
-}
-
-function tui(url, opts = {}) {
-  const t = new Tui({ url, env: { XDG_CONFIG_HOME: tmpDir('place-tui-cfg-') }, ...opts });
-  cleanups.push(() => t.kill());
-  return t;
-}
-
-const connected = (t) => / connected \|/.test(t.statusLine());
 const online = (t) => { const m = /[ |](\d+) online[ |]/.exec(t.statusLine()); return m ? Number(m[1]) : null; };
-
-async function finish(t) {
-  t.keys('q');
-  await t.waitFor((s) => s.text().includes('place-tui exited'), 'place-tui to exit');
-  assert.doesNotMatch(t.stderr(), /AddressSanitizer|LeakSanitizer|runtime error:/);
-  assert.match(t.text(), /place-tui exited 0/);
-}
 
 test('the status line counts the players online: 3, then 2 within the period when one leaves', async () => {
   const srv = await server(['--cooldown', '0']);
   const a = tui(srv.url);
   const b = tui(srv.url);
-  const other = await connect(srv.wsUrl); // a third player, in a browser or elsewhere
-  cleanups.push(() => other.close());
+  const other = await h.client(srv); // a third player, in a browser or elsewhere
   await a.waitFor((s) => online(s) === 3, 'place-tui A to show 3 online', 8000);
   await b.waitFor((s) => online(s) === 3, 'place-tui B to show 3 online', 8000);
   other.close();
@@ -81,7 +47,7 @@ async function waitOutCooldown(t, outFile) {
 
 test('place-tui rings the terminal bell (BEL) when the cooldown ends', async () => {
   const srv = await server(['--cooldown', '2']);
-  const out = path.join(tmpDir('place-tui-out-'), 'pane');
+  const out = path.join(h.tmpDir('place-tui-out-'), 'pane');
   const t = tui(srv.url);
   const { during, all } = await waitOutCooldown(t, out);
   assert.equal(during.includes(0x07), false, 'no bell while the cooldown runs');
@@ -91,7 +57,7 @@ test('place-tui rings the terminal bell (BEL) when the cooldown ends', async () 
 
 test('place-tui --no-bell stays quiet: the status line alone says ready', async () => {
   const srv = await server(['--cooldown', '2']);
-  const out = path.join(tmpDir('place-tui-out-'), 'pane');
+  const out = path.join(h.tmpDir('place-tui-out-'), 'pane');
   const t = tui(srv.url, { args: ['--no-bell'] });
   const { all } = await waitOutCooldown(t, out);
   assert.equal(all.includes(0x07), false, 'no bell');

@@ -1,42 +1,18 @@
 // place-tui and the live rules (placed --freeze / --unfreeze / --set) changed on the running
 // server: the real placed and the real place-tui in a private tmux server; assertions on what
 // the terminal shows.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 
-import { runPlaced, startServer } from '../server/lib/server.js';
 import { fetchSnapshot } from '../server/lib/client.js';
-import { Tui } from './lib/tmux.js';
+import { admin } from '../lib/harness.js';
+import { connected, finish, tuiHarness } from './lib/harness.js';
 
-const cleanups = [];
-after(async () => {
-  for (const f of cleanups.reverse()) {
-    try { await f(); } catch { /* best effort */ }
-  }
-});
-
-function tui(url) {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'place-tui-cfg-'));
-  cleanups.push(() => fs.rmSync(d, { recursive: true, force: true }));
-  const t = new Tui({ url, env: { XDG_CONFIG_HOME: d } });
-  cleanups.push(() => t.kill());
-  return t;
-}
-
-function admin(srv, ...args) {
-  const r = runPlaced(['--data-dir', srv.dataDir, ...args]);
-  assert.equal(r.code, 0, r.stderr);
-}
-
-const connected = (t) => / connected \|/.test(t.statusLine());
+const h = tuiHarness();
 
 test('--freeze shows FROZEN and the reason and refuses to place; --unfreeze; --set cooldown=5 is the countdown of the next pixel', async () => {
-  const srv = await startServer({ args: ['--cooldown', '300'] });
-  cleanups.push(async () => { await srv.stop(); srv.cleanup(); });
-  const t = tui(srv.url);
+  const srv = await h.server(['--cooldown', '300']);
+  const t = h.tui(srv.url);
   await t.waitFor(connected, 'connected');
   assert.match(t.statusLine(), /ready/);
 
@@ -61,9 +37,5 @@ test('--freeze shows FROZEN and the reason and refuses to place; --unfreeze; --s
   // the countdown is the new 5 s, not 4:59
   assert.match(t.statusLine(), /wait [1-5] s/);
   await t.waitFor((s) => /ready/.test(s.statusLine()), 'ready again within the 5 s', 8000);
-
-  t.keys('q');
-  await t.waitFor((s) => s.text().includes('place-tui exited'), 'place-tui to exit');
-  assert.match(t.text(), /place-tui exited 0/);
-  assert.doesNotMatch(t.stderr(), /AddressSanitizer|LeakSanitizer|runtime error:/);
+  await finish(t);
 });

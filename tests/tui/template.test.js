@@ -1,72 +1,26 @@
 // place-tui's templates (docs/templates.md): --template URL --at X,Y downloads a PNG from a
 // loopback HTTP server; the overlay, the match count in the status line, o, O (dots) and n
 // (the nearest wrong pixel, its colour chosen), asserted on the terminal's cells.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
-import { startServer } from '../server/lib/server.js';
-import { connect, fetchSnapshot } from '../server/lib/client.js';
-import { pngFromRows, hexRgba, servePng } from '../server/lib/png.js';
-import { Tui, rgb } from './lib/tmux.js';
+import { servePng } from '../server/lib/png.js';
+import { snapshotWhere, templatePng as template } from '../lib/harness.js';
+import { finish, tuiHarness } from './lib/harness.js';
 
-const cleanups = [];
-after(async () => {
-  for (const f of cleanups.reverse()) {
-    try { await f(); } catch { /* best effort */ }
-  }
-});
-
-function tmpDir() {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'place-tui-tmpl-'));
-  cleanups.push(() => fs.rmSync(d, { recursive: true, force: true }));
-  return d;
-}
-
-async function server(args) {
-  const srv = await startServer({ args });
-  cleanups.push(async () => { await srv.stop(); srv.cleanup(); });
-  return srv;
-}
-
-function tui(url, args, opts = {}) {
-  const t = new Tui({ url, env: { XDG_CONFIG_HOME: tmpDir() }, args, ...opts });
-  cleanups.push(() => t.kill());
-  return t;
-}
-
-async function finish(t) {
-  if (!t.text().includes('place-tui exited')) t.keys('q');
-  await t.waitFor((s) => s.text().includes('place-tui exited'), 'place-tui to exit');
-  assert.doesNotMatch(t.stderr(), /AddressSanitizer|LeakSanitizer|runtime error:/, t.stderr());
-  assert.match(t.text(), /place-tui exited 0/);
-}
-
-const RED = '#E50000';
-const BLUE = '#0083C7';
-const BLACK = '#222222';
-const CLEAR = [0, 0, 0, 0];
-
-// A 4x3 template: a red row, blue at both ends of the middle row (one a little off the palette:
-// the nearest colour is blue) with two don't-care pixels between, a black row. 10 pixels count.
-function template() {
-  return pngFromRows([
-    [hexRgba(RED), hexRgba(RED), hexRgba(RED), hexRgba(RED)],
-    [hexRgba(BLUE), CLEAR, CLEAR, [10, 140, 190, 255]],
-    [hexRgba(BLACK), hexRgba(BLACK), hexRgba(BLACK), hexRgba(BLACK)],
-  ]);
-}
+const h = tuiHarness();
+const { server, palette } = h;
+const tui = (url, args, opts = {}) => h.tui(url, { ...opts, args });
 
 test('a template from a URL: overlay, match count, o, dots, and n then Space counts one more', async () => {
   const srv = await server(['--cooldown', '0']);
-  const pal = (await (await fetch(`${srv.url}/api/v1/canvas/info`)).json()).palette.map(rgb);
+  const pal = await palette(srv);
   const files = await servePng({ '/t.png': template() });
-  cleanups.push(() => files.close());
+  h.defer(() => files.close());
   // two pixels already right: red at 10,5 and blue at 13,6
-  const other = await connect(srv.wsUrl);
-  cleanups.push(() => other.close());
+  const other = await h.client(srv);
   assert.equal((await other.placeAndWait(10, 5, 5, 'a')).type, 'placed');
   assert.equal((await other.placeAndWait(13, 6, 12, 'b')).type, 'placed');
 
@@ -95,11 +49,7 @@ test('a template from a URL: overlay, match count, o, dots, and n then Space cou
   assert.match(t.statusLine(), /x=10 y=6 white \| paint c blue \|/);
   t.keys('Space');
   await t.waitFor((s) => s.statusLine().includes('| 3 of 10 pixels match |'), 'one more pixel matches');
-  for (;;) { // the snapshot is rebuilt at most once a second
-    const { snap } = await fetchSnapshot(srv.url);
-    if (snap.get(10, 6) === 12) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await snapshotWhere(srv.url, (s) => s.get(10, 6) === 12, 'blue at 10,6');
 
   // another player paints a right pixel wrong: the count follows
   assert.equal((await other.placeAndWait(10, 5, 0, 'c')).type, 'placed');
@@ -121,7 +71,7 @@ test('a template from a URL: overlay, match count, o, dots, and n then Space cou
 
 test('bad templates: a broken file and a size past the canvas give clear errors', async () => {
   const srv = await server(['--cooldown', '0']);
-  const dir = tmpDir();
+  const dir = h.tmpDir('place-tui-tmpl-');
   const broken = path.join(dir, 'broken.png');
   fs.writeFileSync(broken, template().subarray(0, 40));
   const bad = tui(srv.url, ['--template', broken]);
@@ -129,7 +79,7 @@ test('bad templates: a broken file and a size past the canvas give clear errors'
   assert.match(bad.stderr(), /place-tui: template: .*broken\.png: a malformed PNG/);
 
   const files = await servePng({ '/t.png': template() });
-  cleanups.push(() => files.close());
+  h.defer(() => files.close());
   const missing = tui(srv.url, ['--template', `${files.url}/nothing.png`]);
   await missing.waitFor((s) => s.text().includes('place-tui exited 1'), 'place-tui to refuse it');
   assert.match(missing.stderr(), /cannot download .*nothing\.png: HTTP 404/);

@@ -1,54 +1,26 @@
 // End-to-end: place-tui's time mode (t) and heatmap (w) against the real placed, in a private
 // tmux server; assertions on the terminal's cells and status line.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 
-import { startServer } from '../server/lib/server.js';
-import { connect } from '../server/lib/client.js';
-import { Tui, rgb } from './lib/tmux.js';
+import { paint } from '../lib/harness.js';
+import { connected, finish, tuiHarness } from './lib/harness.js';
 
 // seq 1..6: (10,10) changes at seqs 1, 3, 5 and 6
 const HISTORY = [[10, 10, 5], [11, 10, 3], [10, 10, 12], [12, 10, 10], [10, 10, 8], [10, 10, 15]];
 
-const cleanups = [];
-after(async () => {
-  for (const f of cleanups.reverse()) {
-    try { await f(); } catch { /* best effort */ }
-  }
-});
-
-async function paint(b, list, tag) {
-  for (const [i, [x, y, c]] of list.entries()) {
-    const ans = await b.placeAndWait(x, y, c, `${tag}-${i}`);
-    assert.equal(ans.type, 'placed', JSON.stringify(ans));
-  }
-}
-
-async function finish(t) {
-  if (!t.text().includes('place-tui exited')) t.keys('q');
-  await t.waitFor((s) => s.text().includes('place-tui exited'), 'place-tui to exit');
-  assert.doesNotMatch(t.stderr(), /AddressSanitizer|LeakSanitizer|runtime error:/, `sanitizer report:\n${t.stderr()}`);
-  assert.match(t.text(), /place-tui exited 0/);
-}
+const h = tuiHarness();
 
 const DATE = '\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d';
 
 test('t shows earlier moments of the canvas with their seq and time; t again is live, with what was placed meanwhile; w overlays the heatmap', async () => {
-  const srv = await startServer({ args: ['--cooldown', '0', '--batch-ms', '50'] });
-  cleanups.push(async () => { await srv.stop(); srv.cleanup(); });
-  const pal = (await (await fetch(`${srv.url}/api/v1/canvas/info`)).json()).palette.map(rgb);
-  const b = await connect(srv.wsUrl, null, { localAddress: '127.0.0.2' });
-  cleanups.push(() => b.close());
+  const srv = await h.server(['--cooldown', '0', '--batch-ms', '50']);
+  const pal = await h.palette(srv);
+  const b = await h.client(srv, null, { localAddress: '127.0.0.2' });
   await paint(b, HISTORY, 'h');
 
-  const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'place-tui-cfg-'));
-  cleanups.push(() => fs.rmSync(cfg, { recursive: true, force: true }));
-  const t = new Tui({ url: srv.url, env: { XDG_CONFIG_HOME: cfg } });
-  cleanups.push(() => t.kill());
-  await t.waitFor((s) => / connected \|/.test(s.statusLine()), 'connected');
+  const t = h.tui(srv.url);
+  await t.waitFor(connected, 'connected');
   t.keys('g', '30,30', 'Enter'); // the cursor (it previews the colour) away from the pixels
   await t.waitFor((s) => s.pixel(10, 10) === pal[15], 'the live canvas: purple at 10,10');
 
@@ -73,7 +45,7 @@ test('t shows earlier moments of the canvas with their seq and time; t again is 
   await paint(b, [[14, 10, 13]], 'm');
   await t.waitFor((s) => /TIME seq \d+\/7/.test(s.statusLine()), 'the newest seq follows the live canvas');
   t.keys('Escape');
-  await t.waitFor((s) => / connected \|/.test(s.statusLine()), 'Esc: back to live');
+  await t.waitFor(connected, 'Esc: back to live');
   await t.waitFor((s) => s.pixel(14, 10) === pal[13], 'the pixel placed meanwhile');
   assert.equal(t.pixel(10, 10), pal[15]);
   assert.match(t.messageLine(), /Back to the live canvas/);
@@ -86,7 +58,7 @@ test('t shows earlier moments of the canvas with their seq and time; t again is 
   const hist = await (await fetch(`${srv.url}/api/v1/pixel?x=30&y=30`)).json();
   assert.deepEqual(hist.placements, [], 'nothing was placed from time mode');
   t.keys('t');
-  await t.waitFor((s) => / connected \|/.test(s.statusLine()), 'live again');
+  await t.waitFor(connected, 'live again');
 
   t.keys('w');
   await t.waitFor((s) => /Heatmap: 7 placements in the last hour/.test(s.messageLine()), 'the heatmap');

@@ -2,69 +2,19 @@
 // data directory, the real place-tui inside a private tmux server, keys sent with send-keys,
 // and assertions on what the terminal shows (capture-pane -e, colours decoded) and on what the
 // server stored (snapshot, pixel history).
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
-import { runPlaced, startServer } from '../server/lib/server.js';
-import { connect, fetchSnapshot, paintMany, squareOutline, tokenFrom } from '../server/lib/client.js';
-import { Tui, rgb, placeTuiPath } from './lib/tmux.js';
+import { fetchSnapshot, paintMany, squareOutline } from '../server/lib/client.js';
+import { admin, guestSession, snapshotWhere } from '../lib/harness.js';
+import { placeTuiPath } from './lib/tmux.js';
+import { connected, finish, tuiHarness } from './lib/harness.js';
 
-const cleanups = [];
-after(async () => {
-  for (const f of cleanups.reverse()) {
-    try { await f(); } catch { /* best effort */ }
-  }
-});
-
-// A config dir of its own for each client, so no test reads a session file it did not write.
-function configDir() {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'place-tui-cfg-'));
-  cleanups.push(() => fs.rmSync(d, { recursive: true, force: true }));
-  return d;
-}
-
-async function server(args) {
-  const srv = await startServer({ args });
-  cleanups.push(async () => { await srv.stop(); srv.cleanup(); });
-  return srv;
-}
-
-function tui(url, env = {}, opts = {}) {
-  const t = new Tui({ url, env: { XDG_CONFIG_HOME: configDir(), ...env }, ...opts });
-  cleanups.push(() => t.kill());
-  return t;
-}
-
-async function palette(srv) {
-  const info = await (await fetch(`${srv.url}/api/v1/canvas/info`)).json();
-  return info.palette.map(rgb);
-}
-
-// Quits with q (if still running) and checks the exit: status 0 and no sanitizer report.
-async function finish(t) {
-  if (!t.text().includes('place-tui exited')) t.keys('q');
-  await t.waitFor((s) => s.text().includes('place-tui exited'), 'place-tui to exit');
-  const err = t.stderr();
-  assert.doesNotMatch(err, /AddressSanitizer|LeakSanitizer|runtime error:/, `sanitizer report:\n${err}`);
-  assert.match(t.text(), /place-tui exited 0/);
-}
-
-const connected = (t) => / connected \|/.test(t.statusLine());
-
-// The snapshot is rebuilt at most once a second: poll until it shows (x, y) = color.
-async function snapshotShows(url, x, y, color, timeoutMs = 5000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const { snap } = await fetchSnapshot(url);
-    if (snap.get(x, y) === color) return snap;
-    if (Date.now() > end) return snap;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const h = tuiHarness();
+const { configDir, server, tui, palette } = h;
 
 async function history(url, x, y) {
   return (await fetch(`${url}/api/v1/pixel?x=${x}&y=${y}`)).json();
@@ -97,7 +47,7 @@ test('placing a pixel shows it at once and the server stores it', async () => {
   assert.equal(t.pixel(5, 6), pal[12], 'the terminal shows blue at 5,6');
   assert.equal(t.pixel(5, 7), pal[0], 'the pixel below is still white');
 
-  const snap = await snapshotShows(srv.url, 5, 6, 12);
+  const snap = await snapshotWhere(srv.url, (s) => s.get(5, 6) === 12, 'blue at 5,6');
   assert.equal(snap.get(5, 6), 12, 'the snapshot has blue at 5,6');
   const hist = await history(srv.url, 5, 6);
   const user = t.statusLine().match(/\| (\S+) \(guest\)/)[1];
@@ -118,18 +68,13 @@ test("another client's pixel appears, and a pixel refused for cooldown is rolled
   const pal = await palette(srv);
   // The TUI and a Node client share one session (as two terminals of one player would), so the
   // TUI does not know about the cooldown the Node client's placement starts.
-  const me = await fetch(`${srv.url}/api/v1/auth/me`);
-  const token = tokenFrom(me);
-  assert.ok(token, 'a guest token');
   const cfg = configDir();
-  fs.mkdirSync(path.join(cfg, 'place'), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(path.join(cfg, 'place', 'session'), `${token}\n`, { mode: 0o600 });
-  const t = tui(srv.url, { XDG_CONFIG_HOME: cfg });
+  const { token } = await guestSession(srv, cfg);
+  const t = tui(srv.url, { env: { XDG_CONFIG_HOME: cfg } });
   await t.waitFor(connected, 'the status line to say connected');
   assert.match(t.statusLine(), /\| ready/, 'no cooldown known yet');
 
-  const other = await connect(srv.wsUrl, token);
-  cleanups.push(() => other.close());
+  const other = await h.client(srv, token);
   const answer = await other.placeAndWait(20, 21, 5, 'n1');
   assert.equal(answer.type, 'placed');
   await t.waitFor((s) => s.pixel(20, 21) === pal[5], "the other client's red pixel at 20,21");
@@ -144,7 +89,7 @@ test("another client's pixel appears, and a pixel refused for cooldown is rolled
   await t.waitFor((s) => cursorAt(s, 40, 40), 'the cursor at 40,40');
   assert.equal(t.pixel(8, 9), pal[0], 'the refused pixel is white again');
   assert.deepEqual((await history(srv.url, 8, 9)).placements, [], 'the server did not store it');
-  const snap = await snapshotShows(srv.url, 20, 21, 5);
+  const snap = await snapshotWhere(srv.url, (s) => s.get(20, 21) === 5, 'red at 20,21');
   assert.equal(snap.get(20, 21), 5);
   assert.equal(snap.get(8, 9), 0);
 
@@ -170,8 +115,7 @@ test('the client reconnects by itself after the server restarts', async () => {
   assert.equal(t.pixel(2, 3), pal[5], 'the canvas stays on screen while disconnected');
 
   // Same port, same data directory; the client notices within the backoff step it shows
-  const again = await startServer({ dataDir: srv.dataDir, args: ['--cooldown', '0', '--port', String(srv.port)] });
-  cleanups.push(async () => { await again.stop(); });
+  const again = await server(['--cooldown', '0', '--port', String(srv.port)], { dataDir: srv.dataDir });
   assert.equal(again.port, srv.port);
   const step = /retry(?: in)? (\d+) s/.exec(t.statusLine());
   const backAt = Date.now();
@@ -181,8 +125,7 @@ test('the client reconnects by itself after the server restarts', async () => {
     assert.ok(took <= Number(step[1]) * 1000 + 1500, `reconnected ${took} ms after the server came back, the step was ${step[1]} s`);
   }
 
-  const other = await connect(again.wsUrl);
-  cleanups.push(() => other.close());
+  const other = await h.client(again);
   await other.placeAndWait(11, 12, 9, 'r1');
   await t.waitFor((s) => s.pixel(11, 12) === pal[9], 'a new pixel from another client after the reconnect');
   assert.equal(t.pixel(2, 3), pal[5], 'the pixel placed before the restart survived');
@@ -190,7 +133,7 @@ test('the client reconnects by itself after the server restarts', async () => {
   goTo(t, 13, 14);
   t.keys('e', 'Space'); // e = 14, magenta
   await t.waitFor((s) => s.messageLine().includes('Placed magenta at 13,14.'), 'placing after the reconnect');
-  const snap = await snapshotShows(again.url, 13, 14, 14);
+  const snap = await snapshotWhere(again.url, (s) => s.get(13, 14) === 14, 'magenta at 13,14');
   assert.equal(snap.get(13, 14), 14);
   assert.equal(snap.get(2, 3), 5);
   await finish(t);
@@ -208,8 +151,7 @@ test('r reconnects at once instead of waiting out the backoff', async () => {
     const m = /retry(?: in)? (\d+) s/.exec(s.statusLine());
     return m && Number(m[1]) >= 4 ? Number(m[1]) : null;
   }, 'a backoff step of 4 s or more', 15000);
-  const again = await startServer({ dataDir: srv.dataDir, args: ['--cooldown', '0', '--port', String(srv.port)] });
-  cleanups.push(async () => { await again.stop(); });
+  const again = await server(['--cooldown', '0', '--port', String(srv.port)], { dataDir: srv.dataDir });
   const t0 = Date.now();
   t.keys('r');
   await t.waitFor(connected, 'connected again after r', 5000);
@@ -240,7 +182,7 @@ test('q quits and restores the terminal', async () => {
 
 test('? shows the shared key table (Ctrl-L too) whole at 80x24; any key closes it; shift+Tab and Tab step the colour', async () => {
   const srv = await server(['--cooldown', '0']);
-  const t = tui(srv.url, {}, { cols: 80, rows: 24 });
+  const t = tui(srv.url, { cols: 80, rows: 24 });
   await t.waitFor(connected, 'the status line to say connected');
   t.keys('?');
   await t.waitFor((s) => s.text().includes('place-tui keys (docs/keys.md)'), 'the help box');
@@ -277,7 +219,7 @@ test('SIGTERM restores the terminal too', async () => {
 test('usable at 80x24, and a resize redraws the layout', async () => {
   const srv = await server(['--cooldown', '0']);
   const pal = await palette(srv);
-  const t = tui(srv.url, {}, { cols: 80, rows: 24 });
+  const t = tui(srv.url, { cols: 80, rows: 24 });
   await t.waitFor(connected, 'the status line to say connected');
   // 21 canvas rows hold 42 pixel rows of the 64: fitting the whole canvas means blocks of 2.
   goTo(t, 10, 10);
@@ -322,7 +264,7 @@ test('--login asks for the password without echo, keeps the session, --logout fo
   });
   assert.equal(reg.status, 200);
   const cfg = configDir();
-  const t = tui(srv.url, { XDG_CONFIG_HOME: cfg }, { args: ['--login', 'tuiuser'] });
+  const t = tui(srv.url, { env: { XDG_CONFIG_HOME: cfg }, args: ['--login', 'tuiuser'] });
   await t.waitFor((s) => s.text().includes('Password for tuiuser:'), 'the password prompt');
   t.keys('correct horse');
   await new Promise((r) => setTimeout(r, 200));
@@ -349,7 +291,7 @@ test('--login asks for the password without echo, keeps the session, --logout fo
 test('u registers and logs in inside the client; the stored session is the user', async () => {
   const srv = await server(['--cooldown', '0']);
   const cfg = configDir();
-  const t = tui(srv.url, { XDG_CONFIG_HOME: cfg });
+  const t = tui(srv.url, { env: { XDG_CONFIG_HOME: cfg } });
   await t.waitFor(connected, 'the status line to say connected');
   // a pixel as a guest first: registering keeps the guest's account (pixels, cooldown)
   goTo(t, 3, 3);
@@ -384,7 +326,7 @@ test('u registers and logs in inside the client; the stored session is the user'
 
   // another terminal, a guest: a wrong password is refused in words, the right one logs in
   const cfg2 = configDir();
-  const t2 = tui(srv.url, { XDG_CONFIG_HOME: cfg2 });
+  const t2 = tui(srv.url, { env: { XDG_CONFIG_HOME: cfg2 } });
   await t2.waitFor(connected, 'the second client connected');
   t2.keys('u', 'tui_painter', 'Enter', 'not the password', 'Enter');
   // (waiting for the words themselves: a capture taken while ncurses rewrites "Log in as ..., password:
@@ -445,12 +387,11 @@ const look = (cell) => (cell.ch === ' ' ? `bg ${cell.bg}` : `${cell.ch} ${cell.f
 for (const term of ['xterm', 'xterm-16color']) {
   test(`with TERM=${term} the 16 palette colours are 16 different cells`, async () => {
     const srv = await server(['--cooldown', '0']);
-    const bot = await connect(srv.wsUrl);
-    cleanups.push(() => bot.close());
+    const bot = await h.client(srv);
     await bot.next('init');
     for (let c = 0; c < 16; c++) assert.equal((await bot.placeAndWait(2 + 2 * c, 4, c, `c${c}`)).type, 'placed');
     // 70 rows: the 64 pixel rows fit at zoom 1, one pixel a cell
-    const t = tui(srv.url, { TERM: term, COLORTERM: '' }, { rows: 70 });
+    const t = tui(srv.url, { env: { TERM: term, COLORTERM: '' }, rows: 70 });
     await t.waitFor(connected, 'the status line to say connected');
     await t.waitFor((s) => s.screen()[4][2 + 2 * 5].bg !== s.screen()[4][1].bg, 'the pixels on screen');
     const row = t.screen()[4];
@@ -495,8 +436,7 @@ test('a fast drag whose press, motion and release come in one write pans and pla
 });
 
 test('whole-canvas zoom keeps a 1-pixel square outline visible on all four sides', async () => {
-  const srv = await startServer({ args: ['--cooldown', '0', '--width', '2000', '--height', '2000'] });
-  cleanups.push(async () => { await srv.stop(); srv.cleanup(); });
+  const srv = await server(['--cooldown', '0', '--width', '2000', '--height', '2000']);
   const pal = await palette(srv);
   const [x0, y0, x1, y1] = [900, 900, 1059, 1059];
   await paintMany(srv.wsUrl, squareOutline(x0, y0, x1, y1, 3));
@@ -542,16 +482,11 @@ test('Ctrl-C and a fatal error restore the terminal as well', async () => {
 test('banned while connected: the ban in the status area, no "connection lost", back as the same player to watch', async () => {
   const srv = await server(['--cooldown', '0']);
   // place-tui's session is a guest made here, so the test knows its id
-  const res = await fetch(`${srv.url}/api/v1/auth/me`);
-  const token = tokenFrom(res);
-  const { userId } = await res.json();
   const cfg = configDir();
-  fs.mkdirSync(path.join(cfg, 'place'), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(path.join(cfg, 'place', 'session'), `${token}\n`, { mode: 0o600 });
-  const t = tui(srv.url, { XDG_CONFIG_HOME: cfg });
+  const { token, userId } = await guestSession(srv, cfg);
+  const t = tui(srv.url, { env: { XDG_CONFIG_HOME: cfg } });
   await t.waitFor(connected, 'connected');
-  const r = runPlaced(['--data-dir', srv.dataDir, '--ban-id', userId, '--reason', 'spam']);
-  assert.equal(r.code, 0, r.stderr);
+  admin(srv, '--ban-id', userId, '--reason', 'spam');
   await t.waitFor((s) => /You are banned from placing pixels: spam\./.test(s.messageLine()), 'the ban on screen');
   assert.match(t.statusLine(), /BANNED/);
   // the socket was closed by the ban: it comes back with the same session, still banned

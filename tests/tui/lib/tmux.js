@@ -4,19 +4,12 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+import { builtBinary } from '../../lib/build.js';
 
 // The binary under test: $PLACE_TUI (ctest sets it), else the usual build directories.
 export function placeTuiPath() {
-  if (process.env.PLACE_TUI) return process.env.PLACE_TUI;
-  const root = path.resolve(here, '../../..');
-  for (const b of ['build', 'build-eng', 'build-tui']) {
-    const p = path.join(root, b, 'client-tui', 'place-tui');
-    if (fs.existsSync(p)) return p;
-  }
-  throw new Error('place-tui not found: set PLACE_TUI');
+  return builtBinary('PLACE_TUI', 'client-tui/place-tui', ['build', 'build-eng', 'build-tui']);
 }
 
 const live = new Set();
@@ -98,9 +91,10 @@ function parseLine(line, state) {
   return cells;
 }
 
-// A place-tui running in a detached tmux session of cols x rows.
+// A place-tui running in a detached tmux session of cols x rows. shell: commands the pane's
+// shell runs before it (e.g. "trap '' HUP; ").
 export class Tui {
-  constructor({ url, env = {}, cols = 100, rows = 40, args = [] }) {
+  constructor({ url, env = {}, cols = 100, rows = 40, args = [], shell = '' }) {
     this.sock = `place-tui-test-${process.pid}-${++counter}`;
     this.errFile = path.join(fs.mkdtempSync('/tmp/place-tui-err-'), 'stderr');
     this.cols = cols;
@@ -109,7 +103,7 @@ export class Tui {
     const envs = Object.entries(vars).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
     // The pane outlives the client for a moment so a crash message stays readable.
     const argv = [...args, url].map(shellQuote).join(' ');
-    const cmd = `env ${envs} ${shellQuote(placeTuiPath())} ${argv} 2>${shellQuote(this.errFile)}; echo "place-tui exited $?"; sleep 30`;
+    const cmd = `${shell}env ${envs} ${shellQuote(placeTuiPath())} ${argv} 2>${shellQuote(this.errFile)}; echo "place-tui exited $?"; sleep 30`;
     live.add(this.sock);
     this.tmux('new-session', '-d', '-x', String(cols), '-y', String(rows), cmd);
   }
