@@ -2,55 +2,27 @@
 // the real place-sdl on a private Xvfb display driven by a script; what the player sees is read
 // from the bar (`wait status`), the window title (`wait title`), the view (`view`) and a
 // screenshot.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 
-import { startServer } from '../server/lib/server.js';
-import { connect } from '../server/lib/client.js';
-import { startXvfb, runSdl, readBmp, tempDir, fitView } from './lib/sdl.js';
+import { readBmp, fitView } from './lib/sdl.js';
+import { expectExit as ok, sdlHarness } from './lib/harness.js';
 
 const WIN_W = 640;
 const WIN_H = 480;
 const CANVAS = 64;
 const MINIMAP = 160; // client-sdl/minimap.h: its longer side, logical px
 const MARGIN = 8;    // APP_MARGIN
-const cleanups = [];
-let xvfb;
-
-before(async () => { xvfb = await startXvfb(); });
-after(async () => {
-  for (const f of cleanups.reverse()) {
-    try { await f(); } catch { /* best effort */ }
-  }
-  await xvfb.stop();
-});
-
-async function server(args = []) {
-  const srv = await startServer({ args });
-  cleanups.push(async () => { await srv.stop(); srv.cleanup(); });
-  return srv;
-}
-
-function workDir() {
-  const d = tempDir('place-sdl-alerts-');
-  cleanups.push(() => fs.rmSync(d, { recursive: true, force: true }));
-  return d;
-}
-
-function ok(r) {
-  assert.equal(r.code, 0, `place-sdl exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
-  assert.doesNotMatch(r.stderr, /AddressSanitizer|LeakSanitizer|runtime error:/);
-}
+const h = sdlHarness('place-sdl-alerts-');
+const { server, workDir, run: runSdl } = h;
 
 test('the bar counts the players online: 3, then 2 within the period when one leaves', async () => {
   const srv = await server(['--cooldown', '0']);
-  const others = [await connect(srv.wsUrl), await connect(srv.wsUrl)];
-  cleanups.push(() => others.forEach((c) => c.close()));
+  const others = [await h.client(srv), await h.client(srv)];
   let left = 0;
   const r = await runSdl({
-    url: srv.url, display: xvfb.display, dir: workDir(),
+    url: srv.url, dir: workDir(),
     script: ['wait connected', 'wait status 3 online', 'echo three', 'wait status 2 online', 'echo two', 'quit'],
     onLine: (line) => {
       if (line === 'script: three') {
@@ -70,7 +42,7 @@ test('when the cooldown ends the window title says so and the window asks for at
   const sx = v.ox + 10.5 * v.scale;
   const sy = v.oy + 10.5 * v.scale;
   const r = await runSdl({
-    url: srv.url, display: xvfb.display, dir: workDir(),
+    url: srv.url, dir: workDir(),
     script: [
       'wait connected',
       'wait title Place - ', // the plain title first
@@ -100,7 +72,7 @@ test('the minimap: m shows it, a click on it moves the view there and the coordi
   const target = { x: 48, y: 16 };
   const views = [];
   const r = await runSdl({
-    url: srv.url, display: xvfb.display, dir,
+    url: srv.url, dir,
     script: [
       'wait connected', 'view', 'key m', 'key +', 'key +', 'view',
       `click ${(mx + (target.x + 0.5) * k).toFixed(0)} ${(my + (target.y + 0.5) * k).toFixed(0)}`,

@@ -1,36 +1,26 @@
 // place-sdl and the live rules (placed --freeze / --unfreeze / --set) changed on the running
 // server: the real placed and the real place-sdl on a private Xvfb display, driven by a script;
 // assertions on the screenshot, the script's waits (banner, bar, message) and the server.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 
-import { runPlaced, startServer } from '../server/lib/server.js';
-import { fetchSnapshot } from '../server/lib/client.js';
-import { startXvfb, runSdl, readBmp, tempDir, fitView, centreOf } from './lib/sdl.js';
+import { runPlaced } from '../server/lib/server.js';
+import { snapshotWhere } from '../lib/harness.js';
+import { readBmp, fitView, centreOf } from './lib/sdl.js';
+import { expectExit, sdlHarness } from './lib/harness.js';
 
-let xvfb;
-const cleanups = [];
-before(async () => { xvfb = await startXvfb(); });
-after(async () => {
-  for (const f of cleanups.reverse()) {
-    try { await f(); } catch { /* best effort */ }
-  }
-  await xvfb.stop();
-});
+const h = sdlHarness('place-sdl-test-');
 
 test('--freeze: an amber banner with the reason, "canvas frozen", placing refused; --unfreeze and --set cooldown=5: the next pixel counts down 5 s', async () => {
-  const srv = await startServer({ args: ['--cooldown', '300'] });
-  cleanups.push(async () => { await srv.stop(); srv.cleanup(); });
-  const dir = tempDir('place-sdl-test-');
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const srv = await h.server(['--cooldown', '300']);
+  const dir = h.workDir();
   const v = fitView(640, 480, 64, 64);
   const [sx, sy] = centreOf(v, 12, 12);
   const frozenShot = path.join(dir, 'frozen.bmp');
   const acts = [];
-  const r = await runSdl({
-    url: srv.url, display: xvfb.display, dir,
+  const r = await h.run({
+    url: srv.url, dir,
     script: [
       'wait connected',
       'wait bar ready to place',
@@ -58,16 +48,12 @@ test('--freeze: an amber banner with the reason, "canvas frozen", placing refuse
       }
     },
   });
-  assert.equal(r.code, 0, `place-sdl exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
+  expectExit(r);
   assert.equal(acts.length, 3);
   for (const a of acts) assert.equal(a.code, 0, a.stderr);
   const img = readBmp(frozenShot);
   assert.deepEqual(img.get(5, 5), [150, 100, 0], 'an amber banner at the top while frozen');
-  let { snap } = await fetchSnapshot(srv.url);
-  for (let i = 0; i < 30 && snap.seq < 1; i++) { // the snapshot is up to a second behind
-    await new Promise((res) => setTimeout(res, 100));
-    ({ snap } = await fetchSnapshot(srv.url));
-  }
+  const snap = await snapshotWhere(srv.url, (s) => s.seq >= 1, 'the placement'); // up to a second behind
   assert.equal(snap.seq, 1, 'one placement: the one after the thaw');
   assert.equal(snap.get(12, 12), 5);
 });

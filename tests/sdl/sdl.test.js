@@ -2,84 +2,35 @@
 // data directory, the real place-sdl on a private Xvfb display (software renderer) driven by a
 // script of synthetic input, and assertions on the colours of its screenshots at the screen
 // positions the view math predicts, and on what the server stored.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { runPlaced, startServer } from '../server/lib/server.js';
-import { connect, fetchSnapshot, paintMany, squareOutline, tokenFrom } from '../server/lib/client.js';
-import {
-  startXvfb, runSdl, readBmp, rgb, tempDir, fitView, zoomAt, pan, centreOf, swatchCentre,
-} from './lib/sdl.js';
+import { runPlaced } from '../server/lib/server.js';
+import { fetchSnapshot, paintMany, squareOutline } from '../server/lib/client.js';
+import { guestSession, snapshotAt } from '../lib/harness.js';
+import { readBmp, fitView, zoomAt, pan, centreOf, swatchCentre } from './lib/sdl.js';
+import { expectExit, sdlHarness } from './lib/harness.js';
 
 const WIN_W = 640;
 const WIN_H = 480;
-const cleanups = [];
-let xvfb;
+const h = sdlHarness('place-sdl-test-');
+const { workDir, run: runSdl } = h;
 let palette;
 
-before(async () => {
-  xvfb = await startXvfb();
-});
-
-after(async () => {
-  for (const f of cleanups.reverse()) {
-    try { await f(); } catch { /* best effort */ }
-  }
-  await xvfb.stop();
-});
-
 async function server(args = []) {
-  const srv = await startServer({ args });
-  cleanups.push(async () => { await srv.stop(); srv.cleanup(); });
-  if (!palette) {
-    const info = await (await fetch(`${srv.url}/api/v1/canvas/info`)).json();
-    palette = info.palette.map(rgb);
-  }
+  const srv = await h.server(args);
+  if (!palette) palette = await h.palette(srv);
   return srv;
 }
 
-// PLACE_SDL_KEEP=1 keeps the screenshots (the directory is printed) to look at them.
-function workDir() {
-  const d = tempDir('place-sdl-test-');
-  if (process.env.PLACE_SDL_KEEP) console.log(`screenshots in ${d}`);
-  else cleanups.push(() => fs.rmSync(d, { recursive: true, force: true }));
-  return d;
-}
-
 // opts.localAddress: another loopback address is another player (cooldowns count per address)
-async function client(srv, token, opts = {}) {
-  const c = await connect(srv.wsUrl, token, opts);
-  cleanups.push(() => c.close());
-  return c;
-}
-
-// A guest session's token, from the Set-Cookie of /api/v1/auth/me.
-async function guestToken(srv) {
-  const res = await fetch(`${srv.url}/api/v1/auth/me`);
-  const t = tokenFrom(res);
-  assert.ok(t, 'a guest token');
-  return t;
-}
-
-// The snapshot is rebuilt at most once a second: poll until (x, y) shows color (or time out).
-async function snapshotAt(url, x, y, color, timeoutMs = 5000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const { snap } = await fetchSnapshot(url);
-    if (snap.get(x, y) === color || Date.now() > end) return snap.get(x, y);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const client = (srv, token, opts) => h.client(srv, token, opts);
 
 function assertColour(shot, x, y, colour, what) {
   assert.deepEqual(shot.get(x, y), palette[colour],
     `${what}: screen (${x.toFixed(1)}, ${y.toFixed(1)}) should show palette ${colour}`);
-}
-
-function expectExit(r) {
-  assert.equal(r.code, 0, `place-sdl exited ${r.code} (${r.signal}):\n${r.stderr}\n${r.stdout}`);
 }
 
 test('a clicked pixel appears at once and is stored by the server', async () => {
@@ -89,7 +40,7 @@ test('a clicked pixel appears at once and is stored by the server', async () => 
   const [sx, sy] = centreOf(v, 20, 10);
   const shot = path.join(dir, 'placed.bmp');
   const r = await runSdl({
-    url: srv.url, display: xvfb.display, dir,
+    url: srv.url, dir,
     script: [
       'wait connected',
       'key 5', // red
@@ -120,7 +71,7 @@ test("another client's pixel arrives on screen", async () => {
   const shot = path.join(dir, 'other.bmp');
   let placing;
   const r = await runSdl({
-    url: srv.url, display: xvfb.display, dir,
+    url: srv.url, dir,
     script: [
       'wait connected',
       'echo ready',
@@ -150,16 +101,14 @@ test('a pixel the server refuses rolls back to what was there, with the reason s
   assert.equal((await painter.placeAndWait(30, 30, 10, 'g')).type, 'placed');
   // place-sdl's session places a pixel from elsewhere (another device), so the server's cooldown
   // runs while place-sdl does not know: its next placement is refused with COOLDOWN.
-  const token = await guestToken(srv);
-  fs.mkdirSync(path.join(dir, 'config', 'place'), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(path.join(dir, 'config', 'place', 'session'), `${token}\n`, { mode: 0o600 });
+  const { token } = await guestSession(srv, path.join(dir, 'config'));
   const twin = await client(srv, token);
   const v = fitView(WIN_W, WIN_H, 64, 64);
   const [sx, sy] = centreOf(v, 30, 30);
   const shot = path.join(dir, 'rollback.bmp');
   let twinPlaced;
   const r = await runSdl({
-    url: srv.url, display: xvfb.display, dir,
+    url: srv.url, dir,
     script: [
       'wait connected',
       'wait pixel 30 30 10',
@@ -198,7 +147,7 @@ test('zoom around the pointer and a drag put a pixel where the view math says', 
   const zoomed = path.join(dir, 'zoomed.bmp');
   const fitted = path.join(dir, 'fitted.bmp');
   const r = await runSdl({
-    url: srv.url, display: xvfb.display, dir,
+    url: srv.url, dir,
     script: [
       'wait connected',
       'wait pixel 45 50 12',
@@ -248,7 +197,7 @@ test('a banner says so while the server is gone; it reconnects by itself when it
   let placedAfter;
   const steps = [];
   const r = await runSdl({
-    url: srv.url, display: xvfb.display, dir,
+    url: srv.url, dir,
     script: [
       'wait connected',
       'wait pixel 12 40 7',
@@ -277,8 +226,7 @@ test('a banner says so while the server is gone; it reconnects by itself when it
       if (line === 'script: down') {
         // Same port, same data directory.
         steps.push(srv.exited.then(async () => {
-          again = await startServer({ dataDir: srv.dataDir, args: ['--cooldown', '0', '--port', String(srv.port)] });
-          cleanups.push(async () => { await again.stop(); });
+          again = await h.server(['--cooldown', '0', '--port', String(srv.port)], { dataDir: srv.dataDir });
         }));
       }
       if (line === 'script: back') {
@@ -317,7 +265,7 @@ test('palette click, arrow keys and Space place at the reticle; Ctrl+click opens
   const shot = path.join(dir, 'keys.bmp');
   const info = path.join(dir, 'info.bmp');
   const r = await runSdl({
-    url: srv.url, display: xvfb.display, dir,
+    url: srv.url, dir,
     script: [
       'wait connected',
       `click ${Math.round(swx)} ${Math.round(swy)}`, // the blue swatch
@@ -352,7 +300,7 @@ test('u registers and logs in inside the client (a small form); the stored sessi
   const v = fitView(WIN_W, WIN_H, 64, 64);
   const form = path.join(dir, 'form.bmp');
   const r = await runSdl({
-    url: srv.url, display: xvfb.display, dir,
+    url: srv.url, dir,
     script: [
       'wait connected',
       // bad input: both reasons at once, in the browser's words, nothing sent
@@ -384,7 +332,7 @@ test('u registers and logs in inside the client (a small form); the stored sessi
   // a fresh client: a wrong password in words, then the right one
   const dir2 = workDir();
   const r2 = await runSdl({
-    url: srv.url, display: xvfb.display, dir: dir2,
+    url: srv.url, dir: dir2,
     script: [
       'wait connected',
       'key u', 'type sdl_painter', 'key Return', 'type not the password', 'key Return',
@@ -408,7 +356,7 @@ test('whole-canvas zoom keeps a 1-pixel square outline visible on all four sides
   const dir = workDir();
   const shot = path.join(dir, 'overview.bmp');
   const r = await runSdl({
-    url: srv.url, display: xvfb.display, dir,
+    url: srv.url, dir,
     script: ['wait connected', `wait pixel ${x1} ${y1} 3`, 'move 2 2', `shot ${shot}`, 'quit'],
   });
   expectExit(r);
@@ -437,7 +385,7 @@ test('with no canvas at all the banner does not speak of an out-of-date canvas; 
   const dir = workDir();
   const shot = path.join(dir, 'nocanvas.bmp');
   const r = await runSdl({
-    url, display: xvfb.display, dir,
+    url, dir,
     script: ['wait disconnected', 'wait banner Cannot reach the server - retrying in', 'wait banner No canvas loaded yet.', `shot ${shot}`,
       // r tries at once (the engine's reconnect_now, timed in place-tui's tests)
       'wait disconnected', 'key r', 'wait message Reconnecting now...', 'wait disconnected', 'quit'],
@@ -472,7 +420,7 @@ test('a canvas of several textures: pixels on tile edges land where they should'
   const [cx, cy] = at(fit, 595, 295);
   const shots = ['edge1', 'edge2', 'corner'].map((n) => path.join(dir, `${n}.bmp`));
   const r = await runSdl({
-    url: srv.url, display: xvfb.display, dir,
+    url: srv.url, dir,
     script: [
       'wait connected',
       ...pixels.map(([x, y, c]) => `wait pixel ${x} ${y} ${c}`),
@@ -508,17 +456,13 @@ test('a canvas of several textures: pixels on tile edges land where they should'
 test('banned while connected: the ban in words on screen, placing refused, no "connection lost"', async () => {
   const srv = await server(['--cooldown', '0']);
   const dir = workDir();
-  const res = await fetch(`${srv.url}/api/v1/auth/me`);
-  const token = tokenFrom(res);
-  const { userId } = await res.json();
-  fs.mkdirSync(path.join(dir, 'config', 'place'), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(path.join(dir, 'config', 'place', 'session'), `${token}\n`, { mode: 0o600 });
+  const { token, userId } = await guestSession(srv, path.join(dir, 'config'));
   const v = fitView(WIN_W, WIN_H, 64, 64);
   const [sx, sy] = centreOf(v, 12, 12);
   const shot = path.join(dir, 'banned.bmp');
   let banned;
   const r = await runSdl({
-    url: srv.url, display: xvfb.display, dir,
+    url: srv.url, dir,
     script: [
       'wait connected',
       'echo ready',

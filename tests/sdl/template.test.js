@@ -1,59 +1,29 @@
 // place-sdl's templates (docs/templates.md): --template URL --at X,Y from a loopback HTTP
 // server; the translucent overlay and the dots on screenshots, the match count in the bar
 // (script: wait status), o, O, and n (the nearest wrong pixel, its colour chosen) then Space.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { startServer } from '../server/lib/server.js';
-import { connect, fetchSnapshot } from '../server/lib/client.js';
-import { pngFromRows, hexRgba, servePng } from '../server/lib/png.js';
-import { startXvfb, runSdl, readBmp, rgb, tempDir, fitView, centreOf } from './lib/sdl.js';
+import { servePng } from '../server/lib/png.js';
+import { snapshotWhere, templatePng as template } from '../lib/harness.js';
+import { readBmp, fitView, centreOf } from './lib/sdl.js';
+import { expectExit, sdlHarness } from './lib/harness.js';
 
-const cleanups = [];
-let xvfb;
-
-before(async () => {
-  xvfb = await startXvfb();
-});
-
-after(async () => {
-  for (const f of cleanups.reverse()) {
-    try { await f(); } catch { /* best effort */ }
-  }
-  await xvfb.stop();
-});
-
-function workDir() {
-  const d = tempDir('place-sdl-tmpl-');
-  if (process.env.PLACE_SDL_KEEP) console.log(`screenshots in ${d}`);
-  else cleanups.push(() => fs.rmSync(d, { recursive: true, force: true }));
-  return d;
-}
-
-const CLEAR = [0, 0, 0, 0];
-// 4x3: a red row; blue, two don't-care pixels, a near-blue; a black row. 10 pixels count.
-function template() {
-  return pngFromRows([
-    [hexRgba('#E50000'), hexRgba('#E50000'), hexRgba('#E50000'), hexRgba('#E50000')],
-    [hexRgba('#0083C7'), CLEAR, CLEAR, [10, 140, 190, 255]],
-    [hexRgba('#222222'), hexRgba('#222222'), hexRgba('#222222'), hexRgba('#222222')],
-  ]);
-}
+const h = sdlHarness('place-sdl-tmpl-');
+const { workDir, run: runSdl } = h;
 
 function near(got, want, what, tol = 4) {
   assert.ok(got.every((v, i) => Math.abs(v - want[i]) <= tol), `${what}: got ${got}, wanted about ${want}`);
 }
 
 test('a template from a URL: 50% overlay, o hides it, n then Space counts one more, dots', async () => {
-  const srv = await startServer({ args: ['--cooldown', '0'] });
-  cleanups.push(async () => { await srv.stop(); srv.cleanup(); });
-  const pal = (await (await fetch(`${srv.url}/api/v1/canvas/info`)).json()).palette.map(rgb);
+  const srv = await h.server(['--cooldown', '0']);
+  const pal = await h.palette(srv);
   const files = await servePng({ '/t.png': template() });
-  cleanups.push(() => files.close());
-  const other = await connect(srv.wsUrl);
-  cleanups.push(() => other.close());
+  h.defer(() => files.close());
+  const other = await h.client(srv);
   assert.equal((await other.placeAndWait(10, 5, 5, 'a')).type, 'placed');
   assert.equal((await other.placeAndWait(13, 6, 12, 'b')).type, 'placed');
 
@@ -62,7 +32,7 @@ test('a template from a URL: 50% overlay, o hides it, n then Space counts one mo
   const shots = Object.fromEntries(['overlay', 'hidden', 'dots'].map((n) => [n, path.join(dir, `${n}.bmp`)]));
   const [zx, zy] = centreOf(v, 0, 0);
   const r = await runSdl({
-    url: srv.url, display: xvfb.display, dir,
+    url: srv.url, dir,
     args: ['--template', `${files.url}/t.png`, '--at', '10,5'],
     script: [
       'wait connected',
@@ -88,8 +58,7 @@ test('a template from a URL: 50% overlay, o hides it, n then Space counts one mo
       'quit',
     ],
   });
-  assert.equal(r.code, 0, `place-sdl exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
-  assert.doesNotMatch(r.stderr, /AddressSanitizer|LeakSanitizer|runtime error:/);
+  expectExit(r);
 
   // 50% of the template's red over the white canvas at 11,5; the canvas alone beside it
   const over = readBmp(shots.overlay);
@@ -101,12 +70,7 @@ test('a template from a URL: 50% overlay, o hides it, n then Space counts one mo
   assert.deepEqual(readBmp(shots.hidden).get(...centreOf(v, 11, 5)), pal[0], 'hidden: the canvas');
 
   // Space placed the blue that n chose at 10,6
-  for (let i = 0; ; i++) {
-    const { snap } = await fetchSnapshot(srv.url);
-    if (snap.get(10, 6) === 12) break;
-    assert.ok(i < 25, 'the server stores blue at 10,6');
-    await new Promise((res) => setTimeout(res, 200));
-  }
+  await snapshotWhere(srv.url, (s) => s.get(10, 6) === 12, 'blue at 10,6 (the server stores it)');
 
   // dots: n zoomed in; a dot of the template's colour in each pixel's middle, the canvas around
   const m = r.stdout.match(/view: scale=([\d.]+) ox=(-?[\d.]+) oy=(-?[\d.]+)/);
@@ -126,7 +90,7 @@ test('a malformed template file is refused with its name and the reason', async 
   const broken = path.join(dir, 'broken.png');
   fs.writeFileSync(broken, template().subarray(0, 50));
   const r = await runSdl({
-    url: 'http://127.0.0.1:9', display: xvfb.display, dir, args: ['--template', broken], script: ['quit'],
+    url: 'http://127.0.0.1:9', dir, args: ['--template', broken], script: ['quit'],
   });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /place-sdl: template: .*broken\.png: a malformed PNG/);

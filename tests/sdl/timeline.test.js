@@ -1,45 +1,29 @@
 // End-to-end: place-sdl's time mode (t , . < >) and heatmap (w) against the real placed, on a
 // private Xvfb display driven by a script; assertions on its screenshots.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 
-import { startServer } from '../server/lib/server.js';
-import { connect } from '../server/lib/client.js';
-import { startXvfb, runSdl, readBmp, rgb, tempDir, fitView, centreOf } from './lib/sdl.js';
+import { paint } from '../lib/harness.js';
+import { readBmp, fitView, centreOf } from './lib/sdl.js';
+import { expectExit, sdlHarness } from './lib/harness.js';
 
 const WIN_W = 640;
 const WIN_H = 480;
 // seq 1..6: (10,10) changes at seqs 1, 3, 5 and 6
 const HISTORY = [[10, 10, 5], [11, 10, 3], [10, 10, 12], [12, 10, 10], [10, 10, 8], [10, 10, 15]];
-const cleanups = [];
-let xvfb;
-
-before(async () => { xvfb = await startXvfb(); });
-after(async () => {
-  for (const f of cleanups.reverse()) {
-    try { await f(); } catch { /* best effort */ }
-  }
-  await xvfb.stop();
-});
+const h = sdlHarness('place-sdl-time-');
 
 test('stepping back shows the earlier colour, t returns to live, w overlays the heatmap', async () => {
-  const srv = await startServer({ args: ['--cooldown', '0', '--batch-ms', '50'] });
-  cleanups.push(async () => { await srv.stop(); srv.cleanup(); });
-  const palette = (await (await fetch(`${srv.url}/api/v1/canvas/info`)).json()).palette.map(rgb);
-  const b = await connect(srv.wsUrl, null, { localAddress: '127.0.0.2' });
-  cleanups.push(() => b.close());
-  for (const [i, [x, y, c]] of HISTORY.entries()) {
-    assert.equal((await b.placeAndWait(x, y, c, `h-${i}`)).type, 'placed');
-  }
-  const dir = tempDir('place-sdl-time-');
-  if (process.env.PLACE_SDL_KEEP) console.log(`screenshots in ${dir}`);
-  else cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const srv = await h.server(['--cooldown', '0', '--batch-ms', '50']);
+  const palette = await h.palette(srv);
+  const b = await h.client(srv, null, { localAddress: '127.0.0.2' });
+  await paint(b, HISTORY, 'h');
+  const dir = h.workDir();
   const shot = (n) => path.join(dir, n);
   let meanwhile;
-  const r = await runSdl({
-    url: srv.url, display: xvfb.display, dir,
+  const r = await h.run({
+    url: srv.url, dir,
     script: [
       'wait connected',
       'wait pixel 10 10 15',
@@ -75,7 +59,7 @@ test('stepping back shows the earlier colour, t returns to live, w overlays the 
       if (line === 'script: place now') meanwhile = b.placeAndWait(14, 10, 13, 'm');
     },
   });
-  assert.equal(r.code, 0, `place-sdl exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
+  expectExit(r);
   assert.equal((await meanwhile).type, 'placed');
   const v = fitView(WIN_W, WIN_H, 64, 64);
   const at = (img, x, y) => img.get(...centreOf(v, x, y));

@@ -3,21 +3,16 @@
 // screenshots read back as 24-bit BMP files.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { builtBinary } from '../../lib/build.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 // The binary under test: $PLACE_SDL (ctest sets it), else the usual build directories.
 export function placeSdlPath() {
-  if (process.env.PLACE_SDL) return process.env.PLACE_SDL;
-  const root = path.resolve(here, '../../..');
-  for (const b of ['build', 'build-sdl']) {
-    const p = path.join(root, b, 'client-sdl', 'place-sdl');
-    if (fs.existsSync(p)) return p;
-  }
-  throw new Error('place-sdl not found: set PLACE_SDL');
+  return builtBinary('PLACE_SDL', 'client-sdl/place-sdl', ['build', 'build-sdl']);
 }
 
 const live = new Set();
@@ -54,10 +49,6 @@ export async function startXvfb() {
       live.delete(proc);
     },
   };
-}
-
-export function tempDir(prefix) {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
 // Runs place-sdl with `script` (an array of lines) against url. Resolves with {code, stdout,
