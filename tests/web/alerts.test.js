@@ -1,32 +1,14 @@
 // The browser's players-online count, cooldown-ready notification and minimap (issue 16), in
 // headless Chromium against the real placed, read back from the page as a player sees it.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startServer } from '../server/lib/server.js';
-import { connect } from '../server/lib/client.js';
-import { launch, openClient, pixelOnScreen } from './lib/browser.js';
+import { test } from 'node:test';
+import { clickPixel, pixelOnScreen } from './lib/browser.js';
+import { webHarness } from './lib/harness.js';
 
 const PERIOD_MS = 2000; // the players-online period docs/protocol.md announces
 
-let browser;
-const servers = [];
-const sockets = [];
-
-before(async () => { browser = await launch(); });
-after(async () => {
-  for (const c of sockets) c.close();
-  await browser?.close();
-  for (const s of servers) {
-    try { await s.stop(); } catch { /* reported by the test that used it */ }
-    s.cleanup();
-  }
-});
-
-async function server(args = []) {
-  const srv = await startServer({ args: ['--batch-ms', '50', ...args] });
-  servers.push(srv);
-  return srv;
-}
+const h = webHarness();
+const server = (args = []) => h.server(['--batch-ms', '50', ...args]);
 
 const onlineText = (page) => page.evaluate(() => {
   const el = document.getElementById('online');
@@ -35,9 +17,8 @@ const onlineText = (page) => page.evaluate(() => {
 
 test('the top bar counts the players online: 3, then 2 within the period when one leaves', async () => {
   const srv = await server(['--cooldown', '0']);
-  const others = [await connect(srv.wsUrl), await connect(srv.wsUrl)];
-  sockets.push(...others);
-  const { context, page } = await openClient(browser, `${srv.url}/`);
+  const others = [await h.client(srv), await h.client(srv)];
+  const { context, page } = await h.open(`${srv.url}/`);
   try {
     await page.waitForFunction(() => document.getElementById('online-count').textContent === '3 online',
       null, { timeout: PERIOD_MS + 3000 });
@@ -67,15 +48,14 @@ async function hide(page) {
 }
 
 async function placeOnce(page, x, y) {
-  const s = await pixelOnScreen(page, x, y);
-  await page.mouse.click(s.x, s.y);
+  await clickPixel(page, x, y);
   await page.click('#place-btn');
   await page.waitForFunction(() => document.getElementById('place-btn').dataset.mode === 'cooldown');
 }
 
 test('with the tab hidden, the end of the cooldown shows a desktop notification (permission granted)', async () => {
   const srv = await server(['--cooldown', '2']);
-  const { context, page } = await openClient(browser, `${srv.url}/#x=20&y=20&z=8`);
+  const { context, page } = await h.open(`${srv.url}/#x=20&y=20&z=8`);
   try {
     await context.grantPermissions(['notifications'], { origin: srv.url });
     assert.equal(await page.evaluate(() => Notification.permission), 'granted');
@@ -100,7 +80,7 @@ test('with the tab hidden, the end of the cooldown shows a desktop notification 
 
 test('with the tab in view there is no notification, only the page\'s own cue, and the chime when asked for', async () => {
   const srv = await server(['--cooldown', '2']);
-  const { context, page } = await openClient(browser, `${srv.url}/#x=20&y=20&z=8`);
+  const { context, page } = await h.open(`${srv.url}/#x=20&y=20&z=8`);
   try {
     await context.grantPermissions(['notifications'], { origin: srv.url });
     // the chime is opt-in: off until the player ticks it in the help dialog (which plays a sample)
@@ -122,7 +102,7 @@ test('with the tab in view there is no notification, only the page\'s own cue, a
 
 test('the minimap: a click on it moves the view there and the coordinates shown follow; m hides it', async () => {
   const srv = await server(['--cooldown', '0']);
-  const { context, page } = await openClient(browser, `${srv.url}/#x=10&y=10&z=24`);
+  const { context, page } = await h.open(`${srv.url}/#x=10&y=10&z=24`);
   try {
     assert.equal(await page.isVisible('#minimap'), true, 'shown on a wide screen');
     const box = await page.locator('#minimap').boundingBox();

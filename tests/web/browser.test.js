@@ -3,58 +3,25 @@
 // server's own snapshot.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { startServer } from '../server/lib/server.js';
+import { test } from 'node:test';
 import { connect, fetchSnapshot, paintMany, squareOutline } from '../server/lib/client.js';
-import { launch, openClient, pixelOnScreen, shotsDir, waitLive } from './lib/browser.js';
+import { admin, snapshotWhere } from '../lib/harness.js';
+import {
+  PALETTE, clickPixel, drawn, noErrors, pixelOnScreen, placesSent, shotsDir, waitLive, watchPlaces,
+} from './lib/browser.js';
+import { webHarness } from './lib/harness.js';
 import { decodePng, hexToRgb, sameColor } from './lib/png.js';
 
-const PALETTE = ['#FFFFFF', '#E4E4E4', '#888888', '#222222', '#FFA7D1', '#E50000', '#E59500', '#A06A42',
-  '#E5D900', '#94E044', '#02BE01', '#00D3DD', '#0083C7', '#0000EA', '#CF6EE4', '#820080'];
 const VIEW = '/#x=20&y=20&z=8';
 
-let browser;
-const servers = [];
+const h = webHarness();
+const server = (opts = {}) => h.server(['--cooldown', '30', '--batch-ms', '50', ...(opts.args || [])], opts);
 
-before(async () => { browser = await launch(); });
-after(async () => {
-  await browser?.close();
-  for (const s of servers) {
-    try { await s.stop(); } catch { /* reported by the test that used it */ }
-    s.cleanup();
-  }
-});
-
-async function server(opts = {}) {
-  const srv = await startServer({ ...opts, args: ['--cooldown', '30', '--batch-ms', '50', ...(opts.args || [])] });
-  servers.push(srv);
-  return srv;
-}
-
-// Polls the server's snapshot until pred(snap) holds (it is rebuilt at most once a second).
-async function snapshotWhere(url, pred, what) {
-  let last;
-  for (let i = 0; i < 40; i++) {
-    last = (await fetchSnapshot(url)).snap;
-    if (pred(last)) return last;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  assert.fail(`server snapshot never showed ${what} (seq ${last && last.seq})`);
-}
-
-// The colour of the screen at the centre of canvas pixel (x, y), read from a PNG screenshot.
+// The colours of the screen at the centre of canvas pixel (x, y) and of its neighbours, from one
+// PNG screenshot.
 async function screenColor(page, x, y, file) {
-  const png = decodePng(await page.screenshot(file ? { path: path.join(shotsDir(), file) } : {}));
-  const at = async (px, py) => {
-    const s = await pixelOnScreen(page, px, py);
-    return png.rgb(Math.round(s.x), Math.round(s.y));
-  };
-  return { here: await at(x, y), left: await at(x - 1, y), right: await at(x + 1, y), below: await at(x, y + 1) };
-}
-
-async function clickPixel(page, x, y) {
-  const s = await pixelOnScreen(page, x, y);
-  await page.mouse.click(s.x, s.y);
+  const d = await drawn(page, [[x, y], [x - 1, y], [x + 1, y], [x, y + 1]], file);
+  return { here: d[`${x},${y}`], left: d[`${x - 1},${y}`], right: d[`${x + 1},${y}`], below: d[`${x},${y + 1}`] };
 }
 
 // Select, then confirm: a click selects the pixel, the Place button paints it.
@@ -63,28 +30,9 @@ async function placeAt(page, x, y) {
   await page.click('#place-btn');
 }
 
-// Every "place" message the page sends on its WebSocket from now on (read with placesSent).
-async function watchPlaces(page) {
-  await page.evaluate(() => {
-    const c = window.place.conn;
-    const send = c.send.bind(c);
-    window.placeSent = [];
-    c.send = (m) => {
-      if (m && m.type === 'place') window.placeSent.push(m);
-      return send(m);
-    };
-  });
-}
-
-const placesSent = (page) => page.evaluate(() => window.placeSent.length);
-
 async function chooseColor(page, c) {
   await page.click(`#palette .swatch[data-color="${c}"]`);
   assert.equal(await page.getAttribute(`#palette .swatch[data-color="${c}"]`, 'aria-checked'), 'true');
-}
-
-function noErrors(page) {
-  assert.deepEqual(page.errors, [], `browser errors: ${page.errors.join('\n')}`);
 }
 
 test('the page loads: the snapshot is drawn, 16 colours, live connection, a guest name', async () => {
@@ -101,7 +49,7 @@ test('the page loads: the snapshot is drawn, 16 colours, live connection, a gues
   }
   await snapshotWhere(srv.url, (s) => s.get(5, 6) === 13 && s.get(10, 6) === 8, '(5,6) dark blue, (10,6) yellow');
 
-  const { page, context } = await openClient(browser, `${srv.url}/#x=8&y=8&z=10`);
+  const { page, context } = await h.open(`${srv.url}/#x=8&y=8&z=10`);
   assert.equal(await page.locator('#palette .swatch').count(), 16);
   assert.equal(await page.textContent('#conn-text'), 'Live');
   assert.match(await page.textContent('#who-name'), /^guest-/);
@@ -139,9 +87,9 @@ test('a click selects and shows who placed the pixel without placing; the Place 
   bot.ws.close();
   const before = await snapshotWhere(srv.url, (s) => s.get(26, 17) === 12, '(26,17) blue');
 
-  const a = await openClient(browser, srv.url + VIEW);
+  const a = await h.open(srv.url + VIEW);
   await watchPlaces(a.page);
-  const b = await openClient(browser, srv.url + VIEW);
+  const b = await h.open(srv.url + VIEW);
   await chooseColor(a.page, 5);
   // a click: the pixel is selected and its info shows (colour, who, when, how many placements)
   await clickPixel(a.page, 26, 17);
@@ -206,7 +154,7 @@ test('a click selects and shows who placed the pixel without placing; the Place 
 
 test('one-click placing is a setting, remembered by the browser', async () => {
   const srv = await server();
-  const { context, page } = await openClient(browser, srv.url + VIEW);
+  const { context, page } = await h.open(srv.url + VIEW);
   await watchPlaces(page);
   await page.keyboard.press('?');
   assert.equal(await page.isChecked('#opt-one-click'), false);
@@ -227,7 +175,7 @@ test('one-click placing is a setting, remembered by the browser', async () => {
 
 test('a too-early placement from another tab is refused by the server and rolled back', async () => {
   const srv = await server();
-  const { context, page } = await openClient(browser, srv.url + VIEW);
+  const { context, page } = await h.open(srv.url + VIEW);
   const tab2 = await context.newPage(); // same player (same cookie), opened before the first pixel
   tab2.errors = [];
   tab2.on('pageerror', (e) => tab2.errors.push(String(e)));
@@ -264,7 +212,7 @@ test('a too-early placement from another tab is refused by the server and rolled
 
 test('a broken WebSocket reconnects: the state shows it, and placing works again', async () => {
   const first = await server();
-  const { context, page } = await openClient(browser, first.url + VIEW);
+  const { context, page } = await h.open(first.url + VIEW);
   await first.stop();
   await page.waitForFunction(() => document.getElementById('conn').dataset.state === 'waiting');
   assert.match(await page.textContent('#conn-text'), /^Offline · retrying in \d+ s$/);
@@ -318,7 +266,7 @@ test('a broken WebSocket reconnects: the state shows it, and placing works again
 
 test('on a phone: a tap selects without placing, Place paints, the layout fits, and an account can be made', async () => {
   const srv = await server();
-  const { context, page } = await openClient(browser, srv.url + '/#x=32&y=20&z=6',
+  const { context, page } = await h.open(srv.url + '/#x=32&y=20&z=6',
     { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
   await watchPlaces(page);
   // everything needed to play is on screen
@@ -395,7 +343,7 @@ test('on a phone: a tap selects without placing, Place paints, the layout fits, 
 
 test('the cooldown counts down in the page and the tab title, then says you can place again', async () => {
   const srv = await server({ args: ['--cooldown', '3'] });
-  const { context, page } = await openClient(browser, srv.url + VIEW);
+  const { context, page } = await h.open(srv.url + VIEW);
   // every title and button label the page shows, in order (robust to a slow machine)
   await page.evaluate(() => {
     window.titles = [];
@@ -427,7 +375,7 @@ test('the cooldown counts down in the page and the tab title, then says you can 
 
 test('navigation: wheel zooms around the pointer, a drag pans without placing, the link keeps the view', async () => {
   const srv = await server();
-  const { context, page } = await openClient(browser, `${srv.url}/#x=32&y=32&z=4`);
+  const { context, page } = await h.open(`${srv.url}/#x=32&y=32&z=4`);
   const view = () => page.evaluate(() => ({ cx: window.place.view.cx, cy: window.place.view.cy, z: window.place.view.z }));
   const under = (sx, sy) => page.evaluate(([x, y]) => {
     const r = document.getElementById('board').getBoundingClientRect();
@@ -459,7 +407,7 @@ test('navigation: wheel zooms around the pointer, a drag pans without placing, t
   // the URL follows the view; opening it elsewhere shows the same place
   await page.waitForFunction(() => location.hash === window.place.view.toHash());
   const link = page.url();
-  const other = await openClient(browser, link);
+  const other = await h.open(link);
   const v2 = await other.page.evaluate(() => ({ cx: window.place.view.cx, cy: window.place.view.cy, z: window.place.view.z }));
   assert.ok(Math.abs(v2.z - zoomed.z) < 0.01 && Math.abs(v2.cx - zoomed.cx) <= 1 && Math.abs(v2.cy - zoomed.cy) <= 1,
     `the link ${link} opened ${JSON.stringify(v2)}, was ${JSON.stringify(zoomed)}`);
@@ -468,7 +416,7 @@ test('navigation: wheel zooms around the pointer, a drag pans without placing, t
   await other.context.close();
 
   // two fingers spreading apart zoom in (touch events through the DevTools protocol)
-  const phone = await openClient(browser, `${srv.url}/#x=32&y=32&z=4`,
+  const phone = await h.open(`${srv.url}/#x=32&y=32&z=4`,
     { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
   const z0 = await phone.page.evaluate(() => window.place.view.z);
   const cdp = await phone.context.newCDPSession(phone.page);
@@ -485,7 +433,7 @@ test('navigation: wheel zooms around the pointer, a drag pans without placing, t
 
 test('no answer within 10 s: the pixel rolls back, and a silent server is given up', async () => {
   const srv = await server();
-  const { context, page } = await openClient(browser, srv.url + VIEW, { clock: true });
+  const { context, page } = await h.open(srv.url + VIEW, { clock: true });
   process.kill(srv.proc.pid, 'SIGSTOP'); // the connection stays open, nothing answers
   try {
     await chooseColor(page, 3);
@@ -511,7 +459,7 @@ test('no answer within 10 s: the pixel rolls back, and a silent server is given 
 
 test('a server where guests may not place asks guests to log in', async () => {
   const srv = await server({ args: ['--guests-can-place=no'] });
-  const { context, page } = await openClient(browser, srv.url + VIEW);
+  const { context, page } = await h.open(srv.url + VIEW);
   assert.equal(await page.textContent('#place-label'), 'Log in to place');
   await clickPixel(page, 21, 21);
   await page.keyboard.press('Enter');
@@ -524,7 +472,7 @@ test('a server where guests may not place asks guests to log in', async () => {
 
 test('a burst from five players: what the page shows ends up equal to the server canvas', async () => {
   const srv = await server({ args: ['--cooldown', '0'] });
-  const { context, page } = await openClient(browser, `${srv.url}/#x=32&y=32&z=8`);
+  const { context, page } = await h.open(`${srv.url}/#x=32&y=32&z=8`);
   let seed = 12345; // xorshift32: the same burst every run
   const rnd = (n) => { seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5; return (seed >>> 0) % n; };
   const bots = [];
@@ -583,7 +531,7 @@ test('whole-canvas zoom keeps a 1-pixel square outline visible on all four sides
   const srv = await server({ args: ['--cooldown', '0', '--width', '2000', '--height', '2000'] });
   const [x0, y0, x1, y1] = [900, 900, 1059, 1059];
   await paintMany(srv.wsUrl, squareOutline(x0, y0, x1, y1, 3));
-  const { context, page } = await openClient(browser, srv.url);
+  const { context, page } = await h.open(srv.url);
   // the first snapshot may be up to a second behind the painting: wait for the whole outline
   await page.waitForFunction(([a, b, c, d]) => {
     const s = window.place.state;
@@ -616,7 +564,7 @@ test('whole-canvas zoom keeps a 1-pixel square outline visible on all four sides
 
 test('the snapshot is fetched again within 60 s, and live deltas it covers are dropped', async () => {
   const srv = await server();
-  const { context, page } = await openClient(browser, srv.url + VIEW, { clock: true });
+  const { context, page } = await h.open(srv.url + VIEW, { clock: true });
   let fetches = 0;
   page.on('request', (r) => { if (new URL(r.url()).pathname.startsWith('/api/v1/canvas/snapshot')) fetches++; });
   const bot = await connect(srv.wsUrl, null, { localAddress: '127.0.0.2' });
@@ -636,15 +584,13 @@ test('the snapshot is fetched again within 60 s, and live deltas it covers are d
 });
 
 test('banned while on the page: the dock says so with the reason, the place button stops offering, no "Offline"', async () => {
-  const { runPlaced } = await import('../server/lib/server.js');
   const srv = await server();
-  const { page } = await openClient(browser, srv.url + VIEW);
+  const { page } = await h.open(srv.url + VIEW);
   await page.waitForFunction(() => document.getElementById('conn').dataset.state === 'connected');
   await watchPlaces(page);
   const id = await page.evaluate(() => window.place.app.user.userId);
   assert.match(id, /^[0-9a-f]{32}$/);
-  const r = runPlaced(['--data-dir', srv.dataDir, '--ban-id', id, '--reason', 'scribbling']);
-  assert.equal(r.code, 0, r.stderr);
+  admin(srv, '--ban-id', id, '--reason', 'scribbling');
   await page.waitForFunction(() => !document.getElementById('ban-note').hidden);
   assert.equal(await page.textContent('#ban-note'), 'You are banned from placing pixels: scribbling.');
   assert.equal(await page.textContent('#place-label'), 'Banned');

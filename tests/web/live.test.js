@@ -2,58 +2,20 @@
 // running server, and the admin's lookup from the pixel info: the real placed serving
 // assets/web/, driven in headless Chromium; assertions on what the page shows and on the server.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { runPlaced, startServer } from '../server/lib/server.js';
-import { connect, fetchSnapshot, tokenFrom } from '../server/lib/client.js';
-import { launch, openClient, pixelOnScreen } from './lib/browser.js';
+import { test } from 'node:test';
+import { connect, tokenFrom } from '../server/lib/client.js';
+import { admin, snapshotWhere } from '../lib/harness.js';
+import { clickPixel, placesSent, watchPlaces } from './lib/browser.js';
+import { webHarness } from './lib/harness.js';
 
 const VIEW = '/#x=20&y=20&z=8';
-let browser;
-const servers = [];
-before(async () => { browser = await launch(); });
-after(async () => {
-  await browser?.close();
-  for (const s of servers) {
-    try { await s.stop(); } catch { /* reported by the test that used it */ }
-    s.cleanup();
-  }
-});
-
-async function server(args) {
-  const srv = await startServer({ args: ['--batch-ms', '50', ...args] });
-  servers.push(srv);
-  return srv;
-}
-
-function admin(srv, ...args) {
-  const r = runPlaced(['--data-dir', srv.dataDir, ...args]);
-  assert.equal(r.code, 0, r.stderr);
-}
-
-async function clickPixel(page, x, y) {
-  const s = await pixelOnScreen(page, x, y);
-  await page.mouse.click(s.x, s.y);
-}
-
-async function snapshotWhere(url, pred, what) {
-  let last;
-  for (let i = 0; i < 40; i++) {
-    last = (await fetchSnapshot(url)).snap;
-    if (pred(last)) return last;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  assert.fail(`server snapshot never showed ${what}`);
-}
+const h = webHarness();
+const server = (args) => h.server(['--batch-ms', '50', ...args]);
 
 test('--freeze: the dock says so with the reason, the place button stops offering; --unfreeze; --set cooldown=5 is said and is the next countdown', async () => {
   const srv = await server(['--cooldown', '300']);
-  const { page } = await openClient(browser, srv.url + VIEW);
-  await page.evaluate(() => {
-    window.placeSent = 0;
-    const c = window.place.conn;
-    const send = c.send.bind(c);
-    c.send = (m) => { if (m && m.type === 'place') window.placeSent++; return send(m); };
-  });
+  const { page } = await h.open(srv.url + VIEW);
+  await watchPlaces(page);
   assert.equal(await page.isHidden('#frozen-note'), true);
 
   admin(srv, '--freeze', '--reason', 'maintenance');
@@ -63,7 +25,7 @@ test('--freeze: the dock says so with the reason, the place button stops offerin
   await clickPixel(page, 20, 20);
   await page.click('#place-btn');
   assert.match(await page.textContent('#toast'), /The canvas is frozen: maintenance/);
-  assert.equal(await page.evaluate(() => window.placeSent), 0, 'nothing sent while frozen');
+  assert.equal(await placesSent(page), 0, 'nothing sent while frozen');
 
   admin(srv, '--unfreeze');
   await page.waitForFunction(() => document.getElementById('frozen-note').hidden);
@@ -94,7 +56,7 @@ test('an admin looks up who placed a pixel and gets the commands to run, copyabl
   bob.close(); guest.close();
 
   // the admin: an account made in the page, then granted admin on the server
-  const { context, page } = await openClient(browser, srv.url + VIEW);
+  const { context, page } = await h.open(srv.url + VIEW);
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: srv.url });
   const made = await page.evaluate(async () => (await fetch('/api/v1/auth/register', { method: 'POST',
     headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'root_admin', password: 'long passphrase 2' }) })).status);
@@ -124,7 +86,7 @@ test('an admin looks up who placed a pixel and gets the commands to run, copyabl
   await snapshotWhere(srv.url, (sn) => sn.get(7, 7) === 0 && sn.get(8, 8) === 3, 'the guest reverted, bob kept');
 
   // a player sees no such thing
-  const other = await openClient(browser, srv.url + VIEW);
+  const other = await h.open(srv.url + VIEW);
   await clickPixel(other.page, 8, 8);
   await other.page.waitForFunction(() => /bob/.test(document.getElementById('pixel-info').textContent));
   assert.equal(await other.page.isHidden('#admin-cmds'), true);

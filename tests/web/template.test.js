@@ -3,40 +3,16 @@
 // carries it (#template=URL&tx=X&ty=Y); the overlay and the dots are read from screenshots, the
 // match count from the page, and n then Enter counts one more.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startServer } from '../server/lib/server.js';
-import { connect, fetchSnapshot } from '../server/lib/client.js';
+import { test } from 'node:test';
 import { pngFromRows, hexRgba, servePng } from '../server/lib/png.js';
 import path from 'node:path';
-import { launch, openClient, shotsDir } from './lib/browser.js';
+import { snapshotWhere, templatePng as template } from '../lib/harness.js';
+import { shotsDir } from './lib/browser.js';
+import { webHarness } from './lib/harness.js';
 import { decodePng, hexToRgb, sameColor } from './lib/png.js';
 
-let browser;
-const cleanups = [];
-
-before(async () => { browser = await launch(); });
-after(async () => {
-  for (const f of cleanups.reverse()) {
-    try { await f(); } catch { /* best effort */ }
-  }
-  await browser?.close();
-});
-
-async function server() {
-  const srv = await startServer({ args: ['--cooldown', '0', '--batch-ms', '50'] });
-  cleanups.push(async () => { await srv.stop(); srv.cleanup(); });
-  return srv;
-}
-
-const CLEAR = [0, 0, 0, 0];
-// 4x3: a red row; blue, two don't-care pixels, a near-blue; a black row. 10 pixels count.
-function template() {
-  return pngFromRows([
-    [hexRgba('#E50000'), hexRgba('#E50000'), hexRgba('#E50000'), hexRgba('#E50000')],
-    [hexRgba('#0083C7'), CLEAR, CLEAR, [10, 140, 190, 255]],
-    [hexRgba('#222222'), hexRgba('#222222'), hexRgba('#222222'), hexRgba('#222222')],
-  ]);
-}
+const h = webHarness();
+const server = () => h.server(['--cooldown', '0', '--batch-ms', '50']);
 
 // One screenshot; at(x, y, fx, fy) is the screen colour at fraction (fx, fy) inside canvas
 // pixel (x, y), by the page's current view.
@@ -67,16 +43,15 @@ function mix(a, b, alpha) {
 test('a template from another origin via the address: overlay, o, n then Enter, dots, live count', async () => {
   const srv = await server();
   const files = await servePng({ '/t.png': template() });
-  cleanups.push(() => files.close());
-  const other = await connect(srv.wsUrl);
-  cleanups.push(() => other.close());
+  h.defer(() => files.close());
+  const other = await h.client(srv);
   assert.equal((await other.placeAndWait(10, 5, 5, 'a')).type, 'placed');
   assert.equal((await other.placeAndWait(13, 6, 12, 'b')).type, 'placed');
 
   const tmplUrl = `${files.url}/t.png`;
-  const { context, page } = await openClient(browser,
+  const { context, page } = await h.open(
     `${srv.url}/#x=12&y=6&z=20&template=${encodeURIComponent(tmplUrl)}&tx=10&ty=5`);
-  cleanups.push(() => context.close());
+  h.defer(() => context.close());
   await waitProgress(page, '2 of 10 pixels match');
   assert.equal(await progress(page), 'Template: 2 of 10 pixels match');
 
@@ -108,11 +83,7 @@ test('a template from another origin via the address: overlay, o, n then Enter, 
   assert.equal(await page.evaluate(() => window.place.app.color), 5, 'red chosen');
   await page.keyboard.press('Enter');
   await waitProgress(page, '3 of 10 pixels match');
-  for (let i = 0; ; i++) {
-    if ((await fetchSnapshot(srv.url)).snap.get(11, 5) === 5) break;
-    assert.ok(i < 25, 'the server stores red at 11,5');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await snapshotWhere(srv.url, (s) => s.get(11, 5) === 5, 'red at 11,5 (the server stores it)');
 
   // another player breaks a right pixel: the count follows at once
   assert.equal((await other.placeAndWait(10, 5, 0, 'c')).type, 'placed');
@@ -132,13 +103,13 @@ test('a template from another origin via the address: overlay, o, n then Enter, 
 test('refused templates: a host without CORS, and one larger than the canvas, say why', async () => {
   const srv = await server();
   const closed = await servePng({ '/t.png': template() }, { cors: false });
-  cleanups.push(() => closed.close());
+  h.defer(() => closed.close());
   const big = await servePng({ '/big.png': pngFromRows([Array(65).fill(hexRgba('#E50000'))]) });
-  cleanups.push(() => big.close());
+  h.defer(() => big.close());
 
-  const { context, page } = await openClient(browser,
+  const { context, page } = await h.open(
     `${srv.url}/#template=${encodeURIComponent(`${closed.url}/t.png`)}&tx=1&ty=1`);
-  cleanups.push(() => context.close());
+  h.defer(() => context.close());
   await waitToast(page, 'Template not loaded:');
   assert.match(await page.locator('#toast').textContent(), /CORS/);
   assert.equal(await page.locator('#template-bar').isHidden(), true);

@@ -2,52 +2,22 @@
 // What the page draws is read back from screenshots and compared with the server's own
 // snapshot at that seq (GET /api/v1/canvas/snapshot?seq=).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startServer } from '../server/lib/server.js';
-import { connect, decodeSnapshot } from '../server/lib/client.js';
-import { launch, openClient, pixelOnScreen } from './lib/browser.js';
-import { decodePng, hexToRgb, sameColor } from './lib/png.js';
+import { test } from 'node:test';
+import { decodeSnapshot } from '../server/lib/client.js';
+import { paint } from '../lib/harness.js';
+import { PALETTE, drawn, noErrors, watchPlaces, placesSent } from './lib/browser.js';
+import { webHarness } from './lib/harness.js';
+import { hexToRgb, sameColor } from './lib/png.js';
 
-const PALETTE = ['#FFFFFF', '#E4E4E4', '#888888', '#222222', '#FFA7D1', '#E50000', '#E59500', '#A06A42',
-  '#E5D900', '#94E044', '#02BE01', '#00D3DD', '#0083C7', '#0000EA', '#CF6EE4', '#820080'];
 const VIEW = '/#x=14&y=12&z=12';
 // seq 1..6, in this order: (10,10) changes at seqs 1, 3, 5 and 6, so every moment before the
 // newest shows it differently from the live canvas
 const HISTORY = [[10, 10, 5], [11, 10, 3], [10, 10, 12], [12, 10, 10], [10, 10, 8], [10, 10, 15]];
 const WATCHED = [[10, 10], [11, 10], [12, 10], [14, 10], [16, 8]];
 
-let browser;
-const servers = [];
-const bots = [];
-
-before(async () => { browser = await launch(); });
-after(async () => {
-  for (const b of bots) b.close();
-  await browser?.close();
-  for (const s of servers) {
-    try { await s.stop(); } catch { /* reported by the test that used it */ }
-    s.cleanup();
-  }
-});
-
-async function server() {
-  const srv = await startServer({ args: ['--cooldown', '0', '--batch-ms', '50'] });
-  servers.push(srv);
-  return srv;
-}
-
-async function bot(srv) {
-  const b = await connect(srv.wsUrl, null, { localAddress: '127.0.0.2' });
-  bots.push(b);
-  return b;
-}
-
-async function paint(b, list, tag) {
-  for (const [i, [x, y, c]] of list.entries()) {
-    const ans = await b.placeAndWait(x, y, c, `${tag}-${i}`);
-    assert.equal(ans.type, 'placed', JSON.stringify(ans));
-  }
-}
+const h = webHarness();
+const server = () => h.server(['--cooldown', '0', '--batch-ms', '50']);
+const bot = (srv) => h.client(srv, null, { localAddress: '127.0.0.2' });
 
 async function snapshotAtSeq(srv, seq) {
   const res = await fetch(`${srv.url}/api/v1/canvas/snapshot?seq=${seq}`);
@@ -55,17 +25,6 @@ async function snapshotAtSeq(srv, seq) {
   const snap = decodeSnapshot(Buffer.from(await res.arrayBuffer()));
   assert.equal(snap.seq, seq);
   return snap;
-}
-
-// The colours the page draws at the centres of canvas pixels, from one screenshot.
-async function drawn(page, points) {
-  const png = decodePng(await page.screenshot());
-  const out = {};
-  for (const [x, y] of points) {
-    const s = await pixelOnScreen(page, x, y);
-    out[`${x},${y}`] = png.rgb(Math.round(s.x), Math.round(s.y));
-  }
-  return out;
 }
 
 // The time mode has arrived where it was going.
@@ -77,25 +36,13 @@ async function timeSettled(page) {
   return page.evaluate(() => window.place.time.t.seq);
 }
 
-function noErrors(page) {
-  assert.deepEqual(page.errors, [], `browser errors: ${page.errors.join('\n')}`);
-}
-
 test('dragging the timeline shows the canvas of that seq; Live catches up with what was placed meanwhile', async () => {
   const srv = await server();
   const b = await bot(srv);
   await paint(b, HISTORY, 'h');
-  const { page, context } = await openClient(browser, srv.url + VIEW);
+  const { page, context } = await h.open(srv.url + VIEW);
   await page.waitForFunction(() => window.place.state.colorAt(10, 10) === 15);
-  await page.evaluate(() => {
-    const c = window.place.conn;
-    const send = c.send.bind(c);
-    window.placeSent = [];
-    c.send = (m) => {
-      if (m && m.type === 'place') window.placeSent.push(m);
-      return send(m);
-    };
-  });
+  await watchPlaces(page);
 
   await page.click('#btn-time');
   assert.equal(await page.isVisible('#timeline'), true);
@@ -130,7 +77,7 @@ test('dragging the timeline shows the canvas of that seq; Live catches up with w
   // placing is off: the Place button says so and sends nothing
   assert.equal(await page.textContent('#place-label'), 'Viewing the past');
   await page.click('#place-btn');
-  assert.equal(await page.evaluate(() => window.placeSent.length), 0);
+  assert.equal(await placesSent(page), 0);
 
   // meanwhile another player places: the live canvas takes it, the board keeps the past
   await paint(b, [[14, 10, 13], [16, 8, 6]], 'm');
@@ -154,7 +101,7 @@ test('keys: t enters, , and . step, Space plays to now, Esc returns to live', as
   const srv = await server();
   const b = await bot(srv);
   await paint(b, HISTORY, 'k');
-  const { page, context } = await openClient(browser, srv.url + VIEW);
+  const { page, context } = await h.open(srv.url + VIEW);
   await page.waitForFunction(() => window.place.state.colorAt(10, 10) === 15);
   await page.focus('#board');
   await page.keyboard.press('t');
@@ -189,7 +136,7 @@ test('w overlays the heatmap: red where pixels were placed, the rest dimmed', as
   const srv = await server();
   const b = await bot(srv);
   await paint(b, HISTORY, 'w');
-  const { page, context } = await openClient(browser, srv.url + VIEW);
+  const { page, context } = await h.open(srv.url + VIEW);
   await page.waitForFunction(() => window.place.state.colorAt(10, 10) === 15);
   const before = await drawn(page, [[10, 10], [20, 14]]);
   await page.focus('#board');
@@ -215,7 +162,7 @@ test('on a phone: the History button and the timeline bar fit on screen, and a t
   const srv = await server();
   const b = await bot(srv);
   await paint(b, HISTORY.slice(0, 3), 'p');
-  const { page, context } = await openClient(browser, srv.url + '/#x=12&y=10&z=6',
+  const { page, context } = await h.open(srv.url + '/#x=12&y=10&z=6',
     { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
   const onScreen = async (sel) => {
     const box = await page.locator(sel).boundingBox();

@@ -1,9 +1,11 @@
 // Headless Chromium for the browser tests: Debian's /usr/bin/chromium driven by playwright-core.
 // Never downloads a browser.
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { decodePng } from './png.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -66,4 +68,46 @@ export async function pixelOnScreen(page, x, y) {
     const s = window.place.view.canvasToScreen(px + 0.5, py + 0.5);
     return { x: r.left + s.x, y: r.top + s.y };
   }, [x, y]);
+}
+
+// The default palette placed serves, as the page draws it.
+export const PALETTE = ['#FFFFFF', '#E4E4E4', '#888888', '#222222', '#FFA7D1', '#E50000', '#E59500', '#A06A42',
+  '#E5D900', '#94E044', '#02BE01', '#00D3DD', '#0083C7', '#0000EA', '#CF6EE4', '#820080'];
+
+export async function clickPixel(page, x, y) {
+  const s = await pixelOnScreen(page, x, y);
+  await page.mouse.click(s.x, s.y);
+}
+
+// Records every "place" message the page sends on its WebSocket from now on (placesSent counts
+// them).
+export async function watchPlaces(page) {
+  await page.evaluate(() => {
+    const c = window.place.conn;
+    const send = c.send.bind(c);
+    window.placeSent = [];
+    c.send = (m) => {
+      if (m && m.type === 'place') window.placeSent.push(m);
+      return send(m);
+    };
+  });
+}
+
+export const placesSent = (page) => page.evaluate(() => window.placeSent.length);
+
+// No script error and no console error on the page (openClient collects them).
+export function noErrors(page) {
+  assert.deepEqual(page.errors, [], `browser errors: ${page.errors.join('\n')}`);
+}
+
+// The colours the page shows at the centres of canvas pixels [[x, y], ...], from one screenshot
+// (kept in shotsDir() as file, when given): { 'x,y': [r, g, b] }.
+export async function drawn(page, points, file) {
+  const png = decodePng(await page.screenshot(file ? { path: path.join(shotsDir(), file) } : {}));
+  const out = {};
+  for (const [x, y] of points) {
+    const s = await pixelOnScreen(page, x, y);
+    out[`${x},${y}`] = png.rgb(Math.round(s.x), Math.round(s.y));
+  }
+  return out;
 }
