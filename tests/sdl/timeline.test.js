@@ -44,7 +44,7 @@ test('stepping back shows the earlier colour, t returns to live, w overlays the 
       'wait message Playing at 2x.',
       'key Space', // pause
       'echo place now',
-      'sleep 600',
+      'wait banner /7, ', // the placement made meanwhile is the newest moment now: seq N/7
       'key Return', // in time mode: play, not place
       'key Escape',
       'wait pixel 14 10 13',

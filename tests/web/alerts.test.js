@@ -90,8 +90,8 @@ test('with the tab in view there is no notification, only the page\'s own cue, a
     await page.keyboard.press('Escape');
     assert.equal(await page.evaluate(() => window.place.app.chimed), 1, 'the sample');
     await placeOnce(page, 6, 6);
+    // the title, the chime and a notification (none while in view) come from one call
     await page.waitForFunction(() => document.title.includes('Ready to place'), null, { timeout: 5000 });
-    await new Promise((r) => setTimeout(r, 300));
     assert.equal(await page.evaluate(() => window.place.app.notice), null);
     assert.equal(await page.evaluate(() => window.place.app.chimed), 2, 'the chime at the end of the cooldown');
     assert.equal(await page.evaluate(() => localStorage.getItem('place.sound')), '1', 'remembered');

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { connect, fetchSnapshot, paintMany, squareOutline } from '../server/lib/client.js';
 import { admin, snapshotWhere } from '../lib/harness.js';
 import {
-  PALETTE, clickPixel, drawn, noErrors, pixelOnScreen, placesSent, shotsDir, waitLive, watchPlaces,
+  PALETTE, clickPixel, drawn, nextFrame, noErrors, pixelOnScreen, placesSent, shotsDir, waitLive, watchPlaces,
 } from './lib/browser.js';
 import { webHarness } from './lib/harness.js';
 import { decodePng, hexToRgb, sameColor } from './lib/png.js';
@@ -121,7 +121,7 @@ test('a click selects and shows who placed the pixel without placing; the Place 
 
   // the second player, without reloading
   await b.page.waitForFunction(() => window.place.state.colorAt(26, 17) === 5, null, { timeout: 5000 });
-  await b.page.waitForTimeout(100); // one animation frame to paint
+  await nextFrame(b.page); // painted
   const cb = await screenColor(b.page, 26, 17, 'web-second-player.png');
   assert.ok(sameColor(cb.here, hexToRgb(PALETTE[5])), `player B's screen at (26,17) is ${cb.here}, want red`);
   assert.ok(sameColor(cb.right, hexToRgb(PALETTE[0])), `player B's screen at (27,17) is ${cb.right}`);
@@ -512,7 +512,7 @@ test('a burst from five players: what the page shows ends up equal to the server
   // the welcome message is clicked away
   if (await page.isVisible('#toast')) await page.click('#toast');
   assert.equal(await page.isVisible('#toast'), false);
-  await page.waitForTimeout(100);
+  await nextFrame(page);
   const png = decodePng(await page.screenshot({ path: path.join(shotsDir(), 'web-burst.png') }));
   const origin = await pixelOnScreen(page, 0, 0);
   const z = await page.evaluate(() => window.place.view.z);
@@ -543,7 +543,7 @@ test('whole-canvas zoom keeps a 1-pixel square outline visible on all four sides
   if (await page.isVisible('#toast')) await page.click('#toast');
   const z = await page.evaluate(() => window.place.view.z);
   assert.ok(z < 0.5, `whole canvas at ${z} screen pixels a canvas pixel`);
-  await page.waitForTimeout(150); // a frame
+  await nextFrame(page);
   const png = decodePng(await page.screenshot({ path: path.join(shotsDir(), 'web-overview.png') }));
   const black = hexToRgb(PALETTE[3]);
   const mid = (x0 + x1) / 2;

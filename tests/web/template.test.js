@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { pngFromRows, hexRgba, servePng } from '../server/lib/png.js';
 import path from 'node:path';
 import { snapshotWhere, templatePng as template } from '../lib/harness.js';
-import { shotsDir } from './lib/browser.js';
+import { nextFrame, shotsDir } from './lib/browser.js';
 import { webHarness } from './lib/harness.js';
 import { decodePng, hexToRgb, sameColor } from './lib/png.js';
 
@@ -64,7 +64,7 @@ test('a template from another origin via the address: overlay, o, n then Enter, 
 
   await page.keyboard.press('o');
   await waitToast(page, 'Template hidden.');
-  await page.waitForTimeout(100);
+  await nextFrame(page);
   assert.ok(sameColor((await shot(page)).at(11, 5), hexToRgb('#FFFFFF')), 'hidden: the canvas');
   await page.keyboard.press('o');
   await waitToast(page, 'Template shown.');
@@ -92,7 +92,7 @@ test('a template from another origin via the address: overlay, o, n then Enter, 
   // dots: a dot of the template's colour in the middle of each pixel, the canvas around it
   for (const k of ['O', 'O', 'O']) await page.keyboard.press(k);
   await waitToast(page, 'Template style: dots.');
-  await page.waitForTimeout(100);
+  await nextFrame(page);
   const dots = await shot(page, 'template-dots.png');
   assert.ok(sameColor(dots.at(12, 7), hexToRgb('#222222')), 'a black dot in the middle of 12,7');
   assert.ok(sameColor(dots.at(12, 7, 0.15, 0.15), hexToRgb('#FFFFFF')), 'white around it');

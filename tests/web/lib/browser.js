@@ -100,6 +100,13 @@ export function noErrors(page) {
   assert.deepEqual(page.errors, [], `browser errors: ${page.errors.join('\n')}`);
 }
 
+// Resolves once the page has drawn a frame after this call: the board draws in an animation
+// frame, so a change it has queued is on screen then. (Not on a page opened with opts.clock: the
+// installed clock holds animation frames until it is moved.)
+export async function nextFrame(page) {
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
 // The colours the page shows at the centres of canvas pixels [[x, y], ...], from one screenshot
 // (kept in shotsDir() as file, when given): { 'x,y': [r, g, b] }.
 export async function drawn(page, points, file) {
