@@ -133,6 +133,7 @@ static size_t by_id_of(size_t i)
 struct admin_sock {
     uv_pipe_t server;
     int open;
+    moderate_act *act; /* the pixel act under way (one at a time), stopped with the socket */
     char path[600];
 };
 
@@ -271,6 +272,8 @@ static void mod_finish(void *arg, int rc, size_t changed, uint64_t last_seq, con
     admin_client *c = arg;
     char out[320];
     c->waiting = 0;
+    if (c->srv->admin)
+        c->srv->admin->act = NULL;
     if (rc)
         snprintf(out, sizeof out, "error: %s (%zu pixels changed)\n", err ? err : "failed",
                  changed);
@@ -311,7 +314,8 @@ static int run_mod(admin_client *c, const char *word, const char *target, long l
         c->waiting = 1;
         int rc = c->srv->store && c->srv->canvas
                      ? moderate_start(c->srv->store, c->srv->canvas, c->srv->loop, &q, c->who,
-                                      mod_progress, mod_paced, mod_finish, c, err, sizeof err)
+                                      mod_progress, mod_paced, mod_finish, c, &c->srv->admin->act,
+                                      err, sizeof err)
                      : PLACE_ERR_UNAVAILABLE;
         if (rc == 0)
             return 1; /* answered by mod_finish */
@@ -474,6 +478,7 @@ void admin_close(admin_sock *adm)
 {
     if (!adm || !adm->open)
         return;
+    moderate_stop(adm->act); /* before the store and the canvas go */
     uv_close((uv_handle_t *)&adm->server, NULL);
     unlink(adm->path);
     adm->open = 0;
@@ -624,7 +629,7 @@ static int pixel_act_offline(const place_config *cfg, const moderate_req *q, cli
         !(a->cv = canvas_new(bits, w, h, seq)))
         snprintf(err, sizeof err, "out of memory");
     audit_os_who(getuid(), who);
-    if (a->cv && moderate_start(b, a->cv, &loop, q, who, cli_progress, NULL, cli_finish, a,
+    if (a->cv && moderate_start(b, a->cv, &loop, q, who, cli_progress, NULL, cli_finish, a, NULL,
                                 err, sizeof err) == 0) {
         while (!a->done)
             uv_run(&loop, UV_RUN_ONCE);

@@ -20,7 +20,8 @@ typedef struct admin_sock admin_sock;
 /* Listens on the control socket. Returns the handle, or NULL. */
 admin_sock *admin_listen(place_server *srv);
 
-/* Stops listening and removes the socket file. Accepts NULL. */
+/* Stops listening, stops the pixel act under way (moderate_stop: before the store and the
+ * canvas go) and removes the socket file. Accepts NULL. */
 void admin_close(admin_sock *adm);
 
 /* Frees the handle, once admin_close's close has run (after the loop). Accepts NULL. */

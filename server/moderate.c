@@ -11,7 +11,7 @@
 #include "broadcast.h"
 #include "util.h"
 
-typedef struct act {
+typedef struct moderate_act {
     backend *b;
     canvas *cv;
     moderate_req q;
@@ -36,6 +36,9 @@ typedef struct act {
     moderate_paced_fn paced;
     moderate_finish_fn finish;
     void *arg;
+    int planning; /* the plan is being read (on_plan follows) */
+    int ending;   /* the final audit row is on its way alone (row_done follows) */
+    int stopping; /* moderate_stop: the backend and the canvas are not to be touched again */
     backend_plan_px chunk[MODERATE_CHUNK];
 } act;
 
@@ -149,7 +152,8 @@ static void row_done(void *arg, int rc, size_t placed, uint64_t last_seq)
     act *a = arg;
     (void)placed;
     (void)last_seq;
-    a->b->ops->mod_end(a->b);
+    if (!a->stopping) /* else moderate_stop ended it */
+        a->b->ops->mod_end(a->b);
     audited(a, rc);
 }
 
@@ -165,10 +169,37 @@ static void end_act(act *a)
     }
     backend_audit_row row;
     act_row(a, &row);
+    a->ending = 1;
     if (a->b->ops->mod_place(a->b, a->id, NULL, 0, &row, 1, row_done, a) < 0) {
+        a->ending = 0;
         a->b->ops->mod_end(a->b);
         audited(a, PLACE_ERR_UNAVAILABLE);
     }
+}
+
+/* The end of a stopped act (moderate_stop), once nothing of it is in the store's hands. */
+static void stopped(act *a)
+{
+    a->finish(a->arg, PLACE_ERR_UNAVAILABLE, a->changed, a->last_seq,
+              "the server is stopping: the act stopped before its end (the pixels changed so "
+              "far are kept, and the audit log says the act was under way)");
+    uv_close((uv_handle_t *)&a->timer, on_timer_closed);
+}
+
+void moderate_stop(moderate_act *a)
+{
+    if (!a || a->stopping)
+        return;
+    a->stopping = 1;
+    if (!a->ending)
+        a->b->ops->mod_end(a->b);
+    a->b = NULL;
+    a->cv = NULL;
+    a->paced = NULL;
+    if (a->inflight || a->planning || a->ending)
+        return; /* chunk_done, on_plan or row_done ends it */
+    uv_timer_stop(&a->timer);
+    stopped(a);
 }
 
 static void next_chunk(act *a);
@@ -207,6 +238,11 @@ static void chunk_done(void *arg, int rc, size_t placed, uint64_t last_seq)
     a->changed += placed;
     if (last_seq > a->last_seq)
         a->last_seq = last_seq;
+    if (a->stopping) {
+        if (!a->inflight)
+            stopped(a);
+        return;
+    }
     if (rc)
         a->failed = 1;
     else if (a->last_sent)
@@ -255,6 +291,12 @@ static void on_sync(uv_timer_t *t)
 static void on_plan(void *arg, int rc, backend_plan_px *px, size_t n)
 {
     act *a = arg;
+    a->planning = 0;
+    if (a->stopping) {
+        free(px);
+        stopped(a);
+        return;
+    }
     if (rc < 0) {
         free(px);
         a->b->ops->mod_end(a->b);
@@ -285,7 +327,8 @@ static int find_user(backend *b, const char *user, char id[BACKEND_ID_LEN + 1], 
 
 int moderate_start(backend *b, canvas *cv, uv_loop_t *loop, const moderate_req *q,
                    const char *who, moderate_progress_fn progress, moderate_paced_fn paced,
-                   moderate_finish_fn finish, void *arg, char *err, size_t errcap)
+                   moderate_finish_fn finish, void *arg, moderate_act **out, char *err,
+                   size_t errcap)
 {
     if (!b->ops->mod_begin || !b->ops->plan) {
         snprintf(err, errcap, "this store cannot change pixels as an admin");
@@ -339,6 +382,8 @@ int moderate_start(backend *b, canvas *cv, uv_loop_t *loop, const moderate_req *
     uv_timer_init(loop, &a->timer);
     a->timer.data = a;
     a->sync_until = util_mono_ms() + SYNC_MS;
+    if (out)
+        *out = a;
     begin_plan(a);
     return 0;
 }
@@ -374,6 +419,7 @@ static void begin_plan(act *a)
                            .since_ms = q->since_ms, .x = q->x, .y = q->y, .w = q->w, .h = q->h,
                            .at_ms = q->at_ms};
     snprintf(pq.user_id, sizeof pq.user_id, "%s", a->target);
+    a->planning = 1;
     if (a->b->ops->plan(a->b, &pq, on_plan, a) < 0)
         on_plan(a, -1, NULL, 0);
 }

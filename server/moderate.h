@@ -59,13 +59,25 @@ typedef void (*moderate_finish_fn)(void *arg, int rc, size_t changed, uint64_t l
 /* Parses "X,Y,W,H" into q's rectangle. Returns 0, or -1. */
 int moderate_parse_rect(const char *text, moderate_req *q);
 
+/* An act under way (moderate_start), until its finish is called. */
+typedef struct moderate_act moderate_act;
+
 /* Starts act q on backend b (whose committed placements reach cv) as `who` (audit.h).
- * Returns 0, then progress (may be NULL), paced (NULL: not paced, no server running) and finish
- * are called on the loop thread with arg; or a place_err value / -1 with a sentence in err (an
- * unknown user, a rectangle outside the canvas, another act under way), and nothing follows. */
+ * Returns 0 with *out (may be NULL) set to the act, then progress (may be NULL), paced (NULL:
+ * not paced, no server running) and finish are called on the loop thread with arg; or a
+ * place_err value / -1 with a sentence in err (an unknown user, a rectangle outside the canvas,
+ * another act under way), and nothing follows. */
 int moderate_start(backend *b, canvas *cv, uv_loop_t *loop, const moderate_req *q,
                    const char *who, moderate_progress_fn progress, moderate_paced_fn paced,
-                   moderate_finish_fn finish, void *arg, char *err, size_t errcap);
+                   moderate_finish_fn finish, void *arg, moderate_act **out, char *err,
+                   size_t errcap);
+
+/* The server is stopping: act a (NULL: none) submits nothing more and lets go of the backend
+ * and the canvas now, so that both may be closed and freed right after this call. finish
+ * follows with an error: at once, or once the chunk in flight is answered (the store answers it
+ * as it closes). The pixels changed so far are kept, and the audit row put down with the first
+ * chunk stays as under way, as after a crash. */
+void moderate_stop(moderate_act *a);
 
 /* The pacing rule: cv (this process's live canvas) has reached seq, and broadcast bc has caught
  * up (bcast_caught_up: at most PACE_BACKLOG placements unpublished, the newest round done). */

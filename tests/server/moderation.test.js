@@ -515,6 +515,37 @@ test('a server killed in the middle of a large act keeps it on record as under w
   }
 });
 
+test('a server stopped in the middle of a large act stops it, exits cleanly and keeps it on record as under way', async () => {
+  // as above, but a clean stop (SIGTERM): the act must let go of the store and the canvas before
+  // they are closed (it once went on using both after they were freed)
+  const args = ['--cooldown', '0', '--width', '400', '--height', '400', '--commit-ms', '50'];
+  let srv = await startServer({ args });
+  try {
+    let stopping = null;
+    const lines = [];
+    const r = await runPlacedLive(['--data-dir', srv.dataDir, '--wipe', '0,0,400,400', '--color', '7'], (l) => {
+      lines.push(l);
+      if (!stopping && / of 160000 pixels looked at/.test(l)) stopping = srv.stop();
+    });
+    assert.ok(stopping, 'a progress line came');
+    const st = await stopping;
+    assert.equal(st.code, 0, `placed exit status ${JSON.stringify(st)}`);
+    assert.notEqual(r.code, 0, 'not reported done');
+    assert.match(lines.concat(r.stderr).join('\n'), /the server is stopping: the act stopped before its end/);
+    srv = await startServer({ dataDir: srv.dataDir, args });
+    const snap = await settled(srv);
+    let wiped = 0;
+    for (let y = 0; y < 400; y++) for (let x = 0; x < 400; x++) if (snap.get(x, y) === 7) wiped++;
+    assert.ok(wiped >= 4000 && wiped < 160000, `part of the act is on the canvas (${wiped} pixels)`);
+    const rows = audit(srv.dataDir);
+    assert.deepEqual(rows.map((row) => [row.act, row.pixels]), [['wipe', null]], 'on record, its count unknown');
+    assert.match(rows[0].what, / -- under way \(if this stays, the act stopped before its end\)$/);
+  } finally {
+    await srv.stop();
+    srv.cleanup();
+  }
+});
+
 // The batch frames a viewer received after seq `after`: how many of their pixels the act put down
 // (the act's seqs are the frame's pixels with seq in (after, upTo]).
 function actFrames(viewer, after, upTo) {
