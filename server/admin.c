@@ -259,12 +259,13 @@ static void mod_progress(void *arg, size_t done, size_t total)
     say(c, line);
 }
 
-/* The act's pixels up to seq have reached this server's viewers (moderate.h); read through the
- * server each time: once it is stopping its canvas and broadcast go, and nothing is paced. */
+/* The act's pixels up to seq have reached this server's viewers (moderate.h). Never asked once
+ * the server is stopping: admin_close stops the act (moderate_stop) before the canvas and the
+ * broadcast go. */
 static int mod_paced(void *arg, uint64_t seq)
 {
     const place_server *srv = ((admin_client *)arg)->srv;
-    return srv->shutting_down || !srv->canvas || moderate_reached(srv->canvas, srv->bcast, seq);
+    return moderate_reached(srv->canvas, srv->bcast, seq);
 }
 
 static void mod_finish(void *arg, int rc, size_t changed, uint64_t last_seq, const char *err)

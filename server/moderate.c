@@ -191,8 +191,7 @@ void moderate_stop(moderate_act *a)
     if (!a || a->stopping)
         return;
     a->stopping = 1;
-    if (!a->ending)
-        a->b->ops->mod_end(a->b);
+    a->b->ops->mod_end(a->b); /* now, while the store is there (row_done will not) */
     a->b = NULL;
     a->cv = NULL;
     a->paced = NULL;
