@@ -484,26 +484,45 @@ test('a wipe larger than a chunk shows progress; a player placing meanwhile keep
   }
 });
 
-test('a server killed in the middle of a large act keeps it on record as under way', async () => {
-  // 40 chunks, each in a commit of its own at least 50 ms apart: the kill comes mid-act
+// A 400x400 wipe of 40 chunks, each in a commit of its own at least 50 ms apart, whose server is
+// stopped by stop(srv) at the first progress line; the server is then started again on its data
+// directory. Checks what either kind of stop must leave: part of the wipe on the canvas, and the
+// act on record as under way, its count unknown. Returns the restarted server (the caller stops
+// it), the command's result and output lines, what stop() gave, and the pixels wiped.
+async function stopMidAct(stop) {
   const args = ['--cooldown', '0', '--width', '400', '--height', '400', '--commit-ms', '50'];
-  let srv = await startServer({ args });
+  const first = await startServer({ args });
+  let stopping = null;
+  const lines = [];
+  let r;
   try {
-    let killing = null;
-    const r = await runPlacedLive(['--data-dir', srv.dataDir, '--wipe', '0,0,400,400', '--color', '7'], (l) => {
-      if (!killing && / of 160000 pixels looked at/.test(l)) killing = srv.kill9();
+    r = await runPlacedLive(['--data-dir', first.dataDir, '--wipe', '0,0,400,400', '--color', '7'], (l) => {
+      lines.push(l);
+      if (!stopping && / of 160000 pixels looked at/.test(l)) stopping = stop(first);
     });
-    assert.ok(killing, 'a progress line came');
-    assert.equal((await killing).signal, 'SIGKILL');
+    assert.ok(stopping, 'a progress line came');
+  } catch (e) {
+    await first.stop();
+    first.cleanup();
+    throw e;
+  }
+  const stopped = await stopping;
+  const srv = await startServer({ dataDir: first.dataDir, args });
+  const snap = await settled(srv);
+  let wiped = 0;
+  for (let y = 0; y < 400; y++) for (let x = 0; x < 400; x++) if (snap.get(x, y) === 7) wiped++;
+  assert.ok(wiped >= 4000 && wiped < 160000, `part of the act is on the canvas (${wiped} pixels)`);
+  const rows = audit(srv.dataDir);
+  assert.deepEqual(rows.map((row) => [row.act, row.pixels]), [['wipe', null]], 'on record, its count unknown');
+  assert.match(rows[0].what, /^0,0,400x400 color 7 as admin-wipe-[0-9a-f]{8} -- under way \(if this stays, the act stopped before its end\)$/);
+  return { srv, r, lines, stopped, wiped };
+}
+
+test('a server killed in the middle of a large act keeps it on record as under way', async () => {
+  const { srv, r, stopped, wiped } = await stopMidAct((s) => s.kill9());
+  try {
+    assert.equal(stopped.signal, 'SIGKILL');
     assert.notEqual(r.code, 0, 'not reported done');
-    srv = await startServer({ dataDir: srv.dataDir, args });
-    const snap = await settled(srv);
-    let wiped = 0;
-    for (let y = 0; y < 400; y++) for (let x = 0; x < 400; x++) if (snap.get(x, y) === 7) wiped++;
-    assert.ok(wiped >= 4000 && wiped < 160000, `part of the act is on the canvas (${wiped} pixels)`);
-    const rows = audit(srv.dataDir);
-    assert.deepEqual(rows.map((row) => [row.act, row.pixels]), [['wipe', null]], 'on record, its count unknown');
-    assert.match(rows[0].what, /^0,0,400x400 color 7 as admin-wipe-[0-9a-f]{8} -- under way \(if this stays, the act stopped before its end\)$/);
     // an act that ends replaces its row: one row, with the count
     const again = runPlaced(['--data-dir', srv.dataDir, '--wipe', '0,0,400,400', '--color', '7']);
     assert.equal(again.code, 0, again.stderr);
@@ -516,30 +535,13 @@ test('a server killed in the middle of a large act keeps it on record as under w
 });
 
 test('a server stopped in the middle of a large act stops it, exits cleanly and keeps it on record as under way', async () => {
-  // as above, but a clean stop (SIGTERM): the act must let go of the store and the canvas before
-  // they are closed (it once went on using both after they were freed)
-  const args = ['--cooldown', '0', '--width', '400', '--height', '400', '--commit-ms', '50'];
-  let srv = await startServer({ args });
+  // a clean stop (SIGTERM): the act must let go of the store and the canvas before they are
+  // closed (it once went on using both after they were freed)
+  const { srv, r, lines, stopped } = await stopMidAct((s) => s.stop());
   try {
-    let stopping = null;
-    const lines = [];
-    const r = await runPlacedLive(['--data-dir', srv.dataDir, '--wipe', '0,0,400,400', '--color', '7'], (l) => {
-      lines.push(l);
-      if (!stopping && / of 160000 pixels looked at/.test(l)) stopping = srv.stop();
-    });
-    assert.ok(stopping, 'a progress line came');
-    const st = await stopping;
-    assert.equal(st.code, 0, `placed exit status ${JSON.stringify(st)}`);
+    assert.equal(stopped.code, 0, `placed exit status ${JSON.stringify(stopped)}`);
     assert.notEqual(r.code, 0, 'not reported done');
     assert.match(lines.concat(r.stderr).join('\n'), /the server is stopping: the act stopped before its end/);
-    srv = await startServer({ dataDir: srv.dataDir, args });
-    const snap = await settled(srv);
-    let wiped = 0;
-    for (let y = 0; y < 400; y++) for (let x = 0; x < 400; x++) if (snap.get(x, y) === 7) wiped++;
-    assert.ok(wiped >= 4000 && wiped < 160000, `part of the act is on the canvas (${wiped} pixels)`);
-    const rows = audit(srv.dataDir);
-    assert.deepEqual(rows.map((row) => [row.act, row.pixels]), [['wipe', null]], 'on record, its count unknown');
-    assert.match(rows[0].what, / -- under way \(if this stays, the act stopped before its end\)$/);
   } finally {
     await srv.stop();
     srv.cleanup();
